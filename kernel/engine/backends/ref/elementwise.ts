@@ -1,0 +1,206 @@
+// Reference elementwise kernels: unary math/activations and broadcasting binary ops.
+// Each unary op is a pair (f, df): y = f(x, a, b) and dy/dx = df(x, y, a, b); a and b are the
+// op's scalar parameters (slope, alpha, clamp bounds, exponent). Derivatives at kinks follow
+// PyTorch (relu'(0) = 0, hardtanh's bounds excluded, clamp's bounds included).
+
+import { type Buf, defineKernel } from "../registry";
+
+interface UnaryDef {
+  f(x: number, a: number, b: number): number;
+  df(x: number, y: number, a: number, b: number): number;
+}
+
+export const UNARY = {
+  neg: { f: (x) => -x, df: () => -1 },
+  exp: { f: (x) => Math.exp(x), df: (_x, y) => y },
+  log: { f: (x) => Math.log(x), df: (x) => 1 / x },
+  sqrt: { f: (x) => Math.sqrt(x), df: (_x, y) => 0.5 / y },
+  rsqrt: { f: (x) => 1 / Math.sqrt(x), df: (x, y) => (-0.5 * y) / x },
+  abs: { f: (x) => Math.abs(x), df: (x) => Math.sign(x) },
+  sign: { f: (x) => Math.sign(x), df: () => 0 },
+  square: { f: (x) => x * x, df: (x) => 2 * x },
+  reciprocal: { f: (x) => 1 / x, df: (_x, y) => -y * y },
+  sin: { f: (x) => Math.sin(x), df: (x) => Math.cos(x) },
+  cos: { f: (x) => Math.cos(x), df: (x) => -Math.sin(x) },
+  floor: { f: (x) => Math.floor(x), df: () => 0 },
+  round: { f: (x) => roundHalfEven(x), df: () => 0 },
+  /** x ** a */
+  powScalar: { f: (x, a) => x ** a, df: (x, _y, a) => (a === 0 ? 0 : a * x ** (a - 1)) },
+  /** a * x + b */
+  affine: { f: (x, a, b) => a * x + b, df: (_x, _y, a) => a },
+  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0) },
+  /** clamp to [a, b]; the gradient passes where a <= x <= b (PyTorch's clamp). */
+  clamp: { f: (x, a, b) => (x < a ? a : x > b ? b : x), df: (x, _y, a, b) => (x >= a && x <= b ? 1 : 0) },
+  /** hardtanh to [a, b]; the gradient passes where a < x < b (relu6 is hardtanh(0, 6)). */
+  hardtanh: { f: (x, a, b) => (x < a ? a : x > b ? b : x), df: (x, _y, a, b) => (x > a && x < b ? 1 : 0) },
+  /** leaky relu with negative slope a */
+  leakyRelu: { f: (x, a) => (x > 0 ? x : a * x), df: (x, _y, a) => (x > 0 ? 1 : a) },
+  /** elu with alpha a */
+  elu: { f: (x, a) => (x > 0 ? x : a * Math.expm1(x)), df: (x, y, a) => (x > 0 ? 1 : y + a) },
+  sigmoid: { f: (x) => sigmoid(x), df: (_x, y) => y * (1 - y) },
+  tanh: { f: (x) => Math.tanh(x), df: (_x, y) => 1 - y * y },
+  /** log(1 + exp(x)) */
+  softplus: { f: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))), df: (x) => sigmoid(x) },
+} satisfies Record<string, UnaryDef>;
+
+export type UnaryOp = keyof typeof UNARY;
+
+function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** out[i] = f(x[i]) */
+export const unaryForward = defineKernel("unaryForward", (op: UnaryOp, out: Buf, x: Buf, a = 0, b = 0) => {
+  const { f } = UNARY[op] as UnaryDef;
+  for (let i = 0; i < out.length; i++) out[i] = f(x[i], a, b);
+});
+
+/** dx[i] = dout[i] * f'(x[i]) */
+export const unaryBackward = defineKernel(
+  "unaryBackward",
+  (op: UnaryOp, dx: Buf, x: Buf, y: Buf, dout: Buf, a = 0, b = 0) => {
+    const { df } = UNARY[op] as UnaryDef;
+    for (let i = 0; i < dx.length; i++) dx[i] = dout[i] * df(x[i], y[i], a, b);
+  },
+);
+
+// Binary ops: f(a, b) and the partial derivatives. Comparisons have no derivative.
+interface BinaryDef {
+  f(a: number, b: number): number;
+  da?(a: number, b: number, y: number): number;
+  db?(a: number, b: number, y: number): number;
+}
+
+export const BINARY = {
+  add: { f: (a, b) => a + b, da: () => 1, db: () => 1 },
+  sub: { f: (a, b) => a - b, da: () => 1, db: () => -1 },
+  mul: { f: (a, b) => a * b, da: (_a, b) => b, db: (a) => a },
+  div: { f: (a, b) => a / b, da: (_a, b) => 1 / b, db: (a, b) => -a / (b * b) },
+  pow: {
+    f: (a, b) => a ** b,
+    da: (a, b) => (b === 0 ? 0 : b * a ** (b - 1)),
+    db: (a, _b, y) => (a > 0 ? y * Math.log(a) : a === 0 ? 0 : Number.NaN),
+  },
+  /** ties split the gradient evenly, as PyTorch does */
+  maximum: {
+    f: (a, b) => (a !== a || b !== b ? Number.NaN : a > b ? a : b),
+    da: (a, b) => (a > b ? 1 : a === b ? 0.5 : 0),
+    db: (a, b) => (b > a ? 1 : a === b ? 0.5 : 0),
+  },
+  minimum: {
+    f: (a, b) => (a !== a || b !== b ? Number.NaN : a < b ? a : b),
+    da: (a, b) => (a < b ? 1 : a === b ? 0.5 : 0),
+    db: (a, b) => (b < a ? 1 : a === b ? 0.5 : 0),
+  },
+  eq: { f: (a, b) => (a === b ? 1 : 0) },
+  ne: { f: (a, b) => (a !== b ? 1 : 0) },
+  lt: { f: (a, b) => (a < b ? 1 : 0) },
+  le: { f: (a, b) => (a <= b ? 1 : 0) },
+  gt: { f: (a, b) => (a > b ? 1 : 0) },
+  ge: { f: (a, b) => (a >= b ? 1 : 0) },
+} satisfies Record<string, BinaryDef>;
+
+export type BinaryOp = keyof typeof BINARY;
+
+/**
+ * Visits every element of a broadcast result of `shape`: fn(i, ia, ib) with the flat index into
+ * the output and into each operand (read through its broadcast strides, 0 on expanded dims).
+ */
+export function forEachBroadcast(
+  shape: readonly number[],
+  sa: readonly number[],
+  sb: readonly number[],
+  fn: (i: number, ia: number, ib: number) => void,
+): void {
+  const nd = shape.length;
+  let n = 1;
+  for (const s of shape) n *= s;
+  if (n === 0) return;
+  const idx = new Array<number>(nd).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < n; i++) {
+    fn(i, ia, ib);
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]++;
+      ia += sa[d];
+      ib += sb[d];
+      if (idx[d] < shape[d]) break;
+      ia -= sa[d] * shape[d];
+      ib -= sb[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/** out = f(a, b) with broadcasting; sa, sb are the operands' strides in the output's shape. */
+export const binaryForward = defineKernel(
+  "binaryForward",
+  (
+    op: BinaryOp,
+    out: Buf,
+    a: Buf,
+    b: Buf,
+    shape: readonly number[],
+    sa: readonly number[],
+    sb: readonly number[],
+  ) => {
+    const { f } = BINARY[op] as BinaryDef;
+    forEachBroadcast(shape, sa, sb, (i, ia, ib) => {
+      out[i] = f(a[ia], b[ib]);
+    });
+  },
+);
+
+/** da += dout * df/da, db += dout * df/db, summed over broadcast dims (da, db zeroed by the caller). */
+export const binaryBackward = defineKernel(
+  "binaryBackward",
+  (
+    op: BinaryOp,
+    da: Buf | null,
+    db: Buf | null,
+    a: Buf,
+    b: Buf,
+    y: Buf,
+    dout: Buf,
+    shape: readonly number[],
+    sa: readonly number[],
+    sb: readonly number[],
+  ) => {
+    const def = BINARY[op] as BinaryDef;
+    forEachBroadcast(shape, sa, sb, (i, ia, ib) => {
+      if (da !== null) da[ia] += dout[i] * def.da!(a[ia], b[ib], y[i]);
+      if (db !== null) db[ib] += dout[i] * def.db!(a[ia], b[ib], y[i]);
+    });
+  },
+);
+
+/** out = cond ? a : b with broadcasting (all three read through strides in out's shape). */
+export const whereForward = defineKernel(
+  "whereForward",
+  (
+    out: Buf,
+    cond: Buf,
+    a: Buf,
+    b: Buf,
+    shape: readonly number[],
+    sc: readonly number[],
+    sa: readonly number[],
+    sb: readonly number[],
+  ) => {
+    // Walk cond and a together, then cond and b: two passes keep forEachBroadcast binary.
+    const pick = new Uint8Array(out.length);
+    forEachBroadcast(shape, sc, sa, (i, ic, ia) => {
+      pick[i] = cond[ic] !== 0 ? 1 : 0;
+      if (pick[i]) out[i] = a[ia];
+    });
+    forEachBroadcast(shape, sc, sb, (i, _ic, ib) => {
+      if (!pick[i]) out[i] = b[ib];
+    });
+  },
+);

@@ -1,0 +1,59 @@
+// The public surface of the `receptive` package: tensors, autograd, the functional API `F`,
+// and backend selection. PyTorch names in camelCase; keyword arguments as a trailing options object.
+
+export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
+export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
+export { ReceptiveError } from "./errors";
+export * as F from "./nn/functional";
+export {
+  abs,
+  add,
+  clamp,
+  cos,
+  div,
+  eq,
+  exp,
+  ge,
+  gt,
+  le,
+  log,
+  lt,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pow,
+  relu,
+  sigmoid,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  where,
+} from "./ops/elementwise";
+export { linear, matmul } from "./ops/matmul";
+export { amax, amin, logsumexp } from "./ops/reduce";
+export { cat, chunk, split, stack } from "./ops/shape";
+export {
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  type RandomOptions,
+  rand,
+  randint,
+  randn,
+  randperm,
+  type TensorOptions,
+  tensor,
+  zeros,
+  zerosLike,
+} from "./tensor/create";
+export { defaultGenerator, Generator, manualSeed } from "./tensor/random";
+export type { Shape } from "./tensor/shape";
+export { type DType, type NestedArray, Tensor } from "./tensor/tensor";
