@@ -1,4 +1,13 @@
 // `F`: the functional API (torch.nn.functional). Math lives in ops/; this file only gathers it.
+// Everything an ops/<family>.ts file exports is public as F.<name>.
 
+export * from "../ops/conv";
+export * from "../ops/distance";
+export * from "../ops/dropout";
 export { elu, hardtanh, leakyRelu, relu, relu6, sigmoid, softplus, tanh } from "../ops/elementwise";
+export * from "../ops/loss";
 export { linear } from "../ops/matmul";
+export * from "../ops/norm";
+export * from "../ops/pad";
+export * from "../ops/pool";
+export * from "../ops/softmax";

@@ -1,0 +1,2 @@
+// Placeholder until this op family lands; its exports join F (nn/functional.ts).
+export {};
