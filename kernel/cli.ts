@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// `receptive <command>`: the command-line entry point. Each command lives in its own module and is
+// loaded only when used, so `receptive demo` starts fast.
+
+const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  demo: {
+    summary: "run a short engine demo: the lecture's edge detector and a few training steps",
+    run: async () => (await import("./demo")).runDemo(),
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : commands[name];
+  if (command === undefined) {
+    const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(16)} ${c.summary}`);
+    const out = `usage: receptive <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+    if (name === undefined || name === "help" || name === "--help") {
+      process.stdout.write(out);
+      return 0;
+    }
+    process.stderr.write(`receptive: unknown command '${name}'\n\n${out}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`receptive: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
