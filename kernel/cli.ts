@@ -5,7 +5,7 @@
 const commands: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   demo: {
     summary: "run a short engine demo: the lecture's edge detector and a few training steps",
-    run: async () => (await import("./demo")).runDemo(),
+    run: async () => (await import("./demo.js")).runDemo(),
   },
 };
 
