@@ -2,6 +2,7 @@
 // and backend selection. PyTorch names in camelCase; keyword arguments as a trailing options object.
 
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
+export { zeroGrad } from "./autograd/zero-grad";
 export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
 export { ReceptiveError } from "./errors";
 export * as F from "./nn/functional";
