@@ -34,7 +34,7 @@ describe("ref kernels: float64 gradient checks", () => {
       // Keep inputs away from kinks and out of domains where the function is undefined.
       const x = f64Random(n, 7).map((v) => (Math.abs(v) < 0.05 ? v + 0.1 : v));
       if (["log", "sqrt", "rsqrt", "powScalar", "reciprocal"].includes(op))
-        x.forEach((v, i) => (x[i] = Math.abs(v) + 0.2));
+        x.set(x.map((v) => Math.abs(v) + 0.2));
       const [a, b] = params[op] ?? [0, 0];
       const w = f64Random(n, 11);
       const f = ([x]: Float64Array[]) => {
@@ -61,8 +61,8 @@ describe("ref kernels: float64 gradient checks", () => {
       const a = f64Random(60, 3);
       const b = f64Random(4, 5);
       if (op === "pow" || op === "div") {
-        a.forEach((v, i) => (a[i] = Math.abs(v) + 0.5));
-        b.forEach((v, i) => (b[i] = Math.abs(v) + 0.5));
+        a.set(a.map((v) => Math.abs(v) + 0.5));
+        b.set(b.map((v) => Math.abs(v) + 0.5));
       }
       const w = f64Random(60, 9);
       const fwd = ([a, b]: Float64Array[]) => {
