@@ -23,16 +23,16 @@ export async function runDemo(): Promise<number> {
   console.log("convolved with the 3x3 kernel");
   console.log(k.reshape([3, 3]).toString());
   console.log("gives the 4x4 edge map: the edge shows up in the middle columns");
-  console.log((F as any).conv2d(img, k).reshape([4, 4]).toString());
+  console.log(F.conv2d(img, k).reshape([4, 4]).toString());
 
   // A few training steps: learn a 3x3 filter that reproduces the edge detector's output.
   const x = randn([16, 1, 8, 8]);
-  const target = (F as any).conv2d(x, k);
+  const target = F.conv2d(x, k);
   const w = randn([1, 1, 3, 3], { requiresGrad: true });
   const lr = 0.02;
   console.log("\nTraining a 3x3 filter to become an edge detector (mse loss, plain SGD):");
   for (let step = 0; step <= 60; step++) {
-    const loss = (F as any).mseLoss((F as any).conv2d(x, w), target);
+    const loss = (F as any).mseLoss(F.conv2d(x, w), target);
     w.grad = null;
     loss.backward();
     w.storage.forEach((_, i) => {

@@ -1,0 +1,62 @@
+"""Goldens for the convolution family: conv2d, conv1d and conv_transpose2d, forward and the
+gradients of input, weight and bias, over every option (odd sizes, non-square kernels, stride
+with padding, dilation, groups and depthwise, 'same' and 'valid', no bias, unbatched input)."""
+
+
+def build(C):
+    # ---- conv2d ---------------------------------------------------------------------------
+    C.case("conv2d 3x3 basic", "conv2d", C.randn(2, 3, 5, 5), C.randn(4, 3, 3, 3), C.randn(4))
+    C.case("conv2d odd 7x9, padding 1", "conv2d", C.randn(2, 3, 7, 9), C.randn(5, 3, 3, 3), C.randn(5), padding=1)
+    C.case("conv2d kernel 2x3", "conv2d", C.randn(2, 2, 7, 9), C.randn(3, 2, 2, 3), C.randn(3))
+    C.case("conv2d kernel 3x1, padding [1, 0]", "conv2d", C.randn(1, 2, 6, 5), C.randn(3, 2, 3, 1), C.randn(3), padding=(1, 0))
+    C.case("conv2d stride 2 padding 1", "conv2d", C.randn(2, 3, 7, 9), C.randn(4, 3, 3, 3), C.randn(4), stride=2, padding=1)
+    C.case("conv2d stride [2, 3] padding [2, 1]", "conv2d", C.randn(1, 2, 9, 10), C.randn(3, 2, 3, 4), C.randn(3), stride=(2, 3), padding=(2, 1))
+    C.case("conv2d stride 3 remainder", "conv2d", C.randn(2, 1, 8, 8), C.randn(2, 1, 3, 3), C.randn(2), stride=3)
+    C.case("conv2d dilation 2", "conv2d", C.randn(2, 2, 9, 9), C.randn(3, 2, 3, 3), C.randn(3), dilation=2)
+    C.case("conv2d dilation [2, 1] padding 2 stride 2", "conv2d", C.randn(1, 2, 9, 8), C.randn(2, 2, 3, 3), C.randn(2), dilation=(2, 1), padding=2, stride=2)
+    C.case("conv2d groups 2", "conv2d", C.randn(2, 4, 6, 6), C.randn(6, 2, 3, 3), C.randn(6), groups=2, padding=1)
+    C.case("conv2d depthwise", "conv2d", C.randn(2, 3, 6, 7), C.randn(3, 1, 3, 3), C.randn(3), groups=3, padding=1)
+    C.case("conv2d depthwise multiplier 2", "conv2d", C.randn(1, 3, 5, 6), C.randn(6, 1, 3, 3), C.randn(6), groups=3, stride=2)
+    C.case("conv2d 1x1 pointwise", "conv2d", C.randn(2, 5, 4, 3), C.randn(7, 5, 1, 1), C.randn(7))
+    C.case("conv2d same 3x3", "conv2d", C.randn(2, 2, 7, 9), C.randn(3, 2, 3, 3), C.randn(3), padding="same")
+    C.case("conv2d same even 4x2", "conv2d", C.randn(1, 2, 7, 6), C.randn(3, 2, 4, 2), C.randn(3), padding="same")
+    C.case("conv2d same 3x3 dilation 2", "conv2d", C.randn(1, 2, 8, 7), C.randn(2, 2, 3, 3), C.randn(2), padding="same", dilation=2)
+    C.case("conv2d same 2x2 dilation 3 (odd total)", "conv2d", C.randn(1, 1, 6, 6), C.randn(2, 1, 2, 2), C.randn(2), padding="same", dilation=3)
+    C.case("conv2d same with groups", "conv2d", C.randn(1, 4, 5, 5), C.randn(4, 2, 2, 3), C.randn(4), padding="same", groups=2)
+    C.case("conv2d valid", "conv2d", C.randn(2, 2, 6, 5), C.randn(3, 2, 3, 3), C.randn(3), padding="valid")
+    C.case("conv2d batch 1", "conv2d", C.randn(1, 3, 6, 6), C.randn(2, 3, 5, 5), C.randn(2), padding=2)
+    C.case("conv2d bias None", "conv2d", C.randn(2, 3, 5, 6), C.randn(4, 3, 3, 3), None, padding=1)
+    C.case("conv2d no bias (options third)", "conv2d", C.randn(2, 2, 5, 6), C.randn(3, 2, 3, 3), stride=2)
+    C.case("conv2d unbatched", "conv2d", C.randn(3, 7, 6), C.randn(4, 3, 3, 2), C.randn(4), padding=1)
+    C.case("conv2d unbatched stride 2 no bias", "conv2d", C.randn(2, 7, 7), C.randn(3, 2, 3, 3), stride=2)
+    C.case("conv2d kernel equals input", "conv2d", C.randn(2, 2, 4, 5), C.randn(3, 2, 4, 5), C.randn(3))
+    C.case("conv2d weight only grad", "conv2d", C.randn(2, 2, 5, 5, grad=False), C.randn(3, 2, 3, 3), C.randn(3, grad=False))
+    C.case("conv2d input only grad", "conv2d", C.randn(2, 2, 5, 5), C.randn(3, 2, 3, 3, grad=False), padding=1)
+
+    # ---- conv1d ---------------------------------------------------------------------------
+    C.case("conv1d basic", "conv1d", C.randn(2, 3, 11), C.randn(4, 3, 3), C.randn(4))
+    C.case("conv1d stride 2 padding 2", "conv1d", C.randn(2, 2, 13), C.randn(3, 2, 4), C.randn(3), stride=2, padding=2)
+    C.case("conv1d dilation 3", "conv1d", C.randn(1, 2, 15), C.randn(2, 2, 3), C.randn(2), dilation=3)
+    C.case("conv1d groups 2", "conv1d", C.randn(2, 4, 9), C.randn(6, 2, 3), C.randn(6), groups=2, padding=1)
+    C.case("conv1d depthwise multiplier 2", "conv1d", C.randn(2, 3, 8), C.randn(6, 1, 3), C.randn(6), groups=3)
+    C.case("conv1d same odd", "conv1d", C.randn(2, 2, 9), C.randn(3, 2, 5), C.randn(3), padding="same")
+    C.case("conv1d same even", "conv1d", C.randn(1, 2, 8), C.randn(3, 2, 4), C.randn(3), padding="same")
+    C.case("conv1d same dilation 2", "conv1d", C.randn(1, 2, 10), C.randn(2, 2, 4), C.randn(2), padding="same", dilation=2)
+    C.case("conv1d valid", "conv1d", C.randn(2, 2, 7), C.randn(3, 2, 3), C.randn(3), padding="valid")
+    C.case("conv1d bias None", "conv1d", C.randn(2, 3, 7), C.randn(2, 3, 2), None, stride=3)
+    C.case("conv1d no bias (options third)", "conv1d", C.randn(1, 3, 7), C.randn(2, 3, 3), padding=1)
+    C.case("conv1d unbatched", "conv1d", C.randn(3, 10), C.randn(4, 3, 3), C.randn(4), stride=2, padding=1)
+
+    # ---- conv_transpose2d -----------------------------------------------------------------
+    C.case("convT basic", "conv_transpose2d", C.randn(2, 3, 4, 5), C.randn(3, 2, 3, 3), C.randn(2))
+    C.case("convT stride 2", "conv_transpose2d", C.randn(2, 2, 3, 4), C.randn(2, 3, 3, 3), C.randn(3), stride=2)
+    C.case("convT stride 2 padding 1 outputPadding 1", "conv_transpose2d", C.randn(1, 2, 4, 4), C.randn(2, 3, 3, 3), C.randn(3), stride=2, padding=1, output_padding=1)
+    C.case("convT stride [2, 3] padding [1, 2] outputPadding [0, 2]", "conv_transpose2d", C.randn(2, 2, 3, 5), C.randn(2, 2, 3, 4), C.randn(2), stride=(2, 3), padding=(1, 2), output_padding=(0, 2))
+    C.case("convT kernel 2x2 stride 2 (upsample)", "conv_transpose2d", C.randn(1, 3, 4, 3), C.randn(3, 2, 2, 2), C.randn(2), stride=2)
+    C.case("convT groups 2", "conv_transpose2d", C.randn(2, 4, 3, 3), C.randn(4, 3, 3, 3), C.randn(6), groups=2, stride=2, padding=1)
+    C.case("convT depthwise", "conv_transpose2d", C.randn(1, 3, 4, 4), C.randn(3, 1, 3, 3), C.randn(3), groups=3)
+    C.case("convT dilation 2", "conv_transpose2d", C.randn(1, 2, 4, 5), C.randn(2, 2, 3, 2), C.randn(2), dilation=2, padding=1)
+    C.case("convT outputPadding < dilation", "conv_transpose2d", C.randn(1, 2, 3, 3), C.randn(2, 1, 3, 3), C.randn(1), dilation=2, output_padding=1)
+    C.case("convT bias None", "conv_transpose2d", C.randn(2, 2, 3, 3), C.randn(2, 2, 3, 3), None, stride=2, output_padding=1)
+    C.case("convT no bias (options third)", "conv_transpose2d", C.randn(1, 2, 3, 4), C.randn(2, 3, 2, 3), padding=1)
+    C.case("convT unbatched", "conv_transpose2d", C.randn(2, 3, 4), C.randn(2, 3, 3, 3), C.randn(3), stride=2, padding=1)
