@@ -1,0 +1,260 @@
+// Single-precision GEMM: C (M, N) (+)= op(A) (M, K) @ op(B) (K, N), Goto-style.
+// B is packed in KC x NC blocks of NR-column micro-panels, A in MC x KC blocks of MR-row
+// micro-panels (both zero-padded at the edges), and a 4x8 register-blocked micro-kernel
+// (8 f32x4 accumulators) runs over them. Operands are read through (row, col) element strides,
+// so every transpose the backward pass needs is a packing detail, not a separate kernel.
+//
+// NOTE: the result for one C element depends only on K and KC (the k order inside a block and
+// the order of blocks), never on which rows/columns a caller computes; so splitting C across
+// threads gives bit-identical results to one thread.
+
+import { madd } from "./simd";
+
+const MR = 4; // rows of C per micro-kernel
+const NR = 8; // columns of C per micro-kernel (two f32x4)
+const KC = 256; // depth of a packed block
+const MC = 128; // rows of a packed A block (multiple of MR)
+const NC = 1024; // columns of a packed B block (multiple of NR)
+
+// @ts-ignore: decorator
+@inline function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+/** Bytes of scratch one call of sgemm needs for a C range of `rows` x `cols` and depth K. */
+export function sgemmScratchBytes(rows: i32, cols: i32, K: i32): i32 {
+  const mc = min(MC, roundUp(rows, MR));
+  const nc = min(NC, roundUp(cols, NR));
+  const kc = min(KC, max(K, 1));
+  return (mc * kc + kc * nc + MR * NR) * 4;
+}
+
+/**
+ * C[m0:m1, n0:n1] (+)= op(A) @ op(B) with C stored row-major (M, N) at `c`.
+ * A's logical element (i, k) is at a + 4 * (i * aRow + k * aCol); B's (k, j) at b + 4 * (k * bRow + j * bCol).
+ * `accumulate` adds into C instead of overwriting it. `scratch` holds sgemmScratchBytes(m1 - m0, n1 - n0, K)
+ * bytes, 16-byte aligned, private to this call.
+ */
+export function sgemm(
+  M: i32,
+  N: i32,
+  K: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  c: usize,
+  accumulate: i32,
+  m0: i32,
+  m1: i32,
+  n0: i32,
+  n1: i32,
+  scratch: usize,
+): void {
+  if (m0 >= m1 || n0 >= n1) return;
+  if (K == 0) {
+    if (!accumulate) for (let i = m0; i < m1; i++) memory.fill(c + 4 * (i * N + n0), 0, 4 * (n1 - n0));
+    return;
+  }
+  const mcMax = min(MC, roundUp(m1 - m0, MR));
+  const kcMax = min(KC, K);
+  const packedA = scratch; // (MC / MR) micro-panels of (KC, MR)
+  const packedB = packedA + 4 * mcMax * kcMax; // (NC / NR) micro-panels of (KC, NR)
+  const tile = packedB + 4 * kcMax * min(NC, roundUp(n1 - n0, NR)); // (MR, NR) edge tile
+  for (let jc = n0; jc < n1; jc += NC) {
+    const nc = min(NC, n1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = min(KC, K - pc);
+      packB(packedB, b, bRow, bCol, pc, kc, jc, nc);
+      const add = accumulate != 0 || pc > 0;
+      for (let ic = m0; ic < m1; ic += MC) {
+        const mc = min(MC, m1 - ic);
+        packA(packedA, a, aRow, aCol, ic, mc, pc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const pb = packedB + 4 * jr * kc;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * N + jc + jr), N, mr, nr, add, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into micro-panels of (kc, MR), zero-padded. */
+function packA(dst: usize, a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const src = a + 4 * ((i0 + ir) * aRow + p0 * aCol);
+    if (mr == MR && aRow == 1) {
+      // A stored transposed (K, M): the MR rows of one k are adjacent.
+      const step = 4 * aCol;
+      for (let k = 0, s = src, d = dst; k < kc; k++, s += step, d += 16) v128.store(d, v128.load(s));
+    } else if (mr == MR && aCol == 1) {
+      // A stored (M, K): transpose 4x4 blocks of four rows.
+      const rs = 4 * aRow;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4) {
+        const s = src + 4 * k;
+        const r0 = v128.load(s);
+        const r1 = v128.load(s + rs);
+        const r2 = v128.load(s + 2 * rs);
+        const r3 = v128.load(s + 3 * rs);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
+        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
+        const d = dst + 16 * k;
+        v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+      }
+      for (; k < kc; k++)
+        for (let r = 0; r < MR; r++) store<f32>(dst + 4 * (k * MR + r), load<f32>(src + 4 * (r * aRow + k)));
+    } else {
+      for (let k = 0; k < kc; k++)
+        for (let r = 0; r < MR; r++)
+          store<f32>(dst + 4 * (k * MR + r), r < mr ? load<f32>(src + 4 * (r * aRow + k * aCol)) : 0);
+    }
+    dst += 4 * MR * kc;
+  }
+}
+
+/** Packs depth [p0, p0 + kc) x columns [j0, j0 + nc) of B into micro-panels of (kc, NR), zero-padded. */
+function packB(dst: usize, b: usize, bRow: i32, bCol: i32, p0: i32, kc: i32, j0: i32, nc: i32): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const src = b + 4 * (p0 * bRow + (j0 + jr) * bCol);
+    if (nr == NR && bCol == 1) {
+      // B stored (K, N): the NR columns of one k are adjacent.
+      const step = 4 * bRow;
+      for (let k = 0, s = src, d = dst; k < kc; k++, s += step, d += 32) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else if (nr == NR && bRow == 1) {
+      // B stored transposed (N, K): transpose 4x4 blocks, twice per micro-panel (columns 0-3, 4-7).
+      let k = 0;
+      for (; k + 4 <= kc; k += 4)
+        for (let half = 0; half < 2; half++) {
+          const s = src + 4 * (k + half * 4 * bCol);
+          const cs = 4 * bCol;
+          const r0 = v128.load(s);
+          const r1 = v128.load(s + cs);
+          const r2 = v128.load(s + 2 * cs);
+          const r3 = v128.load(s + 3 * cs);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const d = dst + 4 * (k * NR + half * 4);
+          v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 4 * NR);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 8 * NR);
+          v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 12 * NR);
+        }
+      for (; k < kc; k++)
+        for (let j = 0; j < NR; j++) store<f32>(dst + 4 * (k * NR + j), load<f32>(src + 4 * (k + j * bCol)));
+    } else {
+      for (let k = 0; k < kc; k++)
+        for (let j = 0; j < NR; j++)
+          store<f32>(dst + 4 * (k * NR + j), j < nr ? load<f32>(src + 4 * (k * bRow + j * bCol)) : 0);
+    }
+    dst += 4 * NR * kc;
+  }
+}
+
+/**
+ * C (mr, nr) at c (row stride ldc elements) (+)= packed A (kc, MR) @ packed B (kc, NR).
+ * Full tiles go straight to C; edge tiles through `tile` (MR, NR).
+ */
+// @ts-ignore: decorator
+@inline function microKernel(
+  kc: i32,
+  pa: usize,
+  pb: usize,
+  c: usize,
+  ldc: i32,
+  mr: i32,
+  nr: i32,
+  add: bool,
+  tile: usize,
+): void {
+  let c00 = f32x4.splat(0);
+  let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0);
+  let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0);
+  let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0);
+  let c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa);
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
+    av = v128.load32_splat(pa, 4);
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
+    av = v128.load32_splat(pa, 8);
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
+    av = v128.load32_splat(pa, 12);
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
+    pa += 16;
+    pb += 32;
+  }
+  const full = mr == MR && nr == NR;
+  const rowBytes: usize = full ? 4 * ldc : 4 * NR;
+  let d = full ? c : tile;
+  if (add && full) {
+    c00 = f32x4.add(c00, v128.load(d));
+    c01 = f32x4.add(c01, v128.load(d, 16));
+    c10 = f32x4.add(c10, v128.load(d + rowBytes));
+    c11 = f32x4.add(c11, v128.load(d + rowBytes, 16));
+    c20 = f32x4.add(c20, v128.load(d + 2 * rowBytes));
+    c21 = f32x4.add(c21, v128.load(d + 2 * rowBytes, 16));
+    c30 = f32x4.add(c30, v128.load(d + 3 * rowBytes));
+    c31 = f32x4.add(c31, v128.load(d + 3 * rowBytes, 16));
+  }
+  v128.store(d, c00);
+  v128.store(d, c01, 16);
+  d += rowBytes;
+  v128.store(d, c10);
+  v128.store(d, c11, 16);
+  d += rowBytes;
+  v128.store(d, c20);
+  v128.store(d, c21, 16);
+  d += rowBytes;
+  v128.store(d, c30);
+  v128.store(d, c31, 16);
+  if (full) return;
+  for (let i = 0; i < mr; i++)
+    for (let j = 0; j < nr; j++) {
+      const dst = c + 4 * (i * ldc + j);
+      const v = load<f32>(tile + 4 * (i * NR + j));
+      store<f32>(dst, add ? load<f32>(dst) + v : v);
+    }
+}
+
+/** sums (N) += column sums of x (M, N): the bias gradient of a linear layer. */
+export function addColumnSums(sums: usize, x: usize, M: i32, N: i32): void {
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    let s = f32x4.splat(0);
+    for (let i = 0; i < M; i++) s = f32x4.add(s, v128.load(x + 4 * (i * N + j)));
+    v128.store(sums + 4 * j, f32x4.add(v128.load(sums + 4 * j), s));
+  }
+  for (; j < N; j++) {
+    let s: f32 = 0;
+    for (let i = 0; i < M; i++) s += load<f32>(x + 4 * (i * N + j));
+    store<f32>(sums + 4 * j, load<f32>(sums + 4 * j) + s);
+  }
+}

@@ -1,0 +1,6 @@
+// Entry point of the wasm kernels: everything exported here is callable from the TypeScript
+// backend (backends/wasm/*.ts). Kernels take byte addresses into the shared memory and sizes;
+// they never allocate (the runtime is the `stub`), so JS owns every byte of memory.
+
+export { isRelaxed, heapBase } from "./info";
+export { sgemm, sgemmScratchBytes, addColumnSums } from "./gemm";
