@@ -58,7 +58,10 @@ function forEachRow(
   visit: (outRow: number, inRow: number, last: Int32Array) => void,
 ): void {
   const nd = shape.length;
-  if (nd === 0) return visit(0, 0, Int32Array.of(0)); // a scalar: one row of one element
+  if (nd === 0) {
+    visit(0, 0, Int32Array.of(0)); // a scalar: one row of one element
+    return;
+  }
   const outShape = maps.map((m) => m.length);
   const inStrides = new Array<number>(nd);
   let s = 1;
