@@ -32,7 +32,7 @@ export async function runDemo(): Promise<number> {
   const lr = 0.02;
   console.log("\nTraining a 3x3 filter to become an edge detector (mse loss, plain SGD):");
   for (let step = 0; step <= 60; step++) {
-    const loss = (F as any).mseLoss(F.conv2d(x, w), target);
+    const loss = F.mseLoss(F.conv2d(x, w), target);
     w.grad = null;
     loss.backward();
     w.storage.forEach((_, i) => {
