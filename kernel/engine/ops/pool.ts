@@ -111,6 +111,11 @@ function outShape(p: Planes, OH: number, OW: number): number[] {
   return p.dims === 2 ? [...p.lead, OH, OW] : [...p.lead, OW];
 }
 
+/** A user's argument as messages show it: `[1, 0]`, `[4, null]`, `3`. */
+function fmtArg(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(String).join(", ")}]` : String(v);
+}
+
 /** How messages show a per-dim pair: `[h, w]` for 2-D ops, the single value for 1-D ones. */
 function show(p: Planes, v: readonly number[]): string {
   return p.dims === 2 ? `[${v[0]}, ${v[1]}]` : `${v[1]}`;
@@ -127,7 +132,7 @@ function sizes(p: Planes, v: PoolSize, name: string, fill: number, min: number):
     check(
       Array.isArray(v) && (v.length === 1 || v.length === p.dims),
       p.op,
-      () => `${name} must be a number${p.dims === 2 ? " or [h, w]" : " or [k]"}, got ${JSON.stringify(v)}`,
+      () => `${name} must be a number${p.dims === 2 ? " or [h, w]" : " or [k]"}, got ${fmtArg(v)}`,
     );
     pair = p.dims === 2 ? (v.length === 1 ? [v[0], v[0]] : [v[0], v[1]]) : [fill, v[0]];
   }
@@ -136,7 +141,7 @@ function sizes(p: Planes, v: PoolSize, name: string, fill: number, min: number):
     pair.every((x) => Number.isInteger(x) && x >= min),
     p.op,
     () =>
-      `${name} must be ${what}, got ${JSON.stringify(v)}` +
+      `${name} must be ${what}, got ${fmtArg(v)}` +
       (name === "stride" && pair.includes(0) ? "; a stride of 0 would never move the window" : ""),
   );
   return pair;
@@ -183,13 +188,12 @@ function windowOutput(p: Planes, w: Window): [number, number] {
   check(out[0] >= 1 && out[1] >= 1, p.op, () => {
     const span = [0, 1].map((d) => w.dil[d] * (w.k[d] - 1) + 1);
     const padded = [p.H + 2 * w.pad[0], p.W + 2 * w.pad[1]];
-    const dilated = w.dil.some((d) => d > 1)
-      ? ` (spanning ${show(p, span)} with dilation ${show(p, w.dil)})`
-      : "";
+    const isDilated = w.dil.some((d) => d > 1);
+    const dilated = isDilated ? ` (spanning ${show(p, span)} with dilation ${show(p, w.dil)})` : "";
     return (
       `kernelSize ${show(p, w.k)}${dilated} is larger than the padded input ${show(p, padded)} ` +
       `(input ${show(p, [p.H, p.W])}, padding ${show(p, w.pad)}), so the output size would be ${show(p, out)}; ` +
-      "use a smaller kernel or dilation, more padding, or a larger input"
+      `use a smaller kernel${isDilated ? " or dilation" : ""}, more padding, or a larger input`
     );
   });
   return out;
@@ -329,7 +333,7 @@ function adaptiveOutput(p: Planes, outputSize: AdaptiveSize): [number, number] {
       Array.isArray(outputSize) &&
         (outputSize.length === p.dims || (p.dims === 2 && outputSize.length === 1)),
       p.op,
-      () => `outputSize must be ${form}, got ${JSON.stringify(outputSize)}`,
+      () => `outputSize must be ${form}, got ${fmtArg(outputSize)}`,
     );
     pair = p.dims === 2 ? [outputSize[0], outputSize[outputSize.length - 1]] : [1, outputSize[0]];
   }
@@ -337,7 +341,7 @@ function adaptiveOutput(p: Planes, outputSize: AdaptiveSize): [number, number] {
   check(
     out.every((v) => Number.isInteger(v) && v >= 1),
     p.op,
-    () => `outputSize must be positive integers, got ${JSON.stringify(outputSize)}`,
+    () => `outputSize must be positive integers, got ${fmtArg(outputSize)}`,
   );
   return out;
 }
@@ -475,7 +479,7 @@ function maxUnpool(
       given.length === dims || given.length === dims + 2,
       op,
       () =>
-        `outputSize must have ${dims} or ${dims + 2} entries (the spatial size, or the full shape), got ${JSON.stringify(given)}`,
+        `outputSize must have ${dims} or ${dims + 2} entries (the spatial size, or the full shape), got ${fmtArg(given)}`,
     );
     const spatial = given.slice(given.length - dims);
     out = dims === 2 ? [spatial[0], spatial[1]] : [1, spatial[0]];
@@ -484,7 +488,7 @@ function maxUnpool(
         Number.isInteger(out[d]) && out[d] > def[d] - s[d] && out[d] < def[d] + s[d],
         op,
         () =>
-          `outputSize ${JSON.stringify(given)} is not reachable: dim ${d - 2 + dims} must be between ${def[d] - s[d] + 1} and ${def[d] + s[d] - 1} for input ${fmtShape(input.shape)} with kernelSize ${show(p, k)}, stride ${show(p, s)}, padding ${show(p, pad)}`,
+          `outputSize ${fmtArg(given)} is not reachable: dim ${d - 2 + dims} must be between ${def[d] - s[d] + 1} and ${def[d] + s[d] - 1} for input ${fmtShape(input.shape)} with kernelSize ${show(p, k)}, stride ${show(p, s)}, padding ${show(p, pad)}`,
       );
   }
   const [OH, OW] = out;
