@@ -1,0 +1,113 @@
+// Reference batch normalisation over an input viewed as (N, C, inner): statistics per channel C,
+// over the N * inner values of that channel (inner = L or H * W, 1 for (N, C) input).
+// llm.c's layernorm pattern: forward caches the per-channel mean and rstd = 1 / sqrt(var + eps),
+// backward reuses them in one fused pass.
+
+import { type Buf, defineKernel } from "../registry";
+
+/**
+ * out (N, C, inner) = (inp - mean) * rstd * weight + bias, per channel.
+ * training: computes mean (C), the biased variance (C) and rstd (C) from the batch and writes them;
+ * otherwise mean and rstd are inputs (from the running statistics) and variance is not touched.
+ */
+export const batchNormForward = defineKernel(
+  "batchNormForward",
+  (
+    out: Buf,
+    mean: Buf,
+    rstd: Buf,
+    variance: Buf | null,
+    inp: Buf,
+    weight: Buf | null,
+    bias: Buf | null,
+    N: number,
+    C: number,
+    inner: number,
+    eps: number,
+    training: boolean,
+  ) => {
+    const M = N * inner;
+    for (let c = 0; c < C; c++) {
+      if (training) {
+        let s = 0;
+        for (let n = 0; n < N; n++) {
+          const base = (n * C + c) * inner;
+          for (let k = 0; k < inner; k++) s += inp[base + k];
+        }
+        const m = s / M;
+        let v = 0;
+        for (let n = 0; n < N; n++) {
+          const base = (n * C + c) * inner;
+          for (let k = 0; k < inner; k++) {
+            const d = inp[base + k] - m;
+            v += d * d;
+          }
+        }
+        v /= M;
+        mean[c] = m;
+        rstd[c] = 1 / Math.sqrt(v + eps);
+        if (variance !== null) variance[c] = v;
+      }
+      const m = mean[c];
+      const r = rstd[c];
+      const w = weight === null ? 1 : weight[c];
+      const b = bias === null ? 0 : bias[c];
+      for (let n = 0; n < N; n++) {
+        const base = (n * C + c) * inner;
+        for (let k = 0; k < inner; k++) out[base + k] = (inp[base + k] - m) * r * w + b;
+      }
+    }
+  },
+);
+
+/**
+ * Gradients of batchNormForward (nulls are skipped), with xhat = (inp - mean) * rstd:
+ * dbias (C) += sum dout; dweight (C) += sum dout * xhat;
+ * dinp (N, C, inner) = weight * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)) in training
+ * (the batch statistics depend on the input), weight * rstd * dout otherwise.
+ */
+export const batchNormBackward = defineKernel(
+  "batchNormBackward",
+  (
+    dinp: Buf | null,
+    dweight: Buf | null,
+    dbias: Buf | null,
+    dout: Buf,
+    inp: Buf,
+    mean: Buf,
+    rstd: Buf,
+    weight: Buf | null,
+    N: number,
+    C: number,
+    inner: number,
+    training: boolean,
+  ) => {
+    const M = N * inner;
+    for (let c = 0; c < C; c++) {
+      const m = mean[c];
+      const r = rstd[c];
+      let sumDout = 0;
+      let sumDoutXhat = 0;
+      for (let n = 0; n < N; n++) {
+        const base = (n * C + c) * inner;
+        for (let k = 0; k < inner; k++) {
+          sumDout += dout[base + k];
+          sumDoutXhat += dout[base + k] * (inp[base + k] - m) * r;
+        }
+      }
+      if (dbias !== null) dbias[c] += sumDout;
+      if (dweight !== null) dweight[c] += sumDoutXhat;
+      if (dinp === null) continue;
+      const scale = (weight === null ? 1 : weight[c]) * r;
+      const meanDout = training ? sumDout / M : 0;
+      const meanDoutXhat = training ? sumDoutXhat / M : 0;
+      for (let n = 0; n < N; n++) {
+        const base = (n * C + c) * inner;
+        for (let k = 0; k < inner; k++) {
+          const xhat = (inp[base + k] - m) * r;
+          dinp[base + k] += scale * (dout[base + k] - meanDout - xhat * meanDoutXhat);
+        }
+      }
+    }
+  },
+);
