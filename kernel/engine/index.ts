@@ -6,6 +6,7 @@ export { zeroGrad } from "./autograd/zero-grad";
 export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
 export { ReceptiveError } from "./errors";
 export * as F from "./nn/functional";
+export * as nn from "./nn/index";
 export {
   abs,
   add,

@@ -1,0 +1,133 @@
+// Batch normalization: normalises each channel with the batch's statistics in training mode
+// and with running estimates (buffers) in eval mode, then scales and shifts (weight, bias).
+//
+// Shape: BatchNorm1d (N, C) or (N, C, L); BatchNorm2d (N, C, H, W); output as input.
+// NOTE: running stats update as running = (1 - momentum) * running + momentum * batch, with the
+// unbiased batch variance; `momentum: null` uses a cumulative average (factor 1/numBatchesTracked).
+// State dict version 2 added numBatchesTracked; loading an older dict sets it to 0, as PyTorch does.
+
+import { check, fmtShape } from "../errors";
+import { ones, zeros } from "../tensor/create";
+import { Tensor } from "../tensor/tensor";
+import { batchNorm } from "./functional";
+import { Module, reprArgs, type StateDict } from "./module";
+import { Parameter } from "./parameter";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the new batch in the running averages; null for a cumulative average. */
+  momentum?: number | null;
+  /** Learnable per-channel weight (ones) and bias (zeros). */
+  affine?: boolean;
+  /** Keep running mean/var buffers for eval mode; without them eval uses batch statistics. */
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormNd extends Module {
+  static override version = 2;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+
+  constructor(
+    readonly numFeatures: number,
+    { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true }: BatchNormOptions = {},
+  ) {
+    super();
+    check(
+      Number.isInteger(numFeatures) && numFeatures > 0,
+      this.constructor.name,
+      () => `numFeatures must be a positive integer (the number of channels), got ${numFeatures}`,
+    );
+    this.eps = eps;
+    this.momentum = momentum;
+    this.affine = affine;
+    this.trackRunningStats = trackRunningStats;
+    this.weight = affine ? new Parameter(ones([numFeatures])) : null;
+    this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
+    this.registerBuffer("runningMean", trackRunningStats ? zeros([numFeatures]) : null);
+    this.registerBuffer("runningVar", trackRunningStats ? ones([numFeatures]) : null);
+    this.registerBuffer("numBatchesTracked", trackRunningStats ? zeros([], { dtype: "int64" }) : null);
+  }
+
+  /** Running statistics back to mean 0, variance 1, no batches seen. */
+  resetRunningStats(): void {
+    this.runningMean?.storage.fill(0);
+    this.runningVar?.storage.fill(1);
+    this.numBatchesTracked?.storage.fill(0);
+  }
+
+  protected abstract checkInput(input: Tensor): void;
+
+  forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    check(
+      input.shape[1] === this.numFeatures,
+      this.constructor.name,
+      () =>
+        `expects ${this.numFeatures} channels (dim 1), got input of shape ${fmtShape(input.shape)}; numFeatures must equal the previous layer's output channels`,
+    );
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
+      this.numBatchesTracked.storage[0] += 1;
+      factor = this.momentum === null ? 1 / this.numBatchesTracked.storage[0] : this.momentum;
+    }
+    const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
+    const keepRunning = !this.training || this.trackRunningStats;
+    return batchNorm(input, keepRunning ? this.runningMean : null, keepRunning ? this.runningVar : null, {
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: factor,
+      eps: this.eps,
+    });
+  }
+
+  protected override upgradeStateDict(sd: StateDict, prefix: string, version: number | undefined): void {
+    const key = `${prefix}numBatchesTracked`;
+    if ((version === undefined || version < 2) && this.trackRunningStats && !(key in sd))
+      sd[key] = new Tensor(new Float32Array(1), [], "int64");
+  }
+
+  override extraRepr(): string {
+    return reprArgs(
+      [this.numFeatures],
+      [
+        ["eps", this.eps, 1e-5],
+        ["momentum", this.momentum, 0.1],
+        ["affine", this.affine, true],
+        ["trackRunningStats", this.trackRunningStats, true],
+      ],
+    );
+  }
+}
+
+/** Batch norm over (N, C) or (N, C, L): per feature / channel. */
+export class BatchNorm1d extends BatchNormNd {
+  protected checkInput(input: Tensor): void {
+    check(
+      input.ndim === 2 || input.ndim === 3,
+      "BatchNorm1d",
+      () => `expects 2D (N, C) or 3D (N, C, L) input, got shape ${fmtShape(input.shape)}`,
+    );
+  }
+}
+
+/** Batch norm over (N, C, H, W): per channel, statistics over N, H and W. */
+export class BatchNorm2d extends BatchNormNd {
+  protected checkInput(input: Tensor): void {
+    check(
+      input.ndim === 4,
+      "BatchNorm2d",
+      () =>
+        `expects 4D input (N, C, H, W), got shape ${fmtShape(input.shape)}` +
+        (input.ndim === 2 ? "; for (N, C) features use BatchNorm1d" : ""),
+    );
+  }
+}

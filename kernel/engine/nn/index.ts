@@ -1,0 +1,38 @@
+// `nn`: modules and layers (torch.nn). Classes keep PyTorch's names; `nn.init` and
+// `nn.functional` (also exported as `F` at the top level) are namespaces, as in PyTorch.
+
+export { ELU, LeakyReLU, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from "./activation";
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./batchnorm";
+export { ModuleList, Sequential } from "./containers";
+export {
+  Conv1d,
+  Conv2d,
+  type ConvOptions,
+  ConvTranspose2d,
+  type ConvTransposeOptions,
+  type PaddingMode,
+} from "./conv";
+export { Dropout, Dropout2d } from "./dropout";
+export * as functional from "./functional";
+export * as init from "./init";
+export { Flatten, Identity, Linear } from "./linear";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  type Reduction,
+  TripletMarginLoss,
+} from "./loss";
+export {
+  type ForwardHook,
+  type ForwardPreHook,
+  type LoadResult,
+  Module,
+  type RemovableHandle,
+  type StateDict,
+} from "./module";
+export { Parameter } from "./parameter";
+export { AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d } from "./pooling";

@@ -1,0 +1,178 @@
+// Pooling layers: MaxPool1d/2d, AvgPool2d, AdaptiveAvgPool2d, MaxUnpool2d over F's pooling ops.
+//
+// Shape (MaxPool2d): (N, C, H, W) -> (N, C, OH, OW) with
+//   OH = floor((H + 2*padding - dilation*(KH-1) - 1) / stride) + 1   (ceil with ceilMode).
+// The stride defaults to the kernel size.
+
+import type { Tensor } from "../tensor/tensor";
+import { adaptiveAvgPool2d, avgPool2d, maxPool1d, maxPool2d, maxUnpool2d } from "./functional";
+import { Module, reprArgs } from "./module";
+
+type IntOrTuple = number | readonly number[];
+
+export interface MaxPoolOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  returnIndices?: boolean;
+  ceilMode?: boolean;
+}
+
+abstract class MaxPoolNd extends Module {
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly dilation: IntOrTuple;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+  constructor(
+    readonly kernelSize: IntOrTuple,
+    {
+      stride = null,
+      padding = 0,
+      dilation = 1,
+      returnIndices = false,
+      ceilMode = false,
+    }: MaxPoolOptions = {},
+  ) {
+    super();
+    this.stride = stride ?? kernelSize;
+    this.padding = padding;
+    this.dilation = dilation;
+    this.returnIndices = returnIndices;
+    this.ceilMode = ceilMode;
+  }
+  protected get options() {
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+      returnIndices: this.returnIndices,
+    };
+  }
+  override extraRepr(): string {
+    return reprArgs(
+      [this.kernelSize],
+      [
+        ["stride", this.stride, this.kernelSize],
+        ["padding", this.padding, 0],
+        ["dilation", this.dilation, 1],
+        ["returnIndices", this.returnIndices, false],
+        ["ceilMode", this.ceilMode, false],
+      ],
+    );
+  }
+}
+
+/** Max over windows of (N, C, L). With returnIndices, forward returns [output, indices]. */
+export class MaxPool1d extends MaxPoolNd {
+  forward(input: Tensor): any {
+    return maxPool1d(input, this.kernelSize, this.options);
+  }
+}
+
+/** Max over windows of (N, C, H, W). With returnIndices, forward returns [output, indices] for MaxUnpool2d. */
+export class MaxPool2d extends MaxPoolNd {
+  forward(input: Tensor): any {
+    return maxPool2d(input, this.kernelSize, this.options);
+  }
+}
+
+export interface AvgPoolOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+/** Mean over windows of (N, C, H, W). */
+export class AvgPool2d extends Module {
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+  constructor(
+    readonly kernelSize: IntOrTuple,
+    {
+      stride = null,
+      padding = 0,
+      ceilMode = false,
+      countIncludePad = true,
+      divisorOverride = null,
+    }: AvgPoolOptions = {},
+  ) {
+    super();
+    this.stride = stride ?? kernelSize;
+    this.padding = padding;
+    this.ceilMode = ceilMode;
+    this.countIncludePad = countIncludePad;
+    this.divisorOverride = divisorOverride;
+  }
+  forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+  override extraRepr(): string {
+    return reprArgs(
+      [this.kernelSize],
+      [
+        ["stride", this.stride, this.kernelSize],
+        ["padding", this.padding, 0],
+        ["ceilMode", this.ceilMode, false],
+        ["countIncludePad", this.countIncludePad, true],
+        ["divisorOverride", this.divisorOverride, null],
+      ],
+    );
+  }
+}
+
+/** Mean pooling to a fixed output size [OH, OW] whatever the input size (null keeps that dim). */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | readonly (number | null)[]) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return reprArgs([this.outputSize]);
+  }
+}
+
+/** Inverse of MaxPool2d: puts each value back at its argmax position, zeros elsewhere. */
+export class MaxUnpool2d extends Module {
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  constructor(
+    readonly kernelSize: IntOrTuple,
+    { stride = null, padding = 0 }: { stride?: IntOrTuple | null; padding?: IntOrTuple } = {},
+  ) {
+    super();
+    this.stride = stride ?? kernelSize;
+    this.padding = padding;
+  }
+  /** `outputSize` ([OH, OW] or the full shape) resolves the ambiguity when the pooled input had odd sizes. */
+  forward(input: Tensor, indices: Tensor, outputSize?: readonly number[]): Tensor {
+    return maxUnpool2d(input, indices, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      outputSize,
+    });
+  }
+  override extraRepr(): string {
+    return reprArgs(
+      [this.kernelSize],
+      [
+        ["stride", this.stride, this.kernelSize],
+        ["padding", this.padding, 0],
+      ],
+    );
+  }
+}

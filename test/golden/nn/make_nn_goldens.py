@@ -1,0 +1,168 @@
+"""Module goldens: builds each layer in PyTorch, runs forward and backward, records everything.
+
+Run: /usr/bin/python3 test/golden/nn/make_nn_goldens.py  ->  test/golden/nn/modules.json
+A case is data: the torch.nn class name, positional args, keyword args (snake_case; the TS test
+turns them into the options object), train/eval mode, the inputs, the module's state dict before
+the call (the TS side loads it with loadStateDict), the outputs, the gradients of sum(out * gout)
+with respect to float inputs and parameters, and the state dict after (running statistics).
+"""
+
+import json
+import os
+import re
+
+import torch
+import torch.nn as nn
+
+FORMAT_VERSION = 1
+SEED = 20261121
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def camel(name):
+    return re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), name)
+
+
+def enc(t):
+    t = t.detach()
+    dtype = "bool" if t.dtype == torch.bool else "int64" if not t.is_floating_point() else "float32"
+    flat = t.reshape(-1).tolist()
+    data = [int(v) for v in flat] if dtype != "float32" else [float("%.9g" % v) for v in flat]
+    return {"shape": list(t.shape), "dtype": dtype, "data": data}
+
+
+def enc_arg(a):
+    if isinstance(a, torch.Tensor):
+        return {"tensor": enc(a)}
+    return a
+
+
+cases = []
+gen = torch.Generator().manual_seed(SEED)
+
+
+def randn(*shape):
+    return torch.randn(tuple(shape), generator=gen)
+
+
+def case(name, cls, args, kwargs, inputs, train=True, grad_inputs=None):
+    torch.manual_seed(len(cases) + SEED)
+    m = getattr(nn, cls)(*args, **kwargs)
+    m.train(train)
+    # Make batch-norm affine parameters non-trivial so their gradients are tested.
+    with torch.no_grad():
+        for pname, p in m.named_parameters():
+            if pname in ("weight", "bias") and cls.startswith("BatchNorm"):
+                p.copy_(randn(*p.shape) * 0.5 + (1.0 if pname == "weight" else 0.0))
+    before = {k: enc(v) for k, v in m.state_dict().items()}
+    grad_inputs = grad_inputs if grad_inputs is not None else [i for i, x in enumerate(inputs) if x.is_floating_point()]
+    ins = [x.detach().clone().requires_grad_(i in grad_inputs) for i, x in enumerate(inputs)]
+    out = m(*ins)
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    gout = randn(*outs[0].shape)
+    grads = {}
+    if outs[0].requires_grad:
+        (outs[0] * gout).sum().backward()
+        for i, x in enumerate(ins):
+            if x.grad is not None:
+                grads["input%d" % i] = enc(x.grad)
+        for pname, p in m.named_parameters():
+            if p.grad is not None:
+                grads[pname] = enc(p.grad)
+    cases.append(
+        {
+            "name": name,
+            "module": cls,
+            "args": [enc_arg(a) for a in args],
+            "kwargs": {camel(k): enc_arg(v) for k, v in kwargs.items()},
+            "train": train,
+            "inputs": [dict(enc(x), requiresGrad=i in grad_inputs) for i, x in enumerate(inputs)],
+            "stateBefore": before,
+            "outputs": [enc(o) for o in outs],
+            "gout": enc(gout),
+            "grads": grads,
+            "stateAfter": {k: enc(v) for k, v in m.state_dict().items()},
+        }
+    )
+
+
+def build():
+    x4 = randn(2, 3, 7, 6)
+    case("Linear", "Linear", [5, 4], {}, [randn(3, 5)])
+    case("Linear no bias, 3-D input", "Linear", [5, 2], {"bias": False}, [randn(2, 3, 5)])
+    case("Conv1d", "Conv1d", [3, 4, 3], {"stride": 2, "padding": 1}, [randn(2, 3, 9)])
+    case("Conv1d circular", "Conv1d", [2, 2, 3], {"padding": 2, "padding_mode": "circular", "dilation": 2}, [randn(1, 2, 8)])
+    case("Conv2d LeNet", "Conv2d", [3, 6, 5], {"padding": 2}, [x4])
+    case("Conv2d stride dilation", "Conv2d", [3, 4, (3, 2)], {"stride": (2, 1), "dilation": (1, 2), "padding": (1, 0)}, [x4])
+    case("Conv2d groups no bias", "Conv2d", [4, 6, 3], {"groups": 2, "bias": False}, [randn(2, 4, 5, 5)])
+    case("Conv2d reflect", "Conv2d", [3, 2, 3], {"padding": 1, "padding_mode": "reflect"}, [x4])
+    case("Conv2d replicate", "Conv2d", [3, 2, 3], {"padding": (2, 1), "padding_mode": "replicate"}, [x4])
+    case("Conv2d circular", "Conv2d", [3, 2, 3], {"padding": 1, "padding_mode": "circular"}, [x4])
+    case("Conv2d same even kernel", "Conv2d", [3, 2, 4], {"padding": "same"}, [x4])
+    case("Conv2d same reflect", "Conv2d", [3, 2, 3], {"padding": "same", "padding_mode": "reflect", "dilation": 2}, [x4])
+    case("ConvTranspose2d", "ConvTranspose2d", [3, 2, 3], {"stride": 2, "padding": 1, "output_padding": 1}, [x4])
+    case("ConvTranspose2d groups", "ConvTranspose2d", [4, 6, 2], {"stride": 2, "groups": 2}, [randn(1, 4, 3, 3)])
+    case("MaxPool1d", "MaxPool1d", [3], {"stride": 2}, [randn(2, 3, 9)])
+    case("MaxPool2d", "MaxPool2d", [2], {}, [x4])
+    case("MaxPool2d ceil pad", "MaxPool2d", [3], {"stride": 2, "padding": 1, "ceil_mode": True}, [x4])
+    case("MaxPool2d indices", "MaxPool2d", [2], {"return_indices": True}, [x4])
+    pooled, idx = torch.nn.functional.max_pool2d(x4, 2, return_indices=True)
+    case("MaxUnpool2d", "MaxUnpool2d", [2], {}, [pooled, idx])
+    case("AvgPool2d", "AvgPool2d", [3], {"stride": 2, "padding": 1, "count_include_pad": False}, [x4])
+    case("AdaptiveAvgPool2d", "AdaptiveAvgPool2d", [(3, 2)], {}, [x4])
+    case("BatchNorm2d train", "BatchNorm2d", [3], {}, [x4])
+    case("BatchNorm2d cumulative", "BatchNorm2d", [3], {"momentum": None, "eps": 1e-3}, [x4])
+    case("BatchNorm2d eval", "BatchNorm2d", [3], {}, [x4], train=False)
+    case("BatchNorm1d train (N, C)", "BatchNorm1d", [4], {}, [randn(6, 4)])
+    case("BatchNorm1d train (N, C, L)", "BatchNorm1d", [3], {"affine": False}, [randn(4, 3, 5)])
+    case("ReLU", "ReLU", [], {}, [randn(3, 4)])
+    case("ReLU6", "ReLU6", [], {}, [randn(3, 4) * 4])
+    case("LeakyReLU", "LeakyReLU", [0.2], {}, [randn(3, 4)])
+    case("ELU", "ELU", [0.5], {}, [randn(3, 4)])
+    case("Sigmoid", "Sigmoid", [], {}, [randn(3, 4)])
+    case("Tanh", "Tanh", [], {}, [randn(3, 4)])
+    case("Softmax", "Softmax", [1], {}, [randn(3, 4)])
+    case("Flatten", "Flatten", [], {}, [x4])
+    case("Dropout eval", "Dropout", [0.3], {}, [randn(3, 4)], train=False)
+    logits = randn(5, 4)
+    target = torch.randint(0, 4, (5,), generator=gen)
+    case("CrossEntropyLoss", "CrossEntropyLoss", [], {"label_smoothing": 0.1}, [logits, target])
+    case(
+        "CrossEntropyLoss weight ignore sum",
+        "CrossEntropyLoss",
+        [],
+        {"weight": torch.tensor([1.0, 2.0, 0.5, 1.5]), "ignore_index": 2, "reduction": "sum"},
+        [logits, target],
+    )
+    case("NLLLoss", "NLLLoss", [], {}, [torch.log_softmax(logits, 1), target])
+    probs = torch.rand(4, 3, generator=gen) * 0.9 + 0.05
+    y = torch.rand(4, 3, generator=gen)
+    case("BCELoss", "BCELoss", [], {"weight": torch.tensor([1.0, 0.5, 2.0])}, [probs, y], grad_inputs=[0])
+    case("BCEWithLogitsLoss", "BCEWithLogitsLoss", [], {"pos_weight": torch.tensor([1.0, 3.0, 0.5])}, [randn(4, 3), y], grad_inputs=[0])
+    case("MSELoss", "MSELoss", [], {}, [randn(3, 4), randn(3, 4)])
+    case("L1Loss sum", "L1Loss", [], {"reduction": "sum"}, [randn(3, 4), randn(3, 4)])
+    case("TripletMarginLoss", "TripletMarginLoss", [], {"margin": 0.5, "swap": True}, [randn(4, 6), randn(4, 6), randn(4, 6)])
+
+
+def main():
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    build()
+    doc = {
+        "format": "receptive-nn-golden",
+        "version": FORMAT_VERSION,
+        "torch": torch.__version__,
+        "seed": SEED,
+        "generatedBy": "test/golden/nn/make_nn_goldens.py",
+        "cases": cases,
+    }
+    path = os.path.join(HERE, "modules.json")
+    with open(path + ".tmp", "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+        f.write("\n")
+    os.replace(path + ".tmp", path)
+    print("%d cases -> %s" % (len(cases), os.path.relpath(path)))
+
+
+if __name__ == "__main__":
+    main()
