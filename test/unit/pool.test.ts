@@ -223,6 +223,22 @@ describe("max pooling routes gradients to the argmax", () => {
     assert.deepEqual([...i.storage], [1, 2]);
   });
 
+  it("a dilated window that only touches padding gives -inf and no gradient", () => {
+    // H = 2, kernel 2 with dilation 3 and padding 1: the one window's taps are rows -1 and 2.
+    // PyTorch reports -inf and index 2 * W + w too (its backward then writes past the plane).
+    const x = randn([1, 1, 2, 5], { requiresGrad: true, generator: new Generator(8) });
+    const [out, idx] = F.maxPool2d(x, [2, 1], {
+      stride: 1,
+      padding: [1, 0],
+      dilation: [3, 1],
+      returnIndices: true,
+    });
+    assert.deepEqual([...out.storage], new Array(5).fill(Number.NEGATIVE_INFINITY));
+    assert.deepEqual([...idx.storage], [10, 11, 12, 13, 14]);
+    out.backward(tensor(new Float32Array(5).fill(1), { shape: out.shape }));
+    assert.deepEqual([...x.grad!.storage], new Array(10).fill(0));
+  });
+
   it("adaptiveMaxPool2d routes gradients through overlapping windows", () => {
     const x = tensor(
       [
