@@ -50,7 +50,7 @@ describe("cosineSimilarity", () => {
     expectClose(F.cosineSimilarity(a, b).storage, [0, 1, -1], "dim 1");
     expectClose(
       F.cosineSimilarity(a, b, { dim: 0 }).storage,
-      [-1 / Math.sqrt(6) / Math.sqrt(5), 5 / Math.sqrt(2) / Math.sqrt(13)],
+      [0, 2 / Math.sqrt(13)], // [1, 1, 2] . [0, 2, -1] = 0; [0, 1, 0] . [3, 2, 0] = 2 over norms 1, sqrt(13)
       "dim 0",
     );
   });
