@@ -156,9 +156,19 @@ function classLayout(op: string, input: Tensor, target: Tensor, ignoreIndex: num
   return { N: batched ? input.shape[0] : 1, C, inner: batched ? numelOf(input.shape.slice(2)) : 1 };
 }
 
-/** Per-item -weight[t] * logp[n, t, ...] (a primitive) and the total weight of the items kept. */
-function nllItems(op: string, logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number) {
-  const { N, C, inner } = classLayout(op, logp, target, ignoreIndex);
+/**
+ * Per-item -weight[t] * logp[n, t, ...] (a primitive) and the total weight of the items kept.
+ * `layout` is classLayout's result when the caller has already validated the targets.
+ */
+function nllItems(
+  op: string,
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  ignoreIndex: number,
+  layout: ClassLayout = classLayout(op, logp, target, ignoreIndex),
+) {
+  const { N, C, inner } = layout;
   checkClassWeight(op, weight, C);
   const w = weight?.storage ?? null;
   const losses = new Float32Array(N * inner); // (N, inner)
@@ -215,6 +225,11 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     op,
     () => `input must be (N, C), (N, C, d1, ...) or unbatched (C) scores, got shape ${fmtShape(input.shape)}`,
   );
+  check(
+    input.dtype === "float32",
+    op,
+    () => `input must hold float scores (logits), got ${input.dtype}; call .float() first`,
+  );
   const classDim = input.ndim === 1 ? 0 : 1;
   const C = input.shape[classDim];
   checkClassWeight(op, weight, C);
@@ -244,8 +259,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     return reduction === "sum" ? total : ew.div(total, input.numel / C);
   }
 
+  // Validate the targets before computing anything.
+  const layout = classLayout(op, input, target, ignoreIndex);
   const logp = logSoftmax(input, classDim);
-  const { items, total } = nllItems(op, logp, target, weight, ignoreIndex);
+  const { items, total } = nllItems(op, logp, target, weight, ignoreIndex, layout);
   const loss = reduceItems(items, total, reduction);
   if (labelSmoothing === 0) return loss;
   // aten's cross_entropy_loss_label_smoothing: the smoothing term -sum_c w_c log p_c per item,
