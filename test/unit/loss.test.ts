@@ -153,6 +153,10 @@ describe("class-index losses", () => {
       () => F.crossEntropy(x, t, { labelSmoothing: 1.5 }),
       /labelSmoothing must be between 0 and 1/,
     );
+    assert.throws(
+      () => F.crossEntropy(tensor([[1, 2]], { dtype: "int64" }), t),
+      /crossEntropy: input must hold float scores \(logits\), got int64/,
+    );
   });
 });
 
