@@ -479,7 +479,7 @@ describe("conv errors", () => {
         F.convTranspose2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, {
           padding: "same" as unknown as number,
         }),
-      "convTranspose2d: padding must be a number or 2 numbers, got 'same'",
+      "convTranspose2d: padding must be a number or 2 numbers (transposed convolutions take no 'same' or 'valid'), got 'same'",
     );
     throwsWith(
       () => F.conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { stride: 0 }),

@@ -69,7 +69,11 @@ export function expandSize(
   min: number,
 ): number[] {
   const v = typeof value === "number" ? new Array<number>(dims).fill(value) : [...value];
-  check(v.length === dims, op, () => `${name} must be a number or ${dims} numbers, got ${fmtShape(v)}`);
+  check(
+    v.length === dims,
+    op,
+    () => `${name} must be a number${dims > 1 ? ` or ${dims} numbers` : ""}, got ${fmtShape(v)}`,
+  );
   check(
     v.every((x) => Number.isInteger(x) && x >= min),
     op,

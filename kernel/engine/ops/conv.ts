@@ -222,7 +222,7 @@ function convNd(
   if (typeof padding === "string") {
     check(!transposed && (padding === "same" || padding === "valid"), op, () =>
       transposed
-        ? `padding must be a number or ${dims} numbers, got '${padding}'`
+        ? `padding must be a number or ${dims} numbers (transposed convolutions take no 'same' or 'valid'), got '${padding}'`
         : `padding must be a number, ${dims === 2 ? "[h, w]" : "[l]"}, 'same' or 'valid', got '${padding}'` +
           ((padding as string) === "full"
             ? "; for a 'full' convolution pass padding = dilation * (kernel size - 1)"

@@ -9,6 +9,16 @@
 
 import { type Buf, defineKernel } from "../registry";
 
+/** First o >= 0 with o * stride + offset >= 0 (where a kernel tap enters the input). */
+function first(stride: number, offset: number): number {
+  return Math.max(0, Math.ceil(-offset / stride));
+}
+
+/** One past the last o < n with o * stride + offset < size (where the tap leaves the input). */
+function end(n: number, stride: number, offset: number, size: number): number {
+  return Math.min(n, Math.floor((size - 1 - offset) / stride) + 1);
+}
+
 /**
  * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias (OC, or null).
  */
@@ -49,15 +59,15 @@ export const conv2dForward = defineKernel(
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {
               const w = weight[wk + kh * KW + kw];
-              for (let oh = 0; oh < OH; oh++) {
-                const ih = oh * strideH - padTop + kh * dilationH;
-                if (ih < 0 || ih >= H) continue;
+              const offH = kh * dilationH - padTop;
+              const offW = kw * dilationW - padLeft;
+              const owStart = first(strideW, offW);
+              const owEnd = end(OW, strideW, offW, W);
+              const ohEnd = end(OH, strideH, offH, H);
+              for (let oh = first(strideH, offH); oh < ohEnd; oh++) {
                 const orow = o + oh * OW;
-                const irow = i + ih * W;
-                for (let ow = 0; ow < OW; ow++) {
-                  const iw = ow * strideW - padLeft + kw * dilationW;
-                  if (iw >= 0 && iw < W) out[orow + ow] += w * inp[irow + iw];
-                }
+                const irow = i + (oh * strideH + offH) * W + offW; // + ow * strideW
+                for (let ow = owStart; ow < owEnd; ow++) out[orow + ow] += w * inp[irow + ow * strideW];
               }
             }
         }
@@ -114,17 +124,19 @@ export const conv2dBackward = defineKernel(
             for (let kw = 0; kw < KW; kw++) {
               const w = weight[wk + kh * KW + kw];
               let dw = 0;
-              for (let oh = 0; oh < OH; oh++) {
-                const ih = oh * strideH - padTop + kh * dilationH;
-                if (ih < 0 || ih >= H) continue;
+              const offH = kh * dilationH - padTop;
+              const offW = kw * dilationW - padLeft;
+              const owStart = first(strideW, offW);
+              const owEnd = end(OW, strideW, offW, W);
+              const ohEnd = end(OH, strideH, offH, H);
+              for (let oh = first(strideH, offH); oh < ohEnd; oh++) {
                 const orow = o + oh * OW;
-                const irow = i + ih * W;
-                for (let ow = 0; ow < OW; ow++) {
-                  const iw = ow * strideW - padLeft + kw * dilationW;
-                  if (iw < 0 || iw >= W) continue;
+                const irow = i + (oh * strideH + offH) * W + offW; // + ow * strideW
+                for (let ow = owStart; ow < owEnd; ow++) {
                   const d = dout[orow + ow];
-                  dw += d * inp[irow + iw];
-                  if (dinp !== null) dinp[irow + iw] += w * d;
+                  const ix = irow + ow * strideW;
+                  dw += d * inp[ix];
+                  if (dinp !== null) dinp[ix] += w * d;
                 }
               }
               if (dweight !== null) dweight[wk + kh * KW + kw] += dw;
@@ -181,15 +193,15 @@ export const convTranspose2dForward = defineKernel(
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {
               const w = weight[wk + kh * KW + kw];
-              for (let ih = 0; ih < H; ih++) {
-                const oh = ih * strideH - padTop + kh * dilationH;
-                if (oh < 0 || oh >= OH) continue;
+              const offH = kh * dilationH - padTop;
+              const offW = kw * dilationW - padLeft;
+              const iwStart = first(strideW, offW);
+              const iwEnd = end(W, strideW, offW, OW);
+              const ihEnd = end(H, strideH, offH, OH);
+              for (let ih = first(strideH, offH); ih < ihEnd; ih++) {
                 const irow = i + ih * W;
-                const orow = o + oh * OW;
-                for (let iw = 0; iw < W; iw++) {
-                  const ow = iw * strideW - padLeft + kw * dilationW;
-                  if (ow >= 0 && ow < OW) out[orow + ow] += w * inp[irow + iw];
-                }
+                const orow = o + (ih * strideH + offH) * OW + offW; // + iw * strideW
+                for (let iw = iwStart; iw < iwEnd; iw++) out[orow + iw * strideW] += w * inp[irow + iw];
               }
             }
         }
@@ -249,15 +261,16 @@ export const convTranspose2dBackward = defineKernel(
             for (let kw = 0; kw < KW; kw++) {
               const w = weight[wk + kh * KW + kw];
               let dw = 0;
-              for (let ih = 0; ih < H; ih++) {
-                const oh = ih * strideH - padTop + kh * dilationH;
-                if (oh < 0 || oh >= OH) continue;
+              const offH = kh * dilationH - padTop;
+              const offW = kw * dilationW - padLeft;
+              const iwStart = first(strideW, offW);
+              const iwEnd = end(W, strideW, offW, OW);
+              const ihEnd = end(H, strideH, offH, OH);
+              for (let ih = first(strideH, offH); ih < ihEnd; ih++) {
                 const irow = i + ih * W;
-                const orow = o + oh * OW;
-                for (let iw = 0; iw < W; iw++) {
-                  const ow = iw * strideW - padLeft + kw * dilationW;
-                  if (ow < 0 || ow >= OW) continue;
-                  const d = dout[orow + ow];
+                const orow = o + (ih * strideH + offH) * OW + offW; // + iw * strideW
+                for (let iw = iwStart; iw < iwEnd; iw++) {
+                  const d = dout[orow + iw * strideW];
                   dw += d * inp[irow + iw];
                   if (dinp !== null) dinp[irow + iw] += w * d;
                 }
