@@ -26,6 +26,15 @@ def build(C):
     )
     C.case("nll_loss custom ignore_index", "nll_loss", logp(4, 3), C.const([2, 1, 1, 0], dtype=long), ignore_index=1)
     C.case("nll_loss K-dim (N, C, H, W) sum", "nll_loss", logp(2, 3, 2, 3), C.randint(0, 3, 2, 2, 3), reduction="sum")
+    C.case("nll_loss unbatched (C)", "nll_loss", torch.log_softmax(C.randn(4, grad=False), 0).requires_grad_(True), C.const(2, dtype=long))
+    C.case(
+        "nll_loss K-dim weight + ignore none",
+        "nll_loss",
+        logp(2, 3, 4),
+        C.const([[0, -100, 2, 1], [2, 2, -100, 0]], dtype=long),
+        weight=C.rand(3, grad=False, low=0.2),
+        reduction="none",
+    )
     # Float tensors holding whole numbers are accepted as class indices (PyTorch needs .long()).
     as_long = lambda f: lambda x, t, **k: f(x, t.long(), **k)
     C.case("nll_loss float targets", "nll_loss", logp(4, 5), C.const([4.0, 0.0, 2.0, 2.0]), fn=as_long(F.nll_loss))
@@ -166,6 +175,23 @@ def build(C):
         "binary_cross_entropy_with_logits",
         C.const([-120.0, -30.0, 0.0, 30.0, 120.0], grad=True),
         C.const([1.0, 0.0, 0.5, 1.0, 0.0]),
+        reduction="none",
+    )
+
+    C.case(
+        "binary_cross_entropy_with_logits (N, C, H, W) pos_weight per channel none",
+        "binary_cross_entropy_with_logits",
+        C.randn(2, 3, 2, 2),
+        C.rand(2, 3, 2, 2),
+        pos_weight=C.rand(3, 1, 1, grad=False, low=0.5, high=3.0),
+        reduction="none",
+    )
+    C.case(
+        "binary_cross_entropy weight none",
+        "binary_cross_entropy",
+        C.rand(2, 3, low=0.05, high=0.95),
+        C.rand(2, 3),
+        weight=C.rand(2, 1, grad=False),
         reduction="none",
     )
 
