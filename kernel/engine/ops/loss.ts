@@ -79,13 +79,19 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
     () =>
       `target shape ${fmtShape(target.shape)} differs from input shape ${fmtShape(input.shape)}; ` +
       `they must match (broadcasting them is almost always a bug). ` +
-      `Reshape one of them, e.g. target.view(${fmtShape(input.shape)})` +
-      (numelOf(input.shape) === numelOf(target.shape) ? "" : " or input.squeeze()"),
+      (numelOf(input.shape) === numelOf(target.shape)
+        ? `Reshape one of them, e.g. target.view(${fmtShape(input.shape)})`
+        : "They hold different numbers of values: check that this target belongs to this output"),
   );
 }
 
 /** An optional per-element weight, broadcast to `shape` (a copy, with gradient summing back). */
-function weightTo(op: string, name: string, weight: Tensor | null | undefined, shape: readonly number[]) {
+function weightTo(
+  op: string,
+  name: string,
+  weight: Tensor | null | undefined,
+  shape: readonly number[],
+): Tensor | null {
   if (weight == null) return null;
   check(weight instanceof Tensor, op, () => `${name} must be a Tensor, got ${typeof weight}`);
   const b = broadcastShapes(weight.shape, shape, op);
