@@ -38,6 +38,7 @@ export {
 export { linear, matmul } from "./ops/matmul";
 export { amax, amin, logsumexp } from "./ops/reduce";
 export { cat, chunk, split, stack } from "./ops/shape";
+export * as optim from "./optim/index";
 export {
   arange,
   eye,
