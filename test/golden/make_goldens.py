@@ -1,6 +1,6 @@
 """Makes the PyTorch golden files in test/golden/data/ (one JSON per op family).
 
-Run with Debian's PyTorch: /usr/bin/python3 test/golden/make_goldens.py [family ...]
+Run with Debian's PyTorch: /usr/bin/python3 test/golden/make_goldens.py [family ...] [--out DIR]
 Each family lives in test/golden/cases/<family>.py with `def build(C)`; seeds are fixed per
 family, so rerunning reproduces the files byte for byte on the same torch version.
 """
@@ -19,7 +19,7 @@ from golden import Cases  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def main(families):
+def main(families, out_dir):
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     if not families:
@@ -30,7 +30,7 @@ def main(families):
         torch.manual_seed(seed)
         C = Cases(family, seed)
         module.build(C)
-        path = os.path.join(HERE, "data", family + ".json")
+        path = os.path.join(out_dir, family + ".json")
         tmp = path + ".tmp"
         with open(tmp, "w") as f:
             json.dump(C.dump(), f, separators=(",", ":"))
@@ -40,4 +40,10 @@ def main(families):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    out = os.path.join(HERE, "data")
+    if "--out" in args:
+        i = args.index("--out")
+        out = args[i + 1]
+        del args[i : i + 2]
+    main(args, out)
