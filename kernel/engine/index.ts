@@ -4,6 +4,7 @@
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
 export { zeroGrad } from "./autograd/zero-grad";
 export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
+export * as data from "./data/index";
 export { ReceptiveError } from "./errors";
 export * as F from "./nn/functional";
 export * as nn from "./nn/index";
