@@ -7,6 +7,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: "run a short engine demo: the lecture's edge detector and a few training steps",
     run: async () => (await import("./demo.js")).runDemo(),
   },
+  kernel: {
+    summary: "install the Jupyter kernelspec (kernel install) or run the kernel (kernel start)",
+    run: async (args) => (await import("./server/kernel-command.js")).runKernelCommand(args),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,117 @@
+// TypeScript cells -> JavaScript on tslab's converter: each cell is type-checked against the
+// declarations of the cells before it (carried as a .d.ts), top-level await is allowed, and the
+// last expression is stored in a variable so the kernel can show it.
+
+import { join } from "node:path";
+import * as ts from "@tslab/typescript-for-tslab";
+import { type Converter, createConverter, type Diagnostic, isCompleteCode } from "tslab/dist/converter";
+import { packageRoot } from "./package-root";
+
+export type { Diagnostic };
+
+export interface CompiledCell {
+  /** CommonJS code reading earlier cells' names from `exports` and modules through `require`. */
+  js: string;
+  /** Declarations to type-check the next cell against. */
+  declarations: string;
+  hasTopLevelAwait: boolean;
+  /** Name of the `exports` entry holding the last expression's value, if the cell ends in one. */
+  lastExpressionVar?: string;
+}
+
+const toPosix = (p: string) => p.split("\\").join("/");
+const RECEPTIVE_DIR = "/node_modules/receptive";
+const root = toPosix(packageRoot);
+
+/** Maps `<any>/node_modules/receptive/<rest>` onto this package, so TypeScript finds our types. */
+function forwardReceptive(path: string): string {
+  const p = toPosix(path);
+  const i = p.lastIndexOf(RECEPTIVE_DIR);
+  if (i < 0) return path;
+  const rest = p.slice(i + RECEPTIVE_DIR.length);
+  if (rest !== "" && !rest.startsWith("/")) return path;
+  return root + rest;
+}
+
+let sysPatched = false;
+function patchTypeScriptSys(): void {
+  if (sysPatched) return;
+  sysPatched = true;
+  const sys = ts.sys as any;
+  for (const name of ["fileExists", "directoryExists", "readFile", "getDirectories", "readDirectory"]) {
+    const original = sys[name];
+    sys[name] = (path: string, ...rest: unknown[]) => original.call(sys, forwardReceptive(path), ...rest);
+  }
+  const realpath = sys.realpath;
+  // Keep the virtual node_modules path (not the real one) so relative imports inside our .d.ts
+  // files resolve through the same forwarding.
+  sys.realpath = (path: string) => (forwardReceptive(path) !== path ? path : realpath.call(sys, path));
+}
+
+/** Declarations every cell sees: `display` (the kernel puts its value in `exports`). */
+export function preludeDeclarations(): string {
+  const displayTypes = toPosix(join(packageRoot, "dist", "kernel", "display", "display-api"));
+  return `declare const display: import(${JSON.stringify(displayTypes)}).Display;\n`;
+}
+
+export class CellCompiler {
+  private readonly converter: Converter;
+  private declarations = "";
+
+  /** Creating the converter type-checks the standard library: it takes about a second. */
+  constructor() {
+    patchTypeScriptSys();
+    this.converter = createConverter({ isJS: false, isBrowser: false });
+    this.reset();
+  }
+
+  reset(): void {
+    this.declarations = preludeDeclarations();
+  }
+
+  /** Compiles `src`; on type errors returns the diagnostics and keeps the previous declarations. */
+  compile(src: string): CompiledCell | { diagnostics: Diagnostic[] } {
+    const converted = this.converter.convert(this.declarations, src);
+    if (converted.diagnostics.length > 0) return { diagnostics: converted.diagnostics };
+    return {
+      js: converted.output ?? "",
+      declarations: converted.declOutput ?? this.declarations,
+      hasTopLevelAwait: converted.hasToplevelAwait === true,
+      lastExpressionVar: converted.lastExpressionVar,
+    };
+  }
+
+  /** Makes a successfully run cell's declarations visible to later cells. */
+  commit(cell: CompiledCell): void {
+    this.declarations = cell.declarations.includes("declare const display")
+      ? cell.declarations
+      : preludeDeclarations() + cell.declarations;
+  }
+
+  complete(src: string, cursor: number): { start: number; end: number; candidates: string[] } {
+    const info = this.converter.complete(this.declarations, src, cursor);
+    return { start: info.start, end: info.end, candidates: info.candidates };
+  }
+
+  /** Hover text at `cursor`: the type signature, then the doc comment; null when there is none. */
+  inspect(src: string, cursor: number): { signature: string; documentation: string } | null {
+    const info = this.converter.inspect(this.declarations, src, cursor);
+    if (!info) return null;
+    const signature = (info.displayParts ?? []).map((p) => p.text).join("");
+    const docs = (info.documentation ?? []).map((p) => p.text).join("");
+    const tags = (info.tags ?? [])
+      .map((t) => `@${t.name} ${(t.text ?? []).map((p) => p.text).join("")}`.trim())
+      .join("\n");
+    return { signature, documentation: [docs, tags].filter((s) => s !== "").join("\n\n") };
+  }
+
+  close(): void {
+    this.converter.close();
+  }
+}
+
+/** Whether `src` is a complete cell (for consoles): incomplete code gets the indent of the next line. */
+export function isComplete(src: string): { complete: boolean; indent: string } {
+  const r = isCompleteCode(src);
+  return { complete: r.completed, indent: r.indent ?? "" };
+}

@@ -1,0 +1,120 @@
+// Which cell is running: console output, displays and timers started while a cell runs belong to
+// it, so late output lands under the last cell and an interrupted cell's pending timers never fire.
+//
+// NOTE: deliberately not AsyncLocalStorage: it enables async hooks, which makes Node abort when an
+// interrupt terminates synchronous code (see interrupt.ts). Only one cell runs at a time, so "the
+// cell running when the work was scheduled" is the owner.
+
+import { Console } from "node:console";
+import { Writable } from "node:stream";
+import { promisify } from "node:util";
+import type { DisplaySink } from "../../display/sink";
+import { setDisplaySinkProvider } from "../../display/sink";
+
+export interface CellOutput extends DisplaySink {
+  stream(name: "stdout" | "stderr", text: string): void;
+}
+
+export interface CellContext {
+  readonly cellNumber: number;
+  readonly output: CellOutput;
+  interrupted: boolean;
+}
+
+export class InterruptedError extends Error {
+  override name = "Interrupted";
+  constructor() {
+    super("the cell was stopped by an interrupt; variables keep the values they had at that moment");
+  }
+}
+
+let running: CellContext | undefined;
+let lastContext: CellContext | undefined;
+
+/** Marks `ctx` as the running cell (until cellFinished) and the owner of late output. */
+export function cellStarted(ctx: CellContext): void {
+  running = ctx;
+  lastContext = ctx;
+}
+
+export function cellFinished(ctx: CellContext): void {
+  if (running === ctx) running = undefined;
+}
+
+/** The running cell, else the last one (late output from timers goes there). */
+export function currentCell(): CellContext | undefined {
+  return running ?? lastContext;
+}
+
+/**
+ * The running cell's interrupt flag, for loops that run across many event-loop turns (the
+ * DataLoader): capture `token = runningCellToken()` when the loop starts, then stop when
+ * `token?.interrupted` becomes true.
+ */
+export function runningCellToken(): { readonly interrupted: boolean } | undefined {
+  return running;
+}
+
+let installed = false;
+
+/**
+ * Routes console.*, process.stdout/stderr writes and displays to the current cell, guards timers,
+ * and exposes runningCellToken as `globalThis[Symbol.for("receptive.runningCellToken")]`.
+ * Returns the process's original stdout/stderr writers for the kernel's own use.
+ */
+export function installCellRouting(): { stdout: (s: string) => void; stderr: (s: string) => void } {
+  const rawOut = process.stdout.write.bind(process.stdout);
+  const rawErr = process.stderr.write.bind(process.stderr);
+  const original = { stdout: (s: string) => void rawOut(s), stderr: (s: string) => void rawErr(s) };
+  if (installed) return original;
+  installed = true;
+  const route = (name: "stdout" | "stderr", raw: typeof rawOut) =>
+    ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
+      const cell = currentCell();
+      if (cell === undefined) return raw(chunk as string, encoding as BufferEncoding, cb as () => void);
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString("utf8");
+      cell.output.stream(name, text);
+      const done = typeof encoding === "function" ? encoding : cb;
+      if (typeof done === "function") process.nextTick(done as () => void);
+      return true;
+    }) as typeof rawOut;
+  process.stdout.write = route("stdout", rawOut);
+  process.stderr.write = route("stderr", rawErr);
+  const writer = (name: "stdout" | "stderr") =>
+    new Writable({
+      decodeStrings: false,
+      write(chunk, _enc, cb) {
+        const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+        const cell = currentCell();
+        if (cell === undefined) (name === "stdout" ? rawOut : rawErr)(text);
+        else cell.output.stream(name, text);
+        cb();
+      },
+    });
+  const cellConsole = new Console({ stdout: writer("stdout"), stderr: writer("stderr"), colorMode: false });
+  globalThis.console = cellConsole;
+  setDisplaySinkProvider(() => currentCell()?.output);
+  guardTimers();
+  (globalThis as Record<symbol, unknown>)[Symbol.for("receptive.runningCellToken")] = runningCellToken;
+  return original;
+}
+
+/** Timer callbacks scheduled by a cell that has since been interrupted are dropped. */
+function guardTimers(): void {
+  const g = globalThis as any;
+  for (const name of ["setTimeout", "setInterval", "setImmediate"] as const) {
+    const original = g[name];
+    const guarded = function (this: unknown, callback: unknown, ...rest: unknown[]) {
+      const ctx = running;
+      if (ctx === undefined || typeof callback !== "function") return original.call(this, callback, ...rest);
+      const wrapped = (...args: unknown[]) => {
+        if (!ctx.interrupted) return (callback as (...a: unknown[]) => unknown)(...args);
+        return undefined;
+      };
+      return original.call(this, wrapped, ...rest);
+    };
+    const custom = original[promisify.custom];
+    if (custom !== undefined) (guarded as any)[promisify.custom] = custom;
+    g[name] = guarded;
+  }
+}

@@ -1,0 +1,215 @@
+// The execution core shared by every transport (Jupyter, stdio, `receptive run`): runs TypeScript
+// cells in one persistent scope, turns the last expression into a MIME bundle, reports compile and
+// runtime errors in the cell's terms, and survives errors, rejections and interrupts.
+
+import * as vm from "node:vm";
+import { display } from "../../display/display-api";
+import { toMimeBundle } from "../../display/mime";
+import type { MimeBundle } from "../../display/schema";
+import { CellCompiler, type CompiledCell, isComplete } from "./cell-compiler";
+import {
+  type CellContext,
+  type CellOutput,
+  cellFinished,
+  cellStarted,
+  InterruptedError,
+  installCellRouting,
+} from "./cell-context";
+import { cellTraceback } from "./error-location";
+import { InterruptState } from "./interrupt";
+import { ModuleLoader } from "./module-loader";
+
+export type ExecuteOutcome =
+  | { status: "ok"; result?: MimeBundle }
+  | { status: "error"; ename: string; evalue: string; traceback: string[] };
+
+const CELL_GLOBAL = Symbol.for("receptive.cell");
+const setImmediateUnguarded = setImmediate;
+
+/** The scope cells share: a proxy that turns `export` definitions into plain, rewritable values. */
+function createScope(): Record<string, any> {
+  const values: Record<string, any> = {};
+  return new Proxy(values, {
+    defineProperty: (_t, prop, attrs) => {
+      if (prop === "__esModule") return true;
+      values[prop as string] = attrs.get ? attrs.get() : attrs.value;
+      return true;
+    },
+  });
+}
+
+export class ExecutionSession {
+  readonly interruptState = new InterruptState();
+  private compiler: CellCompiler | null = null;
+  private readonly loader: ModuleLoader;
+  private scope = createScope();
+  private cellCounter = 0;
+  private running: { ctx: CellContext; reject: (e: Error) => void } | null = null;
+  private readonly kernelOutput: { stdout: (s: string) => void; stderr: (s: string) => void };
+
+  constructor(readonly notebookDir: string = process.cwd()) {
+    this.loader = new ModuleLoader(notebookDir);
+    this.kernelOutput = installCellRouting();
+    this.resetScope();
+    process.on("uncaughtException", (err) => this.reportBackgroundError("an exception in a callback", err));
+    process.on("unhandledRejection", (reason) =>
+      this.reportBackgroundError("an unhandled promise rejection", reason),
+    );
+    process.on("SIGINT", () => {
+      const cell = this.running?.ctx.cellNumber;
+      if (cell !== undefined) this.handleInterrupt(cell);
+    });
+  }
+
+  /** The TypeScript converter, created on first use (about a second). */
+  private get cells(): CellCompiler {
+    if (this.compiler === null) this.compiler = new CellCompiler();
+    return this.compiler;
+  }
+
+  /** Builds the converter now, so the first cell runs as fast as the rest. */
+  warmUp(): void {
+    void this.cells;
+  }
+
+  private resetScope(): void {
+    this.scope = createScope();
+    this.scope.display = display;
+  }
+
+  /** Forgets every variable and declaration (a restart without a new process). */
+  reset(): void {
+    this.resetScope();
+    this.compiler?.reset();
+  }
+
+  get isRunning(): boolean {
+    return this.running !== null;
+  }
+
+  /** Called (on the main thread) when an interrupt for `cell` arrives. */
+  handleInterrupt(cell: number): void {
+    this.interruptState.acknowledge(cell);
+    if (this.running === null || this.running.ctx.cellNumber !== cell) return;
+    this.running.ctx.interrupted = true;
+    this.running.reject(new InterruptedError());
+  }
+
+  async execute(src: string, output: CellOutput): Promise<ExecuteOutcome> {
+    if (this.running !== null) {
+      return { status: "error", ename: "Busy", evalue: "another cell is still running", traceback: [] };
+    }
+    const cellNumber = ++this.cellCounter;
+    const cellName = `cell[${cellNumber}]`;
+    const ctx: CellContext = { cellNumber, output, interrupted: false };
+    let reject: (e: Error) => void = () => {};
+    const interrupted = new Promise<never>((_, rej) => {
+      reject = rej;
+    });
+    interrupted.catch(() => {});
+    this.running = { ctx, reject };
+    cellStarted(ctx);
+    this.interruptState.cellStarted(cellNumber);
+    let compiled: CompiledCell | null = null;
+    try {
+      const result = this.cells.compile(src);
+      if ("diagnostics" in result) {
+        const lines = result.diagnostics.map(
+          (d) =>
+            `${d.fileName ? `${d.fileName} ` : ""}line ${d.start.line + 1}, column ${d.start.character + 1}: ${d.messageText}`,
+        );
+        const srcLines = src.split("\n");
+        const traceback = result.diagnostics.flatMap((d, i) => {
+          const at = srcLines[d.start.line] ?? "";
+          return d.fileName ? [lines[i]] : [lines[i], `    ${at}`, `    ${" ".repeat(d.start.character)}^`];
+        });
+        return { status: "error", ename: "TypeScriptError", evalue: lines.join("\n"), traceback };
+      }
+      compiled = result;
+      await Promise.race([this.loader.preloadEsModules(src), interrupted]);
+      const value = await Promise.race([this.run(compiled, cellName, ctx), interrupted]);
+      this.cells.commit(compiled);
+      if (value === undefined || value === null) return { status: "ok" };
+      return { status: "ok", result: toMimeBundle(value) };
+    } catch (err) {
+      if (compiled !== null) this.cells.commit(compiled); // names defined before the error stay usable
+      if (err instanceof InterruptedError) {
+        return {
+          status: "error",
+          ename: err.name,
+          evalue: err.message,
+          traceback: [`${err.name}: ${err.message}`],
+        };
+      }
+      return this.runtimeError(err, cellName, compiled?.js ?? "", src);
+    } finally {
+      this.interruptState.cellEnded();
+      cellFinished(ctx);
+      this.running = null;
+    }
+  }
+
+  /** Runs compiled JS in its own macrotask (so an interrupt's unwinding stops there). */
+  private run(cell: CompiledCell, cellName: string, ctx: CellContext): Promise<unknown> {
+    const prefix = cell.hasTopLevelAwait
+      ? "(async function (exports, require) { "
+      : "(function (exports, require) { ";
+    const code = `${prefix}${cell.js}\n})(globalThis[Symbol.for("receptive.cell")].exports, globalThis[Symbol.for("receptive.cell")].require)`;
+    (globalThis as any)[CELL_GLOBAL] = { exports: this.scope, require: this.loader.require };
+    return new Promise((resolve, reject) => {
+      setImmediateUnguarded(() => {
+        try {
+          const ret = vm.runInThisContext(code, { filename: cellName, breakOnSigint: true });
+          Promise.resolve(cell.hasTopLevelAwait ? ret : undefined).then(() => {
+            const name = cell.lastExpressionVar;
+            if (name === undefined) return resolve(undefined);
+            const value = this.scope[name];
+            delete this.scope[name];
+            resolve(value);
+          }, reject);
+        } catch (err) {
+          if ((err as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
+            ctx.interrupted = true;
+            reject(new InterruptedError());
+          } else reject(err);
+        }
+      });
+    });
+  }
+
+  private runtimeError(err: unknown, cellName: string, js: string, src: string): ExecuteOutcome {
+    if (!(err instanceof Error)) {
+      return {
+        status: "error",
+        ename: "Uncaught",
+        evalue: String(err),
+        traceback: [`Uncaught ${String(err)}`],
+      };
+    }
+    const traceback = cellTraceback(err, cellName, js, src, 0);
+    return { status: "error", ename: err.name, evalue: err.message, traceback };
+  }
+
+  private reportBackgroundError(what: string, err: unknown): void {
+    const text = `Receptive caught ${what} (the kernel keeps running):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
+    const cell = this.running?.ctx;
+    if (cell) cell.output.stream("stderr", text);
+    else this.kernelOutput.stderr(text);
+  }
+
+  complete(src: string, cursor: number): { start: number; end: number; candidates: string[] } {
+    return this.cells.complete(src, cursor);
+  }
+
+  inspect(src: string, cursor: number): { signature: string; documentation: string } | null {
+    return this.cells.inspect(src, cursor);
+  }
+
+  isComplete(src: string): { complete: boolean; indent: string } {
+    return isComplete(src);
+  }
+
+  close(): void {
+    this.compiler?.close();
+  }
+}

@@ -1,0 +1,326 @@
+// The Jupyter kernel: binds shell, iopub and stdin (heartbeat and control live in the side thread),
+// answers requests in order with busy/idle status around each, and turns cell outputs into
+// stream / display_data / update_display_data / execute_result / error messages.
+
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ts from "@tslab/typescript-for-tslab";
+import * as zmq from "zeromq";
+import type { MimeBundle } from "../../display/schema";
+import type { CellOutput } from "../execute/cell-context";
+import { packageRoot } from "../execute/package-root";
+import { ExecutionSession } from "../execute/session";
+import { SideThreadHost } from "../side-thread-host";
+import { type ConnectionInfo, endpoint } from "./connection";
+import { codePointsToUtf16, utf16ToCodePoints } from "./cursor";
+import { SendQueue } from "./send-queue";
+import { decode, encode, type Header, type Message, makeHeader, PROTOCOL_VERSION, Signer } from "./wire";
+
+const version: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
+
+export function kernelInfo(): Record<string, unknown> {
+  return {
+    status: "ok",
+    protocol_version: PROTOCOL_VERSION,
+    implementation: "receptive",
+    implementation_version: version,
+    language_info: {
+      name: "typescript",
+      version: ts.version,
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      codemirror_mode: { name: "javascript", typescript: true },
+      pygments_lexer: "typescript",
+    },
+    banner: `Receptive ${version}: TypeScript cells, a PyTorch-style tensor engine for CNNs (import from "receptive")`,
+    help_links: [{ text: "Receptive", url: "https://github.com/receptive" }],
+  };
+}
+
+export class JupyterKernel {
+  private readonly signer: Signer;
+  private readonly session = randomUUID();
+  private readonly shell = new zmq.Router();
+  private readonly stdin = new zmq.Router();
+  private readonly iopub = new zmq.Publisher();
+  private readonly shellOut = new SendQueue(this.shell, (e) => this.log(e));
+  private readonly iopubOut = new SendQueue(this.iopub, (e) => this.log(e));
+  private readonly exec: ExecutionSession;
+  private sideThread!: SideThreadHost;
+  private executionCount = 0;
+  private readonly history: [number, number, string][] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private received = 0;
+  private abortUpTo = 0;
+  private closing = false;
+
+  constructor(private readonly connection: ConnectionInfo) {
+    this.signer = new Signer(connection.key, connection.signature_scheme);
+    this.exec = new ExecutionSession(process.cwd());
+  }
+
+  private log(err: unknown): void {
+    process.stderr.write(`receptive kernel: ${err instanceof Error ? err.message : String(err)}\n`);
+  }
+
+  async start(): Promise<void> {
+    this.sideThread = new SideThreadHost(this.exec, [
+      {
+        module: join(__dirname, "control-plugin.js"),
+        options: { connection: this.connection, session: this.session },
+      },
+    ]);
+    this.sideThread.onMessage((m) => {
+      if (m?.type === "jupyter:control") {
+        const frames = (m.frames as Uint8Array[]).map((f) => Buffer.from(f));
+        this.enqueue(frames, "control");
+      }
+    });
+    await Promise.all([
+      this.shell.bind(endpoint(this.connection, "shell")),
+      this.stdin.bind(endpoint(this.connection, "stdin")),
+      this.iopub.bind(endpoint(this.connection, "iopub")),
+      this.sideThread.ready,
+    ]);
+    this.publish("status", {}, { execution_state: "starting" });
+    (async () => {
+      for await (const frames of this.shell) this.enqueue(frames, "shell");
+    })().catch((e) => this.log(e));
+    // Build the TypeScript converter now (about a second) rather than in the first cell.
+    setTimeout(() => this.exec.warmUp(), 0);
+  }
+
+  /** Requests run one at a time, in arrival order. */
+  private enqueue(frames: Buffer[], channel: "shell" | "control"): void {
+    let msg: Message;
+    try {
+      msg = decode(frames, this.signer);
+    } catch (err) {
+      this.log(err);
+      return;
+    }
+    const seq = ++this.received;
+    this.queue = this.queue.then(() => this.handle(msg, channel, seq)).catch((e) => this.log(e));
+  }
+
+  private reply(
+    channel: "shell" | "control",
+    request: Message,
+    type: string,
+    content: unknown,
+    metadata = {},
+  ) {
+    const frames = encode(
+      this.signer,
+      request.identities,
+      makeHeader(type, this.session),
+      request.header,
+      content,
+      metadata,
+    );
+    if (channel === "shell") this.shellOut.send(frames);
+    else this.sideThread.post({ type: "jupyter:control-reply", frames });
+  }
+
+  private publish(
+    type: string,
+    parent: Header | Record<string, never>,
+    content: unknown,
+    metadata = {},
+  ): void {
+    const topic = Buffer.from(`kernel.${this.session}.${type}`);
+    this.iopubOut.send(
+      encode(this.signer, [topic], makeHeader(type, this.session), parent, content, metadata),
+    );
+  }
+
+  private async handle(msg: Message, channel: "shell" | "control", seq: number): Promise<void> {
+    const type = msg.header.msg_type;
+    this.publish("status", msg.header, { execution_state: "busy" });
+    try {
+      switch (type) {
+        case "kernel_info_request":
+          this.reply(channel, msg, "kernel_info_reply", kernelInfo());
+          break;
+        case "execute_request":
+          await this.execute(msg, channel, seq);
+          break;
+        case "complete_request":
+          this.reply(channel, msg, "complete_reply", this.complete(msg.content.code, msg.content.cursor_pos));
+          break;
+        case "inspect_request":
+          this.reply(channel, msg, "inspect_reply", this.inspect(msg.content.code, msg.content.cursor_pos));
+          break;
+        case "is_complete_request": {
+          const r = this.exec.isComplete(msg.content.code);
+          this.reply(
+            channel,
+            msg,
+            "is_complete_reply",
+            r.complete ? { status: "complete" } : { status: "incomplete", indent: r.indent },
+          );
+          break;
+        }
+        case "history_request":
+          this.reply(channel, msg, "history_reply", { status: "ok", history: this.historyFor(msg.content) });
+          break;
+        case "comm_info_request":
+          this.reply(channel, msg, "comm_info_reply", { status: "ok", comms: {} });
+          break;
+        case "shutdown_request":
+          this.reply(channel, msg, "shutdown_reply", { status: "ok", restart: msg.content.restart === true });
+          this.publish("status", msg.header, { execution_state: "idle" });
+          await this.shutdown();
+          return;
+        case "comm_open": // no comm targets yet: tell the frontend the comm is closed
+          this.publish("comm_close", msg.header, { comm_id: msg.content.comm_id, data: {} });
+          break;
+        case "comm_msg":
+        case "comm_close":
+          break;
+        default:
+          if (type.endsWith("_request")) {
+            this.reply(channel, msg, type.replace(/_request$/, "_reply"), {
+              status: "error",
+              ename: "NotImplemented",
+              evalue: `the Receptive kernel does not handle ${type}`,
+              traceback: [],
+            });
+          }
+      }
+    } finally {
+      this.publish("status", msg.header, { execution_state: "idle" });
+    }
+  }
+
+  private async execute(msg: Message, channel: "shell" | "control", seq: number): Promise<void> {
+    const { code, silent = false, store_history = true, stop_on_error = true } = msg.content;
+    if (seq <= this.abortUpTo) {
+      this.reply(channel, msg, "execute_reply", { status: "aborted", execution_count: this.executionCount });
+      return;
+    }
+    const counts = !silent && store_history !== false;
+    if (counts) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) this.publish("execute_input", msg.header, { code, execution_count: count });
+    if (counts) this.history.push([1, count, code]);
+    const parent = msg.header;
+    const output: CellOutput = {
+      stream: (name, text) => {
+        if (!silent) this.publish("stream", parent, { name, text });
+      },
+      display: (bundle: MimeBundle, metadata, displayId) => {
+        if (!silent)
+          this.publish("display_data", parent, {
+            data: bundle,
+            metadata,
+            transient: { display_id: displayId },
+          });
+      },
+      update: (bundle: MimeBundle, metadata, displayId) => {
+        this.publish("update_display_data", parent, {
+          data: bundle,
+          metadata,
+          transient: { display_id: displayId },
+        });
+      },
+    };
+    const outcome = await this.exec.execute(code, output);
+    if (outcome.status === "ok") {
+      if (outcome.result && !silent) {
+        this.publish("execute_result", parent, {
+          execution_count: count,
+          data: outcome.result,
+          metadata: {},
+        });
+      }
+      this.reply(channel, msg, "execute_reply", {
+        status: "ok",
+        execution_count: count,
+        payload: [],
+        user_expressions: {},
+      });
+      return;
+    }
+    const { ename, evalue, traceback } = outcome;
+    if (!silent) this.publish("error", parent, { ename, evalue, traceback });
+    this.reply(
+      channel,
+      msg,
+      "execute_reply",
+      { status: "error", execution_count: count, ename, evalue, traceback },
+      {
+        status: "error",
+      },
+    );
+    if (stop_on_error) this.abortUpTo = this.received; // requests already queued are aborted
+  }
+
+  private complete(code: string, cursorPos: number) {
+    const cursor = codePointsToUtf16(code, cursorPos);
+    const r = this.exec.complete(code, cursor);
+    return {
+      status: "ok",
+      matches: r.candidates,
+      cursor_start: utf16ToCodePoints(code, r.start),
+      cursor_end: utf16ToCodePoints(code, r.end),
+      metadata: {},
+    };
+  }
+
+  private inspect(code: string, cursorPos: number) {
+    const r = this.exec.inspect(code, codePointsToUtf16(code, cursorPos));
+    if (r === null) return { status: "ok", found: false, data: {}, metadata: {} };
+    const text = r.documentation ? `${r.signature}\n\n${r.documentation}` : r.signature;
+    const markdown = `\`\`\`typescript\n${r.signature}\n\`\`\`${r.documentation ? `\n\n${r.documentation}` : ""}`;
+    return {
+      status: "ok",
+      found: true,
+      data: { "text/plain": text, "text/markdown": markdown },
+      metadata: {},
+    };
+  }
+
+  private historyFor(content: {
+    hist_access_type?: string;
+    n?: number;
+    start?: number;
+    stop?: number;
+    pattern?: string;
+  }) {
+    const all = this.history;
+    switch (content.hist_access_type) {
+      case "tail":
+        return all.slice(-(content.n ?? 10));
+      case "range":
+        return all.filter(
+          ([, line]) => line >= (content.start ?? 0) && (content.stop === undefined || line < content.stop),
+        );
+      case "search": {
+        const pattern = new RegExp(
+          `^${(content.pattern ?? "*")
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+          "s",
+        );
+        return all.filter(([, , input]) => pattern.test(input)).slice(-(content.n ?? all.length));
+      }
+      default:
+        return all;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await Promise.all([this.shellOut.flush(), this.iopubOut.flush()]);
+    await this.sideThread.close();
+    this.shell.close();
+    this.stdin.close();
+    this.iopub.close();
+    this.exec.close();
+    process.exit(0);
+  }
+}

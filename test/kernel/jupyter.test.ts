@@ -1,0 +1,249 @@
+// The kernel through a real Jupyter client (Debian's python3-jupyter-client): started from its
+// kernelspec, cells keep state and types, outputs arrive as the protocol says, errors leave it
+// alive, interrupts stop async and sync loops within a second, restart forgets, kernels coexist.
+
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { TENSOR_MIME } from "../../kernel/display/schema";
+import { JupyterBridge, resultText, stdoutOf } from "./jupyter-bridge";
+
+/** A notebook folder outside this repository, with an ESM-only package (top-level await inside). */
+function makeNotebookDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "receptive-nb-"));
+  const pkg = join(dir, "node_modules", "esm-only");
+  mkdirSync(pkg, { recursive: true });
+  writeFileSync(
+    join(pkg, "package.json"),
+    JSON.stringify({ name: "esm-only", type: "module", exports: { ".": { import: "./index.js" } } }),
+  );
+  writeFileSync(
+    join(pkg, "index.js"),
+    'export const answer = await Promise.resolve(42);\nexport default "dflt";\n',
+  );
+  return dir;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("Jupyter protocol with jupyter_client", () => {
+  let bridge: JupyterBridge;
+  let dir: string;
+  const run = (code: string, kernel = "a") => bridge.execute(kernel, code);
+
+  before(async () => {
+    bridge = new JupyterBridge();
+    dir = makeNotebookDir();
+    const started = await bridge.call("start", { name: "a", cwd: dir });
+    assert.equal(started.spec.display_name, "Receptive (TypeScript)");
+    assert.equal(started.spec.interrupt_mode, "message");
+  });
+  after(async () => {
+    await bridge.call("shutdown", { kernel: "a" }).catch(() => {});
+    await bridge.close();
+  });
+
+  test("kernel_info names the language and protocol", async () => {
+    const info = await bridge.call("kernel_info", { kernel: "a" });
+    assert.equal(info.reply.language_info.name, "typescript");
+    assert.equal(info.reply.implementation, "receptive");
+    assert.match(info.reply.protocol_version, /^5\./);
+  });
+
+  test("state and types carry across cells; the last expression is the result", async () => {
+    const first = await run("const x: number = 21;\nx * 2");
+    assert.equal(first.reply.status, "ok");
+    assert.equal(resultText(first), "42");
+    const count = first.reply.execution_count;
+    const second = await run("x + 1");
+    assert.equal(resultText(second), "22");
+    assert.equal(second.reply.execution_count, count + 1);
+    assert.deepEqual(second.outputs.find((o) => o.msg_type === "execute_input")?.content, {
+      code: "x + 1",
+      execution_count: count + 1,
+    });
+  });
+
+  test("a type error names the cell's line and column and keeps the kernel's state", async () => {
+    const bad = await run("const ok = 1;\nconst s: string = x;");
+    assert.equal(bad.reply.status, "error");
+    assert.equal(bad.reply.ename, "TypeScriptError");
+    assert.match(bad.reply.evalue, /line 2, column 7: Type 'number' is not assignable to type 'string'/);
+    assert.ok(bad.outputs.some((o) => o.msg_type === "error"));
+    assert.equal(resultText(await run("x")), "21");
+  });
+
+  test("console.log arrives as a stdout stream, console.error as stderr", async () => {
+    const out = await run('console.log("hello", x);\nconsole.error("careful");');
+    assert.equal(stdoutOf(out), "hello 21\n");
+    const err = out.outputs.find((o) => o.msg_type === "stream" && o.content.name === "stderr");
+    assert.equal(err?.content.text, "careful\n");
+  });
+
+  test("a runtime error is mapped to the cell's line and leaves variables intact", async () => {
+    const out = await run(
+      'let before = 5;\nfunction f(a: number) {\n  throw new Error("boom " + a);\n}\nf(before);',
+    );
+    assert.equal(out.reply.status, "error");
+    assert.equal(out.reply.ename, "Error");
+    assert.equal(out.reply.evalue, "boom 5");
+    const tb = out.reply.traceback.join("\n");
+    assert.match(tb, /cell\[\d+\] line 3, column 9 in f/);
+    assert.match(tb, /cell\[\d+\] line 5, column 1/);
+    assert.doesNotMatch(tb, /node:|kernel\/server/);
+    assert.equal(resultText(await run("before * 2")), "10");
+  });
+
+  test("top-level await", async () => {
+    const out = await run(
+      "const later = await new Promise<number>((r) => setTimeout(() => r(7), 10));\nlater * 6",
+    );
+    assert.equal(resultText(out), "42");
+  });
+
+  test("receptive is importable from a notebook folder without installing it; tensors render", async () => {
+    const out = await run(
+      'import { tensor } from "receptive";\nconst img = tensor([[10, 10, 0], [10, 10, 0], [10, 10, 0]]);\nimg',
+    );
+    assert.equal(out.reply.status, "ok", JSON.stringify(out.reply));
+    const data = out.outputs.find((o) => o.msg_type === "execute_result")?.content.data;
+    assert.match(data["text/plain"], /^tensor\(\[\[10\., 10\.,\s+0\.\]/);
+    assert.deepEqual(data[TENSOR_MIME].shape, [3, 3]);
+    assert.deepEqual(data[TENSOR_MIME].values, [10, 10, 0, 10, 10, 0, 10, 10, 0]);
+    assert.match(data["text/html"], /<table/);
+    assert.equal(Buffer.from(data["image/png"], "base64").subarray(1, 4).toString(), "PNG");
+    // and the types came along: a wrong argument is a compile error
+    const typed = await run("img.reshape(true)");
+    assert.equal(typed.reply.ename, "TypeScriptError");
+  });
+
+  test("an ESM-only package with top-level await loads with import() and import", async () => {
+    const dynamic = await run('const m = await import("esm-only");\nm.answer');
+    assert.equal(dynamic.reply.status, "ok", JSON.stringify(dynamic.reply));
+    assert.equal(resultText(dynamic), "42");
+    const stat = await run('import dflt, { answer } from "esm-only";\ndflt + " " + answer');
+    assert.equal(resultText(stat), "'dflt 42'");
+  });
+
+  test("display() shows a value and its handle updates it in place", async () => {
+    const out = await run(
+      'const h = display({ step: 1 });\nh.update({ step: 2 });\ndisplay.html("<b>hi</b>");',
+    );
+    const shown = out.outputs.filter((o) => o.msg_type === "display_data");
+    const updated = out.outputs.filter((o) => o.msg_type === "update_display_data");
+    assert.equal(shown.length, 2);
+    assert.equal(shown[0].content.data["text/plain"], "{ step: 1 }");
+    assert.equal(updated.length, 1);
+    assert.equal(updated[0].content.data["text/plain"], "{ step: 2 }");
+    assert.equal(updated[0].content.transient.display_id, shown[0].content.transient.display_id);
+    assert.equal(shown[1].content.data["text/html"], "<b>hi</b>");
+  });
+
+  test("objects with Symbol.for('Jupyter.display') render themselves", async () => {
+    const out = await run(
+      '({ [Symbol.for("Jupyter.display")]() { return { "text/markdown": "# Title" }; } })',
+    );
+    const data = out.outputs.find((o) => o.msg_type === "execute_result")?.content.data;
+    assert.equal(data["text/markdown"], "# Title");
+  });
+
+  test("complete, inspect and is_complete come from the TypeScript language service", async () => {
+    const code = "const learningRate = 0.1;\nlearningR";
+    const c = await bridge.call("complete", { kernel: "a", args: { code, cursor_pos: code.length } });
+    assert.equal(c.reply.status, "ok");
+    assert.equal(c.reply.matches[0], "learningRate");
+    assert.equal(c.reply.cursor_start, code.length - "learningR".length);
+    assert.equal(c.reply.cursor_end, code.length);
+    const members = await bridge.call("complete", { kernel: "a", args: { code: "Math.ma", cursor_pos: 7 } });
+    assert.ok(members.reply.matches.includes("max"));
+    const i = await bridge.call("inspect", { kernel: "a", args: { code: "Math.max(1, 2)", cursor_pos: 6 } });
+    assert.equal(i.reply.found, true);
+    assert.match(i.reply.data["text/plain"], /Math\.max\(\.\.\.values: number\[\]\): number/);
+    assert.match(i.reply.data["text/plain"], /Returns the larger/);
+    const open = await bridge.call("is_complete", { kernel: "a", args: { code: "for (const i of [1]) {" } });
+    assert.equal(open.reply.status, "incomplete");
+    assert.equal(open.reply.indent, "  ");
+    const done = await bridge.call("is_complete", { kernel: "a", args: { code: "let q = 1;" } });
+    assert.equal(done.reply.status, "complete");
+  });
+
+  test("history and comm_info", async () => {
+    const h = await bridge.call("history", { kernel: "a", args: { hist_access_type: "tail", n: 2 } });
+    assert.equal(h.reply.status, "ok");
+    assert.equal(h.reply.history.length, 2);
+    assert.equal(typeof h.reply.history[1][2], "string");
+    const c = await bridge.call("comm_info", { kernel: "a" });
+    assert.deepEqual(c.reply.comms, {});
+  });
+
+  test("an exception in a callback is reported and the kernel lives on", async () => {
+    await run(
+      'setTimeout(() => { throw new Error("late failure"); }, 0);\nawait new Promise((r) => setTimeout(r, 50));',
+    );
+    assert.equal(resultText(await run("x")), "21");
+  });
+
+  test("interrupt stops a for-await style loop within 1 s and keeps its state", async () => {
+    const { msg_id } = await bridge.call("execute_async", {
+      kernel: "a",
+      code: "let steps = 0;\nwhile (true) {\n  steps++;\n  await new Promise((r) => setImmediate(r));\n}",
+    });
+    await sleep(500);
+    const r = await bridge.call("interrupt_and_wait", { kernel: "a", msg_id, timeout: 10 });
+    assert.ok(r.elapsed < 1, `interrupt took ${r.elapsed} s`);
+    assert.equal(r.reply.status, "error");
+    assert.equal(r.reply.ename, "Interrupted");
+    const a = Number(resultText(await run("steps")));
+    assert.ok(a > 0);
+    await sleep(100);
+    assert.equal(Number(resultText(await run("steps"))), a, "the loop kept running after the interrupt");
+  });
+
+  test("interrupt stops a synchronous loop within 1 s and keeps its state", async () => {
+    const { msg_id } = await bridge.call("execute_async", {
+      kernel: "a",
+      code: "let spins = 0;\nwhile (true) {\n  spins++;\n}",
+    });
+    await sleep(500);
+    const r = await bridge.call("interrupt_and_wait", { kernel: "a", msg_id, timeout: 10 });
+    assert.ok(r.elapsed < 1, `interrupt took ${r.elapsed} s`);
+    assert.equal(r.reply.ename, "Interrupted");
+    assert.ok(Number(resultText(await run("spins"))) > 1000);
+    // a synchronous loop after an await runs outside the cell's first call: also stopped
+    const { msg_id: id2 } = await bridge.call("execute_async", {
+      kernel: "a",
+      code: "await new Promise((r) => setTimeout(r, 10));\nlet more = 0;\nwhile (true) more++;",
+    });
+    await sleep(500);
+    const r2 = await bridge.call("interrupt_and_wait", { kernel: "a", msg_id: id2, timeout: 10 });
+    assert.ok(r2.elapsed < 1, `interrupt took ${r2.elapsed} s`);
+    assert.equal(r2.reply.ename, "Interrupted");
+    assert.equal(resultText(await run("spins > 0 && x === 21")), "true");
+  });
+
+  test("two kernels run at once with separate state", async () => {
+    await bridge.call("start", { name: "b", cwd: dir });
+    await run("const who = 'a';", "a");
+    await run("const who = 'b';", "b");
+    const slow = "await new Promise((r) => setTimeout(r, 300));\nwho";
+    const [ida, idb] = await Promise.all([
+      bridge.call("execute_async", { kernel: "a", code: slow }),
+      bridge.call("execute_async", { kernel: "b", code: slow }),
+    ]);
+    const ra = await bridge.call("wait", { kernel: "a", msg_id: ida.msg_id });
+    const rb = await bridge.call("wait", { kernel: "b", msg_id: idb.msg_id });
+    assert.equal(resultText(ra), "'a'");
+    assert.equal(resultText(rb), "'b'");
+    await bridge.call("shutdown", { kernel: "b" });
+  });
+
+  test("restart gives a fresh state", async () => {
+    await bridge.call("restart", { kernel: "a" });
+    const gone = await run("x");
+    assert.equal(gone.reply.ename, "TypeScriptError");
+    assert.match(gone.reply.evalue, /Cannot find name 'x'/);
+    assert.equal(resultText(await run("const x = 'new'; x")), "'new'");
+  });
+});

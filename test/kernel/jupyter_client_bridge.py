@@ -1,0 +1,94 @@
+"""A real Jupyter client (Debian's python3-jupyter-client) driven by the kernel tests over JSON lines.
+
+Each stdin line is a command {"id": n, "op": ..., ...}; each stdout line answers it with
+{"id": n, "ok": true, ...} or {"id": n, "ok": false, "error": "..."}. Kernels are started from
+their kernelspec through KernelManager, exactly as JupyterLab and nbclient start them.
+"""
+import json
+import sys
+import time
+import traceback
+
+from jupyter_client.manager import KernelManager
+
+kernels = {}  # name -> (KernelManager, BlockingKernelClient)
+
+
+def collect(kc, msg_id, timeout):
+    """IOPub messages of request `msg_id` until its status goes idle, then its shell reply."""
+    outputs = []
+    deadline = time.time() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status":
+            if msg["content"]["execution_state"] == "idle":
+                break
+            continue
+        outputs.append({"msg_type": msg["msg_type"], "content": msg["content"]})
+    while True:
+        reply = kc.get_shell_msg(timeout=max(0.01, deadline - time.time()))
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return {"reply": reply["content"], "outputs": outputs}
+
+
+def handle(cmd):
+    op = cmd["op"]
+    if op == "start":
+        km = KernelManager(kernel_name=cmd.get("kernel_name", "receptive"))
+        t0 = time.time()
+        km.start_kernel(cwd=cmd["cwd"])
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=cmd.get("timeout", 30))
+        kernels[cmd["name"]] = (km, kc)
+        return {"ready_seconds": time.time() - t0, "spec": km.kernel_spec.to_dict()}
+    km, kc = kernels[cmd["kernel"]]
+    timeout = cmd.get("timeout", 30)
+    if op == "execute":
+        return collect(kc, kc.execute(cmd["code"], stop_on_error=cmd.get("stop_on_error", True)), timeout)
+    if op == "execute_async":  # send only; "wait" collects it later
+        return {"msg_id": kc.execute(cmd["code"])}
+    if op == "wait":
+        return collect(kc, cmd["msg_id"], timeout)
+    if op == "interrupt":
+        t0 = time.time()
+        km.interrupt_kernel()
+        return {"sent_at": t0}
+    if op == "interrupt_and_wait":  # interrupt a running request and time until its reply
+        t0 = time.time()
+        km.interrupt_kernel()
+        result = collect(kc, cmd["msg_id"], timeout)
+        result["elapsed"] = time.time() - t0
+        return result
+    if op in ("complete", "inspect", "is_complete", "history", "kernel_info", "comm_info"):
+        args = cmd.get("args", {})
+        msg_id = getattr(kc, op)(**args)
+        return collect(kc, msg_id, timeout)
+    if op == "restart":
+        km.restart_kernel(now=False)
+        kc.wait_for_ready(timeout=timeout)
+        return {}
+    if op == "is_alive":
+        return {"alive": km.is_alive()}
+    if op == "shutdown":
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)
+        del kernels[cmd["kernel"]]
+        return {}
+    raise ValueError("unknown op " + op)
+
+
+for line in sys.stdin:
+    cmd = json.loads(line)
+    try:
+        answer = {"id": cmd["id"], "ok": True, **handle(cmd)}
+    except Exception as e:  # report to the test, keep serving
+        answer = {"id": cmd["id"], "ok": False, "error": "".join(traceback.format_exception(e))}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+
+for km, kc in kernels.values():
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
