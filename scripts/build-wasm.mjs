@@ -34,6 +34,7 @@ for (const { file, features } of variants) {
     "stub",
     "--importMemory",
     "--sharedMemory",
+    "--noExportMemory",
     "--initialMemory",
     "1",
     "--maximumMemory",

@@ -30,12 +30,18 @@ export function sgemmScratchBytes(rows: i32, cols: i32, K: i32): i32 {
 }
 
 /**
- * C[m0:m1, n0:n1] (+)= op(A) @ op(B) with C stored row-major (M, N) at `c`.
- * A's logical element (i, k) is at a + 4 * (i * aRow + k * aCol); B's (k, j) at b + 4 * (k * bRow + j * bCol).
+ * For each matrix p in [p0, p1) of a batch: C[p][m0:m1, n0:n1] (+)= op(A[p]) @ op(B[p]), where
+ * A[p] = a + 4 * p * strideA (likewise B, C) and C[p] is stored row-major (M, N).
+ * A's logical element (i, k) is at A[p] + 4 * (i * aRow + k * aCol); B's (k, j) at B[p] + 4 * (k * bRow + j * bCol).
  * `accumulate` adds into C instead of overwriting it. `scratch` holds sgemmScratchBytes(m1 - m0, n1 - n0, K)
  * bytes, 16-byte aligned, private to this call.
  */
 export function sgemm(
+  p0: i32,
+  p1: i32,
+  strideA: i32,
+  strideB: i32,
+  strideC: i32,
   M: i32,
   N: i32,
   K: i32,
@@ -47,6 +53,46 @@ export function sgemm(
   bCol: i32,
   c: usize,
   accumulate: i32,
+  m0: i32,
+  m1: i32,
+  n0: i32,
+  n1: i32,
+  scratch: usize,
+): void {
+  for (let p = p0; p < p1; p++)
+    gemmBlock(
+      M,
+      N,
+      K,
+      a + 4 * <usize>p * strideA,
+      aRow,
+      aCol,
+      b + 4 * <usize>p * strideB,
+      bRow,
+      bCol,
+      c + 4 * <usize>p * strideC,
+      accumulate != 0,
+      m0,
+      m1,
+      n0,
+      n1,
+      scratch,
+    );
+}
+
+/** C[m0:m1, n0:n1] (+)= op(A) @ op(B) for one matrix of the batch (see sgemm). */
+function gemmBlock(
+  M: i32,
+  N: i32,
+  K: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  c: usize,
+  accumulate: bool,
   m0: i32,
   m1: i32,
   n0: i32,
@@ -68,7 +114,7 @@ export function sgemm(
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       packB(packedB, b, bRow, bCol, pc, kc, jc, nc);
-      const add = accumulate != 0 || pc > 0;
+      const add = accumulate || pc > 0;
       for (let ic = m0; ic < m1; ic += MC) {
         const mc = min(MC, m1 - ic);
         packA(packedA, a, aRow, aCol, ic, mc, pc, kc);

@@ -1,0 +1,75 @@
+// The arena: where kernel operands live in wasm memory during one kernel call.
+//
+// Memory ownership. Tensors keep their data in ordinary JS Float32Arrays, owned by the tensor and
+// freed by the JS garbage collector; wasm never holds a reference to them. A wasm kernel call
+// (1) `begin()`s the arena, which frees everything the previous call allocated (kernels are
+// synchronous and not re-entrant, so nothing can still be using it), (2) `alloc`s and copies its
+// inputs in, plus per-thread scratch (packed GEMM panels), (3) runs the AssemblyScript kernel (on
+// worker threads too: they read and write the same shared memory, and the call waits for them),
+// (4) copies its outputs back into the caller's arrays. Nothing allocated in the arena outlives the
+// call, so nobody frees anything explicitly. The memory only grows when a call needs more than any
+// call before it (high-water mark) and never shrinks: repeated calls of the same sizes, e.g.
+// training steps, allocate nothing new.
+
+import { PAGE_BYTES, type WasmMemory } from "./wasm-api";
+
+const ALIGN = 64; // cache-line aligned operands; the kernels need 16 (f32x4)
+
+export class Arena {
+  private readonly base: number;
+  private top: number;
+  private view: Float32Array;
+
+  /** Manages memory from byte `start` (at or above the module's static data) to the end. */
+  constructor(
+    private readonly memory: WasmMemory,
+    start: number,
+  ) {
+    this.base = alignUp(start, ALIGN);
+    this.top = this.base;
+    this.view = new Float32Array(memory.buffer);
+  }
+
+  /** Starts a kernel call: everything allocated before is free again. */
+  begin(): void {
+    this.top = this.base;
+  }
+
+  /** Reserves `bytes` for the current call and returns their address; grows the memory if needed. */
+  alloc(bytes: number): number {
+    const ptr = this.top;
+    this.top = alignUp(ptr + bytes, ALIGN);
+    const size = this.memory.buffer.byteLength;
+    if (this.top > size) {
+      this.memory.grow(Math.ceil((this.top - size) / PAGE_BYTES));
+      this.view = new Float32Array(this.memory.buffer);
+    }
+    return ptr;
+  }
+
+  /** Allocates room for `src` and copies it in. */
+  put(src: Float32Array): number {
+    const ptr = this.alloc(src.length * 4);
+    this.view.set(src, ptr / 4);
+    return ptr;
+  }
+
+  /** Copies `dst.length` floats at `ptr` out into `dst`. */
+  get(ptr: number, dst: Float32Array): void {
+    dst.set(this.view.subarray(ptr / 4, ptr / 4 + dst.length));
+  }
+
+  /** The f32 view of the whole memory (valid until the next alloc). */
+  f32(): Float32Array {
+    return this.view;
+  }
+
+  /** Bytes of wasm memory reserved so far (the high-water mark, rounded to pages). */
+  get capacity(): number {
+    return this.memory.buffer.byteLength;
+  }
+}
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}

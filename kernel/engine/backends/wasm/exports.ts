@@ -1,0 +1,36 @@
+// The functions the compiled AssemblyScript module exports (assembly/index.ts), with their types.
+// Addresses are byte offsets into the shared memory; sizes are element counts.
+
+export interface KernelExports {
+  isRelaxed(): number;
+  heapBase(): number;
+  sgemmScratchBytes(rows: number, cols: number, K: number): number;
+  sgemm(
+    p0: number,
+    p1: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    c: number,
+    accumulate: number,
+    m0: number,
+    m1: number,
+    n0: number,
+    n1: number,
+    scratch: number,
+  ): void;
+  addColumnSums(sums: number, x: number, M: number, N: number): void;
+}
+
+/** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
+export const THREADED_KERNELS = ["sgemm"] as const satisfies readonly (keyof KernelExports)[];
+export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

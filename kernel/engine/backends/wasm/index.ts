@@ -1,0 +1,42 @@
+// Registers the `wasm` backend (AssemblyScript SIMD kernels on a worker pool) and makes it the
+// default when this runtime has WebAssembly SIMD; kernels it does not implement fall back to `ref`
+// per call. `setBackend("ref")` switches back. Import this module for its side effect.
+
+import { check } from "../../errors";
+import { registerBackend, setBackend } from "../registry";
+import { matmulKernels } from "./matmul";
+import { runtime } from "./runtime";
+
+if (!(runtime instanceof Error)) {
+  const rt = runtime;
+  registerBackend({
+    name: "wasm",
+    priority: 10,
+    kernels: { ...matmulKernels(rt) },
+    describe: () => {
+      const threads = rt.pool.threads;
+      const failure = rt.pool.startupFailure;
+      return (
+        `WebAssembly SIMD${rt.variant === "relaxed" ? " (relaxed)" : ""}, ${threads} thread${threads === 1 ? "" : "s"}` +
+        (failure === null ? "" : ` (${failure})`)
+      );
+    },
+  });
+  setBackend("wasm");
+}
+
+/** Why the wasm backend is unavailable (no WebAssembly SIMD, or kernels not built), else null. */
+export function wasmUnavailableReason(): string | null {
+  return runtime instanceof Error ? runtime.message : null;
+}
+
+/** Sets how many threads (including the calling one) wasm kernels may use; defaults to the core count. */
+export function setNumThreads(n: number): void {
+  check(Number.isInteger(n) && n >= 1, "setNumThreads", () => `expected a whole number >= 1, got ${n}`);
+  if (!(runtime instanceof Error)) runtime.pool.threads = n;
+}
+
+/** Threads wasm kernels may use, counting the calling thread (1 when the wasm backend is unavailable). */
+export function getNumThreads(): number {
+  return runtime instanceof Error ? 1 : runtime.pool.threads;
+}

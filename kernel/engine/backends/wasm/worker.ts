@@ -1,0 +1,42 @@
+// A kernel worker thread: instantiates the same wasm module over the same shared memory as the
+// calling thread, then loops forever: wait for its slot's sequence number to change, run the
+// kernel named there with its arguments, report done. It never touches the event loop again, so
+// it needs no messages; the pool unref()s it so it never keeps the process alive.
+
+import { workerData } from "node:worker_threads";
+import { THREADED_KERNELS } from "./exports";
+import {
+  argsIndex,
+  errorIndex,
+  kernelIndex,
+  MAX_ARGS,
+  PENDING,
+  readyIndex,
+  seqIndex,
+  type WorkerInit,
+} from "./protocol";
+import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
+
+const { module: wasmModule, memory, control, slot } = workerData as WorkerInit;
+const ints = new Int32Array(control);
+const args = new Float64Array(control);
+const instance = new wasmApi!.Instance(wasmModule as WasmModule, { env: { memory: memory as WasmMemory } });
+const kernels = THREADED_KERNELS.map((name) => instance.exports[name] as (...a: number[]) => void);
+const argv = new Array<number>(MAX_ARGS);
+
+// Read the sequence number before announcing readiness: the caller may bump it right after.
+let seen = Atomics.load(ints, seqIndex(slot));
+Atomics.store(ints, readyIndex(slot), 1);
+Atomics.notify(ints, readyIndex(slot));
+for (;;) {
+  Atomics.wait(ints, seqIndex(slot), seen);
+  seen = Atomics.load(ints, seqIndex(slot));
+  const base = argsIndex(slot);
+  for (let i = 0; i < MAX_ARGS; i++) argv[i] = args[base + i];
+  try {
+    kernels[Atomics.load(ints, kernelIndex(slot))](...argv);
+  } catch {
+    Atomics.store(ints, errorIndex(slot), 1);
+  }
+  if (Atomics.sub(ints, PENDING, 1) === 1) Atomics.notify(ints, PENDING);
+}
