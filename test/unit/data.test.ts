@@ -394,3 +394,94 @@ describe("Fashion-MNIST: Debian's real files and the embedded sample", () => {
     );
   });
 });
+
+describe("CIFAR-10 (binary batches)", () => {
+  // Record i: label i % 10, red plane = i, green = 100 + pixel % 50, blue = 255.
+  function batchBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n * 3073);
+    for (let i = 0; i < n; i++) {
+      out[i * 3073] = i % 10;
+      for (let p = 0; p < 1024; p++) {
+        out[i * 3073 + 1 + p] = i % 256;
+        out[i * 3073 + 1 + 1024 + p] = 100 + (p % 50);
+        out[i * 3073 + 1 + 2048 + p] = 255;
+      }
+    }
+    return out;
+  }
+
+  it("tar archives round-trip (the reader takes the batches out of cifar-10-binary.tar.gz)", () => {
+    const entries = [
+      {
+        name: "cifar-10-batches-bin/batches.meta.txt",
+        data: new TextEncoder().encode("airplane\nautomobile\n"),
+      },
+      { name: "cifar-10-batches-bin/test_batch.bin", data: batchBytes(3) },
+    ];
+    const back = data.readTar(data.writeTar(entries));
+    assert.deepEqual(
+      back.map((e) => [e.name, e.data.length]),
+      entries.map((e) => [e.name, e.data.length]),
+    );
+    assert.deepEqual(back[1].data, entries[1].data);
+    const tar = data.writeTar(entries);
+    assert.throws(
+      () => data.readTar(tar.subarray(0, 1500), "x.tar"),
+      /x.tar is truncated inside a header at byte 1024/,
+    );
+    assert.throws(
+      () => data.readTar(tar.subarray(0, 2000), "x.tar"),
+      /x.tar is truncated: cifar-10-batches-bin\/test_batch.bin needs 9219 bytes/,
+    );
+  });
+
+  it("parses records: labels, planar pixels; wrong sizes and labels are errors", () => {
+    const { labels, images } = data.parseCifarBatch(batchBytes(12), "b.bin", 12);
+    assert.deepEqual([...labels], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+    assert.equal(images[3 * 3072], 3);
+    assert.equal(images[3 * 3072 + 1024 + 7], 107);
+    assert.throws(
+      () => data.parseCifarBatch(batchBytes(12).subarray(0, 3073 * 11), "b.bin", 12),
+      /b.bin should hold 12 records .* it is truncated/,
+    );
+    const bad = batchBytes(2);
+    bad[3073] = 12;
+    assert.throws(() => data.parseCifarBatch(bad, "b.bin", 2), /record 1 has label 12, outside 0..9/);
+  });
+
+  it("loads an extracted test batch: (3, 32, 32) tensors, HWC raw images, fast batches", async () => {
+    const root = tmp();
+    mkdirSync(join(root, "CIFAR10", "cifar-10-batches-bin"), { recursive: true });
+    writeFileSync(join(root, "CIFAR10", "cifar-10-batches-bin", "test_batch.bin"), batchBytes(10000));
+    const ds = await data.CIFAR10({ root, train: false, download: false });
+    assert.equal(ds.length, 10000);
+    assert.deepEqual(ds.classes.slice(0, 2), ["airplane", "automobile"]);
+    const raw = ds.image(7);
+    assert.deepEqual([raw.height, raw.width, raw.channels], [32, 32, 3]);
+    assert.deepEqual([...raw.data.subarray(0, 6)], [7, 100, 255, 7, 101, 255]);
+    const [x, y] = ds.get(7);
+    assert.deepEqual(x.shape, [3, 32, 32]);
+    assert.ok(Math.abs(x.storage[1024 + 1] - 101 / 255) < 1e-7);
+    assert.equal(y, 7);
+    const [bx, by] = ds.getBatch([7, 8])!;
+    assert.deepEqual(bx.get(0).data, x.data);
+    assert.deepEqual(by.toArray(), [7, 8]);
+    const counts = new Array(10).fill(0);
+    for (const l of ds.labels) counts[l]++;
+    assert.deepEqual(counts, new Array(10).fill(1000));
+  });
+
+  it("no copy and no download, or a corrupt archive, are clear errors", async () => {
+    const root = tmp();
+    await assert.rejects(
+      data.CIFAR10({ root, download: false }),
+      /CIFAR10: no copy found in .*CIFAR10 .*downloading is off/,
+    );
+    mkdirSync(join(root, "CIFAR10"));
+    writeFileSync(join(root, "CIFAR10", "cifar-10-binary.tar.gz"), gzipSync(data.writeTar([])));
+    await assert.rejects(
+      data.CIFAR10({ root, download: false }),
+      /cifar-10-binary.tar.gz does not match its MD5 .*\nDelete it, or pass download: true/,
+    );
+  });
+});
