@@ -4,6 +4,7 @@
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
 export { zeroGrad } from "./autograd/zero-grad";
 export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
+export { getNumThreads, setNumThreads } from "./backends/wasm/index";
 export * as data from "./data/index";
 export { ReceptiveError } from "./errors";
 export * as F from "./nn/functional";

@@ -48,6 +48,11 @@ export class ThreadPool {
     this.threadCount = Math.max(1, Math.min(Math.floor(n), MAX_WORKERS + 1));
   }
 
+  /** Worker threads started so far (they start on first need and then stay). */
+  get workerCount(): number {
+    return this.workers.length;
+  }
+
   /** The reason threads are off after a failed start, else null. */
   get startupFailure(): string | null {
     return this.failure;

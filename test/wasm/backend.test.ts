@@ -1,0 +1,125 @@
+// The wasm backend as users meet it: the default when WebAssembly SIMD exists, described by
+// backendInfo(), switchable back to ref, falling back to ref per kernel it lacks, bounded memory
+// across repeated calls, and worker threads that never keep the process alive.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { binaryBackward } from "../../kernel/engine/backends/ref/elementwise";
+import { linearBackward, linearForward } from "../../kernel/engine/backends/ref/matmul";
+import { backendInfo, getBackend, refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import * as R from "../../kernel/engine/index";
+import { f32Random } from "./wasm-helpers";
+
+describe("wasm backend", () => {
+  it("is the default backend and describes itself", () => {
+    if (runtime instanceof Error) throw runtime;
+    assert.equal(getBackend(), "wasm");
+    assert.equal(R.availableBackends()[0], "wasm");
+    const info = backendInfo();
+    assert.match(info.description, /^WebAssembly SIMD( \(relaxed\))?, \d+ threads?$/);
+    assert.equal(info.description.includes("(relaxed)"), runtime.variant === "relaxed");
+    assert.ok(info.kernels >= 3, `wasm implements ${info.kernels} kernels`);
+  });
+
+  it("can be switched off with setBackend('ref') and back on", () => {
+    try {
+      R.setBackend("ref");
+      assert.equal(R.getBackend(), "ref");
+      const x = R.tensor([[1, 2, 3]]);
+      const w = R.tensor([
+        [1, 0, 1],
+        [0, 1, 0],
+      ]);
+      assert.deepEqual(R.linear(x, w).toArray(), [[4, 2]]);
+    } finally {
+      setBackend("wasm");
+    }
+    assert.equal(R.getBackend(), "wasm");
+  });
+
+  it("falls back to ref for kernels it does not implement", () => {
+    const info = backendInfo();
+    assert.ok(info.fallbacks.includes("binaryBackward"), `fallbacks: ${info.fallbacks.join(", ")}`);
+    const shape = [2, 3];
+    const strides = [3, 1];
+    const a = f32Random(6, 1);
+    const b = f32Random(6, 2);
+    const y = f32Random(6, 3);
+    const dout = f32Random(6, 4);
+    const [da, db] = [new Float32Array(6), new Float32Array(6)];
+    binaryBackward("mul", da, db, a, b, y, dout, shape, strides, strides);
+    const [ea, eb] = [new Float32Array(6), new Float32Array(6)];
+    refKernel("binaryBackward")("mul", ea, eb, a, b, y, dout, shape, strides, strides);
+    assert.deepEqual([da, db], [ea, eb]);
+  });
+
+  it("trains a linear layer through autograd on wasm kernels", () => {
+    R.manualSeed(0);
+    const x = R.randn([16, 9]);
+    const w = R.randn([5, 9], { requiresGrad: true });
+    const bias = R.randn([5], { requiresGrad: true });
+    R.linear(x, w, bias).square().sum().backward();
+    const gw = w.grad!.toArray();
+    const gb = bias.grad!.toArray();
+    try {
+      R.setBackend("ref");
+      const w2 = R.tensor(w.toArray() as number[][], { requiresGrad: true });
+      const b2 = R.tensor(bias.toArray() as number[], { requiresGrad: true });
+      R.linear(x, w2, b2).square().sum().backward();
+      const close = (p: number[], q: number[]) =>
+        p.every((v, i) => Math.abs(v - q[i]) <= 1e-4 * (1 + Math.abs(q[i])));
+      assert.ok(
+        close((gw as number[][]).flat(), (w2.grad!.toArray() as number[][]).flat()),
+        "weight gradient",
+      );
+      assert.ok(close(gb as number[], b2.grad!.toArray() as number[]), "bias gradient");
+    } finally {
+      setBackend("wasm");
+    }
+  });
+
+  it("does not grow its memory across repeated calls of the same sizes", () => {
+    if (runtime instanceof Error) throw runtime;
+    const [B, IC, OC] = [64, 400, 120];
+    const inp = f32Random(B * IC, 1);
+    const weight = f32Random(OC * IC, 2);
+    const bias = f32Random(OC, 3);
+    const out = new Float32Array(B * OC);
+    const [dinp, dweight, dbias] = [
+      new Float32Array(B * IC),
+      new Float32Array(OC * IC),
+      new Float32Array(OC),
+    ];
+    const step = () => {
+      linearForward(out, inp, weight, bias, B, IC, OC);
+      linearBackward(dinp, dweight, dbias, out, inp, weight, B, IC, OC);
+    };
+    step();
+    const capacity = runtime.arena.capacity;
+    for (let i = 0; i < 50; i++) step();
+    assert.equal(runtime.arena.capacity, capacity);
+  });
+
+  it("lets a process that used worker threads exit on its own", () => {
+    const backend = join(__dirname, "../../kernel/engine/backends/wasm/index.js");
+    const matmulJs = join(__dirname, "../../kernel/engine/backends/ref/matmul.js");
+    const script = `
+      require(${JSON.stringify(matmulJs)});
+      const wasm = require(${JSON.stringify(backend)});
+      wasm.setNumThreads(2);
+      const { matmul } = require(${JSON.stringify(matmulJs)});
+      const n = 160, a = new Float32Array(n * n).fill(1), out = new Float32Array(n * n);
+      matmul(out, a, a, 1, n, n, n);
+      if (out[n * n - 1] !== n) throw new Error("wrong product " + out[n * n - 1]);
+      console.log(require(${JSON.stringify(join(__dirname, "../../kernel/engine/backends/wasm/runtime.js"))}).runtime.pool.workerCount);
+    `;
+    // A hang (workers keeping the process alive) shows up as the 60 s kill, not as a slow pass.
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.signal, null, "the process had to be killed: worker threads kept it alive");
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "1", "the product ran on one worker thread");
+  });
+});

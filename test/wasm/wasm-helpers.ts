@@ -1,0 +1,42 @@
+// Helpers for the wasm-vs-ref tests: seeded random buffers and the tolerance every wasm kernel is
+// held to: 1e-4 relative, elementwise or to the result's RMS (a dot product that cancels to ~0
+// has no meaningful elementwise relative error; float32 sums of K terms drift by ~sqrt(K) ulps).
+
+import { expectClose } from "../helpers";
+
+/** Deterministic f32 values in [-1, 1). */
+export function f32Random(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** A seeded integer generator for random shapes. */
+export function intGenerator(seed: number): (lo: number, hi: number) => number {
+  let s = seed >>> 0 || 1;
+  return (lo, hi) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return lo + ((s >>> 0) % (hi - lo + 1));
+  };
+}
+
+/** Compares a wasm result with ref's: |a - e| <= 1e-4 * (|e| + rms(expected)). */
+export function expectMatchesRef(actual: Float32Array, expected: Float32Array, what: string): void {
+  let sq = 0;
+  for (let i = 0; i < expected.length; i++) sq += expected[i] * expected[i];
+  const rms = expected.length > 0 ? Math.sqrt(sq / expected.length) : 0;
+  expectClose(actual, expected, what, { rtol: 1e-4, atol: 1e-4 * rms + 1e-30 });
+}
+
+/** Asserts two buffers are bit-identical (same kernel, different thread counts). */
+export function expectIdentical(actual: Float32Array, expected: Float32Array, what: string): void {
+  expectClose(actual, expected, what, { rtol: 0, atol: 0 });
+}
