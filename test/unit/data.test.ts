@@ -18,6 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
+import * as jpeg from "jpeg-js";
+import { PNG } from "pngjs";
 import { arange, data, Generator, type Tensor, tensor } from "../../kernel/engine/index";
 
 const DEBIAN = "/usr/share/datasets/fashion-mnist";
@@ -483,5 +485,88 @@ describe("CIFAR-10 (binary batches)", () => {
       data.CIFAR10({ root, download: false }),
       /cifar-10-binary.tar.gz does not match its MD5 .*\nDelete it, or pass download: true/,
     );
+  });
+});
+
+describe("ImageFolder (PNG and JPEG through pngjs / jpeg-js)", () => {
+  // A w x h RGBA picture whose pixel (y, x) is (10 x, 20 y, 200, alpha 128).
+  function rgba(w: number, h: number): Buffer {
+    const d = Buffer.alloc(w * h * 4);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) d.set([10 * x, 20 * y, 200, 128], 4 * (y * w + x));
+    return d;
+  }
+  function pngFile(w: number, h: number): Buffer {
+    const png = new PNG({ width: w, height: h });
+    rgba(w, h).copy(png.data);
+    return PNG.sync.write(png);
+  }
+  function folder(): string {
+    const root = tmp();
+    for (const c of ["dog", "cat"]) mkdirSync(join(root, c));
+    writeFileSync(join(root, "cat", "b.png"), pngFile(4, 3));
+    writeFileSync(join(root, "cat", "a.PNG"), pngFile(4, 3));
+    writeFileSync(join(root, "cat", "notes.txt"), "not an image");
+    writeFileSync(
+      join(root, "dog", "x.jpg"),
+      jpeg.encode({ data: rgba(8, 8), width: 8, height: 8 }, 95).data,
+    );
+    return root;
+  }
+
+  it("lists classes sorted, samples by class then name, and decodes PNG exactly", () => {
+    const root = folder();
+    const ds = new data.ImageFolder(root);
+    assert.deepEqual(ds.classes, ["cat", "dog"]);
+    assert.deepEqual(ds.classToIdx, { cat: 0, dog: 1 });
+    assert.deepEqual(
+      ds.samples.map(([p, c]) => [p.slice(root.length + 1), c]),
+      [
+        ["cat/a.PNG", 0],
+        ["cat/b.png", 0],
+        ["dog/x.jpg", 1],
+      ],
+    );
+    const img = ds.image(0);
+    assert.deepEqual([img.height, img.width, img.channels], [3, 4, 3]);
+    assert.deepEqual([...img.data.subarray(3 * (2 * 4 + 3), 3 * (2 * 4 + 3) + 3)], [30, 40, 200]);
+    const [x, y] = ds.get(1);
+    assert.deepEqual(x.shape, [3, 3, 4]);
+    assert.equal(y, 0);
+    const gray = new data.ImageFolder(root, { channels: 1 }).image(0);
+    assert.equal(gray.channels, 1);
+    assert.equal(gray.data[2 * 4 + 3], Math.round((30 * 299 + 40 * 587 + 200 * 114) / 1000));
+  });
+
+  it("decodes JPEG (lossy: close to the original) and batches with transforms", async () => {
+    const ds = new data.ImageFolder(folder(), {
+      transform: data.transforms.compose([data.transforms.randomCrop(3), data.transforms.toTensor()]),
+    });
+    const jpg = ds.image(2);
+    assert.deepEqual([jpg.height, jpg.width, jpg.channels], [8, 8, 3]);
+    const want = [10 * 5, 20 * 6, 200];
+    const got = [...jpg.data.subarray(3 * (6 * 8 + 5), 3 * (6 * 8 + 5) + 3)];
+    got.forEach((v, c) => {
+      assert.ok(Math.abs(v - want[c]) <= 12, `JPEG channel ${c}: ${v} vs ${want[c]}`);
+    });
+    const batches = (await collect(new data.DataLoader(ds, { batchSize: 3 }))) as Tensor[][];
+    assert.deepEqual(batches[0][0].shape, [3, 3, 3, 3]);
+    assert.deepEqual(batches[0][1].toArray(), [0, 0, 1]);
+  });
+
+  it("explains empty folders and corrupt images", () => {
+    const empty = tmp();
+    assert.throws(
+      () => new data.ImageFolder(empty),
+      /has no class folders; arrange images as root\/<class>\/<image>.png/,
+    );
+    assert.throws(() => new data.ImageFolder(join(empty, "missing")), /cannot read folder/);
+    const root = folder();
+    const good = readFileSync(join(root, "cat", "a.PNG"));
+    writeFileSync(join(root, "cat", "a.PNG"), good.subarray(0, good.length - 20));
+    const ds = new data.ImageFolder(root);
+    assert.throws(() => ds.get(0), /a.PNG could not be decoded .* corrupt or truncated/);
+    writeFileSync(join(root, "cat", "b.png"), "GIF89a...");
+    assert.throws(() => ds.get(1), /b.png is neither a PNG nor a JPEG file/);
   });
 });

@@ -7,6 +7,7 @@ export { DataLoader, type DataLoaderOptions } from "./dataloader";
 export { Dataset, randomSplit, Subset, TensorDataset } from "./dataset";
 export { downloadFile, md5, sha256, writeFileAtomic } from "./files";
 export { encodeIdxUint8, type IdxArray, parseIdx } from "./idx";
+export { decodeImage, IMAGE_EXTENSIONS, ImageFolder, type ImageFolderOptions } from "./image-folder";
 export { FashionMNIST, MNIST, MNISTDataset, type MNISTOptions, verifyDatasetFile } from "./mnist";
 export { readTar, type TarEntry, writeTar } from "./tar";
 export type { RawImage, Transform } from "./transforms";
