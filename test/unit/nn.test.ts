@@ -55,6 +55,7 @@ describe("nn.Module registration and traversal", () => {
     assert.equal(net.children().length, 12);
     assert.equal(net.modules().length, 13);
     assert.ok(net.parameters().every((p) => p instanceof nn.Parameter && p.requiresGrad));
+    assert.match(String(net.parameters()[1]), /^Parameter containing:\ntensor\(/);
     const y = net.forward(randn([2, 1, 28, 28]));
     assert.deepEqual(y.shape, [2, 10]);
   });

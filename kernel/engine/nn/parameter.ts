@@ -18,4 +18,9 @@ export class Parameter extends Tensor {
     super(data.storage, data.shape, data.dtype);
     if (requiresGrad) this.requiresGrad_(true);
   }
+
+  /** As PyTorch prints one: `Parameter containing:` then the tensor. */
+  override toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
 }
