@@ -7,8 +7,10 @@ export { availableBackends, backendInfo, getBackend, setBackend } from "./backen
 export { getNumThreads, setNumThreads } from "./backends/wasm/index";
 export * as data from "./data/index";
 export { ReceptiveError } from "./errors";
+export * as models from "./models/index";
 export * as F from "./nn/functional";
 export * as nn from "./nn/index";
+export { type ModelSummary, summary } from "./nn/summary";
 export {
   abs,
   add,

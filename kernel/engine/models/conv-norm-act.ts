@@ -1,0 +1,45 @@
+// Conv2dNormActivation (torchvision.ops.misc): the conv -> batch norm -> activation block that
+// MobileNets are made of, and `makeDivisible`, the channel rounding their width multipliers use.
+
+import { ReLU, ReLU6 } from "../nn/activation";
+import { BatchNorm2d } from "../nn/batchnorm";
+import { Sequential } from "../nn/containers";
+import { Conv2d } from "../nn/conv";
+
+export interface ConvNormActivationOptions {
+  kernelSize?: number;
+  stride?: number;
+  groups?: number;
+  /** "relu6" (MobileNetV2) or "relu" (MobileNetV1). */
+  activation?: "relu" | "relu6";
+}
+
+/** Sequential(Conv2d(bias: false, "same"-style padding (k - 1) / 2), BatchNorm2d, ReLU6 or ReLU). */
+export class Conv2dNormActivation extends Sequential {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    { kernelSize = 3, stride = 1, groups = 1, activation = "relu6" }: ConvNormActivationOptions = {},
+  ) {
+    super(
+      new Conv2d(inChannels, outChannels, kernelSize, {
+        stride,
+        padding: (kernelSize - 1) >> 1,
+        groups,
+        bias: false,
+      }),
+      new BatchNorm2d(outChannels),
+      activation === "relu6" ? new ReLU6() : new ReLU(),
+    );
+  }
+}
+
+/**
+ * Rounds `v` to a multiple of `divisor` (at least `divisor`), never going more than 10% below `v`:
+ * torchvision's `_make_divisible`, used to scale channel counts by a width multiplier.
+ */
+export function makeDivisible(v: number, divisor = 8): number {
+  let out = Math.max(divisor, Math.floor((v + divisor / 2) / divisor) * divisor);
+  if (out < 0.9 * v) out += divisor;
+  return out;
+}
