@@ -4,7 +4,9 @@
 // parameters, and the state after the call (batch norm's running statistics).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type DType, nn, type Tensor, tensor } from "../../kernel/engine/index";
@@ -86,4 +88,21 @@ describe("nn modules match PyTorch", () => {
         expectClose(ours.data, v.data, `state after: ${k}`);
       }
     });
+});
+
+describe("nn goldens are reproducible", () => {
+  it("the committed file is exactly what the seeded script makes (needs Debian's python3-torch)", () => {
+    const out = mkdtempSync(join(tmpdir(), "receptive-nn-goldens-"));
+    try {
+      const script = join(__dirname, "..", "..", "..", "test", "golden", "nn/make_nn_goldens.py");
+      const r = spawnSync("/usr/bin/python3", [script, "--out", out], { encoding: "utf8" });
+      assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
+      assert.ok(
+        readFileSync(join(out, "modules.json")).equals(readFileSync(file)),
+        "test/golden/nn/modules.json differs from what the script makes; rerun the script",
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

@@ -4,7 +4,9 @@
 // Also: resuming from a state dict continues exactly, zeroGrad, and errors.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { nn, optim, type Tensor, tensor } from "../../kernel/engine/index";
@@ -224,5 +226,22 @@ describe("optimizer behaviour", () => {
     oc.step();
     oc.step();
     assert.throws(() => oc.step(), /tried to step 3 times, but the number of total steps is 2/);
+  });
+});
+
+describe("optim goldens are reproducible", () => {
+  it("the committed file is exactly what the seeded script makes (needs Debian's python3-torch)", () => {
+    const out = mkdtempSync(join(tmpdir(), "receptive-optim-goldens-"));
+    try {
+      const script = join(__dirname, "..", "..", "..", "test", "golden", "optim/make_optim_goldens.py");
+      const r = spawnSync("/usr/bin/python3", [script, "--out", out], { encoding: "utf8" });
+      assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
+      assert.ok(
+        readFileSync(join(out, "optim.json")).equals(readFileSync(file)),
+        "test/golden/optim/optim.json differs from what the script makes; rerun the script",
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 """Module goldens: builds each layer in PyTorch, runs forward and backward, records everything.
 
-Run: /usr/bin/python3 test/golden/nn/make_nn_goldens.py  ->  test/golden/nn/modules.json
+Run: /usr/bin/python3 test/golden/nn/make_nn_goldens.py [--out DIR]  ->  test/golden/nn/modules.json
 A case is data: the torch.nn class name, positional args, keyword args (snake_case; the TS test
 turns them into the options object), train/eval mode, the inputs, the module's state dict before
 the call (the TS side loads it with loadStateDict), the outputs, the gradients of sum(out * gout)
@@ -10,6 +10,7 @@ with respect to float inputs and parameters, and the state dict after (running s
 import json
 import os
 import re
+import sys
 
 import torch
 import torch.nn as nn
@@ -156,12 +157,13 @@ def main():
         "generatedBy": "test/golden/nn/make_nn_goldens.py",
         "cases": cases,
     }
-    path = os.path.join(HERE, "modules.json")
+    out_dir = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else HERE
+    path = os.path.join(out_dir, "modules.json")
     with open(path + ".tmp", "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")
     os.replace(path + ".tmp", path)
-    print("%d cases -> %s" % (len(cases), os.path.relpath(path)))
+    print("%d cases -> %s" % (len(cases), path))
 
 
 if __name__ == "__main__":

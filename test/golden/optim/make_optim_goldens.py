@@ -1,6 +1,6 @@
 """Optimizer and LR-scheduler goldens: ten steps of each configuration in PyTorch.
 
-Run: /usr/bin/python3 test/golden/optim/make_optim_goldens.py  ->  test/golden/optim/optim.json
+Run: /usr/bin/python3 test/golden/optim/make_optim_goldens.py [--out DIR]  ->  test/golden/optim/optim.json
 Every case starts from the same parameters and feeds the same per-step gradients (both recorded),
 then records each parameter, each group's lr (and momentum / beta1 where a scheduler cycles it)
 after every step. The TS test (test/unit/optim.test.ts) replays the cases on Receptive.
@@ -10,6 +10,7 @@ Keyword names become camelCase options; T_max is CosineAnnealingLR's positional 
 import json
 import os
 import re
+import sys
 
 import torch
 import torch.optim as optim
@@ -136,12 +137,13 @@ def main():
         "grads": [[enc(g) for g in step] for step in GRADS],
         "cases": cases,
     }
-    path = os.path.join(HERE, "optim.json")
+    out_dir = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else HERE
+    path = os.path.join(out_dir, "optim.json")
     with open(path + ".tmp", "w") as f:
         json.dump(doc, f, separators=(",", ":"))
         f.write("\n")
     os.replace(path + ".tmp", path)
-    print("%d cases -> %s" % (len(cases), os.path.relpath(path)))
+    print("%d cases -> %s" % (len(cases), path))
 
 
 if __name__ == "__main__":
