@@ -186,6 +186,19 @@ describe("transforms", () => {
   it("normalize per channel, with clear errors", () => {
     const t = T.normalize([0.5, 0, 1], [0.5, 1, 2])(tensor([[[1]], [[3]], [[5]]]));
     assert.deepEqual(t.toArray(), [[[1]], [[3]], [[2]]]);
+    const batch = T.normalize(
+      [1, 2],
+      [2, 4],
+    )(
+      tensor([
+        [[[3]], [[6]]],
+        [[[5]], [[10]]],
+      ]),
+    );
+    assert.deepEqual(batch.toArray(), [
+      [[[1]], [[1]]],
+      [[[2]], [[2]]],
+    ]);
     assert.throws(() => T.normalize([0.5], [0]), /std contains a zero/);
     assert.throws(
       () => T.normalize([0.5, 0.5], [1, 1])(tensor([[[1]]])),
@@ -286,6 +299,23 @@ describe("dataset files: atomic writes and downloads (real HTTP on localhost)", 
     );
     assert.deepEqual(readdirSync(dir), ["small.bin"]);
     await assert.rejects(data.downloadFile(`${base}missing.bin`, join(dir, "m.bin")), /failed: HTTP 404/);
+    // A server that answers the headers and then goes silent.
+    const silent = createServer((_req, res) => {
+      res.writeHead(200, { "content-length": 100 });
+      res.write(Uint8Array.from([1, 2, 3]));
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      await assert.rejects(
+        data.downloadFile(`http://127.0.0.1:${port}/x`, join(dir, "x.bin"), { stallTimeoutMs: 300 }),
+        /no data for 0.3 s \(3 bytes received\)/,
+      );
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+    assert.deepEqual(readdirSync(dir), ["small.bin"]);
   });
 
   it("a corrupt copy in root is an error without download, and is re-downloaded with it", async () => {

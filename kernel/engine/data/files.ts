@@ -37,6 +37,8 @@ export interface DownloadOptions {
   verify?: (bytes: Uint8Array) => void;
   /** Called with (bytes received, total bytes or 0 when unknown). */
   onProgress?: (received: number, total: number) => void;
+  /** Give up when no bytes arrive for this long (default 30 s), so a dead network cannot hang a cell. */
+  stallTimeoutMs?: number;
 }
 
 /** Downloads `url` to `dest` (atomically, after checking the MD5). Returns the bytes. */
@@ -45,19 +47,40 @@ export async function downloadFile(
   dest: string,
   options: DownloadOptions = {},
 ): Promise<Uint8Array> {
-  const res = await fetch(url);
-  check(
-    res.ok && res.body !== null,
-    "download",
-    () => `GET ${url} failed: HTTP ${res.status} ${res.statusText}`,
-  );
-  const total = Number(res.headers.get("content-length") ?? 0);
+  const stall = options.stallTimeoutMs ?? 30_000;
+  const controller = new AbortController();
+  let timer = setTimeout(() => controller.abort(), stall);
+  const touch = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(), stall);
+  };
   const chunks: Uint8Array[] = [];
   let received = 0;
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    received += chunk.length;
-    options.onProgress?.(received, total);
+  let total = 0;
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    check(
+      res.ok && res.body !== null,
+      "download",
+      () => `GET ${url} failed: HTTP ${res.status} ${res.statusText}`,
+    );
+    total = Number(res.headers.get("content-length") ?? 0);
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      touch();
+      chunks.push(chunk);
+      received += chunk.length;
+      options.onProgress?.(received, total);
+    }
+  } catch (e) {
+    check(
+      !controller.signal.aborted,
+      "download",
+      () =>
+        `GET ${url}: no data for ${stall / 1000} s (${received} bytes received); check the network or try again`,
+    );
+    throw e;
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = new Uint8Array(received);
   let o = 0;

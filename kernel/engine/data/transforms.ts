@@ -40,7 +40,7 @@ export function toTensor(): Transform<RawImage | Tensor, Tensor> {
   };
 }
 
-/** (x - mean[c]) / std[c] per channel of a float Tensor (C, H, W). */
+/** (x - mean[c]) / std[c] per channel of a float Tensor (C, H, W), or a batch (..., C, H, W). */
 export function normalize(mean: readonly number[], std: readonly number[]): Transform<Tensor, Tensor> {
   check(
     mean.length === std.length,
@@ -54,22 +54,25 @@ export function normalize(mean: readonly number[], std: readonly number[]): Tran
   );
   return (t) => {
     check(
-      t instanceof Tensor && t.ndim === 3 && (t.shape[0] === mean.length || mean.length === 1),
+      t instanceof Tensor && t.ndim >= 3 && (t.shape[t.ndim - 3] === mean.length || mean.length === 1),
       "normalize",
       () =>
         t instanceof Tensor
           ? `expects a (C, H, W) tensor with C = ${mean.length} channels, got shape ${fmtShape(t.shape)}`
           : "expects a Tensor; put toTensor() before normalize()",
     );
-    const [C, H, W] = t.shape;
+    const C = t.shape[t.ndim - 3];
+    const plane = t.shape[t.ndim - 2] * t.shape[t.ndim - 1];
     const out = new Float32Array(t.numel);
     const s = t.storage;
-    for (let c = 0; c < C; c++) {
-      const m = mean.length === 1 ? mean[0] : mean[c];
-      const d = std.length === 1 ? std[0] : std[c];
-      for (let i = c * H * W; i < (c + 1) * H * W; i++) out[i] = (s[i] - m) / d;
-    }
-    return new Tensor(out, [C, H, W]);
+    for (let base = 0; base < t.numel; base += C * plane)
+      for (let c = 0; c < C; c++) {
+        const m = mean.length === 1 ? mean[0] : mean[c];
+        const d = std.length === 1 ? std[0] : std[c];
+        const from = base + c * plane;
+        for (let i = from; i < from + plane; i++) out[i] = (s[i] - m) / d;
+      }
+    return new Tensor(out, t.shape);
   };
 }
 
