@@ -8,6 +8,7 @@ export { getNumThreads, setNumThreads } from "./backends/wasm/index";
 export * as data from "./data/index";
 export { ReceptiveError } from "./errors";
 export * as models from "./models/index";
+export { load, save } from "./nn/checkpoint";
 export * as F from "./nn/functional";
 export * as nn from "./nn/index";
 export { type ModelSummary, summary } from "./nn/summary";
