@@ -7,6 +7,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     summary: "run a short engine demo: the lecture's edge detector and a few training steps",
     run: async () => (await import("./demo.js")).runDemo(),
   },
+  run: {
+    summary: "execute a notebook headless and save its outputs: run NOTEBOOK.ipynb [--out F] [--timeout S]",
+    run: async (args) => (await import("./server/run-notebook.js")).runNotebookCommand(args),
+  },
   kernel: {
     summary: "install the Jupyter kernelspec (kernel install) or run the kernel (kernel start)",
     run: async (args) => (await import("./server/kernel-command.js")).runKernelCommand(args),

@@ -55,6 +55,12 @@ export class SideThreadHost {
     });
   }
 
+  /** Interrupts cell `cell` if it is still running after `ms`; returns a cancel function. */
+  interruptAfter(cell: number, ms: number): () => void {
+    this.worker.postMessage({ type: "side-thread:interrupt-after", cell, ms });
+    return () => this.worker.postMessage({ type: "side-thread:cancel-interrupt-after", cell });
+  }
+
   post(message: unknown): void {
     this.worker.postMessage(message);
   }

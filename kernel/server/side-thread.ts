@@ -46,6 +46,7 @@ const terminate = data.canTerminate
   : null;
 
 const mainHandlers: ((m: any) => void)[] = [];
+const timers = new Map<number, NodeJS.Timeout>();
 const closeHandlers: (() => Promise<void>)[] = [];
 const ctx: SideThreadContext = {
   interrupt: () => interruptMainThread(state, (m: InterruptMessage) => port.postMessage(m), terminate),
@@ -60,6 +61,19 @@ port.on("message", async (m: any) => {
     inspector?.disconnect();
     port.postMessage({ type: "side-thread:closed" });
     port.close();
+    return;
+  }
+  if (m?.type === "side-thread:interrupt-after") {
+    // A deadline kept here, not on the busy main thread: interrupt cell m.cell if still running.
+    const timer = setTimeout(() => {
+      if (state.runningCell === m.cell) void ctx.interrupt();
+    }, m.ms);
+    timers.set(m.cell, timer);
+    return;
+  }
+  if (m?.type === "side-thread:cancel-interrupt-after") {
+    clearTimeout(timers.get(m.cell));
+    timers.delete(m.cell);
     return;
   }
   if (m?.type === "side-thread:interrupt") {

@@ -18,7 +18,7 @@
 
 export const ACK_WAIT_MS = 400;
 
-const PHASE = 0; // 0 idle, 1 a cell is running
+const PHASE = 0; // 0 idle, 1 a cell is being prepared (compiled), 2 its code is running
 const CELL = 1; // number of the running cell
 const ACK = 2; // number of the last cell whose interrupt the main thread handled
 
@@ -32,6 +32,13 @@ export class InterruptState {
     Atomics.store(this.view, CELL, cell);
     Atomics.store(this.view, PHASE, 1);
   }
+  /** From now until cellEnded the main thread runs the cell's code: termination is allowed. */
+  userCodeStarted(): void {
+    Atomics.store(this.view, PHASE, 2);
+  }
+  get runningUserCode(): boolean {
+    return Atomics.load(this.view, PHASE) === 2;
+  }
   cellEnded(): void {
     Atomics.store(this.view, PHASE, 0);
   }
@@ -39,7 +46,7 @@ export class InterruptState {
     Atomics.store(this.view, ACK, cell);
   }
   get runningCell(): number | null {
-    return Atomics.load(this.view, PHASE) === 1 ? Atomics.load(this.view, CELL) : null;
+    return Atomics.load(this.view, PHASE) !== 0 ? Atomics.load(this.view, CELL) : null;
   }
   get acknowledged(): number {
     return Atomics.load(this.view, ACK);
@@ -62,12 +69,16 @@ export async function interruptMainThread(
   const cell = state.runningCell;
   if (cell === null) return "idle";
   post({ type: "interrupt", cell });
-  const deadline = Date.now() + ACK_WAIT_MS;
-  while (Date.now() < deadline) {
+  // Wait for the main thread to acknowledge. Termination is only for a main thread stuck in the
+  // cell's own code for ACK_WAIT_MS: never while the kernel is still compiling the cell (it handles
+  // the interrupt as soon as compilation ends).
+  let userCodeSince = state.runningUserCode ? Date.now() : null;
+  for (;;) {
     if (state.acknowledged === cell || state.runningCell !== cell) return "stopped";
+    if (userCodeSince === null && state.runningUserCode) userCodeSince = Date.now();
+    if (userCodeSince !== null && Date.now() - userCodeSince >= ACK_WAIT_MS) break;
     await new Promise((r) => setTimeout(r, 5));
   }
-  if (state.runningCell !== cell || state.acknowledged === cell) return "stopped";
   if (terminate === null) return "pending";
   await terminate();
   return "terminated";

@@ -83,6 +83,11 @@ export class ExecutionSession {
     this.compiler?.reset();
   }
 
+  /** The number the next executed cell will get (cells are numbered from 1 per session). */
+  get nextCellNumber(): number {
+    return this.cellCounter + 1;
+  }
+
   get isRunning(): boolean {
     return this.running !== null;
   }
@@ -158,7 +163,9 @@ export class ExecutionSession {
     (globalThis as any)[CELL_GLOBAL] = { exports: this.scope, require: this.loader.require };
     return new Promise((resolve, reject) => {
       setImmediateUnguarded(() => {
+        if (ctx.interrupted) return reject(new InterruptedError()); // stopped before it started
         try {
+          this.interruptState.userCodeStarted();
           const ret = vm.runInThisContext(code, { filename: cellName, breakOnSigint: true });
           Promise.resolve(cell.hasTopLevelAwait ? ret : undefined).then(() => {
             const name = cell.lastExpressionVar;
