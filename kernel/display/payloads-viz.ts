@@ -70,51 +70,61 @@ export interface CurveSeries {
   y: (number | null)[];
 }
 
-/** A model's layers as `nn.summary` computes them, for the summary table. */
+/**
+ * A model's layers as `summary(model, inputShape)` (kernel/engine/nn/summary.ts) computes them:
+ * its `layers` and totals, plus which layers can send feature maps. A SummaryLayer is a subset of
+ * that file's LayerSummary, so its rows go into the payload as they are.
+ */
 export interface ModelSummaryPayload {
   version: 1;
   /** The model's class name, e.g. "LeNet5". */
   model: string;
-  /** (N, C, H, W) of the input the summary was computed with. */
-  inputShape: number[];
-  /** Depth-first, parents before children. */
+  /** Input shapes the summary ran with, batch dim first, e.g. [[1, 1, 28, 28]]. */
+  inputShapes: number[][];
+  /** Module calls in call order, parents before children; depth 0 is the model itself. */
   layers: SummaryLayer[];
+  /** ModelSummary's totals (torchinfo's): parameter counts, mult-adds, bytes. */
   totals: {
-    params: number;
+    totalParams: number;
     trainableParams: number;
-    multAdds: number;
-    /** Bytes of all layers' outputs for one forward pass. */
-    activationBytes: number;
-    /** Bytes of all parameters. */
-    paramBytes: number;
+    nonTrainableParams: number;
+    totalMultAdds: number;
+    inputBytes: number;
+    forwardBackwardBytes: number;
+    paramsBytes: number;
+    totalBytes: number;
   };
+  /** Dotted names of the layers whose feature maps the kernel can send (4-D outputs). */
+  featureMapLayers?: string[];
 }
 
 export interface SummaryLayer {
-  /** Dotted path from the root, e.g. "features.0"; the root itself is "". */
+  /** Dotted path in the model ("features.0"); "" for the model itself. */
   name: string;
   /** Class name, e.g. "Conv2d". */
   type: string;
-  /** 0 for the root's children, 1 for theirs, ... */
+  /** Call depth: 0 for the model, 1 for its children, ... */
   depth: number;
-  /** PyTorch-style arguments, e.g. "1, 6, kernelSize=5, padding=2". */
-  args?: string;
-  /** Output shape, null when the layer did not run. */
-  outputShape: number[] | null;
-  /** Parameters of this layer and its children. */
+  /** No child module ran inside this call. */
+  isLeaf: boolean;
+  /** A later call of a module already listed; its parameters count once. */
+  isRecursive?: boolean;
+  /** Output shape (one per output when the module returns several). */
+  outputShape: number[] | number[][];
+  /** Parameters of this module and its descendants. */
   params: number;
   trainableParams: number;
+  frozenParams?: number;
   /**
-   * Receptive field of one output unit in input pixels: `size`, `jump` (input pixels between
-   * neighbouring outputs) and `start` (centre of the first output's field, in input coordinates).
-   * See https://distill.pub/2019/computing-receptive-fields/. Null for layers after flattening.
+   * Receptive field of one output unit in input pixels, per spatial dim: `size`, `jump` (input
+   * pixels between neighbouring units) and `start` (centre of the first unit's field); "global"
+   * once every unit sees the whole input; null where undefined.
    */
-  receptiveField: { size: number; jump: number; start: number } | null;
+  receptiveField: { size: number[]; jump: number[]; start: number[] } | "global" | null;
+  /** Multiply-accumulates of this call (summed over the subtree for containers). */
   multAdds: number;
-  /** Bytes of this layer's output. */
-  outputBytes: number;
-  /** True when the kernel can send this layer's feature maps for the last input. */
-  hasFeatureMaps?: boolean;
+  /** Bytes of the output. */
+  memoryBytes: number;
 }
 
 /** One 2-D convolution worked step by step, the way the lecture slides do it. */

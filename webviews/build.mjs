@@ -1,0 +1,28 @@
+// Bundles the notebook renderer for the browser with esbuild: webviews/renderer/index.ts ->
+// dist/webviews/bundle/renderer.js (an ES module exporting `activate`), with plotly.js split into
+// a chunk that loads only when a curves output appears. Type-checking is `tsc -p webviews`.
+
+import { build } from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: { renderer: "webviews/renderer/index.ts" },
+  outdir: "dist/webviews/bundle",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "browser",
+  target: ["chrome114"],
+  minify: true,
+  sourcemap: true,
+  legalComments: "linked",
+  metafile: true,
+  logLevel: "warning",
+});
+
+const sizes = Object.entries(result.metafile.outputs)
+  .filter(([file]) => file.endsWith(".js"))
+  .map(([file, out]) => `${file.replace("dist/webviews/bundle/", "")} ${(out.bytes / 1024).toFixed(0)} KiB`);
+console.log(`webviews: built ${sizes.join(", ")}`);

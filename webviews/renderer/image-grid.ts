@@ -1,0 +1,240 @@
+// Image grids (feature maps, filters, samples, tensors): one small canvas per tile painted with
+// ImageData, per-tile or shared colour ranges, a hover read-out (tile, x, y, value), click or
+// Enter to enlarge, arrow keys between tiles, and wrong predictions highlighted under samples.
+
+import type { ColormapName } from "../lib/colormaps";
+import { formatInt, formatValue } from "../lib/format";
+import { type GridModel, gridModel } from "../lib/grid-payload";
+import {
+  chooseColormap,
+  finiteRange,
+  paintRgbTile,
+  paintScalarTile,
+  type Range,
+  tileRanges,
+} from "../lib/normalize";
+import { enlargedZoom, neighbourTile, pixelUnder, tileZoom } from "../lib/tile-layout";
+import { el, isActivateKey } from "./dom";
+import type { View, ViewHost } from "./view";
+
+const HINT = "Hover a tile to read its values; click it (or Enter) to enlarge.";
+
+export function imageGridView(payload: unknown, host: ViewHost): View {
+  const grid = mountImageGrid(gridModel(payload), host.element);
+  return { dispose: () => grid.remove() };
+}
+
+/** Draws a grid into `parent` and returns its root element (also used by the tensor and summary views). */
+export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
+  const { N, C, H, W, values, payload: p } = m;
+  const tileSize = C * H * W;
+  const overall = finiteRange(values);
+  let mode: "perChannel" | "shared" =
+    p.normalize ?? (p.kind === "samples" || p.kind === "tensor" ? "shared" : "perChannel");
+  let mapSetting: "auto" | ColormapName = p.colormap ?? "auto";
+  let ranges: Range[] = [];
+  let map: ColormapName = "viridis";
+  const zoom = tileZoom(H, W);
+
+  const root = el("div", { class: "rcp rcp-grid", "data-kind": p.kind });
+  const readout = el("div", { class: "rcp-readout", "aria-live": "polite" }, HINT);
+  const rangeText = el("span", { class: "rcp-muted rcp-range" });
+  const toolbar = el(
+    "div",
+    { class: "rcp-toolbar" },
+    p.title ? el("span", { class: "rcp-title" }, p.title) : null,
+    el(
+      "span",
+      { class: "rcp-muted" },
+      `${formatInt(N)} ${p.kind === "samples" ? "samples" : p.kind === "filters" ? "filters" : "maps"} of ${H}x${W}${C === 3 ? " RGB" : ""}${p.layer ? ` · ${p.layer}` : ""}`,
+    ),
+  );
+  const normSelect = el(
+    "select",
+    { "aria-label": "colour range", class: "rcp-normalize" },
+    el("option", { value: "perChannel" }, "range per tile"),
+    el("option", { value: "shared" }, "one range for all"),
+  );
+  normSelect.value = mode;
+  normSelect.addEventListener("change", () => {
+    mode = normSelect.value as typeof mode;
+    repaint();
+  });
+  toolbar.append(normSelect);
+  if (C === 1) {
+    const mapSelect = el(
+      "select",
+      { "aria-label": "colour map", class: "rcp-colormap" },
+      ...["auto", "diverging", "viridis", "grey"].map((v) => el("option", { value: v }, v)),
+    );
+    mapSelect.value = mapSetting;
+    mapSelect.addEventListener("change", () => {
+      mapSetting = mapSelect.value as typeof mapSetting;
+      repaint();
+    });
+    toolbar.append(mapSelect);
+  }
+  toolbar.append(rangeText);
+
+  const enlarged = el("div", { class: "rcp-enlarged", hidden: true });
+  const tilesBox = el("div", { class: "rcp-tiles", role: "group", "aria-label": "tiles" });
+  const canvases: HTMLCanvasElement[] = [];
+  const figures: HTMLElement[] = [];
+  for (let k = 0; k < N; k++) {
+    const canvas = el("canvas", { width: W, height: H, "data-index": k });
+    canvas.style.width = `${W * zoom}px`;
+    canvas.style.height = `${H * zoom}px`;
+    const figure = el(
+      "figure",
+      {
+        class: m.wrong[k] ? "rcp-tile rcp-wrong" : "rcp-tile",
+        tabindex: k === 0 ? 0 : -1,
+        role: "button",
+        "aria-label": `${m.captions[k]}: enlarge`,
+        "data-index": k,
+      },
+      canvas,
+      el("figcaption", { title: m.captions[k] }, m.captions[k]),
+    );
+    figure.style.maxWidth = `${Math.max(W * zoom, 40) + 4}px`;
+    canvases.push(canvas);
+    figures.push(figure);
+  }
+  tilesBox.append(...figures);
+  root.append(toolbar, readout, enlarged, tilesBox);
+  parent.append(root);
+
+  const scratch = new ImageData(Math.max(1, W), Math.max(1, H));
+  function paint(canvas: HTMLCanvasElement, k: number) {
+    const ctx = canvas.getContext("2d");
+    if (!ctx || H * W === 0) return;
+    if (canvas.width !== W || canvas.height !== H) {
+      canvas.width = W;
+      canvas.height = H;
+    }
+    if (C === 1) paintScalarTile(scratch.data, values, k * tileSize, H * W, ranges[k], map);
+    else paintRgbTile(scratch.data, values, k * tileSize, H * W, ranges[k]);
+    ctx.putImageData(scratch, 0, 0);
+  }
+
+  let enlargedIndex = -1;
+  function repaint() {
+    ranges = tileRanges(values, N, tileSize, mode);
+    map = chooseColormap(mapSetting, p.kind, overall);
+    root.dataset.colormap = C === 1 ? map : "rgb";
+    root.dataset.normalize = mode;
+    rangeText.textContent =
+      mode === "shared"
+        ? `range [${formatValue(overall.lo)}, ${formatValue(overall.hi)}]${C === 1 ? ` · ${map}` : ""}`
+        : C === 1
+          ? map
+          : "";
+    for (let k = 0; k < N; k++) paint(canvases[k], k);
+    if (enlargedIndex >= 0) paint(enlarged.querySelector("canvas") as HTMLCanvasElement, enlargedIndex);
+  }
+
+  function describe(k: number, x: number, y: number): string {
+    const base = k * tileSize + y * W + x;
+    const value =
+      C === 1
+        ? formatValue(values[base])
+        : `rgb(${[0, 1, 2].map((c) => formatValue(values[base + c * H * W])).join(", ")})`;
+    const range =
+      mode === "perChannel"
+        ? ` · tile range [${formatValue(ranges[k].lo)}, ${formatValue(ranges[k].hi)}]`
+        : "";
+    return `${m.captions[k]} · x ${x}, y ${y} · ${value}${range}`;
+  }
+
+  function onPointer(e: MouseEvent) {
+    const canvas = (e.target as HTMLElement).closest("canvas");
+    if (!canvas) return;
+    const k = Number(canvas.dataset.index);
+    const px = pixelUnder(e.offsetX, e.offsetY, canvas.clientWidth, canvas.clientHeight, W, H);
+    if (px && Number.isInteger(k)) readout.textContent = describe(k, px.x, px.y);
+  }
+  const resetReadout = () => {
+    readout.textContent = HINT;
+  };
+  tilesBox.addEventListener("mousemove", onPointer);
+  tilesBox.addEventListener("mouseleave", resetReadout);
+  enlarged.addEventListener("mousemove", onPointer);
+
+  function closeEnlarged() {
+    if (enlargedIndex < 0) return;
+    const back = figures[enlargedIndex];
+    enlargedIndex = -1;
+    enlarged.hidden = true;
+    enlarged.replaceChildren();
+    back.focus();
+  }
+
+  function enlarge(k: number) {
+    enlargedIndex = k;
+    const z = enlargedZoom(H, W);
+    const canvas = el("canvas", {
+      width: W,
+      height: H,
+      "data-index": k,
+      "aria-label": `${m.captions[k]} enlarged`,
+    });
+    canvas.style.width = `${W * z}px`;
+    canvas.style.height = `${H * z}px`;
+    const close = el("button", { class: "rcp-close", onclick: closeEnlarged }, "Close");
+    enlarged.replaceChildren(
+      canvas,
+      el(
+        "div",
+        {},
+        el("div", { class: "rcp-title" }, m.captions[k]),
+        el(
+          "div",
+          { class: "rcp-muted" },
+          `range [${formatValue(ranges[k].lo)}, ${formatValue(ranges[k].hi)}]`,
+        ),
+        close,
+      ),
+    );
+    enlarged.hidden = false;
+    paint(canvas, k);
+    close.focus();
+  }
+  enlarged.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") closeEnlarged();
+  });
+
+  function focusTile(k: number) {
+    for (const f of figures) f.tabIndex = -1;
+    figures[k].tabIndex = 0;
+    figures[k].focus();
+  }
+  const columns = () => {
+    const top = figures[0]?.offsetTop;
+    let n = 0;
+    while (n < figures.length && figures[n].offsetTop === top) n++;
+    return Math.max(1, n);
+  };
+  tilesBox.addEventListener("click", (e) => {
+    const figure = (e.target as HTMLElement).closest("figure");
+    if (figure) enlarge(Number(figure.dataset.index));
+  });
+  tilesBox.addEventListener("keydown", (e) => {
+    const figure = (e.target as HTMLElement).closest("figure");
+    if (!figure) return;
+    const k = Number(figure.dataset.index);
+    if (isActivateKey(e)) {
+      e.preventDefault();
+      enlarge(k);
+      return;
+    }
+    const next = neighbourTile(k, e.key, columns(), N);
+    if (next !== null) {
+      e.preventDefault();
+      focusTile(next);
+      readout.textContent = `${m.captions[next]} · range [${formatValue(ranges[next].lo)}, ${formatValue(ranges[next].hi)}]`;
+    }
+  });
+
+  repaint();
+  return root;
+}
