@@ -276,7 +276,8 @@ describe("state dicts", () => {
       "fc.bias",
     ]);
     assert.equal(sd["fc.weight"].storage, (a.fc as nn.Linear).weight.storage);
-    assert.equal(sd._metadata?.["features.1"].version, 2);
+    assert.equal(nn.stateDictVersions(sd)?.["features.1"].version, 2);
+    assert.equal(nn.stateDictVersions(sd)?.[""].version, 1);
     const b = new Net();
     assert.deepEqual(b.loadStateDict(sd), { missingKeys: [], unexpectedKeys: [] });
     const x = randn([2, 3, 5, 5]);

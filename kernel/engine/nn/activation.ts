@@ -3,7 +3,7 @@
 
 import * as ew from "../ops/elementwise";
 import type { Tensor } from "../tensor/tensor";
-import { softmax } from "./functional";
+import { logSoftmax, softmax } from "./functional";
 import { Module, reprArgs } from "./module";
 
 /** max(0, x). Shape: any, unchanged. */
@@ -68,5 +68,40 @@ export class Softmax extends Module {
   }
   override extraRepr(): string {
     return reprArgs([], [["dim", this.dim, undefined]]);
+  }
+}
+
+/** log(softmax(x)) along `dim`; pair it with NLLLoss (together: CrossEntropyLoss). */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return logSoftmax(input, this.dim);
+  }
+  override extraRepr(): string {
+    return reprArgs([], [["dim", this.dim, undefined]]);
+  }
+}
+
+/** x clamped to [minVal, maxVal]. */
+export class Hardtanh extends Module {
+  constructor(
+    readonly minVal = -1,
+    readonly maxVal = 1,
+  ) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return ew.hardtanh(input, this.minVal, this.maxVal);
+  }
+  override extraRepr(): string {
+    return reprArgs(
+      [],
+      [
+        ["minVal", this.minVal, -1],
+        ["maxVal", this.maxVal, 1],
+      ],
+    );
   }
 }

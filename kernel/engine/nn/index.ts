@@ -1,7 +1,7 @@
 // `nn`: modules and layers (torch.nn). Classes keep PyTorch's names; `nn.init` and
 // `nn.functional` (also exported as `F` at the top level) are namespaces, as in PyTorch.
 
-export { ELU, LeakyReLU, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from "./activation";
+export { ELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from "./activation";
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./batchnorm";
 export { ModuleList, Sequential } from "./containers";
 export {
@@ -15,7 +15,7 @@ export {
 export { Dropout, Dropout2d } from "./dropout";
 export * as functional from "./functional";
 export * as init from "./init";
-export { Flatten, Identity, Linear } from "./linear";
+export { Flatten, Identity, Linear, Unflatten } from "./linear";
 export {
   BCELoss,
   BCEWithLogitsLoss,
@@ -33,6 +33,16 @@ export {
   Module,
   type RemovableHandle,
   type StateDict,
+  stateDictVersions,
 } from "./module";
 export { Parameter } from "./parameter";
-export { AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d } from "./pooling";
+export {
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  AvgPool1d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+  MaxUnpool2d,
+} from "./pooling";

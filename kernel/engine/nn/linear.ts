@@ -81,3 +81,26 @@ export class Flatten extends Module {
     );
   }
 }
+
+/** Splits dim `dim` into `unflattenedSize`: (N, 400) -> (N, 16, 5, 5) with Unflatten(1, [16, 5, 5]). */
+export class Unflatten extends Module {
+  constructor(
+    readonly dim: number,
+    readonly unflattenedSize: readonly number[],
+  ) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    const d = this.dim < 0 ? this.dim + input.ndim : this.dim;
+    check(
+      d >= 0 && d < input.ndim,
+      "Unflatten",
+      () => `dim ${this.dim} is out of range for input of shape ${fmtShape(input.shape)}`,
+    );
+    const shape = [...input.shape.slice(0, d), ...this.unflattenedSize, ...input.shape.slice(d + 1)];
+    return input.reshape(shape);
+  }
+  override extraRepr(): string {
+    return `${this.dim}, [${this.unflattenedSize.join(", ")}]`;
+  }
+}

@@ -23,8 +23,18 @@ export interface RemovableHandle {
   remove(): void;
 }
 
-/** A state dict: dotted names (`features.0.weight`) to tensors, with per-module versions in `_metadata`. */
-export type StateDict = Record<string, Tensor> & { _metadata?: Record<string, { version: number }> };
+/**
+ * A state dict: dotted names (`features.0.weight`) to tensors. Dicts made by `stateDict()` also
+ * carry each module's layout version in a non-enumerable `_metadata` (see `stateDictVersions`).
+ */
+export type StateDict = Record<string, Tensor>;
+
+type Versions = Record<string, { version: number }>;
+
+/** The per-module versions recorded by `stateDict()` (keyed by module path, "" for the root), if any. */
+export function stateDictVersions(sd: StateDict): Versions | undefined {
+  return (sd as { _metadata?: Versions })._metadata;
+}
 
 export interface LoadResult {
   missingKeys: string[];
@@ -269,7 +279,7 @@ export abstract class Module {
   /** Parameters and persistent buffers by dotted name (values share storage with the module). */
   stateDict({ prefix = "" }: { prefix?: string } = {}): StateDict {
     const out: StateDict = {};
-    const metadata: Record<string, { version: number }> = {};
+    const metadata: Versions = {};
     for (const [name, m] of this.namedModules()) {
       metadata[name] = { version: (m.constructor as typeof Module).version };
       const pre = prefix + (name ? `${name}.` : "");
@@ -290,7 +300,7 @@ export abstract class Module {
    */
   loadStateDict(stateDict: StateDict, { strict = true }: { strict?: boolean } = {}): LoadResult {
     const sd: StateDict = { ...stateDict };
-    const metadata = stateDict._metadata ?? {};
+    const metadata = stateDictVersions(stateDict) ?? {};
     const expected = new Set<string>();
     const missingKeys: string[] = [];
     const errors: string[] = [];

@@ -5,7 +5,16 @@
 // The stride defaults to the kernel size.
 
 import type { Tensor } from "../tensor/tensor";
-import { adaptiveAvgPool2d, avgPool2d, maxPool1d, maxPool2d, maxUnpool2d } from "./functional";
+import {
+  adaptiveAvgPool1d,
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool1d,
+  avgPool2d,
+  maxPool1d,
+  maxPool2d,
+  maxUnpool2d,
+} from "./functional";
 import { Module, reprArgs } from "./module";
 
 type IntOrTuple = number | readonly number[];
@@ -174,5 +183,78 @@ export class MaxUnpool2d extends Module {
         ["padding", this.padding, 0],
       ],
     );
+  }
+}
+
+/** Mean over windows of (N, C, L). */
+export class AvgPool1d extends Module {
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  constructor(
+    readonly kernelSize: IntOrTuple,
+    {
+      stride = null,
+      padding = 0,
+      ceilMode = false,
+      countIncludePad = true,
+    }: Omit<AvgPoolOptions, "divisorOverride"> = {},
+  ) {
+    super();
+    this.stride = stride ?? kernelSize;
+    this.padding = padding;
+    this.ceilMode = ceilMode;
+    this.countIncludePad = countIncludePad;
+  }
+  forward(input: Tensor): Tensor {
+    return avgPool1d(input, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+    });
+  }
+  override extraRepr(): string {
+    return reprArgs(
+      [this.kernelSize],
+      [
+        ["stride", this.stride, this.kernelSize],
+        ["padding", this.padding, 0],
+        ["ceilMode", this.ceilMode, false],
+        ["countIncludePad", this.countIncludePad, true],
+      ],
+    );
+  }
+}
+
+/** Mean pooling of (N, C, L) to a fixed output length. */
+export class AdaptiveAvgPool1d extends Module {
+  constructor(readonly outputSize: number | readonly number[]) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool1d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return reprArgs([this.outputSize]);
+  }
+}
+
+/** Max pooling to a fixed output size [OH, OW]; with returnIndices, forward returns [output, indices]. */
+export class AdaptiveMaxPool2d extends Module {
+  readonly returnIndices: boolean;
+  constructor(
+    readonly outputSize: number | readonly (number | null)[],
+    { returnIndices = false }: { returnIndices?: boolean } = {},
+  ) {
+    super();
+    this.returnIndices = returnIndices;
+  }
+  forward(input: Tensor): any {
+    return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices });
+  }
+  override extraRepr(): string {
+    return reprArgs([this.outputSize], [["returnIndices", this.returnIndices, false]]);
   }
 }
