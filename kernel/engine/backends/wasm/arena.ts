@@ -25,7 +25,8 @@ export class Arena {
     private readonly memory: WasmMemory,
     start: number,
   ) {
-    this.base = alignUp(start, ALIGN);
+    // Never hand out address 0: kernels take 0 to mean "no buffer" (e.g. no bias).
+    this.base = alignUp(Math.max(start, ALIGN), ALIGN);
     this.top = this.base;
     this.view = new Float32Array(memory.buffer);
   }
@@ -51,6 +52,13 @@ export class Arena {
   put(src: Float32Array): number {
     const ptr = this.alloc(src.length * 4);
     this.view.set(src, ptr / 4);
+    return ptr;
+  }
+
+  /** Allocates room for `values` as i32 (e.g. a kernel's geometry block) and writes them. */
+  putI32(values: readonly number[]): number {
+    const ptr = this.alloc(values.length * 4);
+    new Int32Array(this.memory.buffer, ptr, values.length).set(values);
     return ptr;
   }
 

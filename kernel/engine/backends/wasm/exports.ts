@@ -29,8 +29,46 @@ export interface KernelExports {
     scratch: number,
   ): void;
   addColumnSums(sums: number, x: number, M: number, N: number): void;
+  conv2dForward(
+    n0: number,
+    n1: number,
+    geo: number,
+    out: number,
+    inp: number,
+    weight: number,
+    bias: number,
+    col: number,
+    scratch: number,
+  ): void;
+  conv2dBackwardInput(
+    n0: number,
+    n1: number,
+    geo: number,
+    dinp: number,
+    dout: number,
+    weight: number,
+    col: number,
+    scratch: number,
+  ): void;
+  conv2dBackwardWeight(
+    k0: number,
+    k1: number,
+    N: number,
+    geo: number,
+    dweight: number,
+    dout: number,
+    inp: number,
+    col: number,
+    scratch: number,
+  ): void;
+  addChannelSums(dbias: number, dout: number, N: number, OC: number, P: number): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
-export const THREADED_KERNELS = ["sgemm"] as const satisfies readonly (keyof KernelExports)[];
+export const THREADED_KERNELS = [
+  "sgemm",
+  "conv2dForward",
+  "conv2dBackwardInput",
+  "conv2dBackwardWeight",
+] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

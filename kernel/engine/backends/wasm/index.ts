@@ -4,6 +4,7 @@
 
 import { check } from "../../errors";
 import { registerBackend, setBackend } from "../registry";
+import { convKernels } from "./conv";
 import { matmulKernels } from "./matmul";
 import { runtime } from "./runtime";
 
@@ -12,7 +13,7 @@ if (!(runtime instanceof Error)) {
   registerBackend({
     name: "wasm",
     priority: 10,
-    kernels: { ...matmulKernels(rt) },
+    kernels: { ...matmulKernels(rt), ...convKernels(rt) },
     describe: () => {
       const threads = rt.pool.threads;
       const failure = rt.pool.startupFailure;

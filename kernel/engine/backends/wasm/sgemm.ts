@@ -2,12 +2,11 @@
 // big enough to pay for the hand-off: by batch when there are enough matrices, else by columns or
 // rows of C in whole micro-tiles. The split never changes the numbers (see assembly/gemm.ts).
 
+import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
-const MR = 4; // micro-tile rows (assembly/gemm.ts)
-const NR = 8; // micro-tile columns
-/** Below this many multiply-adds a call stays on the calling thread (the hand-off costs ~20 us). */
-export const PARALLEL_MIN_MACS = 1 << 19;
+export const MR = 4; // micro-tile rows (assembly/gemm.ts)
+export const NR = 8; // micro-tile columns
 
 /** C[p] (M, N) (+)= op(A[p]) (M, K) @ op(B[p]) (K, N) for p < batch; addresses are arena bytes. */
 export interface GemmSpec {
@@ -36,7 +35,7 @@ type Share = [p0: number, p1: number, m0: number, m1: number, n0: number, n1: nu
 
 export function runSgemm(rt: WasmRuntime, g: GemmSpec): void {
   if (g.batch === 0 || g.M === 0 || g.N === 0) return;
-  const shares = split(g, g.batch * g.M * g.N * g.K < PARALLEL_MIN_MACS ? 1 : rt.pool.threads);
+  const shares = split(g, threadsFor(rt, g.batch * g.M * g.N * g.K));
   const calls = shares.map(([p0, p1, m0, m1, n0, n1]) => {
     const scratch = rt.arena.alloc(rt.kernels.sgemmScratchBytes(m1 - m0, n1 - n0, g.K));
     return [
@@ -63,9 +62,7 @@ export function runSgemm(rt: WasmRuntime, g: GemmSpec): void {
       scratch,
     ];
   });
-  const sgemm = rt.kernels.sgemm as (...args: number[]) => void;
-  if (calls.length === 1) sgemm(...calls[0]);
-  else rt.pool.run("sgemm", calls, (args) => sgemm(...args));
+  runShares(rt, "sgemm", calls);
 }
 
 /** Splits the work into at most `threads` shares of nearly equal size. */
@@ -78,17 +75,4 @@ function split(g: GemmSpec, threads: number): Share[] {
   const byColumns = (g.M <= g.N && g.N >= threads * NR) || g.M < threads * MR;
   if (byColumns) return ranges(g.N, NR, threads).map(([n0, n1]): Share => [0, g.batch, 0, g.M, n0, n1]);
   return ranges(g.M, MR, threads).map(([m0, m1]): Share => [0, g.batch, m0, m1, 0, g.N]);
-}
-
-/** [start, end) ranges covering [0, n) in multiples of `unit` (the last may be short), at most `parts`. */
-function ranges(n: number, unit: number, parts: number): [number, number][] {
-  const units = Math.ceil(n / unit);
-  const count = Math.min(parts, units);
-  const out: [number, number][] = [];
-  for (let t = 0; t < count; t++) {
-    const start = Math.floor((t * units) / count) * unit;
-    const end = Math.min(n, Math.floor(((t + 1) * units) / count) * unit);
-    out.push([start, end]);
-  }
-  return out;
 }

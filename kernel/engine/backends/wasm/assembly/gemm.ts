@@ -71,6 +71,7 @@ export function sgemm(
       bRow,
       bCol,
       c + 4 * <usize>p * strideC,
+      N,
       accumulate != 0,
       m0,
       m1,
@@ -80,7 +81,30 @@ export function sgemm(
     );
 }
 
-/** C[m0:m1, n0:n1] (+)= op(A) @ op(B) for one matrix of the batch (see sgemm). */
+/**
+ * C (M, N) (+)= op(A) @ op(B) on the calling thread, for kernels built on GEMM (see sgemm); C's rows
+ * are `ldc` elements apart.
+ */
+// @ts-ignore: decorator
+@inline export function gemm(
+  M: i32,
+  N: i32,
+  K: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  gemmBlock(M, N, K, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, 0, M, 0, N, scratch);
+}
+
+/** C[m0:m1, n0:n1] (+)= op(A) @ op(B) for one matrix, C's rows `ldc` elements apart (see sgemm). */
 function gemmBlock(
   M: i32,
   N: i32,
@@ -92,6 +116,7 @@ function gemmBlock(
   bRow: i32,
   bCol: i32,
   c: usize,
+  ldc: i32,
   accumulate: bool,
   m0: i32,
   m1: i32,
@@ -101,7 +126,7 @@ function gemmBlock(
 ): void {
   if (m0 >= m1 || n0 >= n1) return;
   if (K == 0) {
-    if (!accumulate) for (let i = m0; i < m1; i++) memory.fill(c + 4 * (i * N + n0), 0, 4 * (n1 - n0));
+    if (!accumulate) for (let i = m0; i < m1; i++) memory.fill(c + 4 * (i * ldc + n0), 0, 4 * (n1 - n0));
     return;
   }
   const mcMax = min(MC, roundUp(m1 - m0, MR));
@@ -123,7 +148,7 @@ function gemmBlock(
           const pb = packedB + 4 * jr * kc;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * N + jc + jr), N, mr, nr, add, tile);
+            microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jc + jr), ldc, mr, nr, add, tile);
           }
         }
       }

@@ -4,3 +4,4 @@
 
 export { isRelaxed, heapBase } from "./info";
 export { sgemm, sgemmScratchBytes, addColumnSums } from "./gemm";
+export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, addChannelSums } from "./conv";

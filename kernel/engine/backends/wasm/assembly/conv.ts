@@ -1,0 +1,233 @@
+// 2-D convolution (NCHW, groups, stride, padding, dilation) as im2col + GEMM, forward and backward.
+// Sizes come in a geometry block of 15 i32 in memory (see Geometry below) so calls stay short.
+// Each exported kernel takes the range of work one thread does, chosen so that a thread's result
+// never depends on how the work was split: forward and the input gradient split images; the
+// weight gradient splits the rows of the im2col matrix (k = (c, kh, kw)) and walks images in order.
+//
+// col (K, OH * OW) with K = C/G * KH * KW: col[(c, kh, kw), (oh, ow)] = inp[c, oh*sH - pT + kh*dH,
+// ow*sW - pL + kw*dW], zero outside the input. Then out[n, group] (OC/G, OH*OW) = weight[group]
+// (OC/G, K) @ col; dcol = weight^T @ dout, scattered back (col2im); dweight += dout @ col^T.
+
+import { gemm } from "./gemm";
+
+// Geometry block: i32 fields at these byte offsets.
+const C_ = 0;
+const H_ = 4;
+const W_ = 8;
+const OC_ = 12;
+const KH_ = 16;
+const KW_ = 20;
+const OH_ = 24;
+const OW_ = 28;
+const SH_ = 32;
+const SW_ = 36;
+const PT_ = 40;
+const PL_ = 44;
+const DH_ = 48;
+const DW_ = 52;
+const G_ = 56;
+
+/**
+ * Rows [k0, k1) of the im2col matrix of one group's input planes `inp` (C/G, H, W), into
+ * col (k1 - k0, OH * OW).
+ */
+function im2col(col: usize, inp: usize, geo: usize, k0: i32, k1: i32): void {
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const KH = load<i32>(geo, KH_);
+  const KW = load<i32>(geo, KW_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const sH = load<i32>(geo, SH_);
+  const sW = load<i32>(geo, SW_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const dH = load<i32>(geo, DH_);
+  const dW = load<i32>(geo, DW_);
+  for (let k = k0; k < k1; k++) {
+    const c = k / (KH * KW);
+    const kh = (k / KW) % KH;
+    const kw = k % KW;
+    const plane = inp + 4 * c * H * W;
+    const offW = kw * dW - pL;
+    // Output columns whose tap lands inside the row: owStart <= ow < owEnd.
+    const owStart = offW >= 0 ? 0 : min(OW, (-offW + sW - 1) / sW);
+    const owEnd = max(owStart, min(OW, offW < W ? (W - 1 - offW) / sW + 1 : 0));
+    let dst = col + 4 * (k - k0) * OH * OW;
+    for (let oh = 0; oh < OH; oh++, dst += 4 * OW) {
+      const ih = oh * sH - pT + kh * dH;
+      if (ih < 0 || ih >= H) {
+        memory.fill(dst, 0, 4 * OW);
+        continue;
+      }
+      memory.fill(dst, 0, 4 * owStart);
+      const src = plane + 4 * (ih * W + offW);
+      if (sW == 1) memory.copy(dst + 4 * owStart, src + 4 * owStart, 4 * (owEnd - owStart));
+      else for (let ow = owStart; ow < owEnd; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
+      memory.fill(dst + 4 * owEnd, 0, 4 * (OW - owEnd));
+    }
+  }
+}
+
+/** dinp planes (C/G, H, W) += col2im(dcol (K, OH * OW)): the adjoint of im2col over all rows. */
+function col2imAdd(dinp: usize, dcol: usize, geo: usize): void {
+  const C = load<i32>(geo, C_) / load<i32>(geo, G_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const KH = load<i32>(geo, KH_);
+  const KW = load<i32>(geo, KW_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const sH = load<i32>(geo, SH_);
+  const sW = load<i32>(geo, SW_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const dH = load<i32>(geo, DH_);
+  const dW = load<i32>(geo, DW_);
+  const K = C * KH * KW;
+  for (let k = 0; k < K; k++) {
+    const c = k / (KH * KW);
+    const kh = (k / KW) % KH;
+    const kw = k % KW;
+    const plane = dinp + 4 * c * H * W;
+    const offW = kw * dW - pL;
+    const owStart = offW >= 0 ? 0 : min(OW, (-offW + sW - 1) / sW);
+    const owEnd = max(owStart, min(OW, offW < W ? (W - 1 - offW) / sW + 1 : 0));
+    let src = dcol + 4 * k * OH * OW;
+    for (let oh = 0; oh < OH; oh++, src += 4 * OW) {
+      const ih = oh * sH - pT + kh * dH;
+      if (ih < 0 || ih >= H) continue;
+      const dst = plane + 4 * (ih * W + offW);
+      let ow = owStart;
+      if (sW == 1)
+        for (; ow + 4 <= owEnd; ow += 4)
+          v128.store(dst + 4 * ow, f32x4.add(v128.load(dst + 4 * ow), v128.load(src + 4 * ow)));
+      for (; ow < owEnd; ow++) {
+        const d = dst + 4 * ow * sW;
+        store<f32>(d, load<f32>(d) + load<f32>(src + 4 * ow));
+      }
+    }
+  }
+}
+
+/**
+ * Images [n0, n1): out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias
+ * (OC; 0 for none). `col` holds C/G * KH * KW * OH * OW floats; `scratch` is GEMM scratch for
+ * (OC/G) x (OH * OW) with depth C/G * KH * KW.
+ */
+export function conv2dForward(
+  n0: i32,
+  n1: i32,
+  geo: usize,
+  out: usize,
+  inp: usize,
+  weight: usize,
+  bias: usize,
+  col: usize,
+  scratch: usize,
+): void {
+  const C = load<i32>(geo, C_);
+  const G = load<i32>(geo, G_);
+  const OC = load<i32>(geo, OC_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_); // output pixels per plane
+  const CG = C / G;
+  const OCG = OC / G;
+  const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  for (let n = n0; n < n1; n++)
+    for (let g = 0; g < G; g++) {
+      const outG = out + 4 * (n * OC + g * OCG) * P; // (OC/G, P)
+      if (bias != 0)
+        for (let oc = 0; oc < OCG; oc++) {
+          const v = f32x4.splat(load<f32>(bias + 4 * (g * OCG + oc)));
+          const row = outG + 4 * oc * P;
+          let p = 0;
+          for (; p + 4 <= P; p += 4) v128.store(row + 4 * p, v);
+          for (; p < P; p++) store<f32>(row + 4 * p, load<f32>(bias + 4 * (g * OCG + oc)));
+        }
+      im2col(col, inp + 4 * (n * C + g * CG) * HW, geo, 0, K);
+      gemm(OCG, P, K, weight + 4 * g * OCG * K, K, 1, col, P, 1, outG, P, bias != 0, scratch);
+    }
+}
+
+/**
+ * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
+ * `col` holds C/G * KH * KW * OH * OW floats; `scratch` is GEMM scratch for (C/G * KH * KW) x
+ * (OH * OW) with depth OC/G.
+ */
+export function conv2dBackwardInput(
+  n0: i32,
+  n1: i32,
+  geo: usize,
+  dinp: usize,
+  dout: usize,
+  weight: usize,
+  col: usize,
+  scratch: usize,
+): void {
+  const C = load<i32>(geo, C_);
+  const G = load<i32>(geo, G_);
+  const OC = load<i32>(geo, OC_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const CG = C / G;
+  const OCG = OC / G;
+  const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  for (let n = n0; n < n1; n++)
+    for (let g = 0; g < G; g++) {
+      // dcol (K, P) = weight[g]^T (K, OC/G) @ dout[n, g] (OC/G, P)
+      gemm(K, P, OCG, weight + 4 * g * OCG * K, 1, K, dout + 4 * (n * OC + g * OCG) * P, P, 1, col, P, false, scratch);
+      col2imAdd(dinp + 4 * (n * C + g * CG) * HW, col, geo);
+    }
+}
+
+/**
+ * Columns [k0, k1) of every group's dweight (OC, C/G * KH * KW) += dout @ im2col(inp)^T, summed over
+ * all N images in order. `col` holds (k1 - k0) * OH * OW floats; `scratch` is GEMM scratch for
+ * (OC/G) x (k1 - k0) with depth OH * OW.
+ */
+export function conv2dBackwardWeight(
+  k0: i32,
+  k1: i32,
+  N: i32,
+  geo: usize,
+  dweight: usize,
+  dout: usize,
+  inp: usize,
+  col: usize,
+  scratch: usize,
+): void {
+  const C = load<i32>(geo, C_);
+  const G = load<i32>(geo, G_);
+  const OC = load<i32>(geo, OC_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const CG = C / G;
+  const OCG = OC / G;
+  const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  if (k0 >= k1) return;
+  for (let n = 0; n < N; n++)
+    for (let g = 0; g < G; g++) {
+      im2col(col, inp + 4 * (n * C + g * CG) * HW, geo, k0, k1);
+      // dweight[g][:, k0:k1] (OC/G, k1 - k0) += dout[n, g] (OC/G, P) @ col^T (P, k1 - k0)
+      const dw = dweight + 4 * (g * OCG * K + k0);
+      gemm(OCG, k1 - k0, P, dout + 4 * (n * OC + g * OCG) * P, P, 1, col, 1, P, dw, K, true, scratch);
+    }
+}
+
+/** dbias (OC) += dout (N, OC, P) summed over images and pixels. */
+export function addChannelSums(dbias: usize, dout: usize, N: i32, OC: i32, P: i32): void {
+  for (let oc = 0; oc < OC; oc++) {
+    let s = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const row = dout + 4 * (n * OC + oc) * P;
+      let p = 0;
+      for (; p + 4 <= P; p += 4) s = f32x4.add(s, v128.load(row + 4 * p));
+      for (; p < P; p++) tail += load<f32>(row + 4 * p);
+    }
+    const total =
+      f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+    store<f32>(dbias + 4 * oc, load<f32>(dbias + 4 * oc) + total + tail);
+  }
+}

@@ -1,0 +1,117 @@
+// wasm versions of conv2dForward / conv2dBackward (same names, signatures and += semantics as
+// backends/ref/conv.ts), as im2col + GEMM in assembly/conv.ts. Forward and the input gradient split
+// images across threads; the weight gradient splits the im2col rows (k = (c, kh, kw)) so that every
+// thread walks all images in order and the result is the same for any thread count.
+// Float64 buffers (gradient checks) go to the ref kernels.
+
+import { type Buf, refKernel } from "../registry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+import { NR } from "./sgemm";
+
+type F32 = Float32Array;
+
+const isF32 = (b: Buf | null): boolean => b === null || b instanceof Float32Array;
+
+/** conv2d's sizes, in the order ref's kernels take them after the buffers. */
+type ConvSizes = [
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  OC: number,
+  KH: number,
+  KW: number,
+  OH: number,
+  OW: number,
+  strideH: number,
+  strideW: number,
+  padTop: number,
+  padLeft: number,
+  dilationH: number,
+  dilationW: number,
+  groups: number,
+];
+
+export function convKernels(rt: WasmRuntime) {
+  const { arena, kernels } = rt;
+
+  /** The geometry block assembly/conv.ts reads: every size but N. */
+  const putGeometry = (s: ConvSizes): number => arena.putI32(s.slice(1));
+
+  /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias (OC, or null). */
+  function conv2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, ...sizes: ConvSizes): void {
+    if (![out, inp, weight, bias].every(isF32)) {
+      refKernel("conv2dForward")(out, inp, weight, bias, ...sizes);
+      return;
+    }
+    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+    const P = OH * OW;
+    const K = (C / G) * KH * KW;
+    arena.begin();
+    const geo = putGeometry(sizes);
+    const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+    const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
+    const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
+    const pOut = arena.alloc(4 * N * OC * P); // (N, OC, OH, OW)
+    const calls = ranges(N, 1, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
+      const col = arena.alloc(4 * K * P); // (K, OH * OW)
+      const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, P, K));
+      return [n0, n1, geo, pOut, pInp, pW, pBias, col, scratch];
+    });
+    runShares(rt, "conv2dForward", calls);
+    arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+  }
+
+  /** dinp (N, C, H, W), dweight (OC, C/G, KH, KW), dbias (OC) += gradients from dout (N, OC, OH, OW). */
+  function conv2dBackward(
+    dinp: Buf | null,
+    dweight: Buf | null,
+    dbias: Buf | null,
+    dout: Buf,
+    inp: Buf,
+    weight: Buf,
+    ...sizes: ConvSizes
+  ): void {
+    if (![dinp, dweight, dbias, dout, inp, weight].every(isF32)) {
+      refKernel("conv2dBackward")(dinp, dweight, dbias, dout, inp, weight, ...sizes);
+      return;
+    }
+    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+    const P = OH * OW;
+    const K = (C / G) * KH * KW;
+    const macs = N * OC * P * K;
+    arena.begin();
+    const geo = putGeometry(sizes);
+    const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
+    if (dinp !== null) {
+      const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+        const col = arena.alloc(4 * K * P); // dcol (K, OH * OW)
+        const scratch = arena.alloc(kernels.sgemmScratchBytes(K, P, OC / G));
+        return [n0, n1, geo, pDinp, pDout, pW, col, scratch];
+      });
+      runShares(rt, "conv2dBackwardInput", calls);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+    }
+    if (dweight !== null) {
+      const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
+      const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
+        const col = arena.alloc(4 * (k1 - k0) * P); // im2col rows [k0, k1)
+        const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, P));
+        return [k0, k1, N, geo, pDw, pDout, pInp, col, scratch];
+      });
+      runShares(rt, "conv2dBackwardWeight", calls);
+      arena.get(pDw, (dweight as F32).subarray(0, OC * K));
+    }
+    if (dbias !== null) {
+      const pDb = arena.put((dbias as F32).subarray(0, OC)); // (OC)
+      kernels.addChannelSums(pDb, pDout, N, OC, P);
+      arena.get(pDb, (dbias as F32).subarray(0, OC));
+    }
+  }
+
+  return { conv2dForward, conv2dBackward };
+}

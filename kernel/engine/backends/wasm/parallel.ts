@@ -1,0 +1,34 @@
+// Splitting a kernel call into per-thread shares and running them: shares are contiguous ranges
+// of whole units (images, micro-tiles), at most one per thread; one share runs directly on the
+// calling thread without touching the pool.
+
+import type { ThreadedKernel } from "./exports";
+import type { WasmRuntime } from "./runtime";
+
+/** Below this many multiply-adds a call stays on the calling thread (the hand-off costs ~20 us). */
+export const PARALLEL_MIN_MACS = 1 << 19;
+
+/** Threads worth using for `macs` multiply-adds. */
+export function threadsFor(rt: WasmRuntime, macs: number): number {
+  return macs < PARALLEL_MIN_MACS ? 1 : rt.pool.threads;
+}
+
+/** [start, end) ranges covering [0, n) in multiples of `unit` (the last may be short), at most `parts`. */
+export function ranges(n: number, unit: number, parts: number): [number, number][] {
+  const units = Math.ceil(n / unit);
+  const count = Math.max(1, Math.min(parts, units));
+  const out: [number, number][] = [];
+  for (let t = 0; t < count; t++) {
+    const start = Math.floor((t * units) / count) * unit;
+    const end = Math.min(n, Math.floor(((t + 1) * units) / count) * unit);
+    out.push([start, end]);
+  }
+  return out;
+}
+
+/** Runs the kernel once per argument list, calls[0] on this thread and the rest on workers. */
+export function runShares(rt: WasmRuntime, kernel: ThreadedKernel, calls: number[][]): void {
+  const fn = rt.kernels[kernel] as (...args: number[]) => void;
+  if (calls.length === 1) fn(...calls[0]);
+  else rt.pool.run(kernel, calls, (args) => fn(...args));
+}

@@ -1,0 +1,209 @@
+// The wasm conv2d kernels (im2col + GEMM) against ref: odd sizes, stride, padding (including
+// asymmetric), dilation, groups (depthwise too), 1x1, depths beyond one packed GEMM block, the +=
+// semantics of every gradient, and bit-identical results with the thread pool on and off.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/conv";
+import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+setBackend("wasm");
+
+interface Case {
+  name: string;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OC: number;
+  KH: number;
+  KW: number;
+  stride?: [number, number];
+  pad?: [top: number, left: number, bottom: number, right: number];
+  dilation?: [number, number];
+  groups?: number;
+}
+
+/** The 16 sizes ref's kernels take, with PyTorch's output-size arithmetic. */
+function sizes(c: Case): number[] {
+  const [sH, sW] = c.stride ?? [1, 1];
+  const [pT, pL, pB, pR] = c.pad ?? [0, 0, 0, 0];
+  const [dH, dW] = c.dilation ?? [1, 1];
+  const OH = Math.floor((c.H + pT + pB - dH * (c.KH - 1) - 1) / sH) + 1;
+  const OW = Math.floor((c.W + pL + pR - dW * (c.KW - 1) - 1) / sW) + 1;
+  return [c.N, c.C, c.H, c.W, c.OC, c.KH, c.KW, OH, OW, sH, sW, pT, pL, dH, dW, c.groups ?? 1];
+}
+
+const cases: Case[] = [
+  { name: "LeNet conv1 (5x5, pad 2)", N: 3, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5, pad: [2, 2, 2, 2] },
+  { name: "LeNet conv2 (5x5)", N: 2, C: 6, H: 14, W: 14, OC: 16, KH: 5, KW: 5 },
+  { name: "3x3 pad 1 on odd sizes", N: 2, C: 5, H: 9, W: 11, OC: 7, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
+  {
+    name: "3x3 stride 2 pad 1",
+    N: 2,
+    C: 3,
+    H: 10,
+    W: 13,
+    OC: 9,
+    KH: 3,
+    KW: 3,
+    stride: [2, 2],
+    pad: [1, 1, 1, 1],
+  },
+  { name: "1x1", N: 2, C: 12, H: 5, W: 7, OC: 10, KH: 1, KW: 1 },
+  { name: "1x1 stride 2", N: 1, C: 4, H: 7, W: 6, OC: 3, KH: 1, KW: 1, stride: [2, 2] },
+  { name: "rectangular kernel, stride 3x1", N: 1, C: 2, H: 13, W: 9, OC: 5, KH: 2, KW: 4, stride: [3, 1] },
+  {
+    name: "dilation 2, asymmetric padding",
+    N: 2,
+    C: 3,
+    H: 12,
+    W: 10,
+    OC: 4,
+    KH: 3,
+    KW: 3,
+    dilation: [2, 2],
+    pad: [1, 0, 2, 3],
+  },
+  { name: "groups 2", N: 2, C: 6, H: 8, W: 7, OC: 4, KH: 3, KW: 3, groups: 2, pad: [1, 1, 1, 1] },
+  { name: "depthwise", N: 2, C: 5, H: 9, W: 9, OC: 5, KH: 3, KW: 3, groups: 5, pad: [1, 1, 1, 1] },
+  {
+    name: "depth K = 288 spans two GEMM blocks",
+    N: 1,
+    C: 32,
+    H: 6,
+    W: 5,
+    OC: 9,
+    KH: 3,
+    KW: 3,
+    pad: [1, 1, 1, 1],
+  },
+  {
+    name: "padding wider than the kernel reach",
+    N: 1,
+    C: 2,
+    H: 3,
+    W: 2,
+    OC: 3,
+    KH: 2,
+    KW: 2,
+    pad: [3, 3, 3, 3],
+  },
+  { name: "1-D (conv1d shape)", N: 2, C: 3, H: 1, W: 17, OC: 4, KH: 1, KW: 3, pad: [0, 1, 0, 1] },
+];
+
+describe("wasm conv2d kernels vs ref", () => {
+  it("are wasm kernels, not ref fallbacks", () => {
+    const { name, fallbacks } = backendInfo();
+    assert.equal(name, "wasm");
+    for (const k of ["conv2dForward", "conv2dBackward"])
+      assert.ok(!fallbacks.includes(k), `${k} falls back to ref`);
+  });
+
+  for (const c of cases) {
+    const s = sizes(c);
+    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = s;
+    const inLen = N * C * H * W;
+    const wLen = OC * (C / G) * KH * KW;
+    const outLen = N * OC * OH * OW;
+    for (const withBias of [true, false])
+      it(`conv2dForward ${c.name}${withBias ? "" : ", no bias"}`, () => {
+        const inp = f32Random(inLen, 1 + inLen);
+        const weight = f32Random(wLen, 2 + wLen);
+        const bias = withBias ? f32Random(OC, 3) : null;
+        const expected = new Float32Array(outLen);
+        refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+        const actual = new Float32Array(outLen).fill(Number.NaN); // must be overwritten
+        runForward(actual, inp, weight, bias, s);
+        expectMatchesRef(actual, expected, `${c.name}: out`);
+      });
+    it(`conv2dBackward ${c.name} accumulates into every gradient`, () => {
+      const inp = f32Random(inLen, 4 + inLen);
+      const weight = f32Random(wLen, 5 + wLen);
+      const dout = f32Random(outLen, 6 + outLen);
+      const start = () => ({
+        dinp: f32Random(inLen, 7),
+        dweight: f32Random(wLen, 8),
+        dbias: f32Random(OC, 9),
+      });
+      const e = start();
+      refKernel("conv2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, ...s);
+      const a = start();
+      runBackward(a.dinp, a.dweight, a.dbias, dout, inp, weight, s);
+      expectMatchesRef(a.dinp, e.dinp, `${c.name}: dinp`);
+      expectMatchesRef(a.dweight, e.dweight, `${c.name}: dweight`);
+      expectMatchesRef(a.dbias, e.dbias, `${c.name}: dbias`);
+    });
+  }
+
+  it("skips null gradients", () => {
+    const s = sizes(cases[2]);
+    const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+    const inp = f32Random(N * C * H * W, 1);
+    const weight = f32Random(OC * C * KH * KW, 2);
+    const dout = f32Random(N * OC * OH * OW, 3);
+    const dweight = new Float32Array(OC * C * KH * KW);
+    runBackward(null, dweight, null, dout, inp, weight, s);
+    const expected = new Float32Array(dweight.length);
+    refKernel("conv2dBackward")(null, expected, null, dout, inp, weight, ...s);
+    expectMatchesRef(dweight, expected, "dweight alone");
+  });
+
+  it("gives bit-identical results with the thread pool on and off", () => {
+    const defaultThreads = getNumThreads();
+    const s = sizes({ name: "", N: 5, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
+    const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+    const inp = f32Random(N * C * H * W, 11);
+    const weight = f32Random(OC * C * KH * KW, 12);
+    const bias = f32Random(OC, 13);
+    const dout = f32Random(N * OC * OH * OW, 14);
+    const run = (threads: number) => {
+      setNumThreads(threads);
+      const out = new Float32Array(N * OC * OH * OW);
+      runForward(out, inp, weight, bias, s);
+      const g = {
+        dinp: new Float32Array(inp.length),
+        dweight: new Float32Array(weight.length),
+        dbias: new Float32Array(OC),
+      };
+      runBackward(g.dinp, g.dweight, g.dbias, dout, inp, weight, s);
+      return { out, ...g };
+    };
+    try {
+      const single = run(1);
+      for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
+      if (runtime instanceof Error) throw runtime;
+      assert.equal(runtime.pool.startupFailure, null);
+    } finally {
+      setNumThreads(defaultThreads);
+    }
+  });
+});
+
+type Sizes = number[];
+
+function runForward(
+  out: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+  s: Sizes,
+) {
+  (conv2dForward as (...args: unknown[]) => void)(out, inp, weight, bias, ...s);
+}
+
+function runBackward(
+  dinp: Float32Array | null,
+  dweight: Float32Array | null,
+  dbias: Float32Array | null,
+  dout: Float32Array,
+  inp: Float32Array,
+  weight: Float32Array,
+  s: Sizes,
+) {
+  (conv2dBackward as (...args: unknown[]) => void)(dinp, dweight, dbias, dout, inp, weight, ...s);
+}
