@@ -201,6 +201,44 @@ describe("Jupyter protocol with jupyter_client", () => {
     assert.equal(Number(resultText(await run("steps"))), a, "the loop kept running after the interrupt");
   });
 
+  test("interrupt mid-training stops a DataLoader loop within 1 s; the model keeps its weights", async () => {
+    const setup = await run(
+      [
+        'import { data, F, manualSeed, nn, optim, randn } from "receptive";',
+        "manualSeed(0);",
+        "const model = new nn.Linear(4, 1);",
+        "const opt = new optim.SGD(model.parameters(), { lr: 0.01 });",
+        "const loader = new data.DataLoader(new data.TensorDataset(randn([512, 4]), randn([512, 1])), { batchSize: 8 });",
+        "const w0 = model.weight.detach().clone();",
+        "let batches = 0;",
+      ].join("\n"),
+    );
+    assert.equal(setup.reply.status, "ok", JSON.stringify(setup.reply));
+    const { msg_id } = await bridge.call("execute_async", {
+      kernel: "a",
+      code: [
+        "for (let epoch = 0; epoch < 100000; epoch++) {",
+        "  for await (const [x, y] of loader) {",
+        "    const loss = F.mseLoss(model.forward(x), y);",
+        "    opt.zeroGrad();",
+        "    loss.backward();",
+        "    opt.step();",
+        "    batches++;",
+        "  }",
+        "}",
+      ].join("\n"),
+    });
+    await sleep(800);
+    const r = await bridge.call("interrupt_and_wait", { kernel: "a", msg_id, timeout: 10 });
+    assert.ok(r.elapsed < 1, `interrupt took ${r.elapsed} s`);
+    assert.equal(r.reply.ename, "Interrupted");
+    const trained = Number(resultText(await run("batches")));
+    assert.ok(trained > 0, "no batch was trained before the interrupt");
+    await sleep(100);
+    assert.equal(Number(resultText(await run("batches"))), trained, "training went on after the interrupt");
+    assert.equal(resultText(await run("model.weight.sub(w0).abs().sum().item() > 0")), "true");
+  });
+
   test("interrupt stops a synchronous loop within 1 s and keeps its state", async () => {
     const { msg_id } = await bridge.call("execute_async", {
       kernel: "a",

@@ -76,7 +76,7 @@ export class CellCompiler {
     return {
       js: converted.output ?? "",
       declarations: converted.declOutput ?? this.declarations,
-      hasTopLevelAwait: converted.hasToplevelAwait === true,
+      hasTopLevelAwait: converted.hasToplevelAwait === true || hasTopLevelForAwait(src),
       lastExpressionVar: converted.lastExpressionVar,
     };
   }
@@ -114,4 +114,18 @@ export class CellCompiler {
 export function isComplete(src: string): { complete: boolean; indent: string } {
   const r = isCompleteCode(src);
   return { complete: r.completed, indent: r.indent ?? "" };
+}
+
+/**
+ * Whether `src` has a `for await` loop outside any function. tslab only detects top-level `await`
+ * expressions, and a `for await` training loop needs the async wrapper just the same.
+ */
+export function hasTopLevelForAwait(src: string): boolean {
+  const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const visit = (node: ts.Node): boolean => {
+    if (ts.isFunctionLike(node) || ts.isClassLike(node)) return false;
+    if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) return true;
+    return ts.forEachChild(node, visit) === true;
+  };
+  return visit(file);
 }
