@@ -4,7 +4,9 @@
 // forward of LeNet-5 and TinyVGG with PyTorch's weights against PyTorch's outputs.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
@@ -170,4 +172,35 @@ describe("models: forward with PyTorch's weights", () => {
       assert.deepEqual([...y.shape], [...io.output.shape]);
       expectClose(y.data, io.output.data, `${name} output`);
     });
+});
+
+describe("model goldens", () => {
+  it("are reproduced exactly by make_model_goldens.py", () => {
+    const python = "/usr/bin/python3";
+    const deps = spawnSync(python, ["-c", "import torch, torchvision"], { encoding: "utf8" });
+    assert.equal(
+      deps.status,
+      0,
+      `needs python3-torch and python3-torchvision (.ci/run installs them)\n${deps.stderr}`,
+    );
+    const out = mkdtempSync(join(tmpdir(), "receptive-model-goldens-"));
+    try {
+      const r = spawnSync(python, [join(dir, "make_model_goldens.py"), "--out", out], { encoding: "utf8" });
+      assert.equal(r.status, 0, `make_model_goldens.py failed:\n${r.stderr}`);
+      const made = readdirSync(out).sort();
+      assert.deepEqual(
+        made,
+        readdirSync(dir)
+          .filter((f) => f.endsWith(".json") || f.endsWith(".safetensors"))
+          .sort(),
+      );
+      for (const f of made)
+        assert.ok(
+          readFileSync(join(out, f)).equals(readFileSync(join(dir, f))),
+          `${f} differs from what the script makes; rerun make_model_goldens.py`,
+        );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });

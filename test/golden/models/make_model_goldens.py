@@ -2,8 +2,8 @@
 models torchvision lacks), their parameter counts and state-dict keys, plus seeded LeNet-5 and
 TinyVGG weights with a few-sample forward pass, written as safetensors by a hand-rolled writer.
 
-Run: /usr/bin/python3 test/golden/models/make_model_goldens.py   (Debian's python3-torch and
-python3-torchvision). Writes, next to this script:
+Run: /usr/bin/python3 test/golden/models/make_model_goldens.py [--out DIR]   (Debian's
+python3-torch and python3-torchvision). Writes, next to this script (or into DIR):
   models.json            per model: constructor options, parameter count, [key, shape] list;
                          torchvision's VGG configuration tables
   lenet5.safetensors     LeNet-5 state dict (seeded)        lenet5-io.safetensors   input, output
@@ -14,6 +14,7 @@ python3-torchvision). Writes, next to this script:
 import json
 import os
 import struct
+import sys
 
 import torch
 import torch.nn as nn
@@ -154,7 +155,7 @@ def write_safetensors(path, tensors, metadata=None):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
-def main():
+def main(out):
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     models = []
@@ -171,7 +172,7 @@ def main():
             }
         )
         print("%-12s %-45s %12d params, %d keys" % (name, json.dumps(opts), models[-1]["params"], len(sd)))
-    with open(os.path.join(HERE, "models.json"), "w") as f:
+    with open(os.path.join(out, "models.json"), "w") as f:
         golden = {
             "format": "receptive-models-golden",
             "version": FORMAT_VERSION,
@@ -188,12 +189,12 @@ def main():
         x = torch.randn(shape, generator=gen)
         with torch.no_grad():
             y = model(x)
-        write_safetensors(os.path.join(HERE, name + ".safetensors"), model.state_dict(), {"format": "pt"})
-        write_safetensors(os.path.join(HERE, name + "-io.safetensors"), {"input": x, "output": y})
+        write_safetensors(os.path.join(out, name + ".safetensors"), model.state_dict(), {"format": "pt"})
+        write_safetensors(os.path.join(out, name + "-io.safetensors"), {"input": x, "output": y})
         print(name, "forward", tuple(y.shape))
 
     write_safetensors(
-        os.path.join(HERE, "dtypes.safetensors"),
+        os.path.join(out, "dtypes.safetensors"),
         {
             "f32": torch.tensor([[1.5, -2.25, 3.0e-8], [float("inf"), -0.0, 65504.0]]),
             "i64": torch.tensor([0, -1, 2**40, 7]),
@@ -206,4 +207,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    args = sys.argv[1:]
+    main(args[args.index("--out") + 1] if "--out" in args else HERE)
