@@ -144,6 +144,30 @@ describe("checkpoint: save and load", () => {
     load(join(golden, "lenet5.safetensors"), { model: net });
   });
 
+  it("a PyTorch state dict with snake_case buffer names loads into our model", () => {
+    manualSeed(4);
+    const net = models.resnet18({ numClasses: 10, cifar: true, width: 4 });
+    noGrad(() => net.forward(randn([2, 3, 32, 32])));
+    const sd = net.stateDict() as Record<string, Tensor>;
+    // What a PyTorch user's writer produces: torch names, no receptive metadata.
+    const torchNames = Object.entries(sd).map(
+      ([k, v]) =>
+        [
+          k
+            .replace(/running([MV])/, (_, c: string) => `running_${c.toLowerCase()}`)
+            .replace("numBatchesTracked", "num_batches_tracked"),
+          v,
+        ] as const,
+    );
+    assert.ok(torchNames.some(([k]) => k === "layer1.0.bn1.running_var"));
+    const file = join(dir, "from-torch.safetensors");
+    writeAtomic(file, encodeSafetensors(torchNames, { format: "pt" }));
+    const fresh = models.resnet18({ numClasses: 10, cifar: true, width: 4 });
+    load(file, { model: fresh });
+    for (const [k, v] of Object.entries(fresh.stateDict() as Record<string, Tensor>))
+      expectClose(v.data, sd[k].data, k, { atol: 0, rtol: 0 });
+  });
+
   it("decodes half and bfloat16 and round-trips our own encoder", () => {
     const hdr = JSON.stringify({
       h: { dtype: "F16", shape: [3], data_offsets: [0, 6] },
@@ -228,6 +252,10 @@ describe("checkpoint: atomic writes and damaged files", () => {
     );
     assert.throws(() => readFileSync(file), /ENOENT/);
     assert.throws(() => load(join(dir, "missing.safetensors")), /load: cannot read .*missing\.safetensors/);
+    assert.throws(
+      () => save(models.tinyVGG(), join(dir, "no", "such", "dir.safetensors")),
+      /save: cannot write .*dir\.safetensors: ENOENT/,
+    );
   });
 
   it("truncated and corrupt files are clear errors, never silently used", () => {

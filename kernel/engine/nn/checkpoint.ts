@@ -12,7 +12,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { check } from "../errors";
+import { check, ReceptiveError } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { Module, type StateDict } from "./module";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors";
@@ -123,7 +123,14 @@ export function save(modelOrStateDict: Module | StateDict, path: string, options
       }
     metadata["receptive.optimizer"] = JSON.stringify({ paramGroups: state.paramGroups, numbers }, replacer);
   }
-  writeAtomic(path, encodeSafetensors(entries, metadata));
+  try {
+    writeAtomic(path, encodeSafetensors(entries, metadata));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && !(e instanceof ReceptiveError))
+      throw new ReceptiveError("save", `cannot write ${path}: ${(e as Error).message}`);
+    throw e;
+  }
 }
 
 /**
