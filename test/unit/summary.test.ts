@@ -228,6 +228,31 @@ describe("summary: receptive-field arithmetic", () => {
   });
 });
 
+describe("summary: published numbers", () => {
+  // Receptive fields of the last feature map: Araujo et al., "Computing Receptive Fields of
+  // Convolutional Neural Networks", Distill 2019, Table 1 (alexnet_v2 195, vgg_16 212,
+  // mobilenet_v1 315, mobilenet_v2 491). torchvision's resnet50 strides its 3x3 convs ("v1.5"), so
+  // its field is counted by hand: stem 11 (jump 4), then each 3x3 adds 2 jumps: 11 + 3*8 = 35,
+  // + 8 + 3*16 = 91, + 16 + 5*32 = 267, + 32 + 2*64 = 427 (the table's 483 is TF-slim's v1 layout).
+  // Mult-adds: torchvision's model docs ("GFLOPS": alexnet
+  // 0.71, resnet18 1.81, resnet50 4.09, mobilenet_v2 0.30) and the MobileNet paper (569M).
+  const cases: [string, string, number, string][] = [
+    ["alexnet", "features", 195, "0.71"],
+    ["mobilenetV1", "features", 315, "0.57"],
+    ["mobilenetV2", "features", 491, "0.30"],
+    ["resnet50", "layer4", 427, "4.09"],
+  ];
+  for (const [name, layer, size, gmacs] of cases)
+    it(`${name}: receptive field ${size} at ${layer}, ${gmacs} G mult-adds at 224x224`, () => {
+      const net = (models as unknown as Record<string, () => nn.Module>)[name]();
+      const s = summary(net, [1, 3, 224, 224]);
+      const r = row(s.allLayers, layer).receptiveField as { size: number[]; jump: number[] };
+      assert.deepEqual(r.size, [size, size]);
+      assert.deepEqual(r.jump, [32, 32]);
+      assert.equal((s.totalMultAdds / 1e9).toFixed(2), gmacs);
+    });
+});
+
 describe("summary: the pass itself", () => {
   it("shape-only pass gives the real forward's shapes and leaves the model as it was", () => {
     const backend = getBackend();
