@@ -184,7 +184,6 @@ export function summary(
   const rows: LayerSummary[] = [];
   const stack: Open[] = [];
   const seen = new Set<Module>();
-  const counted = new Set<unknown>();
   const handles: RemovableHandle[] = [];
   for (const m of names.keys()) {
     handles.push(
@@ -192,8 +191,6 @@ export function summary(
         const parent = stack[stack.length - 1];
         if (parent) parent.hadChild = true;
         const ps = mod.parameters();
-        const fresh = ps.filter((p) => !counted.has(p));
-        for (const p of fresh) counted.add(p);
         const row: LayerSummary = {
           name: names.get(mod) ?? "",
           type: mod.constructor.name,
