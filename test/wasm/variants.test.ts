@@ -1,5 +1,5 @@
 // Both compiled variants, plain SIMD and relaxed SIMD (fused multiply-add), pass the kernel tests:
-// each runs test/wasm/gemm.test and conv.test in a child process forced to that variant. Relaxed SIMD needs
+// each runs the wasm kernel tests in a child process forced to that variant. Relaxed SIMD needs
 // --experimental-wasm-relaxed-simd on Node 20 (newer runtimes have it on); the child gets the flag
 // only when this runtime needs it, and the test is skipped where even the flag cannot enable it.
 
@@ -29,7 +29,9 @@ function relaxedFlags(): string[] | null {
 function runKernelTests(variant: string, flags: string[]): void {
   // Without NODE_TEST_CONTEXT the child runs its own test run instead of deferring to ours.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const files = ["gemm.test.js", "conv.test.js"].map((f) => join(__dirname, f));
+  const files = ["gemm.test.js", "conv.test.js", "elementwise.test.js", "pooling.test.js"].map((f) =>
+    join(__dirname, f),
+  );
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {
     encoding: "utf8",

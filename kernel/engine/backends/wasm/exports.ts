@@ -62,6 +62,18 @@ export interface KernelExports {
     scratch: number,
   ): void;
   addChannelSums(dbias: number, dout: number, N: number, OC: number, P: number): void;
+  unaryForward(op: number, out: number, x: number, n: number, a: number, b: number): void;
+  unaryBackward(op: number, dx: number, x: number, dout: number, n: number, a: number): void;
+  binaryForward(op: number, out: number, a: number, b: number, n: number, bScalar: number): void;
+  maxPool2dForward(p0: number, p1: number, geo: number, out: number, indices: number, inp: number): void;
+  maxPool2dBackward(
+    dinp: number,
+    dout: number,
+    indices: number,
+    planes: number,
+    HW: number,
+    OHW: number,
+  ): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -70,5 +82,6 @@ export const THREADED_KERNELS = [
   "conv2dForward",
   "conv2dBackwardInput",
   "conv2dBackwardWeight",
+  "maxPool2dForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

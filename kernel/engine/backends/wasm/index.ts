@@ -5,7 +5,9 @@
 import { check } from "../../errors";
 import { registerBackend, setBackend } from "../registry";
 import { convKernels } from "./conv";
+import { elementwiseKernels } from "./elementwise";
 import { matmulKernels } from "./matmul";
+import { poolKernels } from "./pooling";
 import { runtime } from "./runtime";
 
 if (!(runtime instanceof Error)) {
@@ -13,7 +15,7 @@ if (!(runtime instanceof Error)) {
   registerBackend({
     name: "wasm",
     priority: 10,
-    kernels: { ...matmulKernels(rt), ...convKernels(rt) },
+    kernels: { ...matmulKernels(rt), ...convKernels(rt), ...elementwiseKernels(rt), ...poolKernels(rt) },
     describe: () => {
       const threads = rt.pool.threads;
       const failure = rt.pool.startupFailure;

@@ -1,0 +1,104 @@
+// Elementwise kernels over contiguous f32 buffers, four lanes at a time: the activations training
+// uses most (relu, leaky relu) forward and backward, and same-shape / scalar-operand arithmetic.
+// Each matches backends/ref/elementwise.ts exactly (f32 add/mul/div round the same as JS's f64
+// arithmetic stored to f32), including relu(NaN) = 0 and relu'(0) = 0.
+
+/** Unary op codes (the TypeScript side maps names to these). */
+const RELU = 0;
+const LEAKY_RELU = 1; // slope a
+const AFFINE = 2; // a * x + b
+const NEG = 3;
+const SQUARE = 4;
+
+/** out (n) = f(x (n)) for a unary op code with scalar parameters a, b. */
+export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32): void {
+  const zero = f32x4.splat(0);
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + 4 * i);
+    let r: v128;
+    if (op == RELU) r = v128.and(v, f32x4.gt(v, zero));
+    else if (op == LEAKY_RELU) r = v128.bitselect(v, f32x4.mul(va, v), f32x4.gt(v, zero));
+    else if (op == AFFINE) r = f32x4.add(f32x4.mul(va, v), vb);
+    else if (op == NEG) r = f32x4.neg(v);
+    else r = f32x4.mul(v, v);
+    v128.store(out + 4 * i, r);
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + 4 * i);
+    let r: f32;
+    if (op == RELU) r = v > 0 ? v : 0;
+    else if (op == LEAKY_RELU) r = v > 0 ? v : a * v;
+    else if (op == AFFINE) r = a * v + b;
+    else if (op == NEG) r = -v;
+    else r = v * v;
+    store<f32>(out + 4 * i, r);
+  }
+}
+
+/** dx (n) = dout (n) * f'(x (n)) for a unary op code (see unaryForward). */
+export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32, a: f32): void {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  const va = f32x4.splat(a);
+  const two = f32x4.splat(2);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + 4 * i);
+    const d = v128.load(dout + 4 * i);
+    let slope: v128;
+    if (op == RELU) slope = v128.and(one, f32x4.gt(v, zero));
+    else if (op == LEAKY_RELU) slope = v128.bitselect(one, va, f32x4.gt(v, zero));
+    else if (op == AFFINE) slope = va;
+    else if (op == NEG) slope = f32x4.neg(one);
+    else slope = f32x4.mul(two, v);
+    v128.store(dx + 4 * i, f32x4.mul(d, slope));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + 4 * i);
+    let slope: f32;
+    if (op == RELU) slope = v > 0 ? 1 : 0;
+    else if (op == LEAKY_RELU) slope = v > 0 ? 1 : a;
+    else if (op == AFFINE) slope = a;
+    else if (op == NEG) slope = -1;
+    else slope = 2 * v;
+    store<f32>(dx + 4 * i, load<f32>(dout + 4 * i) * slope);
+  }
+}
+
+const ADD = 0;
+const SUB = 1;
+const MUL = 2;
+const DIV = 3;
+
+/**
+ * out (n) = a (n) op b, with b either (n) or one value broadcast to all (`bScalar` = 1);
+ * op is ADD, SUB, MUL or DIV.
+ */
+export function binaryForward(op: i32, out: usize, a: usize, b: usize, n: i32, bScalar: i32): void {
+  const bs = bScalar != 0;
+  const splat = f32x4.splat(load<f32>(b));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = v128.load(a + 4 * i);
+    const y = bs ? splat : v128.load(b + 4 * i);
+    let r: v128;
+    if (op == ADD) r = f32x4.add(x, y);
+    else if (op == SUB) r = f32x4.sub(x, y);
+    else if (op == MUL) r = f32x4.mul(x, y);
+    else r = f32x4.div(x, y);
+    v128.store(out + 4 * i, r);
+  }
+  for (; i < n; i++) {
+    const x = load<f32>(a + 4 * i);
+    const y = load<f32>(bs ? b : b + 4 * i);
+    let r: f32;
+    if (op == ADD) r = x + y;
+    else if (op == SUB) r = x - y;
+    else if (op == MUL) r = x * y;
+    else r = x / y;
+    store<f32>(out + 4 * i, r);
+  }
+}

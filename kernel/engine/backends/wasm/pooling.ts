@@ -1,0 +1,82 @@
+// wasm versions of maxPool2dForward / maxPool2dBackward (same names, signatures and semantics as
+// backends/ref/pool.ts, including the f32 argmax indices). Forward splits planes across threads
+// when big; backward scatters on the calling thread. Float64 buffers go to the ref kernels.
+
+import { type Buf, refKernel } from "../registry";
+import { ranges, runShares } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+
+type F32 = Float32Array;
+
+/** Window reads per thread below which pooling stays on the calling thread. */
+const PARALLEL_MIN_READS = 1 << 19;
+
+export function poolKernels(rt: WasmRuntime) {
+  const { arena, kernels } = rt;
+
+  /** out, indices (N, C, OH, OW) = max of inp (N, C, H, W) over each window (see ref). */
+  function maxPool2dForward(
+    out: Buf,
+    indices: Buf,
+    inp: Buf,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    KH: number,
+    KW: number,
+    strideH: number,
+    strideW: number,
+    padH: number,
+    padW: number,
+    dilationH: number,
+    dilationW: number,
+  ): void {
+    const args = [N, C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW] as const;
+    if (![out, indices, inp].every((b) => b instanceof Float32Array)) {
+      refKernel("maxPool2dForward")(out, indices, inp, ...args);
+      return;
+    }
+    const planes = N * C;
+    const outLen = planes * OH * OW;
+    arena.begin();
+    const geo = arena.putI32([H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW]);
+    const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
+    const pOut = arena.alloc(4 * outLen); // (N, C, OH, OW)
+    const pIdx = arena.alloc(4 * outLen); // (N, C, OH, OW)
+    const threads = outLen * KH * KW < PARALLEL_MIN_READS ? 1 : rt.pool.threads;
+    const calls = ranges(planes, 1, threads).map(([p0, p1]) => [p0, p1, geo, pOut, pIdx, pInp]);
+    runShares(rt, "maxPool2dForward", calls);
+    arena.get(pOut, (out as F32).subarray(0, outLen));
+    arena.get(pIdx, (indices as F32).subarray(0, outLen));
+  }
+
+  /** dinp (N, C, H, W) += dout (N, C, OH, OW) routed through indices (see ref). */
+  function maxPool2dBackward(
+    dinp: Buf,
+    dout: Buf,
+    indices: Buf,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+  ): void {
+    if (![dinp, dout, indices].every((b) => b instanceof Float32Array)) {
+      refKernel("maxPool2dBackward")(dinp, dout, indices, N, C, H, W, OH, OW);
+      return;
+    }
+    const planes = N * C;
+    arena.begin();
+    const pDinp = arena.put((dinp as F32).subarray(0, planes * H * W)); // (N, C, H, W), += onto it
+    const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
+    const pIdx = arena.put((indices as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
+    kernels.maxPool2dBackward(pDinp, pDout, pIdx, planes, H * W, OH * OW);
+    arena.get(pDinp, (dinp as F32).subarray(0, planes * H * W));
+  }
+
+  return { maxPool2dForward, maxPool2dBackward };
+}

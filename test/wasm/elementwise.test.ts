@@ -1,0 +1,101 @@
+// The wasm elementwise kernels against ref: every unary op it implements forward and backward,
+// same-shape and scalar-operand binary arithmetic, lengths not divisible by 4, special values
+// (NaN, +-0, infinities), and the ref fallback for ops and broadcasts it leaves to ref.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { binaryForward, unaryBackward, unaryForward } from "../../kernel/engine/backends/ref/elementwise";
+import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+setBackend("wasm");
+
+/** Random values with special ones sprinkled in. */
+function values(n: number, seed: number): Float32Array {
+  const x = f32Random(n, seed).map((v) => v * 4);
+  const specials = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-30, -1e-30];
+  for (let i = 0; i < specials.length && i * 37 < n; i++) x[i * 37] = specials[i];
+  return x;
+}
+
+// [op, a, b] as the ops call them.
+const UNARY: [string, number, number][] = [
+  ["relu", 0, 0],
+  ["leakyRelu", 0.01, 0],
+  ["affine", 0.5, -1.25],
+  ["neg", 0, 0],
+  ["square", 0, 0],
+  ["sigmoid", 0, 0], // not in wasm: goes to ref
+];
+
+describe("wasm elementwise kernels vs ref", () => {
+  it("implements unaryForward, unaryBackward and binaryForward in wasm", () => {
+    const { fallbacks } = backendInfo();
+    for (const k of ["unaryForward", "unaryBackward", "binaryForward"]) assert.ok(!fallbacks.includes(k), k);
+  });
+
+  for (const n of [256, 257, 1003, 4096 + 3])
+    for (const [op, a, b] of UNARY) {
+      it(`unaryForward ${op} on ${n} elements`, () => {
+        const x = values(n, n);
+        const expected = new Float32Array(n);
+        refKernel("unaryForward")(op, expected, x, a, b);
+        const actual = new Float32Array(n);
+        unaryForward(op as Parameters<typeof unaryForward>[0], actual, x, a, b);
+        expectMatchesRef(actual, expected, `${op} forward`);
+      });
+      it(`unaryBackward ${op} on ${n} elements`, () => {
+        const x = values(n, n + 1);
+        const y = new Float32Array(n);
+        refKernel("unaryForward")(op, y, x, a, b);
+        const dout = f32Random(n, n + 2);
+        const expected = new Float32Array(n);
+        refKernel("unaryBackward")(op, expected, x, y, dout, a, b);
+        const actual = new Float32Array(n);
+        unaryBackward(op as Parameters<typeof unaryBackward>[0], actual, x, y, dout, a, b);
+        expectMatchesRef(actual, expected, `${op} backward`);
+      });
+    }
+
+  const contiguous = (shape: number[]) => shape.map((_, d) => shape.slice(d + 1).reduce((p, q) => p * q, 1));
+  for (const op of ["add", "sub", "mul", "div", "maximum"] as const)
+    for (const shape of [
+      [16, 16],
+      [3, 7, 13],
+      [1, 1001],
+    ]) {
+      const n = shape.reduce((p, q) => p * q, 1);
+      it(`binaryForward ${op} same shape [${shape}]`, () => {
+        const a = values(n, 3);
+        const b = f32Random(n, 4);
+        const expected = new Float32Array(n);
+        refKernel("binaryForward")(op, expected, a, b, shape, contiguous(shape), contiguous(shape));
+        const actual = new Float32Array(n);
+        binaryForward(op, actual, a, b, shape, contiguous(shape), contiguous(shape));
+        expectMatchesRef(actual, expected, `${op} same shape`);
+      });
+      it(`binaryForward ${op} with a scalar right operand [${shape}]`, () => {
+        const a = values(n, 5);
+        const b = Float32Array.of(-0.75);
+        const zeros = shape.map(() => 0);
+        const expected = new Float32Array(n);
+        refKernel("binaryForward")(op, expected, a, b, shape, contiguous(shape), zeros);
+        const actual = new Float32Array(n);
+        binaryForward(op, actual, a, b, shape, contiguous(shape), zeros);
+        expectMatchesRef(actual, expected, `${op} scalar`);
+      });
+    }
+
+  it("leaves real broadcasts to ref with the same result", () => {
+    const shape = [40, 30];
+    const a = f32Random(1200, 1);
+    const b = f32Random(30, 2); // a row broadcast down the columns
+    const expected = new Float32Array(1200);
+    refKernel("binaryForward")("add", expected, a, b, shape, [30, 1], [0, 1]);
+    const actual = new Float32Array(1200);
+    binaryForward("add", actual, a, b, shape, [30, 1], [0, 1]);
+    assert.deepEqual(actual, expected);
+  });
+});

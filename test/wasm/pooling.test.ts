@@ -1,0 +1,77 @@
+// The wasm max-pooling kernels against ref: window sizes, strides, padding (acting as -inf),
+// dilation, odd sizes, ties and NaN (the argmax indices must match exactly), the += backward,
+// and identical results with the thread pool on and off.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { maxPool2dBackward, maxPool2dForward } from "../../kernel/engine/backends/ref/pool";
+import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+setBackend("wasm");
+
+// [N, C, H, W, KH, KW, stride, pad, dilation]
+const cases: number[][] = [
+  [2, 3, 28, 28, 2, 2, 2, 0, 1], // LeNet
+  [1, 2, 9, 11, 3, 3, 2, 1, 1],
+  [2, 1, 7, 7, 3, 2, 1, 1, 1],
+  [1, 3, 10, 9, 2, 3, 3, 0, 2],
+  [64, 16, 10, 10, 2, 2, 2, 0, 1], // big enough to split across threads
+];
+
+function geometry([N, C, H, W, KH, KW, s, p, d]: number[]): number[] {
+  const OH = Math.floor((H + 2 * p - d * (KH - 1) - 1) / s) + 1;
+  const OW = Math.floor((W + 2 * p - d * (KW - 1) - 1) / s) + 1;
+  return [N, C, H, W, OH, OW, KH, KW, s, s, p, p, d, d];
+}
+
+function forward(fn: (...a: unknown[]) => void, inp: Float32Array, g: number[]) {
+  const [N, C, , , OH, OW] = g;
+  const out = new Float32Array(N * C * OH * OW);
+  const idx = new Float32Array(N * C * OH * OW);
+  fn(out, idx, inp, ...g);
+  return { out, idx };
+}
+
+describe("wasm max pooling vs ref", () => {
+  it("implements maxPool2dForward and maxPool2dBackward in wasm", () => {
+    const { fallbacks } = backendInfo();
+    for (const k of ["maxPool2dForward", "maxPool2dBackward"]) assert.ok(!fallbacks.includes(k), k);
+  });
+
+  for (const c of cases) {
+    const g = geometry(c);
+    const [N, C, H, W, OH, OW] = g;
+    it(`forward and backward, input [${N}, ${C}, ${H}, ${W}], kernel ${c[4]}x${c[5]}, stride ${c[6]}, pad ${c[7]}, dilation ${c[8]}`, () => {
+      // Quantized values make ties common; a few NaNs must propagate with the same index.
+      const inp = f32Random(N * C * H * W, H * W).map((v) => Math.round(v * 4) / 4);
+      inp[5] = Number.NaN;
+      const e = forward(refKernel("maxPool2dForward"), inp, g);
+      const a = forward(maxPool2dForward as (...x: unknown[]) => void, inp, g);
+      expectMatchesRef(a.out, e.out, "out");
+      assert.deepEqual(a.idx, e.idx, "indices");
+      const dout = f32Random(N * C * OH * OW, 9);
+      const expected = f32Random(N * C * H * W, 10); // += onto it
+      refKernel("maxPool2dBackward")(expected, dout, e.idx, N, C, H, W, OH, OW);
+      const actual = f32Random(N * C * H * W, 10);
+      maxPool2dBackward(actual, dout, a.idx, N, C, H, W, OH, OW);
+      expectMatchesRef(actual, expected, "dinp");
+    });
+  }
+
+  it("gives identical results with the thread pool on and off", () => {
+    const defaultThreads = getNumThreads();
+    const g = geometry(cases[4]);
+    const inp = f32Random(g[0] * g[1] * g[2] * g[3], 3);
+    try {
+      setNumThreads(1);
+      const single = forward(maxPool2dForward as (...x: unknown[]) => void, inp, g);
+      setNumThreads(2);
+      assert.deepEqual(forward(maxPool2dForward as (...x: unknown[]) => void, inp, g), single);
+    } finally {
+      setNumThreads(defaultThreads);
+    }
+  });
+});
