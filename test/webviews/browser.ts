@@ -58,7 +58,7 @@ window.host = {
     }
     api = activate(ctx);
   },
-  // items: [{ mime, text }]; the first item is the one rendered (VS Code picks it by MIME).
+  // items: [{ mime, text } or { mime, base64 } for binary data]; the first item is the one rendered.
   async render(outputId, items) {
     let element = elements.get(outputId);
     if (!element) {
@@ -68,7 +68,8 @@ window.host = {
       document.getElementById("outputs").append(element);
       elements.set(outputId, element);
     }
-    const all = items.map((i) => ({ mime: i.mime, bytes: encoder.encode(i.text) }));
+    const bytesOf = (i) => (i.base64 !== undefined ? Uint8Array.from(atob(i.base64), (c) => c.charCodeAt(0)) : encoder.encode(i.text));
+    const all = items.map((i) => ({ mime: i.mime, bytes: bytesOf(i) }));
     await api.renderOutputItem(outputItem(outputId, all[0].mime, all[0].bytes, all), element, new AbortController().signal);
   },
   dispose(outputId) { api.disposeOutputItem(outputId); elements.get(outputId)?.remove(); elements.delete(outputId); },
@@ -189,22 +190,29 @@ export interface HostWindow {
     messages: unknown[];
     errors: string[];
     init(messaging: boolean): void;
-    render(outputId: string, items: { mime: string; text: string }[]): Promise<void>;
+    render(
+      outputId: string,
+      items: ({ mime: string; text: string } | { mime: string; base64: string })[],
+    ): Promise<void>;
     dispose(outputId: string): void;
     send(message: unknown): void;
   };
 }
 
-/** Renders one output: `items[0]` is the Receptive payload, the rest its fallbacks. */
+/**
+ * Renders one output: `items[0]` is the Receptive payload, the rest its fallbacks. Strings and
+ * objects travel as text (objects as JSON), byte arrays as binary (VS Code holds image/png as bytes).
+ */
 export async function render(
   page: Page,
   outputId: string,
   items: { mime: string; data: unknown }[],
 ): Promise<void> {
-  const wire = items.map((i) => ({
-    mime: i.mime,
-    text: typeof i.data === "string" ? i.data : JSON.stringify(i.data),
-  }));
+  const wire = items.map((i) =>
+    i.data instanceof Uint8Array
+      ? { mime: i.mime, base64: Buffer.from(i.data).toString("base64") }
+      : { mime: i.mime, text: typeof i.data === "string" ? i.data : JSON.stringify(i.data) },
+  );
   await page.evaluate(([id, list]) => (globalThis as unknown as HostWindow).host.render(id, list), [
     outputId,
     wire,

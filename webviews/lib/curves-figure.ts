@@ -25,6 +25,7 @@ export interface PlotTrace {
   yaxis: string;
   line: { color: string; width: number; dash: "solid" | "dash" | "dot" };
   hovertemplate: string;
+  cliponaxis: boolean;
 }
 
 export interface PlotFigure {
@@ -72,7 +73,7 @@ export function curvesFigure(p: CurvesPayload, theme: CurvesTheme, logY: boolean
     margin: { l: 56, r: 16, t: p.title ? 36 : 12, b: 40 },
     height: 120 + 200 * rows,
     showlegend: true,
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
     hovermode: "x unified",
     uirevision: "keep", // keeps the user's zoom and hidden traces across Plotly.react updates
   };
@@ -120,6 +121,7 @@ export function curvesFigure(p: CurvesPayload, theme: CurvesTheme, logY: boolean
       yaxis: `y${suffix}`,
       line: { color: colour, width: 2, dash: DASH[s.split] ?? "solid" },
       hovertemplate: `${s.split} ${s.metric}: %{y:.4g}<extra></extra>`,
+      cliponaxis: false, // markers at accuracy 1.0 stay whole
     };
   });
   return { data, layout, metrics };

@@ -38,7 +38,11 @@ export async function showFallback(
   try {
     const png = await sibling(item, "image/png");
     if (png) {
-      box.append(el("img", { src: pngSource(png), alt: "output image (fallback)" }));
+      const src = pngSource(png);
+      const img = el("img", { src, alt: "output image (fallback)" });
+      if (src.startsWith("blob:"))
+        img.addEventListener("load", () => URL.revokeObjectURL(src), { once: true });
+      box.append(img);
       box.dataset.fallback = "image/png";
       return;
     }

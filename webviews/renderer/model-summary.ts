@@ -128,10 +128,13 @@ export function modelSummaryView(payload: unknown, host: ViewHost): View {
             class: "rcp-fold",
             "aria-expanded": String(open),
             "aria-label": `${open ? "fold" : "unfold"} ${L.name || p.model}`,
+            "data-row": r.index,
             onclick: () => {
               if (folded.has(r.index)) folded.delete(r.index);
               else folded.add(r.index);
               draw();
+              // the row was redrawn: keep keyboard focus on its (new) fold button
+              tbody.querySelector<HTMLButtonElement>(`.rcp-fold[data-row="${r.index}"]`)?.focus();
             },
           },
           open ? "▾" : "▸",

@@ -34,7 +34,8 @@ const CSS = `
 .rcp th { font-weight: 600; }
 .rcp-summary td:first-child, .rcp-summary th:first-child { text-align: left; }
 .rcp-summary tbody tr { border-top: 1px solid var(--vscode-panel-border, #e5e5e5); }
-.rcp-summary tfoot tr { border-top: 2px solid var(--vscode-panel-border, #c8c8c8); }
+.rcp-summary tfoot tr:first-child { border-top: 2px solid var(--vscode-panel-border, #c8c8c8); }
+.rcp-summary tfoot th { font-weight: normal; }
 .rcp-summary tbody tr:hover { background: var(--vscode-list-hoverBackground, #f0f0f0); }
 .rcp-summary .rcp-layer { background: none; border: none; padding: 0; color: var(--vscode-textLink-foreground, #005fb8); text-align: left; }
 .rcp-summary .rcp-layer:hover { text-decoration: underline; background: none; }
