@@ -199,24 +199,40 @@ export interface HostWindow {
   };
 }
 
-/**
- * Renders one output: `items[0]` is the Receptive payload, the rest its fallbacks. Strings and
- * objects travel as text (objects as JSON), byte arrays as binary (VS Code holds image/png as bytes).
- */
+type WireItem = { mime: string; text: string } | { mime: string; base64: string };
+
+/** Strings and objects travel as text (objects as JSON), byte arrays as binary (VS Code holds image/png as bytes). */
+function toWire(items: { mime: string; data: unknown }[]): WireItem[] {
+  return items.map((i) =>
+    i.data instanceof Uint8Array
+      ? { mime: i.mime, base64: Buffer.from(i.data).toString("base64") }
+      : { mime: i.mime, text: typeof i.data === "string" ? i.data : JSON.stringify(i.data) },
+  );
+}
+
+/** Renders one output: `items[0]` is the Receptive payload, the rest its fallbacks. */
 export async function render(
   page: Page,
   outputId: string,
   items: { mime: string; data: unknown }[],
 ): Promise<void> {
-  const wire = items.map((i) =>
-    i.data instanceof Uint8Array
-      ? { mime: i.mime, base64: Buffer.from(i.data).toString("base64") }
-      : { mime: i.mime, text: typeof i.data === "string" ? i.data : JSON.stringify(i.data) },
-  );
   await page.evaluate(([id, list]) => (globalThis as unknown as HostWindow).host.render(id, list), [
     outputId,
-    wire,
+    toWire(items),
   ] as const);
+}
+
+/** Starts several renders of one output at once, without waiting in between (a burst of live updates). */
+export async function renderBurst(
+  page: Page,
+  outputId: string,
+  versions: { mime: string; data: unknown }[][],
+): Promise<void> {
+  await page.evaluate(
+    ([id, lists]) =>
+      Promise.all(lists.map((list) => (globalThis as unknown as HostWindow).host.render(id, list))),
+    [outputId, versions.map(toWire)] as const,
+  );
 }
 
 /** RGBA of pixel (x, y) of the canvas matching `selector`, read back from the canvas itself. */

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type CurvesPayload, VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { F, manualSeed, nn, optim, randn, tensor } from "../../kernel/engine/index";
-import { type Harness, openHarness, outsideRequests, render, screenshot } from "./browser";
+import { type Harness, openHarness, outsideRequests, render, renderBurst, screenshot } from "./browser";
 
 /** Real curves: a tiny linear model fitted with plain gradient steps, loss and accuracy per epoch. */
 function trainingCurves(epochs: number): CurvesPayload {
@@ -135,6 +135,36 @@ describe("curves renderer (Chromium)", () => {
       "traces replaced, not added",
     );
     await screenshot(h.page, "curves-20-epochs", "#curves");
+  });
+
+  it("a burst of updates lands in order on the same plot: the last payload wins", async () => {
+    await renderBurst(
+      h.page,
+      "curves",
+      [22, 23, 24, 25].map((e) => [{ mime: VIZ_MIME.curves, data: trainingCurves(e) }]),
+    );
+    const s = await plotState(h);
+    assert.ok(s.same, "still the first plot element");
+    assert.deepEqual(
+      s.traces.map((t) => t.n),
+      [25, 25, 25, 25],
+    );
+    assert.equal(await h.page.locator(".js-plotly-plot").count(), 1);
+  });
+
+  it("a burst on a new output draws one plot with the last payload", async () => {
+    await renderBurst(
+      h.page,
+      "burst",
+      [3, 4, 6].map((e) => [{ mime: VIZ_MIME.curves, data: trainingCurves(e) }]),
+    );
+    assert.equal(await h.page.locator("#burst .rcp-curves").count(), 1);
+    assert.equal(await h.page.locator("#burst .js-plotly-plot").count(), 1);
+    const lengths = await h.page.$eval("#burst .js-plotly-plot", (gd: any) =>
+      gd.data.map((t: any) => t.x.length),
+    );
+    assert.deepEqual(lengths, [6, 6, 6, 6]);
+    await h.page.evaluate(() => (globalThis as any).host.dispose("burst"));
   });
 
   it("the log-scale toggle switches the loss axis and leaves accuracy linear on [0, 1]", async () => {

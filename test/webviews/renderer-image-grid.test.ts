@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ImageGridPayload } from "../../kernel/display/payloads-viz";
 import { VIZ_MIME } from "../../kernel/display/payloads-viz";
+import { tensorBundle } from "../../kernel/display/tensor-view";
 import { F, manualSeed, randn, tensor } from "../../kernel/engine/index";
 import { colormapLut, lutColour } from "../../webviews/lib/colormaps";
 import { colourIndex, finiteRange } from "../../webviews/lib/normalize";
@@ -233,6 +234,26 @@ describe("image-grid renderer (Chromium)", () => {
     // shared range [0, 30], viridis (nothing negative): 0 -> first colour, 30 -> last
     assert.deepEqual(await canvasPixel(h.page, "#tensor canvas", 0, 0), [68, 1, 84, 255]);
     assert.deepEqual(await canvasPixel(h.page, "#tensor canvas", 1, 0), [253, 231, 37, 255]);
+  });
+
+  it("a truncated tensor payload shows the whole maps it holds and says how many", async () => {
+    manualSeed(5);
+    const bundle = tensorBundle(randn([1, 8, 28, 28])); // 6272 values: the kernel sends the first 4096
+    const payload = bundle[VIZ_MIME.tensor] as { truncated: boolean; values: unknown[] };
+    assert.equal(payload.truncated, true);
+    await render(h.page, "truncated", [{ mime: VIZ_MIME.tensor, data: payload }]);
+    assert.equal(await h.page.locator("#truncated canvas").count(), 5); // floor(4096 / 784)
+    assert.match(
+      await text(h.page, "#truncated .rcp-tensor > .rcp-muted:nth-of-type(3)"),
+      /Showing 5 of 8 maps: the payload holds the first 4,096 of 6,272 values/,
+    );
+    assert.deepEqual(await h.page.locator("#truncated figcaption").allTextContents(), [
+      "[0, 0]",
+      "[0, 1]",
+      "[0, 2]",
+      "[0, 3]",
+      "[0, 4]",
+    ]);
   });
 
   it("made no request outside the test server and logged no page error", () => {
