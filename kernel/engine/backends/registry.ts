@@ -20,6 +20,8 @@ export interface Backend {
   readonly kernels: Readonly<Record<string, KernelFn>>;
   /** A one-line description for status displays, e.g. "WebAssembly SIMD, 2 threads". */
   describe?(): string;
+  /** Internal backends (summary's shape-only pass) are not offered to users. */
+  readonly hidden?: boolean;
 }
 
 const refKernels: Record<string, KernelFn> = {};
@@ -60,7 +62,14 @@ export function registerBackend(backend: Backend): void {
 }
 
 export function availableBackends(): string[] {
-  return [...backends.values()].sort((a, b) => b.priority - a.priority).map((b) => b.name);
+  return [...backends.values()]
+    .filter((b) => !b.hidden)
+    .sort((a, b) => b.priority - a.priority)
+    .map((b) => b.name);
+}
+
+export function hasBackend(name: string): boolean {
+  return backends.has(name);
 }
 
 /** The active backend's name ("ref" or "wasm"). */

@@ -14,7 +14,7 @@
 // the leaf layers that have parameters; MB are 1e6 bytes.
 
 import { enableGrad } from "../autograd/grad-mode";
-import { availableBackends, getBackend, registerBackend, setBackend } from "../backends/registry";
+import { getBackend, hasBackend, registerBackend, setBackend } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { zeros } from "../tensor/create";
 import { type DType, Tensor } from "../tensor/tensor";
@@ -62,11 +62,12 @@ const SHAPES_BACKEND = "shapes";
 
 /** Registers, once, the backend whose kernels do nothing (see the NOTE at the top). */
 function ensureShapesBackend(): void {
-  if (availableBackends().includes(SHAPES_BACKEND)) return;
+  if (hasBackend(SHAPES_BACKEND)) return;
   const noop = () => {};
   registerBackend({
     name: SHAPES_BACKEND,
     priority: -1,
+    hidden: true,
     kernels: new Proxy({}, { get: () => noop, has: () => true }),
     describe: () => "shape-only: every kernel is skipped (used by summary; results are zeros)",
   });
