@@ -1,0 +1,153 @@
+// `npm run bench`: every case of cases.ts on Receptive (wasm in both SIMD variants, and ref where
+// it is fast enough) and on PyTorch CPU, at 1 and 2 threads, each in a fresh process, measured in
+// the same run. Prints one table row per case and thread count, with ratios to PyTorch, and writes
+// the table with a description of the machine to test/bench/RESULTS.md.
+// Usage: npm run bench [-- case-name-substring...]
+
+import { spawnSync } from "node:child_process";
+import { realpathSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { compileVariant } from "../../kernel/engine/backends/wasm/loader";
+import { CASES } from "./cases";
+
+const PYTHON = "/usr/bin/python3";
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+const THREADS = [1, 2];
+const filters = process.argv.slice(2);
+const cases = CASES.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
+
+type Column = "simd" | "relaxed" | "ref" | "torch";
+/** results[case][threads][column] = images/s or GFLOP/s */
+const results = new Map<string, Map<number, Partial<Record<Column, number>>>>();
+
+function record(name: string, threads: number, column: Column, value: number): void {
+  if (!results.has(name)) results.set(name, new Map());
+  const row = results.get(name)!;
+  row.set(threads, { ...row.get(threads), [column]: value });
+}
+
+/** Runs a runner process and records the JSON lines it prints. */
+function run(column: Column, command: string, args: string[], env: NodeJS.ProcessEnv, names: string[]): void {
+  if (names.length === 0) return;
+  const r = spawnSync(command, [...args, ...names], { encoding: "utf8", env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    console.error(`bench: ${column} runner failed (${command} ${args.join(" ")}):\n${r.stderr}`);
+    return;
+  }
+  for (const line of r.stdout.split("\n").filter((l) => l.startsWith("{"))) {
+    const {
+      case: name,
+      threads,
+      value,
+    } = JSON.parse(line) as { case: string; threads: number; value: number };
+    record(name, threads, column, value);
+  }
+}
+
+/** Node flags under which relaxed SIMD compiles, or null when it cannot run here. */
+function relaxedFlags(): string[] | null {
+  if (!(compileVariant("relaxed") instanceof Error)) return [];
+  const loader = require.resolve("../../kernel/engine/backends/wasm/loader");
+  const probe = spawnSync(process.execPath, [
+    RELAXED_FLAG,
+    "-e",
+    `process.exit(require(${JSON.stringify(loader)}).compileVariant("relaxed") instanceof Error ? 1 : 0)`,
+  ]);
+  return probe.status === 0 ? [RELAXED_FLAG] : null;
+}
+
+const torchVersion = (() => {
+  const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : null;
+})();
+const relaxed = relaxedFlags();
+/** Which BLAS Debian's torch loads (reference BLAS makes PyTorch's GEMM ~20x slower than OpenBLAS). */
+const blas = (() => {
+  try {
+    return realpathSync("/usr/lib/x86_64-linux-gnu/libblas.so.3");
+  } catch {
+    return "unknown";
+  }
+})();
+const runner = join(__dirname, "receptive-runner.js");
+const names = cases.map((c) => c.name);
+const loadBefore = loadavg()[0];
+
+for (const threads of THREADS) {
+  const t = String(threads);
+  console.error(`bench: ${threads} thread(s)...`);
+  run("simd", process.execPath, [runner, "wasm", t], { RECEPTIVE_WASM_VARIANT: "simd" }, names);
+  if (relaxed !== null)
+    run(
+      "relaxed",
+      process.execPath,
+      [...relaxed, runner, "wasm", t],
+      { RECEPTIVE_WASM_VARIANT: "relaxed" },
+      names,
+    );
+  if (threads === 1)
+    run(
+      "ref",
+      process.execPath,
+      [runner, "ref", t],
+      {},
+      cases.filter((c) => c.refToo).map((c) => c.name),
+    );
+  if (torchVersion !== null) {
+    const env = { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
+    run("torch", PYTHON, [join(__dirname, "../../../test/bench/torch_cases.py"), t], env, names);
+  }
+}
+
+// The table: values with their ratio to PyTorch beside them, never a bare number.
+const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (v: number | undefined, peer: number | undefined) =>
+  v === undefined || peer === undefined ? "" : ` (${(v / peer).toFixed(2)}x)`;
+const header = [
+  "case",
+  "threads",
+  "unit",
+  "Receptive wasm SIMD",
+  "Receptive wasm relaxed SIMD",
+  "Receptive ref",
+  "PyTorch CPU",
+];
+const rows: string[][] = [];
+for (const c of cases)
+  for (const threads of THREADS) {
+    const r = results.get(c.name)?.get(threads) ?? {};
+    const peer = r.torch;
+    rows.push([
+      c.name,
+      String(threads),
+      c.unit,
+      fmt(r.simd) + ratio(r.simd, peer),
+      relaxed === null ? "not supported here" : fmt(r.relaxed) + ratio(r.relaxed, peer),
+      !c.refToo || threads > 1 ? "not run (slow)" : fmt(r.ref) + ratio(r.ref, peer),
+      torchVersion === null ? "peer not installed" : fmt(peer),
+    ]);
+  }
+const table = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+
+const machine = [
+  `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+  `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}`,
+  `- PyTorch: ${torchVersion ?? "not installed"} (${PYTHON}), OMP/MKL/OPENBLAS_NUM_THREADS = thread count; libblas.so.3 -> ${blas}`,
+  `- 1-minute load average before/after the run: ${loadBefore.toFixed(2)} / ${loadavg()[0].toFixed(2)} (above ~0.5 the machine was shared and numbers are noisy)`,
+].join("\n");
+const doc = `# Benchmark results (\`npm run bench\`)
+
+Written by test/bench/bench.ts on ${new Date().toISOString()}. Each cell is the best of 5 batches
+of ~300 ms after a warm-up, in a fresh process per backend and thread count; in parentheses, the
+ratio to PyTorch CPU at the same thread count measured in the same run. Higher is better.
+
+${machine}
+
+${table}
+`;
+console.log(`\n${machine}\n\n${table}`);
+if (filters.length === 0) {
+  writeFileSync(join(__dirname, "../../../test/bench/RESULTS.md"), doc);
+  console.log("\nbench: wrote test/bench/RESULTS.md");
+}

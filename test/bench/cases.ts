@@ -1,0 +1,80 @@
+// The benchmark cases, defined once for Receptive; test/bench/torch_cases.py mirrors them by name
+// for PyTorch. A case builds its inputs and returns one step to time and the work per step
+// (FLOPs for single ops, images for training steps).
+
+import * as R from "../../kernel/engine/index";
+
+export interface BenchCase {
+  name: string;
+  /** "GFLOP/s" cases count FLOPs per step; "images/s" cases count images. */
+  unit: "GFLOP/s" | "images/s";
+  /** The ref backend is only timed on cases small enough for it. */
+  refToo: boolean;
+  setup(): { step: () => void; work: number };
+}
+
+function sgemm(n: number, refToo: boolean): BenchCase {
+  return {
+    name: `sgemm ${n}`,
+    unit: "GFLOP/s",
+    refToo,
+    setup() {
+      R.manualSeed(0);
+      const a = R.randn([n, n]);
+      const b = R.randn([n, n]);
+      return { step: () => R.matmul(a, b), work: 2 * n ** 3 };
+    },
+  };
+}
+
+/** conv2d forward (batch 1, no bias), as in the issue's single-op list. */
+function conv(name: string, C: number, OC: number, size: number, k: number, groups = 1): BenchCase {
+  return {
+    name,
+    unit: "GFLOP/s",
+    refToo: false,
+    setup() {
+      R.manualSeed(0);
+      const x = R.randn([1, C, size, size]);
+      const w = R.randn([OC, C / groups, k, k]);
+      const pad = (k - 1) / 2;
+      return {
+        step: () => R.noGrad(() => R.F.conv2d(x, w, null, { padding: pad, groups })),
+        work: 2 * OC * (C / groups) * k * k * size * size,
+      };
+    },
+  };
+}
+
+/** LeNet-5 training step: forward, cross-entropy, backward, SGD with momentum; batch 64 of 1x28x28. */
+function lenetTrain(): BenchCase {
+  return {
+    name: "LeNet-5 train step, batch 64",
+    unit: "images/s",
+    refToo: true,
+    setup() {
+      R.manualSeed(0);
+      const model = R.models.lenet5();
+      const opt = new R.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      const x = R.randn([64, 1, 28, 28]);
+      const y = R.randint(0, 10, [64]);
+      return {
+        step: () => {
+          opt.zeroGrad();
+          R.F.crossEntropy(model.forward(x), y).backward();
+          opt.step();
+        },
+        work: 64,
+      };
+    },
+  };
+}
+
+export const CASES: BenchCase[] = [
+  sgemm(256, true),
+  sgemm(1024, false),
+  conv("conv2d 3x3 64->64 56x56", 64, 64, 56, 3),
+  conv("depthwise 3x3 32ch 112x112", 32, 32, 112, 3, 32),
+  conv("conv2d 1x1 256->64 28x28", 256, 64, 28, 1),
+  lenetTrain(),
+];

@@ -1,0 +1,81 @@
+// A per-kernel profile of one benchmark case: registers a backend that wraps every kernel of the
+// active one (its own implementation, or ref's where it falls back) with a timer, runs the case,
+// and prints where the time goes, per step. Usage: node profile.js <case name substring> [threads]
+
+import { backendInfo, kernelNames, registerBackend, setBackend } from "../../kernel/engine/backends/registry";
+import * as R from "../../kernel/engine/index";
+import { CASES } from "./cases";
+
+const [filter = "LeNet", threadsArg = "1"] = process.argv.slice(2);
+R.setNumThreads(Number(threadsArg));
+const c = CASES.find((k) => k.name.includes(filter));
+if (c === undefined) throw new Error(`no case matches '${filter}'`);
+
+const base = backendInfo();
+const fallbacks = new Set(base.fallbacks);
+const { refKernel } =
+  require("../../kernel/engine/backends/registry") as typeof import("../../kernel/engine/backends/registry");
+const wasmKernels = (
+  require("../../kernel/engine/backends/wasm/runtime") as typeof import("../../kernel/engine/backends/wasm/runtime")
+).runtime;
+const totals = new Map<string, { ms: number; calls: number }>();
+const kernels: Record<string, (...args: unknown[]) => unknown> = {};
+
+// Resolve each kernel the way dispatch would on the base backend, then time it.
+setBackend(base.name);
+const probe = new Map<string, (...args: unknown[]) => unknown>();
+for (const name of kernelNames()) {
+  // The dispatcher of the base backend: call through a one-kernel lookup table.
+  probe.set(name, (...args) => (lookup(name) as (...a: unknown[]) => unknown)(...args));
+}
+function lookup(name: string): unknown {
+  return fallbacks.has(name) || base.name === "ref" ? refKernel(name) : baseKernels[name];
+}
+const baseKernels = collectBaseKernels();
+function collectBaseKernels(): Record<string, unknown> {
+  if (base.name !== "wasm" || wasmKernels instanceof Error) return {};
+  const { matmulKernels } = require("../../kernel/engine/backends/wasm/matmul");
+  const { convKernels } = require("../../kernel/engine/backends/wasm/conv");
+  const { elementwiseKernels } = require("../../kernel/engine/backends/wasm/elementwise");
+  const { poolKernels } = require("../../kernel/engine/backends/wasm/pooling");
+  return {
+    ...matmulKernels(wasmKernels),
+    ...convKernels(wasmKernels),
+    ...elementwiseKernels(wasmKernels),
+    ...poolKernels(wasmKernels),
+  };
+}
+for (const [name, fn] of probe)
+  kernels[name] = (...args) => {
+    const t = performance.now();
+    const r = fn(...args);
+    const entry = totals.get(name) ?? { ms: 0, calls: 0 };
+    entry.ms += performance.now() - t;
+    entry.calls++;
+    totals.set(name, entry);
+    return r;
+  };
+registerBackend({ name: "profiled", priority: -1, kernels, describe: () => `profiled ${base.description}` });
+setBackend("profiled");
+
+const { step } = c.setup();
+for (let i = 0; i < 3; i++) step();
+totals.clear();
+const steps = 20;
+const t0 = performance.now();
+for (let i = 0; i < steps; i++) step();
+const total = (performance.now() - t0) / steps;
+let inKernels = 0;
+console.log(
+  `${c.name} on ${base.description}: ${total.toFixed(2)} ms per step (wall clock; shared machines add noise)`,
+);
+for (const [name, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
+  inKernels += ms / steps;
+  const where = fallbacks.has(name) || base.name === "ref" ? "ref" : base.name;
+  console.log(
+    `  ${(ms / steps).toFixed(2).padStart(7)} ms ${((100 * ms) / steps / total).toFixed(1).padStart(5)}%  ${name} (${where}, ${calls / steps} calls)`,
+  );
+}
+console.log(
+  `  ${(total - inKernels).toFixed(2).padStart(7)} ms ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%  outside kernels (ops, autograd, allocation, GC)`,
+);

@@ -1,0 +1,19 @@
+// Runs benchmark cases on Receptive in this process and prints one JSON line per case:
+// {case, backend, variant, threads, value}. Spawned by bench.ts once per (variant, thread count)
+// so each run gets a fresh process (and the relaxed-SIMD flag when it needs one).
+// Usage: node receptive-runner.js <backend: wasm|ref> <threads> <case name>...
+
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import * as R from "../../kernel/engine/index";
+import { CASES } from "./cases";
+import { measure } from "./timing";
+
+const [backend, threadsArg, ...names] = process.argv.slice(2);
+R.setBackend(backend);
+R.setNumThreads(Number(threadsArg));
+const variant = backend === "wasm" && !(runtime instanceof Error) ? runtime.variant : "ref";
+for (const c of CASES.filter((k) => names.includes(k.name))) {
+  const { step, work } = c.setup();
+  const value = measure(step, work) / (c.unit === "GFLOP/s" ? 1e9 : 1);
+  console.log(JSON.stringify({ case: c.name, backend, variant, threads: R.getNumThreads(), value }));
+}

@@ -1,0 +1,87 @@
+"""PyTorch peer for `npm run bench`: the cases of test/bench/cases.ts, by the same names, timed
+the same way (warm-up, then the best of 5 batches of ~300 ms). Prints one JSON line per case.
+Usage: /usr/bin/python3 torch_cases.py <threads> <case name>...
+The caller also sets OMP_NUM_THREADS / MKL_NUM_THREADS / OPENBLAS_NUM_THREADS to <threads>."""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+
+def measure(step, work, rounds=5, min_batch_ms=300):
+    step()
+    reps = 1
+    while True:
+        t = time.perf_counter()
+        for _ in range(reps):
+            step()
+        if (time.perf_counter() - t) * 1000 >= min_batch_ms / 4 or reps >= 1 << 20:
+            break
+        reps *= 2
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        step()
+    per_step = (time.perf_counter() - t0) * 1000 / reps
+    reps = max(1, round(min_batch_ms / max(per_step, 1e-3)))
+    best = 0.0
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(reps):
+            step()
+        best = max(best, work * reps / (time.perf_counter() - t))
+    return best
+
+
+def sgemm(n):
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    return (lambda: torch.mm(a, b)), 2 * n**3, 1e9
+
+
+def conv(c, oc, size, k, groups=1):
+    x = torch.randn(1, c, size, size)
+    w = torch.randn(oc, c // groups, k, k)
+
+    def step():
+        with torch.no_grad():
+            F.conv2d(x, w, None, padding=(k - 1) // 2, groups=groups)
+
+    return step, 2 * oc * (c // groups) * k * k * size * size, 1e9
+
+
+def lenet_train():
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+        torch.nn.Linear(400, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84), torch.nn.ReLU(),
+        torch.nn.Linear(84, 10),
+    )
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step, 64, 1
+
+
+CASES = {
+    "sgemm 256": lambda: sgemm(256),
+    "sgemm 1024": lambda: sgemm(1024),
+    "conv2d 3x3 64->64 56x56": lambda: conv(64, 64, 56, 3),
+    "depthwise 3x3 32ch 112x112": lambda: conv(32, 32, 112, 3, 32),
+    "conv2d 1x1 256->64 28x28": lambda: conv(256, 64, 28, 1),
+    "LeNet-5 train step, batch 64": lenet_train,
+}
+
+if __name__ == "__main__":
+    threads = int(sys.argv[1])
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    for name in sys.argv[2:]:
+        step, work, scale = CASES[name]()
+        value = measure(step, work) / scale
+        print(json.dumps({"case": name, "threads": threads, "value": value, "torch": torch.__version__}), flush=True)
