@@ -86,6 +86,18 @@ describe("nn.Module registration and traversal", () => {
     );
   });
 
+  it("getSubmodule finds a layer by dotted path and names the children when it cannot", () => {
+    const net = new Net();
+    assert.ok(net.getSubmodule("features.1") instanceof nn.BatchNorm2d);
+    assert.equal(net.getSubmodule(""), net);
+    assert.throws(
+      () => net.getSubmodule("features.7"),
+      /features has no submodule "7"; its children are "0", "1", "2"/,
+    );
+    net.registerModule("extra", new nn.Identity());
+    assert.ok(net.getSubmodule("extra") instanceof nn.Identity);
+  });
+
   it("a shared module or parameter is listed once; plain tensors and arrays are not registered", () => {
     class Tied extends nn.Module {
       a = new nn.Linear(3, 3);

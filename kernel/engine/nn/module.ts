@@ -120,11 +120,38 @@ export abstract class Module {
     noteName(this, name);
     (this as any)[name] = param;
   }
+  /** Same as `this[name] = module`; PyTorch's register_module. */
+  registerModule(name: string, module: Module | null): void {
+    this.addModule(name, module);
+  }
   /** Same as `this[name] = module`. */
   addModule(name: string, module: Module | null): void {
     check(!name.includes("."), "addModule", `module name "${name}" cannot contain "."`);
     noteName(this, name);
     (this as any)[name] = module;
+  }
+
+  /** The descendant at a dotted path, e.g. `net.getSubmodule("features.3")` to hook a layer. */
+  getSubmodule(target: string): Module {
+    if (target === "") return this;
+    let m: Module = this;
+    const parts = target.split(".");
+    parts.forEach((part, i) => {
+      const next = (m as any)[part];
+      check(
+        next instanceof Module,
+        "getSubmodule",
+        () =>
+          `${parts.slice(0, i).join(".") || m.constructor.name} has no submodule "${part}"; its children are ${
+            m
+              .namedChildren()
+              .map(([k]) => `"${k}"`)
+              .join(", ") || "none"
+          }`,
+      );
+      m = next;
+    });
+    return m;
   }
 
   // ---- traversal ----------------------------------------------------------------------------
