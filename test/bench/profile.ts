@@ -2,7 +2,15 @@
 // active one (its own implementation, or ref's where it falls back) with a timer, runs the case,
 // and prints where the time goes, per step. Usage: node profile.js <case name substring> [threads]
 
-import { backendInfo, kernelNames, registerBackend, setBackend } from "../../kernel/engine/backends/registry";
+import {
+  backendInfo,
+  type KernelFn,
+  kernelNames,
+  refKernel,
+  registerBackend,
+  setBackend,
+} from "../../kernel/engine/backends/registry";
+import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
 import * as R from "../../kernel/engine/index";
 import { CASES } from "./cases";
 
@@ -13,48 +21,21 @@ if (c === undefined) throw new Error(`no case matches '${filter}'`);
 
 const base = backendInfo();
 const fallbacks = new Set(base.fallbacks);
-const { refKernel } =
-  require("../../kernel/engine/backends/registry") as typeof import("../../kernel/engine/backends/registry");
-const wasmKernels = (
-  require("../../kernel/engine/backends/wasm/runtime") as typeof import("../../kernel/engine/backends/wasm/runtime")
-).runtime;
 const totals = new Map<string, { ms: number; calls: number }>();
-const kernels: Record<string, (...args: unknown[]) => unknown> = {};
-
-// Resolve each kernel the way dispatch would on the base backend, then time it.
-setBackend(base.name);
-const probe = new Map<string, (...args: unknown[]) => unknown>();
+const kernels: Record<string, KernelFn> = {};
 for (const name of kernelNames()) {
-  // The dispatcher of the base backend: call through a one-kernel lookup table.
-  probe.set(name, (...args) => (lookup(name) as (...a: unknown[]) => unknown)(...args));
-}
-function lookup(name: string): unknown {
-  return fallbacks.has(name) || base.name === "ref" ? refKernel(name) : baseKernels[name];
-}
-const baseKernels = collectBaseKernels();
-function collectBaseKernels(): Record<string, unknown> {
-  if (base.name !== "wasm" || wasmKernels instanceof Error) return {};
-  const { matmulKernels } = require("../../kernel/engine/backends/wasm/matmul");
-  const { convKernels } = require("../../kernel/engine/backends/wasm/conv");
-  const { elementwiseKernels } = require("../../kernel/engine/backends/wasm/elementwise");
-  const { poolKernels } = require("../../kernel/engine/backends/wasm/pooling");
-  return {
-    ...matmulKernels(wasmKernels),
-    ...convKernels(wasmKernels),
-    ...elementwiseKernels(wasmKernels),
-    ...poolKernels(wasmKernels),
-  };
-}
-for (const [name, fn] of probe)
+  // What dispatch would call on the base backend: its own kernel, or ref's where it falls back.
+  const impl = base.name === "wasm" && !fallbacks.has(name) ? wasmKernels![name] : refKernel(name);
   kernels[name] = (...args) => {
     const t = performance.now();
-    const r = fn(...args);
+    const r = impl(...args);
     const entry = totals.get(name) ?? { ms: 0, calls: 0 };
     entry.ms += performance.now() - t;
     entry.calls++;
     totals.set(name, entry);
     return r;
   };
+}
 registerBackend({ name: "profiled", priority: -1, kernels, describe: () => `profiled ${base.description}` });
 setBackend("profiled");
 

@@ -3,19 +3,30 @@
 // per call. `setBackend("ref")` switches back. Import this module for its side effect.
 
 import { check } from "../../errors";
-import { registerBackend, setBackend } from "../registry";
+import { type KernelFn, registerBackend, setBackend } from "../registry";
 import { convKernels } from "./conv";
 import { elementwiseKernels } from "./elementwise";
 import { matmulKernels } from "./matmul";
 import { poolKernels } from "./pooling";
 import { runtime } from "./runtime";
 
-if (!(runtime instanceof Error)) {
+/** The kernels the wasm backend implements, by name (null when it is unavailable). */
+export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
+  runtime instanceof Error
+    ? null
+    : {
+        ...matmulKernels(runtime),
+        ...convKernels(runtime),
+        ...elementwiseKernels(runtime),
+        ...poolKernels(runtime),
+      };
+
+if (!(runtime instanceof Error) && wasmKernels !== null) {
   const rt = runtime;
   registerBackend({
     name: "wasm",
     priority: 10,
-    kernels: { ...matmulKernels(rt), ...convKernels(rt), ...elementwiseKernels(rt), ...poolKernels(rt) },
+    kernels: wasmKernels,
     describe: () => {
       const threads = rt.pool.threads;
       const failure = rt.pool.startupFailure;

@@ -27,6 +27,15 @@ const DH_ = 48;
 const DW_ = 52;
 const G_ = 56;
 
+/** Zeroes n floats at p. */
+// @ts-ignore: decorator
+@inline function zeroFloats(p: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + 4 * i, z);
+  for (; i < n; i++) store<f32>(p + 4 * i, 0);
+}
+
 /**
  * Rows [k0, k1) of the im2col matrix of one group's input planes `inp` (C/G, H, W), into
  * col (k1 - k0, OH * OW).
@@ -54,17 +63,20 @@ function im2col(col: usize, inp: usize, geo: usize, k0: i32, k1: i32): void {
     const owStart = offW >= 0 ? 0 : min(OW, (-offW + sW - 1) / sW);
     const owEnd = max(owStart, min(OW, offW < W ? (W - 1 - offW) / sW + 1 : 0));
     let dst = col + 4 * (k - k0) * OH * OW;
+    // NOTE: rows are short (OW floats), so plain loops beat memory.copy/fill, which V8 runs as
+    // calls into the runtime on shared memory.
     for (let oh = 0; oh < OH; oh++, dst += 4 * OW) {
       const ih = oh * sH - pT + kh * dH;
       if (ih < 0 || ih >= H) {
-        memory.fill(dst, 0, 4 * OW);
+        zeroFloats(dst, OW);
         continue;
       }
-      memory.fill(dst, 0, 4 * owStart);
+      zeroFloats(dst, owStart);
       const src = plane + 4 * (ih * W + offW);
-      if (sW == 1) memory.copy(dst + 4 * owStart, src + 4 * owStart, 4 * (owEnd - owStart));
-      else for (let ow = owStart; ow < owEnd; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
-      memory.fill(dst + 4 * owEnd, 0, 4 * (OW - owEnd));
+      let ow = owStart;
+      if (sW == 1) for (; ow + 4 <= owEnd; ow += 4) v128.store(dst + 4 * ow, v128.load(src + 4 * ow));
+      for (; ow < owEnd; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
+      zeroFloats(dst + 4 * owEnd, OW - owEnd);
     }
   }
 }

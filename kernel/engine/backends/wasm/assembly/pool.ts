@@ -45,11 +45,11 @@ export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indic
         let bestI = h0 * W + w0;
         for (let h = h0; h < h1; h += dH)
           for (let w = w0; w < w1; w += dW) {
+            // Branch-free: with random data, "is it bigger" mispredicts half the time.
             const v = load<f32>(plane + 4 * (h * W + w));
-            if (v > best || v != v) {
-              best = v;
-              bestI = h * W + w;
-            }
+            const wins = v > best || v != v;
+            best = select<f32>(v, best, wins);
+            bestI = select<i32>(h * W + w, bestI, wins);
           }
         const at = o + 4 * (oh * OW + ow);
         store<f32>(out + at, best);
