@@ -1,15 +1,17 @@
 // Bundles the notebook renderer for the browser with esbuild: webviews/renderer/index.ts ->
-// dist/webviews/bundle/renderer.js (an ES module exporting `activate`), with plotly.js split into
-// a chunk that loads only when a curves output appears. Type-checking is `tsc -p webviews`.
+// extension/dist/webviews/renderer.js (an ES module exporting `activate`, the entrypoint that
+// extension/package.json's notebookRenderer names), with plotly.js split into a chunk that loads
+// only when a curves output appears. Type-checking is `tsc -p webviews`.
 
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
+export const OUTDIR = "extension/dist/webviews";
 
 const result = await build({
   absWorkingDir: root,
   entryPoints: { renderer: "webviews/renderer/index.ts" },
-  outdir: "dist/webviews/bundle",
+  outdir: OUTDIR,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -24,5 +26,5 @@ const result = await build({
 
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith(".js"))
-  .map(([file, out]) => `${file.replace("dist/webviews/bundle/", "")} ${(out.bytes / 1024).toFixed(0)} KiB`);
+  .map(([file, out]) => `${file.replace(`${OUTDIR}/`, "")} ${(out.bytes / 1024).toFixed(0)} KiB`);
 console.log(`webviews: built ${sizes.join(", ")}`);

@@ -12,7 +12,8 @@ import { basename, join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 const ROOT = join(__dirname, "..", "..", "..");
-export const BUNDLE_DIR = join(ROOT, "dist", "webviews", "bundle");
+/** Where webviews/build.mjs puts the bundle: the folder extension/package.json's renderer entry names. */
+export const BUNDLE_DIR = join(ROOT, "extension", "dist", "webviews");
 export const ARTIFACTS = join(ROOT, "test", "artifacts", "webviews");
 const CHROMIUM = "/usr/bin/chromium";
 const NONCE = "receptive-test-nonce";

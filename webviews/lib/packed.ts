@@ -3,6 +3,8 @@
 
 import type { NumericData } from "../../kernel/display/payloads-viz";
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 function base64Bytes(base64: string): Uint8Array {
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
@@ -20,9 +22,13 @@ export function decodeNumeric(data: NumericData, expected: number, what: string)
     else if (data.dtype === "float32") {
       if (bytes.length % 4 !== 0)
         throw new Error(`${what}: float32 data has ${bytes.length} bytes, not a multiple of 4`);
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      out = new Float32Array(bytes.length / 4);
-      for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+      if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+        out = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4); // no copy
+      } else {
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        out = new Float32Array(bytes.length / 4);
+        for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+      }
     } else throw new Error(`${what}: unknown dtype ${JSON.stringify((data as { dtype: unknown }).dtype)}`);
   } else {
     throw new Error(`${what}: expected a number list or { dtype, base64 }, got ${typeof data}`);

@@ -2,7 +2,7 @@
 // variables (--vscode-*) with fallbacks that read well on a plain white page outside VS Code.
 
 const CSS = `
-.rcp { font-family: var(--vscode-font-family, system-ui, sans-serif); font-size: var(--vscode-font-size, 13px);
+.rcp { margin: 0 0 8px; font-family: var(--vscode-font-family, system-ui, sans-serif); font-size: var(--vscode-font-size, 13px);
   color: var(--vscode-foreground, #1f1f1f); line-height: 1.4; }
 .rcp [hidden] { display: none !important; }
 .rcp :focus-visible { outline: 1px solid var(--vscode-focusBorder, #0078d4); outline-offset: 1px; }
