@@ -30,6 +30,10 @@ export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indic
   const pW = load<i32>(geo, PW_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
+  if (KH == 2 && KW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1 && 2 * OH <= H && 2 * OW <= W) {
+    maxPool2x2(p0, p1, H, W, OH, OW, out, indices, inp);
+    return;
+  }
   for (let p = p0; p < p1; p++) {
     const plane = inp + 4 * p * H * W;
     const o = 4 * p * OH * OW;
@@ -54,6 +58,70 @@ export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indic
         const at = o + 4 * (oh * OW + ow);
         store<f32>(out + at, best);
         store<f32>(indices + at, <f32>bestI);
+      }
+    }
+  }
+}
+
+/** `v` replaces the running max where it is greater or NaN (the first maximum wins ties). */
+// @ts-ignore: decorator
+@inline function wins(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+}
+
+/**
+ * maxPool2dForward for 2x2 windows with stride 2 and no padding (LeNet, VGG), four windows at a
+ * time: deinterleave even and odd columns of two input rows, then keep the running max and its
+ * index in the window order ref uses (top-left, top-right, bottom-left, bottom-right).
+ */
+function maxPool2x2(p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32, out: usize, indices: usize, inp: usize): void {
+  const lanes = i32x4(0, 2, 4, 6);
+  for (let p = p0; p < p1; p++) {
+    const plane = inp + 4 * p * H * W;
+    const o = 4 * p * OH * OW;
+    for (let oh = 0; oh < OH; oh++) {
+      const top = plane + 8 * oh * W; // input row 2 * oh
+      const bottom = top + 4 * W;
+      const rowIndex = 2 * oh * W;
+      const dst = o + 4 * oh * OW;
+      let ow = 0;
+      for (; ow + 4 <= OW; ow += 4) {
+        const t0 = v128.load(top + 8 * ow);
+        const t1 = v128.load(top + 8 * ow, 16);
+        const b0 = v128.load(bottom + 8 * ow);
+        const b1 = v128.load(bottom + 8 * ow, 16);
+        const topLeft = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
+        const topRight = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
+        const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+        const bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+        const i0 = i32x4.add(i32x4.splat(rowIndex + 2 * ow), lanes);
+        let best = topLeft;
+        let index = i0;
+        let m = wins(topRight, best);
+        best = v128.bitselect(topRight, best, m);
+        index = v128.bitselect(i32x4.add(i0, i32x4.splat(1)), index, m);
+        m = wins(bottomLeft, best);
+        best = v128.bitselect(bottomLeft, best, m);
+        index = v128.bitselect(i32x4.add(i0, i32x4.splat(W)), index, m);
+        m = wins(bottomRight, best);
+        best = v128.bitselect(bottomRight, best, m);
+        index = v128.bitselect(i32x4.add(i0, i32x4.splat(W + 1)), index, m);
+        v128.store(out + dst + 4 * ow, best);
+        v128.store(indices + dst + 4 * ow, f32x4.convert_i32x4_s(index));
+      }
+      for (; ow < OW; ow++) {
+        let best = load<f32>(top + 8 * ow);
+        let index = rowIndex + 2 * ow;
+        for (let q = 1; q < 4; q++) {
+          const dy = q >> 1;
+          const dx = q & 1;
+          const v = load<f32>(top + 4 * (dy * W + 2 * ow + dx));
+          const better = v > best || v != v;
+          best = select<f32>(v, best, better);
+          index = select<i32>(rowIndex + dy * W + 2 * ow + dx, index, better);
+        }
+        store<f32>(out + dst + 4 * ow, best);
+        store<f32>(indices + dst + 4 * ow, <f32>index);
       }
     }
   }
