@@ -52,7 +52,8 @@ function makeOptimizer(c: OptimCase, params: Tensor[]): optim.Optimizer {
 function makeScheduler(c: OptimCase, opt: optim.Optimizer): any {
   if (c.scheduler === null) return null;
   const { name, args, kwargs } = c.scheduler;
-  return new table[name](opt, ...args, kwargs);
+  const lambdas: Record<string, (e: number) => number> = { decay09: (e) => 0.9 ** e };
+  return new table[name](opt, ...args.map((a) => (typeof a === "string" ? lambdas[a] : a)), kwargs);
 }
 
 function momenta(opt: optim.Optimizer): number[] {
@@ -94,7 +95,7 @@ describe("optimizers and schedulers match PyTorch for ten steps", () => {
   it("golden header", () => {
     assert.equal(golden.format, "receptive-optim-golden");
     assert.equal(golden.version, 1);
-    assert.equal(golden.cases.length, 24);
+    assert.equal(golden.cases.length, 27);
   });
   for (const c of golden.cases)
     it(c.name, () => {
@@ -123,6 +124,8 @@ describe("optimizer state dicts", () => {
     "StepLR",
     "OneCycleLR Adam linear three-phase",
     "ReduceLROnPlateau",
+    "LinearLR warm-up",
+    "LambdaLR",
   ])
     it(`resuming "${name}" after 5 steps continues like PyTorch's uninterrupted run`, () => {
       const c = golden.cases.find((x) => x.name === name)!;

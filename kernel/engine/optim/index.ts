@@ -4,6 +4,8 @@ export { Adam, type AdamOptions, AdamW } from "./adam";
 export {
   CosineAnnealingLR,
   ExponentialLR,
+  LambdaLR,
+  LinearLR,
   LRScheduler,
   MultiStepLR,
   OneCycleLR,

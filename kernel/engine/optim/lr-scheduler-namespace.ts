@@ -3,6 +3,8 @@
 export {
   CosineAnnealingLR,
   ExponentialLR,
+  LambdaLR,
+  LinearLR,
   LRScheduler,
   MultiStepLR,
   OneCycleLR,

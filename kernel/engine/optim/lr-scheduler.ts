@@ -1,5 +1,5 @@
 // Learning-rate schedulers (torch.optim.lr_scheduler, 1.13): StepLR, MultiStepLR, ExponentialLR,
-// CosineAnnealingLR, OneCycleLR. Call `scheduler.step()` after `optimizer.step()`, once per epoch
+// CosineAnnealingLR, OneCycleLR, LinearLR (warm-up) and LambdaLR. Call `scheduler.step()` after `optimizer.step()`, once per epoch
 // (OneCycleLR: once per batch). Each computes the new lr from the current one ("chainable"
 // form, as PyTorch does), so the numbers match PyTorch's step for step.
 //
@@ -64,10 +64,12 @@ export abstract class LRScheduler {
     return this.optimizer.paramGroups;
   }
 
-  /** The scheduler's counters and settings (everything but the optimizer). */
+  /** The scheduler's counters and settings: everything but the optimizer and functions (LambdaLR's). */
   stateDict(): Record<string, unknown> {
-    const { optimizer: _o, ...rest } = this as unknown as Record<string, unknown>;
-    return structuredClone(rest);
+    const isFn = (v: unknown) =>
+      typeof v === "function" || (Array.isArray(v) && v.some((x) => typeof x === "function"));
+    const rest = Object.entries(this).filter(([k, v]) => k !== "optimizer" && !isFn(v));
+    return structuredClone(Object.fromEntries(rest));
   }
   loadStateDict(sd: Record<string, unknown>): void {
     Object.assign(this, structuredClone(sd));
@@ -162,6 +164,62 @@ export class CosineAnnealingLR extends LRScheduler {
       (g) =>
         ((1 + Math.cos((Math.PI * t) / T)) / (1 + Math.cos((Math.PI * (t - 1)) / T))) * (g.lr - eta) + eta,
     );
+  }
+}
+
+/** The base lr times `lrLambda(epoch)` (one function, or one per parameter group). */
+export class LambdaLR extends LRScheduler {
+  private readonly lambdas: ((epoch: number) => number)[];
+  constructor(
+    optimizer: Optimizer,
+    lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[],
+    { lastEpoch = -1 }: { lastEpoch?: number } = {},
+  ) {
+    super(optimizer, lastEpoch);
+    const n = optimizer.paramGroups.length;
+    this.lambdas = typeof lrLambda === "function" ? Array(n).fill(lrLambda) : [...lrLambda];
+    check(
+      this.lambdas.length === n,
+      "LambdaLR",
+      () => `expected ${n} lrLambda functions, got ${this.lambdas.length}`,
+    );
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((base, i) => base * this.lambdas[i](this.lastEpoch));
+  }
+}
+
+/** Scales the lr linearly from startFactor to endFactor over totalIters steps (a warm-up). */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(
+    optimizer: Optimizer,
+    {
+      startFactor = 1 / 3,
+      endFactor = 1,
+      totalIters = 5,
+      lastEpoch = -1,
+    }: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {},
+  ) {
+    super(optimizer, lastEpoch);
+    check(
+      startFactor > 0 && startFactor <= 1 && endFactor >= 0 && endFactor <= 1,
+      "LinearLR",
+      () => `startFactor must be in (0, 1] and endFactor in [0, 1], got ${startFactor} and ${endFactor}`,
+    );
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = totalIters;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    const { startFactor: a, endFactor: b, totalIters: T, lastEpoch: t } = this;
+    if (t === 0) return this.groups.map((g) => g.lr * a);
+    if (t > T) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * (1 + (b - a) / (T * a + (t - 1) * (b - a))));
   }
 }
 
