@@ -135,6 +135,22 @@ describe("convolution step-through renderer (Chromium)", () => {
     assert.equal(await h.page.getAttribute("#conv .rcp-conv", "data-step"), "2");
   });
 
+  it("disposing the output stops autoplay and removes the widget", async () => {
+    await render(h.page, "conv2", [{ mime: VIZ_MIME.convSteps, data: payload }]);
+    await h.page.click("#conv2 .rcp-play");
+    await h.page.waitForFunction(
+      () => Number((globalThis as any).document.querySelector("#conv2 .rcp-conv").dataset.step) >= 1,
+    );
+    const widget = await h.page.evaluateHandle(() =>
+      (globalThis as any).document.querySelector("#conv2 .rcp-conv"),
+    );
+    await h.page.evaluate(() => (globalThis as any).host.dispose("conv2"));
+    const step = await widget.evaluate((w: any) => w.dataset.step);
+    await h.page.waitForTimeout(2000); // two autoplay intervals: a live timer would have moved on
+    assert.equal(await widget.evaluate((w: any) => w.dataset.step), step);
+    assert.equal(await widget.evaluate((w: any) => w.isConnected), false);
+  });
+
   it("made no request outside the test server and logged no page error", () => {
     assert.deepEqual(outsideRequests(h), []);
     assert.deepEqual(h.pageErrors, []);

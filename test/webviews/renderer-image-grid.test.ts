@@ -256,6 +256,18 @@ describe("image-grid renderer (Chromium)", () => {
     ]);
   });
 
+  it("a 1-D tensor is a row of numbers, a scalar a single number", async () => {
+    await render(h.page, "vector", [
+      { mime: VIZ_MIME.tensor, data: tensorBundle(tensor([1.5, -2, 3]))[VIZ_MIME.tensor] },
+    ]);
+    assert.equal(await text(h.page, "#vector .rcp-values"), "[1.5, -2, 3]");
+    assert.match(await text(h.page, "#vector .rcp-title"), /Tensor \[3\] float32/);
+    await render(h.page, "scalar", [
+      { mime: VIZ_MIME.tensor, data: tensorBundle(tensor(0.25))[VIZ_MIME.tensor] },
+    ]);
+    assert.equal(await text(h.page, "#scalar .rcp-values"), "0.25");
+  });
+
   it("made no request outside the test server and logged no page error", () => {
     assert.deepEqual(outsideRequests(h), []);
     assert.deepEqual(h.pageErrors, []);
