@@ -130,6 +130,41 @@ for (const c of cases)
   }
 const table = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 
+// The issue's goals that this run can check, met or missed by how much.
+const best = (name: string, threads: number): number | undefined => {
+  const r = results.get(name)?.get(threads);
+  const v = [r?.simd, r?.relaxed].filter((x): x is number => x !== undefined);
+  return v.length > 0 ? Math.max(...v) : undefined;
+};
+const goal = (what: string, value: number | undefined, target: number, unit: string): string =>
+  value === undefined
+    ? `- ${what}: not measured`
+    : `- ${what}: ${value.toFixed(2)}${unit} vs goal ${target}${unit}: ${value >= target ? "met" : `missed by ${(100 * (1 - value / target)).toFixed(0)}%`}`;
+const torchAt = (name: string, threads: number) => results.get(name)?.get(threads)?.torch;
+const perTorch = (name: string, threads: number) => {
+  const v = best(name, threads);
+  const p = torchAt(name, threads);
+  return v === undefined || p === undefined ? undefined : v / p;
+};
+const g1 = best("sgemm 1024", 1);
+const g2 = best("sgemm 1024", 2);
+const goals = [
+  goal("SGEMM 1024, 1 thread (best variant)", g1, 45, " GFLOP/s"),
+  goal("SGEMM 1024, 2 threads / 1 thread", g1 && g2 ? g2 / g1 : undefined, 1.7, "x"),
+  goal(
+    "LeNet-5 training, 1 thread, vs PyTorch 1 thread",
+    perTorch("LeNet-5 train step, batch 64", 1),
+    1,
+    "x",
+  ),
+  goal(
+    "LeNet-5 training, 2 threads, vs PyTorch 2 threads",
+    perTorch("LeNet-5 train step, batch 64", 2),
+    1,
+    "x",
+  ),
+].join("\n");
+
 const machine = [
   `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
   `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}`,
@@ -145,8 +180,14 @@ ratio to PyTorch CPU at the same thread count measured in the same run. Higher i
 ${machine}
 
 ${table}
+
+Goals of issue 3 this run checks:
+
+${goals}
+
+Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
 `;
-console.log(`\n${machine}\n\n${table}`);
+console.log(`\n${machine}\n\n${table}\n\n${goals}`);
 if (filters.length === 0) {
   writeFileSync(join(__dirname, "../../../test/bench/RESULTS.md"), doc);
   console.log("\nbench: wrote test/bench/RESULTS.md");

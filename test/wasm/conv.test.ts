@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
 
@@ -155,8 +156,9 @@ describe("wasm conv2d kernels vs ref", () => {
 
   it("gives bit-identical results with the thread pool on and off", () => {
     const defaultThreads = getNumThreads();
-    const s = sizes({ name: "", N: 5, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
+    const s = sizes({ name: "", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
     const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+    assert.ok(N * OC * OH * OW * C * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
     const inp = f32Random(N * C * H * W, 11);
     const weight = f32Random(OC * C * KH * KW, 12);
     const bias = f32Random(OC, 13);

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { linearBackward, linearForward, matmul } from "../../kernel/engine/backends/ref/matmul";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import { expectMatchesRef, f32Random, intGenerator } from "./wasm-helpers";
 
@@ -137,10 +138,11 @@ describe("wasm SGEMM kernels vs ref", () => {
     const defaultThreads = getNumThreads();
     try {
       for (const [batch, M, K, N] of [
-        [4, 64, 64, 70], // split by batch
-        [1, 61, 133, 259], // split by columns
-        [1, 263, 160, 21], // split by rows
+        [4, 64, 96, 100], // split by batch
+        [1, 61, 141, 259], // split by columns
+        [1, 263, 400, 21], // split by rows
       ]) {
+        assert.ok(batch * M * K * N >= PARALLEL_MIN_MACS, "big enough to use the pool");
         const a = f32Random(batch * M * K, M);
         const b = f32Random(batch * K * N, N);
         setNumThreads(1);

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { maxPool2dBackward, maxPool2dForward } from "../../kernel/engine/backends/ref/pool";
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { PARALLEL_MIN_READS } from "../../kernel/engine/backends/wasm/pooling";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
@@ -19,7 +20,7 @@ const cases: number[][] = [
   [1, 2, 9, 11, 3, 3, 2, 1, 1],
   [2, 1, 7, 7, 3, 2, 1, 1, 1],
   [1, 3, 10, 9, 2, 3, 3, 0, 2],
-  [64, 16, 10, 10, 2, 2, 2, 0, 1], // big enough to split across threads
+  [64, 16, 28, 28, 2, 2, 2, 0, 1], // big enough to split across threads
 ];
 
 function geometry([N, C, H, W, KH, KW, s, p, d]: number[]): number[] {
@@ -64,7 +65,8 @@ describe("wasm max pooling vs ref", () => {
 
   it("gives identical results with the thread pool on and off", () => {
     const defaultThreads = getNumThreads();
-    const g = geometry(cases[4]);
+    const g = geometry(cases[5]);
+    assert.ok(g[0] * g[1] * g[4] * g[5] * g[6] * g[7] >= PARALLEL_MIN_READS, "big enough to use the pool");
     const inp = f32Random(g[0] * g[1] * g[2] * g[3], 3);
     try {
       setNumThreads(1);

@@ -5,8 +5,12 @@
 import type { ThreadedKernel } from "./exports";
 import type { WasmRuntime } from "./runtime";
 
-/** Below this many multiply-adds a call stays on the calling thread (the hand-off costs ~20 us). */
-export const PARALLEL_MIN_MACS = 1 << 19;
+/**
+ * Below this many multiply-adds (~100 us on one thread) a call stays on the calling thread: waking a
+ * worker costs 5-50 us, and far more when the machine is oversubscribed and the worker must wait
+ * for a core.
+ */
+export const PARALLEL_MIN_MACS = 1 << 21;
 
 /** Threads worth using for `macs` multiply-adds. */
 export function threadsFor(rt: WasmRuntime, macs: number): number {

@@ -9,7 +9,7 @@ import type { WasmRuntime } from "./runtime";
 type F32 = Float32Array;
 
 /** Window reads per thread below which pooling stays on the calling thread. */
-const PARALLEL_MIN_READS = 1 << 19;
+export const PARALLEL_MIN_READS = 1 << 19;
 
 export function poolKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
