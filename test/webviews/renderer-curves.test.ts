@@ -152,6 +152,14 @@ describe("curves renderer (Chromium)", () => {
     assert.equal(await h.page.locator(".js-plotly-plot").count(), 1);
   });
 
+  it("repeated updates of the same size leave the page's element count unchanged", async () => {
+    const count = () => h.page.evaluate(() => (globalThis as any).document.getElementsByTagName("*").length as number);
+    await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: trainingCurves(25) }]);
+    const before = await count();
+    for (let i = 0; i < 10; i++) await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: trainingCurves(25) }]);
+    assert.equal(await count(), before);
+  });
+
   it("a burst on a new output draws one plot with the last payload", async () => {
     await renderBurst(
       h.page,
