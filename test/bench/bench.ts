@@ -18,12 +18,17 @@ const filters = process.argv.slice(2);
 const cases = CASES.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
 
 type Column = "simd" | "relaxed" | "ref" | "torch";
-/** results[case][threads][column] = images/s or GFLOP/s */
-const results = new Map<string, Map<number, Partial<Record<Column, number>>>>();
+type Metric = "value" | "perCpu";
+/** results[metric][case][threads][column] = images/s or GFLOP/s (best wall-clock, or per CPU-second) */
+const results: Record<Metric, Map<string, Map<number, Partial<Record<Column, number>>>>> = {
+  value: new Map(),
+  perCpu: new Map(),
+};
 
-function record(name: string, threads: number, column: Column, value: number): void {
-  if (!results.has(name)) results.set(name, new Map());
-  const row = results.get(name)!;
+function record(metric: Metric, name: string, threads: number, column: Column, value: number): void {
+  const byCase = results[metric];
+  if (!byCase.has(name)) byCase.set(name, new Map());
+  const row = byCase.get(name)!;
   row.set(threads, { ...row.get(threads), [column]: value });
 }
 
@@ -36,12 +41,9 @@ function run(column: Column, command: string, args: string[], env: NodeJS.Proces
     return;
   }
   for (const line of r.stdout.split("\n").filter((l) => l.startsWith("{"))) {
-    const {
-      case: name,
-      threads,
-      value,
-    } = JSON.parse(line) as { case: string; threads: number; value: number };
-    record(name, threads, column, value);
+    const r = JSON.parse(line) as { case: string; threads: number; value: number; perCpu: number };
+    record("value", r.case, r.threads, column, r.value);
+    record("perCpu", r.case, r.threads, column, r.perCpu);
   }
 }
 
@@ -113,26 +115,30 @@ const header = [
   "Receptive ref",
   "PyTorch CPU",
 ];
-const rows: string[][] = [];
-for (const c of cases)
-  for (const threads of THREADS) {
-    const r = results.get(c.name)?.get(threads) ?? {};
-    const peer = r.torch;
-    rows.push([
-      c.name,
-      String(threads),
-      c.unit,
-      fmt(r.simd) + ratio(r.simd, peer),
-      relaxed === null ? "not supported here" : fmt(r.relaxed) + ratio(r.relaxed, peer),
-      !c.refToo || threads > 1 ? "not run (slow)" : fmt(r.ref) + ratio(r.ref, peer),
-      torchVersion === null ? "peer not installed" : fmt(peer),
-    ]);
-  }
-const table = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+function table(metric: Metric, threadCounts: number[]): string {
+  const rows: string[][] = [];
+  for (const c of cases)
+    for (const threads of threadCounts) {
+      const r = results[metric].get(c.name)?.get(threads) ?? {};
+      const peer = r.torch;
+      rows.push([
+        c.name,
+        String(threads),
+        c.unit,
+        fmt(r.simd) + ratio(r.simd, peer),
+        relaxed === null ? "not supported here" : fmt(r.relaxed) + ratio(r.relaxed, peer),
+        !c.refToo || threads > 1 ? "not run (slow)" : fmt(r.ref) + ratio(r.ref, peer),
+        torchVersion === null ? "peer not installed" : fmt(peer),
+      ]);
+    }
+  return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+const wallTable = table("value", THREADS);
+const cpuTable = table("perCpu", [1]);
 
 // The issue's goals that this run can check, met or missed by how much.
 const best = (name: string, threads: number): number | undefined => {
-  const r = results.get(name)?.get(threads);
+  const r = results.value.get(name)?.get(threads);
   const v = [r?.simd, r?.relaxed].filter((x): x is number => x !== undefined);
   return v.length > 0 ? Math.max(...v) : undefined;
 };
@@ -140,7 +146,7 @@ const goal = (what: string, value: number | undefined, target: number, unit: str
   value === undefined
     ? `- ${what}: not measured`
     : `- ${what}: ${value.toFixed(2)}${unit} vs goal ${target}${unit}: ${value >= target ? "met" : `missed by ${(100 * (1 - value / target)).toFixed(0)}%`}`;
-const torchAt = (name: string, threads: number) => results.get(name)?.get(threads)?.torch;
+const torchAt = (name: string, threads: number) => results.value.get(name)?.get(threads)?.torch;
 const perTorch = (name: string, threads: number) => {
   const v = best(name, threads);
   const p = torchAt(name, threads);
@@ -173,13 +179,23 @@ const machine = [
 ].join("\n");
 const doc = `# Benchmark results (\`npm run bench\`)
 
-Written by test/bench/bench.ts on ${new Date().toISOString()}. Each cell is the best of 5 batches
-of ~300 ms after a warm-up, in a fresh process per backend and thread count; in parentheses, the
+Written by test/bench/bench.ts on ${new Date().toISOString()}. Each cell is the best of 20 batches
+of ~100 ms after a warm-up, in a fresh process per backend and thread count; in parentheses, the
 ratio to PyTorch CPU at the same thread count measured in the same run. Higher is better.
 
 ${machine}
 
-${table}
+## Best batch, wall clock
+
+${wallTable}
+
+## Per CPU-second of the process, 1 thread
+
+Work divided by the CPU time the process used over all batches: on a shared machine this is much
+less disturbed by other processes than wall-clock time (it still includes cache and SMT
+contention). It says nothing about thread scaling, so only 1-thread rows are shown.
+
+${cpuTable}
 
 Goals of issue 3 this run checks:
 
@@ -187,7 +203,9 @@ ${goals}
 
 Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
 `;
-console.log(`\n${machine}\n\n${table}\n\n${goals}`);
+console.log(
+  `\n${machine}\n\nbest batch, wall clock:\n${wallTable}\n\nper CPU-second, 1 thread:\n${cpuTable}\n\n${goals}`,
+);
 if (filters.length === 0) {
   writeFileSync(join(__dirname, "../../../test/bench/RESULTS.md"), doc);
   console.log("\nbench: wrote test/bench/RESULTS.md");

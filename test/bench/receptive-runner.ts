@@ -1,5 +1,5 @@
 // Runs benchmark cases on Receptive in this process and prints one JSON line per case:
-// {case, backend, variant, threads, value}. Spawned by bench.ts once per (variant, thread count)
+// {case, backend, variant, threads, value, perCpu} (best wall-clock and per-CPU-second throughput). Spawned by bench.ts once per (variant, thread count)
 // so each run gets a fresh process (and the relaxed-SIMD flag when it needs one).
 // Usage: node receptive-runner.js <backend: wasm|ref> <threads> <case name>...
 
@@ -14,6 +14,17 @@ R.setNumThreads(Number(threadsArg));
 const variant = backend === "wasm" && !(runtime instanceof Error) ? runtime.variant : "ref";
 for (const c of CASES.filter((k) => names.includes(k.name))) {
   const { step, work } = c.setup();
-  const value = measure(step, work) / (c.unit === "GFLOP/s" ? 1e9 : 1);
-  console.log(JSON.stringify({ case: c.name, backend, variant, threads: R.getNumThreads(), value }));
+  const scale = c.unit === "GFLOP/s" ? 1e9 : 1;
+  const { best, perCpuSecond } = measure(step, work);
+  const threads = R.getNumThreads();
+  console.log(
+    JSON.stringify({
+      case: c.name,
+      backend,
+      variant,
+      threads,
+      value: best / scale,
+      perCpu: perCpuSecond / scale,
+    }),
+  );
 }

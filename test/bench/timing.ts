@@ -1,26 +1,31 @@
-// Timing one benchmark step: warm up, then time batches of steps long enough to be measured,
-// and keep the best batch (the one least disturbed by other processes on a shared machine).
+// Timing one benchmark step: warm up, then time many short batches of steps and keep the best
+// (the one least disturbed by other processes on a shared machine). Also reports throughput per
+// CPU-second of this process (all its threads), which other processes disturb much less.
 
-/** Best throughput (work per second) of `rounds` timed batches of `step`. */
-export function measure(step: () => void, work: number, { rounds = 5, minBatchMs = 300 } = {}): number {
+export interface Measurement {
+  /** Best batch: work per wall-clock second. */
+  best: number;
+  /** All batches: work per CPU-second used by this process. */
+  perCpuSecond: number;
+}
+
+export function measure(step: () => void, work: number, { rounds = 20, batchMs = 100 } = {}): Measurement {
   step(); // warm-up: JIT, wasm memory growth, worker start
-  let reps = 1;
-  for (;;) {
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) step();
-    if (performance.now() - t >= minBatchMs / 4 || reps >= 1 << 20) break;
-    reps *= 2;
-  }
-  // One batch lasts about minBatchMs.
+  step();
   const t0 = performance.now();
-  for (let i = 0; i < reps; i++) step();
-  const perStep = (performance.now() - t0) / reps;
-  reps = Math.max(1, Math.round(minBatchMs / Math.max(perStep, 1e-3)));
+  let probe = 0;
+  while (performance.now() - t0 < batchMs) {
+    step();
+    probe++;
+  }
+  const reps = Math.max(1, Math.round((probe * batchMs) / (performance.now() - t0)));
   let best = 0;
+  const cpu0 = process.cpuUsage();
   for (let r = 0; r < rounds; r++) {
     const t = performance.now();
     for (let i = 0; i < reps; i++) step();
     best = Math.max(best, (work * reps) / ((performance.now() - t) / 1000));
   }
-  return best;
+  const cpu = process.cpuUsage(cpu0);
+  return { best, perCpuSecond: (work * reps * rounds) / ((cpu.user + cpu.system) / 1e6) };
 }

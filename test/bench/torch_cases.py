@@ -1,5 +1,5 @@
 """PyTorch peer for `npm run bench`: the cases of test/bench/cases.ts, by the same names, timed
-the same way (warm-up, then the best of 5 batches of ~300 ms). Prints one JSON line per case.
+the same way (warm-up, then the best of 20 batches of ~100 ms, and work per CPU-second). Prints one JSON line per case.
 Usage: /usr/bin/python3 torch_cases.py <threads> <case name>...
 The caller also sets OMP_NUM_THREADS / MKL_NUM_THREADS / OPENBLAS_NUM_THREADS to <threads>."""
 import json
@@ -10,28 +10,24 @@ import torch
 import torch.nn.functional as F
 
 
-def measure(step, work, rounds=5, min_batch_ms=300):
+def measure(step, work, rounds=20, batch_ms=100):
+    """Best batch's work per wall-clock second, and work per CPU-second of this process."""
     step()
-    reps = 1
-    while True:
-        t = time.perf_counter()
-        for _ in range(reps):
-            step()
-        if (time.perf_counter() - t) * 1000 >= min_batch_ms / 4 or reps >= 1 << 20:
-            break
-        reps *= 2
+    step()
     t0 = time.perf_counter()
-    for _ in range(reps):
+    probe = 0
+    while (time.perf_counter() - t0) * 1000 < batch_ms:
         step()
-    per_step = (time.perf_counter() - t0) * 1000 / reps
-    reps = max(1, round(min_batch_ms / max(per_step, 1e-3)))
+        probe += 1
+    reps = max(1, round(probe * batch_ms / ((time.perf_counter() - t0) * 1000)))
     best = 0.0
+    cpu0 = time.process_time()
     for _ in range(rounds):
         t = time.perf_counter()
         for _ in range(reps):
             step()
         best = max(best, work * reps / (time.perf_counter() - t))
-    return best
+    return best, work * reps * rounds / (time.process_time() - cpu0)
 
 
 def sgemm(n):
@@ -83,5 +79,5 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     for name in sys.argv[2:]:
         step, work, scale = CASES[name]()
-        value = measure(step, work) / scale
-        print(json.dumps({"case": name, "threads": threads, "value": value, "torch": torch.__version__}), flush=True)
+        best, per_cpu = measure(step, work)
+        print(json.dumps({"case": name, "threads": threads, "value": best / scale, "perCpu": per_cpu / scale}), flush=True)
