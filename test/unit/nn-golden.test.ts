@@ -4,12 +4,11 @@
 // parameters, and the state after the call (batch norm's running statistics).
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type DType, nn, type Tensor, tensor } from "../../kernel/engine/index";
+import { expectReproduced } from "../golden/nn/reproduce";
 import { expectClose, expectShape } from "../helpers";
 
 interface Encoded {
@@ -91,18 +90,11 @@ describe("nn modules match PyTorch", () => {
 });
 
 describe("nn goldens are reproducible", () => {
-  it("the committed file is exactly what the seeded script makes (needs Debian's python3-torch)", () => {
-    const out = mkdtempSync(join(tmpdir(), "receptive-nn-goldens-"));
-    try {
-      const script = join(__dirname, "..", "..", "..", "test", "golden", "nn/make_nn_goldens.py");
-      const r = spawnSync("/usr/bin/python3", [script, "--out", out], { encoding: "utf8" });
-      assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
-      assert.ok(
-        readFileSync(join(out, "modules.json")).equals(readFileSync(file)),
-        "test/golden/nn/modules.json differs from what the script makes; rerun the script",
-      );
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+  it("the committed file is what the seeded script makes (needs Debian's python3-torch)", () => {
+    expectReproduced(
+      join(__dirname, "..", "..", "..", "test", "golden", "nn/make_nn_goldens.py"),
+      "modules.json",
+      file,
+    );
   });
 });

@@ -4,12 +4,11 @@
 // Also: resuming from a state dict continues exactly, zeroGrad, and errors.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { nn, optim, type Tensor, tensor } from "../../kernel/engine/index";
+import { expectReproduced } from "../golden/nn/reproduce";
 import { expectClose } from "../helpers";
 
 interface Enc {
@@ -233,18 +232,11 @@ describe("optimizer behaviour", () => {
 });
 
 describe("optim goldens are reproducible", () => {
-  it("the committed file is exactly what the seeded script makes (needs Debian's python3-torch)", () => {
-    const out = mkdtempSync(join(tmpdir(), "receptive-optim-goldens-"));
-    try {
-      const script = join(__dirname, "..", "..", "..", "test", "golden", "optim/make_optim_goldens.py");
-      const r = spawnSync("/usr/bin/python3", [script, "--out", out], { encoding: "utf8" });
-      assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
-      assert.ok(
-        readFileSync(join(out, "optim.json")).equals(readFileSync(file)),
-        "test/golden/optim/optim.json differs from what the script makes; rerun the script",
-      );
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+  it("the committed file is what the seeded script makes (needs Debian's python3-torch)", () => {
+    expectReproduced(
+      join(__dirname, "..", "..", "..", "test", "golden", "optim/make_optim_goldens.py"),
+      "optim.json",
+      file,
+    );
   });
 });
