@@ -8,6 +8,7 @@ import {
   chooseColormap,
   colourIndex,
   finiteRange,
+  legendEnds,
   paintRgbTile,
   paintScalarTile,
   tileRanges,
@@ -64,6 +65,11 @@ describe("normalisation", () => {
       { lo: 0, hi: 20 },
     ]);
     assert.deepEqual(finiteRange([Number.NaN, Number.NEGATIVE_INFINITY]), { lo: 0, hi: 0 });
+  });
+
+  it("the colour bar's ends: symmetric for diverging maps, the range otherwise", () => {
+    assert.deepEqual(legendEnds({ lo: -10, hi: 30 }, "diverging"), [-30, 30]);
+    assert.deepEqual(legendEnds({ lo: 2, hi: 6 }, "viridis"), [2, 6]);
   });
 
   it("auto colormap: diverging for signed values, grey for samples, viridis otherwise", () => {

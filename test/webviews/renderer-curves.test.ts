@@ -153,10 +153,12 @@ describe("curves renderer (Chromium)", () => {
   });
 
   it("repeated updates of the same size leave the page's element count unchanged", async () => {
-    const count = () => h.page.evaluate(() => (globalThis as any).document.getElementsByTagName("*").length as number);
+    const count = () =>
+      h.page.evaluate(() => (globalThis as any).document.getElementsByTagName("*").length as number);
     await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: trainingCurves(25) }]);
     const before = await count();
-    for (let i = 0; i < 10; i++) await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: trainingCurves(25) }]);
+    for (let i = 0; i < 10; i++)
+      await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: trainingCurves(25) }]);
     assert.equal(await count(), before);
   });
 

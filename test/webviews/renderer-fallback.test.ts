@@ -126,7 +126,7 @@ describe("renderer fallbacks (Chromium)", () => {
     const bundle = tensorBundle(edgeMap());
     await render(h.page, "png", [{ mime: VIZ_MIME.tensor, data: bundle[VIZ_MIME.tensor] }]);
     assert.equal(await h.page.locator("#png .rcp-fallback").count(), 0);
-    assert.equal(await h.page.locator("#png canvas").count(), 1);
+    assert.equal(await h.page.locator("#png .rcp-tile canvas").count(), 1);
   });
 
   it("made no request outside the test server", () => {

@@ -122,6 +122,12 @@ describe("image-grid renderer (Chromium)", () => {
     await page.selectOption("#edges .rcp-normalize", "shared");
     assert.equal(await page.getAttribute("#edges .rcp-grid", "data-normalize"), "shared");
     assert.match(await text(page, "#edges .rcp-range"), /range \[-30, 30\]/);
+    assert.deepEqual(
+      [await text(page, "#edges .rcp-legend-lo"), await text(page, "#edges .rcp-legend-hi")],
+      ["-30", "30"],
+    );
+    assert.deepEqual(await canvasPixel(page, "#edges .rcp-legend-bar", 0, 0), [5, 48, 97, 255]);
+    assert.deepEqual(await canvasPixel(page, "#edges .rcp-legend-bar", 255, 0), [103, 0, 31, 255]);
     // the grey map on the shared range [-30, 30]: 30 is white, -30 black, 10 two thirds up
     await page.selectOption("#edges .rcp-colormap", "grey");
     assert.deepEqual(await canvasPixel(page, "#edges canvas[data-index='0']", 1, 0), [255, 255, 255, 255]);
@@ -184,7 +190,7 @@ describe("image-grid renderer (Chromium)", () => {
     console.log(
       `# 512x56x56 feature maps rendered in ${Date.now() - started} ms (payload ${(payload.data as { base64: string }).base64.length >> 20} MiB of base64)`,
     );
-    assert.equal(await h.page.locator("#big canvas").count(), 512);
+    assert.equal(await h.page.locator("#big .rcp-tile canvas").count(), 512);
     assert.equal(await h.page.getAttribute("#big .rcp-grid", "data-colormap"), "viridis");
     const lut = colormapLut("viridis");
     for (const [k, x, y] of [
@@ -230,10 +236,10 @@ describe("image-grid renderer (Chromium)", () => {
     };
     await render(h.page, "tensor", [{ mime: VIZ_MIME.tensor, data: payload }]);
     assert.match(await text(h.page, "#tensor .rcp-title"), /Tensor \[1, 1, 4, 4\] float32/);
-    assert.equal(await h.page.locator("#tensor canvas").count(), 1);
+    assert.equal(await h.page.locator("#tensor .rcp-tile canvas").count(), 1);
     // shared range [0, 30], viridis (nothing negative): 0 -> first colour, 30 -> last
-    assert.deepEqual(await canvasPixel(h.page, "#tensor canvas", 0, 0), [68, 1, 84, 255]);
-    assert.deepEqual(await canvasPixel(h.page, "#tensor canvas", 1, 0), [253, 231, 37, 255]);
+    assert.deepEqual(await canvasPixel(h.page, "#tensor .rcp-tile canvas", 0, 0), [68, 1, 84, 255]);
+    assert.deepEqual(await canvasPixel(h.page, "#tensor .rcp-tile canvas", 1, 0), [253, 231, 37, 255]);
   });
 
   it("a truncated tensor payload shows the whole maps it holds and says how many", async () => {
@@ -242,7 +248,7 @@ describe("image-grid renderer (Chromium)", () => {
     const payload = bundle[VIZ_MIME.tensor] as { truncated: boolean; values: unknown[] };
     assert.equal(payload.truncated, true);
     await render(h.page, "truncated", [{ mime: VIZ_MIME.tensor, data: payload }]);
-    assert.equal(await h.page.locator("#truncated canvas").count(), 5); // floor(4096 / 784)
+    assert.equal(await h.page.locator("#truncated .rcp-tile canvas").count(), 5); // floor(4096 / 784)
     assert.match(
       await text(h.page, "#truncated .rcp-tensor > .rcp-muted:nth-of-type(3)"),
       /Showing 5 of 8 maps: the payload holds the first 4,096 of 6,272 values/,

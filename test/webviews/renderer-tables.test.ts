@@ -127,7 +127,7 @@ describe("model summary renderer with messaging (Chromium)", () => {
       layer: "features.0",
       grid,
     });
-    assert.equal(await h.page.locator("#summary .rcp-maps canvas").count(), 6);
+    assert.equal(await h.page.locator("#summary .rcp-maps .rcp-tile canvas").count(), 6);
     assert.match(await text(h.page, "#summary .rcp-maps .rcp-muted"), /6 maps of 28x28 · features\.0/);
     await screenshot(h.page, "model-summary-feature-maps", "#summary");
   });
@@ -146,7 +146,7 @@ describe("model summary renderer with messaging (Chromium)", () => {
       await text(h.page, "#summary .rcp-status"),
       /could not send the feature maps of features\.3: no input has run yet/,
     );
-    assert.equal(await h.page.locator("#summary .rcp-maps canvas").count(), 0);
+    assert.equal(await h.page.locator("#summary .rcp-maps .rcp-tile canvas").count(), 0);
   });
 
   it("made no request outside the test server and logged no page error", () => {

@@ -64,6 +64,13 @@ export function colourIndex(v: number, range: Range, map: ColormapName): number 
   return Math.round(Math.min(1, Math.max(0, t)) * 255);
 }
 
+/** The values at the two ends of the colour bar: ±max|v| for diverging maps, [lo, hi] otherwise. */
+export function legendEnds(range: Range, map: ColormapName): [number, number] {
+  if (map !== "diverging") return [range.lo, range.hi];
+  const m = Math.max(Math.abs(range.lo), Math.abs(range.hi));
+  return [-m, m];
+}
+
 /**
  * Paints one (H, W) scalar tile starting at values[offset] into `rgba` (H * W * 4 bytes).
  * NOTE: this loop is the hot path (1.6M pixels for 512x56x56): the range maths is hoisted.

@@ -2,12 +2,13 @@
 // ImageData, per-tile or shared colour ranges, a hover read-out (tile, x, y, value), click or
 // Enter to enlarge, arrow keys between tiles, and wrong predictions highlighted under samples.
 
-import type { ColormapName } from "../lib/colormaps";
+import { type ColormapName, colormapLut } from "../lib/colormaps";
 import { formatInt, formatValue } from "../lib/format";
 import { type GridModel, gridModel } from "../lib/grid-payload";
 import {
   chooseColormap,
   finiteRange,
+  legendEnds,
   paintRgbTile,
   paintScalarTile,
   type Range,
@@ -74,6 +75,11 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
     });
     toolbar.append(mapSelect);
   }
+  // Colour bar: the whole map, labelled with the values at its ends (shared range) or low/high.
+  const legendBar = el("canvas", { width: 256, height: 1, class: "rcp-legend-bar", "aria-hidden": "true" });
+  const legendLo = el("span", { class: "rcp-muted rcp-legend-lo" });
+  const legendHi = el("span", { class: "rcp-muted rcp-legend-hi" });
+  if (C === 1) toolbar.append(el("span", { class: "rcp-legend" }, legendLo, legendBar, legendHi));
   toolbar.append(rangeText);
 
   const enlarged = el("div", { class: "rcp-enlarged", hidden: true });
@@ -129,6 +135,15 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
         : C === 1
           ? map
           : "";
+    if (C === 1) {
+      const lut = colormapLut(map);
+      const bar = new ImageData(256, 1);
+      for (let i = 0; i < 256; i++) bar.data.set([lut[3 * i], lut[3 * i + 1], lut[3 * i + 2], 255], 4 * i);
+      legendBar.getContext("2d")?.putImageData(bar, 0, 0);
+      const [lo, hi] = legendEnds(overall, map);
+      legendLo.textContent = mode === "shared" ? formatValue(lo) : map === "diverging" ? "−|max|" : "min";
+      legendHi.textContent = mode === "shared" ? formatValue(hi) : map === "diverging" ? "+|max|" : "max";
+    }
     for (let k = 0; k < N; k++) paint(canvases[k], k);
     if (enlargedIndex >= 0) paint(enlarged.querySelector("canvas") as HTMLCanvasElement, enlargedIndex);
   }

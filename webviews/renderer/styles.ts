@@ -17,6 +17,8 @@ const CSS = `
 .rcp button.rcp-primary:hover { background: var(--vscode-button-hoverBackground, #026ec1); }
 .rcp select { background: var(--vscode-dropdown-background, #fff); color: var(--vscode-dropdown-foreground, #1f1f1f);
   border-color: var(--vscode-dropdown-border, #cecece); }
+.rcp-legend { display: inline-flex; align-items: center; gap: 4px; font-size: 11px; }
+.rcp-legend-bar { width: 96px; height: 10px; image-rendering: pixelated; border: 1px solid var(--vscode-panel-border, #c8c8c8); }
 .rcp-readout { font-family: var(--vscode-editor-font-family, ui-monospace, monospace); min-height: 1.4em; }
 .rcp-error { color: var(--vscode-errorForeground, #c72e0f); }
 .rcp-tiles { display: flex; flex-wrap: wrap; gap: 4px; }
