@@ -175,6 +175,37 @@ describe("image-grid renderer (Chromium)", () => {
     await screenshot(h.page, "image-grid-samples", "#samples");
   });
 
+  it("draws RGB samples from their bytes and reads out all three channels", async () => {
+    // two 2x2 RGB images, (N, C, H, W): sample 0 has a pure red, green, blue and grey pixel
+    const planes = [
+      [255, 0, 0, 128], // R
+      [0, 255, 0, 128], // G
+      [0, 0, 255, 128], // B
+    ];
+    const bytes = Uint8Array.from([...planes.flat(), ...planes.flat().map((v) => 255 - v)]);
+    const payload: ImageGridPayload = {
+      version: 1,
+      kind: "samples",
+      shape: [2, 3, 2, 2],
+      data: { dtype: "uint8", base64: Buffer.from(bytes).toString("base64") },
+      labels: [3, 5],
+      classNames: ["airplane", "automobile", "bird", "cat", "deer", "dog"],
+    };
+    await render(h.page, "rgb", [{ mime: VIZ_MIME.imageGrid, data: payload }]);
+    assert.equal(await h.page.getAttribute("#rgb .rcp-grid", "data-colormap"), "rgb");
+    const px = (k: number, x: number, y: number) =>
+      canvasPixel(h.page, `#rgb canvas[data-index='${k}']`, x, y);
+    assert.deepEqual(await px(0, 0, 0), [255, 0, 0, 255]);
+    assert.deepEqual(await px(0, 1, 0), [0, 255, 0, 255]);
+    assert.deepEqual(await px(0, 0, 1), [0, 0, 255, 255]);
+    assert.deepEqual(await px(1, 1, 1), [127, 127, 127, 255]);
+    assert.deepEqual(await h.page.locator("#rgb figcaption").allTextContents(), ["cat", "dog"]);
+    const box = await h.page.locator("#rgb canvas[data-index='0']").boundingBox();
+    assert.ok(box);
+    await h.page.mouse.move(box.x + box.width * 0.75, box.y + box.height * 0.25);
+    assert.equal(await text(h.page, "#rgb .rcp-readout"), "cat · x 1, y 0 · rgb(0, 255, 0)");
+  });
+
   it("draws 512 feature maps of 56x56, each with its own range", async () => {
     manualSeed(7);
     const maps = F.relu(randn([1, 512, 56, 56]));
