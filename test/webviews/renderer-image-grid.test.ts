@@ -107,6 +107,11 @@ describe("image-grid renderer (Chromium)", () => {
     assert.equal(await page.locator("#edges .rcp-enlarged").isVisible(), true);
     assert.equal(await page.getAttribute("#edges .rcp-enlarged canvas", "data-index"), "0");
     assert.deepEqual(await canvasPixel(page, "#edges .rcp-enlarged canvas", 1, 0), [103, 0, 31, 255]);
+    const big = await page.locator("#edges .rcp-enlarged canvas").boundingBox();
+    assert.ok(big && big.width >= 300, "the enlarged tile is drawn about 320 px wide");
+    await page.mouse.move(big.x + 2.5 * (big.width / 4), big.y + 3.5 * (big.height / 4));
+    assert.match(await text(page, "#edges .rcp-readout"), /^ch 0 · x 2, y 3 · 30/);
+    await page.focus("#edges .rcp-close");
     await page.keyboard.press("Escape");
     assert.equal(await page.locator("#edges .rcp-enlarged").isVisible(), false);
     assert.equal(await activeIndex(page), "0");
