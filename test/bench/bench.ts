@@ -137,31 +137,45 @@ const wallTable = table("value", THREADS);
 const cpuTable = table("perCpu", [1]);
 
 // The issue's goals that this run can check, met or missed by how much.
-const best = (name: string, threads: number): number | undefined => {
-  const r = results.value.get(name)?.get(threads);
+const best = (name: string, threads: number, metric: Metric = "value"): number | undefined => {
+  const r = results[metric].get(name)?.get(threads);
   const v = [r?.simd, r?.relaxed].filter((x): x is number => x !== undefined);
   return v.length > 0 ? Math.max(...v) : undefined;
 };
-const goal = (what: string, value: number | undefined, target: number, unit: string): string =>
+const verdict = (value: number, target: number) =>
+  value >= target ? "met" : `missed by ${(100 * (1 - value / target)).toFixed(0)}%`;
+/** A goal line; `perCpu`, for 1-thread goals, repeats the check on per-CPU-second figures. */
+const goal = (
+  what: string,
+  value: number | undefined,
+  target: number,
+  unit: string,
+  perCpu?: number,
+): string =>
   value === undefined
     ? `- ${what}: not measured`
-    : `- ${what}: ${value.toFixed(2)}${unit} vs goal ${target}${unit}: ${value >= target ? "met" : `missed by ${(100 * (1 - value / target)).toFixed(0)}%`}`;
-const torchAt = (name: string, threads: number) => results.value.get(name)?.get(threads)?.torch;
-const perTorch = (name: string, threads: number) => {
-  const v = best(name, threads);
-  const p = torchAt(name, threads);
+    : `- ${what}: ${value.toFixed(2)}${unit} vs goal ${target}${unit}: ${verdict(value, target)}` +
+      (perCpu === undefined
+        ? ""
+        : `; per CPU-second ${perCpu.toFixed(2)}${unit}: ${verdict(perCpu, target)}`);
+const torchAt = (name: string, threads: number, metric: Metric = "value") =>
+  results[metric].get(name)?.get(threads)?.torch;
+const perTorch = (name: string, threads: number, metric: Metric = "value") => {
+  const v = best(name, threads, metric);
+  const p = torchAt(name, threads, metric);
   return v === undefined || p === undefined ? undefined : v / p;
 };
 const g1 = best("sgemm 1024", 1);
 const g2 = best("sgemm 1024", 2);
 const goals = [
-  goal("SGEMM 1024, 1 thread (best variant)", g1, 45, " GFLOP/s"),
+  goal("SGEMM 1024, 1 thread (best variant)", g1, 45, " GFLOP/s", best("sgemm 1024", 1, "perCpu")),
   goal("SGEMM 1024, 2 threads / 1 thread", g1 && g2 ? g2 / g1 : undefined, 1.7, "x"),
   goal(
     "LeNet-5 training, 1 thread, vs PyTorch 1 thread",
     perTorch("LeNet-5 train step, batch 64", 1),
     1,
     "x",
+    perTorch("LeNet-5 train step, batch 64", 1, "perCpu"),
   ),
   goal(
     "LeNet-5 training, 2 threads, vs PyTorch 2 threads",
