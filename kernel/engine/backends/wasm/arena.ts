@@ -19,6 +19,7 @@ export class Arena {
   private readonly base: number;
   private top: number;
   private view: Float32Array;
+  private i32: Int32Array;
 
   /** Manages memory from byte `start` (at or above the module's static data) to the end. */
   constructor(
@@ -29,6 +30,7 @@ export class Arena {
     this.base = alignUp(Math.max(start, ALIGN), ALIGN);
     this.top = this.base;
     this.view = new Float32Array(memory.buffer);
+    this.i32 = new Int32Array(memory.buffer);
   }
 
   /** Starts a kernel call: everything allocated before is free again. */
@@ -44,6 +46,7 @@ export class Arena {
     if (this.top > size) {
       this.memory.grow(Math.ceil((this.top - size) / PAGE_BYTES));
       this.view = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
     }
     return ptr;
   }
@@ -58,7 +61,7 @@ export class Arena {
   /** Allocates room for `values` as i32 (e.g. a kernel's geometry block) and writes them. */
   putI32(values: readonly number[]): number {
     const ptr = this.alloc(values.length * 4);
-    new Int32Array(this.memory.buffer, ptr, values.length).set(values);
+    this.i32.set(values, ptr / 4);
     return ptr;
   }
 
