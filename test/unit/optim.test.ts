@@ -201,6 +201,11 @@ describe("optimizer behaviour", () => {
   it("explains bad arguments", () => {
     const p = [new nn.Parameter(tensor([1]))];
     assert.throws(() => new optim.SGD(p, {} as optim.SGDOptions), /SGD: lr is required/);
+    assert.throws(
+      () => new optim.SGD(p, 0.1 as never),
+      /options come as an object: new optim.SGD\(model.parameters\(\), \{ lr: 0.1 \}\)/,
+    );
+    assert.equal(new optim.SGD([{ params: p[0] }], { lr: 0.1 }).paramGroups[0].params.length, 1);
     assert.throws(() => new optim.SGD([], { lr: 0.1 }), /empty parameter list; pass model.parameters\(\)/);
     assert.throws(
       () => new optim.SGD(p, { lr: 0.1, nesterov: true }),

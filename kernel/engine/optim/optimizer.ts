@@ -17,7 +17,7 @@ export interface ParamGroup {
 }
 
 /** What a user passes for a group: its params and any hyperparameters that differ from the defaults. */
-export type ParamGroupInput = { params: Iterable<Tensor> } & Record<string, unknown>;
+export type ParamGroupInput = { params: Iterable<Tensor> | Tensor } & Record<string, unknown>;
 
 /** Per-parameter state: tensors (moments) and numbers (step counts). */
 export type ParamState = Record<string, Tensor | number>;
@@ -45,7 +45,7 @@ export abstract class Optimizer {
   /** Adds a group (e.g. a newly unfrozen layer with its own lr); missing options take the defaults. */
   addParamGroup(group: ParamGroupInput): void {
     const name = this.constructor.name;
-    const params = [...group.params];
+    const params = group.params instanceof Tensor ? [group.params] : [...group.params];
     for (const [i, p] of params.entries())
       check(
         p instanceof Tensor,

@@ -19,6 +19,11 @@ export interface SGDOptions {
 export class SGD extends Optimizer {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupInput>, options: SGDOptions) {
     check(
+      typeof options !== "number",
+      "SGD",
+      () => `options come as an object: new optim.SGD(model.parameters(), { lr: ${options} })`,
+    );
+    check(
       options !== undefined && typeof options.lr === "number",
       "SGD",
       "lr is required: new optim.SGD(model.parameters(), { lr: 0.01 })",
