@@ -22,8 +22,9 @@ const NONCE = "receptive-test-nonce";
 // eval, no network. Inline styles are allowed there too (plotly and our tiles use them).
 const CSP = `default-src 'none'; script-src 'self' 'nonce-${NONCE}'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'`;
 
-const HOST_HTML = `<!doctype html>
-<html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}">
+/** The host page; with `trustedTypes` its policy also makes every HTML sink demand TrustedHTML. */
+const hostHtml = (trustedTypes: boolean) => `<!doctype html>
+<html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}${trustedTypes ? "; require-trusted-types-for 'script'" : ""}">
 <title>Receptive renderer host</title>
 <style nonce="${NONCE}">body { margin: 8px; background: var(--vscode-editor-background, #fff); width: 900px; }</style>
 </head><body><div id="outputs"></div>
@@ -91,7 +92,7 @@ function serve(): Promise<{ server: Server; origin: string }> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      res.end(HOST_HTML);
+      res.end(hostHtml(url.searchParams.has("trusted-types")));
       return;
     }
     if (url.pathname === "/favicon.ico") {
@@ -128,7 +129,7 @@ export interface Harness {
 }
 
 /** Starts the server and Chromium (fresh profile) and opens the host page. */
-export async function openHarness(options: { messaging: boolean }): Promise<Harness> {
+export async function openHarness(options: { messaging: boolean; trustedTypes?: boolean }): Promise<Harness> {
   if (!existsSync(join(BUNDLE_DIR, "renderer.js"))) {
     throw new Error(
       `no renderer bundle in ${BUNDLE_DIR}: run \`npm run build\` (node webviews/build.mjs) first`,
@@ -167,7 +168,7 @@ export async function openHarness(options: { messaging: boolean }): Promise<Harn
   page.on("console", (m) => {
     if (m.type() === "error") pageErrors.push(m.text());
   });
-  await page.goto(`${origin}/`);
+  await page.goto(`${origin}/${options.trustedTypes ? "?trusted-types" : ""}`);
   await page.waitForSelector("body[data-ready=yes]", { state: "attached" });
   await page.evaluate(
     (messaging) => (globalThis as unknown as HostWindow).host.init(messaging),

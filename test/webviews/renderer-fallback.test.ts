@@ -133,3 +133,48 @@ describe("renderer fallbacks (Chromium)", () => {
     assert.deepEqual(outsideRequests(h), []);
   });
 });
+
+describe("renderer under Trusted Types (Chromium)", () => {
+  let h: Harness;
+  before(async () => {
+    h = await openHarness({ messaging: false, trustedTypes: true });
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it("the HTML fallback goes through a Trusted Types policy", async () => {
+    const { html } = brokenBundle(null);
+    await render(h.page, "html", [
+      { mime: VIZ_MIME.imageGrid, data: { version: 1, kind: "tensor", shape: [1, 1, 2, 2], data: [1] } },
+      { mime: "text/html", data: html },
+    ]);
+    assert.equal(await h.page.getAttribute("#html .rcp-fallback", "data-fallback"), "text/html");
+    const firstRow = await h.page.$$eval("#html .rcp-fallback table tr:first-child td", (tds: any[]) =>
+      tds.map((td) => td.textContent),
+    );
+    assert.deepEqual(firstRow, ["0", "30", "30", "0"]);
+  });
+
+  it("the views draw with no Trusted Types violation: a grid, a step-through, curves", async () => {
+    await render(h.page, "grid", [{ mime: VIZ_MIME.tensor, data: tensorBundle(edgeMap())[VIZ_MIME.tensor] }]);
+    assert.equal(await h.page.locator("#grid .rcp-tile canvas").count(), 1);
+    await render(h.page, "conv", [
+      { mime: VIZ_MIME.convSteps, data: { version: 1, input: lightToDark, kernel: [[1, 0, -1]] } },
+    ]);
+    await h.page.click("#conv .rcp-next");
+    assert.equal(await text(h.page, "#conv .rcp-caption"), "Start from top left...");
+    const curves = {
+      version: 1,
+      xLabel: "epoch",
+      series: [{ metric: "loss", split: "train", x: [1, 2, 3], y: [1, 0.5, 0.25] }],
+    };
+    await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: curves }]);
+    assert.equal(await h.page.locator("#curves .rcp-fallback").count(), 0, "plotly drew without a fallback");
+    assert.equal(await h.page.locator("#curves .scatterlayer .trace").count(), 1);
+    assert.deepEqual(
+      h.pageErrors.filter((e) => /TrustedHTML|TrustedScript|Trusted Type/.test(e)),
+      [],
+    );
+  });
+});

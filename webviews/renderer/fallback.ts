@@ -26,6 +26,27 @@ function pngSource(png: OutputItem): string {
   return `data:image/png;base64,${text}`;
 }
 
+interface TrustedTypesLike {
+  createPolicy(name: string, rules: { createHTML(s: string): string }): { createHTML(s: string): unknown };
+}
+let policy: { createHTML(s: string): unknown } | null | undefined;
+
+/**
+ * The HTML as a TrustedHTML where the page enforces Trusted Types (VS Code's preload creates its
+ * own policy the same way); the plain string elsewhere. The HTML is the kernel's own fallback.
+ */
+function trustedHtml(html: string): unknown {
+  if (policy === undefined) {
+    const tt = (globalThis as { trustedTypes?: TrustedTypesLike }).trustedTypes;
+    try {
+      policy = tt ? tt.createPolicy("receptiveRendererFallback", { createHTML: (s) => s }) : null;
+    } catch {
+      policy = null; // the page allows no new policy: fall back to the string
+    }
+  }
+  return policy ? policy.createHTML(html) : html;
+}
+
 export async function showFallback(
   item: OutputItem & SiblingItems,
   element: HTMLElement,
@@ -49,7 +70,7 @@ export async function showFallback(
     const html = await sibling(item, "text/html");
     if (html) {
       const div = el("div");
-      div.innerHTML = html.text();
+      div.innerHTML = trustedHtml(html.text()) as string;
       box.append(div);
       box.dataset.fallback = "text/html";
     }
