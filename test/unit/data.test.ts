@@ -250,6 +250,30 @@ describe("transforms", () => {
     );
     assert.deepEqual((T.randomCrop(6, { padIfNeeded: true })(base) as Tensor).shape, [1, 6, 6]);
   });
+  it("resize (bilinear, half-pixel centres) and centerCrop (Python rounding)", () => {
+    assert.deepEqual(T.resize([1, 4])(tensor([[[0, 1]]])).toArray(), [[[0, 0.25, 0.75, 1]]]);
+    const flat = T.resize(3)({
+      height: 4,
+      width: 8,
+      channels: 1,
+      data: new Uint8Array(32).fill(77),
+    }) as data.RawImage;
+    assert.deepEqual([flat.height, flat.width], [3, 6]);
+    assert.ok(flat.data.every((v) => v === 77));
+    const grid = arange(0, 25).float().reshape(1, 5, 5);
+    // (5 - 2) / 2 = 1.5 rounds to 2 (half to even), as torchvision's center_crop: rows and columns 2-3.
+    assert.deepEqual((T.centerCrop(2)(grid) as Tensor).toArray(), [
+      [
+        [12, 13],
+        [17, 18],
+      ],
+    ]);
+    assert.deepEqual((T.centerCrop([3, 1])(grid) as Tensor).toArray(), [[[7], [12], [17]]]);
+    assert.throws(
+      () => T.centerCrop(6)(grid),
+      /crop size \[6, 6\] is larger than the image \[5, 5\]; resize first/,
+    );
+  });
   it("compose applies in order", () => {
     const f = T.compose([T.toTensor(), T.normalize([0], [0.5])]);
     const out = f({ height: 1, width: 1, channels: 1, data: Uint8Array.from([255]) });

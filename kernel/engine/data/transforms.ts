@@ -1,4 +1,5 @@
-// Image transforms (torchvision.transforms) as functions that return a transform:
+// Image transforms (torchvision.transforms) as functions that return a transform (toTensor,
+// normalize, randomCrop, randomHorizontalFlip, resize, centerCrop, compose):
 // `compose([randomCrop(28, { padding: 4 }), randomHorizontalFlip(), toTensor(), normalize([0.286], [0.353])])`.
 // Spatial transforms take a RawImage (bytes, height x width x channels, as datasets store them)
 // or a Tensor (C, H, W) / (H, W) and return the same kind.
@@ -187,5 +188,59 @@ export function randomHorizontalFlip(
     if (generator.uniform() >= p) return img;
     const v = planes("randomHorizontalFlip", img);
     return v.make(v.C, v.H, v.W, (c, y, x) => v.at(c, y, v.W - 1 - x));
+  };
+}
+
+/** Python's round(): halves go to the even neighbour (torchvision's centre crop uses it). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * Resizes with bilinear interpolation (half-pixel centres, as F.interpolate with
+ * alignCorners false; no antialiasing, so shrinking a lot can alias). `size` [h, w] is exact; a
+ * number sets the shorter side and keeps the aspect ratio, as torchvision's Resize.
+ */
+export function resize(size: number | readonly [number, number]): Transform {
+  return (img) => {
+    const v = planes("resize", img);
+    let [oh, ow]: number[] = typeof size === "number" ? [0, 0] : [...size];
+    if (typeof size === "number") {
+      if (v.H <= v.W) [oh, ow] = [size, Math.floor((size * v.W) / v.H)];
+      else [oh, ow] = [Math.floor((size * v.H) / v.W), size];
+    }
+    check(oh > 0 && ow > 0, "resize", () => `output size must be positive, got [${oh}, ${ow}]`);
+    const isBytes = !(img instanceof Tensor);
+    const coord = (o: number, inSize: number, outSize: number): [number, number, number] => {
+      const src = Math.max(0, ((o + 0.5) * inSize) / outSize - 0.5);
+      const i0 = Math.min(Math.floor(src), inSize - 1);
+      const i1 = Math.min(i0 + 1, inSize - 1);
+      return [i0, i1, src - i0];
+    };
+    return v.make(v.C, oh, ow, (c, y, x) => {
+      const [y0, y1, fy] = coord(y, v.H, oh);
+      const [x0, x1, fx] = coord(x, v.W, ow);
+      const top = v.at(c, y0, x0) * (1 - fx) + v.at(c, y0, x1) * fx;
+      const bottom = v.at(c, y1, x0) * (1 - fx) + v.at(c, y1, x1) * fx;
+      const value = top * (1 - fy) + bottom * fy;
+      return isBytes ? Math.min(255, Math.max(0, Math.round(value))) : value;
+    });
+  };
+}
+
+/** Crops the central size[0] x size[1] window (as torchvision's CenterCrop). */
+export function centerCrop(size: number | readonly [number, number]): Transform {
+  const [th, tw] = typeof size === "number" ? [size, size] : size;
+  return (img) => {
+    const v = planes("centerCrop", img);
+    check(
+      th <= v.H && tw <= v.W,
+      "centerCrop",
+      () => `crop size [${th}, ${tw}] is larger than the image [${v.H}, ${v.W}]; resize first`,
+    );
+    const top = roundHalfEven((v.H - th) / 2);
+    const left = roundHalfEven((v.W - tw) / 2);
+    return v.make(v.C, th, tw, (c, y, x) => v.at(c, y + top, x + left));
   };
 }
