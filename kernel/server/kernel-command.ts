@@ -1,12 +1,15 @@
-// `receptive kernel install [--user | --prefix P]` and `receptive kernel start --connection-file F`.
+// `receptive kernel install [--user | --prefix P]`, `receptive kernel start --connection-file F`
+// (Jupyter) and `receptive kernel stdio` (the JSON-lines protocol of the VS Code extension).
 
 import { readConnectionFile } from "./jupyter/connection";
 import { JupyterKernel } from "./jupyter/kernel";
 import { installKernelspec } from "./jupyter/kernelspec";
+import { hasKernelFlags, rerunWithKernelFlags } from "./node-flags";
 
 const USAGE = `usage:
   receptive kernel install [--user | --prefix PREFIX]   write the Jupyter kernelspec "receptive"
   receptive kernel start --connection-file FILE         run the kernel (Jupyter starts this)
+  receptive kernel stdio                                run the kernel on stdin/stdout (JSON lines)
 `;
 
 export async function runKernelCommand(args: string[]): Promise<number> {
@@ -36,6 +39,10 @@ export async function runKernelCommand(args: string[]): Promise<number> {
     const kernel = new JupyterKernel(readConnectionFile(file));
     await kernel.start();
     return new Promise<number>(() => {}); // runs until a shutdown_request ends the process
+  }
+  if (sub === "stdio") {
+    if (!hasKernelFlags()) return rerunWithKernelFlags();
+    return (await import("./stdio/stdio-kernel.js")).runStdioKernel();
   }
   process.stderr.write(
     sub === undefined || sub === "--help" ? USAGE : `receptive kernel: unknown command '${sub}'\n\n${USAGE}`,

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { TENSOR_MIME } from "../../kernel/display/schema";
 import { installKernelspec } from "../../kernel/server/jupyter/kernelspec";
+import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
 
 const repo = join(__dirname, "..", "..", "..");
 const cli = join(repo, "dist", "kernel", "cli.js");
@@ -22,8 +23,11 @@ function copyFixture(name: string): { dir: string; path: string } {
   return { dir, path };
 }
 
+/** Runs the CLI with the kernel's Node flags; `viaRerun` starts it without them (it re-runs itself). */
 function receptiveRun(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, "run", ...args], { encoding: "utf8", timeout: 60_000 });
+  const viaRerun = args[0] === "--via-rerun";
+  const nodeArgs = viaRerun ? [cli, "run", ...args.slice(1)] : [...KERNEL_NODE_FLAGS, cli, "run", ...args];
+  const r = spawnSync(process.execPath, nodeArgs, { encoding: "utf8", timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,7 +52,7 @@ describe("receptive run", () => {
     const { dir, path } = copyFixture("small.ipynb");
     const out = join(dir, "executed.ipynb");
     const before = readFileSync(path, "utf8");
-    const r = receptiveRun(path, "--out", out);
+    const r = receptiveRun("--via-rerun", path, "--out", out);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /cell 3\/3 ok/);
     assert.equal(readFileSync(path, "utf8"), before);

@@ -72,6 +72,18 @@ export class ExecutionSession {
     void this.cells;
   }
 
+  /**
+   * Builds the converter on the next quiet turn of the event loop: transports call this after
+   * answering their first request, so the kernel reports ready before the second it takes.
+   */
+  warmUpSoon(): void {
+    if (this.compiler === null && !this.warmUpScheduled) {
+      this.warmUpScheduled = true;
+      setTimeout(() => this.warmUp(), 20);
+    }
+  }
+  private warmUpScheduled = false;
+
   private resetScope(): void {
     this.scope = createScope();
     this.scope.display = display;

@@ -87,8 +87,6 @@ export class JupyterKernel {
     (async () => {
       for await (const frames of this.shell) this.enqueue(frames, "shell");
     })().catch((e) => this.log(e));
-    // Build the TypeScript converter now (about a second) rather than in the first cell.
-    setTimeout(() => this.exec.warmUp(), 0);
   }
 
   /** Requests run one at a time, in arrival order. */
@@ -191,6 +189,8 @@ export class JupyterKernel {
       }
     } finally {
       this.publish("status", msg.header, { execution_state: "idle" });
+      // Build the TypeScript converter (about a second) once the client knows we are ready.
+      this.exec.warmUpSoon();
     }
   }
 

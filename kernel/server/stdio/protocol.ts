@@ -1,0 +1,70 @@
+// The stdio protocol, version 1: how the VS Code extension talks to the kernel without ZeroMQ.
+// One JSON object per line on the kernel's stdin (requests) and stdout (events and replies);
+// stderr carries the kernel's own diagnostics. Every request has a client-chosen `id` that all
+// messages answering it repeat. Requests are handled in order, except `interrupt`, which is
+// handled at once even while a cell runs. Cursor positions are UTF-16 offsets (JavaScript's).
+//
+//   -> {"id":1,"type":"hello"}
+//   <- {"id":1,"type":"hello_reply","protocol":"receptive-stdio","version":1,"implementation":"receptive",...}
+//   -> {"id":2,"type":"execute","code":"console.log('hi'); 1 + 1"}
+//   <- {"id":2,"type":"stream","name":"stdout","text":"hi\n"}
+//   <- {"id":2,"type":"execute_reply","status":"ok","executionCount":1,"result":{"text/plain":"2"}}
+
+import type { MimeBundle } from "../../display/schema";
+
+export const STDIO_PROTOCOL = "receptive-stdio";
+export const STDIO_PROTOCOL_VERSION = 1;
+
+export type RequestId = string | number;
+
+export type StdioRequest =
+  | { id: RequestId; type: "hello" }
+  | { id: RequestId; type: "execute"; code: string }
+  | { id: RequestId; type: "complete"; code: string; cursor: number }
+  | { id: RequestId; type: "inspect"; code: string; cursor: number }
+  | { id: RequestId; type: "is_complete"; code: string }
+  /** Stops the running cell (see execute/interrupt.ts); answered even while a cell runs. */
+  | { id: RequestId; type: "interrupt" }
+  /** Forgets all variables and declarations, keeping the process. */
+  | { id: RequestId; type: "reset" }
+  | { id: RequestId; type: "shutdown" };
+
+export type StdioMessage =
+  | {
+      id: RequestId;
+      type: "hello_reply";
+      protocol: typeof STDIO_PROTOCOL;
+      version: typeof STDIO_PROTOCOL_VERSION;
+      implementation: "receptive";
+      implementationVersion: string;
+      language: "typescript";
+    }
+  /** Output of the cell started by request `id`. */
+  | { id: RequestId; type: "stream"; name: "stdout" | "stderr"; text: string }
+  | { id: RequestId; type: "display"; displayId: string; data: MimeBundle; metadata: Record<string, unknown> }
+  /** Replace every output shown with `displayId` (it may belong to an earlier cell). */
+  | {
+      id: RequestId;
+      type: "update_display";
+      displayId: string;
+      data: MimeBundle;
+      metadata: Record<string, unknown>;
+    }
+  | {
+      id: RequestId;
+      type: "execute_reply";
+      status: "ok" | "error";
+      executionCount: number;
+      /** The last expression's value, when the cell ends in one. */
+      result?: MimeBundle;
+      error?: { ename: string; evalue: string; traceback: string[] };
+    }
+  | { id: RequestId; type: "complete_reply"; matches: string[]; cursorStart: number; cursorEnd: number }
+  | { id: RequestId; type: "inspect_reply"; found: boolean; data: MimeBundle }
+  | { id: RequestId; type: "is_complete_reply"; status: "complete" | "incomplete"; indent: string }
+  /** `result`: "stopped" (the cell ended), "terminated" (synchronous code was cut), "idle" (nothing ran). */
+  | { id: RequestId; type: "interrupt_reply"; result: string }
+  | { id: RequestId; type: "reset_reply" }
+  | { id: RequestId; type: "shutdown_reply" }
+  /** A request that could not be understood; `id` is null when the line was not JSON. */
+  | { id: RequestId | null; type: "error_reply"; message: string };

@@ -1,0 +1,129 @@
+// `receptive kernel stdio`: the execution core behind the stdio protocol (protocol.ts). Messages go
+// out with synchronous writes to fd 1, so output from a long synchronous cell still streams.
+
+import { readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { CellOutput } from "../execute/cell-context";
+import { packageRoot } from "../execute/package-root";
+import { ExecutionSession } from "../execute/session";
+import { SideThreadHost } from "../side-thread-host";
+import { STDIO_PROTOCOL, STDIO_PROTOCOL_VERSION, type StdioMessage, type StdioRequest } from "./protocol";
+
+const version: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
+
+export async function runStdioKernel(): Promise<number> {
+  const send = (m: StdioMessage) => writeSync(1, `${JSON.stringify(m)}\n`);
+  // Stray writes to process.stdout (outside any cell) must not corrupt the protocol: send them to stderr.
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  const session = new ExecutionSession(process.cwd());
+  const side = new SideThreadHost(session, [{ module: join(__dirname, "stdin-plugin.js"), options: {} }]);
+  let executionCount = 0;
+  let queue = Promise.resolve();
+
+  const handle = async (r: StdioRequest): Promise<void> => {
+    switch (r.type) {
+      case "hello":
+        return void send({
+          id: r.id,
+          type: "hello_reply",
+          protocol: STDIO_PROTOCOL,
+          version: STDIO_PROTOCOL_VERSION,
+          implementation: "receptive",
+          implementationVersion: version,
+          language: "typescript",
+        });
+      case "execute": {
+        const count = ++executionCount;
+        const output: CellOutput = {
+          stream: (name, text) => send({ id: r.id, type: "stream", name, text }),
+          display: (data, metadata, displayId) =>
+            send({ id: r.id, type: "display", displayId, data, metadata }),
+          update: (data, metadata, displayId) =>
+            send({ id: r.id, type: "update_display", displayId, data, metadata }),
+        };
+        const o = await session.execute(String(r.code), output);
+        if (o.status === "ok") {
+          return void send({
+            id: r.id,
+            type: "execute_reply",
+            status: "ok",
+            executionCount: count,
+            result: o.result,
+          });
+        }
+        const error = { ename: o.ename, evalue: o.evalue, traceback: o.traceback };
+        return void send({ id: r.id, type: "execute_reply", status: "error", executionCount: count, error });
+      }
+      case "complete": {
+        const c = session.complete(String(r.code), Number(r.cursor));
+        return void send({
+          id: r.id,
+          type: "complete_reply",
+          matches: c.candidates,
+          cursorStart: c.start,
+          cursorEnd: c.end,
+        });
+      }
+      case "inspect": {
+        const i = session.inspect(String(r.code), Number(r.cursor));
+        const data =
+          i === null ? {} : { "text/plain": [i.signature, i.documentation].filter((s) => s).join("\n\n") };
+        return void send({ id: r.id, type: "inspect_reply", found: i !== null, data });
+      }
+      case "is_complete": {
+        const c = session.isComplete(String(r.code));
+        return void send({
+          id: r.id,
+          type: "is_complete_reply",
+          status: c.complete ? "complete" : "incomplete",
+          indent: c.indent,
+        });
+      }
+      case "reset":
+        session.reset();
+        executionCount = 0;
+        return void send({ id: r.id, type: "reset_reply" });
+      case "shutdown":
+        send({ id: r.id, type: "shutdown_reply" });
+        await side.close();
+        session.close();
+        process.exit(0);
+        return;
+      default:
+        send({
+          id: (r as { id?: RequestId }).id ?? null,
+          type: "error_reply",
+          message: `unknown request type '${(r as { type?: unknown }).type}'`,
+        });
+    }
+  };
+
+  side.onMessage((m) => {
+    if (m?.type === "stdio:reply") send(m.message);
+    else if (m?.type === "stdio:eof") queue = queue.then(() => process.exit(0));
+    else if (m?.type === "stdio:line") {
+      let request: StdioRequest;
+      try {
+        request = JSON.parse(m.line);
+        if (request === null || typeof request !== "object" || typeof request.type !== "string")
+          throw new Error("no type");
+      } catch {
+        return void send({
+          id: null,
+          type: "error_reply",
+          message: `not a protocol request (one JSON object with a "type" per line): ${String(m.line).slice(0, 200)}`,
+        });
+      }
+      queue = queue
+        .then(() => handle(request))
+        .then(() => session.warmUpSoon())
+        .catch((err) => {
+          send({ id: request.id, type: "error_reply", message: String(err?.message ?? err) });
+        });
+    }
+  });
+  await side.ready;
+  return new Promise<number>(() => {}); // runs until shutdown or the end of stdin
+}
+
+type RequestId = StdioRequest["id"];

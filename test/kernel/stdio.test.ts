@@ -1,0 +1,163 @@
+// The stdio JSON-lines protocol (what the VS Code extension uses): the same behaviours as the
+// Jupyter tests, through a plain child process: state, streams, results, errors, displays,
+// completion, interrupting async and synchronous loops within a second, reset, malformed input.
+
+import assert from "node:assert/strict";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { after, before, describe, test } from "node:test";
+import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
+import type { StdioMessage } from "../../kernel/server/stdio/protocol";
+
+const cli = join(__dirname, "..", "..", "kernel", "cli.js");
+const FINAL = new Set([
+  "hello_reply",
+  "execute_reply",
+  "complete_reply",
+  "inspect_reply",
+  "is_complete_reply",
+  "interrupt_reply",
+  "reset_reply",
+  "shutdown_reply",
+  "error_reply",
+]);
+
+class StdioClient {
+  readonly proc: ChildProcessWithoutNullStreams;
+  private readonly messages = new Map<unknown, StdioMessage[]>();
+  private readonly waiters = new Map<unknown, (m: StdioMessage[]) => void>();
+  private nextId = 1;
+
+  constructor(cwd: string) {
+    this.proc = spawn(process.execPath, [...KERNEL_NODE_FLAGS, cli, "kernel", "stdio"], { cwd });
+    createInterface({ input: this.proc.stdout }).on("line", (line) => {
+      const m = JSON.parse(line) as StdioMessage;
+      const list = this.messages.get(m.id) ?? [];
+      list.push(m);
+      this.messages.set(m.id, list);
+      if (FINAL.has(m.type)) this.waiters.get(m.id)?.(list);
+    });
+  }
+
+  /** Sends a request; resolves with every message answering it, the final reply last. */
+  request(body: Record<string, unknown>): Promise<StdioMessage[]> {
+    const id = this.nextId++;
+    const done = new Promise<StdioMessage[]>((resolve) => this.waiters.set(id, resolve));
+    this.proc.stdin.write(`${JSON.stringify({ id, ...body })}\n`);
+    return done;
+  }
+
+  /** Sends a request and returns its id and a promise of its messages, without waiting. */
+  start(body: Record<string, unknown>): Promise<StdioMessage[]> {
+    return this.request(body);
+  }
+
+  async execute(code: string): Promise<Extract<StdioMessage, { type: "execute_reply" }>> {
+    const all = await this.request({ type: "execute", code });
+    return all[all.length - 1] as Extract<StdioMessage, { type: "execute_reply" }>;
+  }
+
+  sendRaw(line: string): void {
+    this.proc.stdin.write(`${line}\n`);
+  }
+
+  messagesFor(id: unknown): StdioMessage[] {
+    return this.messages.get(id) ?? [];
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const text = (m: { result?: Record<string, unknown> }) => m.result?.["text/plain"];
+
+describe("stdio protocol", () => {
+  let client: StdioClient;
+  before(() => {
+    client = new StdioClient(mkdtempSync(join(tmpdir(), "receptive-stdio-")));
+  });
+  after(async () => {
+    const exited = new Promise((r) => client.proc.on("exit", r));
+    await client.request({ type: "shutdown" });
+    await exited;
+  });
+
+  test("hello names the protocol and its version", async () => {
+    const [reply] = await client.request({ type: "hello" });
+    assert.deepEqual(
+      { type: reply.type, ...(reply.type === "hello_reply" ? { p: reply.protocol, v: reply.version } : {}) },
+      { type: "hello_reply", p: "receptive-stdio", v: 1 },
+    );
+  });
+
+  test("cells keep state and types, stream output and return the last value", async () => {
+    const all = await client.request({
+      type: "execute",
+      code: 'const k: number = 6;\nconsole.log("k is", k);\nk * 7',
+    });
+    assert.deepEqual(all[0], { id: all[0].id, type: "stream", name: "stdout", text: "k is 6\n" });
+    const reply = all[all.length - 1] as Extract<StdioMessage, { type: "execute_reply" }>;
+    assert.equal(reply.status, "ok");
+    assert.equal(text(reply), "42");
+    const typed = await client.execute("const s: string = k;");
+    assert.equal(typed.status, "error");
+    assert.match(typed.error!.evalue, /line 1, column 7: Type 'number' is not assignable to type 'string'/);
+    const thrown = await client.execute('throw new RangeError("too far");');
+    assert.equal(thrown.error!.ename, "RangeError");
+    assert.equal(text(await client.execute("k + 1")), "7");
+  });
+
+  test("displays and in-place updates carry a display id", async () => {
+    const all = await client.request({ type: "execute", code: "const d = display(1);\nd.update(2);" });
+    const shown = all.find((m) => m.type === "display");
+    const updated = all.find((m) => m.type === "update_display");
+    assert.ok(shown?.type === "display" && updated?.type === "update_display");
+    assert.equal(updated.displayId, shown.displayId);
+    assert.equal(updated.data["text/plain"], "2");
+  });
+
+  test("complete, inspect and is_complete", async () => {
+    const [c] = await client.request({ type: "complete", code: "Math.ma", cursor: 7 });
+    assert.ok(c.type === "complete_reply" && c.matches.includes("max") && c.cursorStart === 5);
+    const [i] = await client.request({ type: "inspect", code: "Math.max", cursor: 6 });
+    assert.ok(i.type === "inspect_reply" && i.found);
+    assert.match(String(i.data["text/plain"]), /Math\.max/);
+    const [ic] = await client.request({ type: "is_complete", code: "if (k) {" });
+    assert.ok(ic.type === "is_complete_reply");
+    assert.equal(ic.status, "incomplete");
+  });
+
+  test("interrupt stops an async loop and a synchronous loop within 1 s, keeping variables", async () => {
+    for (const code of [
+      "let ticks = 0;\nwhile (true) { ticks++; await new Promise((r) => setImmediate(r)); }",
+      "let spins = 0;\nwhile (true) spins++;",
+    ]) {
+      const running = client.start({ type: "execute", code });
+      await sleep(500);
+      const t0 = Date.now();
+      const [ir] = await client.request({ type: "interrupt" });
+      const all = await running;
+      const elapsed = (Date.now() - t0) / 1000;
+      assert.ok(elapsed < 1, `interrupt took ${elapsed} s`);
+      assert.equal(ir.type, "interrupt_reply");
+      const reply = all[all.length - 1] as Extract<StdioMessage, { type: "execute_reply" }>;
+      assert.equal(reply.error?.ename, "Interrupted");
+    }
+    assert.equal(text(await client.execute("ticks > 0 && spins > 0")), "true");
+  });
+
+  test("malformed lines and unknown requests get an error_reply; the kernel carries on", async () => {
+    client.sendRaw("this is not json");
+    const [unknown] = await client.request({ type: "dance" });
+    assert.equal(unknown.type, "error_reply");
+    assert.match((unknown as { message: string }).message, /unknown request type 'dance'/);
+    assert.equal(client.messagesFor(null)[0]?.type, "error_reply");
+  });
+
+  test("reset forgets everything", async () => {
+    await client.request({ type: "reset" });
+    const gone = await client.execute("k");
+    assert.match(gone.error!.evalue, /Cannot find name 'k'/);
+  });
+});
