@@ -96,6 +96,19 @@ describe("Jupyter protocol with jupyter_client", () => {
     assert.equal(resultText(await run("before * 2")), "10");
   });
 
+  test("after an error, execute requests already queued are aborted (stop_on_error)", async () => {
+    const failing = await bridge.call("execute_async", {
+      kernel: "a",
+      code: 'await new Promise((r) => setTimeout(r, 200));\nthrow new Error("first fails");',
+    });
+    const queued = await bridge.call("execute_async", { kernel: "a", code: "const neverRuns = 1;" });
+    const first = await bridge.call("wait", { kernel: "a", msg_id: failing.msg_id });
+    const second = await bridge.call("wait", { kernel: "a", msg_id: queued.msg_id });
+    assert.equal(first.reply.status, "error");
+    assert.equal(second.reply.status, "aborted");
+    assert.equal(resultText(await run("x")), "21"); // later requests run normally
+  });
+
   test("top-level await", async () => {
     const out = await run(
       "const later = await new Promise<number>((r) => setTimeout(() => r(7), 10));\nlater * 6",
