@@ -194,6 +194,8 @@ const goals = [
   ),
 ].join("\n");
 
+const loadMax = Math.max(loadBefore, loadavg()[0]);
+const shared = loadMax > 0.5 * cpus().length;
 const machine = [
   `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
   `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}`,
@@ -223,7 +225,7 @@ ${cpuTable}
 Goals of issue 3 this run checks:
 
 ${goals}
-
+${shared ? `\nNOTE: the machine was shared during this run (load average up to ${loadMax.toFixed(1)} on ${cpus().length} cores): wall-clock ratios, thread scaling and any "met" based on them are unreliable; the per-CPU-second figures are the better guide.\n` : ""}
 Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
 `;
 console.log(
