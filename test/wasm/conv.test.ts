@@ -73,6 +73,56 @@ const cases: Case[] = [
   { name: "groups 2", N: 2, C: 6, H: 8, W: 7, OC: 4, KH: 3, KW: 3, groups: 2, pad: [1, 1, 1, 1] },
   { name: "depthwise", N: 2, C: 5, H: 9, W: 9, OC: 5, KH: 3, KW: 3, groups: 5, pad: [1, 1, 1, 1] },
   {
+    name: "depthwise stride 2",
+    N: 2,
+    C: 4,
+    H: 13,
+    W: 14,
+    OC: 4,
+    KH: 3,
+    KW: 3,
+    groups: 4,
+    stride: [2, 2],
+    pad: [1, 1, 1, 1],
+  },
+  {
+    name: "depthwise 5x5 wide rows",
+    N: 1,
+    C: 3,
+    H: 7,
+    W: 23,
+    OC: 3,
+    KH: 5,
+    KW: 5,
+    groups: 3,
+    pad: [2, 2, 2, 2],
+  },
+  {
+    name: "depthwise dilation 2, asymmetric padding",
+    N: 1,
+    C: 2,
+    H: 11,
+    W: 12,
+    OC: 2,
+    KH: 3,
+    KW: 3,
+    groups: 2,
+    dilation: [2, 2],
+    pad: [0, 3, 2, 1],
+  },
+  {
+    name: "depthwise, channel multiplier 2",
+    N: 2,
+    C: 3,
+    H: 8,
+    W: 9,
+    OC: 6,
+    KH: 3,
+    KW: 3,
+    groups: 3,
+    pad: [1, 1, 1, 1],
+  },
+  {
     name: "depth K = 288 spans two GEMM blocks",
     N: 1,
     C: 32,
@@ -154,36 +204,41 @@ describe("wasm conv2d kernels vs ref", () => {
     expectMatchesRef(dweight, expected, "dweight alone");
   });
 
-  it("gives bit-identical results with the thread pool on and off", () => {
-    const defaultThreads = getNumThreads();
-    const s = sizes({ name: "", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
-    const [N, C, H, W, OC, KH, KW, OH, OW] = s;
-    assert.ok(N * OC * OH * OW * C * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
-    const inp = f32Random(N * C * H * W, 11);
-    const weight = f32Random(OC * C * KH * KW, 12);
-    const bias = f32Random(OC, 13);
-    const dout = f32Random(N * OC * OH * OW, 14);
-    const run = (threads: number) => {
-      setNumThreads(threads);
-      const out = new Float32Array(N * OC * OH * OW);
-      runForward(out, inp, weight, bias, s);
-      const g = {
-        dinp: new Float32Array(inp.length),
-        dweight: new Float32Array(weight.length),
-        dbias: new Float32Array(OC),
+  const threaded: Case[] = [
+    { name: "regular", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
+    { name: "depthwise", N: 8, C: 32, H: 32, W: 31, OC: 32, KH: 3, KW: 3, groups: 32, pad: [1, 1, 1, 1] },
+  ];
+  for (const c of threaded)
+    it(`gives bit-identical results with the thread pool on and off (${c.name})`, () => {
+      const defaultThreads = getNumThreads();
+      const s = sizes(c);
+      const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = s;
+      assert.ok((N * OC * OH * OW * C * KH * KW) / G >= PARALLEL_MIN_MACS, "big enough to use the pool");
+      const inp = f32Random(N * C * H * W, 11);
+      const weight = f32Random((OC * C * KH * KW) / G, 12);
+      const bias = f32Random(OC, 13);
+      const dout = f32Random(N * OC * OH * OW, 14);
+      const run = (threads: number) => {
+        setNumThreads(threads);
+        const out = new Float32Array(N * OC * OH * OW);
+        runForward(out, inp, weight, bias, s);
+        const g = {
+          dinp: new Float32Array(inp.length),
+          dweight: new Float32Array(weight.length),
+          dbias: new Float32Array(OC),
+        };
+        runBackward(g.dinp, g.dweight, g.dbias, dout, inp, weight, s);
+        return { out, ...g };
       };
-      runBackward(g.dinp, g.dweight, g.dbias, dout, inp, weight, s);
-      return { out, ...g };
-    };
-    try {
-      const single = run(1);
-      for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
-      if (runtime instanceof Error) throw runtime;
-      assert.equal(runtime.pool.startupFailure, null);
-    } finally {
-      setNumThreads(defaultThreads);
-    }
-  });
+      try {
+        const single = run(1);
+        for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
+        if (runtime instanceof Error) throw runtime;
+        assert.equal(runtime.pool.startupFailure, null);
+      } finally {
+        setNumThreads(defaultThreads);
+      }
+    });
 });
 
 type Sizes = number[];

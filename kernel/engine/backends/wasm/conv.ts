@@ -2,7 +2,7 @@
 // backends/ref/conv.ts), as im2col + GEMM in assembly/conv.ts. Forward and the input gradient split
 // images across threads; the weight gradient splits the im2col rows (k = (c, kh, kw)) so that every
 // thread walks all images in order and the result is the same for any thread count.
-// Float64 buffers (gradient checks) go to the ref kernels.
+// Depthwise forward (groups = C = OC) has a direct kernel. Float64 buffers go to the ref kernels.
 
 import { type Buf, refKernel } from "../registry";
 import { ranges, runShares, threadsFor } from "./parallel";
@@ -54,6 +54,17 @@ export function convKernels(rt: WasmRuntime) {
     const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
     const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
     const pOut = arena.alloc(4 * N * OC * P); // (N, OC, OH, OW)
+    if (G === C && OC === C) {
+      // Depthwise: a direct kernel; im2col + GEMM would multiply 1-row matrices.
+      const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
+      const calls = ranges(N * C, 1, threadsFor(rt, N * OC * P * K)).map(([q0, q1]) => {
+        const padded = arena.alloc(paddedBytes); // one zero-padded input plane
+        return [q0, q1, geo, pOut, pInp, pW, pBias, padded];
+      });
+      runShares(rt, "depthwiseForward", calls);
+      arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+      return;
+    }
     const calls = ranges(N, 1, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
       const col = arena.alloc(4 * K * P); // (K, OH * OW)
       const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, P, K));

@@ -62,6 +62,18 @@ export interface KernelExports {
     scratch: number,
   ): void;
   addChannelSums(dbias: number, dout: number, N: number, OC: number, P: number): void;
+  depthwiseForward(
+    q0: number,
+    q1: number,
+    geo: number,
+    out: number,
+    inp: number,
+    weight: number,
+    bias: number,
+    padded: number,
+  ): void;
+  depthwisePaddedWidth(geo: number): number;
+  depthwisePaddedHeight(geo: number): number;
   unaryForward(op: number, out: number, x: number, n: number, a: number, b: number): void;
   unaryBackward(op: number, dx: number, x: number, dout: number, n: number, a: number): void;
   binaryForward(op: number, out: number, a: number, b: number, n: number, bScalar: number): void;
@@ -83,5 +95,6 @@ export const THREADED_KERNELS = [
   "conv2dBackwardInput",
   "conv2dBackwardWeight",
   "maxPool2dForward",
+  "depthwiseForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

@@ -4,6 +4,14 @@
 
 export { isRelaxed, heapBase } from "./info";
 export { sgemm, sgemmScratchBytes, addColumnSums } from "./gemm";
-export { conv2dForward, conv2dBackwardInput, conv2dBackwardWeight, addChannelSums } from "./conv";
+export {
+  conv2dForward,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  addChannelSums,
+  depthwiseForward,
+  depthwisePaddedWidth,
+  depthwisePaddedHeight,
+} from "./conv";
 export { unaryForward, unaryBackward, binaryForward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
