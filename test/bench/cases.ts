@@ -70,6 +70,30 @@ function lenetTrain(): BenchCase {
   };
 }
 
+/** ResNet-18 for CIFAR (3x3 stem, no max-pool) of the given width: training step, batch 32 of 3x32x32. */
+function resnetTrain(width: number): BenchCase {
+  return {
+    name: `ResNet-18-CIFAR width ${width} train step, batch 32`,
+    unit: "images/s",
+    refToo: false,
+    setup() {
+      R.manualSeed(0);
+      const model = R.models.resnet18({ cifar: true, width, numClasses: 10 });
+      const opt = new R.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+      const x = R.randn([32, 3, 32, 32]);
+      const y = R.randint(0, 10, [32]);
+      return {
+        step: () => {
+          opt.zeroGrad();
+          R.F.crossEntropy(model.forward(x), y).backward();
+          opt.step();
+        },
+        work: 32,
+      };
+    },
+  };
+}
+
 export const CASES: BenchCase[] = [
   sgemm(256, true),
   sgemm(1024, false),
@@ -77,4 +101,5 @@ export const CASES: BenchCase[] = [
   conv("depthwise 3x3 32ch 112x112", 32, 32, 112, 3, 32),
   conv("conv2d 1x1 256->64 28x28", 256, 64, 28, 1),
   lenetTrain(),
+  resnetTrain(16),
 ];

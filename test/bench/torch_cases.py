@@ -64,6 +64,49 @@ def lenet_train():
     return step, 64, 1
 
 
+class BasicBlock(torch.nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = torch.nn.BatchNorm2d(cout)
+        self.conv2 = torch.nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = torch.nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = torch.nn.Sequential(torch.nn.Conv2d(cin, cout, 1, stride, bias=False), torch.nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.down is None else self.down(x)))
+
+
+def resnet18_cifar(width):
+    """torchvision's resnet18 with the CIFAR stem (3x3 conv, no max-pool), as Receptive's models.resnet18."""
+    layers, cin = [], width
+    for i, stride in enumerate([1, 2, 2, 2]):
+        cout = width * 2**i
+        layers += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+        cin = cout
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, width, 3, 1, 1, bias=False), torch.nn.BatchNorm2d(width), torch.nn.ReLU(),
+        *layers, torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(cin, 10),
+    )
+
+
+def resnet_train(width):
+    model = resnet18_cifar(width)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,))
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    return step, 32, 1
+
+
 CASES = {
     "sgemm 256": lambda: sgemm(256),
     "sgemm 1024": lambda: sgemm(1024),
@@ -71,6 +114,7 @@ CASES = {
     "depthwise 3x3 32ch 112x112": lambda: conv(32, 32, 112, 3, 32),
     "conv2d 1x1 256->64 28x28": lambda: conv(256, 64, 28, 1),
     "LeNet-5 train step, batch 64": lenet_train,
+    "ResNet-18-CIFAR width 16 train step, batch 32": lambda: resnet_train(16),
 }
 
 if __name__ == "__main__":
