@@ -4,7 +4,12 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { binaryForward, unaryBackward, unaryForward } from "../../kernel/engine/backends/ref/elementwise";
+import {
+  binaryBackward,
+  binaryForward,
+  unaryBackward,
+  unaryForward,
+} from "../../kernel/engine/backends/ref/elementwise";
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
@@ -33,7 +38,8 @@ const UNARY: [string, number, number][] = [
 describe("wasm elementwise kernels vs ref", () => {
   it("implements unaryForward, unaryBackward and binaryForward in wasm", () => {
     const { fallbacks } = backendInfo();
-    for (const k of ["unaryForward", "unaryBackward", "binaryForward"]) assert.ok(!fallbacks.includes(k), k);
+    for (const k of ["unaryForward", "unaryBackward", "binaryForward", "binaryBackward"])
+      assert.ok(!fallbacks.includes(k), k);
   });
 
   for (const n of [256, 257, 1003, 4096 + 3])
@@ -87,6 +93,29 @@ describe("wasm elementwise kernels vs ref", () => {
         expectMatchesRef(actual, expected, `${op} scalar`);
       });
     }
+
+  for (const op of ["add", "sub", "mul", "div"] as const)
+    for (const which of ["both", "a only", "b only"])
+      it(`binaryBackward ${op} same shape, gradient for ${which}, accumulating`, () => {
+        const shape = [7, 61];
+        const n = 7 * 61;
+        const strides = contiguous(shape);
+        const a = f32Random(n, 1);
+        const b = f32Random(n, 2).map((v) => v + 2); // away from 0 for div
+        const y = new Float32Array(n);
+        refKernel("binaryForward")(op, y, a, b, shape, strides, strides);
+        const dout = f32Random(n, 3);
+        const grads = () => ({
+          da: which === "b only" ? null : f32Random(n, 4),
+          db: which === "a only" ? null : f32Random(n, 5),
+        });
+        const e = grads();
+        refKernel("binaryBackward")(op, e.da, e.db, a, b, y, dout, shape, strides, strides);
+        const w = grads();
+        binaryBackward(op, w.da, w.db, a, b, y, dout, shape, strides, strides);
+        if (e.da !== null) expectMatchesRef(w.da!, e.da, `${op} da`);
+        if (e.db !== null) expectMatchesRef(w.db!, e.db, `${op} db`);
+      });
 
   it("leaves real broadcasts to ref with the same result", () => {
     const shape = [40, 30];

@@ -1,5 +1,6 @@
 // wasm versions of unaryForward / unaryBackward (relu, leakyRelu, affine, neg, square) and of
-// binaryForward's common shapes (same shape, or a one-element right operand) for + - * /.
+// binaryForward's common shapes (same shape, or a one-element right operand) for + - * /, and
+// binaryBackward for same-shape + - * (residual connections).
 // Other ops and broadcasts go to the ref kernels, as do float64 buffers.
 // NOTE: these are memory-bound, so the copy into and out of wasm memory is most of their cost; they
 // pay off because the SIMD loop is several times faster than the JIT's scalar loop.
@@ -93,7 +94,43 @@ export function elementwiseKernels(rt: WasmRuntime) {
     arena.get(pOut, out);
   }
 
-  return { unaryForward, unaryBackward, binaryForward };
+  /** da += dout * df/da, db += dout * df/db (see ref); wasm handles same-shape add, sub and mul. */
+  function binaryBackward(
+    op: string,
+    da: Buf | null,
+    db: Buf | null,
+    a: Buf,
+    b: Buf,
+    y: Buf,
+    dout: Buf,
+    shape: readonly number[],
+    sa: readonly number[],
+    sb: readonly number[],
+  ): void {
+    const n = dout.length;
+    if (
+      !(op === "add" || op === "sub" || op === "mul") ||
+      ![da, db, a, b, dout].every((x) => x === null || x instanceof Float32Array) ||
+      n < MIN_ELEMENTS ||
+      !isContiguous(shape, sa) ||
+      !isContiguous(shape, sb)
+    ) {
+      refKernel("binaryBackward")(op, da, db, a, b, y, dout, shape, sa, sb);
+      return;
+    }
+    arena.begin();
+    const pDout = arena.put((dout as Float32Array).subarray(0, n)); // (n)
+    const needOperands = op === "mul";
+    const pa = needOperands && db !== null ? arena.put((a as Float32Array).subarray(0, n)) : 0; // (n)
+    const pb = needOperands && da !== null ? arena.put((b as Float32Array).subarray(0, n)) : 0; // (n)
+    const pDa = da === null ? 0 : arena.put((da as Float32Array).subarray(0, n)); // (n), += onto it
+    const pDb = db === null ? 0 : arena.put((db as Float32Array).subarray(0, n)); // (n), += onto it
+    kernels.binaryBackward(BINARY_CODES[op], pDa, pDb, pa, pb, pDout, n);
+    if (da !== null) arena.get(pDa, (da as Float32Array).subarray(0, n));
+    if (db !== null) arena.get(pDb, (db as Float32Array).subarray(0, n));
+  }
+
+  return { unaryForward, unaryBackward, binaryForward, binaryBackward };
 }
 
 /** True when `strides` are the row-major strides of `shape` (size-1 dims may have any stride). */

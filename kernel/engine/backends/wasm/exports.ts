@@ -77,6 +77,7 @@ export interface KernelExports {
   unaryForward(op: number, out: number, x: number, n: number, a: number, b: number): void;
   unaryBackward(op: number, dx: number, x: number, dout: number, n: number, a: number): void;
   binaryForward(op: number, out: number, a: number, b: number, n: number, bScalar: number): void;
+  binaryBackward(op: number, da: number, db: number, a: number, b: number, dout: number, n: number): void;
   maxPool2dForward(p0: number, p1: number, geo: number, out: number, indices: number, inp: number): void;
   maxPool2dBackward(
     dinp: number,

@@ -102,3 +102,33 @@ export function binaryForward(op: i32, out: usize, a: usize, b: usize, n: i32, b
     store<f32>(out + 4 * i, r);
   }
 }
+
+/**
+ * Gradients of a same-shape binary op: da (n) += dout * d(a op b)/da, db (n) += dout * d/db, for
+ * ADD, SUB and MUL; a null (0) gradient is skipped.
+ */
+export function binaryBackward(op: i32, da: usize, db: usize, a: usize, b: usize, dout: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const g = v128.load(dout + 4 * i);
+    if (da != 0) {
+      const d = op == MUL ? f32x4.mul(g, v128.load(b + 4 * i)) : g;
+      v128.store(da + 4 * i, f32x4.add(v128.load(da + 4 * i), d));
+    }
+    if (db != 0) {
+      const d = op == MUL ? f32x4.mul(g, v128.load(a + 4 * i)) : op == SUB ? f32x4.neg(g) : g;
+      v128.store(db + 4 * i, f32x4.add(v128.load(db + 4 * i), d));
+    }
+  }
+  for (; i < n; i++) {
+    const g = load<f32>(dout + 4 * i);
+    if (da != 0) {
+      const d = op == MUL ? g * load<f32>(b + 4 * i) : g;
+      store<f32>(da + 4 * i, load<f32>(da + 4 * i) + d);
+    }
+    if (db != 0) {
+      const d = op == MUL ? g * load<f32>(a + 4 * i) : op == SUB ? -g : g;
+      store<f32>(db + 4 * i, load<f32>(db + 4 * i) + d);
+    }
+  }
+}

@@ -13,5 +13,5 @@ export {
   depthwisePaddedWidth,
   depthwisePaddedHeight,
 } from "./conv";
-export { unaryForward, unaryBackward, binaryForward } from "./elementwise";
+export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
