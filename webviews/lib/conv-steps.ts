@@ -3,6 +3,7 @@
 // overview (image * filter = empty output); step k (1..OH*OW) fills output k-1 in row-major order.
 
 import type { ConvStepsPayload } from "../../kernel/display/payloads-viz";
+import { convOutputSize } from "../../kernel/engine/ops/conv-shape";
 import { formatValue } from "./format";
 
 export interface ConvStep {
@@ -43,11 +44,6 @@ function checkMatrix(m: unknown, what: string): number[][] {
   return m as number[][];
 }
 
-/** PyTorch's output size: floor((n + 2p - k) / s) + 1. */
-export function convOutputLength(n: number, k: number, padding: number, stride: number): number {
-  return Math.floor((n + 2 * padding - k) / stride) + 1;
-}
-
 export function walkConvolution(payload: ConvStepsPayload): ConvWalk {
   const input = checkMatrix(payload.input, "input");
   const kernel = checkMatrix(payload.kernel, "kernel");
@@ -62,8 +58,8 @@ export function walkConvolution(payload: ConvStepsPayload): ConvWalk {
   const W = input[0].length;
   const KH = kernel.length;
   const KW = kernel[0].length;
-  const outH = convOutputLength(H, KH, padding, stride);
-  const outW = convOutputLength(W, KW, padding, stride);
+  const outH = convOutputSize(H, KH, { padding, stride });
+  const outW = convOutputSize(W, KW, { padding, stride });
   if (outH < 1 || outW < 1) {
     throw new Error(
       `conv steps: a ${KH}x${KW} filter does not fit a ${H}x${W} input with padding ${padding}`,
