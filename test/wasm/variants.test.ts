@@ -29,9 +29,13 @@ function relaxedFlags(): string[] | null {
 function runKernelTests(variant: string, flags: string[]): void {
   // Without NODE_TEST_CONTEXT the child runs its own test run instead of deferring to ours.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-  const files = ["gemm.test.js", "conv.test.js", "elementwise.test.js", "pooling.test.js"].map((f) =>
-    join(__dirname, f),
-  );
+  const files = [
+    "gemm.test.js",
+    "conv.test.js",
+    "elementwise.test.js",
+    "pooling.test.js",
+    "norm.test.js",
+  ].map((f) => join(__dirname, f));
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {
     encoding: "utf8",

@@ -78,6 +78,34 @@ export interface KernelExports {
   unaryBackward(op: number, dx: number, x: number, dout: number, n: number, a: number): void;
   binaryForward(op: number, out: number, a: number, b: number, n: number, bScalar: number): void;
   binaryBackward(op: number, da: number, db: number, a: number, b: number, dout: number, n: number): void;
+  batchNormForward(
+    out: number,
+    mean: number,
+    rstd: number,
+    variance: number,
+    inp: number,
+    weight: number,
+    bias: number,
+    N: number,
+    C: number,
+    inner: number,
+    eps: number,
+    training: number,
+  ): void;
+  batchNormBackward(
+    dinp: number,
+    dweight: number,
+    dbias: number,
+    dout: number,
+    inp: number,
+    mean: number,
+    rstd: number,
+    weight: number,
+    N: number,
+    C: number,
+    inner: number,
+    training: number,
+  ): void;
   maxPool2dForward(p0: number, p1: number, geo: number, out: number, indices: number, inp: number): void;
   maxPool2dBackward(
     dinp: number,

@@ -7,6 +7,7 @@ import { type KernelFn, registerBackend, setBackend } from "../registry";
 import { convKernels } from "./conv";
 import { elementwiseKernels } from "./elementwise";
 import { matmulKernels } from "./matmul";
+import { normKernels } from "./norm";
 import { poolKernels } from "./pooling";
 import { runtime } from "./runtime";
 
@@ -19,6 +20,7 @@ export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
         ...convKernels(runtime),
         ...elementwiseKernels(runtime),
         ...poolKernels(runtime),
+        ...normKernels(runtime),
       };
 
 if (!(runtime instanceof Error) && wasmKernels !== null) {

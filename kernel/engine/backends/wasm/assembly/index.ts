@@ -15,3 +15,4 @@ export {
 } from "./conv";
 export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
+export { batchNormForward, batchNormBackward } from "./norm";

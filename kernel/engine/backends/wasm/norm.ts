@@ -1,0 +1,104 @@
+// wasm versions of batchNormForward / batchNormBackward (same names, signatures and semantics as
+// backends/ref/norm.ts, including += on every gradient and f64 statistics). Float64 buffers go to
+// the ref kernels.
+
+import { type Buf, refKernel } from "../registry";
+import type { WasmRuntime } from "./runtime";
+
+type F32 = Float32Array;
+
+const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
+
+export function normKernels(rt: WasmRuntime) {
+  const { arena, kernels } = rt;
+  /** Copies an optional (C) buffer in; 0 stands for null. */
+  const putOptional = (b: Buf | null, C: number): number =>
+    b === null ? 0 : arena.put((b as F32).subarray(0, C));
+
+  /** out (N, C, inner) = (inp - mean) * rstd * weight + bias; training writes mean, rstd, variance (see ref). */
+  function batchNormForward(
+    out: Buf,
+    mean: Buf,
+    rstd: Buf,
+    variance: Buf | null,
+    inp: Buf,
+    weight: Buf | null,
+    bias: Buf | null,
+    N: number,
+    C: number,
+    inner: number,
+    eps: number,
+    training: boolean,
+  ): void {
+    if (!allF32([out, mean, rstd, variance, inp, weight, bias])) {
+      refKernel("batchNormForward")(out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training);
+      return;
+    }
+    const n = N * C * inner;
+    arena.begin();
+    const pInp = arena.put((inp as F32).subarray(0, n)); // (N, C, inner)
+    const pMean = arena.put((mean as F32).subarray(0, C)); // (C)
+    const pRstd = arena.put((rstd as F32).subarray(0, C)); // (C)
+    const pVar = training ? putOptional(variance, C) : 0; // (C)
+    const pW = putOptional(weight, C); // (C)
+    const pB = putOptional(bias, C); // (C)
+    const pOut = arena.alloc(4 * n); // (N, C, inner)
+    kernels.batchNormForward(pOut, pMean, pRstd, pVar, pInp, pW, pB, N, C, inner, eps, training ? 1 : 0);
+    arena.get(pOut, (out as F32).subarray(0, n));
+    if (training) {
+      arena.get(pMean, (mean as F32).subarray(0, C));
+      arena.get(pRstd, (rstd as F32).subarray(0, C));
+      if (variance !== null) arena.get(pVar, (variance as F32).subarray(0, C));
+    }
+  }
+
+  /** dinp (N, C, inner), dweight (C), dbias (C) += gradients of batchNormForward (see ref). */
+  function batchNormBackward(
+    dinp: Buf | null,
+    dweight: Buf | null,
+    dbias: Buf | null,
+    dout: Buf,
+    inp: Buf,
+    mean: Buf,
+    rstd: Buf,
+    weight: Buf | null,
+    N: number,
+    C: number,
+    inner: number,
+    training: boolean,
+  ): void {
+    if (!allF32([dinp, dweight, dbias, dout, inp, mean, rstd, weight])) {
+      refKernel("batchNormBackward")(
+        dinp,
+        dweight,
+        dbias,
+        dout,
+        inp,
+        mean,
+        rstd,
+        weight,
+        N,
+        C,
+        inner,
+        training,
+      );
+      return;
+    }
+    const n = N * C * inner;
+    arena.begin();
+    const pDout = arena.put((dout as F32).subarray(0, n)); // (N, C, inner)
+    const pInp = arena.put((inp as F32).subarray(0, n)); // (N, C, inner)
+    const pMean = arena.put((mean as F32).subarray(0, C)); // (C)
+    const pRstd = arena.put((rstd as F32).subarray(0, C)); // (C)
+    const pW = putOptional(weight, C); // (C)
+    const pDinp = dinp === null ? 0 : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
+    const pDw = putOptional(dweight, C); // (C), += onto it
+    const pDb = putOptional(dbias, C); // (C), += onto it
+    kernels.batchNormBackward(pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0);
+    if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, n));
+    if (dweight !== null) arena.get(pDw, (dweight as F32).subarray(0, C));
+    if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, C));
+  }
+
+  return { batchNormForward, batchNormBackward };
+}

@@ -1,0 +1,109 @@
+// The wasm batch-norm kernels against ref: training and eval, with and without affine parameters,
+// (N, C) and (N, C, H, W) inputs with odd inner sizes, inputs far from zero (the f64 statistics
+// must keep their precision), and += on every gradient.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { batchNormBackward, batchNormForward } from "../../kernel/engine/backends/ref/norm";
+import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+setBackend("wasm");
+
+// [N, C, inner, offset added to the input]
+const shapes: number[][] = [
+  [8, 3, 1, 0], // (N, C)
+  [4, 5, 7 * 9, 0],
+  [2, 16, 32 * 32, 0],
+  [3, 2, 13, 100], // large mean, small spread
+];
+
+describe("wasm batch norm vs ref", () => {
+  it("implements batchNormForward and batchNormBackward in wasm", () => {
+    const { fallbacks } = backendInfo();
+    for (const k of ["batchNormForward", "batchNormBackward"]) assert.ok(!fallbacks.includes(k), k);
+  });
+
+  for (const [N, C, inner, offset] of shapes)
+    for (const training of [true, false])
+      for (const affine of [true, false]) {
+        const what = `[${N}, ${C}, ${inner}] + ${offset}, training=${training}, affine=${affine}`;
+        it(`forward and backward ${what}`, () => {
+          const n = N * C * inner;
+          const inp = f32Random(n, n + C).map((v) => v + offset);
+          const weight = affine ? f32Random(C, 1).map((v) => v + 1.5) : null;
+          const bias = affine ? f32Random(C, 2) : null;
+          const stats = () => ({
+            mean: training ? new Float32Array(C) : f32Random(C, 3).map((v) => v + offset),
+            rstd: training ? new Float32Array(C) : f32Random(C, 4).map((v) => v + 2),
+            variance: new Float32Array(C),
+            out: new Float32Array(n),
+          });
+          const e = stats();
+          refKernel("batchNormForward")(
+            e.out,
+            e.mean,
+            e.rstd,
+            e.variance,
+            inp,
+            weight,
+            bias,
+            N,
+            C,
+            inner,
+            1e-5,
+            training,
+          );
+          const a = stats();
+          batchNormForward(a.out, a.mean, a.rstd, a.variance, inp, weight, bias, N, C, inner, 1e-5, training);
+          expectMatchesRef(a.out, e.out, `${what}: out`);
+          expectMatchesRef(a.mean, e.mean, `${what}: mean`);
+          expectMatchesRef(a.rstd, e.rstd, `${what}: rstd`);
+          expectMatchesRef(a.variance, e.variance, `${what}: variance`);
+
+          const dout = f32Random(n, 5);
+          const grads = () => ({
+            dinp: f32Random(n, 6),
+            dweight: affine ? f32Random(C, 7) : null,
+            dbias: affine ? f32Random(C, 8) : null,
+          });
+          const ge = grads();
+          refKernel("batchNormBackward")(
+            ge.dinp,
+            ge.dweight,
+            ge.dbias,
+            dout,
+            inp,
+            e.mean,
+            e.rstd,
+            weight,
+            N,
+            C,
+            inner,
+            training,
+          );
+          const ga = grads();
+          batchNormBackward(
+            ga.dinp,
+            ga.dweight,
+            ga.dbias,
+            dout,
+            inp,
+            e.mean,
+            e.rstd,
+            weight,
+            N,
+            C,
+            inner,
+            training,
+          );
+          expectMatchesRef(ga.dinp, ge.dinp, `${what}: dinp`);
+          if (affine) {
+            expectMatchesRef(ga.dweight!, ge.dweight!, `${what}: dweight`);
+            expectMatchesRef(ga.dbias!, ge.dbias!, `${what}: dbias`);
+          }
+        });
+      }
+});
