@@ -33,15 +33,17 @@ const port = parentPort;
 const data = workerData as SideThreadData;
 const state = new InterruptState(data.interruptBuffer);
 
-let inspector: Session | null = null;
+// A fresh inspector session per termination, disconnected at once: while one is connected Node
+// waits for "the debugger to disconnect" before the process can exit.
 const terminate = data.canTerminate
   ? () =>
       new Promise<void>((resolve) => {
-        if (inspector === null) {
-          inspector = new Session();
-          inspector.connectToMainThread();
-        }
-        inspector.post("Runtime.terminateExecution", () => resolve());
+        const inspector = new Session();
+        inspector.connectToMainThread();
+        inspector.post("Runtime.terminateExecution", () => {
+          inspector.disconnect();
+          resolve();
+        });
       })
   : null;
 
@@ -58,7 +60,6 @@ const ctx: SideThreadContext = {
 port.on("message", async (m: any) => {
   if (m?.type === "side-thread:close") {
     for (const h of closeHandlers) await h();
-    inspector?.disconnect();
     port.postMessage({ type: "side-thread:closed" });
     port.close();
     return;

@@ -3,9 +3,12 @@
 // last expression is stored in a variable so the kernel can show it.
 
 import { join } from "node:path";
-import * as ts from "@tslab/typescript-for-tslab";
-import { type Converter, createConverter, type Diagnostic, isCompleteCode } from "tslab/dist/converter";
+import type { Converter, Diagnostic } from "tslab/dist/converter";
 import { packageRoot } from "./package-root";
+import { type TS, typescript } from "./typescript";
+
+/** tslab's converter module (loads TypeScript): only when a converter is built. */
+const tslabConverter = (): typeof import("tslab/dist/converter") => require("tslab/dist/converter");
 
 export type { Diagnostic };
 
@@ -37,7 +40,7 @@ let sysPatched = false;
 function patchTypeScriptSys(): void {
   if (sysPatched) return;
   sysPatched = true;
-  const sys = ts.sys as any;
+  const sys = typescript().sys as any;
   for (const name of ["fileExists", "directoryExists", "readFile", "getDirectories", "readDirectory"]) {
     const original = sys[name];
     sys[name] = (path: string, ...rest: unknown[]) => original.call(sys, forwardReceptive(path), ...rest);
@@ -61,7 +64,7 @@ export class CellCompiler {
   /** Creating the converter type-checks the standard library: it takes about a second. */
   constructor() {
     patchTypeScriptSys();
-    this.converter = createConverter({ isJS: false, isBrowser: false });
+    this.converter = tslabConverter().createConverter({ isJS: false, isBrowser: false });
     this.reset();
   }
 
@@ -112,7 +115,7 @@ export class CellCompiler {
 
 /** Whether `src` is a complete cell (for consoles): incomplete code gets the indent of the next line. */
 export function isComplete(src: string): { complete: boolean; indent: string } {
-  const r = isCompleteCode(src);
+  const r = tslabConverter().isCompleteCode(src);
   return { complete: r.completed, indent: r.indent ?? "" };
 }
 
@@ -121,8 +124,9 @@ export function isComplete(src: string): { complete: boolean; indent: string } {
  * expressions, and a `for await` training loop needs the async wrapper just the same.
  */
 export function hasTopLevelForAwait(src: string): boolean {
+  const ts = typescript();
   const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
-  const visit = (node: ts.Node): boolean => {
+  const visit = (node: TS.Node): boolean => {
     if (ts.isFunctionLike(node) || ts.isClassLike(node)) return false;
     if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) return true;
     return ts.forEachChild(node, visit) === true;

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as ts from "@tslab/typescript-for-tslab";
 import { isReceptiveSpecifier, packageRoot } from "./package-root";
+import { type TS, typescript } from "./typescript";
 
 /** Errors that mean "this module can only be loaded with import()". */
 const ESM_ONLY_CODES = new Set([
@@ -62,9 +62,10 @@ export class ModuleLoader {
 
 /** Module specifiers in `import ... from "x"`, `export ... from "x"` and `import("x")`. */
 export function importedSpecifiers(src: string): string[] {
+  const ts = typescript();
   const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found = new Set<string>();
-  const visit = (node: ts.Node) => {
+  const visit = (node: TS.Node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
       if (ts.isStringLiteral(node.moduleSpecifier)) found.add(node.moduleSpecifier.text);
     } else if (

@@ -5,12 +5,12 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ts from "@tslab/typescript-for-tslab";
 import * as zmq from "zeromq";
 import type { MimeBundle } from "../../display/schema";
 import type { CellOutput } from "../execute/cell-context";
 import { packageRoot } from "../execute/package-root";
 import { ExecutionSession } from "../execute/session";
+import { typescriptVersion } from "../execute/typescript";
 import { SideThreadHost } from "../side-thread-host";
 import { type ConnectionInfo, endpoint } from "./connection";
 import { codePointsToUtf16, utf16ToCodePoints } from "./cursor";
@@ -27,7 +27,7 @@ export function kernelInfo(): Record<string, unknown> {
     implementation_version: version,
     language_info: {
       name: "typescript",
-      version: ts.version,
+      version: typescriptVersion(),
       mimetype: "text/typescript",
       file_extension: ".ts",
       codemirror_mode: { name: "javascript", typescript: true },

@@ -85,7 +85,7 @@ export async function runStdioKernel(): Promise<number> {
         return void send({ id: r.id, type: "reset_reply" });
       case "shutdown":
         send({ id: r.id, type: "shutdown_reply" });
-        await side.close();
+        // NOTE: no side.close(): its stdin reader may sit in a blocking read; exiting ends it.
         session.close();
         process.exit(0);
         return;
