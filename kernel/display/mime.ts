@@ -2,11 +2,21 @@
 // the convention Deno's kernel uses) win; tensors get pictures; everything else is inspected text.
 
 import { inspect } from "node:util";
-import { Tensor } from "../engine/index";
+import type { Tensor } from "../engine/index";
 import type { MimeBundle } from "./schema";
 import { tensorBundle } from "./tensor-view";
 
 export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+const ENGINE_MODULE = require.resolve("../engine/index");
+
+/**
+ * The engine's Tensor class if a cell has loaded the engine, else undefined (then no value can be a
+ * tensor). Keeps the engine out of kernel start-up.
+ */
+function loadedTensorClass(): (new (...args: any[]) => Tensor) | undefined {
+  return require.cache[ENGINE_MODULE]?.exports.Tensor;
+}
 
 /** Text the way Node's REPL prints a value (strings quoted), without ANSI colours. */
 export function plainText(value: unknown): string {
@@ -27,7 +37,8 @@ export function toMimeBundle(value: unknown): MimeBundle {
       if (out["text/plain"] === undefined) out["text/plain"] = plainText(value);
       return out;
     }
-    if (value instanceof Tensor) return tensorBundle(value);
+    const TensorClass = loadedTensorClass();
+    if (TensorClass !== undefined && value instanceof TensorClass) return tensorBundle(value);
   }
   return { "text/plain": plainText(value) };
 }
