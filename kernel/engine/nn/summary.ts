@@ -118,6 +118,34 @@ export class ModelSummary {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
+  /**
+   * In a notebook: the layer table for the Receptive renderer (the model-summary payload of
+   * kernel/display/payloads-viz.ts), with the text table as HTML and plain-text fallbacks.
+   */
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    const text = this.toString();
+    const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return {
+      "application/vnd.receptive.model-summary+json": {
+        version: 1,
+        model: this.modelName,
+        inputShapes: this.inputShapes,
+        layers: this.layers,
+        totals: {
+          totalParams: this.totalParams,
+          trainableParams: this.trainableParams,
+          nonTrainableParams: this.nonTrainableParams,
+          totalMultAdds: this.totalMultAdds,
+          inputBytes: this.inputBytes,
+          forwardBackwardBytes: this.forwardBackwardBytes,
+          paramsBytes: this.paramsBytes,
+          totalBytes: this.totalBytes,
+        },
+      },
+      "text/html": `<pre>${escaped}</pre>`,
+      "text/plain": text,
+    };
+  }
 }
 
 /**
