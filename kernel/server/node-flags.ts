@@ -3,8 +3,17 @@
 
 import { spawnSync } from "node:child_process";
 
-/** Lets the interrupt terminate synchronous code safely (see execute/interrupt.ts). */
-export const KERNEL_NODE_FLAGS = ["--no-force-async-hooks-checks"];
+const nodeMajor = Number(process.versions.node.split(".")[0]);
+
+/**
+ * `--no-force-async-hooks-checks` lets the interrupt terminate synchronous code safely (see
+ * execute/interrupt.ts). Node 20's V8 has relaxed SIMD behind a flag (on by default from Node 22):
+ * with it the wasm backend loads its faster fused-multiply-add kernels; without it, plain SIMD.
+ */
+export const KERNEL_NODE_FLAGS = [
+  "--no-force-async-hooks-checks",
+  ...(nodeMajor < 22 ? ["--experimental-wasm-relaxed-simd"] : []),
+];
 
 export function hasKernelFlags(): boolean {
   const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)];
