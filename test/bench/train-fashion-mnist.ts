@@ -8,23 +8,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { backendInfo, data, F, manualSeed, nn, noGrad, optim } from "../../kernel/engine/index";
+import { lenetSequential } from "../fixtures/lenet-sequential";
 
-function lenet5(): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
-}
+const lenet5 = lenetSequential;
 
 /** Two 3x3 conv blocks with batch norm, then dropout and two linear layers (about 420K parameters). */
 function convbn(): nn.Sequential {

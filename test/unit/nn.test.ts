@@ -5,22 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { F, nn, ones, randn, type Tensor, tensor, zeros } from "../../kernel/engine/index";
+import { lenetSequential } from "../fixtures/lenet-sequential";
 
-const lenet = () =>
-  new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
+const lenet = lenetSequential;
 
 class Net extends nn.Module {
   features = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU());

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { data, F, nn, noGrad, optim } from "../../kernel/engine/index";
+import { lenetSequential } from "../fixtures/lenet-sequential";
 import { expectReproduced } from "../golden/nn/reproduce";
 import { expectClose } from "../helpers";
 
@@ -38,21 +39,7 @@ const golden = JSON.parse(readFileSync(file, "utf8")) as {
 };
 
 const MODELS = {
-  lenet5: () =>
-    new nn.Sequential(
-      new nn.Conv2d(1, 6, 5, { padding: 2 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Conv2d(6, 16, 5),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Flatten(),
-      new nn.Linear(400, 120),
-      new nn.ReLU(),
-      new nn.Linear(120, 84),
-      new nn.ReLU(),
-      new nn.Linear(84, 10),
-    ),
+  lenet5: lenetSequential,
   convbn: () =>
     new nn.Sequential(
       new nn.Conv2d(1, 8, 3, { padding: 1, bias: false }),

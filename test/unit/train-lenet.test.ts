@@ -5,24 +5,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { data, F, manualSeed, nn, noGrad, optim, type Tensor } from "../../kernel/engine/index";
+import { data, F, manualSeed, noGrad, optim, type Tensor } from "../../kernel/engine/index";
+import { lenetSequential } from "../fixtures/lenet-sequential";
 
-function lenet5(): nn.Sequential {
-  return new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
-}
+const lenet5 = lenetSequential;
 
 describe("training LeNet-5 on Fashion-MNIST (embedded sample)", () => {
   it("one epoch of Adam reaches > 0.6 test accuracy and the loss falls", async () => {
