@@ -96,6 +96,8 @@ export interface ModelSummaryPayload {
   };
   /** Dotted names of the layers whose feature maps the kernel can send (4-D outputs). */
   featureMapLayers?: string[];
+  /** The kernel's id of the summarised model: send it back in a FeatureMapsRequest. */
+  modelId?: string;
 }
 
 export interface SummaryLayer {
@@ -154,6 +156,8 @@ export interface ConfusionMatrixPayload {
 export interface FeatureMapsRequest {
   type: "featureMaps";
   layer: string;
+  /** The ModelSummaryPayload's modelId; without it the kernel answers for the model shown last. */
+  modelId?: string;
 }
 
 /** Kernel -> renderer: the answer to a FeatureMapsRequest (either `grid` or `error`). */

@@ -1,7 +1,7 @@
 // Model summary table (the payload of `summary(model, inputShape)`): the layer tree (containers
 // fold), output shapes, parameters, receptive field (size, jump, start), mult-adds and memory, and
 // torchinfo's totals. With messaging, clicking a layer asks the kernel for its feature maps on the
-// last input ({type: "featureMaps", layer}) and shows the grid the kernel sends back.
+// last input ({type: "featureMaps", layer, modelId}) and shows the grid the kernel sends back.
 
 import type { FeatureMapsReply, ModelSummaryPayload, SummaryLayer } from "../../kernel/display/payloads-viz";
 import { formatBytes, formatCompact, formatInt, formatShape } from "../lib/format";
@@ -111,7 +111,10 @@ export function modelSummaryView(payload: unknown, host: ViewHost): View {
     asked = layer;
     status.classList.remove("rcp-error");
     status.textContent = `Asking the kernel for the feature maps of ${layer}…`;
-    host.postMessage?.({ type: "featureMaps", layer });
+    // modelId tells the kernel which model this table shows (older payloads have none).
+    host.postMessage?.(
+      p.modelId ? { type: "featureMaps", layer, modelId: p.modelId } : { type: "featureMaps", layer },
+    );
   }
 
   function row(r: TreeRow): HTMLTableRowElement {

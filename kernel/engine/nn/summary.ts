@@ -13,6 +13,7 @@
 // other layers with parameters N * params; "Forward/backward pass size" = 2 x the output bytes of
 // the leaf layers that have parameters; MB are 1e6 bytes.
 
+import { registerModel } from "../../viz/feature-map-requests";
 import { enableGrad } from "../autograd/grad-mode";
 import { getBackend, hasBackend, registerBackend, setBackend } from "../backends/registry";
 import { check, fmtShape } from "../errors";
@@ -87,6 +88,8 @@ export class ModelSummary {
   readonly inputBytes: number;
   readonly forwardBackwardBytes: number;
   readonly paramsBytes: number;
+  /** The summarised model, for the display's feature-map requests (set by summary()). */
+  declare readonly model?: Module;
   constructor(
     readonly modelName: string,
     readonly inputShapes: number[][],
@@ -125,6 +128,8 @@ export class ModelSummary {
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
     const text = this.toString();
     const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    // The renderer sends this id back when a layer is clicked (kernel/viz/feature-map-requests.ts).
+    const modelId = this.model ? registerModel(this.model) : undefined;
     return {
       "application/vnd.receptive.model-summary+json": {
         version: 1,
@@ -141,6 +146,7 @@ export class ModelSummary {
           paramsBytes: this.paramsBytes,
           totalBytes: this.totalBytes,
         },
+        ...(modelId ? { modelId } : {}),
       },
       "text/html": `<pre>${escaped}</pre>`,
       "text/plain": text,
@@ -296,7 +302,7 @@ export function summary(
   }
 
   const params = model.parameters();
-  return new ModelSummary(
+  const result = new ModelSummary(
     model.constructor.name,
     shapes,
     rows,
@@ -308,6 +314,8 @@ export function summary(
     },
     inputs.reduce((a, x) => a + x.numel * BYTES[x.dtype], 0),
   );
+  Object.defineProperty(result, "model", { value: model, enumerable: false });
+  return result;
 }
 
 /** torchinfo's count: conv params x N x output positions; other layers' params x N. */
