@@ -8,7 +8,8 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
     run: async () => (await import("./demo.js")).runDemo(),
   },
   run: {
-    summary: "execute a notebook headless and save its outputs: run NOTEBOOK.ipynb [--out F] [--timeout S]",
+    summary:
+      "execute a notebook headless: run NOTEBOOK.ipynb [--out F] [--html F] [--timeout S] [--allow-errors]",
     run: async (args) => (await import("./server/run-notebook.js")).runNotebookCommand(args),
   },
   kernel: {

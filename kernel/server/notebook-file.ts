@@ -51,9 +51,13 @@ export function cellSource(cell: NotebookCell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
 }
 
-/** Writes `nb` to `path` atomically: a temporary file in the same folder, then a rename. */
-export function writeNotebookAtomically(path: string, nb: Notebook): void {
+/** Writes `text` to `path` atomically: a temporary file in the same folder, then a rename. */
+export function writeFileAtomically(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(nb, null, 1)}\n`);
+  writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+export function writeNotebookAtomically(path: string, nb: Notebook): void {
+  writeFileAtomically(path, `${JSON.stringify(nb, null, 1)}\n`);
 }

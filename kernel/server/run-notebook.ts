@@ -1,18 +1,27 @@
 // `receptive run NOTEBOOK.ipynb`: executes every code cell headless, like
-// `jupyter nbconvert --execute`, and writes the outputs into the notebook (or --out) atomically.
+// `jupyter nbconvert --execute`, and writes the outputs into the notebook (or --out) atomically,
+// and with --html a self-contained HTML report of the run (html-report.ts).
 // Exits non-zero on the first failing cell (with its number and message) unless --allow-errors.
 
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import type { MimeBundle } from "../display/schema";
 import type { CellOutput } from "./execute/cell-context";
 import { ExecutionSession } from "./execute/session";
+import { notebookToHtml } from "./html-report";
 import { hasKernelFlags, rerunWithKernelFlags } from "./node-flags";
-import { cellSource, type NotebookOutput, readNotebook, writeNotebookAtomically } from "./notebook-file";
+import {
+  cellSource,
+  type NotebookOutput,
+  readNotebook,
+  writeFileAtomically,
+  writeNotebookAtomically,
+} from "./notebook-file";
 import { SideThreadHost } from "./side-thread-host";
 
-const USAGE = `usage: receptive run NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--timeout SECONDS] [--allow-errors]
+const USAGE = `usage: receptive run NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--html REPORT.html] [--timeout SECONDS] [--allow-errors]
 
 Runs every code cell in order and saves the outputs (into NOTEBOOK.ipynb unless --out is given).
+  --html F         also write a self-contained HTML report of the run (rich outputs as pictures)
   --timeout S      stop a cell that runs longer than S seconds (counts as an error)
   --allow-errors   keep going after a failing cell and exit 0
 `;
@@ -20,6 +29,7 @@ Runs every code cell in order and saves the outputs (into NOTEBOOK.ipynb unless 
 export interface RunOptions {
   notebook: string;
   out?: string;
+  html?: string;
   timeoutSeconds?: number;
   allowErrors: boolean;
 }
@@ -35,6 +45,7 @@ export function parseRunArgs(args: string[]): RunOptions | string {
     };
     try {
       if (a === "--out" || a === "-o") opts.out = value();
+      else if (a === "--html") opts.html = value();
       else if (a === "--timeout") {
         const v = value();
         opts.timeoutSeconds = Number(v);
@@ -90,6 +101,7 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
   const stderr = process.stderr.write.bind(process.stderr);
   const path = resolve(opts.notebook);
   const outPath = resolve(opts.out ?? opts.notebook);
+  const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
   const nb = readNotebook(path);
   process.chdir(dirname(path)); // relative paths in cells mean the notebook's folder, as in Jupyter
   const session = new ExecutionSession(dirname(path));
@@ -148,12 +160,13 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
     stderr(`receptive run: ${message}\n`);
   }
   writeNotebookAtomically(outPath, nb);
+  if (htmlPath !== undefined) writeFileAtomically(htmlPath, notebookToHtml(nb, basename(path)));
   await side.close();
   session.close();
   if (failed !== null) {
     stderr(`receptive run: ${failed}\n`);
     process.exit(1);
   }
-  stdout(`wrote ${outPath}\n`);
+  stdout(`wrote ${outPath}${htmlPath === undefined ? "" : ` and ${htmlPath}`}\n`);
   process.exit(0);
 }
