@@ -6,6 +6,7 @@ import { viridis } from "../display/colormap";
 import { type ImageGridPayload, type NumericData, VIZ_MIME } from "../display/payloads-viz";
 import { encodePng } from "../display/png";
 import type { MimeBundle } from "../display/schema";
+import { escapeHtml } from "./html";
 
 const TARGET_TILE_PX = 64; // small tiles are scaled up (nearest neighbour) to about this size
 const MAX_PNG_TILES = 64;
@@ -136,9 +137,6 @@ export function imageGridPng(p: ImageGridPayload): Buffer {
   }
   return encodePng(width, height, px, 4);
 }
-
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** One line describing the grid: "featureMaps of features.0: 6 maps of 28x28". */
 export function gridText(p: ImageGridPayload): string {
