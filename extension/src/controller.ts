@@ -1,0 +1,151 @@
+// The NotebookController "Receptive (TypeScript)" for .ipynb notebooks: runs cells one after another
+// through the notebook's kernel (cell-run.ts), numbers them, streams their output, and updates
+// displays in place (replaceOutputItems), also in earlier cells. Thin VS Code glue.
+
+import * as vscode from "vscode";
+import { type CellSink, runCell } from "./cell-run";
+import type { KernelClient, KernelMessage, UpdateDisplayMessage } from "./kernel-client";
+import type { KernelManager } from "./kernels";
+import { bundleToItems, type OutputItemData } from "./outputs";
+
+export const CONTROLLER_ID = "receptive";
+export const NOTEBOOK_TYPE = "jupyter-notebook";
+
+const toItems = (items: OutputItemData[]) =>
+  items.map((i) => new vscode.NotebookCellOutputItem(i.data, i.mime));
+
+interface Shown {
+  cell: vscode.NotebookCell;
+  output: vscode.NotebookCellOutput;
+}
+
+export class ReceptiveController implements vscode.Disposable {
+  readonly controller: vscode.NotebookController;
+  private readonly order = new Map<string, number>();
+  private readonly displays = new Map<string, Shown[]>();
+  private readonly running = new Map<vscode.NotebookCell, vscode.NotebookCellExecution>();
+  private readonly watched = new WeakSet<KernelClient>();
+
+  constructor(private readonly kernels: KernelManager) {
+    this.controller = vscode.notebooks.createNotebookController(
+      CONTROLLER_ID,
+      NOTEBOOK_TYPE,
+      "Receptive (TypeScript)",
+    );
+    this.controller.supportedLanguages = ["typescript", "javascript"];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = "CNNs in TypeScript: the Receptive tensor engine";
+    this.controller.executeHandler = (cells, notebook) => this.executeAll(cells, notebook);
+    this.controller.interruptHandler = async (notebook) => {
+      await this.kernels.peek(notebook.uri.toString())?.interrupt();
+    };
+  }
+
+  client(notebook: vscode.NotebookDocument): KernelClient {
+    const c = this.kernels.get(notebook.uri.toString());
+    if (!this.watched.has(c)) {
+      this.watched.add(c);
+      // Updates can come after their cell ended (timers) or target an earlier cell's output.
+      c.onMessage((m) => this.onKernelMessage(m));
+      c.onExit(() => this.order.delete(notebook.uri.toString()));
+    }
+    return c;
+  }
+
+  /** Forget the execution order (after a restart the kernel numbers from 1 again). */
+  resetOrder(notebook: vscode.NotebookDocument): void {
+    this.order.delete(notebook.uri.toString());
+  }
+
+  private async executeAll(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    const client = this.client(notebook);
+    for (const cell of cells) {
+      if (cell.kind !== vscode.NotebookCellKind.Code) continue;
+      const ok = await runCell(client, cell.document.getText(), this.sinkFor(cell, notebook));
+      if (!ok && client.status === "dead") break;
+    }
+  }
+
+  private sinkFor(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): CellSink {
+    const exec = this.controller.createNotebookCellExecution(cell);
+    let last: { name: string; output: vscode.NotebookCellOutput } | undefined;
+    const append = (output: vscode.NotebookCellOutput) => {
+      last = undefined;
+      void exec.appendOutput(output);
+    };
+    return {
+      start: () => {
+        const key = notebook.uri.toString();
+        const n = (this.order.get(key) ?? 0) + 1;
+        this.order.set(key, n);
+        exec.executionOrder = n;
+        this.running.set(cell, exec);
+        exec.start(Date.now());
+        void exec.clearOutput();
+        this.forgetDisplaysOf(cell);
+      },
+      stream: (name, text) => {
+        const item =
+          name === "stdout"
+            ? vscode.NotebookCellOutputItem.stdout(text)
+            : vscode.NotebookCellOutputItem.stderr(text);
+        if (last?.name === name) void exec.appendOutputItems(item, last.output);
+        else {
+          const output = new vscode.NotebookCellOutput([item]);
+          append(output);
+          last = { name, output };
+        }
+      },
+      display: (items, displayId) => {
+        const output = new vscode.NotebookCellOutput(toItems(items), displayId ? { displayId } : undefined);
+        append(output);
+        if (displayId)
+          this.displays.set(displayId, [...(this.displays.get(displayId) ?? []), { cell, output }]);
+      },
+      update: () => {}, // every update_display goes through onKernelMessage
+      error: (e) => {
+        const err = new Error(e.message);
+        err.name = e.name;
+        err.stack = e.stack ?? "";
+        append(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err)]));
+      },
+      end: (success) => {
+        this.running.delete(cell);
+        exec.end(success, Date.now());
+      },
+    };
+  }
+
+  private forgetDisplaysOf(cell: vscode.NotebookCell): void {
+    for (const [id, shown] of this.displays) {
+      const kept = shown.filter((s) => s.cell !== cell);
+      if (kept.length) this.displays.set(id, kept);
+      else this.displays.delete(id);
+    }
+  }
+
+  private onKernelMessage(m: KernelMessage): void {
+    if (m.type !== "update_display") return;
+    const u = m as UpdateDisplayMessage;
+    for (const { cell, output } of this.displays.get(u.displayId) ?? []) {
+      const items = toItems(bundleToItems(u.data));
+      const exec = this.running.get(cell);
+      if (exec) {
+        void exec.replaceOutputItems(items, output);
+        continue;
+      }
+      // The cell is not running: a short execution of its own carries the update, keeping its summary.
+      const summary = cell.executionSummary;
+      const temp = this.controller.createNotebookCellExecution(cell);
+      temp.executionOrder = summary?.executionOrder;
+      temp.start(summary?.timing?.startTime);
+      void temp
+        .replaceOutputItems(items, output)
+        .then(() => temp.end(summary?.success, summary?.timing?.endTime));
+    }
+  }
+
+  dispose(): void {
+    this.controller.dispose();
+  }
+}
