@@ -65,9 +65,10 @@ export function convKernels(rt: WasmRuntime) {
       arena.get(pOut, (out as F32).subarray(0, N * OC * P));
       return;
     }
+    const colBytes = 4 * kernels.convForwardColFloats(geo);
     const calls = ranges(N, 1, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
-      const col = arena.alloc(4 * K * P); // (K, OH * OW)
-      const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, P, K));
+      const col = arena.alloc(colBytes); // padded planes (C/G, PH, PW) + im2col (K, OH * OW) packed for GEMM
+      const scratch = arena.alloc(kernels.packedScratchBytes(OC / G, K));
       return [n0, n1, geo, pOut, pInp, pW, pBias, col, scratch];
     });
     runShares(rt, "conv2dForward", calls);

@@ -28,7 +28,11 @@ export interface KernelExports {
     n1: number,
     scratch: number,
   ): void;
+  /** Bytes of scratch a GEMM over an already packed B needs for M rows and depth K. */
+  packedScratchBytes(M: number, K: number): number;
   addColumnSums(sums: number, x: number, M: number, N: number): void;
+  /** Floats of per-thread `col` conv2dForward needs: padded input planes + packed im2col. */
+  convForwardColFloats(geo: number): number;
   conv2dForward(
     n0: number,
     n1: number,

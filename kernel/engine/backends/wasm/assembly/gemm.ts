@@ -11,8 +11,8 @@
 import { madd } from "./simd";
 
 const MR = 4; // rows of C per micro-kernel
-const NR = 8; // columns of C per micro-kernel (two f32x4)
-const KC = 256; // depth of a packed block
+export const NR = 8; // columns of C per micro-kernel (two f32x4)
+export const KC = 256; // depth of a packed block
 const MC = 128; // rows of a packed A block (multiple of MR)
 const NC = 1024; // columns of a packed B block (multiple of NR)
 
@@ -154,6 +154,68 @@ function gemmBlock(
       }
     }
   }
+}
+
+/**
+ * C (M, N) (+)= op(A) @ B on the calling thread where B (K, N) comes already packed, as producers
+ * such as conv's im2col write it (see packedBFloats): no copy of B is made. C's rows are `ldc`
+ * elements apart; `scratch` holds packedScratchBytes(M, K) bytes. Same sums, in the same order,
+ * as gemm.
+ */
+export function gemmPackedB(
+  M: i32,
+  N: i32,
+  K: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  packedB: usize,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  scratch: usize,
+): void {
+  if (M <= 0 || N <= 0) return;
+  if (K == 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + 4 * i * ldc, 0, 4 * N);
+    return;
+  }
+  const mcMax = min(MC, roundUp(M, MR));
+  const packedA = scratch; // (MC / MR) micro-panels of (KC, MR)
+  const tile = packedA + 4 * mcMax * min(KC, K); // (MR, NR) edge tile
+  const Npad = roundUp(N, NR);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const pbBlock = packedB + 4 * <usize>pc * Npad;
+    const add = accumulate || pc > 0;
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      packA(packedA, a, aRow, aCol, ic, mc, pc, kc);
+      for (let jr = 0; jr < N; jr += NR) {
+        const nr = min(NR, N - jr);
+        const pb = pbBlock + 4 * jr * kc;
+        for (let ir = 0; ir < mc; ir += MR) {
+          const mr = min(MR, mc - ir);
+          microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jr), ldc, mr, nr, add, tile);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Floats of a B (K, N) packed for gemmPackedB. The layout: depth blocks of KC one after the other
+ * (block pc starts at float pc * Npad, Npad = N rounded up to NR), each a row of NR-column
+ * micro-panels (kc, NR); padding columns are computed and never stored.
+ */
+// @ts-ignore: decorator
+@inline export function packedBFloats(K: i32, N: i32): i32 {
+  return K * roundUp(N, NR);
+}
+
+/** Bytes of scratch gemmPackedB needs for M rows and depth K. */
+export function packedScratchBytes(M: i32, K: i32): i32 {
+  return (min(MC, roundUp(M, MR)) * min(KC, max(K, 1)) + MR * NR) * 4;
 }
 
 /** Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into micro-panels of (kc, MR), zero-padded. */

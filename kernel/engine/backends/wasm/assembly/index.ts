@@ -3,9 +3,10 @@
 // they never allocate (the runtime is the `stub`), so JS owns every byte of memory.
 
 export { isRelaxed, heapBase } from "./info";
-export { sgemm, sgemmScratchBytes, addColumnSums } from "./gemm";
+export { sgemm, sgemmScratchBytes, packedScratchBytes, addColumnSums } from "./gemm";
 export {
   conv2dForward,
+  convForwardColFloats,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   addChannelSums,
