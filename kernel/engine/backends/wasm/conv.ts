@@ -1,7 +1,8 @@
 // wasm versions of conv2dForward / conv2dBackward (same names, signatures and += semantics as
 // backends/ref/conv.ts), as im2col + GEMM in assembly/conv.ts. Forward and the input gradient split
 // images across threads; the weight gradient splits the im2col rows (k = (c, kh, kw)) so that every
-// thread walks all images in order and the result is the same for any thread count.
+// thread walks all images in order and the result is the same for any thread count; it multiplies
+// several images at once when their planes are small.
 // Depthwise forward (groups = C = OC) has a direct kernel. Float64 buffers go to the ref kernels.
 
 import { type Buf, refKernel } from "../registry";
@@ -10,6 +11,9 @@ import type { WasmRuntime } from "./runtime";
 import { NR } from "./sgemm";
 
 type F32 = Float32Array;
+
+/** The weight gradient's GEMM depth to aim for (images x output pixels): one packed block (KC). */
+const WEIGHT_GRADIENT_DEPTH = 256;
 
 const isF32 = (b: Buf | null): boolean => b === null || b instanceof Float32Array;
 
@@ -110,10 +114,14 @@ export function convKernels(rt: WasmRuntime) {
     if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
+      // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
+      const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
+      const chunkGeo = arena.putI32([...sizes.slice(1), chunk]);
+      const D = chunk * P;
       const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
-        const col = arena.alloc(4 * (k1 - k0) * P); // im2col rows [k0, k1)
-        const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, P));
-        return [k0, k1, N, geo, pDw, pDout, pInp, col, scratch];
+        const col = arena.alloc(4 * (k1 - k0 + OC / G) * D); // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D)
+        const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, D));
+        return [k0, k1, N, chunkGeo, pDw, pDout, pInp, col, scratch];
       });
       runShares(rt, "conv2dBackwardWeight", calls);
       arena.get(pDw, (dweight as F32).subarray(0, OC * K));

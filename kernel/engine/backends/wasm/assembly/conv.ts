@@ -27,6 +27,7 @@ const PL_ = 44;
 const DH_ = 48;
 const DW_ = 52;
 const G_ = 56;
+const CHUNK_ = 60; // conv2dBackwardWeight only: images per GEMM (chosen by the caller)
 
 /** Zeroes n floats at p. */
 // @ts-ignore: decorator
@@ -39,9 +40,9 @@ const G_ = 56;
 
 /**
  * Rows [k0, k1) of the im2col matrix of one group's input planes `inp` (C/G, H, W), into
- * col (k1 - k0, OH * OW).
+ * col (k1 - k0, OH * OW) whose rows are `ld` floats apart.
  */
-function im2col(col: usize, inp: usize, geo: usize, k0: i32, k1: i32): void {
+function im2col(col: usize, inp: usize, geo: usize, k0: i32, k1: i32, ld: i32): void {
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
   const KH = load<i32>(geo, KH_);
@@ -63,7 +64,7 @@ function im2col(col: usize, inp: usize, geo: usize, k0: i32, k1: i32): void {
     // Output columns whose tap lands inside the row: owStart <= ow < owEnd.
     const owStart = offW >= 0 ? 0 : min(OW, (-offW + sW - 1) / sW);
     const owEnd = max(owStart, min(OW, offW < W ? (W - 1 - offW) / sW + 1 : 0));
-    let dst = col + 4 * (k - k0) * OH * OW;
+    let dst = col + 4 * (k - k0) * ld;
     // NOTE: rows are short (OW floats), so plain loops beat memory.copy/fill, which V8 runs as
     // calls into the runtime on shared memory.
     for (let oh = 0; oh < OH; oh++, dst += 4 * OW) {
@@ -339,8 +340,10 @@ export function conv2dBackwardInput(
 
 /**
  * Columns [k0, k1) of every group's dweight (OC, C/G * KH * KW) += dout @ im2col(inp)^T, summed over
- * all N images in order. `col` holds (k1 - k0) * OH * OW floats; `scratch` is GEMM scratch for
- * (OC/G) x (k1 - k0) with depth OH * OW.
+ * all N images in order. Images go CHUNK at a time (the geometry block's 16th field) into one GEMM
+ * whose depth is CHUNK * OH * OW, so small planes still give the GEMM a deep loop. `col` holds
+ * (k1 - k0) * CHUNK * OH * OW floats of im2col rows, then (OC/G) * CHUNK * OH * OW for dout's planes
+ * side by side; `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
  */
 export function conv2dBackwardWeight(
   k0: i32,
@@ -358,17 +361,31 @@ export function conv2dBackwardWeight(
   const OC = load<i32>(geo, OC_);
   const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
   const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const chunk = load<i32>(geo, CHUNK_);
   const CG = C / G;
   const OCG = OC / G;
   const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
   if (k0 >= k1) return;
-  for (let n = 0; n < N; n++)
+  const douts = col + 4 * (k1 - k0) * chunk * P; // (OC/G, chunk * P)
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const D = min(chunk, N - n0) * P; // GEMM depth: pixels of this chunk's images
     for (let g = 0; g < G; g++) {
-      im2col(col, inp + 4 * (n * C + g * CG) * HW, geo, k0, k1);
-      // dweight[g][:, k0:k1] (OC/G, k1 - k0) += dout[n, g] (OC/G, P) @ col^T (P, k1 - k0)
+      for (let n = n0; n < n0 + D / P; n++) {
+        const j = 4 * (n - n0) * P;
+        im2col(col + j, inp + 4 * (n * C + g * CG) * HW, geo, k0, k1, D);
+        for (let oc = 0; oc < OCG; oc++) {
+          const src = dout + 4 * (n * OC + g * OCG + oc) * P;
+          const dst = douts + 4 * oc * D + j;
+          let p = 0;
+          for (; p + 4 <= P; p += 4) v128.store(dst + 4 * p, v128.load(src + 4 * p));
+          for (; p < P; p++) store<f32>(dst + 4 * p, load<f32>(src + 4 * p));
+        }
+      }
+      // dweight[g][:, k0:k1] (OC/G, k1 - k0) += douts (OC/G, D) @ col^T (D, k1 - k0)
       const dw = dweight + 4 * (g * OCG * K + k0);
-      gemm(OCG, k1 - k0, P, dout + 4 * (n * OC + g * OCG) * P, P, 1, col, 1, P, dw, K, true, scratch);
+      gemm(OCG, k1 - k0, D, douts, D, 1, col, 1, D, dw, K, true, scratch);
     }
+  }
 }
 
 /** dbias (OC) += dout (N, OC, P) summed over images and pixels. */
