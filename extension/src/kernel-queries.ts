@@ -17,12 +17,13 @@ const MARK = "\u0001receptive-query\u0001";
 /** Runs `body` (statements ending in `return value;`, may await) in the kernel; resolves with the value. */
 export async function queryJson<T>(client: Pick<KernelClient, "execute">, body: string): Promise<T> {
   const code = [
-    "await (async () => {",
+    // NOTE: not `await (async () => ...)()`: the converter reads `await (` as a call of a function named await.
+    "await Promise.resolve().then(async () => {",
     "  const __receptiveValue = await (async (): Promise<any> => {",
     body,
     "  })();",
     `  process.stdout.write(${JSON.stringify(MARK)} + JSON.stringify(__receptiveValue) + ${JSON.stringify(MARK)});`,
-    "})();",
+    "});",
   ].join("\n");
   let out = "";
   const reply = await client.execute(code, {
