@@ -1,0 +1,14 @@
+// `viz`: pictures of what a CNN does, for notebooks. Each helper returns a figure (or, for live
+// curves, a handle) that shows as ONE MIME bundle: the Receptive payload for our renderers plus
+// image/png and/or text/html and text/plain fallbacks for JupyterLab, GitHub and nbconvert.
+// `fit` is the training loop with a live progress bar and curves.
+
+export { type ConfusionMatrixFigure, confusionMatrix } from "./confusion-matrix";
+export { type ConvStep, type ConvStepsFigure, type ConvStepsOptions, convSteps } from "./conv-steps";
+export { type CurvesOptions, curves, type SeriesInput } from "./curves";
+export { answerFeatureMapsRequest, registerModel } from "./feature-map-requests";
+export { type FeatureMapsFigure, type FeatureMapsOptions, featureMaps } from "./feature-maps";
+export { VizFigure } from "./figure";
+export { type FiltersOptions, filters } from "./filters";
+export { type CurvePoint, type LiveCurves, type LiveCurvesOptions, liveCurves } from "./live-curves";
+export { type SamplesOptions, samples } from "./samples";
