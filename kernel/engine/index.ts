@@ -65,3 +65,4 @@ export {
 export { defaultGenerator, Generator, manualSeed } from "./tensor/random";
 export type { Shape } from "./tensor/shape";
 export { type DType, type NestedArray, Tensor } from "./tensor/tensor";
+export * as viz from "../viz/index";
