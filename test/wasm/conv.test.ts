@@ -1,6 +1,7 @@
 // The wasm conv2d kernels (im2col + GEMM) against ref: odd sizes, stride, padding (including
 // asymmetric), dilation, groups (depthwise too), 1x1, depths beyond one packed GEMM block, the +=
-// semantics of every gradient, and bit-identical results with the thread pool on and off.
+// semantics of every gradient, and bit-identical results with the thread pool on and off. Stride-1
+// cases also cover the input gradient computed as a forward conv with the flipped weight.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -129,6 +130,18 @@ const cases: Case[] = [
     H: 6,
     W: 5,
     OC: 9,
+    KH: 3,
+    KW: 3,
+    pad: [1, 1, 1, 1],
+  },
+  {
+    // The input gradient of a stride-1 conv runs as a forward conv over OC * KH * KW = 297 taps.
+    name: "input-gradient depth OC * KH * KW = 297 spans two GEMM blocks",
+    N: 2,
+    C: 5,
+    H: 7,
+    W: 6,
+    OC: 33,
     KH: 3,
     KW: 3,
     pad: [1, 1, 1, 1],

@@ -40,8 +40,8 @@ type ConvSizes = [
 export function convKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
 
-  /** The geometry block assembly/conv.ts reads: every size but N. */
-  const putGeometry = (s: ConvSizes): number => arena.putI32(s.slice(1));
+  /** The geometry block assembly/conv.ts reads: every size but N, then one kernel-specific field. */
+  const putGeometry = (s: ConvSizes, extra = 0): number => arena.putI32([...s.slice(1), extra]);
 
   /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias (OC, or null). */
   function conv2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, ...sizes: ConvSizes): void {
@@ -100,7 +100,40 @@ export function convKernels(rt: WasmRuntime) {
     arena.begin();
     const geo = putGeometry(sizes);
     const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
-    if (dinp !== null) {
+    if (dinp !== null && transposedConvPays(sizes)) {
+      // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
+      const [, , , , , , , , , , , pT, pL, dH, dW] = sizes;
+      const tsizes: ConvSizes = [
+        N,
+        OC,
+        OH,
+        OW,
+        C,
+        KH,
+        KW,
+        H,
+        W,
+        1,
+        1,
+        dH * (KH - 1) - pT,
+        dW * (KW - 1) - pL,
+        dH,
+        dW,
+        G,
+      ];
+      const tgeo = putGeometry(tsizes, 1);
+      const pWt = arena.alloc(4 * OC * K); // (C, OC/G, KH, KW)
+      flipTransposed(arena.f32(), pWt / 4, weight as F32, OC, C, KH, KW, G);
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const colBytes = 4 * kernels.convForwardColFloats(tgeo);
+      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+        const col = arena.alloc(colBytes);
+        const scratch = arena.alloc(kernels.packedScratchBytes(C / G, (OC / G) * KH * KW));
+        return [n0, n1, tgeo, pDinp, pDout, pWt, 0, col, scratch];
+      });
+      runShares(rt, "conv2dForward", calls);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+    } else if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
       const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
@@ -116,7 +149,7 @@ export function convKernels(rt: WasmRuntime) {
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
       // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
       const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
-      const chunkGeo = arena.putI32([...sizes.slice(1), chunk]);
+      const chunkGeo = putGeometry(sizes, chunk);
       const D = chunk * P;
       const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
         const col = arena.alloc(4 * (k1 - k0 + OC / G) * D); // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D)
@@ -134,4 +167,42 @@ export function convKernels(rt: WasmRuntime) {
   }
 
   return { conv2dForward, conv2dBackward };
+}
+
+/**
+ * Whether conv2d's input gradient is better computed as a stride-1 forward convolution of dout with
+ * the flipped, transposed weight (no col2im, deep packed GEMM) than as dcol = W^T dout + col2im:
+ * when the stride is 1, the conv is not depthwise, and the padded output is not much larger than
+ * the output (the transposed conv would multiply zeros).
+ */
+function transposedConvPays(s: ConvSizes): boolean {
+  const [, C, H, W, OC, , , OH, OW, sH, sW, , , , , G] = s;
+  return sH === 1 && sW === 1 && !(G === C && G === OC && G > 1) && H * W <= 1.25 * OH * OW;
+}
+
+/**
+ * dst[off..] (C, OC/G, KH, KW) = weight (OC, C/G, KH, KW) with input and output channels swapped
+ * within each group and the kernel rotated by 180 degrees: wt[g*CG + c][oc][kh][kw] =
+ * w[g*OCG + oc][c][KH-1-kh][KW-1-kw].
+ */
+function flipTransposed(
+  dst: Float32Array,
+  off: number,
+  w: Float32Array,
+  OC: number,
+  C: number,
+  KH: number,
+  KW: number,
+  G: number,
+): void {
+  const CG = C / G;
+  const OCG = OC / G;
+  const KK = KH * KW;
+  for (let g = 0; g < G; g++)
+    for (let oc = 0; oc < OCG; oc++)
+      for (let c = 0; c < CG; c++) {
+        const src = ((g * OCG + oc) * CG + c) * KK;
+        const to = off + ((g * CG + c) * OCG + oc) * KK + KK - 1;
+        for (let t = 0; t < KK; t++) dst[to - t] = w[src + t];
+      }
 }

@@ -27,7 +27,10 @@ const PL_ = 44;
 const DH_ = 48;
 const DW_ = 52;
 const G_ = 56;
-const CHUNK_ = 60; // conv2dBackwardWeight only: images per GEMM (chosen by the caller)
+// Field 16, per kernel: conv2dForward: 1 to add into `out` (no bias); conv2dBackwardWeight: images
+// per GEMM.
+const ADD_ = 60;
+const CHUNK_ = 60;
 
 /** Zeroes n floats at p. */
 // @ts-ignore: decorator
@@ -264,7 +267,8 @@ function fillTaps(taps: usize, geo: usize, K: i32): void {
 
 /**
  * Images [n0, n1): out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias
- * (OC; 0 for none). `col` holds convForwardColFloats floats; `scratch` is packedScratchBytes for
+ * (OC; 0 for none), or out += conv(inp, weight) when the geometry block says so (the input
+ * gradient of a stride-1 conv is such a conv, see backends/wasm/conv.ts). `col` holds convForwardColFloats floats; `scratch` is packedScratchBytes for
  * (OC/G) rows and depth C/G * KH * KW.
  */
 export function conv2dForward(
@@ -289,10 +293,11 @@ export function conv2dForward(
   const padded = col; // (C/G, PH, PW)
   const packed = col + 4 * CG * convPaddedHeight(geo) * convPaddedWidth(geo); // im2col, packed
   const taps = packed + 4 * packedBFloats(K, P); // (K) i32
+  const add = load<i32>(geo, ADD_) != 0;
   for (let n = n0; n < n1; n++)
     for (let g = 0; g < G; g++) {
       const outG = out + 4 * (n * OC + g * OCG) * P; // (OC/G, P)
-      if (bias != 0)
+      if (bias != 0 && !add)
         for (let oc = 0; oc < OCG; oc++) {
           const v = f32x4.splat(load<f32>(bias + 4 * (g * OCG + oc)));
           const row = outG + 4 * oc * P;
@@ -303,7 +308,7 @@ export function conv2dForward(
       padPlanes(padded, inp + 4 * (n * C + g * CG) * HW, geo, CG);
       if (n == n0 && g == 0) fillTaps(taps, geo, K);
       packColumns(packed, padded, taps, geo, K);
-      gemmPackedB(OCG, P, K, weight + 4 * g * OCG * K, K, 1, packed, outG, P, bias != 0, scratch);
+      gemmPackedB(OCG, P, K, weight + 4 * g * OCG * K, K, 1, packed, outG, P, add || bias != 0, scratch);
     }
 }
 
