@@ -88,7 +88,7 @@ export function queryExplore(
   return queryJson(
     client,
     `const R = require("receptive");
-  const p = ${JSON.stringify(request)};
+  const p: any = ${JSON.stringify(request)};
   const scope = exports as Record<string, any>;
   const model = scope[p.model];
   if (!(model instanceof R.nn.Module)) throw new Error("activation explorer: '" + p.model + "' is not an nn.Module variable; run the cell that defines it, then Refresh");
