@@ -81,6 +81,13 @@ class OutputCollector implements CellOutput {
     list.push(out);
     this.byDisplayId.set(displayId, list);
   }
+  input(): Promise<string> {
+    return Promise.reject(
+      new Error(
+        'input: `receptive run` executes the notebook headless, with no one to answer; put the value in the cell instead (e.g. const name = "Ada")',
+      ),
+    );
+  }
   update(bundle: MimeBundle, metadata: Record<string, unknown>, displayId: string): void {
     for (const out of this.byDisplayId.get(displayId) ?? []) {
       out.data = bundle;

@@ -290,6 +290,59 @@ describe("Jupyter protocol with jupyter_client", () => {
     await bridge.call("shutdown", { kernel: "b" });
   });
 
+  test("input() and prompt() ask the front end on stdin and resume with its answers", async () => {
+    const r = await bridge.call("execute_with_input", {
+      kernel: "a",
+      code: [
+        'const userName = await input("name? ");',
+        'const pin = await prompt("pin: ", { password: true });',
+        'console.log("hello", userName);',
+        "userName + pin.length",
+      ].join("\n"),
+      answers: ["Ada", "1234"],
+    });
+    assert.equal(r.reply.status, "ok", JSON.stringify(r.reply));
+    assert.deepEqual(
+      r.input_requests.map((q: any) => q.content),
+      [
+        { prompt: "name? ", password: false },
+        { prompt: "pin: ", password: true },
+      ],
+    );
+    assert.ok(
+      r.input_requests.every((q: any) => q.parent === r.msg_id),
+      "input_request's parent is the execute_request",
+    );
+    assert.equal(stdoutOf(r), "hello Ada\n");
+    assert.equal(resultText(r), "'Ada4'");
+  });
+
+  test("input() without allow_stdin is a clear error; an interrupt ends a cell waiting for input", async () => {
+    const denied = await bridge.call("execute", {
+      kernel: "a",
+      code: 'await input("name? ")',
+      allow_stdin: false,
+    });
+    assert.equal(denied.reply.status, "error");
+    assert.match(denied.reply.evalue, /^input: .*allow_stdin false.*put the value in the cell/);
+    const { msg_id } = await bridge.call("execute_async", {
+      kernel: "a",
+      code: 'const never = await input("wait: ");',
+    });
+    const asked = await bridge.call("wait_input_request", { kernel: "a" });
+    assert.deepEqual([asked.content.prompt, asked.parent], ["wait: ", msg_id]);
+    const r = await bridge.call("interrupt_and_wait", { kernel: "a", msg_id, timeout: 10 });
+    assert.ok(r.elapsed < 1, `interrupt took ${r.elapsed} s`);
+    assert.equal(r.reply.ename, "Interrupted");
+    // the abandoned question does not swallow the next cell's answer
+    const next = await bridge.call("execute_with_input", {
+      kernel: "a",
+      code: 'await input("again? ")',
+      answers: ["yes"],
+    });
+    assert.equal(resultText(next), "'yes'");
+  });
+
   test("restart gives a fresh state", async () => {
     await bridge.call("restart", { kernel: "a" });
     const gone = await run("x");

@@ -47,7 +47,24 @@ def handle(cmd):
     km, kc = kernels[cmd["kernel"]]
     timeout = cmd.get("timeout", 30)
     if op == "execute":
-        return collect(kc, kc.execute(cmd["code"], stop_on_error=cmd.get("stop_on_error", True)), timeout)
+        msg_id = kc.execute(
+            cmd["code"], stop_on_error=cmd.get("stop_on_error", True), allow_stdin=cmd.get("allow_stdin", True)
+        )
+        return collect(kc, msg_id, timeout)
+    if op == "execute_with_input":  # answer each input_request on stdin with the next of "answers"
+        msg_id = kc.execute(cmd["code"], allow_stdin=True)
+        requests = []
+        for answer in cmd["answers"]:
+            request = kc.get_stdin_msg(timeout=timeout)
+            requests.append({"content": request["content"], "parent": request["parent_header"].get("msg_id")})
+            kc.input(answer)
+        result = collect(kc, msg_id, timeout)
+        result["input_requests"] = requests
+        result["msg_id"] = msg_id
+        return result
+    if op == "wait_input_request":  # the next input_request, unanswered
+        request = kc.get_stdin_msg(timeout=timeout)
+        return {"content": request["content"], "parent": request["parent_header"].get("msg_id")}
     if op == "execute_async":  # send only; "wait" collects it later
         return {"msg_id": kc.execute(cmd["code"])}
     if op == "wait":

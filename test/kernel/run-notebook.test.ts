@@ -127,6 +127,25 @@ describe("receptive run", () => {
     );
   });
 
+  test("input() in a headless run fails with a message that says what to do instead", () => {
+    const dir = mkdtempSync(join(tmpdir(), "receptive-run-"));
+    const path = join(dir, "ask.ipynb");
+    const cell = {
+      cell_type: "code",
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source: 'await input("name? ")',
+    };
+    writeFileSync(path, JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell] }));
+    const r = receptiveRun(path);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /failed: Error: input: `receptive run` executes the notebook headless.*put the value in the cell/,
+    );
+  });
+
   test("bad arguments are explained", () => {
     const r = receptiveRun("--timeout", "soon");
     assert.equal(r.code, 2);

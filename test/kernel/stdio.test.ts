@@ -67,6 +67,20 @@ class StdioClient {
   messagesFor(id: unknown): StdioMessage[] {
     return this.messages.get(id) ?? [];
   }
+
+  /** The first message of `type` answering request `id`, once it has arrived. */
+  async waitFor(id: unknown, type: StdioMessage["type"], timeoutMs = 30_000): Promise<StdioMessage> {
+    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(10)) {
+      const m = this.messagesFor(id).find((x) => x.type === type);
+      if (m !== undefined) return m;
+    }
+    throw new Error(`no ${type} for request ${String(id)} within ${timeoutMs} ms`);
+  }
+
+  /** The id the next request will get. */
+  get upcomingId(): number {
+    return this.nextId;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -145,6 +159,42 @@ describe("stdio protocol", () => {
       assert.equal(reply.error?.ename, "Interrupted");
     }
     assert.equal(text(await client.execute("ticks > 0 && spins > 0")), "true");
+  });
+
+  test("input() asks with input_request; input_reply answers while the cell waits", async () => {
+    const id = client.upcomingId;
+    const running = client.start({
+      type: "execute",
+      code: 'const who = await input("name? ");\nconst pin = await prompt("pin: ", { password: true });\nwho + pin.length',
+    });
+    assert.deepEqual(await client.waitFor(id, "input_request"), {
+      id,
+      type: "input_request",
+      prompt: "name? ",
+      password: false,
+    });
+    client.sendRaw(JSON.stringify({ id: "answer-1", type: "input_reply", value: "Ada" }));
+    const asked = () => client.messagesFor(id).filter((m) => m.type === "input_request");
+    for (let i = 0; i < 3000 && asked().length < 2; i++) await sleep(10);
+    assert.deepEqual(asked()[1], { id, type: "input_request", prompt: "pin: ", password: true });
+    client.sendRaw(JSON.stringify({ id: "answer-2", type: "input_reply", value: "1234" }));
+    const all = await running;
+    assert.equal(text(all[all.length - 1] as { result?: Record<string, unknown> }), "'Ada4'");
+  });
+
+  test("an input_reply with no question open is an error_reply; an interrupt ends a cell waiting for input", async () => {
+    const [stray] = await client.request({ type: "input_reply", value: "early" });
+    assert.equal(stray.type, "error_reply");
+    assert.match((stray as { message: string }).message, /input_reply: no cell is waiting for input/);
+    const id = client.upcomingId;
+    const running = client.start({ type: "execute", code: 'await input("wait: ")' });
+    await client.waitFor(id, "input_request");
+    const t0 = Date.now();
+    await client.request({ type: "interrupt" });
+    const all = await running;
+    assert.ok(Date.now() - t0 < 1000, `interrupt took ${Date.now() - t0} ms`);
+    const reply = all[all.length - 1] as Extract<StdioMessage, { type: "execute_reply" }>;
+    assert.equal(reply.error?.ename, "Interrupted");
   });
 
   test("malformed lines and unknown requests get an error_reply; the kernel carries on", async () => {

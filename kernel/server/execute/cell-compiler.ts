@@ -51,10 +51,16 @@ function patchTypeScriptSys(): void {
   sys.realpath = (path: string) => (forwardReceptive(path) !== path ? path : realpath.call(sys, path));
 }
 
-/** Declarations every cell sees: `display` (the kernel puts its value in `exports`). */
+/** Declarations every cell sees: `display`, `input`, `prompt` (the kernel puts their values in `exports`). */
 export function preludeDeclarations(): string {
   const displayTypes = toPosix(join(packageRoot, "dist", "kernel", "display", "display-api"));
-  return `declare const display: import(${JSON.stringify(displayTypes)}).Display;\n`;
+  const inputTypes = toPosix(join(packageRoot, "dist", "kernel", "server", "execute", "cell-input"));
+  return [
+    `declare const display: import(${JSON.stringify(displayTypes)}).Display;`,
+    `declare const input: import(${JSON.stringify(inputTypes)}).Input;`,
+    `declare const prompt: import(${JSON.stringify(inputTypes)}).Input;`,
+    "",
+  ].join("\n");
 }
 
 export class CellCompiler {

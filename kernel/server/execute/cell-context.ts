@@ -13,6 +13,11 @@ import { setDisplaySinkProvider } from "../../display/sink";
 
 export interface CellOutput extends DisplaySink {
   stream(name: "stdout" | "stderr", text: string): void;
+  /**
+   * Asks the front end for a line of text (cell-input.ts); rejects with an error that says why
+   * when this front end cannot ask. Absent: the transport has no way to ask at all.
+   */
+  input?(prompt: string, password: boolean): Promise<string>;
 }
 
 export interface CellContext {
@@ -39,6 +44,11 @@ export function cellStarted(ctx: CellContext): void {
 
 export function cellFinished(ctx: CellContext): void {
   if (running === ctx) running = undefined;
+}
+
+/** The cell running now (not a finished one whose timers still fire). */
+export function runningCell(): CellContext | undefined {
+  return running;
 }
 
 /** The running cell, else the last one (late output from timers goes there). */

@@ -15,6 +15,7 @@ import {
   InterruptedError,
   installCellRouting,
 } from "./cell-context";
+import { makeInput } from "./cell-input";
 import { cellTraceback } from "./error-location";
 import { InterruptState } from "./interrupt";
 import { ModuleLoader } from "./module-loader";
@@ -87,6 +88,8 @@ export class ExecutionSession {
   private resetScope(): void {
     this.scope = createScope();
     this.scope.display = display;
+    this.scope.input = makeInput("input");
+    this.scope.prompt = makeInput("prompt");
   }
 
   /** Forgets every variable and declaration (a restart without a new process). */

@@ -1,6 +1,7 @@
 // The Jupyter kernel: binds shell, iopub and stdin (heartbeat and control live in the side thread),
 // answers requests in order with busy/idle status around each, and turns cell outputs into
-// stream / display_data / update_display_data / execute_result / error messages.
+// stream / display_data / update_display_data / execute_result / error messages. A cell's
+// `await input()` asks the front end on the stdin socket (input_request / input_reply).
 
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -46,6 +47,10 @@ export class JupyterKernel {
   private readonly iopub = new zmq.Publisher();
   private readonly shellOut = new SendQueue(this.shell, (e) => this.log(e));
   private readonly iopubOut = new SendQueue(this.iopub, (e) => this.log(e));
+  private readonly stdinOut = new SendQueue(this.stdin, (e) => this.log(e));
+  /** The cell's unanswered input_request, if any (one at a time; later ones wait their turn). */
+  private pendingInput: { resolve: (value: string) => void; reject: (e: Error) => void } | null = null;
+  private inputTurn: Promise<unknown> = Promise.resolve();
   private readonly exec: ExecutionSession;
   private sideThread!: SideThreadHost;
   private executionCount = 0;
@@ -86,6 +91,9 @@ export class JupyterKernel {
     this.publish("status", {}, { execution_state: "starting" });
     (async () => {
       for await (const frames of this.shell) this.enqueue(frames, "shell");
+    })().catch((e) => this.log(e));
+    (async () => {
+      for await (const frames of this.stdin) this.onStdin(frames);
     })().catch((e) => this.log(e));
   }
 
@@ -206,6 +214,7 @@ export class JupyterKernel {
     if (!silent) this.publish("execute_input", msg.header, { code, execution_count: count });
     if (counts) this.history.push([1, count, code]);
     const parent = msg.header;
+    const allowStdin = msg.content.allow_stdin === true;
     const output: CellOutput = {
       stream: (name, text) => {
         if (!silent) this.publish("stream", parent, { name, text });
@@ -225,8 +234,19 @@ export class JupyterKernel {
           transient: { display_id: displayId },
         });
       },
+      input: (prompt, password) => {
+        if (!allowStdin) {
+          return Promise.reject(
+            new Error(
+              "input: this front end does not accept input for this cell (its execute_request has allow_stdin false); put the value in the cell instead, or run it from a front end with input (JupyterLab, Notebook, VS Code)",
+            ),
+          );
+        }
+        return this.requestInput(msg, prompt, password);
+      },
     };
     const outcome = await this.exec.execute(code, output);
+    this.cancelInput(); // an interrupted cell's question is no longer open
     if (outcome.status === "ok") {
       if (outcome.result && !silent) {
         this.publish("execute_result", parent, {
@@ -255,6 +275,45 @@ export class JupyterKernel {
       },
     );
     if (stop_on_error) this.abortUpTo = this.received; // requests already queued are aborted
+  }
+
+  /** Sends input_request on stdin to the client that sent `request`; resolves with its input_reply. */
+  private requestInput(request: Message, prompt: string, password: boolean): Promise<string> {
+    const turn = this.inputTurn.then(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const header = makeHeader("input_request", this.session);
+          this.pendingInput = { resolve, reject };
+          this.stdinOut.send(
+            encode(this.signer, request.identities, header, request.header, { prompt, password }),
+          );
+        }),
+    );
+    this.inputTurn = turn.catch(() => {});
+    return turn;
+  }
+
+  private onStdin(frames: Buffer[]): void {
+    let msg: Message;
+    try {
+      msg = decode(frames, this.signer);
+    } catch (err) {
+      this.log(err);
+      return;
+    }
+    const pending = this.pendingInput;
+    if (msg.header.msg_type !== "input_reply" || pending === null) return;
+    this.pendingInput = null;
+    if (msg.content?.status === "error") {
+      pending.reject(
+        new Error(`input: the front end answered with an error: ${msg.content.evalue ?? "no value"}`),
+      );
+    } else pending.resolve(String(msg.content?.value ?? ""));
+  }
+
+  private cancelInput(): void {
+    this.pendingInput?.reject(new Error("input: the cell ended before the front end answered"));
+    this.pendingInput = null;
   }
 
   private complete(code: string, cursorPos: number) {
@@ -315,7 +374,7 @@ export class JupyterKernel {
   async shutdown(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    await Promise.all([this.shellOut.flush(), this.iopubOut.flush()]);
+    await Promise.all([this.shellOut.flush(), this.iopubOut.flush(), this.stdinOut.flush()]);
     await this.sideThread.close();
     this.shell.close();
     this.stdin.close();

@@ -9,6 +9,14 @@
 //   -> {"id":2,"type":"execute","code":"console.log('hi'); 1 + 1"}
 //   <- {"id":2,"type":"stream","name":"stdout","text":"hi\n"}
 //   <- {"id":2,"type":"execute_reply","status":"ok","executionCount":1,"result":{"text/plain":"2"}}
+//
+// A cell's `await input("name? ")` asks the client, which answers with `input_reply` (handled at
+// once, like `interrupt`, since the cell is still running):
+//
+//   -> {"id":3,"type":"execute","code":"const name = await input('name? '); name"}
+//   <- {"id":3,"type":"input_request","prompt":"name? ","password":false}
+//   -> {"id":4,"type":"input_reply","value":"Ada"}
+//   <- {"id":3,"type":"execute_reply","status":"ok","executionCount":2,"result":{"text/plain":"'Ada'"}}
 
 import type { MimeBundle } from "../../display/schema";
 
@@ -27,7 +35,12 @@ export type StdioRequest =
   | { id: RequestId; type: "interrupt" }
   /** Forgets all variables and declarations, keeping the process. */
   | { id: RequestId; type: "reset" }
-  | { id: RequestId; type: "shutdown" };
+  | { id: RequestId; type: "shutdown" }
+  /**
+   * Answers the open `input_request` with what the person typed; no reply on success, an
+   * `error_reply` when no cell is waiting for input. Handled at once, even while a cell runs.
+   */
+  | { id: RequestId; type: "input_reply"; value: string };
 
 export type StdioMessage =
   | {
@@ -42,6 +55,8 @@ export type StdioMessage =
   /** Output of the cell started by request `id`. */
   | { id: RequestId; type: "stream"; name: "stdout" | "stderr"; text: string }
   | { id: RequestId; type: "display"; displayId: string; data: MimeBundle; metadata: Record<string, unknown> }
+  /** The cell started by request `id` waits for a line of text: answer with `input_reply`. */
+  | { id: RequestId; type: "input_request"; prompt: string; password: boolean }
   /** Replace every output shown with `displayId` (it may belong to an earlier cell). */
   | {
       id: RequestId;

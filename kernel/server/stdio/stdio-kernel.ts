@@ -19,6 +19,32 @@ export async function runStdioKernel(): Promise<number> {
   const side = new SideThreadHost(session, [{ module: join(__dirname, "stdin-plugin.js"), options: {} }]);
   let executionCount = 0;
   let queue = Promise.resolve();
+  // The running cell's unanswered input_request (one at a time; later ones wait their turn).
+  let pendingInput: { resolve: (value: string) => void; reject: (e: Error) => void } | null = null;
+  let inputTurn: Promise<unknown> = Promise.resolve();
+  const requestInput = (id: RequestId, prompt: string, password: boolean): Promise<string> => {
+    const turn = inputTurn.then(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          pendingInput = { resolve, reject };
+          send({ id, type: "input_request", prompt, password });
+        }),
+    );
+    inputTurn = turn.catch(() => {});
+    return turn;
+  };
+  const answerInput = (r: { id?: RequestId; value?: unknown }) => {
+    if (pendingInput === null) {
+      return void send({
+        id: r.id ?? null,
+        type: "error_reply",
+        message: "input_reply: no cell is waiting for input (send it after an input_request)",
+      });
+    }
+    const { resolve } = pendingInput;
+    pendingInput = null;
+    resolve(String(r.value ?? ""));
+  };
 
   const handle = async (r: StdioRequest): Promise<void> => {
     switch (r.type) {
@@ -40,8 +66,11 @@ export async function runStdioKernel(): Promise<number> {
             send({ id: r.id, type: "display", displayId, data, metadata }),
           update: (data, metadata, displayId) =>
             send({ id: r.id, type: "update_display", displayId, data, metadata }),
+          input: (prompt, password) => requestInput(r.id, prompt, password),
         };
         const o = await session.execute(String(r.code), output);
+        pendingInput?.reject(new Error("input: the cell ended before the front end answered"));
+        pendingInput = null;
         if (o.status === "ok") {
           return void send({
             id: r.id,
@@ -114,6 +143,7 @@ export async function runStdioKernel(): Promise<number> {
           message: `not a protocol request (one JSON object with a "type" per line): ${String(m.line).slice(0, 200)}`,
         });
       }
+      if (request.type === "input_reply") return answerInput(request); // the waiting cell holds the queue
       queue = queue
         .then(() => handle(request))
         .then(() => session.warmUpSoon())
