@@ -1,0 +1,167 @@
+// The bundled extension (extension/dist/extension.js) activated against a stand-in `vscode` module
+// (fake-vscode.ts; the code-server end-to-end test runs it in a real VS Code): the controller's
+// identity, the commands, cells run through the real kernel with execution order, timing, streams,
+// displays updated in place (also in an earlier cell), errors, Stop, Restart, the backend in the
+// status bar, and the renderer's featureMaps message answered.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  type FakeCell,
+  type FakeController,
+  type FakeVscode,
+  fakeVscode,
+  Uri,
+  withVscode,
+} from "./fake-vscode";
+
+const EXTENSION = join(__dirname, "..", "..", "..", "extension");
+const BUNDLE = join(EXTENSION, "dist", "extension.js");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const text = (data: Uint8Array) => new TextDecoder().decode(data);
+
+interface ExtensionModule {
+  activate(ctx: unknown): void;
+  deactivate(): Promise<void>;
+}
+
+function cell(code: string): FakeCell {
+  return {
+    kind: 2,
+    document: { getText: () => code, uri: Uri.parse("vscode-notebook-cell://x") },
+    outputs: [],
+  };
+}
+
+describe("the extension in a stand-in VS Code", () => {
+  let vscode: FakeVscode;
+  let ext: ExtensionModule;
+  let controller: FakeController;
+  const dir = mkdtempSync(join(tmpdir(), "rcp-ext-"));
+  const cells: FakeCell[] = [];
+  const notebook = { uri: Uri.file(join(dir, "lesson.ipynb")), getCells: () => cells };
+
+  before(() => {
+    assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: npm run build (node extension/build.mjs) makes it`);
+    vscode = fakeVscode();
+    vscode.window.activeNotebookEditor = { notebook };
+    vscode.notebookDocuments = [notebook];
+    ext = withVscode(vscode, () => require(BUNDLE) as ExtensionModule);
+    ext.activate({
+      extensionPath: EXTENSION,
+      extensionUri: Uri.file(EXTENSION),
+      subscriptions: [],
+      extension: { id: "receptive.receptive", packageJSON: { version: "0.1.0" } },
+      globalStorageUri: Uri.file(join(dir, "storage")),
+    });
+    controller = vscode.controllers[0];
+  });
+  after(() => ext.deactivate());
+
+  async function run(...codes: string[]): Promise<FakeCell[]> {
+    const added = codes.map(cell);
+    cells.push(...added);
+    await controller.executeHandler(added, notebook);
+    return added;
+  }
+  const execOf = (c: FakeCell) => controller.executions.filter((e) => e.cell === c).at(0)!;
+
+  test("registers the Receptive (TypeScript) controller for .ipynb and the commands", () => {
+    assert.equal(vscode.controllers.length, 1);
+    assert.deepEqual(
+      {
+        id: controller.id,
+        type: controller.notebookType,
+        label: controller.label,
+        langs: controller.supportedLanguages,
+      },
+      {
+        id: "receptive",
+        type: "jupyter-notebook",
+        label: "Receptive (TypeScript)",
+        langs: ["typescript", "javascript"],
+      },
+    );
+    assert.equal(controller.supportsExecutionOrder, true);
+    for (const c of [
+      "restartKernel",
+      "interruptKernel",
+      "openActivationExplorer",
+      "newNotebook",
+      "openCourse",
+    ]) {
+      assert.ok(vscode.commands.has(`receptive.${c}`), `command receptive.${c}`);
+    }
+  });
+
+  test("cells run in order with timing, streams and results; the status bar shows the backend", async () => {
+    const [a, b] = await run('console.log("one");\nconsole.log("two");\nconst n: number = 21;', "n * 2");
+    const ea = execOf(a);
+    assert.equal(ea.executionOrder, 1);
+    assert.equal(execOf(b).executionOrder, 2);
+    assert.deepEqual(ea.events, ["start", "end:true"]);
+    assert.ok(ea.started! <= ea.ended!.time!);
+    assert.equal(a.outputs.length, 1, "consecutive stdout writes share one output");
+    assert.equal(a.outputs[0].items.map((i) => text(i.data)).join(""), "one\ntwo\n");
+    assert.equal(text(b.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "42");
+    for (let i = 0; i < 50 && !/WebAssembly|reference|ref/i.test(vscode.statusBar.text); i++)
+      await sleep(100);
+    assert.match(vscode.statusBar.text, /Receptive: .*(WebAssembly|ref)/);
+  });
+
+  test("a display is updated in place, also from a later cell", async () => {
+    const [shown] = await run('const live = display("epoch 1");\nlive.update("epoch 2");');
+    const output = shown.outputs[0];
+    assert.equal(text(output.items.find((i) => i.mime === "text/plain")!.data), "'epoch 2'");
+    assert.ok(execOf(shown).events.includes(`replace:${output.id}`));
+    await run('live.update("epoch 3");');
+    assert.equal(text(shown.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "'epoch 3'");
+  });
+
+  test("errors become error outputs and the cell fails", async () => {
+    const [bad] = await run('throw new RangeError("too far");');
+    assert.deepEqual(execOf(bad).events, ["start", "end:false"]);
+    const item = bad.outputs[0].items[0];
+    assert.equal(item.mime, "application/vnd.code.notebook.error");
+    assert.deepEqual(
+      { name: JSON.parse(text(item.data)).name, message: JSON.parse(text(item.data)).message },
+      { name: "RangeError", message: "too far" },
+    );
+  });
+
+  test("Stop interrupts a running loop; the variables stay", async () => {
+    const loop = cell("let spins = 0;\nwhile (true) spins++;");
+    cells.push(loop);
+    const running = controller.executeHandler([loop], notebook);
+    await sleep(600);
+    await controller.interruptHandler!(notebook);
+    await running;
+    assert.deepEqual(execOf(loop).events, ["start", "end:false"]);
+    const [check] = await run("spins > 0");
+    assert.equal(text(check.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "true");
+  });
+
+  test("the renderer's featureMaps request is answered for its editor", async () => {
+    const editor = { notebook };
+    vscode.rendererMessages.fire({ editor, message: { type: "featureMaps", layer: "0" } });
+    for (let i = 0; i < 50 && vscode.posted.length === 0; i++) await sleep(100);
+    const [{ message, editor: to }] = vscode.posted;
+    assert.equal(to, editor);
+    const reply = message as { type: string; layer: string; grid?: unknown; error?: string };
+    assert.equal(reply.type, "featureMaps");
+    assert.equal(reply.layer, "0");
+    assert.ok(reply.grid !== undefined || typeof reply.error === "string");
+  });
+
+  test("Restart Kernel gives fresh state and numbering from 1", async () => {
+    await vscode.commands.get("receptive.restartKernel")!();
+    const [after] = await run("typeof spins");
+    assert.equal(execOf(after).executionOrder, 1);
+    const err = after.outputs[0].items[0];
+    assert.equal(err.mime, "application/vnd.code.notebook.error");
+    assert.match(text(err.data), /Cannot find name 'spins'/);
+  });
+});
