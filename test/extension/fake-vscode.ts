@@ -204,7 +204,13 @@ export function fakeVscode(): FakeVscode {
     ProgressLocation: { Window: 10, Notification: 15 },
     ViewColumn: { Beside: -2 },
     CompletionItemKind: { Variable: 5 },
-    Disposable: { from: (...d: { dispose(): void }[]) => ({ dispose: () => d.forEach((x) => x.dispose()) }) },
+    Disposable: {
+      from: (...d: { dispose(): void }[]) => ({
+        dispose: () => {
+          for (const x of d) x.dispose();
+        },
+      }),
+    },
     window,
     notebooks: {
       createNotebookController: (id: string, type: string, label: string) => {
