@@ -1,6 +1,8 @@
 // The public surface of the `receptive` package: tensors, autograd, the functional API `F`,
 // and backend selection. PyTorch names in camelCase; keyword arguments as a trailing options object.
 
+export { type FitOptions, fit, type History } from "../viz/fit";
+export * as viz from "../viz/index";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
 export { zeroGrad } from "./autograd/zero-grad";
 export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
@@ -65,4 +67,3 @@ export {
 export { defaultGenerator, Generator, manualSeed } from "./tensor/random";
 export type { Shape } from "./tensor/shape";
 export { type DType, type NestedArray, Tensor } from "./tensor/tensor";
-export * as viz from "../viz/index";

@@ -10,5 +10,6 @@ export { answerFeatureMapsRequest, registerModel } from "./feature-map-requests"
 export { type FeatureMapsFigure, type FeatureMapsOptions, featureMaps } from "./feature-maps";
 export { VizFigure } from "./figure";
 export { type FiltersOptions, filters } from "./filters";
+export { accuracy, type FitOptions, fit, type History } from "./fit";
 export { type CurvePoint, type LiveCurves, type LiveCurvesOptions, liveCurves } from "./live-curves";
 export { type SamplesOptions, samples } from "./samples";
