@@ -1,16 +1,20 @@
 """PyTorch twin of train-fashion-mnist.ts: the same recipes on the same files (Debian's
-Fashion-MNIST), batch 64, shuffled, inputs in [0, 1]: "lenet5" (SGD lr 0.05 momentum 0.9,
-2 epochs) and "convbn" (2 conv + batch norm + dropout, Adam lr 1e-3, 8 epochs).
+Fashion-MNIST). "lenet5": LeNet-5, SGD (momentum 0.9, nesterov), OneCycleLR max 0.1, 2 epochs;
+"convbn": 2 conv + batch norm + dropout, Adam, OneCycleLR max 3e-3, 8 epochs. Both: inputs
+normalised with Fashion-MNIST's mean and std, cross-entropy with label smoothing (0.2 and 0.1), batch 64,
+shuffled, the scheduler stepped every batch.
 Random streams differ from Receptive's (initial weights, shuffling, dropout), so accuracies are
-compared within a point, not exactly. One CPU thread, as Receptive's ref backend.
-Run: /usr/bin/python3 test/bench/train_fashion_mnist.py [lenet5|convbn] [epochs]
-  ->  results/train-fashion-mnist-<recipe>-pytorch.json
+compared within a point, not exactly. One CPU thread.
+Run: /usr/bin/python3 test/bench/train_fashion_mnist.py [lenet5|convbn] [epochs] [--seed N]
+  ->  results/train-fashion-mnist-<recipe>-pytorch[-seedN].json
 """
 
 import datetime
 import gzip
 import json
 import os
+import platform
+import resource
 import sys
 import time
 
@@ -21,6 +25,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = "/usr/share/datasets/fashion-mnist"
+MEAN, STD = 0.286, 0.353  # Fashion-MNIST's training pixels in [0, 1]
 
 
 def idx(name):
@@ -47,19 +52,55 @@ def convbn():
     )
 
 
+def onecycle(max_lr):
+    return lambda opt, steps_per_epoch, epochs: torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr, epochs=epochs, steps_per_epoch=steps_per_epoch
+    )
+
+
+# name: (model, optimizer, scheduler (stepped every batch), label smoothing, batch size, epochs, words)
 RECIPES = {
-    "lenet5": (lenet5, lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9), "SGD lr 0.05 momentum 0.9", 2),
-    "convbn": (convbn, lambda p: torch.optim.Adam(p, lr=1e-3), "Adam lr 1e-3", 8),
+    "lenet5": (
+        lenet5,
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+        onecycle(0.1),
+        0.2,
+        64,
+        2,
+        "LeNet-5; inputs normalised (0.286, 0.353); SGD momentum 0.9 nesterov; OneCycleLR maxLr 0.1 per batch; "
+        "cross-entropy with label smoothing 0.2; batch 64",
+    ),
+    "convbn": (
+        convbn,
+        lambda p: torch.optim.Adam(p, lr=3e-3),
+        onecycle(3e-3),
+        0.1,
+        64,
+        8,
+        "2 conv + BN + dropout; inputs normalised (0.286, 0.353); Adam; OneCycleLR maxLr 3e-3 per batch; "
+        "cross-entropy with label smoothing 0.1; batch 64",
+    ),
 }
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), platform.machine())
+
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
 def main():
     args = sys.argv[1:]
     name = next((a for a in args if a in RECIPES), "lenet5")
-    build, make_opt, opt_name, default_epochs = RECIPES[name]
-    epochs = int(next((a for a in args if a.isdigit()), default_epochs))
+    build, make_opt, make_sched, smoothing, batch_size, default_epochs, words = RECIPES[name]
+    epochs = int(next((a for i, a in enumerate(args) if a.isdigit() and not (i and args[i - 1].startswith("--"))), default_epochs))
+    seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 0
     torch.set_num_threads(1)
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     xtr = torch.from_numpy(idx("train-images-idx3-ubyte.gz").copy()).float().div_(255).unsqueeze(1)
     ytr = torch.from_numpy(idx("train-labels-idx1-ubyte.gz").copy()).long()
     xte = torch.from_numpy(idx("t10k-images-idx3-ubyte.gz").copy()).float().div_(255).unsqueeze(1)
@@ -67,25 +108,46 @@ def main():
     net = build()
     opt = make_opt(net.parameters())
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(xtr, ytr), batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(0)
+        torch.utils.data.TensorDataset(xtr, ytr),
+        batch_size=batch_size,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(seed),
     )
+    sched = make_sched(opt, len(loader), epochs)
     per_epoch = []
+    load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
     for epoch in range(1, epochs + 1):
+        t_epoch = time.perf_counter()
         total, batches = 0.0, 0
         for x, y in loader:
             opt.zero_grad()
-            loss = F.cross_entropy(net(x), y)
+            loss = F.cross_entropy(net((x - MEAN) / STD), y, label_smoothing=smoothing)
             loss.backward()
             opt.step()
+            sched.step()
             total += loss.item()
             batches += 1
+        train_seconds = time.perf_counter() - t_epoch
         net.eval()
         with torch.no_grad():
-            acc = sum((net(xte[i : i + 500]).argmax(1) == yte[i : i + 500]).sum().item() for i in range(0, len(yte), 500)) / len(yte)
+            acc = sum(
+                (net((xte[i : i + 500] - MEAN) / STD).argmax(1) == yte[i : i + 500]).sum().item()
+                for i in range(0, len(yte), 500)
+            ) / len(yte)
         net.train()
-        per_epoch.append({"epoch": epoch, "loss": total / batches, "testAccuracy": acc, "seconds": time.perf_counter() - t0})
-        print(json.dumps(per_epoch[-1]), file=sys.stderr)
+        per_epoch.append(
+            {
+                "epoch": epoch,
+                "loss": total / batches,
+                "testAccuracy": acc,
+                "seconds": time.perf_counter() - t0,
+                "trainImagesPerSecond": len(ytr) / train_seconds,
+                "rssMB": rss_mb(),
+                "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6,
+            }
+        )
+        print(json.dumps(per_epoch[-1]), file=sys.stderr, flush=True)
     result = {
         "benchmark": "train-fashion-mnist",
         "engine": "pytorch",
@@ -94,17 +156,27 @@ def main():
         "recipe": {
             "model": name,
             "params": sum(p.numel() for p in net.parameters()),
-            "optimizer": opt_name,
-            "batchSize": 64,
+            "description": words,
+            "batchSize": batch_size,
             "epochs": epochs,
             "trainImages": len(ytr),
+        },
+        "seed": seed,
+        "machine": {
+            "cpu": cpu_model(),
+            "cores": os.cpu_count(),
+            "loadAverageStart": load_start,
+            "loadAverageEnd": os.getloadavg()[0],
         },
         "date": datetime.datetime.utcnow().isoformat() + "Z",
         "perEpoch": per_epoch,
     }
-    with open(os.path.join(HERE, "results", "train-fashion-mnist-%s-pytorch.json" % name), "w") as f:
+    suffix = "-seed%d" % seed if seed else ""
+    out = os.path.join(HERE, "results", "train-fashion-mnist-%s-pytorch%s.json" % (name, suffix))
+    with open(out + ".tmp", "w") as f:
         json.dump(result, f, indent=2)
         f.write("\n")
+    os.replace(out + ".tmp", out)  # atomic: a reader never sees half a file
     print(json.dumps(result, indent=2))
 
 
