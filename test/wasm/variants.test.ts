@@ -35,6 +35,11 @@ function runKernelTests(variant: string, flags: string[]): void {
     "elementwise.test.js",
     "pooling.test.js",
     "norm.test.js",
+    "depthwise-backward.test.js",
+    "conv-transpose.test.js",
+    "avg-pooling.test.js",
+    "softmax.test.js",
+    "optim.test.js",
   ].map((f) => join(__dirname, f));
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {

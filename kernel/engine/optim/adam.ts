@@ -4,6 +4,7 @@
 // Adam adds weightDecay * p to the gradient (L2); AdamW decays the weights directly,
 // p *= 1 - lr * weightDecay, before the update (decoupled weight decay, Loshchilov & Hutter).
 
+import { adamUpdate } from "../backends/ref/optim";
 import { check } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { num, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from "./optimizer";
@@ -33,27 +34,12 @@ abstract class AdamBase extends Optimizer {
     const [beta1, beta2] = group.betas as [number, number];
     const eps = num(group, "eps");
     const wd = num(group, "weightDecay");
-    const sign = group.maximize ? -1 : 1;
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
     const m = this.buffer(state, "expAvg", p);
     const v = this.buffer(state, "expAvgSq", p);
     const vmax = group.amsgrad ? this.buffer(state, "maxExpAvgSq", p) : null;
-    const stepSize = lr / (1 - beta1 ** step);
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    for (let i = 0; i < p.length; i++) {
-      let g = sign * grad[i];
-      if (this.decoupled) p[i] *= 1 - lr * wd;
-      else if (wd !== 0) g += wd * p[i];
-      m[i] = beta1 * m[i] + (1 - beta1) * g;
-      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
-      let second = v[i];
-      if (vmax !== null) {
-        if (v[i] > vmax[i]) vmax[i] = v[i];
-        second = vmax[i];
-      }
-      p[i] -= (stepSize * m[i]) / (Math.sqrt(second) / bc2Sqrt + eps);
-    }
+    adamUpdate(p, grad, m, v, vmax, lr, beta1, beta2, eps, wd, this.decoupled, group.maximize === true, step);
   }
 }
 

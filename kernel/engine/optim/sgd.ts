@@ -3,6 +3,7 @@
 //   g = grad (+ weightDecay * p);  buf = g on the first step, else momentum * buf + (1 - dampening) * g
 //   g = nesterov ? g + momentum * buf : buf;  p -= lr * g     (maximize flips the gradient's sign)
 
+import { sgdUpdate } from "../backends/ref/optim";
 import { check } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { num, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState } from "./optimizer";
@@ -44,17 +45,19 @@ export class SGD extends Optimizer {
     const momentum = num(group, "momentum");
     const dampening = num(group, "dampening");
     const wd = num(group, "weightDecay");
-    const sign = group.maximize ? -1 : 1;
     const first = state.momentumBuffer === undefined;
     const buf = momentum !== 0 ? this.buffer(state, "momentumBuffer", p) : null;
-    for (let i = 0; i < p.length; i++) {
-      let g = sign * grad[i];
-      if (wd !== 0) g += wd * p[i];
-      if (buf !== null) {
-        buf[i] = first ? g : momentum * buf[i] + (1 - dampening) * g;
-        g = group.nesterov ? g + momentum * buf[i] : buf[i];
-      }
-      p[i] -= lr * g;
-    }
+    sgdUpdate(
+      p,
+      grad,
+      buf,
+      lr,
+      momentum,
+      dampening,
+      wd,
+      group.nesterov === true,
+      group.maximize === true,
+      first,
+    );
   }
 }

@@ -119,6 +119,103 @@ export interface KernelExports {
     HW: number,
     OHW: number,
   ): void;
+  depthwiseBackwardInput(
+    q0: number,
+    q1: number,
+    geo: number,
+    dinp: number,
+    dout: number,
+    weight: number,
+    padded: number,
+  ): void;
+  depthwiseBackwardWeight(
+    c0: number,
+    c1: number,
+    N: number,
+    geo: number,
+    dweight: number,
+    dout: number,
+    inp: number,
+    padded: number,
+  ): void;
+  depthwiseBackwardPaddedWidth(geo: number): number;
+  depthwiseBackwardPaddedHeight(geo: number): number;
+  avgPool2dForward(p0: number, p1: number, geo: number, out: number, inp: number): void;
+  avgPool2dBackward(p0: number, p1: number, geo: number, dinp: number, dout: number): void;
+  adaptiveAvgPool2dForward(
+    p0: number,
+    p1: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    out: number,
+    inp: number,
+  ): void;
+  adaptiveAvgPool2dBackward(
+    p0: number,
+    p1: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    dinp: number,
+    dout: number,
+  ): void;
+  softmaxForward(out: number, inp: number, outer: number, D: number, inner: number): void;
+  logSoftmaxForward(out: number, inp: number, outer: number, D: number, inner: number): void;
+  softmaxBackward(dinp: number, dout: number, out: number, outer: number, D: number, inner: number): void;
+  logSoftmaxBackward(dinp: number, dout: number, out: number, outer: number, D: number, inner: number): void;
+  nllLossForward(
+    losses: number,
+    inp: number,
+    target: number,
+    weight: number,
+    N: number,
+    C: number,
+    inner: number,
+    ignoreIndex: number,
+  ): number;
+  nllLossBackward(
+    dinp: number,
+    dlosses: number,
+    target: number,
+    weight: number,
+    N: number,
+    C: number,
+    inner: number,
+    ignoreIndex: number,
+  ): void;
+  sgdUpdate(
+    p: number,
+    grad: number,
+    buf: number,
+    n: number,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: number,
+    sign: number,
+    first: number,
+  ): void;
+  adamUpdate(
+    p: number,
+    grad: number,
+    m: number,
+    v: number,
+    vmax: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    sign: number,
+    stepSize: number,
+    bc2Sqrt: number,
+  ): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -129,5 +226,11 @@ export const THREADED_KERNELS = [
   "conv2dBackwardWeight",
   "maxPool2dForward",
   "depthwiseForward",
+  "depthwiseBackwardInput",
+  "depthwiseBackwardWeight",
+  "avgPool2dForward",
+  "avgPool2dBackward",
+  "adaptiveAvgPool2dForward",
+  "adaptiveAvgPool2dBackward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

@@ -4,12 +4,17 @@
 
 import { check } from "../../errors";
 import { type KernelFn, registerBackend, setBackend } from "../registry";
+import { avgPoolKernels } from "./avg-pooling";
 import { convKernels } from "./conv";
+import { convTransposeKernels } from "./conv-transpose";
+import { depthwiseBackwardKernels } from "./depthwise-backward";
 import { elementwiseKernels } from "./elementwise";
 import { matmulKernels } from "./matmul";
 import { normKernels } from "./norm";
+import { optimKernels } from "./optim";
 import { poolKernels } from "./pooling";
 import { runtime } from "./runtime";
+import { softmaxKernels } from "./softmax";
 
 /** The kernels the wasm backend implements, by name (null when it is unavailable). */
 export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
@@ -21,6 +26,11 @@ export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
         ...elementwiseKernels(runtime),
         ...poolKernels(runtime),
         ...normKernels(runtime),
+        ...avgPoolKernels(runtime),
+        ...softmaxKernels(runtime),
+        ...optimKernels(runtime),
+        ...convTransposeKernels((name) => wasmKernels![name]),
+        ...depthwiseBackwardKernels(runtime, convKernels(runtime).conv2dBackward),
       };
 
 if (!(runtime instanceof Error) && wasmKernels !== null) {

@@ -17,3 +17,19 @@ export {
 export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { batchNormForward, batchNormBackward } from "./norm";
+export {
+  depthwiseBackwardInput,
+  depthwiseBackwardWeight,
+  depthwiseBackwardPaddedWidth,
+  depthwiseBackwardPaddedHeight,
+} from "./depthwise-backward";
+export { avgPool2dForward, avgPool2dBackward, adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward } from "./avg-pool";
+export {
+  softmaxForward,
+  softmaxBackward,
+  logSoftmaxForward,
+  logSoftmaxBackward,
+  nllLossForward,
+  nllLossBackward,
+} from "./softmax";
+export { sgdUpdate, adamUpdate } from "./optim";

@@ -1,0 +1,158 @@
+// wasm avgPool2dForward / avgPool2dBackward and adaptiveAvgPool2dForward / ...Backward (same
+// names, signatures and += semantics as backends/ref/pool.ts), in assembly/avg-pool.ts. Threads
+// split planes, which never share an output, so any thread count gives the same bits.
+// Float64 buffers go to the ref kernels.
+
+import { type Buf, refKernel } from "../registry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+
+type F32 = Float32Array;
+
+const allF32 = (bufs: Buf[]): boolean => bufs.every((b) => b instanceof Float32Array);
+
+/** avg pooling's sizes after the buffers, in ref's order. */
+type AvgSizes = [
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  OH: number,
+  OW: number,
+  KH: number,
+  KW: number,
+  strideH: number,
+  strideW: number,
+  padH: number,
+  padW: number,
+  countIncludePad: boolean,
+  divisorOverride: number,
+];
+
+export function avgPoolKernels(rt: WasmRuntime) {
+  const { arena } = rt;
+
+  /** The geometry block assembly/avg-pool.ts reads. */
+  function putGeometry(s: AvgSizes): number {
+    const [, , H, W, OH, OW, KH, KW, sH, sW, pH, pW, countIncludePad, divisorOverride] = s;
+    return arena.putI32([H, W, OH, OW, KH, KW, sH, sW, pH, pW, countIncludePad ? 1 : 0, divisorOverride]);
+  }
+
+  /** Threads for `reads` window reads over `planes` planes, as [p0, p1) ranges. */
+  const planeRanges = (planes: number, reads: number) => ranges(planes, 1, threadsFor(rt, reads));
+
+  /** out (N, C, OH, OW) = average of inp (N, C, H, W) over each window (see ref). */
+  function avgPool2dForward(out: Buf, inp: Buf, ...sizes: AvgSizes): void {
+    if (!allF32([out, inp])) {
+      refKernel("avgPool2dForward")(out, inp, ...sizes);
+      return;
+    }
+    const [N, C, H, W, OH, OW, KH, KW] = sizes;
+    const planes = N * C;
+    arena.begin();
+    const geo = putGeometry(sizes);
+    const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
+    const pOut = arena.alloc(4 * planes * OH * OW); // (N, C, OH, OW)
+    const calls = planeRanges(planes, planes * OH * OW * KH * KW).map(([p0, p1]) => [
+      p0,
+      p1,
+      geo,
+      pOut,
+      pInp,
+    ]);
+    runShares(rt, "avgPool2dForward", calls);
+    arena.get(pOut, (out as F32).subarray(0, planes * OH * OW));
+  }
+
+  /** dinp (N, C, H, W) += dout (N, C, OH, OW) / divisor over each window (see ref). */
+  function avgPool2dBackward(dinp: Buf, dout: Buf, ...sizes: AvgSizes): void {
+    if (!allF32([dinp, dout])) {
+      refKernel("avgPool2dBackward")(dinp, dout, ...sizes);
+      return;
+    }
+    const [N, C, H, W, OH, OW, KH, KW] = sizes;
+    const planes = N * C;
+    arena.begin();
+    const geo = putGeometry(sizes);
+    const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
+    const pDinp = arena.put((dinp as F32).subarray(0, planes * H * W)); // (N, C, H, W), += onto it
+    const calls = planeRanges(planes, planes * OH * OW * KH * KW).map(([p0, p1]) => [
+      p0,
+      p1,
+      geo,
+      pDinp,
+      pDout,
+    ]);
+    runShares(rt, "avgPool2dBackward", calls);
+    arena.get(pDinp, (dinp as F32).subarray(0, planes * H * W));
+  }
+
+  /** out (N, C, OH, OW) = mean of inp (N, C, H, W) over each adaptive window (see ref). */
+  function adaptiveAvgPool2dForward(
+    out: Buf,
+    inp: Buf,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+  ): void {
+    if (!allF32([out, inp])) {
+      refKernel("adaptiveAvgPool2dForward")(out, inp, N, C, H, W, OH, OW);
+      return;
+    }
+    const planes = N * C;
+    arena.begin();
+    const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
+    const pOut = arena.alloc(4 * planes * OH * OW); // (N, C, OH, OW)
+    // Windows overlap by at most one row/column: about H * W reads per plane, plus the overlap.
+    const calls = planeRanges(planes, planes * (H + OH) * (W + OW)).map(([p0, p1]) => [
+      p0,
+      p1,
+      H,
+      W,
+      OH,
+      OW,
+      pOut,
+      pInp,
+    ]);
+    runShares(rt, "adaptiveAvgPool2dForward", calls);
+    arena.get(pOut, (out as F32).subarray(0, planes * OH * OW));
+  }
+
+  /** dinp (N, C, H, W) += dout (N, C, OH, OW) spread evenly over each adaptive window (see ref). */
+  function adaptiveAvgPool2dBackward(
+    dinp: Buf,
+    dout: Buf,
+    N: number,
+    C: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+  ): void {
+    if (!allF32([dinp, dout])) {
+      refKernel("adaptiveAvgPool2dBackward")(dinp, dout, N, C, H, W, OH, OW);
+      return;
+    }
+    const planes = N * C;
+    arena.begin();
+    const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
+    const pDinp = arena.put((dinp as F32).subarray(0, planes * H * W)); // (N, C, H, W), += onto it
+    const calls = planeRanges(planes, planes * (H + OH) * (W + OW)).map(([p0, p1]) => [
+      p0,
+      p1,
+      H,
+      W,
+      OH,
+      OW,
+      pDinp,
+      pDout,
+    ]);
+    runShares(rt, "adaptiveAvgPool2dBackward", calls);
+    arena.get(pDinp, (dinp as F32).subarray(0, planes * H * W));
+  }
+
+  return { avgPool2dForward, avgPool2dBackward, adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward };
+}

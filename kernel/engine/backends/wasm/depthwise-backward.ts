@@ -1,0 +1,71 @@
+// wasm conv2dBackward for depthwise convolutions (groups = C = OC): direct kernels in
+// assembly/depthwise-backward.ts instead of im2col + GEMM over 1-row matrices. Every other
+// convolution goes to the general wasm conv2dBackward it wraps. Same name, signature and +=
+// semantics as backends/ref/conv.ts. Threads split planes (input gradient) or channels (weight
+// gradient, images summed in order), so any thread count gives the same bits.
+
+import { type Buf, type KernelFn, refKernel } from "../registry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+
+type F32 = Float32Array;
+
+const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
+
+/** Kernels overriding `general` (the wasm conv2dBackward) for depthwise convolutions. */
+export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | undefined) {
+  const { arena, kernels } = rt;
+  const fallback = general ?? refKernel("conv2dBackward");
+
+  /** dinp (N, C, H, W), dweight (C, 1, KH, KW), dbias (C) += gradients from dout (N, C, OH, OW). */
+  function conv2dBackward(
+    dinp: Buf | null,
+    dweight: Buf | null,
+    dbias: Buf | null,
+    dout: Buf,
+    inp: Buf,
+    weight: Buf,
+    ...sizes: number[]
+  ): void {
+    const [N, C, H, W, OC, KH, KW, OH, OW] = sizes;
+    const G = sizes[15];
+    if (G !== C || OC !== C || !allF32([dinp, dweight, dbias, dout, inp, weight])) {
+      fallback(dinp, dweight, dbias, dout, inp, weight, ...sizes);
+      return;
+    }
+    const P = OH * OW;
+    const threads = threadsFor(rt, N * C * P * KH * KW);
+    arena.begin();
+    const geo = arena.putI32(sizes.slice(1)); // conv.ts's geometry block: every size but N
+    const paddedBytes =
+      4 * kernels.depthwiseBackwardPaddedHeight(geo) * kernels.depthwiseBackwardPaddedWidth(geo);
+    const pDout = arena.put((dout as F32).subarray(0, N * C * P)); // (N, C, OH, OW)
+    if (dinp !== null) {
+      const pW = arena.put((weight as F32).subarray(0, C * KH * KW)); // (C, 1, KH, KW)
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const calls = ranges(N * C, 1, threads).map(([q0, q1]) => {
+        const padded = arena.alloc(paddedBytes); // one padded plane per thread
+        return [q0, q1, geo, pDinp, pDout, pW, padded];
+      });
+      runShares(rt, "depthwiseBackwardInput", calls);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+    }
+    if (dweight !== null) {
+      const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, C * KH * KW)); // (C, 1, KH, KW), += onto it
+      const calls = ranges(C, 1, threads).map(([c0, c1]) => {
+        const padded = arena.alloc(paddedBytes);
+        return [c0, c1, N, geo, pDw, pDout, pInp, padded];
+      });
+      runShares(rt, "depthwiseBackwardWeight", calls);
+      arena.get(pDw, (dweight as F32).subarray(0, C * KH * KW));
+    }
+    if (dbias !== null) {
+      const pDb = arena.put((dbias as F32).subarray(0, C)); // (C)
+      kernels.addChannelSums(pDb, pDout, N, C, P);
+      arena.get(pDb, (dbias as F32).subarray(0, C));
+    }
+  }
+
+  return { conv2dBackward };
+}

@@ -1,0 +1,105 @@
+// wasm softmaxForward / softmaxBackward, logSoftmaxForward / logSoftmaxBackward and the
+// negative log-likelihood gather nllLossForward / nllLossBackward (crossEntropy is nllLoss of
+// logSoftmax), same names, signatures and += semantics as backends/ref/softmax.ts and loss.ts, in
+// assembly/softmax.ts. Single-threaded: these see (batch, classes) logits, tiny next to the convs.
+// Float64 buffers go to the ref kernels.
+
+import { type Buf, refKernel } from "../registry";
+import type { WasmRuntime } from "./runtime";
+
+type F32 = Float32Array;
+
+const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
+
+export function softmaxKernels(rt: WasmRuntime) {
+  const { arena, kernels } = rt;
+
+  /** out (outer, D, inner) = (log-)softmax of inp along D. */
+  const forward =
+    (name: "softmaxForward" | "logSoftmaxForward") =>
+    (out: Buf, inp: Buf, outer: number, D: number, inner: number): void => {
+      if (!allF32([out, inp])) {
+        refKernel(name)(out, inp, outer, D, inner);
+        return;
+      }
+      const n = outer * D * inner;
+      arena.begin();
+      const pInp = arena.put((inp as F32).subarray(0, n)); // (outer, D, inner)
+      const pOut = arena.alloc(4 * n); // (outer, D, inner)
+      kernels[name](pOut, pInp, outer, D, inner);
+      arena.get(pOut, (out as F32).subarray(0, n));
+    };
+
+  /** dinp (outer, D, inner) += the (log-)softmax gradient from dout and the forward's out. */
+  const backward =
+    (name: "softmaxBackward" | "logSoftmaxBackward") =>
+    (dinp: Buf, dout: Buf, out: Buf, outer: number, D: number, inner: number): void => {
+      if (!allF32([dinp, dout, out])) {
+        refKernel(name)(dinp, dout, out, outer, D, inner);
+        return;
+      }
+      const n = outer * D * inner;
+      arena.begin();
+      const pDout = arena.put((dout as F32).subarray(0, n)); // (outer, D, inner)
+      const pOut = arena.put((out as F32).subarray(0, n)); // (outer, D, inner)
+      const pDinp = arena.put((dinp as F32).subarray(0, n)); // (outer, D, inner), += onto it
+      kernels[name](pDinp, pDout, pOut, outer, D, inner);
+      arena.get(pDinp, (dinp as F32).subarray(0, n));
+    };
+
+  /** losses (N, inner) = -weight[t] * inp[n, t, k]; returns the total weight not ignored (see ref). */
+  function nllLossForward(
+    losses: Buf,
+    inp: Buf,
+    target: Buf,
+    weight: Buf | null,
+    N: number,
+    C: number,
+    inner: number,
+    ignoreIndex: number,
+  ): number {
+    if (!allF32([losses, inp, target, weight]))
+      return refKernel("nllLossForward")(losses, inp, target, weight, N, C, inner, ignoreIndex);
+    arena.begin();
+    const pInp = arena.put((inp as F32).subarray(0, N * C * inner)); // (N, C, inner)
+    const pTarget = arena.put((target as F32).subarray(0, N * inner)); // (N, inner)
+    const pWeight = weight === null ? 0 : arena.put((weight as F32).subarray(0, C)); // (C)
+    const pLosses = arena.alloc(4 * N * inner); // (N, inner)
+    const total = kernels.nllLossForward(pLosses, pInp, pTarget, pWeight, N, C, inner, ignoreIndex);
+    arena.get(pLosses, (losses as F32).subarray(0, N * inner));
+    return total;
+  }
+
+  /** dinp (N, C, inner) += -weight[t] * dlosses[n, k] at t = target[n, k] (see ref). */
+  function nllLossBackward(
+    dinp: Buf,
+    dlosses: Buf,
+    target: Buf,
+    weight: Buf | null,
+    N: number,
+    C: number,
+    inner: number,
+    ignoreIndex: number,
+  ): void {
+    if (!allF32([dinp, dlosses, target, weight])) {
+      refKernel("nllLossBackward")(dinp, dlosses, target, weight, N, C, inner, ignoreIndex);
+      return;
+    }
+    arena.begin();
+    const pDlosses = arena.put((dlosses as F32).subarray(0, N * inner)); // (N, inner)
+    const pTarget = arena.put((target as F32).subarray(0, N * inner)); // (N, inner)
+    const pWeight = weight === null ? 0 : arena.put((weight as F32).subarray(0, C)); // (C)
+    const pDinp = arena.put((dinp as F32).subarray(0, N * C * inner)); // (N, C, inner), += onto it
+    kernels.nllLossBackward(pDinp, pDlosses, pTarget, pWeight, N, C, inner, ignoreIndex);
+    arena.get(pDinp, (dinp as F32).subarray(0, N * C * inner));
+  }
+
+  return {
+    softmaxForward: forward("softmaxForward"),
+    logSoftmaxForward: forward("logSoftmaxForward"),
+    softmaxBackward: backward("softmaxBackward"),
+    logSoftmaxBackward: backward("logSoftmaxBackward"),
+    nllLossForward,
+    nllLossBackward,
+  };
+}
