@@ -8,7 +8,7 @@
 import { type Buf, refKernel } from "../registry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
-import { NR } from "./sgemm";
+import { MR, NR } from "./sgemm";
 
 type F32 = Float32Array;
 
@@ -172,12 +172,13 @@ export function convKernels(rt: WasmRuntime) {
 /**
  * Whether conv2d's input gradient is better computed as a stride-1 forward convolution of dout with
  * the flipped, transposed weight (no col2im, deep packed GEMM) than as dcol = W^T dout + col2im:
- * when the stride is 1, the conv is not depthwise, and the padded output is not much larger than
- * the output (the transposed conv would multiply zeros).
+ * when the stride is 1, the conv is not depthwise, its GEMM has at least a micro-tile of rows
+ * (C/G), and the padded output is not much larger than the output (it would multiply zeros).
  */
 function transposedConvPays(s: ConvSizes): boolean {
   const [, C, H, W, OC, , , OH, OW, sH, sW, , , , , G] = s;
-  return sH === 1 && sW === 1 && !(G === C && G === OC && G > 1) && H * W <= 1.25 * OH * OW;
+  const depthwise = G === C && G === OC && G > 1;
+  return sH === 1 && sW === 1 && !depthwise && C / G >= MR && H * W <= 1.25 * OH * OW;
 }
 
 /**

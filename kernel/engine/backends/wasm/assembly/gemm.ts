@@ -1,6 +1,7 @@
 // Single-precision GEMM: C (M, N) (+)= op(A) (M, K) @ op(B) (K, N), Goto-style.
 // B is packed in KC x NC blocks of NR-column micro-panels, A in MC x KC blocks of MR-row
-// micro-panels (both zero-padded at the edges), and a 4x8 register-blocked micro-kernel
+// micro-panels (edge panels padded with copies of their last row/column: those products land in
+// rows/columns of C that are never stored), and a 4x8 register-blocked micro-kernel
 // (8 f32x4 accumulators) runs over them. Operands are read through (row, col) element strides,
 // so every transpose the backward pass needs is a packing detail, not a separate kernel.
 //
@@ -218,7 +219,7 @@ export function packedScratchBytes(M: i32, K: i32): i32 {
   return (min(MC, roundUp(M, MR)) * min(KC, max(K, 1)) + MR * NR) * 4;
 }
 
-/** Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into micro-panels of (kc, MR), zero-padded. */
+/** Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into micro-panels of (kc, MR); edge panels padded (see the top). */
 function packA(dst: usize, a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
@@ -227,16 +228,19 @@ function packA(dst: usize, a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0:
       // A stored transposed (K, M): the MR rows of one k are adjacent.
       const step = 4 * aCol;
       for (let k = 0, s = src, d = dst; k < kc; k++, s += step, d += 16) v128.store(d, v128.load(s));
-    } else if (mr == MR && aCol == 1) {
-      // A stored (M, K): transpose 4x4 blocks of four rows.
-      const rs = 4 * aRow;
+    } else if (aCol == 1) {
+      // A stored (M, K): transpose 4x4 blocks of four rows. Rows past mr repeat row mr - 1: their
+      // products land in C rows that are never stored.
+      const s1 = 4 * min(1, mr - 1) * aRow;
+      const s2 = 4 * min(2, mr - 1) * aRow;
+      const s3 = 4 * min(3, mr - 1) * aRow;
       let k = 0;
       for (; k + 4 <= kc; k += 4) {
         const s = src + 4 * k;
         const r0 = v128.load(s);
-        const r1 = v128.load(s + rs);
-        const r2 = v128.load(s + 2 * rs);
-        const r3 = v128.load(s + 3 * rs);
+        const r1 = v128.load(s + s1);
+        const r2 = v128.load(s + s2);
+        const r3 = v128.load(s + s3);
         const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
         const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
         const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
@@ -248,7 +252,7 @@ function packA(dst: usize, a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0:
         v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
       }
       for (; k < kc; k++)
-        for (let r = 0; r < MR; r++) store<f32>(dst + 4 * (k * MR + r), load<f32>(src + 4 * (r * aRow + k)));
+        for (let r = 0; r < MR; r++) store<f32>(dst + 4 * (k * MR + r), load<f32>(src + 4 * (min(r, mr - 1) * aRow + k)));
     } else {
       for (let k = 0; k < kc; k++)
         for (let r = 0; r < MR; r++)
@@ -258,7 +262,7 @@ function packA(dst: usize, a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0:
   }
 }
 
-/** Packs depth [p0, p0 + kc) x columns [j0, j0 + nc) of B into micro-panels of (kc, NR), zero-padded. */
+/** Packs depth [p0, p0 + kc) x columns [j0, j0 + nc) of B into micro-panels of (kc, NR); edge panels padded (see the top). */
 function packB(dst: usize, b: usize, bRow: i32, bCol: i32, p0: i32, kc: i32, j0: i32, nc: i32): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
@@ -270,17 +274,18 @@ function packB(dst: usize, b: usize, bRow: i32, bCol: i32, p0: i32, kc: i32, j0:
         v128.store(d, v128.load(s));
         v128.store(d, v128.load(s, 16), 16);
       }
-    } else if (nr == NR && bRow == 1) {
+    } else if (bRow == 1) {
       // B stored transposed (N, K): transpose 4x4 blocks, twice per micro-panel (columns 0-3, 4-7).
+      // Columns past nr repeat column nr - 1: their products land in C columns never stored.
       let k = 0;
       for (; k + 4 <= kc; k += 4)
         for (let half = 0; half < 2; half++) {
-          const s = src + 4 * (k + half * 4 * bCol);
-          const cs = 4 * bCol;
-          const r0 = v128.load(s);
-          const r1 = v128.load(s + cs);
-          const r2 = v128.load(s + 2 * cs);
-          const r3 = v128.load(s + 3 * cs);
+          const s = src + 4 * k;
+          const j = half * 4;
+          const r0 = v128.load(s + 4 * min(j, nr - 1) * bCol);
+          const r1 = v128.load(s + 4 * min(j + 1, nr - 1) * bCol);
+          const r2 = v128.load(s + 4 * min(j + 2, nr - 1) * bCol);
+          const r3 = v128.load(s + 4 * min(j + 3, nr - 1) * bCol);
           const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
           const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
           const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
@@ -292,7 +297,12 @@ function packB(dst: usize, b: usize, bRow: i32, bCol: i32, p0: i32, kc: i32, j0:
           v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 12 * NR);
         }
       for (; k < kc; k++)
-        for (let j = 0; j < NR; j++) store<f32>(dst + 4 * (k * NR + j), load<f32>(src + 4 * (k + j * bCol)));
+        for (let j = 0; j < NR; j++) store<f32>(dst + 4 * (k * NR + j), load<f32>(src + 4 * (k + min(j, nr - 1) * bCol)));
+    } else if (bCol == 1) {
+      // B stored (K, N), a last panel of nr < NR columns.
+      for (let k = 0; k < kc; k++)
+        for (let j = 0; j < NR; j++)
+          store<f32>(dst + 4 * (k * NR + j), load<f32>(src + 4 * (k * bRow + min(j, nr - 1))));
     } else {
       for (let k = 0; k < kc; k++)
         for (let j = 0; j < NR; j++)
