@@ -35,12 +35,17 @@ export function dropdown(label: string, className: string, onChange: (value: str
   const select = document.createElement("vscode-dropdown") as HTMLElement & { value: string };
   select.setAttribute("aria-label", label);
   select.className = className;
-  select.addEventListener("change", () => onChange(select.value));
+  // What the user (or setChoices) chose: the element's own value lags while its options change.
   let current = "";
+  select.addEventListener("change", () => {
+    if (select.value === current) return;
+    current = select.value;
+    onChange(current);
+  });
   return {
     element: select,
     get value() {
-      return select.value ?? current;
+      return current;
     },
     set value(v: string) {
       current = v;

@@ -33,7 +33,8 @@ const PANEL_CSS = `
 .rcp-panel .rcp-toolbar { gap: 8px; }
 .rcp-file-group { display: inline-flex; gap: 6px; align-items: center; }
 .rcp-side { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin: 8px 0; }
-.rcp-side figure { margin: 0; }
+.rcp-side > figure { margin: 0; flex: 1 1 0; min-width: 220px; }
+.rcp-side .rcp-toolbar { font-size: 11px; }
 .rcp-slider { width: 240px; }
 .rcp-details h3 { font-size: 1em; margin: 12px 0 4px; }
 `;
@@ -50,6 +51,8 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     channel: 0,
     ...((vscode.getState() as PanelState | undefined) ?? {}),
   };
+  // Reopened with a complete choice: explore it again once the variables arrive.
+  let reexplore = Boolean(state.model && state.layer);
   let models: ModelInfo[] = [];
   let inputs: InputSourceInfo[] = [];
   let result: ExploreResult | undefined;
@@ -144,7 +147,8 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     ),
   );
   root.addEventListener("keydown", (e) => {
-    if (!result || (e.target as HTMLElement).closest("vscode-text-field")) return;
+    // Text fields keep their arrows; the slider moves itself (its input event sets the channel).
+    if (!result || e.target === slider || (e.target as HTMLElement).closest("vscode-text-field")) return;
     if (e.key === "ArrowRight" || e.key === "ArrowDown") setChannel((state.channel ?? 0) + 1);
     else if (e.key === "ArrowLeft" || e.key === "ArrowUp") setChannel((state.channel ?? 0) - 1);
   });
@@ -277,9 +281,8 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
       );
       save({ input: inputSelect.value });
       showInputFields();
-      // Reopened with a complete choice: show it again.
-      if (!result && state.model && state.layer && models.some((x) => x.name === state.model))
-        queueMicrotask(explore);
+      if (reexplore && !result && models.some((x) => x.name === state.model)) queueMicrotask(explore);
+      reexplore = false;
     } else if (m?.type === "explored") {
       if (m.ticket !== ticket) return; // an older answer
       if (m.error || !m.result) setStatus(m.error ?? "The kernel sent no result.", true);
