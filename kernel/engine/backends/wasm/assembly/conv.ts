@@ -348,7 +348,7 @@ export function conv2dBackwardInput(
  * all N images in order. Images go CHUNK at a time (the geometry block's 16th field) into one GEMM
  * whose depth is CHUNK * OH * OW, so small planes still give the GEMM a deep loop. `col` holds
  * (k1 - k0) * CHUNK * OH * OW floats of im2col rows, then (OC/G) * CHUNK * OH * OW for dout's planes
- * side by side; `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
+ * side by side (unused when CHUNK is 1); `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
  */
 export function conv2dBackwardWeight(
   k0: i32,
@@ -378,6 +378,7 @@ export function conv2dBackwardWeight(
       for (let n = n0; n < n0 + D / P; n++) {
         const j = 4 * (n - n0) * P;
         im2col(col + j, inp + 4 * (n * C + g * CG) * HW, geo, k0, k1, D);
+        if (chunk == 1) continue; // the GEMM reads dout's planes where they are
         for (let oc = 0; oc < OCG; oc++) {
           const src = dout + 4 * (n * OC + g * OCG + oc) * P;
           const dst = douts + 4 * oc * D + j;
@@ -388,7 +389,8 @@ export function conv2dBackwardWeight(
       }
       // dweight[g][:, k0:k1] (OC/G, k1 - k0) += douts (OC/G, D) @ col^T (D, k1 - k0)
       const dw = dweight + 4 * (g * OCG * K + k0);
-      gemm(OCG, k1 - k0, D, douts, D, 1, col, 1, D, dw, K, true, scratch);
+      const a = chunk == 1 ? dout + 4 * (n0 * OC + g * OCG) * P : douts;
+      gemm(OCG, k1 - k0, D, a, D, 1, col, 1, D, dw, K, true, scratch);
     }
   }
 }
