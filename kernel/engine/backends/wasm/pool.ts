@@ -4,6 +4,12 @@
 // unref()ed: an idle pool never keeps the process alive.
 // NOTE: Atomics.wait on the calling thread is fine in Node and Electron's main process (our kernel
 // process); a browser main thread would need the kernels to run from a worker instead.
+//
+// Crashes: a worker that died between calls (its 'exit' was seen) is replaced before the next call,
+// with a warning. A worker that dies or hangs during a call cannot be observed while we block, so
+// the wait has a deadline (waitTimeoutMs, or 50x the calling thread's own share if longer): past it
+// every worker is terminated, the kernel call throws WorkerPoolError (a clear error for the cell,
+// not a hung kernel), and the next call starts fresh workers. After MAX_RESTARTS such failures threads stay off.
 
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -24,6 +30,13 @@ import {
 import type { WasmMemory, WasmModule } from "./wasm-api";
 
 const STARTUP_TIMEOUT_MS = 10_000;
+/** Failed calls after which the pool stops using threads for the rest of the process. */
+const MAX_RESTARTS = 3;
+
+/** A kernel call whose worker died or hung; the pool has been torn down and restarts on next use. */
+export class WorkerPoolError extends Error {
+  override name = "WorkerPoolError";
+}
 
 export class ThreadPool {
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
@@ -33,6 +46,12 @@ export class ThreadPool {
   private threadCount = Math.min(availableParallelism(), MAX_WORKERS + 1);
   /** Why worker threads are unavailable, once they failed to start; the caller then runs everything. */
   private failure: string | null = null;
+  /** Workers whose thread has exited (seen between calls, on the event loop). */
+  private readonly exited = new Set<Worker>();
+  /** Calls that failed because a worker died or hung (each one tore the pool down). */
+  private restarts = 0;
+  /** The least time a call waits for its workers before declaring them dead or hung. */
+  waitTimeoutMs = 10_000;
 
   constructor(
     private readonly module: WasmModule,
@@ -53,6 +72,11 @@ export class ThreadPool {
     return this.workers.length;
   }
 
+  /** The running worker threads (worker i runs slot i + 1); for tests that kill one. */
+  get workerThreads(): readonly Worker[] {
+    return this.workers;
+  }
+
   /** The reason threads are off after a failed start, else null. */
   get startupFailure(): string | null {
     return this.failure;
@@ -64,6 +88,7 @@ export class ThreadPool {
    */
   run(kernel: ThreadedKernel, calls: number[][], local: (args: number[]) => void): void {
     const helpers = calls.length - 1;
+    if (helpers > 0 && this.exited.size > 0) this.replaceExited();
     if (helpers > 0 && !this.ensureWorkers(helpers)) {
       for (const args of calls) local(args);
       return;
@@ -82,17 +107,61 @@ export class ThreadPool {
       Atomics.notify(ints, seqIndex(w));
     }
     let localError: unknown = null;
+    const t0 = performance.now();
     try {
       local(calls[0]);
     } catch (e) {
       localError = e;
     }
     // Wait even when the local slice failed: workers must not still be writing when we return.
-    for (let p = Atomics.load(ints, PENDING); p !== 0; p = Atomics.load(ints, PENDING))
-      Atomics.wait(ints, PENDING, p);
+    // Workers run shares the size of ours, so 50x our time (or waitTimeoutMs) means dead or hung.
+    const limit = Math.max(this.waitTimeoutMs, 50 * (performance.now() - t0));
+    const deadline = performance.now() + limit;
+    for (let p = Atomics.load(ints, PENDING); p !== 0; p = Atomics.load(ints, PENDING)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(ints, PENDING, p, left) === "timed-out") {
+        if (Atomics.load(ints, PENDING) === 0) break;
+        throw this.tearDown(kernel, limit);
+      }
+    }
     if (localError !== null) throw localError;
     for (let w = 1; w <= helpers; w++)
       if (ints[errorIndex(w)] !== 0) throw new Error(`wasm pool: ${kernel} failed on worker ${w}`);
+  }
+
+  /**
+   * After a call's workers missed their deadline: terminates every worker (a hung one stops at its
+   * next interrupt check), so the next call starts fresh ones, and returns the error to throw.
+   */
+  private tearDown(kernel: string, limitMs: number): WorkerPoolError {
+    for (const worker of this.workers) void worker.terminate();
+    this.workers.length = 0;
+    this.exited.clear();
+    Atomics.store(this.ints, PENDING, 0);
+    this.restarts++;
+    const stop = this.restarts >= MAX_RESTARTS;
+    if (stop)
+      this.failure = `worker threads were torn down ${this.restarts} times (dead or hung workers); threads are off`;
+    const message =
+      `wasm pool: the worker threads did not finish ${kernel} within ${Math.round(limitMs)} ms (a worker died or hung). ` +
+      (stop
+        ? `Threads are now off for this process (${MAX_RESTARTS} failures); kernels run on the calling thread.`
+        : "The workers were stopped and will restart on the next call; run the cell again.") +
+      " setNumThreads(1) avoids worker threads altogether.";
+    process.emitWarning(message, { code: "RECEPTIVE_WASM_POOL" });
+    return new WorkerPoolError(message);
+  }
+
+  /** Replaces workers whose thread exited since the last call (a crash between calls), with a warning. */
+  private replaceExited(): void {
+    const dead = this.workers.filter((w) => this.exited.has(w)).length;
+    process.emitWarning(
+      `wasm pool: ${dead} worker thread${dead === 1 ? "" : "s"} exited unexpectedly; restarting the pool`,
+      { code: "RECEPTIVE_WASM_POOL" },
+    );
+    for (const worker of this.workers) if (!this.exited.has(worker)) void worker.terminate();
+    this.workers.length = 0;
+    this.exited.clear();
   }
 
   /** Starts workers until there are `count`, waiting until each is ready; false if they cannot start. */
@@ -100,6 +169,7 @@ export class ThreadPool {
     if (this.failure !== null) return false;
     while (this.workers.length < count) {
       const slot = this.workers.length + 1;
+      Atomics.store(this.ints, readyIndex(slot), 0); // a replaced worker's slot was ready
       const init: WorkerInit = { module: this.module, memory: this.memory, control: this.control, slot };
       let worker: Worker;
       try {
@@ -111,6 +181,9 @@ export class ThreadPool {
       worker.unref();
       // The event loop is not running while we block, so 'error' can only be observed as a timeout.
       worker.on("error", () => {});
+      worker.on("exit", () => {
+        if (this.workers.includes(worker)) this.exited.add(worker);
+      });
       const ready = Atomics.wait(this.ints, readyIndex(slot), 0, STARTUP_TIMEOUT_MS);
       if (ready === "timed-out" && Atomics.load(this.ints, readyIndex(slot)) === 0) {
         void worker.terminate();

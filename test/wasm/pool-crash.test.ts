@@ -1,0 +1,115 @@
+// A worker thread that dies must not hang the kernel: killed between calls, the pool replaces it
+// (with a warning) and the next threaded kernel gives the right answer; killed so that it misses a
+// call, the caller's wait times out, the call throws a clear WorkerPoolError, and the call after
+// it runs on fresh workers with the right answer.
+
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { describe, it } from "node:test";
+import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
+import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { WorkerPoolError } from "../../kernel/engine/backends/wasm/pool";
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+if (runtime instanceof Error) throw runtime;
+const rt = runtime;
+setBackend("wasm");
+
+// A conv big enough to be split across 2 threads (N images, one share per thread).
+const s = [8, 8, 16, 15, 16, 3, 3, 16, 15, 1, 1, 1, 1, 1, 1, 1];
+const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+const inp = f32Random(N * C * H * W, 1);
+const weight = f32Random(OC * C * KH * KW, 2);
+const expected = new Float32Array(N * OC * OH * OW);
+refKernel("conv2dForward")(expected, inp, weight, null, ...s);
+
+function conv(): Float32Array {
+  const out = new Float32Array(expected.length);
+  (conv2dForward as (...a: unknown[]) => void)(out, inp, weight, null, ...s);
+  return out;
+}
+
+/** Collects the process warnings emitted while `f` runs (they are emitted on the next tick). */
+async function warningsDuring(f: () => void): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (w: Error) => seen.push(w.message);
+  process.on("warning", listener);
+  try {
+    f();
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("warning", listener);
+  }
+  return seen;
+}
+
+describe("wasm worker pool crash handling", () => {
+  const threadsBefore = getNumThreads();
+  const timeoutBefore = rt.pool.waitTimeoutMs;
+
+  it("replaces a worker that died between calls and still computes the right result", async () => {
+    setNumThreads(2);
+    try {
+      expectMatchesRef(conv(), expected, "before the crash");
+      assert.equal(rt.pool.workerCount, 1, "one worker thread runs the second share");
+      const victim = rt.pool.workerThreads[0];
+      await victim.terminate(); // the 'exit' event reaches the pool on the event loop
+      let out = new Float32Array(0);
+      const warnings = await warningsDuring(() => {
+        out = conv();
+      });
+      expectMatchesRef(out, expected, "after the crash");
+      assert.ok(
+        warnings.some((w) => /worker thread exited unexpectedly; restarting the pool/.test(w)),
+        `expected a restart warning, got ${JSON.stringify(warnings)}`,
+      );
+      assert.equal(rt.pool.workerCount, 1);
+      assert.notEqual(rt.pool.workerThreads[0], victim, "a fresh worker");
+    } finally {
+      setNumThreads(threadsBefore);
+    }
+  });
+
+  it("times out on a worker that dies during a call, throws a clear error, then restarts", async () => {
+    setNumThreads(2);
+    try {
+      expectMatchesRef(conv(), expected, "warm");
+      rt.pool.waitTimeoutMs = 300;
+      const victim = rt.pool.workerThreads[0];
+      const exited = once(victim, "exit");
+      void victim.terminate(); // no await: the pool still counts on it for the next call
+      const t0 = performance.now();
+      let error: unknown = null;
+      const warnings = await warningsDuring(() => {
+        try {
+          conv();
+        } catch (e) {
+          error = e;
+        }
+      });
+      const waited = performance.now() - t0;
+      await exited;
+      assert.ok(error instanceof WorkerPoolError, `expected a WorkerPoolError, got ${String(error)}`);
+      const message = (error as Error).message;
+      assert.match(message, /did not finish conv2dForward within \d+ ms \(a worker died or hung\)/);
+      assert.match(message, /will restart on the next call/);
+      assert.match(message, /setNumThreads\(1\)/);
+      assert.ok(waited < 60_000, `the caller waited ${waited} ms`);
+      assert.ok(
+        warnings.some((w) => w === message),
+        "the same message as a process warning",
+      );
+      // The next call starts fresh workers and is right.
+      rt.pool.waitTimeoutMs = timeoutBefore;
+      expectMatchesRef(conv(), expected, "after the restart");
+      assert.equal(rt.pool.workerCount, 1);
+      assert.equal(rt.pool.startupFailure, null, "threads stay on after one failure");
+    } finally {
+      rt.pool.waitTimeoutMs = timeoutBefore;
+      setNumThreads(threadsBefore);
+    }
+  });
+});
