@@ -1,7 +1,7 @@
 // `npm start`: the main job. With VS Code's `code` command on PATH: build, then open the course
 // (notebooks/) in VS Code with this repository's extension loaded (extension development host).
 // Without it: build, then run the flagship notebook headless with `receptive run`, writing the
-// executed notebook and an HTML report to out/, and say so.
+// executed notebook and an HTML report to out/, and say so. `--no-build` uses what is built.
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -20,8 +20,11 @@ function run(command, args, options = {}) {
 
 const hasCode = spawnSync("code", ["--version"], { stdio: "ignore" }).status === 0;
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-say("building (npm run build)");
-if (run(npm, ["run", "build"]) !== 0) process.exit(1);
+if (process.argv.includes("--no-build")) say("skipping the build (--no-build)");
+else {
+  say("building (npm run build)");
+  if (run(npm, ["run", "build"]) !== 0) process.exit(1);
+}
 
 if (hasCode) {
   const extension = join(root, "extension");
