@@ -18,7 +18,7 @@ export function featureMapGrid(
   return imageGridPayload(new Float32Array(values), [shown, 1, H, W], {
     kind: "featureMaps",
     layer,
-    title: `${type ? `${type} ` : ""}${layer}: ${shown === C ? C : `${shown} of ${C}`} channels, ${H}x${W}`,
+    title: `${type ? `${type} ` : ""}${layer}${shown < C ? ` (first ${shown} of ${C} channels)` : ""}`,
     normalize: "perChannel",
     colormap: "auto",
   });
