@@ -14,6 +14,7 @@ import type { DisplaySink } from "../display/sink";
 import { noGrad } from "../engine/autograd/grad-mode";
 import type { Module } from "../engine/nn/module";
 import { Tensor } from "../engine/tensor/tensor";
+import { registerModel } from "./feature-map-requests";
 import { LiveCurves } from "./live-curves";
 import { sinkOrUndefined } from "./live-sink";
 import { formatDuration, ProgressBar, type ProgressState } from "./progress-bar";
@@ -190,6 +191,7 @@ export async function fit(
     typeof (loader as { length?: unknown }).length === "number"
       ? (loader as unknown as { length: number }).length
       : undefined;
+  registerModel(model); // its last input is kept: feature maps on click, the model's display
   const modes = model.modules().map((m) => m.training);
   const started = performance.now();
   let trainBatchesDone = 0;
