@@ -14,6 +14,8 @@ export interface CellSink {
   update(displayId: string, items: OutputItemData[]): void;
   error(error: CellError): void;
   end(success: boolean): void;
+  /** Asks the person for a line of text (a cell's `await input(prompt)`); undefined when cancelled. */
+  input?(prompt: string, password: boolean): Promise<string | undefined>;
 }
 
 /** Returns whether the cell succeeded. */
@@ -25,6 +27,7 @@ export async function runCell(client: KernelClient, code: string, sink: CellSink
       onStream: (m) => sink.stream(m.name, m.text),
       onDisplay: (m) => sink.display(bundleToItems(m.data), m.displayId),
       onUpdateDisplay: (m) => sink.update(m.displayId, bundleToItems(m.data)),
+      onInputRequest: (m) => sink.input?.(m.prompt, m.password),
     });
     if (reply.status === "ok") {
       if (reply.result && Object.keys(reply.result).length > 0) sink.display(bundleToItems(reply.result));

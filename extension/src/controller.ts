@@ -109,6 +109,12 @@ export class ReceptiveController implements vscode.Disposable {
         err.stack = e.stack ?? "";
         append(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err)]));
       },
+      input: async (prompt, password) =>
+        vscode.window.showInputBox({
+          prompt: prompt || "Input for the running cell",
+          password,
+          ignoreFocusOut: true,
+        }),
       end: (success) => {
         this.running.delete(cell);
         exec.end(success, Date.now());

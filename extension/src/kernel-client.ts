@@ -18,6 +18,13 @@ export type InterruptReply = Extract<StdioMessage, { type: "interrupt_reply" }>;
 export type DisplayMessage = Extract<StdioMessage, { type: "display" }>;
 export type UpdateDisplayMessage = Extract<StdioMessage, { type: "update_display" }>;
 export type StreamMessage = Extract<StdioMessage, { type: "stream" }>;
+/** (protocol 1.1) A cell awaits `input(prompt)`: answer with what the person typed. */
+export interface InputRequestMessage {
+  id: string | number;
+  type: "input_request";
+  prompt: string;
+  password: boolean;
+}
 /** Any message the kernel writes, including request types this file does not know yet. */
 export type KernelMessage =
   | StdioMessage
@@ -35,6 +42,8 @@ export interface ExecuteHandlers {
   onStream?(message: StreamMessage): void;
   onDisplay?(message: DisplayMessage): void;
   onUpdateDisplay?(message: UpdateDisplayMessage): void;
+  /** The text for the cell's `input()`; undefined (cancelled) or no handler sends "". */
+  onInputRequest?(message: InputRequestMessage): Promise<string | undefined> | string | undefined;
 }
 
 export type KernelStatus = "stopped" | "starting" | "idle" | "busy" | "dead";
@@ -152,12 +161,26 @@ export class KernelClient {
         if (m.type === "stream") handlers.onStream?.(m as StreamMessage);
         else if (m.type === "display") handlers.onDisplay?.(m as DisplayMessage);
         else if (m.type === "update_display") handlers.onUpdateDisplay?.(m as UpdateDisplayMessage);
+        else if (m.type === "input_request") this.answerInput(m as InputRequestMessage, handlers);
       });
       return expectReply(reply, "execute_reply") as ExecuteReply;
     } finally {
       this.executing--;
       if (this.executing === 0 && this._status === "busy") this.setStatus("idle");
     }
+  }
+
+  private answerInput(m: InputRequestMessage, handlers: ExecuteHandlers): void {
+    Promise.resolve()
+      .then(() => handlers.onInputRequest?.(m))
+      .catch(() => undefined)
+      .then((value) => this.notify({ type: "input_reply", value: value ?? "" }));
+  }
+
+  /** Sends a request that gets no reply on success (input_reply); a failure comes as an error_reply, logged. */
+  notify(body: { type: string; [key: string]: unknown }): void {
+    if (!this.proc || this._status === "dead" || this._status === "stopped") return;
+    this.proc.stdin?.write(`${JSON.stringify({ ...body, id: this.nextId++ })}\n`);
   }
 
   async complete(code: string, cursor: number): Promise<CompleteReply> {

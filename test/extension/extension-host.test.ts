@@ -121,6 +121,16 @@ describe("the extension in a stand-in VS Code", () => {
     assert.equal(text(shown.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "'epoch 3'");
   });
 
+  test("a cell's input() asks with an input box (protocol 1.1)", async (t) => {
+    const [probe] = await run("typeof input");
+    if (!text(probe.outputs[0]?.items[0]?.data ?? new Uint8Array()).includes("function")) {
+      return t.skip("this kernel has no input() (protocol 1.0)");
+    }
+    const [asked] = await run('await input("your name? ")');
+    assert.deepEqual(vscode.window.inputPrompts, ["your name? "]);
+    assert.equal(text(asked.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "'Ada'");
+  });
+
   test("errors become error outputs and the cell fails", async () => {
     const [bad] = await run('throw new RangeError("too far");');
     assert.deepEqual(execOf(bad).events, ["start", "end:false"]);
@@ -133,10 +143,12 @@ describe("the extension in a stand-in VS Code", () => {
   });
 
   test("Stop interrupts a running loop; the variables stay", async () => {
-    const loop = cell("let spins = 0;\nwhile (true) spins++;");
+    const loop = cell('console.log("spinning");\nlet spins = 0;\nwhile (true) spins++;');
     cells.push(loop);
     const running = controller.executeHandler([loop], notebook);
-    await sleep(600);
+    // Stop once the loop runs (its first line printed), however slow the machine is.
+    while (!loop.outputs.some((o) => o.items.some((i) => text(i.data).includes("spinning")))) await sleep(50);
+    await sleep(100);
     await controller.interruptHandler!(notebook);
     await running;
     assert.deepEqual(execOf(loop).events, ["start", "end:false"]);

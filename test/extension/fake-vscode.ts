@@ -142,7 +142,7 @@ export interface FakeVscode {
   posted: { message: unknown; editor: unknown }[];
   errors: string[];
   log: string[];
-  window: { activeNotebookEditor: unknown };
+  window: { activeNotebookEditor: unknown; inputPrompts: string[] };
   notebookDocuments: unknown[];
 }
 
@@ -179,6 +179,11 @@ export function fakeVscode(): FakeVscode {
       return undefined;
     },
     showInformationMessage: async () => undefined,
+    inputPrompts: [] as string[],
+    showInputBox: async (o: { prompt: string }) => {
+      window.inputPrompts.push(o.prompt);
+      return "Ada";
+    },
     withProgress: async (_o: unknown, task: () => Promise<unknown>) => task(),
     onDidChangeActiveNotebookEditor: () => disposable,
     registerWebviewPanelSerializer: () => disposable,

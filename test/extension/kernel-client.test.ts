@@ -85,9 +85,35 @@ describe("kernel client", () => {
     assert.deepEqual(updates, ["2", "3"]);
   });
 
+  test("a cell's input() is answered by onInputRequest (protocol 1.1)", async (t) => {
+    if (!((client.info as { minorVersion?: number } | undefined)?.minorVersion! >= 1)) {
+      return t.skip("this kernel predates input_request (protocol 1.0)");
+    }
+    const prompts: string[] = [];
+    const reply = await client.execute('const who = await input("name? ");\n`hello ${who}`', {
+      onInputRequest: (m) => {
+        prompts.push(m.prompt);
+        return "Ada";
+      },
+    });
+    assert.deepEqual(prompts, ["name? "]);
+    assert.equal(reply.result?.["text/plain"], "'hello Ada'");
+    const cancelled = await client.execute('await input("again? ")', {
+      onInputRequest: async () => undefined,
+    });
+    assert.equal(cancelled.result?.["text/plain"], "''");
+  });
+
   test("interrupt stops a running loop and keeps the variables", async () => {
-    const running = client.execute("let spins = 0;\nwhile (true) spins++;");
-    await sleep(400);
+    let started!: () => void;
+    const spinning = new Promise<void>((r) => {
+      started = r;
+    });
+    const running = client.execute('console.log("spinning");\nlet spins = 0;\nwhile (true) spins++;', {
+      onStream: () => started(),
+    });
+    await spinning; // the loop runs (its first line printed), however slow the machine is
+    await sleep(100);
     assert.equal(client.status, "busy");
     const ir = await client.interrupt();
     assert.equal(ir.type, "interrupt_reply");
