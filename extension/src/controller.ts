@@ -39,6 +39,24 @@ export class ReceptiveController implements vscode.Disposable {
     this.controller.interruptHandler = async (notebook) => {
       await this.kernels.peek(notebook.uri.toString())?.interrupt();
     };
+    // Notebooks saved with the Receptive kernelspec (the course) get this controller preselected.
+    for (const nb of vscode.workspace.notebookDocuments) this.preferFor(nb);
+    this.opened = vscode.workspace.onDidOpenNotebookDocument((nb) => this.preferFor(nb));
+  }
+
+  private readonly opened: vscode.Disposable;
+
+  private preferFor(nb: vscode.NotebookDocument): void {
+    if (nb.notebookType !== NOTEBOOK_TYPE) return;
+    // The ipynb serializer keeps the file's metadata under `metadata` (older VS Code) or at the top.
+    const meta = nb.metadata as {
+      kernelspec?: { name?: string };
+      metadata?: { kernelspec?: { name?: string } };
+    };
+    const kernelspec = meta?.metadata?.kernelspec ?? meta?.kernelspec;
+    if (kernelspec?.name === "receptive") {
+      this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+    }
   }
 
   client(notebook: vscode.NotebookDocument): KernelClient {
@@ -152,6 +170,7 @@ export class ReceptiveController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.opened.dispose();
     this.controller.dispose();
   }
 }

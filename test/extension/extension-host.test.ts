@@ -42,7 +42,12 @@ describe("the extension in a stand-in VS Code", () => {
   let controller: FakeController;
   const dir = mkdtempSync(join(tmpdir(), "rcp-ext-"));
   const cells: FakeCell[] = [];
-  const notebook = { uri: Uri.file(join(dir, "lesson.ipynb")), getCells: () => cells };
+  const notebook = {
+    uri: Uri.file(join(dir, "lesson.ipynb")),
+    notebookType: "jupyter-notebook",
+    metadata: { metadata: { kernelspec: { name: "receptive" } } },
+    getCells: () => cells,
+  };
 
   before(() => {
     assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: npm run build (node extension/build.mjs) makes it`);
@@ -86,6 +91,11 @@ describe("the extension in a stand-in VS Code", () => {
       },
     );
     assert.equal(controller.supportsExecutionOrder, true);
+    assert.equal(
+      controller.affinity.get(notebook),
+      2,
+      "a notebook with the receptive kernelspec prefers this controller",
+    );
     for (const c of [
       "restartKernel",
       "interruptKernel",

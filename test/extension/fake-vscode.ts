@@ -120,6 +120,10 @@ export class FakeController {
   executeHandler: (cells: FakeCell[], notebook: unknown) => Promise<void> = async () => {};
   interruptHandler?: (notebook: unknown) => Promise<void>;
   executions: FakeExecution[] = [];
+  affinity = new Map<unknown, number>();
+  updateNotebookAffinity(nb: unknown, affinity: number) {
+    this.affinity.set(nb, affinity);
+  }
   constructor(
     readonly id: string,
     readonly notebookType: string,
@@ -209,6 +213,7 @@ export function fakeVscode(): FakeVscode {
     ProgressLocation: { Window: 10, Notification: 15 },
     ViewColumn: { Beside: -2 },
     CompletionItemKind: { Variable: 5 },
+    NotebookControllerAffinity: { Default: 1, Preferred: 2 },
     Disposable: {
       from: (...d: { dispose(): void }[]) => ({
         dispose: () => {
@@ -237,6 +242,7 @@ export function fakeVscode(): FakeVscode {
         return fake.notebookDocuments;
       },
       onDidCloseNotebookDocument: () => disposable,
+      onDidOpenNotebookDocument: () => disposable,
     },
     commands: {
       registerCommand: (id: string, f: (...args: unknown[]) => unknown) => {
