@@ -232,6 +232,7 @@ describe("wasm conv2d kernels vs ref", () => {
 
   const threaded: Case[] = [
     { name: "regular", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
+    { name: "stride 2", N: 8, C: 16, H: 33, W: 32, OC: 16, KH: 3, KW: 3, stride: [2, 2], pad: [1, 1, 1, 1] },
     { name: "depthwise", N: 8, C: 32, H: 32, W: 31, OC: 32, KH: 3, KW: 3, groups: 32, pad: [1, 1, 1, 1] },
   ];
   for (const c of threaded)
