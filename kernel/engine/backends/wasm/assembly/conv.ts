@@ -297,18 +297,11 @@ export function conv2dForward(
   for (let n = n0; n < n1; n++)
     for (let g = 0; g < G; g++) {
       const outG = out + 4 * (n * OC + g * OCG) * P; // (OC/G, P)
-      if (bias != 0 && !add)
-        for (let oc = 0; oc < OCG; oc++) {
-          const v = f32x4.splat(load<f32>(bias + 4 * (g * OCG + oc)));
-          const row = outG + 4 * oc * P;
-          let p = 0;
-          for (; p + 4 <= P; p += 4) v128.store(row + 4 * p, v);
-          for (; p < P; p++) store<f32>(row + 4 * p, load<f32>(bias + 4 * (g * OCG + oc)));
-        }
       padPlanes(padded, inp + 4 * (n * C + g * CG) * HW, geo, CG);
       if (n == n0 && g == 0) fillTaps(taps, geo, K);
       packColumns(packed, padded, taps, geo, K);
-      gemmPackedB(OCG, P, K, weight + 4 * g * OCG * K, K, 1, packed, outG, P, add || bias != 0, scratch);
+      const biasG = bias == 0 ? 0 : bias + 4 * g * OCG;
+      gemmPackedB(OCG, P, K, weight + 4 * g * OCG * K, K, 1, packed, outG, P, add, biasG, scratch);
     }
 }
 

@@ -149,7 +149,7 @@ function gemmBlock(
           const pb = packedB + 4 * jr * kc;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jc + jr), ldc, mr, nr, add, tile);
+            microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jc + jr), ldc, mr, nr, add, 0, tile);
           }
         }
       }
@@ -161,7 +161,8 @@ function gemmBlock(
  * C (M, N) (+)= op(A) @ B on the calling thread where B (K, N) comes already packed, as producers
  * such as conv's im2col write it (see packedBFloats): no copy of B is made. C's rows are `ldc`
  * elements apart; `scratch` holds packedScratchBytes(M, K) bytes. Same sums, in the same order,
- * as gemm.
+ * as gemm. Unless accumulating, a non-zero `rowBias` (M) starts row i's sums at rowBias[i] (a
+ * fused bias: no separate pass writing it into C first).
  */
 export function gemmPackedB(
   M: i32,
@@ -174,6 +175,7 @@ export function gemmPackedB(
   c: usize,
   ldc: i32,
   accumulate: bool,
+  rowBias: usize,
   scratch: usize,
 ): void {
   if (M <= 0 || N <= 0) return;
@@ -197,7 +199,8 @@ export function gemmPackedB(
         const pb = pbBlock + 4 * jr * kc;
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
-          microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jr), ldc, mr, nr, add, tile);
+          const rb = add || rowBias == 0 ? 0 : rowBias + 4 * (ic + ir);
+          microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jr), ldc, mr, nr, add, rb, tile);
         }
       }
     }
@@ -313,7 +316,8 @@ function packB(dst: usize, b: usize, bRow: i32, bCol: i32, p0: i32, kc: i32, j0:
 }
 
 /**
- * C (mr, nr) at c (row stride ldc elements) (+)= packed A (kc, MR) @ packed B (kc, NR).
+ * C (mr, nr) at c (row stride ldc elements) (+)= packed A (kc, MR) @ packed B (kc, NR), starting
+ * from bias[row] (bias (mr) when non-zero) instead of 0.
  * Full tiles go straight to C; edge tiles through `tile` (MR, NR).
  */
 // @ts-ignore: decorator
@@ -326,16 +330,23 @@ function packB(dst: usize, b: usize, bRow: i32, bCol: i32, p0: i32, kc: i32, j0:
   mr: i32,
   nr: i32,
   add: bool,
+  bias: usize,
   tile: usize,
 ): void {
   let c00 = f32x4.splat(0);
-  let c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0);
-  let c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0);
-  let c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0);
-  let c31 = f32x4.splat(0);
+  if (bias != 0) c00 = v128.load32_splat(bias);
+  let c01 = c00;
+  let c10 = c00;
+  let c20 = c00;
+  let c30 = c00;
+  if (bias != 0) {
+    c10 = v128.load32_splat(bias + 4 * min(1, mr - 1));
+    c20 = v128.load32_splat(bias + 4 * min(2, mr - 1));
+    c30 = v128.load32_splat(bias + 4 * min(3, mr - 1));
+  }
+  let c11 = c10;
+  let c21 = c20;
+  let c31 = c30;
   for (let k = 0; k < kc; k++) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
