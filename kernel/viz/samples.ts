@@ -1,5 +1,5 @@
 // `viz.samples(datasetOrBatch, {labels, predictions, classNames, n})`: a labelled grid of images,
-// from a Dataset (its first n samples), a batch [x, y] or an image tensor (N, C, H, W). With
+// from a Dataset or DataLoader (the first n samples), a batch [x, y] or images (N, C, H, W). With
 // predictions (class indices, logits, or a `model` to run), each tile is captioned with the
 // prediction and misclassified ones are highlighted (red frame; `onlyWrong` shows only those).
 
@@ -65,6 +65,9 @@ function label(y: unknown): number | undefined {
 
 /** Images (N, C, H, W) and labels from a dataset, a batch [x, y] or an image tensor. */
 function collect(source: unknown, n: number): { x: Tensor; labels?: number[]; classes?: readonly string[] } {
+  // A DataLoader: its dataset's samples, in order.
+  const inner = (source as { dataset?: { get?: unknown } } | null)?.dataset;
+  if (inner !== undefined && typeof inner?.get === "function") return collect(inner, n);
   const ds = source as { length?: unknown; get?: unknown; classes?: readonly string[] };
   if (
     source !== null &&

@@ -223,6 +223,10 @@ describe("viz.samples", () => {
     const fig = samples(ds, { n: 2 });
     assert.deepEqual(fig.payload.shape, [2, 1, 2, 2]);
     assert.deepEqual(fig.payload.labels, [0, 1]);
+    assert.deepEqual(
+      samples(new data.DataLoader(ds, { batchSize: 2, shuffle: true })).payload.labels,
+      [0, 1, 2],
+    );
     assert.throws(() => samples(tensor([1, 2])), /expected a Dataset, a batch \[x, y\] or images/);
   });
 });
