@@ -13,6 +13,7 @@ import {
   type FakeCell,
   type FakeController,
   type FakeVscode,
+  fakeDocument,
   fakeVscode,
   Uri,
   withVscode,
@@ -120,6 +121,25 @@ describe("the extension in a stand-in VS Code", () => {
     for (let i = 0; i < 50 && !/WebAssembly|reference|ref/i.test(vscode.statusBar.text); i++)
       await sleep(100);
     assert.match(vscode.statusBar.text, /Receptive: .*(WebAssembly|ref)/);
+  });
+
+  test("completion and hover in a cell come from the running kernel; the kernel's log goes to the channel", async () => {
+    const code = "n.toFix";
+    const doc = fakeDocument(code);
+    const c = cell(code);
+    c.document = { ...c.document, ...doc };
+    cells.push(c);
+    const items = await vscode.providers.completion.provideCompletionItems(c.document, code.length);
+    const fixed = items.find((i: { label: string }) => i.label === "toFixed");
+    assert.ok(fixed, `toFixed among ${items.map((i: { label: string }) => i.label).join(", ")}`);
+    assert.deepEqual([fixed.range.start, fixed.range.end], [2, 7]);
+    const max = cell("Math.max(1, 2)");
+    max.document = { ...max.document, ...fakeDocument("Math.max(1, 2)") };
+    cells.push(max);
+    const hover = await vscode.providers.hover.provideHover(max.document, 6);
+    assert.match(hover.contents.value, /^```typescript\n.*Math\.max\(/);
+    assert.ok(vscode.log.some((l) => /kernel ready: receptive/.test(l)));
+    assert.ok(vscode.log.some((l) => /backend: /.test(l)));
   });
 
   test("a display is updated in place, also from a later cell", async () => {

@@ -137,7 +137,41 @@ export class FakeController {
   dispose() {}
 }
 
+export class Range {
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {}
+}
+export class CompletionItem {
+  range?: Range;
+  constructor(
+    readonly label: string,
+    readonly kind?: number,
+  ) {}
+}
+export class MarkdownString {
+  value = "";
+  appendCodeblock(code: string, lang: string) {
+    this.value += `\`\`\`${lang}\n${code}\n\`\`\`\n`;
+    return this;
+  }
+  appendMarkdown(md: string) {
+    this.value += md;
+    return this;
+  }
+}
+export class Hover {
+  constructor(readonly contents: MarkdownString) {}
+}
+
+/** A cell's text document: positions are plain offsets. */
+export function fakeDocument(code: string) {
+  return { getText: () => code, offsetAt: (p: number) => p, positionAt: (o: number) => o };
+}
+
 export interface FakeVscode {
+  providers: { completion?: any; hover?: any };
   module: Record<string, unknown>;
   controllers: FakeController[];
   commands: Map<string, (...args: unknown[]) => unknown>;
@@ -193,6 +227,7 @@ export function fakeVscode(): FakeVscode {
     registerWebviewPanelSerializer: () => disposable,
   };
   const fake: FakeVscode = {
+    providers: {},
     controllers,
     commands,
     statusBar,
@@ -208,6 +243,10 @@ export function fakeVscode(): FakeVscode {
     Uri,
     NotebookCellOutput,
     NotebookCellOutputItem,
+    Range,
+    CompletionItem,
+    MarkdownString,
+    Hover,
     NotebookCellKind: { Markup: 1, Code: 2 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { Window: 10, Notification: 15 },
@@ -252,8 +291,14 @@ export function fakeVscode(): FakeVscode {
       executeCommand: async (id: string, ...args: unknown[]) => commands.get(id)?.(...args),
     },
     languages: {
-      registerCompletionItemProvider: () => disposable,
-      registerHoverProvider: () => disposable,
+      registerCompletionItemProvider: (_s: unknown, p: unknown) => {
+        fake.providers.completion = p;
+        return disposable;
+      },
+      registerHoverProvider: (_s: unknown, p: unknown) => {
+        fake.providers.hover = p;
+        return disposable;
+      },
     },
   };
   return fake;
