@@ -1,8 +1,10 @@
 // `npm run bench`: every case of cases.ts on Receptive (wasm in both SIMD variants, and ref where
-// it is fast enough) and on PyTorch CPU, at 1 and 2 threads, each in a fresh process, measured in
-// the same run. Prints one table row per case and thread count, with ratios to PyTorch, and writes
-// the table with a description of the machine to test/bench/RESULTS.md.
-// Usage: npm run bench [-- case-name-substring...]
+// it is fast enough), on PyTorch CPU, and (LeNet-5) on TensorFlow.js's wasm backend, at 1 and 2
+// threads, each in a fresh process, measured in the same run; then the peak RSS of the LeNet-5
+// training benchmark alone in a process of its own, Receptive and PyTorch. Prints one table row per
+// case and thread count, with ratios to the peers, and writes the table with a description of the
+// machine to test/bench/RESULTS.md.
+// Usage: npm run bench [-- [--quick] case-name-substring...]   (--quick skips the slow cases)
 
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
@@ -14,10 +16,20 @@ import { CASES } from "./cases";
 const PYTHON = "/usr/bin/python3";
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 const THREADS = [1, 2];
-const filters = process.argv.slice(2);
-const cases = CASES.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
+const quick = process.argv.includes("--quick");
+const filters = process.argv.slice(2).filter((a) => a !== "--quick");
+const cases = CASES.filter(
+  (c) => (filters.length === 0 || filters.some((f) => c.name.includes(f))) && !(quick && c.heavy),
+);
+/** The cases the tfjs peer runs (test/bench/tfjs-runner.ts). */
+const TFJS_CASES = new Set(["LeNet-5 train step, batch 64", "LeNet-5 inference, batch 64"]);
+const RSS_CASE = "LeNet-5 train step, batch 64";
+const TFJS_NOTE =
+  "TensorFlow.js's wasm backend has no Conv2DBackpropFilter kernel (tfjs issue 8474), so for its " +
+  "training row the benchmark registers one written in plain TypeScript (test/bench/tfjs-conv-filter-grad.ts); " +
+  "tfjs-wasm runs single-threaded in Node (its threaded build needs a browser), so it is measured at 1 thread.";
 
-type Column = "simd" | "relaxed" | "ref" | "torch";
+type Column = "simd" | "relaxed" | "ref" | "torch" | "tfjs";
 type Metric = "value" | "perCpu";
 /** results[metric][case][threads][column] = images/s or GFLOP/s (best wall-clock, or per CPU-second) */
 const results: Record<Metric, Map<string, Map<number, Partial<Record<Column, number>>>>> = {
@@ -32,19 +44,53 @@ function record(metric: Metric, name: string, threads: number, column: Column, v
   row.set(threads, { ...row.get(threads), [column]: value });
 }
 
-/** Runs a runner process and records the JSON lines it prints. */
-function run(column: Column, command: string, args: string[], env: NodeJS.ProcessEnv, names: string[]): void {
-  if (names.length === 0) return;
+/** Peak RSS (MiB) of a process that ran only the LeNet-5 training benchmark, by column. */
+const peakRss: Partial<Record<Column, number>> = {};
+/** What the tfjs runner reports it ran on (version, backend, build). */
+let tfjsBackend: string | null = null;
+
+interface RunnerLine {
+  case: string;
+  threads: number;
+  value: number;
+  perCpu: number;
+  rssMiB?: number;
+  backend?: string;
+}
+
+/** Runs a runner process and returns the JSON lines it prints (none if it failed). */
+function spawnRunner(
+  column: Column,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  names: string[],
+) {
+  if (names.length === 0) return [];
   const r = spawnSync(command, [...args, ...names], { encoding: "utf8", env: { ...process.env, ...env } });
   if (r.status !== 0) {
     console.error(`bench: ${column} runner failed (${command} ${args.join(" ")}):\n${r.stderr}`);
-    return;
+    return [];
   }
-  for (const line of r.stdout.split("\n").filter((l) => l.startsWith("{"))) {
-    const r = JSON.parse(line) as { case: string; threads: number; value: number; perCpu: number };
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as RunnerLine);
+}
+
+/** Runs a runner process and records the throughput lines it prints. */
+function run(column: Column, command: string, args: string[], env: NodeJS.ProcessEnv, names: string[]): void {
+  for (const r of spawnRunner(column, command, args, env, names)) {
     record("value", r.case, r.threads, column, r.value);
     record("perCpu", r.case, r.threads, column, r.perCpu);
+    if (r.backend !== undefined && column === "tfjs") tfjsBackend = r.backend;
   }
+}
+
+/** Runs only the LeNet-5 training benchmark in a fresh process and records its peak RSS. */
+function runRss(column: Column, command: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const line = spawnRunner(column, command, args, env, [RSS_CASE]).find((r) => r.case === RSS_CASE);
+  if (line?.rssMiB !== undefined) peakRss[column] = line.rssMiB;
 }
 
 /** Node flags under which relaxed SIMD compiles, or null when it cannot run here. */
@@ -83,6 +129,15 @@ const runner = join(__dirname, "receptive-runner.js");
 const names = cases.map((c) => c.name);
 const loadBefore = loadavg()[0];
 
+const torchEnv = (t: string): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
+  if (existsSync(OPENBLAS_DIR))
+    env.LD_LIBRARY_PATH = [OPENBLAS_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
+  return env;
+};
+const torchScript = join(__dirname, "../../../test/bench/torch_cases.py");
+const tfjsNames = names.filter((n) => TFJS_CASES.has(n));
+
 for (const threads of THREADS) {
   const t = String(threads);
   console.error(`bench: ${threads} thread(s)...`);
@@ -103,13 +158,25 @@ for (const threads of THREADS) {
       {},
       cases.filter((c) => c.refToo).map((c) => c.name),
     );
-  if (torchVersion !== null) {
-    const env: NodeJS.ProcessEnv = { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
-    if (existsSync(OPENBLAS_DIR))
-      env.LD_LIBRARY_PATH = [OPENBLAS_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
-    run("torch", PYTHON, [join(__dirname, "../../../test/bench/torch_cases.py"), t], env, names);
-  }
+  if (torchVersion !== null) run("torch", PYTHON, [torchScript, t], torchEnv(t), names);
+  if (threads === 1) run("tfjs", process.execPath, [join(__dirname, "tfjs-runner.js"), t], {}, tfjsNames);
 }
+
+if (names.includes(RSS_CASE)) {
+  console.error("bench: peak RSS of the LeNet-5 training benchmark alone...");
+  const variant = relaxed === null ? "simd" : "relaxed";
+  runRss(variant, process.execPath, [...(relaxed ?? []), runner, "wasm", "1"], {
+    RECEPTIVE_WASM_VARIANT: variant,
+  });
+  if (torchVersion !== null) runRss("torch", PYTHON, [torchScript, "1"], torchEnv("1"));
+}
+
+/** Receptive's best wasm variant for a case and thread count. */
+const best = (name: string, threads: number, metric: Metric = "value"): number | undefined => {
+  const r = results[metric].get(name)?.get(threads);
+  const v = [r?.simd, r?.relaxed].filter((x): x is number => x !== undefined);
+  return v.length > 0 ? Math.max(...v) : undefined;
+};
 
 // The table: values with their ratio to PyTorch beside them, never a bare number.
 const fmt = (v: number | undefined) => (v === undefined ? "—" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -123,6 +190,7 @@ const header = [
   "Receptive wasm relaxed SIMD",
   "Receptive ref",
   "PyTorch CPU",
+  "tfjs-wasm (Receptive's best / it)",
 ];
 function table(metric: Metric, threadCounts: number[]): string {
   const rows: string[][] = [];
@@ -138,6 +206,13 @@ function table(metric: Metric, threadCounts: number[]): string {
         relaxed === null ? "not supported here" : fmt(r.relaxed) + ratio(r.relaxed, peer),
         !c.refToo || threads > 1 ? "not run (slow)" : fmt(r.ref) + ratio(r.ref, peer),
         torchVersion === null ? "peer not installed" : fmt(peer),
+        !TFJS_CASES.has(c.name)
+          ? "not run"
+          : threads > 1
+            ? "1 thread only"
+            : r.tfjs === undefined
+              ? "peer failed"
+              : `${fmt(r.tfjs)} (${((best(c.name, threads, metric) ?? 0) / r.tfjs).toFixed(1)}x)`,
       ]);
     }
   return [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
@@ -146,11 +221,6 @@ const wallTable = table("value", THREADS);
 const cpuTable = table("perCpu", [1]);
 
 // The issue's goals that this run can check, met or missed by how much.
-const best = (name: string, threads: number, metric: Metric = "value"): number | undefined => {
-  const r = results[metric].get(name)?.get(threads);
-  const v = [r?.simd, r?.relaxed].filter((x): x is number => x !== undefined);
-  return v.length > 0 ? Math.max(...v) : undefined;
-};
 const verdict = (value: number, target: number) =>
   value >= target ? "met" : `missed by ${(100 * (1 - value / target)).toFixed(0)}%`;
 /** A goal line; `perCpu`, for 1-thread goals, repeats the check on per-CPU-second figures. */
@@ -174,6 +244,24 @@ const perTorch = (name: string, threads: number, metric: Metric = "value") => {
   const p = torchAt(name, threads, metric);
   return v === undefined || p === undefined ? undefined : v / p;
 };
+const tfjsRatio = (name: string) => {
+  const v = best(name, 1);
+  const p = results.value.get(name)?.get(1)?.tfjs;
+  return v === undefined || p === undefined ? undefined : v / p;
+};
+const bestOf = (name: string, metric: Metric = "value") => {
+  const v = THREADS.map((t) => best(name, t, metric)).filter((x): x is number => x !== undefined);
+  const p = THREADS.map((t) => torchAt(name, t, metric)).filter((x): x is number => x !== undefined);
+  return v.length === 0 || p.length === 0 ? undefined : Math.max(...v) / Math.max(...p);
+};
+const rssRatio =
+  peakRss.torch === undefined || (peakRss.relaxed ?? peakRss.simd) === undefined
+    ? undefined
+    : (peakRss.relaxed ?? peakRss.simd)! / peakRss.torch;
+const rssLine =
+  rssRatio === undefined
+    ? "- LeNet-5 training peak RSS vs PyTorch: not measured"
+    : `- LeNet-5 training peak RSS vs PyTorch (its own process each, 1 thread): ${(peakRss.relaxed ?? peakRss.simd)!.toFixed(0)} MiB vs ${peakRss.torch!.toFixed(0)} MiB = ${rssRatio.toFixed(2)}x vs goal <= 1.5x: ${rssRatio <= 1.5 ? "met" : `missed by ${(100 * (rssRatio / 1.5 - 1)).toFixed(0)}%`}`;
 const g1 = best("sgemm 1024", 1);
 const g2 = best("sgemm 1024", 2);
 const goals = [
@@ -192,6 +280,25 @@ const goals = [
     1,
     "x",
   ),
+  goal(
+    "LeNet-5 training, our best vs PyTorch's best (any thread count)",
+    bestOf("LeNet-5 train step, batch 64"),
+    1,
+    "x",
+  ),
+  ...[16, 64].flatMap((w) =>
+    THREADS.map((t) =>
+      goal(
+        `ResNet-18-CIFAR width ${w} training, ${t} thread${t > 1 ? "s" : ""}, vs PyTorch`,
+        perTorch(`ResNet-18-CIFAR width ${w} train step, batch 32`, t),
+        w === 16 ? 0.8 : 0.6,
+        "x",
+        t === 1 ? perTorch(`ResNet-18-CIFAR width ${w} train step, batch 32`, 1, "perCpu") : undefined,
+      ),
+    ),
+  ),
+  goal("LeNet-5 training, 1 thread, vs tfjs-wasm", tfjsRatio("LeNet-5 train step, batch 64"), 10, "x"),
+  rssLine,
 ].join("\n");
 
 const loadMax = Math.max(loadBefore, loadavg()[0]);
@@ -200,13 +307,16 @@ const machine = [
   `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
   `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}`,
   `- PyTorch: ${torchVersion ?? "not installed"} (${PYTHON}), OMP/MKL/OPENBLAS_NUM_THREADS = thread count; BLAS: ${blas}`,
+  `- TensorFlow.js: ${tfjsBackend ?? "not run"}. NOTE: ${TFJS_NOTE}`,
   `- 1-minute load average before/after the run: ${loadBefore.toFixed(2)} / ${loadavg()[0].toFixed(2)} (above ~0.5 the machine was shared and numbers are noisy)`,
 ].join("\n");
 const doc = `# Benchmark results (\`npm run bench\`)
 
-Written by test/bench/bench.ts on ${new Date().toISOString()}. Each cell is the best of 20 batches
-of ~100 ms after a warm-up, in a fresh process per backend and thread count; in parentheses, the
-ratio to PyTorch CPU at the same thread count measured in the same run. Higher is better.
+Written by test/bench/bench.ts on ${new Date().toISOString()}${quick ? " (--quick: slow cases skipped)" : ""}. Each cell is
+the best of 20 batches of ~100 ms (3 batches for the slow width-64 ResNet cases) after a warm-up, in a
+fresh process per backend and thread count; in parentheses, the ratio to PyTorch CPU at the same
+thread count measured in the same run (for tfjs-wasm: Receptive's best variant divided by tfjs).
+Higher is better.
 
 ${machine}
 
@@ -231,7 +341,7 @@ Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` pri
 console.log(
   `\n${machine}\n\nbest batch, wall clock:\n${wallTable}\n\nper CPU-second, 1 thread:\n${cpuTable}\n\n${goals}`,
 );
-if (filters.length === 0) {
+if (filters.length === 0 && !quick) {
   writeFileSync(join(__dirname, "../../../test/bench/RESULTS.md"), doc);
   console.log("\nbench: wrote test/bench/RESULTS.md");
 }

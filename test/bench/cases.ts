@@ -10,6 +10,10 @@ export interface BenchCase {
   unit: "GFLOP/s" | "images/s";
   /** The ref backend is only timed on cases small enough for it. */
   refToo: boolean;
+  /** Timed batches (default 20); slow cases take fewer. */
+  rounds?: number;
+  /** Slow (seconds per step): `npm run bench -- --quick` skips it. */
+  heavy?: boolean;
   setup(): { step: () => void; work: number };
 }
 
@@ -70,12 +74,31 @@ function lenetTrain(): BenchCase {
   };
 }
 
+/** LeNet-5 inference: forward only in eval mode without autograd, batch 64 of 1x28x28. */
+function lenetInfer(): BenchCase {
+  return {
+    name: "LeNet-5 inference, batch 64",
+    unit: "images/s",
+    refToo: true,
+    setup() {
+      R.manualSeed(0);
+      const model = R.models.lenet5();
+      model.eval();
+      const x = R.randn([64, 1, 28, 28]);
+      return { step: () => R.noGrad(() => model.forward(x)), work: 64 };
+    },
+  };
+}
+
 /** ResNet-18 for CIFAR (3x3 stem, no max-pool) of the given width: training step, batch 32 of 3x32x32. */
 function resnetTrain(width: number): BenchCase {
+  const heavy = width >= 64;
   return {
     name: `ResNet-18-CIFAR width ${width} train step, batch 32`,
     unit: "images/s",
     refToo: false,
+    heavy,
+    rounds: heavy ? 3 : undefined,
     setup() {
       R.manualSeed(0);
       const model = R.models.resnet18({ cifar: true, width, numClasses: 10 });
@@ -94,6 +117,25 @@ function resnetTrain(width: number): BenchCase {
   };
 }
 
+/** ResNet-18-CIFAR inference: forward only in eval mode without autograd, batch 64 of 3x32x32. */
+function resnetInfer(width: number): BenchCase {
+  const heavy = width >= 64;
+  return {
+    name: `ResNet-18-CIFAR width ${width} inference, batch 64`,
+    unit: "images/s",
+    refToo: false,
+    heavy,
+    rounds: heavy ? 3 : undefined,
+    setup() {
+      R.manualSeed(0);
+      const model = R.models.resnet18({ cifar: true, width, numClasses: 10 });
+      model.eval();
+      const x = R.randn([64, 3, 32, 32]);
+      return { step: () => R.noGrad(() => model.forward(x)), work: 64 };
+    },
+  };
+}
+
 export const CASES: BenchCase[] = [
   sgemm(256, true),
   sgemm(1024, false),
@@ -101,5 +143,9 @@ export const CASES: BenchCase[] = [
   conv("depthwise 3x3 32ch 112x112", 32, 32, 112, 3, 32),
   conv("conv2d 1x1 256->64 28x28", 256, 64, 28, 1),
   lenetTrain(),
+  lenetInfer(),
   resnetTrain(16),
+  resnetTrain(64),
+  resnetInfer(16),
+  resnetInfer(64),
 ];

@@ -1,5 +1,6 @@
 // Runs benchmark cases on Receptive in this process and prints one JSON line per case:
-// {case, backend, variant, threads, value, perCpu} (best wall-clock and per-CPU-second throughput). Spawned by bench.ts once per (variant, thread count)
+// {case, backend, variant, threads, value, perCpu, rssMiB} (best wall-clock and per-CPU-second
+// throughput; peak RSS of the process so far). Spawned by bench.ts once per (variant, thread count)
 // so each run gets a fresh process (and the relaxed-SIMD flag when it needs one).
 // Usage: node receptive-runner.js <backend: wasm|ref> <threads> <case name>...
 
@@ -15,7 +16,7 @@ const variant = backend === "wasm" && !(runtime instanceof Error) ? runtime.vari
 for (const c of CASES.filter((k) => names.includes(k.name))) {
   const { step, work } = c.setup();
   const scale = c.unit === "GFLOP/s" ? 1e9 : 1;
-  const { best, perCpuSecond } = measure(step, work);
+  const { best, perCpuSecond } = measure(step, work, { rounds: c.rounds });
   const threads = R.getNumThreads();
   console.log(
     JSON.stringify({
@@ -25,6 +26,7 @@ for (const c of CASES.filter((k) => names.includes(k.name))) {
       threads,
       value: best / scale,
       perCpu: perCpuSecond / scale,
+      rssMiB: process.resourceUsage().maxRSS / 1024,
     }),
   );
 }

@@ -9,7 +9,11 @@ export interface Measurement {
   perCpuSecond: number;
 }
 
-export function measure(step: () => void, work: number, { rounds = 20, batchMs = 100 } = {}): Measurement {
+export function measure(
+  step: () => void,
+  work: number,
+  { rounds = 20, batchMs = 100 }: { rounds?: number; batchMs?: number } = {},
+): Measurement {
   step(); // warm-up: JIT, wasm memory growth, worker start
   step();
   const t0 = performance.now();

@@ -1,8 +1,10 @@
 """PyTorch peer for `npm run bench`: the cases of test/bench/cases.ts, by the same names, timed
-the same way (warm-up, then the best of 20 batches of ~100 ms, and work per CPU-second). Prints one JSON line per case.
+the same way (warm-up, then the best of 20 batches of ~100 ms, fewer for slow cases, and work per
+CPU-second). Prints one JSON line per case, with the process's peak RSS so far.
 Usage: /usr/bin/python3 torch_cases.py <threads> <case name>...
 The caller also sets OMP_NUM_THREADS / MKL_NUM_THREADS / OPENBLAS_NUM_THREADS to <threads>."""
 import json
+import resource
 import sys
 import time
 
@@ -46,13 +48,17 @@ def conv(c, oc, size, k, groups=1):
     return step, 2 * oc * (c // groups) * k * k * size * size, 1e9
 
 
-def lenet_train():
-    model = torch.nn.Sequential(
+def lenet():
+    return torch.nn.Sequential(
         torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(6, 16, 5), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
         torch.nn.Linear(400, 120), torch.nn.ReLU(), torch.nn.Linear(120, 84), torch.nn.ReLU(),
         torch.nn.Linear(84, 10),
     )
+
+
+def lenet_train():
+    model = lenet()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
 
@@ -107,6 +113,17 @@ def resnet_train(width):
     return step, 32, 1
 
 
+def infer(model, x):
+    """Forward only, eval mode, no autograd: the inference cases."""
+    model.eval()
+
+    def step():
+        with torch.no_grad():
+            model(x)
+
+    return step, x.shape[0], 1
+
+
 CASES = {
     "sgemm 256": lambda: sgemm(256),
     "sgemm 1024": lambda: sgemm(1024),
@@ -114,7 +131,16 @@ CASES = {
     "depthwise 3x3 32ch 112x112": lambda: conv(32, 32, 112, 3, 32),
     "conv2d 1x1 256->64 28x28": lambda: conv(256, 64, 28, 1),
     "LeNet-5 train step, batch 64": lenet_train,
+    "LeNet-5 inference, batch 64": lambda: infer(lenet(), torch.randn(64, 1, 28, 28)),
     "ResNet-18-CIFAR width 16 train step, batch 32": lambda: resnet_train(16),
+    "ResNet-18-CIFAR width 64 train step, batch 32": lambda: resnet_train(64),
+    "ResNet-18-CIFAR width 16 inference, batch 64": lambda: infer(resnet18_cifar(16), torch.randn(64, 3, 32, 32)),
+    "ResNet-18-CIFAR width 64 inference, batch 64": lambda: infer(resnet18_cifar(64), torch.randn(64, 3, 32, 32)),
+}
+# Slow cases time fewer batches (as their `rounds` in cases.ts).
+ROUNDS = {
+    "ResNet-18-CIFAR width 64 train step, batch 32": 3,
+    "ResNet-18-CIFAR width 64 inference, batch 64": 3,
 }
 
 if __name__ == "__main__":
@@ -123,5 +149,7 @@ if __name__ == "__main__":
     torch.manual_seed(0)
     for name in sys.argv[2:]:
         step, work, scale = CASES[name]()
-        best, per_cpu = measure(step, work)
-        print(json.dumps({"case": name, "threads": threads, "value": best / scale, "perCpu": per_cpu / scale}), flush=True)
+        best, per_cpu = measure(step, work, rounds=ROUNDS.get(name, 20))
+        rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ru_maxrss is KiB on Linux
+        print(json.dumps({"case": name, "threads": threads, "value": best / scale, "perCpu": per_cpu / scale,
+                          "rssMiB": rss_mib}), flush=True)
