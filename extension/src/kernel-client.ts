@@ -86,9 +86,13 @@ export class KernelClient {
   /** The hello reply of the running kernel. */
   info: HelloReply | undefined;
 
+  private cutReason: string | undefined;
+
   constructor(
     private readonly launch: KernelLaunch,
     private readonly log: (line: string) => void = () => {},
+    /** How long the kernel may take to answer hello before it is killed. */
+    private readonly startTimeoutMs = 60_000,
   ) {}
 
   get status(): KernelStatus {
@@ -119,7 +123,17 @@ export class KernelClient {
     });
     proc.on("error", (err) => this.handleExit(proc, null, null, err));
     proc.on("exit", (code, signal) => this.handleExit(proc, code, signal));
-    const hello = (await this.request({ type: "hello" })) as HelloReply;
+    this.cutReason = undefined;
+    const timer = setTimeout(() => {
+      this.cutReason = `did not answer hello within ${this.startTimeoutMs / 1000} s`;
+      proc.kill("SIGKILL");
+    }, this.startTimeoutMs);
+    let hello: HelloReply;
+    try {
+      hello = (await this.request({ type: "hello" })) as HelloReply;
+    } finally {
+      clearTimeout(timer);
+    }
     if (hello.type !== "hello_reply" || hello.protocol !== "receptive-stdio") {
       throw new Error(
         `Receptive kernel: expected a hello_reply of protocol "receptive-stdio", got ${JSON.stringify(hello).slice(0, 200)}. Is ${args.join(" ")} the Receptive kernel?`,
@@ -296,7 +310,9 @@ export class KernelClient {
     if (!expected) {
       const how = error
         ? `could not be started (${error.message})`
-        : `exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`;
+        : this.cutReason
+          ? `${this.cutReason} and was stopped`
+          : `exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})`;
       const during = this.executing > 0 ? " while a cell was running" : "";
       const tail = this.stderrTail.length
         ? `\nLast kernel output:\n${this.stderrTail.slice(-8).join("\n")}`

@@ -44,6 +44,21 @@ describe("kernel client", () => {
     assert.deepEqual(kernelNodeFlags("22.1.0"), ["--no-force-async-hooks-checks"]);
   });
 
+  test("a kernel that never answers hello, or cannot be started, is reported", async () => {
+    const silent = new KernelClient(
+      { command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)"], cwd: tmpdir() },
+      () => {},
+      500,
+    );
+    await assert.rejects(silent.start(), /did not answer hello within 0\.5 s and was stopped/);
+    assert.equal(silent.status, "dead");
+    const missing = new KernelClient({ command: "/nonexistent/receptive-node", args: [], cwd: tmpdir() });
+    await assert.rejects(
+      missing.start(),
+      /could not be started \(spawn \/nonexistent\/receptive-node ENOENT\)/,
+    );
+  });
+
   test("start shakes hands and logs the command line", async () => {
     const hello = await client.start();
     assert.equal(hello.protocol, "receptive-stdio");
