@@ -22,6 +22,8 @@ interface Shown {
 export class ReceptiveController implements vscode.Disposable {
   readonly controller: vscode.NotebookController;
   private readonly order = new Map<string, number>();
+  private readonly generation = new Map<string, number>();
+  private readonly queues = new Map<string, Promise<void>>();
   private readonly displays = new Map<string, Shown[]>();
   private readonly running = new Map<vscode.NotebookCell, vscode.NotebookCellExecution>();
   private readonly watched = new WeakSet<KernelClient>();
@@ -37,6 +39,7 @@ export class ReceptiveController implements vscode.Disposable {
     this.controller.description = "CNNs in TypeScript: the Receptive tensor engine";
     this.controller.executeHandler = (cells, notebook) => this.executeAll(cells, notebook);
     this.controller.interruptHandler = async (notebook) => {
+      this.cancelQueued(notebook);
       await this.kernels.peek(notebook.uri.toString())?.interrupt();
     };
     // Notebooks saved with the Receptive kernelspec (the course) get this controller preselected.
@@ -75,13 +78,38 @@ export class ReceptiveController implements vscode.Disposable {
     this.order.delete(notebook.uri.toString());
   }
 
-  private async executeAll(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
-    const client = this.client(notebook);
-    for (const cell of cells) {
-      if (cell.kind !== vscode.NotebookCellKind.Code) continue;
-      const ok = await runCell(client, cell.document.getText(), this.sinkFor(cell, notebook));
-      if (!ok && client.status === "dead") break;
-    }
+  /** Cells queued but not started yet are not run (Stop and Restart, like Jupyter's interrupt). */
+  cancelQueued(notebook: vscode.NotebookDocument): void {
+    const key = notebook.uri.toString();
+    this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+  }
+
+  /** Requests run one after another per notebook; a Stop or Restart drops the cells still waiting. */
+  private executeAll(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    const key = notebook.uri.toString();
+    const generation = this.generation.get(key) ?? 0;
+    const run = async () => {
+      const client = this.client(notebook);
+      let stopped = false;
+      for (const cell of cells) {
+        if (cell.kind !== vscode.NotebookCellKind.Code) continue;
+        if (stopped || (this.generation.get(key) ?? 0) !== generation) {
+          // Never run: end its pending state without a success mark.
+          const skipped = this.controller.createNotebookCellExecution(cell);
+          skipped.start();
+          skipped.end(undefined);
+          continue;
+        }
+        const ok = await runCell(client, cell.document.getText(), this.sinkFor(cell, notebook));
+        if (!ok && client.status === "dead") stopped = true;
+      }
+    };
+    const queued = (this.queues.get(key) ?? Promise.resolve()).then(run);
+    this.queues.set(
+      key,
+      queued.catch(() => {}),
+    );
+    return queued;
   }
 
   private sinkFor(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): CellSink {

@@ -117,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!nb)
         return void vscode.window.showInformationMessage("Receptive: open a notebook to restart its kernel.");
       const client = controller.client(nb);
+      controller.cancelQueued(nb);
       controller.resetOrder(nb);
       backends.delete(nb.uri.toString());
       await vscode.window.withProgress(
@@ -126,7 +127,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand("receptive.interruptKernel", async () => {
       const nb = activeNotebook();
-      if (nb) await manager.peek(nb.uri.toString())?.interrupt();
+      if (!nb) return;
+      controller.cancelQueued(nb);
+      await manager.peek(nb.uri.toString())?.interrupt();
     }),
     vscode.commands.registerCommand("receptive.openActivationExplorer", () =>
       explorer.show(activeNotebook()),

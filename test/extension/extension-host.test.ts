@@ -172,16 +172,23 @@ describe("the extension in a stand-in VS Code", () => {
     );
   });
 
-  test("Stop interrupts a running loop; the variables stay", async () => {
+  test("Stop interrupts a running loop and drops the cells queued behind it; the variables stay", async () => {
     const loop = cell('console.log("spinning");\nlet spins = 0;\nwhile (true) spins++;');
-    cells.push(loop);
-    const running = controller.executeHandler([loop], notebook);
+    const queued = cell('console.log("after the loop");');
+    cells.push(loop, queued);
+    const running = controller.executeHandler([loop, queued], notebook);
     // Stop once the loop runs (its first line printed), however slow the machine is.
     while (!loop.outputs.some((o) => o.items.some((i) => text(i.data).includes("spinning")))) await sleep(50);
     await sleep(100);
     await controller.interruptHandler!(notebook);
     await running;
     assert.deepEqual(execOf(loop).events, ["start", "end:false"]);
+    assert.deepEqual(
+      execOf(queued).events,
+      ["start", "end:undefined"],
+      "the cell queued behind it does not run",
+    );
+    assert.deepEqual(queued.outputs, []);
     const [check] = await run("spins > 0");
     assert.equal(text(check.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "true");
   });
