@@ -1,0 +1,204 @@
+// Drives VS Code's workbench (as code-server serves it) from Debian's Chromium with playwright-core,
+// the way a person would: the command palette, quick open, the kernel picker, cells and their status
+// icons, and the notebook's output webview (an iframe inside an iframe) where renderers draw.
+// Selectors are VS Code's own DOM classes (monaco list rows carry data-index = cell index).
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Frame, type Locator, type Page } from "playwright-core";
+import { PNG } from "pngjs";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+export async function launchBrowser(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--no-first-run",
+    ],
+  });
+  // Tall enough that a short notebook's cells and outputs are all laid out (the cell list is virtual).
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1400 } });
+  return { browser, page };
+}
+
+/** Opens the workbench on `folder` and waits until the status bar is there. */
+export async function openWorkbench(page: Page, url: string, folder: string): Promise<void> {
+  await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
+  await page.locator(".monaco-workbench .part.statusbar").waitFor({ timeout: 90_000 });
+}
+
+const quickInput = (page: Page) => page.locator(".quick-input-widget");
+
+/** Picks the quick-input row whose label is exactly `label` (waiting for it to appear). */
+async function pickRow(page: Page, label: string, timeout = 30_000): Promise<void> {
+  const row = quickInput(page)
+    .locator(".quick-input-list .monaco-list-row")
+    .filter({ has: page.locator(".label-name", { hasText: label }) })
+    .first();
+  await row.waitFor({ timeout });
+  await row.click();
+}
+
+/** Runs a command from the command palette by its title, e.g. "Notebook: Run All". */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("F1");
+  const input = quickInput(page).locator(".quick-input-box input");
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await pickRow(page, title);
+}
+
+/** Opens a workspace file through quick open (Ctrl+P) and waits for its notebook's cells. */
+export async function openNotebook(page: Page, name: string): Promise<void> {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+P");
+  const input = quickInput(page).locator(".quick-input-box input");
+  await input.waitFor();
+  await input.fill(name);
+  await pickRow(page, name);
+  await page.locator(".notebook-editor .code-cell-row").first().waitFor({ timeout: 90_000 });
+}
+
+/** "Notebook: Select Notebook Kernel", then the controller labelled `label`; waits for the toolbar to show it. */
+export async function selectKernel(page: Page, label: string): Promise<void> {
+  await runCommand(page, "Notebook: Select Notebook Kernel");
+  await pickRow(page, label, 60_000);
+  await page.locator(".notebook-editor .kernel-label", { hasText: label }).waitFor({ timeout: 30_000 });
+}
+
+/** The row of cell `index` (0-based over all cells, markdown included). */
+export function cellRow(page: Page, index: number): Locator {
+  return page.locator(`.notebook-editor .cell-list-container .monaco-list-row[data-index="${index}"]`);
+}
+
+/**
+ * Scrolls the notebook (mouse wheel over its cell list, which is virtual: rows far from the view
+ * are not in the DOM) until cell `index`'s row is rendered with its top inside the list.
+ */
+export async function revealCell(page: Page, index: number): Promise<void> {
+  const list = page.locator(".notebook-editor .cell-list-container").first();
+  for (let i = 0; i < 60; i++) {
+    const view = await list.boundingBox();
+    if (!view) throw new Error("revealCell: no notebook editor is open");
+    const row = cellRow(page, index);
+    const box = (await row.count()) > 0 ? await row.boundingBox() : null;
+    if (box && box.y >= view.y && box.y + Math.min(box.height, view.height / 2) <= view.y + view.height)
+      return;
+    let down = true;
+    if (box) down = box.y > view.y;
+    else {
+      const shown = await page
+        .locator(".notebook-editor .cell-list-container .monaco-list-row[data-index]")
+        .evaluateAll((rows) => rows.map((r) => Number((r as any).dataset.index)));
+      down = shown.length === 0 || index > Math.min(...shown);
+    }
+    await page.mouse.move(view.x + view.width / 2, view.y + view.height / 2);
+    await page.mouse.wheel(0, down ? 250 : -250);
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`revealCell: could not scroll cell ${index} into view`);
+}
+
+export type CellState = "success" | "error" | "executing" | "pending" | "none";
+
+/** The execution state VS Code shows in the cell's status bar. */
+export async function cellState(page: Page, index: number): Promise<CellState> {
+  const bar = cellRow(page, index).locator(".cell-statusbar-container");
+  for (const state of ["success", "error", "executing", "pending"] as const) {
+    if ((await bar.locator(`.codicon-notebook-state-${state}`).count()) > 0) return state;
+  }
+  return "none";
+}
+
+/** Waits until cell `index` shows one of `states`; throws with what it showed instead. */
+export async function waitForCellState(
+  page: Page,
+  index: number,
+  states: CellState[],
+  timeoutMs: number,
+): Promise<CellState> {
+  const deadline = Date.now() + timeoutMs;
+  let last: CellState = "none";
+  for (;;) {
+    await cellRow(page, index)
+      .scrollIntoViewIfNeeded()
+      .catch(() => {});
+    last = await cellState(page, index).catch(() => "none" as const);
+    if (states.includes(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `cell ${index}: expected state ${states.join(" or ")} within ${timeoutMs} ms, it shows "${last}"`,
+      );
+    }
+    await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Runs cell `index` the way a person does: hover its code and click its Execute Cell button.
+ * (The keyboard is no way: code-server binds Execute Cell to Super+Enter, and Ctrl+Enter in the
+ * editor inserts a line.)
+ */
+export async function runCell(page: Page, index: number): Promise<void> {
+  const row = cellRow(page, index);
+  await revealCell(page, index);
+  await row.locator(".monaco-editor").first().hover();
+  await row.locator(".run-button-container .action-label.codicon-notebook-execute").click();
+}
+
+/** True while the notebook toolbar offers "Interrupt" (some cell is running or queued). */
+export async function isBusy(page: Page): Promise<boolean> {
+  return (
+    (await page.locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]').count()) > 0
+  );
+}
+
+/**
+ * The frame of the notebook's output webview that holds `selector`: VS Code puts outputs in an
+ * `iframe.webview` whose document hosts the real content in a nested `iframe#active-frame`.
+ */
+export async function outputFrame(page: Page, selector: string, timeoutMs = 60_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame.isDetached()) continue;
+      if (
+        (await frame
+          .locator(selector)
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no output webview shows ${selector} within ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** Decodes a PNG screenshot: colour statistics to tell a drawn picture from an empty box. */
+export function pngStats(png: Buffer): { width: number; height: number; colours: number; inked: number } {
+  const img = PNG.sync.read(png);
+  const counts = new Map<number, number>();
+  for (let i = 0; i < img.data.length; i += 4) {
+    // 4 bits per channel: anti-aliasing noise does not count as a colour of its own
+    const key = ((img.data[i] >> 4) << 8) | ((img.data[i + 1] >> 4) << 4) | (img.data[i + 2] >> 4);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const background = Math.max(...counts.values());
+  const total = img.width * img.height;
+  return { width: img.width, height: img.height, colours: counts.size, inked: (total - background) / total };
+}
+
+export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
