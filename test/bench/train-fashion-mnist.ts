@@ -123,6 +123,40 @@ async function main(): Promise<void> {
   const scheduler = recipe.scheduler(opt, loader.length, epochs);
   const perEpoch: Record<string, number>[] = [];
   const loadStart = loadavg()[0];
+  const file = join(
+    outDir,
+    `train-fashion-mnist-${name}-receptive${seed ? `-seed${seed}` : ""}${limit ? `-${limit}` : ""}.json`,
+  );
+  /** Writes the results so far (atomically: a reader never sees half a file). */
+  const save = () => {
+    const result = {
+      benchmark: "train-fashion-mnist",
+      engine: "receptive",
+      backend: backendInfo(),
+      recipe: {
+        model: name,
+        params: net.parameters().reduce((a, p) => a + p.numel, 0),
+        description: recipe.description,
+        batchSize: recipe.batchSize,
+        epochs,
+        trainImages: train.length,
+      },
+      epochsDone: perEpoch.length,
+      seed,
+      machine: {
+        cpu: cpus()[0]?.model,
+        cores: cpus().length,
+        loadAverageStart: loadStart,
+        loadAverageEnd: loadavg()[0],
+      },
+      node: process.version,
+      date: new Date().toISOString(),
+      perEpoch,
+    };
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(`${file}.tmp`, file);
+    return result;
+  };
   const t0 = performance.now();
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const tEpoch = performance.now();
@@ -158,37 +192,9 @@ async function main(): Promise<void> {
       peakRssMB: (process.resourceUsage().maxRSS * 1024) / 1e6,
     });
     process.stderr.write(`\n${JSON.stringify(perEpoch[perEpoch.length - 1])}\n`);
+    save(); // after every epoch, so a long run stopped early still leaves its curve
   }
-  const result = {
-    benchmark: "train-fashion-mnist",
-    engine: "receptive",
-    backend: backendInfo(),
-    recipe: {
-      model: name,
-      params: net.parameters().reduce((a, p) => a + p.numel, 0),
-      description: recipe.description,
-      batchSize: recipe.batchSize,
-      epochs,
-      trainImages: train.length,
-    },
-    seed,
-    machine: {
-      cpu: cpus()[0]?.model,
-      cores: cpus().length,
-      loadAverageStart: loadStart,
-      loadAverageEnd: loadavg()[0],
-    },
-    node: process.version,
-    date: new Date().toISOString(),
-    perEpoch,
-  };
-  const file = join(
-    outDir,
-    `train-fashion-mnist-${name}-receptive${seed ? `-seed${seed}` : ""}${limit ? `-${limit}` : ""}.json`,
-  );
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(`${file}.tmp`, file); // atomic: a reader never sees half a file
-  console.log(JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(save(), null, 2));
 }
 
 if (require.main === module)

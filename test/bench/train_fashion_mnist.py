@@ -116,6 +116,41 @@ def main():
     sched = make_sched(opt, len(loader), epochs)
     per_epoch = []
     load_start = os.getloadavg()[0]
+    suffix = "-seed%d" % seed if seed else ""
+    out = os.path.join(HERE, "results", "train-fashion-mnist-%s-pytorch%s.json" % (name, suffix))
+
+    def save():
+        """Writes the results so far (atomically: a reader never sees half a file)."""
+        result = {
+            "benchmark": "train-fashion-mnist",
+            "engine": "pytorch",
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "recipe": {
+                "model": name,
+                "params": sum(p.numel() for p in net.parameters()),
+                "description": words,
+                "batchSize": batch_size,
+                "epochs": epochs,
+                "trainImages": len(ytr),
+            },
+            "epochsDone": len(per_epoch),
+            "seed": seed,
+            "machine": {
+                "cpu": cpu_model(),
+                "cores": os.cpu_count(),
+                "loadAverageStart": load_start,
+                "loadAverageEnd": os.getloadavg()[0],
+            },
+            "date": datetime.datetime.utcnow().isoformat() + "Z",
+            "perEpoch": per_epoch,
+        }
+        with open(out + ".tmp", "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+        os.replace(out + ".tmp", out)
+        return result
+
     t0 = time.perf_counter()
     for epoch in range(1, epochs + 1):
         t_epoch = time.perf_counter()
@@ -148,36 +183,8 @@ def main():
             }
         )
         print(json.dumps(per_epoch[-1]), file=sys.stderr, flush=True)
-    result = {
-        "benchmark": "train-fashion-mnist",
-        "engine": "pytorch",
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "recipe": {
-            "model": name,
-            "params": sum(p.numel() for p in net.parameters()),
-            "description": words,
-            "batchSize": batch_size,
-            "epochs": epochs,
-            "trainImages": len(ytr),
-        },
-        "seed": seed,
-        "machine": {
-            "cpu": cpu_model(),
-            "cores": os.cpu_count(),
-            "loadAverageStart": load_start,
-            "loadAverageEnd": os.getloadavg()[0],
-        },
-        "date": datetime.datetime.utcnow().isoformat() + "Z",
-        "perEpoch": per_epoch,
-    }
-    suffix = "-seed%d" % seed if seed else ""
-    out = os.path.join(HERE, "results", "train-fashion-mnist-%s-pytorch%s.json" % (name, suffix))
-    with open(out + ".tmp", "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
-    os.replace(out + ".tmp", out)  # atomic: a reader never sees half a file
-    print(json.dumps(result, indent=2))
+        save()  # after every epoch, so a long run stopped early still leaves its curve
+    print(json.dumps(save(), indent=2))
 
 
 if __name__ == "__main__":
