@@ -1,13 +1,17 @@
 // The kernel through a real Jupyter client (Debian's python3-jupyter-client): started from its
 // kernelspec, cells keep state and types, outputs arrive as the protocol says, errors leave it
-// alive, interrupts stop async and sync loops within a second, restart forgets, kernels coexist.
+// alive, interrupts stop async and sync loops within a second, restart forgets, kernels coexist;
+// comms reach the receptive.featureMaps target, and input() asks on the stdin channel.
 
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { TENSOR_MIME } from "../../kernel/display/schema";
+import { FEATURE_MAPS_TARGET } from "../../kernel/server/comms";
+import { unpackNumeric } from "../../kernel/viz/image-grid";
 import { JupyterBridge, resultText, stdoutOf } from "./jupyter-bridge";
 
 /** A notebook folder outside this repository, with an ESM-only package (top-level await inside). */
@@ -189,6 +193,63 @@ describe("Jupyter protocol with jupyter_client", () => {
     assert.equal(typeof h.reply.history[1][2], "string");
     const c = await bridge.call("comm_info", { kernel: "a" });
     assert.deepEqual(c.reply.comms, {});
+  });
+
+  test("comm receptive.featureMaps answers a summary's layer requests with the layer's maps", async () => {
+    const setup = await run(
+      [
+        'import { manualSeed, nn, randn, summary } from "receptive";',
+        "manualSeed(0);",
+        "const fmConv = new nn.Conv2d(1, 4, 3);",
+        "const fmNet = new nn.Sequential(fmConv, new nn.ReLU(), new nn.Flatten());",
+        "display(summary(fmNet, [1, 1, 8, 8]));",
+        "const fmX = randn([2, 1, 8, 8]);",
+        "fmNet.forward(fmX);",
+        "console.log(JSON.stringify(fmConv.forward(fmX.narrow(0, 0, 1)).relu().reshape([-1]).toArray()));",
+      ].join("\n"),
+    );
+    assert.equal(setup.reply.status, "ok", JSON.stringify(setup.reply));
+    const expected: number[] = JSON.parse(stdoutOf(setup));
+    const summaryData = setup.outputs.find((o) => o.msg_type === "display_data")?.content.data;
+    const modelId = summaryData[VIZ_MIME.modelSummary].modelId;
+    assert.equal(typeof modelId, "string");
+
+    const comm = (msg_type: string, content: Record<string, unknown>) =>
+      bridge.call("comm", { kernel: "a", msg_type, content });
+    const opened = await comm("comm_open", { comm_id: "fm-1", target_name: FEATURE_MAPS_TARGET, data: {} });
+    assert.deepEqual(opened.outputs, [], "the comm was accepted (not closed)");
+    const info = await bridge.call("comm_info", { kernel: "a", args: { target_name: FEATURE_MAPS_TARGET } });
+    assert.deepEqual(info.reply.comms, { "fm-1": { target_name: FEATURE_MAPS_TARGET } });
+
+    const ask = async (data: unknown) => {
+      const r = await comm("comm_msg", { comm_id: "fm-1", data });
+      const replies = r.outputs.filter((o: any) => o.msg_type === "comm_msg");
+      assert.equal(replies.length, 1);
+      assert.equal(replies[0].content.comm_id, "fm-1");
+      return replies[0].content.data;
+    };
+    const maps = await ask({ type: "featureMaps", modelId, layer: "1" });
+    assert.equal(maps.error, undefined, maps.error);
+    assert.equal(maps.layer, "1");
+    assert.deepEqual(maps.grid.shape, [4, 1, 6, 6]);
+    const got = unpackNumeric(maps.grid.data);
+    assert.equal(got.length, expected.length);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Math.abs(got[i] - expected[i]) < 1e-5, `value ${i}: ${got[i]} vs ${expected[i]}`);
+
+    const flat = await ask({ type: "featureMaps", modelId, layer: "2" });
+    assert.match(flat.error, /not 4-D/);
+    const bad = await ask({ layer: 3 });
+    assert.match(
+      bad.error,
+      /^featureMaps: expected type "featureMaps", got undefined; send \{ type: "featureMaps"/,
+    );
+
+    await comm("comm_close", { comm_id: "fm-1", data: {} });
+    const after = await bridge.call("comm_info", { kernel: "a" });
+    assert.deepEqual(after.reply.comms, {});
+    const unknown = await comm("comm_open", { comm_id: "x-1", target_name: "no.such.target", data: {} });
+    assert.deepEqual(unknown.outputs, [{ msg_type: "comm_close", content: { comm_id: "x-1", data: {} } }]);
   });
 
   test("an exception in a callback is reported and the kernel lives on", async () => {

@@ -14,6 +14,21 @@ from jupyter_client.manager import KernelManager
 kernels = {}  # name -> (KernelManager, BlockingKernelClient)
 
 
+def collect_iopub(kc, msg_id, timeout):
+    """IOPub messages caused by `msg_id` until its status goes idle."""
+    outputs = []
+    deadline = time.time() + timeout
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status":
+            if msg["content"]["execution_state"] == "idle":
+                return outputs
+            continue
+        outputs.append({"msg_type": msg["msg_type"], "content": msg["content"]})
+
+
 def collect(kc, msg_id, timeout):
     """IOPub messages of request `msg_id` until its status goes idle, then its shell reply."""
     outputs = []
@@ -83,6 +98,10 @@ def handle(cmd):
         args = cmd.get("args", {})
         msg_id = getattr(kc, op)(**args)
         return collect(kc, msg_id, timeout)
+    if op == "comm":  # comm_open / comm_msg / comm_close (no shell reply): what the kernel published
+        msg = kc.session.msg(cmd["msg_type"], cmd["content"])
+        kc.shell_channel.send(msg)
+        return {"outputs": collect_iopub(kc, msg["header"]["msg_id"], timeout)}
     if op == "restart":
         km.restart_kernel(now=False)
         kc.wait_for_ready(timeout=timeout)

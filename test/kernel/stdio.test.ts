@@ -9,8 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
+import { VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
 import type { StdioMessage } from "../../kernel/server/stdio/protocol";
+import { unpackNumeric } from "../../kernel/viz/image-grid";
 
 const cli = join(__dirname, "..", "..", "kernel", "cli.js");
 const FINAL = new Set([
@@ -23,6 +25,7 @@ const FINAL = new Set([
   "reset_reply",
   "shutdown_reply",
   "error_reply",
+  "featureMaps_reply",
 ]);
 
 class StdioClient {
@@ -103,6 +106,7 @@ describe("stdio protocol", () => {
       { type: reply.type, ...(reply.type === "hello_reply" ? { p: reply.protocol, v: reply.version } : {}) },
       { type: "hello_reply", p: "receptive-stdio", v: 1 },
     );
+    assert.equal((reply as { minorVersion?: number }).minorVersion, 1, "1.1: input and featureMaps");
   });
 
   test("cells keep state and types, stream output and return the last value", async () => {
@@ -195,6 +199,42 @@ describe("stdio protocol", () => {
     assert.ok(Date.now() - t0 < 1000, `interrupt took ${Date.now() - t0} ms`);
     const reply = all[all.length - 1] as Extract<StdioMessage, { type: "execute_reply" }>;
     assert.equal(reply.error?.ename, "Interrupted");
+  });
+
+  test("featureMaps answers a summary's layer request with the layer's maps, or why not", async () => {
+    const setup = await client.request({
+      type: "execute",
+      code: [
+        'import { manualSeed, nn, randn, summary } from "receptive";',
+        "manualSeed(1);",
+        "const fmConv = new nn.Conv2d(1, 3, 3, { padding: 1 });",
+        "const fmNet = new nn.Sequential(fmConv, new nn.Flatten());",
+        "display(summary(fmNet, [1, 1, 5, 5]));",
+        "const fmX = randn([1, 1, 5, 5]);",
+        "fmNet.forward(fmX);",
+        "console.log(JSON.stringify(fmConv.forward(fmX).reshape([-1]).toArray()));",
+      ].join("\n"),
+    });
+    const shown = setup.find((m) => m.type === "display");
+    const out = setup.find((m) => m.type === "stream");
+    assert.ok(shown?.type === "display" && out?.type === "stream", JSON.stringify(setup));
+    const modelId = (shown.data[VIZ_MIME.modelSummary] as { modelId: string }).modelId;
+    const expected: number[] = JSON.parse(out.text);
+    const [reply] = await client.request({ type: "featureMaps", modelId, layer: "0" });
+    assert.ok(reply.type === "featureMaps_reply", JSON.stringify(reply));
+    assert.equal(reply.error, undefined, reply.error);
+    assert.equal(reply.layer, "0");
+    assert.deepEqual(reply.grid?.shape, [3, 1, 5, 5]);
+    const got = unpackNumeric(reply.grid!.data);
+    assert.equal(got.length, expected.length);
+    for (let i = 0; i < got.length; i++)
+      assert.ok(Math.abs(got[i] - expected[i]) < 1e-5, `value ${i}: ${got[i]} vs ${expected[i]}`);
+    const [missing] = await client.request({ type: "featureMaps", modelId, layer: "nope" });
+    assert.ok(missing.type === "featureMaps_reply" && missing.grid === undefined);
+    assert.match(String(missing.error), /nope/);
+    const [gone] = await client.request({ type: "featureMaps", modelId: "no-such-model", layer: "0" });
+    assert.ok(gone.type === "featureMaps_reply");
+    assert.match(String(gone.error), /that model is gone/);
   });
 
   test("malformed lines and unknown requests get an error_reply; the kernel carries on", async () => {

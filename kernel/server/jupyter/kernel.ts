@@ -1,17 +1,20 @@
 // The Jupyter kernel: binds shell, iopub and stdin (heartbeat and control live in the side thread),
 // answers requests in order with busy/idle status around each, and turns cell outputs into
 // stream / display_data / update_display_data / execute_result / error messages. A cell's
-// `await input()` asks the front end on the stdin socket (input_request / input_reply).
+// `await input()` asks the front end on the stdin socket (input_request / input_reply). Comms go to
+// the targets of a CommRegistry (built in: `receptive.featureMaps`).
 
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as zmq from "zeromq";
 import type { MimeBundle } from "../../display/schema";
+import { CommRegistry, FEATURE_MAPS_TARGET } from "../comms";
 import type { CellOutput } from "../execute/cell-context";
 import { packageRoot } from "../execute/package-root";
 import { ExecutionSession } from "../execute/session";
 import { typescriptVersion } from "../execute/typescript";
+import { featureMapsTarget } from "../feature-maps-target";
 import { SideThreadHost } from "../side-thread-host";
 import { type ConnectionInfo, endpoint } from "./connection";
 import { codePointsToUtf16, utf16ToCodePoints } from "./cursor";
@@ -51,6 +54,9 @@ export class JupyterKernel {
   /** The cell's unanswered input_request, if any (one at a time; later ones wait their turn). */
   private pendingInput: { resolve: (value: string) => void; reject: (e: Error) => void } | null = null;
   private inputTurn: Promise<unknown> = Promise.resolve();
+  readonly comms = new CommRegistry();
+  /** The request a comm's messages answer: the comm_open or comm_msg being handled. */
+  private commParent: Header | null = null;
   private readonly exec: ExecutionSession;
   private sideThread!: SideThreadHost;
   private executionCount = 0;
@@ -63,6 +69,7 @@ export class JupyterKernel {
   constructor(private readonly connection: ConnectionInfo) {
     this.signer = new Signer(connection.key, connection.signature_scheme);
     this.exec = new ExecutionSession(process.cwd());
+    this.comms.registerTarget(FEATURE_MAPS_TARGET, featureMapsTarget);
   }
 
   private log(err: unknown): void {
@@ -172,18 +179,20 @@ export class JupyterKernel {
           this.reply(channel, msg, "history_reply", { status: "ok", history: this.historyFor(msg.content) });
           break;
         case "comm_info_request":
-          this.reply(channel, msg, "comm_info_reply", { status: "ok", comms: {} });
+          this.reply(channel, msg, "comm_info_reply", {
+            status: "ok",
+            comms: this.comms.info(msg.content.target_name ?? undefined),
+          });
           break;
         case "shutdown_request":
           this.reply(channel, msg, "shutdown_reply", { status: "ok", restart: msg.content.restart === true });
           this.publish("status", msg.header, { execution_state: "idle" });
           await this.shutdown();
           return;
-        case "comm_open": // no comm targets yet: tell the frontend the comm is closed
-          this.publish("comm_close", msg.header, { comm_id: msg.content.comm_id, data: {} });
-          break;
+        case "comm_open":
         case "comm_msg":
         case "comm_close":
+          await this.comm(msg);
           break;
         default:
           if (type.endsWith("_request")) {
@@ -275,6 +284,23 @@ export class JupyterKernel {
       },
     );
     if (stop_on_error) this.abortUpTo = this.received; // requests already queued are aborted
+  }
+
+  private async comm(msg: Message): Promise<void> {
+    const { comm_id: commId, target_name: target, data = {} } = msg.content;
+    this.commParent = msg.header;
+    const type = msg.header.msg_type;
+    if (type === "comm_open") {
+      const send = (d: unknown) =>
+        this.publish("comm_msg", this.commParent ?? msg.header, { comm_id: commId, data: d });
+      const opened = await this.comms.openComm(commId, target, data, send);
+      if (!opened) {
+        this.log(`no comm target named '${target}' (known: ${FEATURE_MAPS_TARGET}); closing comm ${commId}`);
+        this.publish("comm_close", msg.header, { comm_id: commId, data: {} });
+      }
+    } else if (type === "comm_msg") {
+      if (!(await this.comms.message(commId, data))) this.log(`comm_msg for unknown comm ${commId} ignored`);
+    } else this.comms.close(commId, data);
   }
 
   /** Sends input_request on stdin to the client that sent `request`; resolves with its input_reply. */

@@ -17,11 +17,19 @@
 //   <- {"id":3,"type":"input_request","prompt":"name? ","password":false}
 //   -> {"id":4,"type":"input_reply","value":"Ada"}
 //   <- {"id":3,"type":"execute_reply","status":"ok","executionCount":2,"result":{"text/plain":"'Ada'"}}
+//
+// Version 1.1 (hello_reply's `minorVersion`; additions only, so a 1.0 client still works) adds
+// `input_request`/`input_reply` and `featureMaps`, the summary renderer's "show layer L" request:
+//
+//   -> {"id":5,"type":"featureMaps","modelId":"<the summary payload's modelId>","layer":"0"}
+//   <- {"id":5,"type":"featureMaps_reply","layer":"0","grid":{"version":1,"kind":"featureMaps",...}}
 
+import type { ImageGridPayload } from "../../display/payloads-viz";
 import type { MimeBundle } from "../../display/schema";
 
 export const STDIO_PROTOCOL = "receptive-stdio";
 export const STDIO_PROTOCOL_VERSION = 1;
+export const STDIO_PROTOCOL_MINOR_VERSION = 1;
 
 export type RequestId = string | number;
 
@@ -40,7 +48,12 @@ export type StdioRequest =
    * Answers the open `input_request` with what the person typed; no reply on success, an
    * `error_reply` when no cell is waiting for input. Handled at once, even while a cell runs.
    */
-  | { id: RequestId; type: "input_reply"; value: string };
+  | { id: RequestId; type: "input_reply"; value: string }
+  /**
+   * (1.1) `layer`'s feature maps on the model's last input (kernel/viz/feature-map-requests.ts);
+   * without `modelId`, the model shown last answers. Queued behind a running cell, like execute.
+   */
+  | { id: RequestId; type: "featureMaps"; layer: string; modelId?: string };
 
 export type StdioMessage =
   | {
@@ -48,6 +61,8 @@ export type StdioMessage =
       type: "hello_reply";
       protocol: typeof STDIO_PROTOCOL;
       version: typeof STDIO_PROTOCOL_VERSION;
+      /** 1 since input_request/input_reply and featureMaps; absent means 0. */
+      minorVersion: typeof STDIO_PROTOCOL_MINOR_VERSION;
       implementation: "receptive";
       implementationVersion: string;
       language: "typescript";
@@ -80,6 +95,8 @@ export type StdioMessage =
   /** `result`: "stopped" (the cell ended), "terminated" (synchronous code was cut), "idle" (nothing ran). */
   | { id: RequestId; type: "interrupt_reply"; result: string }
   | { id: RequestId; type: "reset_reply" }
+  /** Either `grid` (an image-grid payload: one tile per channel) or `error` (why not, and the fix). */
+  | { id: RequestId; type: "featureMaps_reply"; layer: string; grid?: ImageGridPayload; error?: string }
   | { id: RequestId; type: "shutdown_reply" }
   /** A request that could not be understood; `id` is null when the line was not JSON. */
   | { id: RequestId | null; type: "error_reply"; message: string };

@@ -6,8 +6,15 @@ import { join } from "node:path";
 import type { CellOutput } from "../execute/cell-context";
 import { packageRoot } from "../execute/package-root";
 import { ExecutionSession } from "../execute/session";
+import { featureMapsReply } from "../feature-maps-target";
 import { SideThreadHost } from "../side-thread-host";
-import { STDIO_PROTOCOL, STDIO_PROTOCOL_VERSION, type StdioMessage, type StdioRequest } from "./protocol";
+import {
+  STDIO_PROTOCOL,
+  STDIO_PROTOCOL_MINOR_VERSION,
+  STDIO_PROTOCOL_VERSION,
+  type StdioMessage,
+  type StdioRequest,
+} from "./protocol";
 
 const version: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
 
@@ -54,6 +61,7 @@ export async function runStdioKernel(): Promise<number> {
           type: "hello_reply",
           protocol: STDIO_PROTOCOL,
           version: STDIO_PROTOCOL_VERSION,
+          minorVersion: STDIO_PROTOCOL_MINOR_VERSION,
           implementation: "receptive",
           implementationVersion: version,
           language: "typescript",
@@ -107,6 +115,10 @@ export async function runStdioKernel(): Promise<number> {
           status: c.complete ? "complete" : "incomplete",
           indent: c.indent,
         });
+      }
+      case "featureMaps": {
+        const { type: _, ...answer } = await featureMapsReply(r);
+        return void send({ id: r.id, type: "featureMaps_reply", ...answer });
       }
       case "reset":
         session.reset();
