@@ -3,6 +3,7 @@
 // runtime errors in the cell's terms, and survives errors, rejections and interrupts.
 
 import * as vm from "node:vm";
+import { MessageChannel } from "node:worker_threads";
 import { display } from "../../display/display-api";
 import { toMimeBundle } from "../../display/mime";
 import type { MimeBundle } from "../../display/schema";
@@ -25,7 +26,32 @@ export type ExecuteOutcome =
   | { status: "error"; ename: string; evalue: string; traceback: string[] };
 
 const CELL_GLOBAL = Symbol.for("receptive.cell");
-const setImmediateUnguarded = setImmediate;
+
+/**
+ * Runs callbacks each in its own macrotask, delivered through a MessagePort.
+ *
+ * NOTE: not setImmediate. An interrupt may terminate a cell's synchronous code (interrupt.ts), and
+ * Node's immediate queue does not survive a termination inside a callback that is not the first of
+ * its batch: the immediates behind it are lost and every later check phase throws ("reading
+ * '_idleNext'"). A message port keeps no such state across the callback.
+ */
+class OwnMacrotask {
+  private readonly channel = new MessageChannel();
+  private readonly pending: (() => void)[] = [];
+  constructor() {
+    this.channel.port1.on("message", () => {
+      const callback = this.pending.shift();
+      if (this.pending.length === 0) this.channel.port1.unref(); // idle: do not keep the process alive
+      callback?.();
+    });
+    this.channel.port1.unref();
+  }
+  run(callback: () => void): void {
+    this.pending.push(callback);
+    this.channel.port1.ref();
+    this.channel.port2.postMessage(0);
+  }
+}
 
 /** The scope cells share: a proxy that turns `export` definitions into plain, rewritable values. */
 function createScope(): Record<string, any> {
@@ -47,6 +73,7 @@ export class ExecutionSession {
   private cellCounter = 0;
   private running: { ctx: CellContext; reject: (e: Error) => void } | null = null;
   private readonly kernelOutput: { stdout: (s: string) => void; stderr: (s: string) => void };
+  private readonly macrotask = new OwnMacrotask();
 
   constructor(readonly notebookDir: string = process.cwd()) {
     this.loader = new ModuleLoader(notebookDir);
@@ -177,7 +204,7 @@ export class ExecutionSession {
     const code = `${prefix}${cell.js}\n})(globalThis[Symbol.for("receptive.cell")].exports, globalThis[Symbol.for("receptive.cell")].require)`;
     (globalThis as any)[CELL_GLOBAL] = { exports: this.scope, require: this.loader.require };
     return new Promise((resolve, reject) => {
-      setImmediateUnguarded(() => {
+      this.macrotask.run(() => {
         if (ctx.interrupted) return reject(new InterruptedError()); // stopped before it started
         try {
           this.interruptState.userCodeStarted();
