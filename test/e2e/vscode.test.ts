@@ -310,6 +310,13 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
       assert.ok(pidAfter > 0 && pidAfter !== pidBefore, `pid before ${pidBefore}, after ${pidAfter}`);
       const order = await cellRow(page, 4).locator(".execution-count-label").textContent();
       assert.equal(order?.trim(), "[1]", "after a restart the execution order starts again at 1");
+      // The new kernel has none of the old one's variables: cell 3 cannot find `steps` any more.
+      await runCell(page, 3);
+      assert.equal(await waitForCellState(page, 3, ["success", "error"], 60_000), "error");
+      await frame
+        .locator(".output", { hasText: "Cannot find name 'steps'" })
+        .first()
+        .waitFor({ state: "attached" });
       await screenshot(page, ARTIFACTS, "after-restart");
     },
   );
