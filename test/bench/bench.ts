@@ -12,6 +12,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { compileVariant } from "../../kernel/engine/backends/wasm/loader";
 import { CASES } from "./cases";
+import { runLatencyBench } from "./latency";
 
 const PYTHON = "/usr/bin/python3";
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
@@ -345,3 +346,4 @@ if (filters.length === 0 && !quick) {
   writeFileSync(join(__dirname, "../../../test/bench/RESULTS.md"), doc);
   console.log("\nbench: wrote test/bench/RESULTS.md");
 }
+runLatencyBench(process.argv.slice(2)); // kernel start and cell round trip vs tslab (latency.ts)
