@@ -208,9 +208,10 @@ describe("the extension in a stand-in VS Code", () => {
   test("Restart Kernel gives fresh state and numbering from 1", async () => {
     await vscode.commands.get("receptive.restartKernel")!();
     const [after] = await run("typeof spins");
-    assert.equal(execOf(after).executionOrder, 1);
+    const shown = after.outputs.flatMap((o) => o.items.map((i) => `${i.mime}: ${text(i.data)}`)).join("\n");
+    assert.equal(execOf(after).executionOrder, 1, shown);
     const err = after.outputs[0].items[0];
-    assert.equal(err.mime, "application/vnd.code.notebook.error");
-    assert.match(text(err.data), /Cannot find name 'spins'/);
+    assert.equal(err.mime, "application/vnd.code.notebook.error", shown);
+    assert.match(text(err.data), /Cannot find name 'spins'/, shown);
   });
 });
