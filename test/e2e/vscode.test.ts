@@ -292,6 +292,17 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
     assert.ok(Number.isFinite(Number(m[2])), `loss ${m[2]}`);
   });
 
+  // Known bug, kept visible: after Stop the curves output collapses (plot 0 px high, the payload in
+  // the saved notebook intact). `todo`: reported, not counted as a failure; drop `todo` once fixed.
+  test("the curves stay drawn after Stop", { todo: "renderer: plot collapses after Stop" }, async () => {
+    if (failed) return;
+    const height = await curveFrame
+      .locator(".rcp-curves .js-plotly-plot")
+      .first()
+      .evaluate((p: any) => p.offsetHeight as number);
+    assert.ok(height >= 100, `the loss plot is ${height} px high after Stop`);
+  });
+
   step(
     "Restart Kernel starts a new kernel process that runs cells, numbered from 1 again",
     300_000,
