@@ -151,8 +151,13 @@ export function convKernels(rt: WasmRuntime) {
       const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
       const chunkGeo = putGeometry(sizes, chunk);
       const D = chunk * P;
+      // One image's zero-padded planes (C/G, PH, PW), as assembly/conv.ts convPaddedHeight/Width.
+      const [, , , , , , , , , sH, sW, , , dH, dW] = sizes;
+      const paddedFloats =
+        (C / G) * ((OH - 1) * sH + (KH - 1) * dH + 1) * ((OW - 1) * sW + (KW - 1) * dW + 1);
       const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
-        const col = arena.alloc(4 * (k1 - k0 + OC / G) * D); // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D)
+        // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D), padded planes
+        const col = arena.alloc(4 * ((k1 - k0 + OC / G) * D + paddedFloats));
         const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, D));
         return [k0, k1, N, chunkGeo, pDw, pDout, pInp, col, scratch];
       });

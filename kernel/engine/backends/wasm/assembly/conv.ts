@@ -42,46 +42,31 @@ const CHUNK_ = 60;
 }
 
 /**
- * Rows [k0, k1) of the im2col matrix of one group's input planes `inp` (C/G, H, W), into
- * col (k1 - k0, OH * OW) whose rows are `ld` floats apart.
+ * Rows [k0, k1) of the im2col matrix of zero-padded planes `padded` (C/G, PH, PW) (see padPlanes),
+ * into col (k1 - k0, OH * OW) whose rows are `ld` floats apart. With the padding in the planes,
+ * every output row is a plain copy of OW floats (every sW-th float).
  */
-function im2col(col: usize, inp: usize, geo: usize, k0: i32, k1: i32, ld: i32): void {
-  const H = load<i32>(geo, H_);
-  const W = load<i32>(geo, W_);
+function im2colPadded(col: usize, padded: usize, geo: usize, k0: i32, k1: i32, ld: i32): void {
   const KH = load<i32>(geo, KH_);
   const KW = load<i32>(geo, KW_);
   const OH = load<i32>(geo, OH_);
   const OW = load<i32>(geo, OW_);
   const sH = load<i32>(geo, SH_);
   const sW = load<i32>(geo, SW_);
-  const pT = load<i32>(geo, PT_);
-  const pL = load<i32>(geo, PL_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
+  const PH = convPaddedHeight(geo);
+  const PW = convPaddedWidth(geo);
   for (let k = k0; k < k1; k++) {
     const c = k / (KH * KW);
     const kh = (k / KW) % KH;
     const kw = k % KW;
-    const plane = inp + 4 * c * H * W;
-    const offW = kw * dW - pL;
-    // Output columns whose tap lands inside the row: owStart <= ow < owEnd.
-    const owStart = offW >= 0 ? 0 : min(OW, (-offW + sW - 1) / sW);
-    const owEnd = max(owStart, min(OW, offW < W ? (W - 1 - offW) / sW + 1 : 0));
+    let src = padded + 4 * ((c * PH + kh * dH) * PW + kw * dW);
     let dst = col + 4 * (k - k0) * ld;
-    // NOTE: rows are short (OW floats), so plain loops beat memory.copy/fill, which V8 runs as
-    // calls into the runtime on shared memory.
-    for (let oh = 0; oh < OH; oh++, dst += 4 * OW) {
-      const ih = oh * sH - pT + kh * dH;
-      if (ih < 0 || ih >= H) {
-        zeroFloats(dst, OW);
-        continue;
-      }
-      zeroFloats(dst, owStart);
-      const src = plane + 4 * (ih * W + offW);
-      let ow = owStart;
-      if (sW == 1) for (; ow + 4 <= owEnd; ow += 4) v128.store(dst + 4 * ow, v128.load(src + 4 * ow));
-      for (; ow < owEnd; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
-      zeroFloats(dst + 4 * owEnd, OW - owEnd);
+    for (let oh = 0; oh < OH; oh++, src += 4 * sH * PW, dst += 4 * OW) {
+      let ow = 0;
+      if (sW == 1) for (; ow + 4 <= OW; ow += 4) v128.store(dst + 4 * ow, v128.load(src + 4 * ow));
+      for (; ow < OW; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
     }
   }
 }
@@ -300,7 +285,7 @@ export function conv2dForward(
       padPlanes(padded, inp + 4 * (n * C + g * CG) * HW, geo, CG);
       if (n == n0 && g == 0) fillTaps(taps, geo, K);
       packColumns(packed, padded, taps, geo, K);
-      const biasG = bias == 0 ? 0 : bias + 4 * g * OCG;
+      const biasG: usize = bias == 0 ? 0 : bias + 4 * g * OCG;
       gemmPackedB(OCG, P, K, weight + 4 * g * OCG * K, K, 1, packed, outG, P, add, biasG, scratch);
     }
 }
@@ -341,7 +326,7 @@ export function conv2dBackwardInput(
  * all N images in order. Images go CHUNK at a time (the geometry block's 16th field) into one GEMM
  * whose depth is CHUNK * OH * OW, so small planes still give the GEMM a deep loop. `col` holds
  * (k1 - k0) * CHUNK * OH * OW floats of im2col rows, then (OC/G) * CHUNK * OH * OW for dout's planes
- * side by side (unused when CHUNK is 1); `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
+ * side by side (unused when CHUNK is 1), then one image's zero-padded planes (C/G, PH, PW); `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
  */
 export function conv2dBackwardWeight(
   k0: i32,
@@ -365,12 +350,14 @@ export function conv2dBackwardWeight(
   const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
   if (k0 >= k1) return;
   const douts = col + 4 * (k1 - k0) * chunk * P; // (OC/G, chunk * P)
+  const padded = douts + 4 * OCG * chunk * P; // (C/G, PH, PW)
   for (let n0 = 0; n0 < N; n0 += chunk) {
     const D = min(chunk, N - n0) * P; // GEMM depth: pixels of this chunk's images
     for (let g = 0; g < G; g++) {
       for (let n = n0; n < n0 + D / P; n++) {
         const j = 4 * (n - n0) * P;
-        im2col(col + j, inp + 4 * (n * C + g * CG) * HW, geo, k0, k1, D);
+        padPlanes(padded, inp + 4 * (n * C + g * CG) * HW, geo, CG);
+        im2colPadded(col + j, padded, geo, k0, k1, D);
         if (chunk == 1) continue; // the GEMM reads dout's planes where they are
         for (let oc = 0; oc < OCG; oc++) {
           const src = dout + 4 * (n * OC + g * OCG + oc) * P;

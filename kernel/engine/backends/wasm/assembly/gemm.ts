@@ -199,7 +199,7 @@ export function gemmPackedB(
         const pb = pbBlock + 4 * jr * kc;
         for (let ir = 0; ir < mc; ir += MR) {
           const mr = min(MR, mc - ir);
-          const rb = add || rowBias == 0 ? 0 : rowBias + 4 * (ic + ir);
+          const rb: usize = add || rowBias == 0 ? 0 : rowBias + 4 * (ic + ir);
           microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jr), ldc, mr, nr, add, rb, tile);
         }
       }
