@@ -131,6 +131,7 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
   let failed = false;
 
   before(async () => {
+    rmSync(join(ARTIFACTS, "failure.png"), { force: true }); // a stale one would mislead
     work = mkdtempSync(join(tmpdir(), "receptive-e2e-"));
     const vsix = packagedVsix(work);
     const install = installCodeServer();
