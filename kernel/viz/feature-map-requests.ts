@@ -25,6 +25,8 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 const ids = new WeakMap<Module, string>();
+// A collected model's entry (and its kept input) goes too.
+const forget = new FinalizationRegistry<string>((id) => entries.delete(id));
 let latest: string | undefined;
 
 /** Batch item 0 of a forward's first argument as a detached (1, ...) tensor, or null. */
@@ -47,6 +49,7 @@ export function registerModel(model: Module, input?: Tensor): string {
     const entry: Entry = { model: new WeakRef(model), lastInput: null };
     entries.set(id, entry);
     ids.set(model, id);
+    forget.register(model, id);
     model.registerForwardPreHook((_m, inputs) => {
       if (getBackend() === "shapes") return; // summary()'s shape-only pass
       const item = firstItem(inputs[0]);

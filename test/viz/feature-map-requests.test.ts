@@ -4,6 +4,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { ModelSummaryPayload } from "../../kernel/display/payloads-viz";
 import { VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { cat, full, nn, noGrad, summary, tensor } from "../../kernel/engine/index";
@@ -98,6 +100,16 @@ describe("feature-map requests", () => {
       /outputs shape \[1, 3\], not 4-D/,
     );
     assert.match(answerFeatureMapsRequest({ modelId: "nope", layer: "0" }).error ?? "", /that model is gone/);
+  });
+
+  it("a model that was garbage collected is gone (the registry does not keep it alive)", async () => {
+    clearModelRegistry();
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const id = (() => registerModel(edgeNet(), lightToDark()))();
+    await new Promise((r) => setImmediate(r)); // WeakRef targets live until the job ends
+    gc();
+    assert.match(answerFeatureMapsRequest({ modelId: id, layer: "0" }).error ?? "", /that model is gone/);
   });
 
   it("the summary's own shape-only pass does not replace the kept input", () => {
