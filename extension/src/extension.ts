@@ -2,7 +2,7 @@
 // per notebook (run by VS Code's own runtime), the renderer's messages, completion and hover, the
 // status bar, the commands and the activation explorer. Logic lives in the vscode-free modules.
 
-import { copyFileSync, existsSync as exists, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import * as vscode from "vscode";
@@ -135,8 +135,8 @@ export function activate(context: vscode.ExtensionContext): void {
       explorer.show(activeNotebook()),
     ),
     vscode.commands.registerCommand("receptive.newNotebook", async () => {
-      const data = vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, notebookData(newNotebookJson()));
-      const editor = await vscode.window.showNotebookDocument(await data);
+      const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, notebookData(newNotebookJson()));
+      const editor = await vscode.window.showNotebookDocument(doc);
       await vscode.commands.executeCommand("notebook.selectKernel", {
         notebookEditor: editor,
         id: CONTROLLER_ID,
@@ -185,6 +185,6 @@ function copyMissing(from: string, to: string): void {
     const src = join(from, name.name);
     const dst = join(to, name.name);
     if (name.isDirectory()) copyMissing(src, dst);
-    else if (!exists(dst)) copyFileSync(src, dst);
+    else if (!existsSync(dst)) copyFileSync(src, dst);
   }
 }

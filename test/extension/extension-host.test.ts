@@ -5,7 +5,7 @@
 // status bar, and the renderer's featureMaps message answered.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -203,6 +203,32 @@ describe("the extension in a stand-in VS Code", () => {
     assert.equal(reply.type, "featureMaps");
     assert.equal(reply.layer, "0");
     assert.ok(reply.grid !== undefined || typeof reply.error === "string");
+  });
+
+  test("New Receptive Notebook opens the template with the Receptive kernel selected", async () => {
+    await vscode.commands.get("receptive.newNotebook")!();
+    const [{ type, data }] = vscode.opened;
+    assert.equal(type, "jupyter-notebook");
+    const code = data.cells.filter((c) => c.kind === 2);
+    assert.ok(code.length >= 2 && code.every((c) => c.languageId === "typescript"));
+    assert.match(code[0].value, /from "receptive"/);
+    assert.deepEqual((data.metadata as any).metadata.kernelspec.name, "receptive");
+    const select = vscode.executed.find((c) => c[0] === "notebook.selectKernel");
+    assert.ok(select, "notebook.selectKernel was run");
+    assert.equal((select[1] as { id: string }).id, "receptive");
+  });
+
+  test("Open Course copies the course beside the user's edits and opens that folder", async () => {
+    const course = join(dir, "storage", "course");
+    mkdirSync(course, { recursive: true });
+    writeFileSync(join(course, "01-convolution.ipynb"), "my edits");
+    await vscode.commands.get("receptive.openCourse")!();
+    const bundled = readdirSync(join(EXTENSION, "..", "notebooks")).filter((f) => f.endsWith(".ipynb"));
+    for (const f of bundled) assert.ok(existsSync(join(course, f)), `${f} copied`);
+    assert.equal(readFileSync(join(course, "01-convolution.ipynb"), "utf8"), "my edits");
+    const open = vscode.executed.find((c) => c[0] === "vscode.openFolder");
+    assert.ok(open, "vscode.openFolder was run");
+    assert.equal((open[1] as Uri).fsPath, course);
   });
 
   test("Restart Kernel gives fresh state and numbering from 1", async () => {

@@ -170,7 +170,22 @@ export function fakeDocument(code: string) {
   return { getText: () => code, offsetAt: (p: number) => p, positionAt: (o: number) => o };
 }
 
+export class NotebookCellData {
+  constructor(
+    readonly kind: number,
+    readonly value: string,
+    readonly languageId: string,
+  ) {}
+}
+export class NotebookData {
+  metadata?: Record<string, unknown>;
+  constructor(readonly cells: NotebookCellData[]) {}
+}
+
 export interface FakeVscode {
+  /** Commands run that the extension did not register: [id, ...args]. */
+  executed: unknown[][];
+  opened: { type: string; data: NotebookData }[];
   providers: { completion?: any; hover?: any };
   module: Record<string, unknown>;
   controllers: FakeController[];
@@ -225,8 +240,11 @@ export function fakeVscode(): FakeVscode {
     withProgress: async (_o: unknown, task: () => Promise<unknown>) => task(),
     onDidChangeActiveNotebookEditor: () => disposable,
     registerWebviewPanelSerializer: () => disposable,
+    showNotebookDocument: async (doc: unknown) => ({ notebook: doc }),
   };
   const fake: FakeVscode = {
+    executed: [],
+    opened: [],
     providers: {},
     controllers,
     commands,
@@ -244,6 +262,8 @@ export function fakeVscode(): FakeVscode {
     NotebookCellOutput,
     NotebookCellOutputItem,
     Range,
+    NotebookCellData,
+    NotebookData,
     CompletionItem,
     MarkdownString,
     Hover,
@@ -282,13 +302,21 @@ export function fakeVscode(): FakeVscode {
       },
       onDidCloseNotebookDocument: () => disposable,
       onDidOpenNotebookDocument: () => disposable,
+      openNotebookDocument: async (type: string, data: NotebookData) => {
+        fake.opened.push({ type, data });
+        return { notebookType: type, data };
+      },
     },
     commands: {
       registerCommand: (id: string, f: (...args: unknown[]) => unknown) => {
         commands.set(id, f);
         return disposable;
       },
-      executeCommand: async (id: string, ...args: unknown[]) => commands.get(id)?.(...args),
+      executeCommand: async (id: string, ...args: unknown[]) => {
+        const f = commands.get(id);
+        if (f) return f(...args);
+        fake.executed.push([id, ...args]);
+      },
     },
     languages: {
       registerCompletionItemProvider: (_s: unknown, p: unknown) => {
