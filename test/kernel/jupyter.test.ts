@@ -245,6 +245,17 @@ describe("Jupyter protocol with jupyter_client", () => {
       /^featureMaps: expected type "featureMaps", got undefined; send \{ type: "featureMaps"/,
     );
 
+    // a comm_open whose data is a request is answered at once
+    const direct = await comm("comm_open", {
+      comm_id: "fm-2",
+      target_name: FEATURE_MAPS_TARGET,
+      data: { type: "featureMaps", modelId, layer: "0" },
+    });
+    assert.deepEqual(
+      direct.outputs.map((o: any) => [o.msg_type, o.content.comm_id, o.content.data.grid?.shape]),
+      [["comm_msg", "fm-2", [4, 1, 6, 6]]],
+    );
+    await comm("comm_close", { comm_id: "fm-2", data: {} });
     await comm("comm_close", { comm_id: "fm-1", data: {} });
     const after = await bridge.call("comm_info", { kernel: "a" });
     assert.deepEqual(after.reply.comms, {});
