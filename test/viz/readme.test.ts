@@ -54,6 +54,9 @@ describe("kernel/viz/README.md examples", () => {
       writeFileSync(file, js);
       const r = spawnSync(process.execPath, [file], { encoding: "utf8", timeout: 120_000 });
       assert.equal(r.status, 0, `example ${i + 1} failed:\n${r.stderr}`);
+      // Outside a kernel fit() has no display: it writes one plain line per epoch to stderr.
+      if (code.includes("await fit("))
+        assert.match(r.stderr, /^epoch 3\/3 · loss \d\.\d{4} · accuracy \d\.\d{4} · valLoss /m);
     });
   });
 });
