@@ -7,7 +7,7 @@
 //
 // Crashes: a worker that died between calls (its 'exit' was seen) is replaced before the next call,
 // with a warning. A worker that dies or hangs during a call cannot be observed while we block, so
-// the wait has a deadline (waitTimeoutMs, or 50x the calling thread's own share if longer): past it
+// the wait has a deadline (waitTimeoutMs, or 200x the calling thread's own share if longer): past it
 // every worker is terminated, the kernel call throws WorkerPoolError (a clear error for the cell,
 // not a hung kernel), and the next call starts fresh workers. After MAX_RESTARTS such failures threads stay off.
 
@@ -50,8 +50,12 @@ export class ThreadPool {
   private readonly exited = new Set<Worker>();
   /** Calls that failed because a worker died or hung (each one tore the pool down). */
   private restarts = 0;
-  /** The least time a call waits for its workers before declaring them dead or hung. */
-  waitTimeoutMs = 10_000;
+  /**
+   * The least time a call waits for its workers before declaring them dead or hung. Generous on
+   * purpose: on a busy machine (2 cores, many processes) a healthy worker can be descheduled for
+   * seconds, and a false alarm costs the user a cell; a real crash is rare and a minute is bearable.
+   */
+  waitTimeoutMs = 60_000;
 
   constructor(
     private readonly module: WasmModule,
@@ -114,8 +118,8 @@ export class ThreadPool {
       localError = e;
     }
     // Wait even when the local slice failed: workers must not still be writing when we return.
-    // Workers run shares the size of ours, so 50x our time (or waitTimeoutMs) means dead or hung.
-    const limit = Math.max(this.waitTimeoutMs, 50 * (performance.now() - t0));
+    // Workers run shares the size of ours, so 200x our time (or waitTimeoutMs) means dead or hung.
+    const limit = Math.max(this.waitTimeoutMs, 200 * (performance.now() - t0));
     const deadline = performance.now() + limit;
     for (let p = Atomics.load(ints, PENDING); p !== 0; p = Atomics.load(ints, PENDING)) {
       const left = deadline - performance.now();
