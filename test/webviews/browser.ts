@@ -61,8 +61,13 @@ window.host = {
     api = activate(ctx);
   },
   // items: [{ mime, text } or { mime, base64 } for binary data]; the first item is the one rendered.
-  async render(outputId, items) {
+  // fresh: VS Code gave this output a new element (the old one leaves the page) and renders into it.
+  async render(outputId, items, fresh) {
     let element = elements.get(outputId);
+    if (element && fresh) {
+      element.remove();
+      element = undefined;
+    }
     if (!element) {
       element = document.createElement("div");
       element.className = "output";
@@ -195,6 +200,7 @@ export interface HostWindow {
     render(
       outputId: string,
       items: ({ mime: string; text: string } | { mime: string; base64: string })[],
+      fresh?: boolean,
     ): Promise<void>;
     dispose(outputId: string): void;
     send(message: unknown): void;
@@ -212,16 +218,20 @@ function toWire(items: { mime: string; data: unknown }[]): WireItem[] {
   );
 }
 
-/** Renders one output: `items[0]` is the Receptive payload, the rest its fallbacks. */
+/**
+ * Renders one output: `items[0]` is the Receptive payload, the rest its fallbacks. With `fresh` the
+ * output gets a new element (the old one is removed), as VS Code does when it rebuilds an output.
+ */
 export async function render(
   page: Page,
   outputId: string,
   items: { mime: string; data: unknown }[],
+  options: { fresh?: boolean } = {},
 ): Promise<void> {
-  await page.evaluate(([id, list]) => (globalThis as unknown as HostWindow).host.render(id, list), [
-    outputId,
-    toWire(items),
-  ] as const);
+  await page.evaluate(
+    ([id, list, fresh]) => (globalThis as unknown as HostWindow).host.render(id, list, fresh),
+    [outputId, toWire(items), options.fresh === true] as const,
+  );
 }
 
 /** Starts several renders of one output at once, without waiting in between (a burst of live updates). */

@@ -1,6 +1,10 @@
 // Training curves with plotly.js (loaded on first use): one plot per metric, train and validation
 // together, accuracy on [0, 1], a log-scale toggle, and in-place updates with Plotly.react on the
 // same element when the kernel replaces the output (no flicker, no new plot per update).
+// NOTE: the plot always gets an explicit width and height, so plotly never sizes it from its
+// container: with plotly's own `responsive` resizing, a window resize in VS Code's re-layout (an
+// error output appended after Stop) redrew it at "100%" of a container with no height: 0 px. The
+// width follows the output through a ResizeObserver, which ignores 0-width (hidden) moments.
 
 import type { CurvesPayload } from "../../kernel/display/payloads-viz";
 import { type CurvesTheme, curvesFigure, validateCurves } from "../lib/curves-figure";
@@ -8,13 +12,15 @@ import { el } from "./dom";
 import type { View, ViewHost } from "./view";
 
 const PLOT_CONFIG = {
-  responsive: true,
+  responsive: false, // sized here: see the NOTE above
   displaylogo: false,
   showLink: false,
   showSendToCloud: false,
   showEditInChartStudio: false,
   modeBarButtonsToRemove: ["select2d", "lasso2d", "sendDataToCloud"],
 };
+/** Plot width (px) until the output has been seen at a width of its own (it was hidden when drawn). */
+const FALLBACK_WIDTH = 640;
 
 function themeOf(element: HTMLElement): CurvesTheme {
   const css = getComputedStyle(element);
@@ -46,32 +52,59 @@ export async function curvesView(payload: unknown, host: ViewHost): Promise<View
   check(current);
   const Plotly = (await import("plotly.js-basic-dist-min")).default;
   let logY = current.logY ?? false;
+  let disposed = false;
   const root = el("div", { class: "rcp rcp-curves" });
   const toggle = el("button", { class: "rcp-log", "aria-pressed": String(logY) }, "log scale");
   const plot = el("div", { class: "rcp-plot" });
   root.append(el("div", { class: "rcp-toolbar" }, toggle), plot);
   host.element.append(root);
   const theme = themeOf(host.element);
+  let width = Math.floor(root.clientWidth) || FALLBACK_WIDTH; // 0 while hidden or detached
 
-  const draw = async () => {
+  // Draws run one after another (updates, the log toggle and resizes never interleave).
+  let queue: Promise<void> = Promise.resolve();
+  const drawNow = async () => {
+    if (disposed) return; // a purged plot stays purged
     const fig = curvesFigure(current, theme, logY);
-    await Plotly.react(plot, fig.data, fig.layout, PLOT_CONFIG);
+    const height = fig.layout.height as number;
+    plot.style.height = `${height}px`; // the output keeps its box whatever plotly does
+    await Plotly.react(plot, fig.data, { ...fig.layout, width, height, autosize: false }, PLOT_CONFIG);
     root.dataset.metrics = fig.metrics.join(",");
   };
+  const draw = (): Promise<void> => {
+    const next = queue.then(drawNow);
+    queue = next.catch(() => {});
+    return next;
+  };
+  const redraw = () =>
+    draw().catch((error) => console.error("Receptive renderer (curves): redraw failed:", error));
+
   toggle.addEventListener("click", () => {
     logY = !logY;
     toggle.setAttribute("aria-pressed", String(logY));
-    void draw();
+    redraw();
   });
+  // Follows the output's width; a 0 width (hidden, collapsed, mid re-layout) keeps the last drawing.
+  const resizes = new ResizeObserver((entries) => {
+    const seen = Math.floor(entries[entries.length - 1].contentRect.width);
+    if (seen === 0 || seen === width) return;
+    width = seen;
+    redraw();
+  });
+  resizes.observe(root);
   await draw();
   return {
     async update(next: unknown) {
       check(next as CurvesPayload);
+      // The same output id rendered again after VS Code emptied its element: build the view anew.
+      if (!host.element.contains(root)) return false;
       current = next as CurvesPayload;
       await draw();
       return true;
     },
     dispose() {
+      disposed = true;
+      resizes.disconnect();
       Plotly.purge(plot);
       root.remove();
     },
