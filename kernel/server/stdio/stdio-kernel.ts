@@ -1,7 +1,7 @@
 // `receptive kernel stdio`: the execution core behind the stdio protocol (protocol.ts). Messages go
 // out with synchronous writes to fd 1, so output from a long synchronous cell still streams.
 
-import { readFileSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CellOutput } from "../execute/cell-context";
 import { packageRoot } from "../execute/package-root";
@@ -15,11 +15,12 @@ import {
   type StdioMessage,
   type StdioRequest,
 } from "./protocol";
+import { writeAllSync } from "./write-all";
 
 const version: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
 
 export async function runStdioKernel(): Promise<number> {
-  const send = (m: StdioMessage) => writeSync(1, `${JSON.stringify(m)}\n`);
+  const send = (m: StdioMessage) => writeAllSync(1, `${JSON.stringify(m)}\n`);
   // Stray writes to process.stdout (outside any cell) must not corrupt the protocol: send them to stderr.
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const session = new ExecutionSession(process.cwd());
