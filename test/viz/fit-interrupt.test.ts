@@ -72,7 +72,8 @@ const w0 = Float32Array.from(model.parameters()[0].storage);`);
       [...updates].reverse().find((u) => !("application/vnd.receptive.curves+json" in u.data))?.data[
         "text/plain"
       ],
-      /^epoch 1\/1000 · \[#*\.+\] \d+\/256 · ETA/,
+      // an epoch is ~0.1 s here, so the bar may already be in a later epoch
+      /^epoch \d+\/1000 · \[[#.]+\] \d+\/256 · ETA/,
     );
     const t0 = Date.now();
     await reply(send({ type: "interrupt" }), "interrupt_reply");
