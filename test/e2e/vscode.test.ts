@@ -303,6 +303,7 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
       .evaluate(
         (p: any) => [p.offsetHeight, p.querySelector(".svg-container")?.offsetHeight ?? 0] as number[],
       );
+    console.log(`e2e: after Stop the loss plot is ${height} px high, plotly's drawing ${drawn} px`);
     assert.ok(height >= 100, `the loss plot is ${height} px high after Stop`);
     assert.ok(drawn >= 100, `plotly's drawing in it is ${drawn} px high after Stop`);
   });

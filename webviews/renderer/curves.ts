@@ -2,8 +2,9 @@
 // together, accuracy on [0, 1], a log-scale toggle, and in-place updates with Plotly.react on the
 // same element when the kernel replaces the output (no flicker, no new plot per update).
 // NOTE: the plot always gets an explicit width and height, so plotly never sizes it from its
-// container: with plotly's own `responsive` resizing, a window resize in VS Code's re-layout (an
-// error output appended after Stop) redrew it at "100%" of a container with no height: 0 px. The
+// container. With plotly's own `responsive: true`, a window resize during VS Code's re-layout (an
+// error output appended after Stop) made plotly drop the layout's height and, the width having
+// changed, redraw its svg container at height "100%" of an auto-height div: 0 px, for good. The
 // width follows the output through a ResizeObserver, which ignores 0-width (hidden) moments.
 
 import type { CurvesPayload } from "../../kernel/display/payloads-viz";
