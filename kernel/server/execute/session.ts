@@ -20,6 +20,7 @@ import { makeInput } from "./cell-input";
 import { cellTraceback } from "./error-location";
 import { InterruptState } from "./interrupt";
 import { ModuleLoader } from "./module-loader";
+import { explainOutOfMemory } from "./out-of-memory";
 
 export type ExecuteOutcome =
   | { status: "ok"; result?: MimeBundle }
@@ -226,7 +227,8 @@ export class ExecutionSession {
     });
   }
 
-  private runtimeError(err: unknown, cellName: string, js: string, src: string): ExecuteOutcome {
+  private runtimeError(thrown: unknown, cellName: string, js: string, src: string): ExecuteOutcome {
+    const err = explainOutOfMemory(thrown);
     if (!(err instanceof Error)) {
       return {
         status: "error",
