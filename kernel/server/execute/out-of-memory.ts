@@ -15,13 +15,18 @@ function gigabytes(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`;
 }
 
-/** The first engine function on the stack (an op, module or kernel), e.g. "conv2d" or "Conv2d.forward". */
+/** The engine function the user's code called (the outermost engine frame), e.g. "zeros" or "Conv2d.forward". */
 function engineFunction(stack: string): string | null {
+  let called: string | null = null;
   for (const line of stack.split("\n").slice(1)) {
     const m = /at (?:new )?([\w$.<>]+) \(.*[\\/]kernel[\\/]engine[\\/]/.exec(line);
-    if (m) return m[1];
+    if (m === null) {
+      if (called !== null) break; // left the engine: the previous frame is what the user called
+      continue;
+    }
+    called = m[1];
   }
-  return null;
+  return called?.replace(/^Object\./, "") ?? null;
 }
 
 /** `err` as an OutOfMemoryError when it is an allocation failure, else `err` itself. */
