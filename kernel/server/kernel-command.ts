@@ -2,7 +2,6 @@
 // (Jupyter) and `receptive kernel stdio` (the JSON-lines protocol of the VS Code extension).
 
 import { readConnectionFile } from "./jupyter/connection";
-import { JupyterKernel } from "./jupyter/kernel";
 import { installKernelspec } from "./jupyter/kernelspec";
 import { hasKernelFlags, rerunWithKernelFlags } from "./node-flags";
 
@@ -36,6 +35,8 @@ export async function runKernelCommand(args: string[]): Promise<number> {
       process.stderr.write(`receptive kernel start: missing --connection-file FILE\n\n${USAGE}`);
       return 2;
     }
+    // Loaded here, not at the top: zeromq's native addon is only needed by the Jupyter transport.
+    const { JupyterKernel } = await import("./jupyter/kernel.js");
     const kernel = new JupyterKernel(readConnectionFile(file));
     await kernel.start();
     return new Promise<number>(() => {}); // runs until a shutdown_request ends the process
