@@ -2,7 +2,7 @@
 // @vscode/vsce. Steps: build everything (wasm, kernel, webviews, the esbuild bundle of the extension
 // host), stage what the kernel needs at run time in extension/kernel/ (its compiled JS and .d.ts,
 // the .wasm kernels, a package.json named "receptive", and the production dependencies copied from
-// node_modules: tslab, its TypeScript, zeromq's prebuilt addons, pngjs, jpeg-js...), copy the course
+// node_modules: tslab, its TypeScript, pngjs, jpeg-js...; not zeromq, which only the Jupyter transport loads), copy the course
 // notebooks to extension/notebooks/, then package. Prints the size. extension/.vscodeignore keeps
 // sources and source maps out.
 
@@ -119,6 +119,9 @@ writeFileSync(
 // Production dependencies: walk `dependencies` (and optional ones that are installed) the way
 // Node resolves them, and copy each package folder, nested node_modules as they are found.
 const copied = new Set();
+// The extension runs `receptive kernel stdio`, which never loads these: zeromq (tslab's dependency,
+// for the Jupyter transport only) would add ~33 MiB of native addons for every platform.
+const NOT_SHIPPED = new Set(["zeromq"]);
 function resolvePackage(name, fromDir) {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const candidate = join(dir, "node_modules", name);
@@ -133,6 +136,7 @@ function copyDependencies(fromDir) {
     ...Object.keys(manifest.optionalDependencies ?? {}),
   ];
   for (const name of names) {
+    if (NOT_SHIPPED.has(name)) continue;
     const dir = resolvePackage(name, fromDir);
     if (dir === undefined) {
       if (manifest.optionalDependencies?.[name]) continue;

@@ -69,13 +69,14 @@ describe("npm run package: the .vsix", () => {
     assert.deepEqual(missing, [], `missing from the vsix (it has ${entries.length} entries)`);
   });
 
-  test("leaves out sources, source maps and the TypeScript server", () => {
+  test("leaves out sources, source maps, the TypeScript server and zeromq", () => {
     const unwanted = entries.filter(
       (e) =>
         e.startsWith("extension/src/") ||
         e.endsWith(".map") ||
         e === "extension/tsconfig.json" ||
-        /typescript-for-tslab\/lib\/tsserver/.test(e),
+        /typescript-for-tslab\/lib\/tsserver/.test(e) ||
+        /node_modules\/zeromq\//.test(e), // only the Jupyter transport loads it; the extension uses stdio
     );
     assert.deepEqual(unwanted.slice(0, 10), []);
   });
