@@ -49,7 +49,7 @@ setBackend("profiled");
 const { step } = c.setup();
 for (let i = 0; i < 3; i++) step();
 totals.clear();
-const steps = 50;
+const steps = Number(process.env.STEPS ?? 50);
 const t0 = performance.now();
 const c0 = cpuMs();
 for (let i = 0; i < steps; i++) step();

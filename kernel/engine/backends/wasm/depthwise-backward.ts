@@ -36,7 +36,7 @@ export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | un
     const P = OH * OW;
     const threads = threadsFor(rt, N * C * P * KH * KW);
     arena.begin();
-    const geo = arena.putI32(sizes.slice(1)); // conv.ts's geometry block: every size but N
+    const geo = arena.putI32(sizes.slice(1)); // conv-geometry.ts's block: every size but N
     const paddedBytes =
       4 * kernels.depthwiseBackwardPaddedHeight(geo) * kernels.depthwiseBackwardPaddedWidth(geo);
     const pDout = arena.put((dout as F32).subarray(0, N * C * P)); // (N, C, OH, OW)

@@ -1,4 +1,4 @@
-// Depthwise conv2d (groups = C = OC) gradients as direct kernels, the counterpart of conv.ts's
+// Depthwise conv2d (groups = C = OC) gradients as direct kernels, the counterpart of depthwise.ts's
 // depthwiseForward: im2col + GEMM would multiply 1-row matrices. Both work on one zero-padded
 // plane at a time (PH x PW floats, see paddedWidth/paddedHeight), so every tap is a plain
 // (4-wide when the stride is 1) row operation with no bounds checks.

@@ -4,16 +4,10 @@
 
 export { isRelaxed, heapBase } from "./info";
 export { sgemm, sgemmScratchBytes, packedScratchBytes, addColumnSums } from "./gemm";
-export {
-  conv2dForward,
-  convForwardColFloats,
-  conv2dBackwardInput,
-  conv2dBackwardWeight,
-  addChannelSums,
-  depthwiseForward,
-  depthwisePaddedWidth,
-  depthwisePaddedHeight,
-} from "./conv";
+export { conv2dForward, convForwardColFloats } from "./conv-forward";
+export { conv2dBackwardInput } from "./conv-backward-input";
+export { conv2dBackwardWeight, addChannelSums } from "./conv-backward-weight";
+export { depthwiseForward, depthwisePaddedWidth, depthwisePaddedHeight } from "./depthwise";
 export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export { batchNormForward, batchNormBackward } from "./norm";

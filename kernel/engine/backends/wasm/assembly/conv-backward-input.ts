@@ -1,0 +1,78 @@
+// conv2d's input gradient the general way (any stride): per image, dcol (K, OH * OW) = weight^T @
+// dout, scattered back onto dinp by col2im. Stride-1 convs use the forward kernel instead (see
+// backends/wasm/conv-backward.ts).
+
+import { gemm } from "./gemm";
+import { C_, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./conv-geometry";
+
+/** dinp planes (C/G, H, W) += col2im(dcol (K, OH * OW)): the adjoint of im2col over all rows. */
+function col2imAdd(dinp: usize, dcol: usize, geo: usize): void {
+  const C = load<i32>(geo, C_) / load<i32>(geo, G_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const KH = load<i32>(geo, KH_);
+  const KW = load<i32>(geo, KW_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const sH = load<i32>(geo, SH_);
+  const sW = load<i32>(geo, SW_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const dH = load<i32>(geo, DH_);
+  const dW = load<i32>(geo, DW_);
+  const K = C * KH * KW;
+  for (let k = 0; k < K; k++) {
+    const c = k / (KH * KW);
+    const kh = (k / KW) % KH;
+    const kw = k % KW;
+    const plane = dinp + 4 * c * H * W;
+    const offW = kw * dW - pL;
+    const owStart = offW >= 0 ? 0 : min(OW, (-offW + sW - 1) / sW);
+    const owEnd = max(owStart, min(OW, offW < W ? (W - 1 - offW) / sW + 1 : 0));
+    let src = dcol + 4 * k * OH * OW;
+    for (let oh = 0; oh < OH; oh++, src += 4 * OW) {
+      const ih = oh * sH - pT + kh * dH;
+      if (ih < 0 || ih >= H) continue;
+      const dst = plane + 4 * (ih * W + offW);
+      let ow = owStart;
+      if (sW == 1)
+        for (; ow + 4 <= owEnd; ow += 4)
+          v128.store(dst + 4 * ow, f32x4.add(v128.load(dst + 4 * ow), v128.load(src + 4 * ow)));
+      for (; ow < owEnd; ow++) {
+        const d = dst + 4 * ow * sW;
+        store<f32>(d, load<f32>(d) + load<f32>(src + 4 * ow));
+      }
+    }
+  }
+}
+
+/**
+ * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
+ * `col` holds C/G * KH * KW * OH * OW floats; `scratch` is GEMM scratch for (C/G * KH * KW) x
+ * (OH * OW) with depth OC/G.
+ */
+export function conv2dBackwardInput(
+  n0: i32,
+  n1: i32,
+  geo: usize,
+  dinp: usize,
+  dout: usize,
+  weight: usize,
+  col: usize,
+  scratch: usize,
+): void {
+  const C = load<i32>(geo, C_);
+  const G = load<i32>(geo, G_);
+  const OC = load<i32>(geo, OC_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const CG = C / G;
+  const OCG = OC / G;
+  const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  for (let n = n0; n < n1; n++)
+    for (let g = 0; g < G; g++) {
+      // dcol (K, P) = weight[g]^T (K, OC/G) @ dout[n, g] (OC/G, P)
+      gemm(K, P, OCG, weight + 4 * g * OCG * K, 1, K, dout + 4 * (n * OC + g * OCG) * P, P, 1, col, P, false, scratch);
+      col2imAdd(dinp + 4 * (n * C + g * CG) * HW, col, geo);
+    }
+}

@@ -1,0 +1,106 @@
+// conv2d's weight and bias gradients: dweight += dout @ im2col(inp)^T over all images in order,
+// threads splitting the im2col rows k = (c, kh, kw) so results never depend on the split.
+
+import { gemm, NR } from "./gemm";
+import { C_, CHUNK_, convPaddedHeight, convPaddedWidth, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, padPlanes, SH_, SW_, W_ } from "./conv-geometry";
+
+/**
+ * Rows [k0, k1) of the im2col matrix of zero-padded planes `padded` (C/G, PH, PW) (see padPlanes),
+ * into col (k1 - k0, OH * OW) whose rows are `ld` floats apart. With the padding in the planes,
+ * every output row is a plain copy of OW floats (every sW-th float).
+ */
+function im2colPadded(col: usize, padded: usize, geo: usize, k0: i32, k1: i32, ld: i32): void {
+  const KH = load<i32>(geo, KH_);
+  const KW = load<i32>(geo, KW_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const sH = load<i32>(geo, SH_);
+  const sW = load<i32>(geo, SW_);
+  const dH = load<i32>(geo, DH_);
+  const dW = load<i32>(geo, DW_);
+  const PH = convPaddedHeight(geo);
+  const PW = convPaddedWidth(geo);
+  for (let k = k0; k < k1; k++) {
+    const c = k / (KH * KW);
+    const kh = (k / KW) % KH;
+    const kw = k % KW;
+    let src = padded + 4 * ((c * PH + kh * dH) * PW + kw * dW);
+    let dst = col + 4 * (k - k0) * ld;
+    for (let oh = 0; oh < OH; oh++, src += 4 * sH * PW, dst += 4 * OW) {
+      let ow = 0;
+      if (sW == 1) for (; ow + 4 <= OW; ow += 4) v128.store(dst + 4 * ow, v128.load(src + 4 * ow));
+      for (; ow < OW; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
+    }
+  }
+}
+
+/**
+ * Columns [k0, k1) of every group's dweight (OC, C/G * KH * KW) += dout @ im2col(inp)^T, summed over
+ * all N images in order. Images go CHUNK at a time (the geometry block's 16th field) into one GEMM
+ * whose depth is CHUNK * OH * OW, so small planes still give the GEMM a deep loop. `col` holds
+ * (k1 - k0) * CHUNK * OH * OW floats of im2col rows, then (OC/G) * CHUNK * OH * OW for dout's planes
+ * side by side (unused when CHUNK is 1), then one image's zero-padded planes (C/G, PH, PW); `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
+ */
+export function conv2dBackwardWeight(
+  k0: i32,
+  k1: i32,
+  N: i32,
+  geo: usize,
+  dweight: usize,
+  dout: usize,
+  inp: usize,
+  col: usize,
+  scratch: usize,
+): void {
+  const C = load<i32>(geo, C_);
+  const G = load<i32>(geo, G_);
+  const OC = load<i32>(geo, OC_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const chunk = load<i32>(geo, CHUNK_);
+  const CG = C / G;
+  const OCG = OC / G;
+  const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  if (k0 >= k1) return;
+  const douts = col + 4 * (k1 - k0) * chunk * P; // (OC/G, chunk * P)
+  const padded = douts + 4 * OCG * chunk * P; // (C/G, PH, PW)
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const D = min(chunk, N - n0) * P; // GEMM depth: pixels of this chunk's images
+    for (let g = 0; g < G; g++) {
+      for (let n = n0; n < n0 + D / P; n++) {
+        const j = 4 * (n - n0) * P;
+        padPlanes(padded, inp + 4 * (n * C + g * CG) * HW, geo, CG);
+        im2colPadded(col + j, padded, geo, k0, k1, D);
+        if (chunk == 1) continue; // the GEMM reads dout's planes where they are
+        for (let oc = 0; oc < OCG; oc++) {
+          const src = dout + 4 * (n * OC + g * OCG + oc) * P;
+          const dst = douts + 4 * oc * D + j;
+          let p = 0;
+          for (; p + 4 <= P; p += 4) v128.store(dst + 4 * p, v128.load(src + 4 * p));
+          for (; p < P; p++) store<f32>(dst + 4 * p, load<f32>(src + 4 * p));
+        }
+      }
+      // dweight[g][:, k0:k1] (OC/G, k1 - k0) += douts (OC/G, D) @ col^T (D, k1 - k0)
+      const dw = dweight + 4 * (g * OCG * K + k0);
+      const a = chunk == 1 ? dout + 4 * (n0 * OC + g * OCG) * P : douts;
+      gemm(OCG, k1 - k0, D, a, D, 1, col, 1, D, dw, K, true, scratch);
+    }
+  }
+}
+
+/** dbias (OC) += dout (N, OC, P) summed over images and pixels. */
+export function addChannelSums(dbias: usize, dout: usize, N: i32, OC: i32, P: i32): void {
+  for (let oc = 0; oc < OC; oc++) {
+    let s = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const row = dout + 4 * (n * OC + oc) * P;
+      let p = 0;
+      for (; p + 4 <= P; p += 4) s = f32x4.add(s, v128.load(row + 4 * p));
+      for (; p < P; p++) tail += load<f32>(row + 4 * p);
+    }
+    const total =
+      f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+    store<f32>(dbias + 4 * oc, load<f32>(dbias + 4 * oc) + total + tail);
+  }
+}

@@ -1,0 +1,152 @@
+// wasm conv2dBackward (same name, signature and += semantics as backends/ref/conv.ts). The input
+// gradient is a forward conv of dout with the flipped weight when the stride is 1, else
+// dcol = W^T dout + col2im (assembly/conv-backward-input.ts); both split images across threads.
+// The weight gradient (assembly/conv-backward-weight.ts) splits the im2col rows (k = (c, kh, kw))
+// so that every thread walks all images in order and the result is the same for any thread count;
+// it multiplies several images at once when their planes are small. Float64 goes to ref.
+
+import { type Buf, refKernel } from "../registry";
+import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+import { MR, NR } from "./sgemm";
+
+/** The weight gradient's GEMM depth to aim for (images x output pixels): one packed block (KC). */
+const WEIGHT_GRADIENT_DEPTH = 256;
+
+export function convBackwardKernel(rt: WasmRuntime) {
+  const { arena, kernels } = rt;
+
+  /** dinp (N, C, H, W), dweight (OC, C/G, KH, KW), dbias (OC) += gradients from dout (N, OC, OH, OW). */
+  function conv2dBackward(
+    dinp: Buf | null,
+    dweight: Buf | null,
+    dbias: Buf | null,
+    dout: Buf,
+    inp: Buf,
+    weight: Buf,
+    ...sizes: ConvSizes
+  ): void {
+    if (![dinp, dweight, dbias, dout, inp, weight].every(isF32)) {
+      refKernel("conv2dBackward")(dinp, dweight, dbias, dout, inp, weight, ...sizes);
+      return;
+    }
+    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+    const P = OH * OW;
+    const K = (C / G) * KH * KW;
+    const macs = N * OC * P * K;
+    arena.begin();
+    const geo = putGeometry(arena, sizes);
+    const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
+    if (dinp !== null && transposedConvPays(sizes)) {
+      // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
+      const [, , , , , , , , , , , pT, pL, dH, dW] = sizes;
+      const tsizes: ConvSizes = [
+        N,
+        OC,
+        OH,
+        OW,
+        C,
+        KH,
+        KW,
+        H,
+        W,
+        1,
+        1,
+        dH * (KH - 1) - pT,
+        dW * (KW - 1) - pL,
+        dH,
+        dW,
+        G,
+      ];
+      const tgeo = putGeometry(arena, tsizes, 1);
+      const pWt = arena.alloc(4 * OC * K); // (C, OC/G, KH, KW)
+      flipTransposed(arena.f32(), pWt / 4, weight as F32, OC, C, KH, KW, G);
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const colBytes = 4 * kernels.convForwardColFloats(tgeo);
+      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+        const col = arena.alloc(colBytes);
+        const scratch = arena.alloc(kernels.packedScratchBytes(C / G, (OC / G) * KH * KW));
+        return [n0, n1, tgeo, pDinp, pDout, pWt, 0, col, scratch];
+      });
+      runShares(rt, "conv2dForward", calls);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+    } else if (dinp !== null) {
+      const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+        const col = arena.alloc(4 * K * P); // dcol (K, OH * OW)
+        const scratch = arena.alloc(kernels.sgemmScratchBytes(K, P, OC / G));
+        return [n0, n1, geo, pDinp, pDout, pW, col, scratch];
+      });
+      runShares(rt, "conv2dBackwardInput", calls);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+    }
+    if (dweight !== null) {
+      const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
+      // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
+      const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
+      const chunkGeo = putGeometry(arena, sizes, chunk);
+      const D = chunk * P;
+      // One image's zero-padded planes (C/G, PH, PW), as assembly/conv-geometry.ts convPaddedHeight/Width.
+      const [, , , , , , , , , sH, sW, , , dH, dW] = sizes;
+      const paddedFloats =
+        (C / G) * ((OH - 1) * sH + (KH - 1) * dH + 1) * ((OW - 1) * sW + (KW - 1) * dW + 1);
+      const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
+        // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D), padded planes
+        const col = arena.alloc(4 * ((k1 - k0 + OC / G) * D + paddedFloats));
+        const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, D));
+        return [k0, k1, N, chunkGeo, pDw, pDout, pInp, col, scratch];
+      });
+      runShares(rt, "conv2dBackwardWeight", calls);
+      arena.get(pDw, (dweight as F32).subarray(0, OC * K));
+    }
+    if (dbias !== null) {
+      const pDb = arena.put((dbias as F32).subarray(0, OC)); // (OC)
+      kernels.addChannelSums(pDb, pDout, N, OC, P);
+      arena.get(pDb, (dbias as F32).subarray(0, OC));
+    }
+  }
+
+  return conv2dBackward;
+}
+
+/**
+ * Whether conv2d's input gradient is better computed as a stride-1 forward convolution of dout with
+ * the flipped, transposed weight (no col2im, deep packed GEMM) than as dcol = W^T dout + col2im:
+ * when the stride is 1, the conv is not depthwise, its GEMM has at least a micro-tile of rows
+ * (C/G), and the padded output is not much larger than the output (it would multiply zeros).
+ */
+function transposedConvPays(s: ConvSizes): boolean {
+  const [, C, H, W, OC, , , OH, OW, sH, sW, , , , , G] = s;
+  const depthwise = G === C && G === OC && G > 1;
+  return sH === 1 && sW === 1 && !depthwise && C / G >= MR && H * W <= 1.25 * OH * OW;
+}
+
+/**
+ * dst[off..] (C, OC/G, KH, KW) = weight (OC, C/G, KH, KW) with input and output channels swapped
+ * within each group and the kernel rotated by 180 degrees: wt[g*CG + c][oc][kh][kw] =
+ * w[g*OCG + oc][c][KH-1-kh][KW-1-kw].
+ */
+function flipTransposed(
+  dst: Float32Array,
+  off: number,
+  w: Float32Array,
+  OC: number,
+  C: number,
+  KH: number,
+  KW: number,
+  G: number,
+): void {
+  const CG = C / G;
+  const OCG = OC / G;
+  const KK = KH * KW;
+  for (let g = 0; g < G; g++)
+    for (let oc = 0; oc < OCG; oc++)
+      for (let c = 0; c < CG; c++) {
+        const src = ((g * OCG + oc) * CG + c) * KK;
+        const to = off + ((g * CG + c) * OCG + oc) * KK + KK - 1;
+        for (let t = 0; t < KK; t++) dst[to - t] = w[src + t];
+      }
+}

@@ -1,0 +1,50 @@
+// wasm conv2dForward (same name, signature and semantics as backends/ref/conv.ts): im2col written
+// straight into packed GEMM panels (assembly/conv-forward.ts), images split across threads.
+// Depthwise (groups = C = OC) has a direct kernel (assembly/depthwise.ts). Float64 goes to ref.
+
+import { type Buf, refKernel } from "../registry";
+import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+
+export function convForwardKernel(rt: WasmRuntime) {
+  const { arena, kernels } = rt;
+
+  /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias (OC, or null). */
+  function conv2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, ...sizes: ConvSizes): void {
+    if (![out, inp, weight, bias].every(isF32)) {
+      refKernel("conv2dForward")(out, inp, weight, bias, ...sizes);
+      return;
+    }
+    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+    const P = OH * OW;
+    const K = (C / G) * KH * KW;
+    arena.begin();
+    const geo = putGeometry(arena, sizes);
+    const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+    const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
+    const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
+    const pOut = arena.alloc(4 * N * OC * P); // (N, OC, OH, OW)
+    if (G === C && OC === C) {
+      // Depthwise: a direct kernel; im2col + GEMM would multiply 1-row matrices.
+      const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
+      const calls = ranges(N * C, 1, threadsFor(rt, N * OC * P * K)).map(([q0, q1]) => {
+        const padded = arena.alloc(paddedBytes); // one zero-padded input plane
+        return [q0, q1, geo, pOut, pInp, pW, pBias, padded];
+      });
+      runShares(rt, "depthwiseForward", calls);
+      arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+      return;
+    }
+    const colBytes = 4 * kernels.convForwardColFloats(geo);
+    const calls = ranges(N, 1, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
+      const col = arena.alloc(colBytes); // padded planes (C/G, PH, PW) + im2col (K, OH * OW) packed for GEMM
+      const scratch = arena.alloc(kernels.packedScratchBytes(OC / G, K));
+      return [n0, n1, geo, pOut, pInp, pW, pBias, col, scratch];
+    });
+    runShares(rt, "conv2dForward", calls);
+    arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+  }
+
+  return conv2dForward;
+}
