@@ -8,7 +8,8 @@
 // Stopping: `stopSignal` (an AbortSignal) or the notebook's Stop ends training after the current
 // batch; the weights trained so far stay in the model. NOTE: the kernel abandons an interrupted
 // cell at its next await, so after Stop the cell gets no return value: `fit.history` holds the
-// latest run's history, updated after every epoch.
+// latest run's history, updated after every epoch, and the kernel runs fit's cleanup (train/eval
+// modes restored, the progress bar marked stopped) through its interrupt handlers.
 
 import type { DisplaySink } from "../display/sink";
 import { noGrad } from "../engine/autograd/grad-mode";
@@ -97,6 +98,12 @@ function splitBatch(batch: unknown): [any, any] {
   throw new Error(
     `fit: each batch must be [inputs, targets] (as a DataLoader over a TensorDataset yields), got ${batch === null ? "null" : typeof batch}`,
   );
+}
+
+/** Registers `fn` to run if the notebook stops the running cell (the kernel abandons it, so no `finally` runs). */
+function onCellInterrupt(fn: () => void): () => void {
+  const register = (globalThis as Record<symbol, unknown>)[Symbol.for("receptive.onCellInterrupt")];
+  return typeof register === "function" ? (register as (f: () => void) => () => void)(fn) : () => {};
 }
 
 function runningCellInterrupted(): () => boolean {
@@ -197,6 +204,31 @@ export async function fit(
   let trainBatchesDone = 0;
   let trainSeconds = 0;
   const curvePoints = 20; // running-loss points per epoch on the live curves
+  // Restores train/eval modes and closes the bar and curves: at the end, or when the notebook's
+  // Stop abandons the cell (then the `finally` below never runs; the kernel calls it instead).
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    model.modules().forEach((m, i) => {
+      m.training = modes[i];
+    });
+    if (history.stopped || interrupted()) {
+      history.stopped = true;
+      const secs = (performance.now() - started) / 1000;
+      bar?.flush({
+        epoch: history.epochs,
+        epochs,
+        batch: 0,
+        batches,
+        phase: `stopped after ${history.epochs} epochs (${formatDuration(secs)}); the weights trained so far are kept`,
+        values: {},
+      });
+      log?.(`fit: stopped after ${history.epochs} full epochs; the weights trained so far are kept`);
+    }
+    curves?.close();
+  };
+  const unregister = onCellInterrupt(finish);
 
   try {
     for (let epoch = 1; epoch <= epochs && !history.stopped; epoch++) {
@@ -318,22 +350,8 @@ export async function fit(
       if (shouldStop()) history.stopped = epoch < epochs;
     }
   } finally {
-    model.modules().forEach((m, i) => {
-      m.training = modes[i];
-    });
-    if (history.stopped) {
-      const secs = (performance.now() - started) / 1000;
-      bar?.flush({
-        epoch: history.epochs,
-        epochs,
-        batch: 0,
-        batches,
-        phase: `stopped after ${history.epochs} epochs (${formatDuration(secs)}); the weights trained so far are kept`,
-        values: {},
-      });
-      log?.(`fit: stopped after ${history.epochs} full epochs; the weights trained so far are kept`);
-    }
-    curves?.close();
+    unregister();
+    finish();
   }
   return history;
 }

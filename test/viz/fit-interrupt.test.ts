@@ -1,6 +1,7 @@
 // Stop during fit() in the real kernel (stdio protocol, as the VS Code extension drives it): the
 // cell ends within a second, the progress bar had been updating in place, and the model keeps the
-// weights trained so far (they differ from the initial ones; the kernel and its variables live on).
+// weights trained so far (they differ from the initial ones; the kernel and its variables live on);
+// fit's cleanup still runs in the abandoned cell: train/eval modes restored, the bar marked stopped.
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -48,7 +49,8 @@ const x = randn([4096, 1, 8, 8]);
 const y = tensor(Array.from({ length: 4096 }, (_, i) => (x.storage[i * 64] > 0 ? 1 : 0)));
 const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 16, shuffle: true, seed: 0 });
 const model = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(144, 2));
-const w0 = Float32Array.from(model.parameters()[0].storage);`);
+const w0 = Float32Array.from(model.parameters()[0].storage);
+model.eval(); // fit trains in train mode and must restore this, also when stopped`);
     assert.equal(setup.status, "ok", JSON.stringify(setup.error));
     const id = send({
       type: "execute",
@@ -83,5 +85,20 @@ const w0 = Float32Array.from(model.parameters()[0].storage);`);
     assert.equal(done.error?.ename, "Interrupted");
     const kept = await execute("model.parameters()[0].storage.some((v, i) => v !== w0[i])");
     assert.equal(kept.result?.["text/plain"], "true");
+    // The abandoned cell's cleanup ran: modes restored, the bar says it stopped.
+    const modes = await execute("model.modules().map((m) => m.training).join()");
+    assert.equal(modes.result?.["text/plain"], "'false,false,false,false,false'");
+    const lastBar = messages
+      .filter(
+        (m) =>
+          m.id === id && m.type === "update_display" && !("application/vnd.receptive.curves+json" in m.data),
+      )
+      .at(-1);
+    assert.match(
+      lastBar?.data["text/plain"],
+      /stopped after \d+ epochs .*the weights trained so far are kept/,
+    );
+    const history = await execute("fit.history.stopped");
+    assert.equal(history.result?.["text/plain"], "true");
   });
 });

@@ -24,6 +24,8 @@ export interface CellContext {
   readonly cellNumber: number;
   readonly output: CellOutput;
   interrupted: boolean;
+  /** Run once when the cell is interrupted (onCellInterrupt); the cell's own code never resumes. */
+  interruptHandlers?: (() => void)[];
 }
 
 export class InterruptedError extends Error {
@@ -65,11 +67,46 @@ export function runningCellToken(): { readonly interrupted: boolean } | undefine
   return running;
 }
 
+/**
+ * Marks `ctx` interrupted and runs its interrupt handlers: an interrupted cell is abandoned at its
+ * next await, so its `finally` blocks never run; long-running helpers (fit) register here what
+ * they would do in one (restore train/eval modes, close the progress bar). A throwing handler is
+ * reported on stderr and does not stop the others.
+ */
+export function interruptCell(ctx: CellContext): void {
+  if (ctx.interrupted) return;
+  ctx.interrupted = true;
+  const handlers = ctx.interruptHandlers ?? [];
+  ctx.interruptHandlers = [];
+  for (const h of handlers) {
+    try {
+      h();
+    } catch (err) {
+      ctx.output.stream("stderr", `cleanup after the interrupt failed: ${(err as Error)?.message ?? err}\n`);
+    }
+  }
+}
+
+/**
+ * Registers `fn` to run if the running cell is interrupted; returns a function that unregisters it
+ * (call it when the work finishes normally). Outside a cell it does nothing.
+ */
+export function onCellInterrupt(fn: () => void): () => void {
+  const ctx = running;
+  if (ctx === undefined) return () => {};
+  ctx.interruptHandlers ??= [];
+  ctx.interruptHandlers.push(fn);
+  return () => {
+    const i = ctx.interruptHandlers?.indexOf(fn) ?? -1;
+    if (i >= 0) ctx.interruptHandlers?.splice(i, 1);
+  };
+}
+
 let installed = false;
 
 /**
  * Routes console.*, process.stdout/stderr writes and displays to the current cell, guards timers,
- * and exposes runningCellToken as `globalThis[Symbol.for("receptive.runningCellToken")]`.
+ * and exposes runningCellToken and onCellInterrupt as `globalThis[Symbol.for("receptive.<name>")]`.
  * Returns the process's original stdout/stderr writers for the kernel's own use.
  */
 export function installCellRouting(): { stdout: (s: string) => void; stderr: (s: string) => void } {
@@ -106,6 +143,7 @@ export function installCellRouting(): { stdout: (s: string) => void; stderr: (s:
   setDisplaySinkProvider(() => currentCell()?.output);
   guardTimers();
   (globalThis as Record<symbol, unknown>)[Symbol.for("receptive.runningCellToken")] = runningCellToken;
+  (globalThis as Record<symbol, unknown>)[Symbol.for("receptive.onCellInterrupt")] = onCellInterrupt;
   return original;
 }
 

@@ -15,6 +15,7 @@ import {
   cellStarted,
   InterruptedError,
   installCellRouting,
+  interruptCell,
 } from "./cell-context";
 import { makeInput } from "./cell-input";
 import { cellTraceback } from "./error-location";
@@ -139,7 +140,7 @@ export class ExecutionSession {
   handleInterrupt(cell: number): void {
     this.interruptState.acknowledge(cell);
     if (this.running === null || this.running.ctx.cellNumber !== cell) return;
-    this.running.ctx.interrupted = true;
+    interruptCell(this.running.ctx);
     this.running.reject(new InterruptedError());
   }
 
@@ -219,7 +220,7 @@ export class ExecutionSession {
           }, reject);
         } catch (err) {
           if ((err as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED") {
-            ctx.interrupted = true;
+            interruptCell(ctx);
             reject(new InterruptedError());
           } else reject(err);
         }
