@@ -216,6 +216,22 @@ export interface KernelExports {
     stepSize: number,
     bc2Sqrt: number,
   ): void;
+  /** Bytes of conv-direct's tap/weight table (ceil(OC / 2) x C * KH * KW entries of 16 bytes). */
+  convDirectTableBytes(geo: number): number;
+  /** Bytes of conv-direct's per-thread scratch: four images' interleaved padded planes. */
+  convDirectPlanesBytes(geo: number): number;
+  convDirectTable(table: number, geo: number, weight: number): void;
+  convDirectForward(
+    n0: number,
+    n1: number,
+    N: number,
+    geo: number,
+    out: number,
+    inp: number,
+    table: number,
+    bias: number,
+    planes: number,
+  ): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -232,5 +248,6 @@ export const THREADED_KERNELS = [
   "avgPool2dBackward",
   "adaptiveAvgPool2dForward",
   "adaptiveAvgPool2dBackward",
+  "convDirectForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

@@ -27,3 +27,4 @@ export {
   nllLossBackward,
 } from "./softmax";
 export { sgdUpdate, adamUpdate } from "./optim";
+export { convDirectForward, convDirectTable, convDirectTableBytes, convDirectPlanesBytes } from "./conv-direct";
