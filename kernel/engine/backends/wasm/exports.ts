@@ -232,6 +232,20 @@ export interface KernelExports {
     bias: number,
     planes: number,
   ): void;
+  /** Bytes of per-thread scratch winogradForward needs for `chunk` images per GEMM. */
+  winogradScratchBytes(geo: number, chunk: number): number;
+  winogradWeights(m0: number, m1: number, U: number, w: number, M: number, K: number, flip: number): void;
+  winogradForward(
+    n0: number,
+    n1: number,
+    chunk: number,
+    geo: number,
+    out: number,
+    inp: number,
+    U: number,
+    bias: number,
+    scratch: number,
+  ): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -249,5 +263,7 @@ export const THREADED_KERNELS = [
   "adaptiveAvgPool2dForward",
   "adaptiveAvgPool2dBackward",
   "convDirectForward",
+  "winogradWeights",
+  "winogradForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

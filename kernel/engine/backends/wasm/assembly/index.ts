@@ -28,3 +28,4 @@ export {
 } from "./softmax";
 export { sgdUpdate, adamUpdate } from "./optim";
 export { convDirectForward, convDirectTable, convDirectTableBytes, convDirectPlanesBytes } from "./conv-direct";
+export { winogradForward, winogradScratchBytes, winogradWeights } from "./winograd";

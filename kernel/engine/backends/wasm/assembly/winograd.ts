@@ -1,0 +1,403 @@
+// Winograd F(2x2, 3x3) convolution for 3x3 kernels, stride 1, dilation 1, one group
+// (https://arxiv.org/abs/1509.09308): each 2x2 block of outputs (a tile) comes from a 4x4 block of
+// the zero-padded input d as Y = A^T [(G g G^T) * (B^T d B)] A, so the 9 multiply-adds per output
+// pixel and channel pair of a direct conv become 4 (16 per tile), done as 16 GEMMs:
+//   U[xi] (M, K) = G g G^T of each weight (winogradWeights, once per call),
+//   V[xi] (K, T) = B^T d B of each tile of a chunk of images (written in gemmPackedB's layout),
+//   Mt[xi] (M, T) = U[xi] @ V[xi], then out = A^T Mt A (+ bias, or added into out).
+// M = output channels, K = input channels, T = tiles of the chunk, xi = 4 * row + column of the
+// 4x4 transformed tile. NOTE: a GEMM element depends only on K (see gemm.ts), so any chunking or
+// split of images across threads gives bit-identical results.
+
+import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
+import { gemmPackedB, KC, NR, packedBFloats, packedScratchBytes } from "./gemm";
+
+// @ts-ignore: decorator
+@inline function tilesH(geo: usize): i32 {
+  return (load<i32>(geo, OH_) + 1) >> 1;
+}
+
+// @ts-ignore: decorator
+@inline function tilesW(geo: usize): i32 {
+  return (load<i32>(geo, OW_) + 1) >> 1;
+}
+
+/**
+ * Bytes of per-thread scratch winogradForward needs for `chunk` images per GEMM: one image's
+ * padded planes (K, 2 TH + 2, 2 TW + 2), V (16 packed (K, T)), Mt (16, M, T) and the GEMM's.
+ */
+export function winogradScratchBytes(geo: usize, chunk: i32): i32 {
+  const K = load<i32>(geo, C_);
+  const M = load<i32>(geo, OC_);
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  const T = chunk * TH * TW;
+  const floats = K * (2 * TH + 2) * (2 * TW + 2) + 4 + 16 * packedBFloats(K, T) + 16 * M * T;
+  return 4 * floats + packedScratchBytes(M, K);
+}
+
+/** Four floats at p, p + stride, p + 2 stride, p + 3 stride (bytes). */
+// @ts-ignore: decorator
+@inline function gather4(p: usize, stride: usize): v128 {
+  let v = v128.load32_zero(p);
+  v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
+  v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
+  return v;
+}
+
+/**
+ * U (16, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1 0 0; .5 .5 .5; .5 -.5 .5;
+ * 0 0 1]. g (3, 3) = w (M, K, 3, 3)[m][k], or, when `flip`, w (K, M, 3, 3)[k][m] rotated by 180
+ * degrees (the input gradient's conv: transposed channels, flipped kernel). Four k per vector.
+ */
+export function winogradWeights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {
+  const f = flip != 0;
+  const kStride: usize = 36 * (f ? M : 1); // bytes from g[k] to g[k + 1]
+  const xiStride: usize = 4 * <usize>M * K; // bytes from U[xi] to U[xi + 1]
+  for (let m = m0; m < m1; m++) {
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const g: usize = w + 36 * <usize>(f ? k * M + m : m * K + k);
+      // taps t0..t8 of g (row-major), rotated when flipping
+      const t0 = gather4(g + 4 * (f ? 8 : 0), kStride);
+      const t1 = gather4(g + 4 * (f ? 7 : 1), kStride);
+      const t2 = gather4(g + 4 * (f ? 6 : 2), kStride);
+      const t3 = gather4(g + 4 * (f ? 5 : 3), kStride);
+      const t4 = gather4(g + 16, kStride);
+      const t5 = gather4(g + 4 * (f ? 3 : 5), kStride);
+      const t6 = gather4(g + 4 * (f ? 2 : 6), kStride);
+      const t7 = gather4(g + 4 * (f ? 1 : 7), kStride);
+      const t8 = gather4(g + 4 * (f ? 0 : 8), kStride);
+      const d = U + 4 * (<usize>m * K + k);
+      // rows of Gg (4, 3): g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (gi = row i of g)
+      storeRow(d, xiStride, t0, t1, t2);
+      storeRow(d + 4 * xiStride, xiStride, half(f32x4.add(f32x4.add(t0, t3), t6)), half(f32x4.add(f32x4.add(t1, t4), t7)), half(f32x4.add(f32x4.add(t2, t5), t8)));
+      storeRow(d + 8 * xiStride, xiStride, half(f32x4.add(f32x4.sub(t0, t3), t6)), half(f32x4.add(f32x4.sub(t1, t4), t7)), half(f32x4.add(f32x4.sub(t2, t5), t8)));
+      storeRow(d + 12 * xiStride, xiStride, t6, t7, t8);
+    }
+    for (; k < K; k++) {
+      // the last K % 4 channels: lane 0 of the same arithmetic
+      const g: usize = w + 36 * <usize>(f ? k * M + m : m * K + k);
+      const t0 = v128.load32_zero(g + 4 * (f ? 8 : 0));
+      const t1 = v128.load32_zero(g + 4 * (f ? 7 : 1));
+      const t2 = v128.load32_zero(g + 4 * (f ? 6 : 2));
+      const t3 = v128.load32_zero(g + 4 * (f ? 5 : 3));
+      const t4 = v128.load32_zero(g + 16);
+      const t5 = v128.load32_zero(g + 4 * (f ? 3 : 5));
+      const t6 = v128.load32_zero(g + 4 * (f ? 2 : 6));
+      const t7 = v128.load32_zero(g + 4 * (f ? 1 : 7));
+      const t8 = v128.load32_zero(g + 4 * (f ? 0 : 8));
+      const d = U + 4 * (<usize>m * K + k);
+      storeLane(d, xiStride, t0, t1, t2);
+      storeLane(d + 4 * xiStride, xiStride, half(f32x4.add(f32x4.add(t0, t3), t6)), half(f32x4.add(f32x4.add(t1, t4), t7)), half(f32x4.add(f32x4.add(t2, t5), t8)));
+      storeLane(d + 8 * xiStride, xiStride, half(f32x4.add(f32x4.sub(t0, t3), t6)), half(f32x4.add(f32x4.sub(t1, t4), t7)), half(f32x4.add(f32x4.sub(t2, t5), t8)));
+      storeLane(d + 12 * xiStride, xiStride, t6, t7, t8);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function half(x: v128): v128 {
+  return f32x4.mul(x, f32x4.splat(0.5));
+}
+
+/** One row of (Gg) G^T: x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2 at d, d + xiStride, ... */
+// @ts-ignore: decorator
+@inline function storeRow(d: usize, xiStride: usize, x0: v128, x1: v128, x2: v128): void {
+  v128.store(d, x0);
+  v128.store(d + xiStride, half(f32x4.add(f32x4.add(x0, x1), x2)));
+  v128.store(d + 2 * xiStride, half(f32x4.add(f32x4.sub(x0, x1), x2)));
+  v128.store(d + 3 * xiStride, x2);
+}
+
+/** storeRow's lane 0 only. */
+// @ts-ignore: decorator
+@inline function storeLane(d: usize, xiStride: usize, x0: v128, x1: v128, x2: v128): void {
+  v128.store32_lane(d, x0, 0);
+  v128.store32_lane(d + xiStride, half(f32x4.add(f32x4.add(x0, x1), x2)), 0);
+  v128.store32_lane(d + 2 * xiStride, half(f32x4.add(f32x4.sub(x0, x1), x2)), 0);
+  v128.store32_lane(d + 3 * xiStride, x2, 0);
+}
+
+/** padded (K, PH, PW)[k][y][x] = inp (K, H, W)[k][y - pT][x - pL], zero outside the input. */
+function padImage(padded: usize, inp: usize, K: i32, H: i32, W: i32, PH: i32, PW: i32, pT: i32, pL: i32): void {
+  const x0 = min(PW, max(0, pL)); // first x inside the input
+  const x1 = max(x0, min(PW, W + pL)); // one past the last
+  for (let k = 0; k < K; k++)
+    for (let y = 0; y < PH; y++) {
+      const row = padded + 4 * (<usize>(k * PH + y) * PW);
+      const iy = y - pT;
+      if (iy < 0 || iy >= H) {
+        zeroFloats(row, PW);
+        continue;
+      }
+      zeroFloats(row, x0);
+      const src = inp + 4 * (<usize>(k * H + iy) * W) - 4 * pL;
+      let x = x0;
+      for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
+      for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
+      zeroFloats(row + 4 * x1, PW - x1);
+    }
+}
+
+/**
+ * V (16 packed (K, T)) columns [col0, col0 + TH * TW) = B^T d B of one image's tiles, d (4, 4) at
+ * padded (K, PH, PW)[k][2 ty..][2 tx..], B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Tile
+ * (ty, tx) is column col0 + ty * TW + tx; V[xi] starts `vStride` bytes after V[xi - 1]. With
+ * `fast` (TW % 4 == 0), four tiles of a row per vector, their 10 input columns deinterleaved.
+ */
+function transformInput(V: usize, vStride: usize, Npad: i32, padded: usize, K: i32, PH: i32, PW: i32, TH: i32, TW: i32, col0: i32, fast: bool): void {
+  for (let k = 0; k < K; k++) {
+    const pc = k - (k % KC);
+    const kc = min(KC, K - pc);
+    const kBase = <usize>pc * Npad + (k - pc) * NR; // packed float offset of (k, column 0)
+    const plane = padded + 4 * <usize>k * PH * PW;
+    for (let ty = 0; ty < TH; ty++) {
+      const r0 = plane + 4 * <usize>(2 * ty * PW);
+      const r1 = r0 + 4 * PW;
+      const r2 = r1 + 4 * PW;
+      const r3 = r2 + 4 * PW;
+      if (fast) {
+        for (let tx = 0; tx < TW; tx += 4) {
+          const j = col0 + ty * TW + tx;
+          const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+          const o: usize = 8 * tx;
+          // per row: columns 2tx + s of the four tiles, s = 0..3, then d B along the row
+          let a = v128.load(r0 + o);
+          let b = v128.load(r0 + o, 16);
+          let c = v128.load64_zero(r0 + o, 32);
+          let e = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+          let od = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+          let e2 = v128.shuffle<f32>(e, c, 1, 2, 3, 4);
+          let o2 = v128.shuffle<f32>(od, c, 1, 2, 3, 5);
+          const u00 = f32x4.sub(e, e2);
+          const u01 = f32x4.add(od, e2);
+          const u02 = f32x4.sub(e2, od);
+          const u03 = f32x4.sub(od, o2);
+          a = v128.load(r1 + o);
+          b = v128.load(r1 + o, 16);
+          c = v128.load64_zero(r1 + o, 32);
+          e = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+          od = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+          e2 = v128.shuffle<f32>(e, c, 1, 2, 3, 4);
+          o2 = v128.shuffle<f32>(od, c, 1, 2, 3, 5);
+          const u10 = f32x4.sub(e, e2);
+          const u11 = f32x4.add(od, e2);
+          const u12 = f32x4.sub(e2, od);
+          const u13 = f32x4.sub(od, o2);
+          a = v128.load(r2 + o);
+          b = v128.load(r2 + o, 16);
+          c = v128.load64_zero(r2 + o, 32);
+          e = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+          od = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+          e2 = v128.shuffle<f32>(e, c, 1, 2, 3, 4);
+          o2 = v128.shuffle<f32>(od, c, 1, 2, 3, 5);
+          const u20 = f32x4.sub(e, e2);
+          const u21 = f32x4.add(od, e2);
+          const u22 = f32x4.sub(e2, od);
+          const u23 = f32x4.sub(od, o2);
+          // rows 0 and 2 are done with for V's rows 0 and 2 (they need row 3 only for row 3)
+          storeQuad(dst, vStride, f32x4.sub(u00, u20), f32x4.sub(u01, u21), f32x4.sub(u02, u22), f32x4.sub(u03, u23));
+          storeQuad(dst + 4 * vStride, vStride, f32x4.add(u10, u20), f32x4.add(u11, u21), f32x4.add(u12, u22), f32x4.add(u13, u23));
+          storeQuad(dst + 8 * vStride, vStride, f32x4.sub(u20, u10), f32x4.sub(u21, u11), f32x4.sub(u22, u12), f32x4.sub(u23, u13));
+          a = v128.load(r3 + o);
+          b = v128.load(r3 + o, 16);
+          c = v128.load64_zero(r3 + o, 32);
+          e = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+          od = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+          e2 = v128.shuffle<f32>(e, c, 1, 2, 3, 4);
+          o2 = v128.shuffle<f32>(od, c, 1, 2, 3, 5);
+          storeQuad(dst + 12 * vStride, vStride, f32x4.sub(u10, f32x4.sub(e, e2)), f32x4.sub(u11, f32x4.add(od, e2)), f32x4.sub(u12, f32x4.sub(e2, od)), f32x4.sub(u13, f32x4.sub(od, o2)));
+        }
+        continue;
+      }
+      for (let tx = 0; tx < TW; tx++) {
+        // one tile in scalars
+        const j = col0 + ty * TW + tx;
+        const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+        const o: usize = 8 * tx;
+        const u00 = load<f32>(r0 + o) - load<f32>(r0 + o, 8);
+        const u01 = load<f32>(r0 + o, 4) + load<f32>(r0 + o, 8);
+        const u02 = load<f32>(r0 + o, 8) - load<f32>(r0 + o, 4);
+        const u03 = load<f32>(r0 + o, 4) - load<f32>(r0 + o, 12);
+        const u10 = load<f32>(r1 + o) - load<f32>(r1 + o, 8);
+        const u11 = load<f32>(r1 + o, 4) + load<f32>(r1 + o, 8);
+        const u12 = load<f32>(r1 + o, 8) - load<f32>(r1 + o, 4);
+        const u13 = load<f32>(r1 + o, 4) - load<f32>(r1 + o, 12);
+        const u20 = load<f32>(r2 + o) - load<f32>(r2 + o, 8);
+        const u21 = load<f32>(r2 + o, 4) + load<f32>(r2 + o, 8);
+        const u22 = load<f32>(r2 + o, 8) - load<f32>(r2 + o, 4);
+        const u23 = load<f32>(r2 + o, 4) - load<f32>(r2 + o, 12);
+        const u30 = load<f32>(r3 + o) - load<f32>(r3 + o, 8);
+        const u31 = load<f32>(r3 + o, 4) + load<f32>(r3 + o, 8);
+        const u32 = load<f32>(r3 + o, 8) - load<f32>(r3 + o, 4);
+        const u33 = load<f32>(r3 + o, 4) - load<f32>(r3 + o, 12);
+        store<f32>(dst, u00 - u20);
+        store<f32>(dst + vStride, u01 - u21);
+        store<f32>(dst + 2 * vStride, u02 - u22);
+        store<f32>(dst + 3 * vStride, u03 - u23);
+        store<f32>(dst + 4 * vStride, u10 + u20);
+        store<f32>(dst + 5 * vStride, u11 + u21);
+        store<f32>(dst + 6 * vStride, u12 + u22);
+        store<f32>(dst + 7 * vStride, u13 + u23);
+        store<f32>(dst + 8 * vStride, u20 - u10);
+        store<f32>(dst + 9 * vStride, u21 - u11);
+        store<f32>(dst + 10 * vStride, u22 - u12);
+        store<f32>(dst + 11 * vStride, u23 - u13);
+        store<f32>(dst + 12 * vStride, u10 - u30);
+        store<f32>(dst + 13 * vStride, u11 - u31);
+        store<f32>(dst + 14 * vStride, u12 - u32);
+        store<f32>(dst + 15 * vStride, u13 - u33);
+      }
+    }
+  }
+}
+
+/** x0..x3 at d, d + stride, d + 2 stride, d + 3 stride. */
+// @ts-ignore: decorator
+@inline function storeQuad(d: usize, stride: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  v128.store(d, x0);
+  v128.store(d + stride, x1);
+  v128.store(d + 2 * stride, x2);
+  v128.store(d + 3 * stride, x3);
+}
+
+/**
+ * One image's out (M, OH, OW) (+)= A^T m A (+ bias) for its tiles, m (4, 4) = Mt (16, M, T) at
+ * columns [col0, col0 + TH * TW), A^T = [1 1 1 0; 0 1 -1 -1]. With `fast` (OW % 8 == 0), four
+ * tiles of a row per vector, stored as two rows of 8 floats.
+ */
+function transformOutput(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, fast: bool): void {
+  const xiStride: usize = 4 * <usize>M * T;
+  for (let m = 0; m < M; m++) {
+    const b: f32 = bias != 0 ? load<f32>(bias + 4 * m) : 0;
+    const bv = f32x4.splat(b);
+    const plane = out + 4 * <usize>m * OH * OW;
+    const src = Mt + 4 * (<usize>m * T + col0);
+    for (let ty = 0; ty < TH; ty++) {
+      const y = 2 * ty;
+      const row0 = plane + 4 * <usize>y * OW;
+      const row1 = row0 + 4 * OW;
+      const second = y + 1 < OH;
+      if (fast) {
+        for (let tx = 0; tx < TW; tx += 4) {
+          const s = src + 4 * (ty * TW + tx);
+          // A^T m: s0j = m0j + m1j + m2j, s1j = m1j - m2j - m3j
+          const m10 = v128.load(s + 4 * xiStride);
+          const m11 = v128.load(s + 5 * xiStride);
+          const m12 = v128.load(s + 6 * xiStride);
+          const m13 = v128.load(s + 7 * xiStride);
+          const m20 = v128.load(s + 8 * xiStride);
+          const m21 = v128.load(s + 9 * xiStride);
+          const m22 = v128.load(s + 10 * xiStride);
+          const m23 = v128.load(s + 11 * xiStride);
+          const s00 = f32x4.add(f32x4.add(v128.load(s), m10), m20);
+          const s01 = f32x4.add(f32x4.add(v128.load(s + xiStride), m11), m21);
+          const s02 = f32x4.add(f32x4.add(v128.load(s + 2 * xiStride), m12), m22);
+          const s03 = f32x4.add(f32x4.add(v128.load(s + 3 * xiStride), m13), m23);
+          const s10 = f32x4.sub(f32x4.sub(m10, m20), v128.load(s + 12 * xiStride));
+          const s11 = f32x4.sub(f32x4.sub(m11, m21), v128.load(s + 13 * xiStride));
+          const s12 = f32x4.sub(f32x4.sub(m12, m22), v128.load(s + 14 * xiStride));
+          const s13 = f32x4.sub(f32x4.sub(m13, m23), v128.load(s + 15 * xiStride));
+          // ... A: y_i0 = s_i0 + s_i1 + s_i2, y_i1 = s_i1 - s_i2 - s_i3
+          const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), bv);
+          const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), bv);
+          const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), bv);
+          const y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), bv);
+          const x: usize = 8 * tx;
+          storeInterleaved(row0 + x, y00, y01, add);
+          if (second) storeInterleaved(row1 + x, y10, y11, add);
+        }
+        continue;
+      }
+      for (let tx = 0; tx < TW; tx++) {
+        const s = src + 4 * (ty * TW + tx);
+        const m10 = load<f32>(s + 4 * xiStride);
+        const m11 = load<f32>(s + 5 * xiStride);
+        const m12 = load<f32>(s + 6 * xiStride);
+        const m13 = load<f32>(s + 7 * xiStride);
+        const m20 = load<f32>(s + 8 * xiStride);
+        const m21 = load<f32>(s + 9 * xiStride);
+        const m22 = load<f32>(s + 10 * xiStride);
+        const m23 = load<f32>(s + 11 * xiStride);
+        const s00 = load<f32>(s) + m10 + m20;
+        const s01 = load<f32>(s + xiStride) + m11 + m21;
+        const s02 = load<f32>(s + 2 * xiStride) + m12 + m22;
+        const s03 = load<f32>(s + 3 * xiStride) + m13 + m23;
+        const s10 = m10 - m20 - load<f32>(s + 12 * xiStride);
+        const s11 = m11 - m21 - load<f32>(s + 13 * xiStride);
+        const s12 = m12 - m22 - load<f32>(s + 14 * xiStride);
+        const s13 = m13 - m23 - load<f32>(s + 15 * xiStride);
+        const x = 2 * tx;
+        const right = x + 1 < OW;
+        storeScalar(row0 + 4 * x, s00 + s01 + s02 + b, add);
+        if (right) storeScalar(row0 + 4 * x + 4, s01 - s02 - s03 + b, add);
+        if (second) {
+          storeScalar(row1 + 4 * x, s10 + s11 + s12 + b, add);
+          if (right) storeScalar(row1 + 4 * x + 4, s11 - s12 - s13 + b, add);
+        }
+      }
+    }
+  }
+}
+
+/** The 8 floats at d (+)= lanes of a and b interleaved: a0 b0 a1 b1 a2 b2 a3 b3. */
+// @ts-ignore: decorator
+@inline function storeInterleaved(d: usize, a: v128, b: v128, add: bool): void {
+  let lo = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+  let hi = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  if (add) {
+    lo = f32x4.add(v128.load(d), lo);
+    hi = f32x4.add(v128.load(d, 16), hi);
+  }
+  v128.store(d, lo);
+  v128.store(d, hi, 16);
+}
+
+// @ts-ignore: decorator
+@inline function storeScalar(d: usize, v: f32, add: bool): void {
+  store<f32>(d, add ? load<f32>(d) + v : v);
+}
+
+/**
+ * Images [n0, n1), `chunk` at a time: out (N, M, OH, OW) = conv3x3(inp (N, K, H, W)) + bias (M;
+ * 0 for none) with U = winogradWeights, or out += conv3x3(inp) when the geometry block's add
+ * field is set. Geometry: C = K, OC = M, stride 1, dilation 1, one group. `scratch` holds
+ * winogradScratchBytes(geo, chunk) bytes, private to this call.
+ */
+export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
+  const K = load<i32>(geo, C_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const M = load<i32>(geo, OC_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const add = load<i32>(geo, ADD_) != 0;
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  const TT = TH * TW; // tiles per image
+  const PH = 2 * TH + 2;
+  const PW = 2 * TW + 2;
+  const fast = OW % 8 == 0; // then TW % 4 == 0 and every row of tiles is whole vectors
+  const padded = scratch; // (K, PH, PW), 4 floats of slack for the fast path's last loads
+  const V = padded + 4 * (<usize>K * PH * PW + 4); // 16 x packed (K, T)
+  const Mt = V + 64 * <usize>packedBFloats(K, chunk * TT); // (16, M, T)
+  const gemmScratch = Mt + 64 * <usize>M * chunk * TT;
+  for (let c0 = n0; c0 < n1; c0 += chunk) {
+    const images = min(chunk, n1 - c0);
+    const T = images * TT;
+    const vStride: usize = 4 * <usize>packedBFloats(K, T);
+    const Npad = (T + NR - 1) / NR * NR;
+    for (let i = 0; i < images; i++) {
+      padImage(padded, inp + 4 * <usize>(c0 + i) * K * H * W, K, H, W, PH, PW, pT, pL);
+      transformInput(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, fast);
+    }
+    for (let xi = 0; xi < 16; xi++)
+      gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
+    for (let i = 0; i < images; i++)
+      transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, fast);
+  }
+}
