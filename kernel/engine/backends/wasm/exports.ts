@@ -246,6 +246,31 @@ export interface KernelExports {
     bias: number,
     scratch: number,
   ): void;
+  /** Direct conv gradients for few-channel stride-1 convs (assembly/conv-direct-grad.ts). */
+  conv2dBackwardWeightDirect(
+    u0: number,
+    u1: number,
+    N: number,
+    geo: number,
+    dweight: number,
+    dbias: number,
+    dout: number,
+    inp: number,
+    scratch: number,
+  ): void;
+  conv2dBackwardInputDirect(
+    n0: number,
+    n1: number,
+    geo: number,
+    dinp: number,
+    dout: number,
+    wz: number,
+    scratch: number,
+  ): void;
+  directWeightScratchBytes(geo: number, units: number): number;
+  directWeightUnits(geo: number, withBias: number): number;
+  directInputScratchBytes(geo: number): number;
+  directInputColumns(geo: number): number;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -265,5 +290,7 @@ export const THREADED_KERNELS = [
   "convDirectForward",
   "winogradWeights",
   "winogradForward",
+  "conv2dBackwardWeightDirect",
+  "conv2dBackwardInputDirect",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

@@ -29,3 +29,11 @@ export {
 export { sgdUpdate, adamUpdate } from "./optim";
 export { convDirectForward, convDirectTable, convDirectTableBytes, convDirectPlanesBytes } from "./conv-direct";
 export { winogradForward, winogradScratchBytes, winogradWeights } from "./winograd";
+export {
+  conv2dBackwardWeightDirect,
+  conv2dBackwardInputDirect,
+  directWeightScratchBytes,
+  directWeightUnits,
+  directInputScratchBytes,
+  directInputColumns,
+} from "./conv-direct-grad";

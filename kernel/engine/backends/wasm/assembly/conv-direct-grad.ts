@@ -1,0 +1,349 @@
+// conv2d's gradients as direct kernels for stride-1, ungrouped convs with few channels (LeNet-5),
+// where im2col + GEMM spends more time copying and packing than multiplying. Both rest on
+// "column-shifted planes" of pitch OW: plane (c, kw) row y holds a zero-padded input row
+// starting at column kw*dW, so tap (c, kh, kw) of output pixel p = oh*OW + ow is the plane's
+// float kh*dH*OW + p, and a tap is one contiguous f32x4 run over the flattened output pixels.
+// - weight (and bias) gradient: dweight[oc][tap] = sum over images and pixels of dout[oc][p] *
+//   plane[tap][p], in a 2 (oc) x 4 (tap) register block, partial sums kept as f32x4 per unit
+//   across images, so every sum runs over images and pixels in the same order on any thread.
+// - input gradient: z[(c, kw)][y*OW + ow] = sum over (oc, kh) of w[oc][c][kh][kw] *
+//   dout[oc][(y - kh*dH)*OW + ow], 4 (c, kw) x 8 pixels per register block, then
+//   dinp[c][y - pT][ow + kw*dW - pL] += z[(c, kw)][y*OW + ow].
+
+import { madd } from "./simd";
+import { C_, DH_, DW_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
+
+// @ts-ignore: decorator
+@inline function up4(n: i32): i32 {
+  return (n + 3) & ~3;
+}
+
+/** Rows of the column-shifted planes: every input row some output's taps reach (stride 1). */
+// @ts-ignore: decorator
+@inline function shiftedRows(geo: usize): i32 {
+  return load<i32>(geo, OH_) + (load<i32>(geo, KH_) - 1) * load<i32>(geo, DH_);
+}
+
+/** Floats of one column-shifted plane: its rows, then zeros for the last f32x4 run's overreach. */
+// @ts-ignore: decorator
+@inline function shiftedPlaneFloats(geo: usize): i32 {
+  return up4(shiftedRows(geo) * load<i32>(geo, OW_) + 4);
+}
+
+/**
+ * planes (C, KW, PH, OW): plane (c, kw)[y][ox] = inp (C, H, W)[c][y - pT][ox + kw*dW - pL], zero
+ * outside the input.
+ */
+function shiftPlanes(planes: usize, inp: usize, geo: usize): void {
+  const C = load<i32>(geo, C_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const KW = load<i32>(geo, KW_);
+  const OW = load<i32>(geo, OW_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const dW = load<i32>(geo, DW_);
+  const PH = shiftedRows(geo);
+  const L = shiftedPlaneFloats(geo);
+  for (let c = 0; c < C; c++)
+    for (let kw = 0; kw < KW; kw++) {
+      const plane = planes + 4 * (c * KW + kw) * L;
+      const shift = kw * dW - pL; // input column of ox = 0
+      const x0 = min(OW, max(0, -shift)); // first ox inside the input
+      const x1 = max(x0, min(OW, W - shift)); // one past the last
+      for (let y = 0; y < PH; y++) {
+        const row = plane + 4 * y * OW;
+        const iy = y - pT;
+        if (iy < 0 || iy >= H) {
+          zeroFloats(row, OW);
+          continue;
+        }
+        zeroFloats(row, x0);
+        const src = inp + 4 * ((c * H + iy) * W + shift);
+        let x = x0;
+        for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
+        for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
+        zeroFloats(row + 4 * x1, OW - x1);
+      }
+      zeroFloats(plane + 4 * PH * OW, L - PH * OW);
+    }
+}
+
+/**
+ * Bytes of scratch conv2dBackwardWeightDirect needs for units [u0, u1) (see there): f32x4 partial
+ * sums, a zero and a ones plane, dout's planes at a pitch of whole f32x4 runs, the shifted planes.
+ */
+export function directWeightScratchBytes(geo: usize, units: i32): i32 {
+  const C = load<i32>(geo, C_);
+  const OC = load<i32>(geo, OC_);
+  const P4 = up4(load<i32>(geo, OH_) * load<i32>(geo, OW_));
+  return 128 * units + 4 * (2 * P4 + OC * P4 + C * load<i32>(geo, KW_) * shiftedPlaneFloats(geo));
+}
+
+/** Units of work of the weight gradient: output-channel pairs x blocks of 4 taps (+1 bias tap). */
+export function directWeightUnits(geo: usize, withBias: i32): i32 {
+  const K = load<i32>(geo, C_) * load<i32>(geo, KH_) * load<i32>(geo, KW_) + (withBias ? 1 : 0);
+  return ((load<i32>(geo, OC_) + 1) >> 1) * ((K + 3) >> 2);
+}
+
+/**
+ * Units [u0, u1) of dweight (OC, C, KH, KW) and, when `dbias` is not 0, dbias (OC) += gradients
+ * from dout (N, OC, OH, OW) and inp (N, C, H, W), summed over all N images in order. Unit u covers
+ * output channels 2*(u % OCP) + {0, 1} and taps 4*(u / OCP) + {0..3} of K = C*KH*KW taps, tap K
+ * being the bias (a plane of ones); missing channels and taps read a zero plane and are dropped.
+ */
+export function conv2dBackwardWeightDirect(
+  u0: i32,
+  u1: i32,
+  N: i32,
+  geo: usize,
+  dweight: usize,
+  dbias: usize,
+  dout: usize,
+  inp: usize,
+  scratch: usize,
+): void {
+  if (u0 >= u1) return;
+  const C = load<i32>(geo, C_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const OC = load<i32>(geo, OC_);
+  const KH = load<i32>(geo, KH_);
+  const KW = load<i32>(geo, KW_);
+  const OW = load<i32>(geo, OW_);
+  const dH = load<i32>(geo, DH_);
+  const P = load<i32>(geo, OH_) * OW;
+  const P4 = up4(P);
+  const K = C * KH * KW;
+  const OCP = (OC + 1) >> 1;
+  const L = shiftedPlaneFloats(geo);
+  const acc = scratch; // (u1 - u0, 8) f32x4
+  const zeros = acc + 128 * (u1 - u0); // (P4)
+  const ones = zeros + 4 * P4; // (P4)
+  const douts = ones + 4 * P4; // (OC, P4), used when P is not a multiple of 4
+  const planes = douts + 4 * OC * P4; // (C, KW, L)
+  zeroFloats(acc, 32 * (u1 - u0));
+  zeroFloats(zeros, P4);
+  const one = f32x4.splat(1);
+  for (let p = 0; p < P4; p += 4) v128.store(ones + 4 * p, one);
+  if (P4 != P) zeroFloats(douts, OC * P4);
+  for (let n = 0; n < N; n++) {
+    let d = dout + 4 * n * OC * P;
+    if (P4 != P) {
+      for (let i = 0; i < OC * P; i++) store<f32>(douts + 4 * ((i / P) * P4 + (i % P)), load<f32>(d + 4 * i));
+      d = douts;
+    }
+    shiftPlanes(planes, inp + 4 * n * C * HW, geo);
+    for (let u = u0; u < u1; u++) {
+      const oc = 2 * (u % OCP);
+      const t = 4 * (u / OCP);
+      const d0 = d + 4 * oc * P4;
+      const d1 = oc + 1 < OC ? d0 + 4 * P4 : zeros;
+      const x0 = tapPlane(t, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
+      const x1 = tapPlane(t + 1, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
+      const x2 = tapPlane(t + 2, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
+      const x3 = tapPlane(t + 3, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
+      const a = acc + 128 * (u - u0);
+      let a00 = v128.load(a, 0);
+      let a01 = v128.load(a, 16);
+      let a02 = v128.load(a, 32);
+      let a03 = v128.load(a, 48);
+      let a10 = v128.load(a, 64);
+      let a11 = v128.load(a, 80);
+      let a12 = v128.load(a, 96);
+      let a13 = v128.load(a, 112);
+      for (let i: usize = 0; i < <usize>(4 * P4); i += 16) {
+        const v0 = v128.load(d0 + i);
+        const v1 = v128.load(d1 + i);
+        const y0 = v128.load(x0 + i);
+        a00 = madd(v0, y0, a00);
+        a10 = madd(v1, y0, a10);
+        const y1 = v128.load(x1 + i);
+        a01 = madd(v0, y1, a01);
+        a11 = madd(v1, y1, a11);
+        const y2 = v128.load(x2 + i);
+        a02 = madd(v0, y2, a02);
+        a12 = madd(v1, y2, a12);
+        const y3 = v128.load(x3 + i);
+        a03 = madd(v0, y3, a03);
+        a13 = madd(v1, y3, a13);
+      }
+      v128.store(a, a00, 0);
+      v128.store(a, a01, 16);
+      v128.store(a, a02, 32);
+      v128.store(a, a03, 48);
+      v128.store(a, a10, 64);
+      v128.store(a, a11, 80);
+      v128.store(a, a12, 96);
+      v128.store(a, a13, 112);
+    }
+  }
+  for (let u = u0; u < u1; u++)
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 4; j++) {
+        const oc = 2 * (u % OCP) + i;
+        const t = 4 * (u / OCP) + j;
+        const s = acc + 128 * (u - u0) + 16 * (4 * i + j);
+        const sum = load<f32>(s) + load<f32>(s, 4) + (load<f32>(s, 8) + load<f32>(s, 12));
+        let dst: usize = 0;
+        if (oc < OC && t < K) dst = dweight + 4 * (oc * K + t);
+        else if (oc < OC && t == K && dbias != 0) dst = dbias + 4 * oc;
+        if (dst != 0) store<f32>(dst, load<f32>(dst) + sum);
+      }
+}
+
+/** The plane tap t reads: its shifted plane at row kh*dH, the ones plane (bias), or zeros. */
+// @ts-ignore: decorator
+@inline function tapPlane(
+  t: i32,
+  K: i32,
+  dbias: usize,
+  planes: usize,
+  ones: usize,
+  zeros: usize,
+  KH: i32,
+  KW: i32,
+  dH: i32,
+  OW: i32,
+  L: i32,
+): usize {
+  if (t < K) {
+    const c = t / (KH * KW);
+    const kh = (t / KW) % KH;
+    const kw = t % KW;
+    return planes + 4 * ((c * KW + kw) * L + kh * dH * OW);
+  }
+  return t == K && dbias != 0 ? ones : zeros;
+}
+
+/** Floats of the zero-bordered dout planes of the input gradient: (KH-1)*dH rows of zeros around. */
+// @ts-ignore: decorator
+@inline function borderedPlaneFloats(geo: usize): i32 {
+  const OW = load<i32>(geo, OW_);
+  const B = (load<i32>(geo, KH_) - 1) * load<i32>(geo, DH_) * OW;
+  return up4(2 * B + load<i32>(geo, OH_) * OW + 8);
+}
+
+/** Pixels of the z planes, shiftedRows * OW rounded up to whole 8-pixel blocks. */
+// @ts-ignore: decorator
+@inline function zPlaneFloats(geo: usize): i32 {
+  return (shiftedRows(geo) * load<i32>(geo, OW_) + 7) & ~7;
+}
+
+/** (C * KW) rounded up to whole register blocks of 4 (c, kw) planes. */
+export function directInputColumns(geo: usize): i32 {
+  return up4(load<i32>(geo, C_) * load<i32>(geo, KW_));
+}
+
+/** Bytes of per-thread scratch conv2dBackwardInputDirect needs: bordered dout planes and z planes. */
+export function directInputScratchBytes(geo: usize): i32 {
+  return 4 * (load<i32>(geo, OC_) * borderedPlaneFloats(geo) + directInputColumns(geo) * zPlaneFloats(geo));
+}
+
+/**
+ * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
+ * `wz` (OC, KH, J) with J = directInputColumns holds w[oc][c][kh][kw] at column c*KW + kw (zeros past
+ * C*KW); `scratch` has directInputScratchBytes.
+ */
+export function conv2dBackwardInputDirect(
+  n0: i32,
+  n1: i32,
+  geo: usize,
+  dinp: usize,
+  dout: usize,
+  wz: usize,
+  scratch: usize,
+): void {
+  if (n0 >= n1) return;
+  const C = load<i32>(geo, C_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const OC = load<i32>(geo, OC_);
+  const KH = load<i32>(geo, KH_);
+  const KW = load<i32>(geo, KW_);
+  const OW = load<i32>(geo, OW_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const dH = load<i32>(geo, DH_);
+  const dW = load<i32>(geo, DW_);
+  const P = load<i32>(geo, OH_) * OW;
+  const PH = shiftedRows(geo);
+  const J = directInputColumns(geo);
+  const S = dH * OW; // pixels between taps kh and kh + 1
+  const B = (KH - 1) * S; // leading zeros of a bordered plane
+  const LV = borderedPlaneFloats(geo);
+  const LZ = zPlaneFloats(geo);
+  const bordered = scratch; // (OC, LV): B zeros, dout's plane, zeros
+  const z = bordered + 4 * OC * LV; // (J, LZ)
+  zeroFloats(bordered, OC * LV);
+  for (let n = n0; n < n1; n++) {
+    for (let oc = 0; oc < OC; oc++) {
+      const src = dout + 4 * (n * OC + oc) * P;
+      const dst = bordered + 4 * (oc * LV + B);
+      let p = 0;
+      for (; p + 4 <= P; p += 4) v128.store(dst + 4 * p, v128.load(src + 4 * p));
+      for (; p < P; p++) store<f32>(dst + 4 * p, load<f32>(src + 4 * p));
+    }
+    for (let q0 = 0; q0 < PH * OW; q0 += 8) {
+      // Taps kh whose dout rows some of the 8 pixels reach: 0 <= q - kh*S < P.
+      const khLo = q0 >= P ? (q0 - P) / S + 1 : 0;
+      const khHi = min(KH - 1, (q0 + 7) / S);
+      for (let j = 0; j < J; j += 4) {
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        let b0 = f32x4.splat(0);
+        let b1 = f32x4.splat(0);
+        let b2 = f32x4.splat(0);
+        let b3 = f32x4.splat(0);
+        for (let oc = 0; oc < OC; oc++) {
+          let v = bordered + 4 * (oc * LV + B + q0 - khLo * S);
+          let w = wz + 4 * ((oc * KH + khLo) * J + j);
+          for (let kh = khLo; kh <= khHi; kh++, v -= 4 * S, w += 4 * J) {
+            const lo = v128.load(v);
+            const hi = v128.load(v, 16);
+            const w0 = v128.load32_splat(w);
+            a0 = madd(w0, lo, a0);
+            b0 = madd(w0, hi, b0);
+            const w1 = v128.load32_splat(w, 4);
+            a1 = madd(w1, lo, a1);
+            b1 = madd(w1, hi, b1);
+            const w2 = v128.load32_splat(w, 8);
+            a2 = madd(w2, lo, a2);
+            b2 = madd(w2, hi, b2);
+            const w3 = v128.load32_splat(w, 12);
+            a3 = madd(w3, lo, a3);
+            b3 = madd(w3, hi, b3);
+          }
+        }
+        const o = z + 4 * (j * LZ + q0);
+        v128.store(o, a0);
+        v128.store(o, b0, 16);
+        v128.store(o + 4 * LZ, a1);
+        v128.store(o + 4 * LZ, b1, 16);
+        v128.store(o + 8 * LZ, a2);
+        v128.store(o + 8 * LZ, b2, 16);
+        v128.store(o + 12 * LZ, a3);
+        v128.store(o + 12 * LZ, b3, 16);
+      }
+    }
+    // dinp[c][y - pT][ow + kw*dW - pL] += z[(c, kw)][y*OW + ow]
+    const y0 = max(0, pT);
+    const y1 = min(PH, pT + H);
+    for (let c = 0; c < C; c++)
+      for (let kw = 0; kw < KW; kw++) {
+        const shift = kw * dW - pL;
+        const ow0 = min(OW, max(0, -shift));
+        const ow1 = max(ow0, min(OW, W - shift));
+        const zp = z + 4 * (c * KW + kw) * LZ;
+        for (let y = y0; y < y1; y++) {
+          const src = zp + 4 * y * OW;
+          const dst = dinp + 4 * (((n * C + c) * H + y - pT) * W + shift);
+          let ow = ow0;
+          for (; ow + 4 <= ow1; ow += 4)
+            v128.store(dst + 4 * ow, f32x4.add(v128.load(dst + 4 * ow), v128.load(src + 4 * ow)));
+          for (; ow < ow1; ow++) store<f32>(dst + 4 * ow, load<f32>(dst + 4 * ow) + load<f32>(src + 4 * ow));
+        }
+      }
+  }
+}
