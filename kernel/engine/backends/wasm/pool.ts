@@ -25,6 +25,7 @@ import {
   PENDING,
   readyIndex,
   seqIndex,
+  spinMs,
   type WorkerInit,
 } from "./protocol";
 import type { WasmMemory, WasmModule } from "./wasm-api";
@@ -56,6 +57,8 @@ export class ThreadPool {
    * seconds, and a false alarm costs the user a cell; a real crash is rare and a minute is bearable.
    */
   waitTimeoutMs = 60_000;
+  /** How long the caller spins for its workers before sleeping (protocol.ts spinMs). */
+  spinMs = spinMs();
 
   constructor(
     private readonly module: WasmModule,
@@ -120,6 +123,11 @@ export class ThreadPool {
     // Wait even when the local slice failed: workers must not still be writing when we return.
     // Workers run shares the size of ours, so 200x our time (or waitTimeoutMs) means dead or hung.
     const limit = Math.max(this.waitTimeoutMs, 200 * (performance.now() - t0));
+    // Workers run shares the size of ours and usually finish within microseconds of us: spin
+    // briefly before sleeping (waking from Atomics.wait costs 20-60 us).
+    const spinUntil = performance.now() + this.spinMs;
+    for (let i = 0; Atomics.load(ints, PENDING) !== 0; i++)
+      if ((i & 63) === 63 && performance.now() > spinUntil) break;
     const deadline = performance.now() + limit;
     for (let p = Atomics.load(ints, PENDING); p !== 0; p = Atomics.load(ints, PENDING)) {
       const left = deadline - performance.now();

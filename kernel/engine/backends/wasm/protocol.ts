@@ -34,3 +34,14 @@ export interface WorkerInit {
   control: SharedArrayBuffer;
   slot: number;
 }
+
+/**
+ * How long a thread spins on a control word before it sleeps in Atomics.wait (workers between
+ * calls, the caller for its workers): a wake-up from Atomics.wait costs 20-60 us, a spin ~0.1 us.
+ * RECEPTIVE_WASM_SPIN_MS overrides it (0: never spin, e.g. on a machine shared with other work).
+ */
+export function spinMs(): number {
+  const v = Number(process.env.RECEPTIVE_WASM_SPIN_MS);
+  return Number.isFinite(v) && v >= 0 ? v : DEFAULT_SPIN_MS;
+}
+const DEFAULT_SPIN_MS = 0.25;

@@ -1,6 +1,6 @@
 // A kernel worker thread: instantiates the same wasm module over the same shared memory as the
-// calling thread, then loops forever: wait for its slot's sequence number to change, run the
-// kernel named there with its arguments, report done. It never touches the event loop again, so
+// calling thread, then loops forever: wait for its slot's sequence number to change (spinning
+// briefly, then sleeping), run the kernel named there with its arguments, report done. It never touches the event loop again, so
 // it needs no messages; the pool unref()s it so it never keeps the process alive.
 
 import { workerData } from "node:worker_threads";
@@ -13,6 +13,7 @@ import {
   PENDING,
   readyIndex,
   seqIndex,
+  spinMs,
   type WorkerInit,
 } from "./protocol";
 import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
@@ -23,13 +24,29 @@ const args = new Float64Array(control);
 const instance = new wasmApi!.Instance(wasmModule as WasmModule, { env: { memory: memory as WasmMemory } });
 const kernels = THREADED_KERNELS.map((name) => instance.exports[name] as (...a: number[]) => void);
 const argv = new Array<number>(MAX_ARGS);
+const SPIN_MS = spinMs();
+
+/**
+ * Returns when the caller has bumped this slot's sequence number. Spins for SPIN_MS first: a
+ * training step makes a threaded call every few hundred microseconds, and waking from
+ * Atomics.wait costs 20-60 us per call (OpenMP runtimes spin-wait likewise); then sleeps.
+ */
+function awaitCall(): void {
+  const until = performance.now() + SPIN_MS;
+  const seq = seqIndex(slot);
+  for (let i = 0; ; i++) {
+    if (Atomics.load(ints, seq) !== seen) return;
+    if ((i & 63) === 63 && performance.now() > until) break;
+  }
+  Atomics.wait(ints, seq, seen);
+}
 
 // Read the sequence number before announcing readiness: the caller may bump it right after.
 let seen = Atomics.load(ints, seqIndex(slot));
 Atomics.store(ints, readyIndex(slot), 1);
 Atomics.notify(ints, readyIndex(slot));
 for (;;) {
-  Atomics.wait(ints, seqIndex(slot), seen);
+  awaitCall();
   seen = Atomics.load(ints, seqIndex(slot));
   const base = argsIndex(slot);
   for (let i = 0; i < MAX_ARGS; i++) argv[i] = args[base + i];
