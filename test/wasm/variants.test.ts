@@ -40,6 +40,7 @@ function runKernelTests(variant: string, flags: string[]): void {
     "avg-pooling.test.js",
     "softmax.test.js",
     "optim.test.js",
+    "winograd.test.js",
   ].map((f) => join(__dirname, f));
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {

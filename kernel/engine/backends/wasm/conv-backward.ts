@@ -10,6 +10,7 @@ import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
+import { winogradInputGradient, winogradPays } from "./winograd";
 
 /** The weight gradient's GEMM depth to aim for (images x output pixels): one packed block (KC). */
 const WEIGHT_GRADIENT_DEPTH = 256;
@@ -38,7 +39,9 @@ export function convBackwardKernel(rt: WasmRuntime) {
     arena.begin();
     const geo = putGeometry(arena, sizes);
     const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
-    if (dinp !== null && transposedConvPays(sizes)) {
+    if (dinp !== null && winogradPays(sizes)) {
+      winogradInputGradient(rt, dinp, pDout, weight, sizes); // 3x3, 16+ channels: assembly/winograd.ts
+    } else if (dinp !== null && transposedConvPays(sizes)) {
       // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
       const [, , , , , , , , , , , pT, pL, dH, dW] = sizes;
       const tsizes: ConvSizes = [

@@ -6,6 +6,7 @@ import { type Buf, refKernel } from "../registry";
 import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { winogradForward, winogradPays } from "./winograd";
 
 export function convForwardKernel(rt: WasmRuntime) {
   const { arena, kernels } = rt;
@@ -16,6 +17,7 @@ export function convForwardKernel(rt: WasmRuntime) {
       refKernel("conv2dForward")(out, inp, weight, bias, ...sizes);
       return;
     }
+    if (winogradPays(sizes)) return winogradForward(rt, out, inp, weight, bias, sizes); // 3x3, 16+ channels
     const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
     const P = OH * OW;
     const K = (C / G) * KH * KW;

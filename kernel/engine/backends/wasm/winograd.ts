@@ -1,0 +1,110 @@
+// Winograd F(2x2, 3x3) convolution (assembly/winograd.ts) for 3x3, stride-1, dilation-1,
+// one-group convs with enough channels: 2.25x fewer multiplies than im2col + GEMM. conv2dForward
+// and the input gradient of conv2dBackward (a conv of dout with the flipped, transposed weight)
+// dispatch here when winogradPays; images are split across threads (bit-identical for any count).
+
+import type { Buf } from "../registry";
+import { type ConvSizes, type F32, putGeometry } from "./conv-geometry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+
+/** Tiles (2x2 output blocks) to aim for per GEMM: whole images, at least one. */
+const CHUNK_TILES = 256;
+
+/**
+ * Whether a conv (forward, and by symmetry its input gradient) runs faster as Winograd than as
+ * im2col + GEMM: a 3x3 kernel, stride 1, dilation 1, one group, padding 0-2 on each side, and at
+ * least 16 input and output channels (fewer: the transforms cost about as much as the multiplies saved).
+ */
+export function winogradPays(s: ConvSizes): boolean {
+  const [, C, , , OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G] = s;
+  const pads = pT >= 0 && pT <= 2 && pL >= 0 && pL <= 2;
+  const unit = sH === 1 && sW === 1 && dH === 1 && dW === 1 && G === 1;
+  return KH === 3 && KW === 3 && unit && pads && C >= 16 && OC >= 16 && OH >= 2 && OW >= 2;
+}
+
+/** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, 3, 3)) + bias (OC, or null), f32. */
+export function winogradForward(
+  rt: WasmRuntime,
+  out: Buf,
+  inp: Buf,
+  weight: Buf,
+  bias: Buf | null,
+  sizes: ConvSizes,
+): void {
+  const { arena } = rt;
+  const [N, C, H, W, OC, , , OH, OW] = sizes;
+  arena.begin();
+  const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+  const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
+  const pOut = arena.alloc(4 * N * OC * OH * OW); // (N, OC, OH, OW)
+  run(rt, sizes, false, pOut, pInp, weight as F32, pBias);
+  arena.get(pOut, (out as F32).subarray(0, N * OC * OH * OW));
+}
+
+/**
+ * dinp (N, C, H, W) += the input gradient of conv(inp, weight (OC, C, 3, 3)) for dout (N, OC, OH,
+ * OW), already in the arena at pDout: a conv of dout with the flipped, transposed weight and
+ * padding 2 - pad. Allocates after what the caller's call holds in the arena (no begin()).
+ */
+export function winogradInputGradient(
+  rt: WasmRuntime,
+  dinp: Buf,
+  pDout: number,
+  weight: Buf,
+  sizes: ConvSizes,
+): void {
+  const { arena } = rt;
+  const [N, C, H, W, OC, , , OH, OW, , , pT, pL] = sizes;
+  const tsizes: ConvSizes = [N, OC, OH, OW, C, 3, 3, H, W, 1, 1, 2 - pT, 2 - pL, 1, 1, 1];
+  const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+  run(rt, tsizes, true, pDinp, pDout, weight as F32, 0);
+  arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+}
+
+/**
+ * out (+)= conv3x3 over `s` (C = K input channels, OC = M output channels) in the arena. `flip`:
+ * `weight` is the forward conv's (K, M, 3, 3), used flipped and transposed (the input gradient).
+ */
+function run(
+  rt: WasmRuntime,
+  s: ConvSizes,
+  flip: boolean,
+  pOut: number,
+  pInp: number,
+  weight: F32,
+  pBias: number,
+): void {
+  const { arena, kernels } = rt;
+  const [N, K, , , M, , , OH, OW] = s;
+  const geo = putGeometry(arena, s, flip ? 1 : 0);
+  const pW = arena.put(weight.subarray(0, M * K * 9)); // (M, K, 3, 3), or (K, M, 3, 3) flipped
+  const pU = arena.alloc(4 * 16 * M * K); // (16, M, K)
+  const wCalls = ranges(M, 1, threadsFor(rt, 16 * M * K)).map(([m0, m1]) => [
+    m0,
+    m1,
+    pU,
+    pW,
+    M,
+    K,
+    flip ? 1 : 0,
+  ]);
+  runShares(rt, "winogradWeights", wCalls);
+  const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const threads = threadsFor(rt, N * M * OH * OW * K * 4);
+  const shares = ranges(N, 1, threads);
+  const chunk = Math.max(1, Math.min(Math.ceil(N / shares.length), Math.round(CHUNK_TILES / tiles)));
+  const scratchBytes = kernels.winogradScratchBytes(geo, chunk);
+  const calls = shares.map(([n0, n1]) => [
+    n0,
+    n1,
+    chunk,
+    geo,
+    pOut,
+    pInp,
+    pU,
+    pBias,
+    arena.alloc(scratchBytes),
+  ]);
+  runShares(rt, "winogradForward", calls);
+}

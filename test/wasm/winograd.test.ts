@@ -1,0 +1,148 @@
+// The Winograd F(2x2, 3x3) conv path (backends/wasm/winograd.ts) against ref, called directly (not
+// through the dispatch rule): forward with and without bias, the input gradient added into dinp,
+// odd planes (partial tiles, the scalar path), planes a multiple of 8 wide (the vector path),
+// every padding 0-2, channels not a multiple of 4, a deep C = 512 sum, and bit-identical results
+// on 1, 2 and 3 threads. Also checks that conv2dForward/conv2dBackward dispatch here when it pays.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/conv";
+import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import {
+  winogradForward,
+  winogradInputGradient,
+  winogradPays,
+} from "../../kernel/engine/backends/wasm/winograd";
+import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+if (runtime instanceof Error) throw runtime;
+const rt = runtime;
+setBackend("wasm");
+
+interface Case {
+  name: string;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OC: number;
+  pad: [top: number, left: number, bottom: number, right: number];
+}
+
+function sizes(c: Case): ConvSizes {
+  const [pT, pL, pB, pR] = c.pad;
+  const OH = c.H + pT + pB - 2;
+  const OW = c.W + pL + pR - 2;
+  return [c.N, c.C, c.H, c.W, c.OC, 3, 3, OH, OW, 1, 1, pT, pL, 1, 1, 1];
+}
+
+const cases: Case[] = [
+  { name: "odd plane, pad 1", N: 2, C: 9, H: 7, W: 11, OC: 10, pad: [1, 1, 1, 1] },
+  { name: "vector path (OW = 16), pad 1", N: 3, C: 8, H: 9, W: 16, OC: 12, pad: [1, 1, 1, 1] },
+  { name: "vector path (OW = 8), odd OH", N: 2, C: 13, H: 5, W: 8, OC: 9, pad: [1, 1, 1, 1] },
+  { name: "no padding", N: 2, C: 11, H: 8, W: 10, OC: 8, pad: [0, 0, 0, 0] },
+  { name: "pad 2, asymmetric", N: 1, C: 8, H: 6, W: 7, OC: 14, pad: [2, 0, 1, 2] },
+  { name: "4x4 plane (ResNet stage 4)", N: 5, C: 20, H: 4, W: 4, OC: 24, pad: [1, 1, 1, 1] },
+  { name: "deep sum C = 600 (three GEMM blocks)", N: 2, C: 600, H: 4, W: 4, OC: 16, pad: [1, 1, 1, 1] },
+  { name: "C = OC = 512, 4x4 plane", N: 2, C: 512, H: 4, W: 4, OC: 512, pad: [1, 1, 1, 1] },
+  { name: "many images per GEMM, 2x2 plane", N: 70, C: 8, H: 2, W: 2, OC: 8, pad: [1, 1, 1, 1] },
+];
+
+describe("wasm Winograd conv vs ref", () => {
+  for (const c of cases) {
+    const s = sizes(c);
+    const [N, C, H, W, OC, , , OH, OW] = s;
+    const inLen = N * C * H * W;
+    const wLen = OC * C * 9;
+    const outLen = N * OC * OH * OW;
+    for (const withBias of [true, false])
+      it(`forward ${c.name}${withBias ? "" : ", no bias"}`, () => {
+        const inp = f32Random(inLen, 1 + inLen);
+        const weight = f32Random(wLen, 2 + wLen);
+        const bias = withBias ? f32Random(OC, 3) : null;
+        const expected = new Float32Array(outLen);
+        refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+        const actual = new Float32Array(outLen).fill(Number.NaN); // must be overwritten
+        winogradForward(rt, actual, inp, weight, bias, s);
+        expectMatchesRef(actual, expected, `${c.name}: out`);
+      });
+    it(`input gradient ${c.name}, added into dinp`, () => {
+      const weight = f32Random(wLen, 5 + wLen);
+      const dout = f32Random(outLen, 6 + outLen);
+      const expected = f32Random(inLen, 7);
+      refKernel("conv2dBackward")(expected, null, null, dout, new Float32Array(inLen), weight, ...s);
+      const actual = f32Random(inLen, 7);
+      inputGradient(actual, dout, weight, s);
+      expectMatchesRef(actual, expected, `${c.name}: dinp`);
+    });
+  }
+
+  it("gives bit-identical results on 1, 2 and 3 threads", () => {
+    const s = sizes({ name: "", N: 7, C: 16, H: 16, W: 16, OC: 16, pad: [1, 1, 1, 1] });
+    const [N, C, H, W, OC, , , OH, OW] = s;
+    const inp = f32Random(N * C * H * W, 11);
+    const weight = f32Random(OC * C * 9, 12);
+    const bias = f32Random(OC, 13);
+    const dout = f32Random(N * OC * OH * OW, 14);
+    const defaultThreads = getNumThreads();
+    const run = (threads: number) => {
+      setNumThreads(threads);
+      const out = new Float32Array(N * OC * OH * OW);
+      winogradForward(rt, out, inp, weight, bias, s);
+      const dinp = new Float32Array(inp.length);
+      inputGradient(dinp, dout, weight, s);
+      return { out, dinp };
+    };
+    try {
+      const single = run(1);
+      for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
+      assert.equal(rt.pool.startupFailure, null);
+    } finally {
+      setNumThreads(defaultThreads);
+    }
+  });
+
+  it("is used only for 3x3, stride 1, dilation 1, one group, 16+ channels", () => {
+    const base = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });
+    assert.ok(winogradPays(base));
+    const changed = (i: number, v: number) => base.map((x, j) => (j === i ? v : x)) as ConvSizes;
+    assert.ok(!winogradPays(changed(1, 8)), "8 input channels");
+    assert.ok(!winogradPays(changed(4, 8)), "8 output channels");
+    assert.ok(!winogradPays(changed(5, 5)), "5x3 kernel");
+    assert.ok(!winogradPays(changed(9, 2)), "stride 2");
+    assert.ok(!winogradPays(changed(13, 2)), "dilation 2");
+    assert.ok(!winogradPays(changed(15, 2)), "2 groups");
+  });
+});
+
+describe("wasm conv2d kernels and Winograd", () => {
+  it("conv2dForward and conv2dBackward's input gradient dispatch to Winograd when it pays", () => {
+    const s = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });
+    assert.ok(winogradPays(s));
+    const [N, C, H, W, OC, , , OH, OW] = s;
+    const inp = f32Random(N * C * H * W, 21);
+    const weight = f32Random(OC * C * 9, 22);
+    const dout = f32Random(N * OC * OH * OW, 23);
+    const viaOp = new Float32Array(N * OC * OH * OW);
+    (conv2dForward as (...args: unknown[]) => void)(viaOp, inp, weight, null, ...s);
+    const direct = new Float32Array(viaOp.length);
+    winogradForward(rt, direct, inp, weight, null, s);
+    assert.deepEqual(viaOp, direct, "forward");
+    const dinpOp = new Float32Array(inp.length);
+    (conv2dBackward as (...args: unknown[]) => void)(dinpOp, null, null, dout, inp, weight, ...s);
+    const dinp = new Float32Array(inp.length);
+    inputGradient(dinp, dout, weight, s);
+    assert.deepEqual(dinpOp, dinp, "input gradient");
+  });
+});
+
+/** dinp += conv2d's input gradient for dout, through the Winograd path (dout put in the arena first). */
+function inputGradient(dinp: Float32Array, dout: Float32Array, weight: Float32Array, s: ConvSizes): void {
+  rt.arena.begin();
+  const pDout = rt.arena.put(dout);
+  winogradInputGradient(rt, dinp, pDout, weight, s);
+}
