@@ -41,6 +41,7 @@ function runKernelTests(variant: string, flags: string[]): void {
     "softmax.test.js",
     "optim.test.js",
     "winograd.test.js",
+    "conv-backward-direct.test.js",
   ].map((f) => join(__dirname, f));
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {

@@ -3,7 +3,9 @@
 // dcol = W^T dout + col2im (assembly/conv-backward-input.ts); both split images across threads.
 // The weight gradient (assembly/conv-backward-weight.ts) splits the im2col rows (k = (c, kh, kw))
 // so that every thread walks all images in order and the result is the same for any thread count;
-// it multiplies several images at once when their planes are small. Float64 goes to ref.
+// it multiplies several images at once when their planes are small. Stride-1 convs with few channels
+// (LeNet-5) take direct kernels instead (assembly/conv-direct-grad.ts; the bias gradient rides along
+// with the weight gradient). Float64 goes to ref.
 
 import { type Buf, refKernel } from "../registry";
 import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
@@ -14,6 +16,12 @@ import { winogradInputGradient, winogradPays } from "./winograd";
 
 /** The weight gradient's GEMM depth to aim for (images x output pixels): one packed block (KC). */
 const WEIGHT_GRADIENT_DEPTH = 256;
+
+/** Up to this many (input, output) channel pairs, stride-1 conv gradients run as direct kernels. */
+const DIRECT_MAX_CHANNEL_PAIRS = 128;
+
+/** Output pixels (images x pixels) the direct weight gradient walks per unit with its sums in registers. */
+const DIRECT_WEIGHT_DEPTH = 512;
 
 export function convBackwardKernel(rt: WasmRuntime) {
   const { arena, kernels } = rt;
@@ -41,6 +49,18 @@ export function convBackwardKernel(rt: WasmRuntime) {
     const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
     if (dinp !== null && winogradPays(sizes)) {
       winogradInputGradient(rt, dinp, pDout, weight, sizes); // 3x3, 16+ channels: assembly/winograd.ts
+    } else if (dinp !== null && directGradientPays(sizes)) {
+      // Few channels: the direct kernel (assembly/conv-direct-grad.ts), images split across threads.
+      const J = kernels.directInputColumns(geo);
+      const pWz = arena.alloc(4 * OC * KH * J); // (KH, OC, J)
+      directInputWeight(arena.f32(), pWz / 4, weight as F32, OC, C, KH, KW, J);
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+        const scratch = arena.alloc(kernels.directInputScratchBytes(geo));
+        return [n0, n1, geo, pDinp, pDout, pWz, scratch];
+      });
+      runShares(rt, "conv2dBackwardInputDirect", calls);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     } else if (dinp !== null && transposedConvPays(sizes)) {
       // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
       const [, , , , , , , , , , , pT, pL, dH, dW] = sizes;
@@ -85,6 +105,22 @@ export function convBackwardKernel(rt: WasmRuntime) {
       runShares(rt, "conv2dBackwardInput", calls);
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     }
+    if (dweight !== null && directGradientPays(sizes)) {
+      // Few channels: the direct kernel, the bias gradient as one more tap of the same pass.
+      const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C, KH, KW), += onto it
+      const pDb = dbias === null ? 0 : arena.put((dbias as F32).subarray(0, OC)); // (OC), += onto it
+      const chunkGeo = putGeometry(arena, sizes, Math.min(N, Math.ceil(DIRECT_WEIGHT_DEPTH / P)));
+      const units = kernels.directWeightUnits(chunkGeo, dbias === null ? 0 : 1);
+      const calls = ranges(units, 1, threadsFor(rt, macs)).map(([u0, u1]) => {
+        const scratch = arena.alloc(kernels.directWeightScratchBytes(chunkGeo, u1 - u0));
+        return [u0, u1, N, chunkGeo, pDw, pDb, pDout, pInp, scratch];
+      });
+      runShares(rt, "conv2dBackwardWeightDirect", calls);
+      arena.get(pDw, (dweight as F32).subarray(0, OC * K));
+      if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, OC));
+      return;
+    }
     if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
@@ -125,6 +161,34 @@ function transposedConvPays(s: ConvSizes): boolean {
   const [, C, H, W, OC, , , OH, OW, sH, sW, , , , , G] = s;
   const depthwise = G === C && G === OC && G > 1;
   return sH === 1 && sW === 1 && !depthwise && C / G >= MR && H * W <= 1.25 * OH * OW;
+}
+
+/**
+ * Whether conv2d's gradients go to the direct kernels (assembly/conv-direct-grad.ts): stride 1, no
+ * groups, and few channels, where im2col + GEMM spends more time copying and packing than multiplying.
+ */
+export function directGradientPays(s: ConvSizes): boolean {
+  const [, C, , , OC, , , , , sH, sW, , , , , G] = s;
+  return sH === 1 && sW === 1 && G === 1 && C * OC <= DIRECT_MAX_CHANNEL_PAIRS;
+}
+
+/** dst[off..] (KH, OC, J) = w[oc][c][kh][kw] at column c*KW + kw, zeros in columns C*KW..J. */
+function directInputWeight(
+  dst: Float32Array,
+  off: number,
+  w: Float32Array,
+  OC: number,
+  C: number,
+  KH: number,
+  KW: number,
+  J: number,
+): void {
+  dst.fill(0, off, off + OC * KH * J);
+  for (let oc = 0; oc < OC; oc++)
+    for (let c = 0; c < C; c++)
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++)
+          dst[off + (kh * OC + oc) * J + c * KW + kw] = w[((oc * C + c) * KH + kh) * KW + kw];
 }
 
 /**

@@ -11,7 +11,7 @@
 //   dinp[c][y - pT][ow + kw*dW - pL] += z[(c, kw)][y*OW + ow].
 
 import { madd } from "./simd";
-import { C_, DH_, DW_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
+import { C_, CHUNK_, DH_, DW_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
 
 // @ts-ignore: decorator
 @inline function up4(n: i32): i32 {
@@ -69,15 +69,29 @@ function shiftPlanes(planes: usize, inp: usize, geo: usize): void {
     }
 }
 
+/** Whether the weight gradient reads dout in place: whole f32x4 runs per plane, whole channel pairs. */
+// @ts-ignore: decorator
+@inline function doutInPlace(geo: usize): bool {
+  return (load<i32>(geo, OH_) * load<i32>(geo, OW_)) % 4 == 0 && load<i32>(geo, OC_) % 2 == 0;
+}
+
+/** Floats of one image's shifted planes (C, KW, L), then a ones plane and a zeros plane (P4 each). */
+// @ts-ignore: decorator
+@inline function imagePlanesFloats(geo: usize): i32 {
+  const P4 = up4(load<i32>(geo, OH_) * load<i32>(geo, OW_));
+  return load<i32>(geo, C_) * load<i32>(geo, KW_) * shiftedPlaneFloats(geo) + 2 * P4;
+}
+
 /**
- * Bytes of scratch conv2dBackwardWeightDirect needs for units [u0, u1) (see there): f32x4 partial
- * sums, a zero and a ones plane, dout's planes at a pitch of whole f32x4 runs, the shifted planes.
+ * Bytes of scratch conv2dBackwardWeightDirect needs for `units` units and CHUNK images at a time (see
+ * there): f32x4 partial sums, tap offsets, CHUNK images' planes and (unless read in place) dout.
  */
 export function directWeightScratchBytes(geo: usize, units: i32): i32 {
-  const C = load<i32>(geo, C_);
-  const OC = load<i32>(geo, OC_);
+  const chunk = load<i32>(geo, CHUNK_);
+  const K = load<i32>(geo, C_) * load<i32>(geo, KH_) * load<i32>(geo, KW_);
   const P4 = up4(load<i32>(geo, OH_) * load<i32>(geo, OW_));
-  return 128 * units + 4 * (2 * P4 + OC * P4 + C * load<i32>(geo, KW_) * shiftedPlaneFloats(geo));
+  const douts = doutInPlace(geo) ? 0 : chunk * ((load<i32>(geo, OC_) + 1) & ~1) * P4;
+  return 128 * units + 4 * (up4(K + 4) + chunk * imagePlanesFloats(geo) + douts);
 }
 
 /** Units of work of the weight gradient: output-channel pairs x blocks of 4 taps (+1 bias tap). */
@@ -91,6 +105,8 @@ export function directWeightUnits(geo: usize, withBias: i32): i32 {
  * from dout (N, OC, OH, OW) and inp (N, C, H, W), summed over all N images in order. Unit u covers
  * output channels 2*(u % OCP) + {0, 1} and taps 4*(u / OCP) + {0..3} of K = C*KH*KW taps, tap K
  * being the bias (a plane of ones); missing channels and taps read a zero plane and are dropped.
+ * Images go CHUNK at a time (the geometry block's 16th field): their planes are shifted first, then
+ * each unit walks them with its sums in registers.
  */
 export function conv2dBackwardWeightDirect(
   u0: i32,
@@ -111,37 +127,60 @@ export function conv2dBackwardWeightDirect(
   const KW = load<i32>(geo, KW_);
   const OW = load<i32>(geo, OW_);
   const dH = load<i32>(geo, DH_);
+  const chunk = load<i32>(geo, CHUNK_);
   const P = load<i32>(geo, OH_) * OW;
   const P4 = up4(P);
   const K = C * KH * KW;
   const OCP = (OC + 1) >> 1;
   const L = shiftedPlaneFloats(geo);
+  const inPlace = doutInPlace(geo);
+  const X = imagePlanesFloats(geo);
+  const dStride = <usize>(4 * (inPlace ? OC * P : 2 * OCP * P4)); // bytes between images' dout
+  const xStride = <usize>(4 * X); // bytes between images' planes
   const acc = scratch; // (u1 - u0, 8) f32x4
-  const zeros = acc + 128 * (u1 - u0); // (P4)
-  const ones = zeros + 4 * P4; // (P4)
-  const douts = ones + 4 * P4; // (OC, P4), used when P is not a multiple of 4
-  const planes = douts + 4 * OC * P4; // (C, KW, L)
+  const taps = acc + 128 * (u1 - u0); // (up4(K + 4)) i32: byte offset of each tap's plane in an image's planes
+  const planes = taps + 4 * up4(K + 4); // (chunk, X): shifted planes (C, KW, L), ones (P4), zeros (P4)
+  const douts = planes + xStride * chunk; // (chunk, 2 * OCP, P4) unless dout is read in place
+  const onesAt = 4 * C * KW * L;
+  const zerosAt = onesAt + 4 * P4;
+  for (let t = 0; t < 4 * ((K + 4) >> 2); t++) {
+    let x = t == K && dbias != 0 ? onesAt : zerosAt;
+    if (t < K) x = 4 * (((t / (KH * KW)) * KW + (t % KW)) * L + ((t / KW) % KH) * dH * OW);
+    store<i32>(taps + 4 * t, x);
+  }
   zeroFloats(acc, 32 * (u1 - u0));
-  zeroFloats(zeros, P4);
   const one = f32x4.splat(1);
-  for (let p = 0; p < P4; p += 4) v128.store(ones + 4 * p, one);
-  if (P4 != P) zeroFloats(douts, OC * P4);
-  for (let n = 0; n < N; n++) {
-    let d = dout + 4 * n * OC * P;
-    if (P4 != P) {
-      for (let i = 0; i < OC * P; i++) store<f32>(douts + 4 * ((i / P) * P4 + (i % P)), load<f32>(d + 4 * i));
-      d = douts;
+  for (let i = 0; i < chunk; i++) {
+    const img = planes + i * xStride;
+    for (let p = 0; p < P4; p += 4) v128.store(img + onesAt + 4 * p, one);
+    zeroFloats(img + zerosAt, P4);
+  }
+  if (!inPlace) zeroFloats(douts, chunk * 2 * OCP * P4);
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const nc = min(chunk, N - n0);
+    let d = dout + 4 * n0 * OC * P;
+    for (let i = 0; i < nc; i++) {
+      shiftPlanes(planes + i * xStride, inp + 4 * (n0 + i) * C * HW, geo);
+      if (inPlace) continue;
+      for (let oc = 0; oc < OC; oc++) {
+        const src = d + 4 * (i * OC + oc) * P;
+        const dst = douts + i * dStride + 4 * oc * P4;
+        for (let p = 0; p < P; p++) store<f32>(dst + 4 * p, load<f32>(src + 4 * p));
+      }
     }
-    shiftPlanes(planes, inp + 4 * n * C * HW, geo);
-    for (let u = u0; u < u1; u++) {
-      const oc = 2 * (u % OCP);
-      const t = 4 * (u / OCP);
-      const d0 = d + 4 * oc * P4;
-      const d1 = oc + 1 < OC ? d0 + 4 * P4 : zeros;
-      const x0 = tapPlane(t, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
-      const x1 = tapPlane(t + 1, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
-      const x2 = tapPlane(t + 2, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
-      const x3 = tapPlane(t + 3, K, dbias, planes, ones, zeros, KH, KW, dH, OW, L);
+    if (!inPlace) d = douts;
+    let op = u0 % OCP; // output-channel pair and tap block of unit u
+    let tb = u0 / OCP;
+    for (let u = u0; u < u1; u++, op++) {
+      if (op == OCP) {
+        op = 0;
+        tb++;
+      }
+      let d0 = d + 4 * 2 * op * P4;
+      let x0 = planes + load<i32>(taps + 16 * tb);
+      let x1 = planes + load<i32>(taps + 16 * tb, 4);
+      let x2 = planes + load<i32>(taps + 16 * tb, 8);
+      let x3 = planes + load<i32>(taps + 16 * tb, 12);
       const a = acc + 128 * (u - u0);
       let a00 = v128.load(a, 0);
       let a01 = v128.load(a, 16);
@@ -151,21 +190,24 @@ export function conv2dBackwardWeightDirect(
       let a11 = v128.load(a, 80);
       let a12 = v128.load(a, 96);
       let a13 = v128.load(a, 112);
-      for (let i: usize = 0; i < <usize>(4 * P4); i += 16) {
-        const v0 = v128.load(d0 + i);
-        const v1 = v128.load(d1 + i);
-        const y0 = v128.load(x0 + i);
-        a00 = madd(v0, y0, a00);
-        a10 = madd(v1, y0, a10);
-        const y1 = v128.load(x1 + i);
-        a01 = madd(v0, y1, a01);
-        a11 = madd(v1, y1, a11);
-        const y2 = v128.load(x2 + i);
-        a02 = madd(v0, y2, a02);
-        a12 = madd(v1, y2, a12);
-        const y3 = v128.load(x3 + i);
-        a03 = madd(v0, y3, a03);
-        a13 = madd(v1, y3, a13);
+      for (let i = 0; i < nc; i++, d0 += dStride, x0 += xStride, x1 += xStride, x2 += xStride, x3 += xStride) {
+        const d1 = d0 + 4 * P4;
+        for (let j: usize = 0; j < <usize>(4 * P4); j += 16) {
+          const v0 = v128.load(d0 + j);
+          const v1 = v128.load(d1 + j);
+          const y0 = v128.load(x0 + j);
+          a00 = madd(v0, y0, a00);
+          a10 = madd(v1, y0, a10);
+          const y1 = v128.load(x1 + j);
+          a01 = madd(v0, y1, a01);
+          a11 = madd(v1, y1, a11);
+          const y2 = v128.load(x2 + j);
+          a02 = madd(v0, y2, a02);
+          a12 = madd(v1, y2, a12);
+          const y3 = v128.load(x3 + j);
+          a03 = madd(v0, y3, a03);
+          a13 = madd(v1, y3, a13);
+        }
       }
       v128.store(a, a00, 0);
       v128.store(a, a01, 16);
@@ -189,30 +231,6 @@ export function conv2dBackwardWeightDirect(
         else if (oc < OC && t == K && dbias != 0) dst = dbias + 4 * oc;
         if (dst != 0) store<f32>(dst, load<f32>(dst) + sum);
       }
-}
-
-/** The plane tap t reads: its shifted plane at row kh*dH, the ones plane (bias), or zeros. */
-// @ts-ignore: decorator
-@inline function tapPlane(
-  t: i32,
-  K: i32,
-  dbias: usize,
-  planes: usize,
-  ones: usize,
-  zeros: usize,
-  KH: i32,
-  KW: i32,
-  dH: i32,
-  OW: i32,
-  L: i32,
-): usize {
-  if (t < K) {
-    const c = t / (KH * KW);
-    const kh = (t / KW) % KH;
-    const kw = t % KW;
-    return planes + 4 * ((c * KW + kw) * L + kh * dH * OW);
-  }
-  return t == K && dbias != 0 ? ones : zeros;
 }
 
 /** Floats of the zero-bordered dout planes of the input gradient: (KH-1)*dH rows of zeros around. */
@@ -241,7 +259,7 @@ export function directInputScratchBytes(geo: usize): i32 {
 
 /**
  * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
- * `wz` (OC, KH, J) with J = directInputColumns holds w[oc][c][kh][kw] at column c*KW + kw (zeros past
+ * `wz` (KH, OC, J) with J = directInputColumns holds w[oc][c][kh][kw] at column c*KW + kw (zeros past
  * C*KW); `scratch` has directInputScratchBytes.
  */
 export function conv2dBackwardInputDirect(
@@ -296,10 +314,10 @@ export function conv2dBackwardInputDirect(
         let b1 = f32x4.splat(0);
         let b2 = f32x4.splat(0);
         let b3 = f32x4.splat(0);
-        for (let oc = 0; oc < OC; oc++) {
-          let v = bordered + 4 * (oc * LV + B + q0 - khLo * S);
-          let w = wz + 4 * ((oc * KH + khLo) * J + j);
-          for (let kh = khLo; kh <= khHi; kh++, v -= 4 * S, w += 4 * J) {
+        for (let kh = khLo; kh <= khHi; kh++) {
+          let v = bordered + 4 * (B + q0 - kh * S);
+          let w = wz + 4 * (kh * OC * J + j);
+          for (let oc = 0; oc < OC; oc++, v += 4 * LV, w += 4 * J) {
             const lo = v128.load(v);
             const hi = v128.load(v, 16);
             const w0 = v128.load32_splat(w);
