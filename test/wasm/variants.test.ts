@@ -32,6 +32,7 @@ function runKernelTests(variant: string, flags: string[]): void {
   const files = [
     "gemm.test.js",
     "conv.test.js",
+    "conv-forward-direct.test.js",
     "elementwise.test.js",
     "pooling.test.js",
     "norm.test.js",

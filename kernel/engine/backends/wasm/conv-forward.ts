@@ -38,6 +38,19 @@ export function convForwardKernel(rt: WasmRuntime) {
       arena.get(pOut, (out as F32).subarray(0, N * OC * P));
       return;
     }
+    if (directPays(sizes)) {
+      // Few channels: the direct kernel, four images per pass (assembly/conv-direct.ts).
+      const table = arena.alloc(kernels.convDirectTableBytes(geo)); // (ceil(OC/2), K) entries
+      kernels.convDirectTable(table, geo, pW);
+      const planesBytes = kernels.convDirectPlanesBytes(geo);
+      const calls = ranges(N, DIRECT_IMAGES, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
+        const planes = arena.alloc(planesBytes); // four images' padded planes (C, PH, PW, 4)
+        return [n0, n1, N, geo, pOut, pInp, table, pBias, planes];
+      });
+      runShares(rt, "convDirectForward", calls);
+      arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+      return;
+    }
     const colBytes = 4 * kernels.convForwardColFloats(geo);
     const calls = ranges(N, 1, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
       const col = arena.alloc(colBytes); // padded planes (C/G, PH, PW) + im2col (K, OH * OW) packed for GEMM
@@ -49,4 +62,18 @@ export function convForwardKernel(rt: WasmRuntime) {
   }
 
   return conv2dForward;
+}
+
+/** Images per pass of the direct kernel (one per f32x4 lane). */
+const DIRECT_IMAGES = 4;
+
+/**
+ * Whether the direct kernel beats im2col + GEMM: groups 1, at least 4 output pixels and as many
+ * images (fewer leave lanes idle), and few input channels (the GEMM's B packing costs about as
+ * much as its arithmetic when C * KH * KW is small) or few output channels (4-row tiles waste
+ * rows and pack B for only a few of them).
+ */
+export function directPays(sizes: ConvSizes): boolean {
+  const [N, C, , , OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+  return G === 1 && N >= DIRECT_IMAGES && OH * OW >= 4 && (C * KH * KW <= 160 || OC <= 16);
 }

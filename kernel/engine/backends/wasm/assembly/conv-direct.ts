@@ -12,9 +12,9 @@ import { madd } from "./simd";
 const LANES = 4; // images per pass, one per f32x4 lane
 const ENTRY = 16; // bytes of one table entry: tap offset (i32), two weights (f32), unused
 
-/** Bytes of the table convDirectTable writes: ceil(OC / 2) x K entries. */
+/** Bytes of the tables convDirectTable writes: ceil(OC / 2) x K entries, then OH * OW pixel offsets. */
 export function convDirectTableBytes(geo: usize): i32 {
-  return ((load<i32>(geo, OC_) + 1) >> 1) * taps(geo) * ENTRY;
+  return ((load<i32>(geo, OC_) + 1) >> 1) * taps(geo) * ENTRY + 4 * load<i32>(geo, OH_) * load<i32>(geo, OW_);
 }
 
 /** Bytes of per-thread scratch convDirectForward needs: four images' padded planes (C, PH, PW, 4). */
@@ -30,10 +30,15 @@ export function convDirectPlanesBytes(geo: usize): i32 {
 /**
  * table (ceil(OC / 2), K, entry): entry (q, k) = byte offset of tap k = (c, kh, kw) in the
  * interleaved planes from an output pixel's first tap, weight[2q][k], weight[2q + 1][k] (a last
- * odd channel repeats itself; its copy is never stored). weight (OC, C, KH, KW). Run once per call.
+ * odd channel repeats itself; its copy is never stored); then pixels (OH * OW) i32: the byte
+ * offset of each output pixel's first tap. weight (OC, C, KH, KW). Run once per call.
  */
 export function convDirectTable(table: usize, geo: usize, weight: usize): void {
   const OC = load<i32>(geo, OC_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const sH = load<i32>(geo, SH_);
+  const sW = load<i32>(geo, SW_);
   const KH = load<i32>(geo, KH_);
   const KW = load<i32>(geo, KW_);
   const dH = load<i32>(geo, DH_);
@@ -55,6 +60,9 @@ export function convDirectTable(table: usize, geo: usize, weight: usize): void {
       store<i32>(e, 0, 12);
     }
   }
+  const pixels = table + <usize>(((OC + 1) >> 1) * K * ENTRY);
+  for (let oh = 0; oh < OH; oh++)
+    for (let ow = 0; ow < OW; ow++) store<i32>(pixels + 4 * (oh * OW + ow), 16 * (oh * sH * PW + ow * sW));
 }
 
 /**
@@ -117,12 +125,6 @@ function interleave(planes: usize, inp: usize, geo: usize, N: i32, n0: i32): voi
     }
 }
 
-/** Byte offset in the interleaved planes of output pixel p's first tap. */
-// @ts-ignore: decorator
-@inline function pixelBase(p: i32, OW: i32, sH: i32, sW: i32, PW: i32): usize {
-  return 16 * ((p / OW) * sH * PW + (p % OW) * sW);
-}
-
 /**
  * Stores pixels [p, p + 4) of one output channel for the images of the pass: a0..a3 hold pixels
  * p..p + 3, lane i image i; `o` is image 0's (channel, pixel p); images `image` bytes apart.
@@ -157,38 +159,39 @@ export function convDirectForward(
   planes: usize,
 ): void {
   const OC = load<i32>(geo, OC_);
-  const OW = load<i32>(geo, OW_);
-  const sH = load<i32>(geo, SH_);
-  const sW = load<i32>(geo, SW_);
-  const PW = convPaddedWidth(geo);
-  const P = load<i32>(geo, OH_) * OW;
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
   const K = taps(geo);
+  const pixels = table + <usize>(((OC + 1) >> 1) * K * ENTRY); // (P) i32
   const plane: usize = 4 * P; // bytes of one output channel
   const image: usize = plane * OC; // bytes of one output image
   for (let n = n0; n < n1; n += LANES) {
     interleave(planes, inp, geo, N, n);
     const images = min(LANES, n1 - n);
-    for (let p0 = 0; p0 < P; p0 += 4) {
-      const p = min(p0, P - 4);
-      const b0 = planes + pixelBase(p, OW, sH, sW, PW);
-      const b1 = planes + pixelBase(p + 1, OW, sH, sW, PW);
-      const b2 = planes + pixelBase(p + 2, OW, sH, sW, PW);
-      const b3 = planes + pixelBase(p + 3, OW, sH, sW, PW);
-      for (let oc = 0; oc < OC; oc += 2) {
-        let a00 = f32x4.splat(0);
-        let a10 = a00;
-        if (bias != 0) {
-          a00 = v128.load32_splat(bias + 4 * oc);
-          a10 = v128.load32_splat(bias + 4 * min(oc + 1, OC - 1));
-        }
-        let a01 = a00;
-        let a02 = a00;
-        let a03 = a00;
-        let a11 = a10;
-        let a12 = a10;
-        let a13 = a10;
-        const end = table + <usize>(ENTRY * ((oc >> 1) + 1) * K);
-        for (let e = end - ENTRY * K; e < end; e += ENTRY) {
+    for (let oc = 0; oc < OC; oc += 2) {
+      const start = table + <usize>(ENTRY * (oc >> 1) * K);
+      const end = start + ENTRY * K;
+      let bias0 = f32x4.splat(0);
+      let bias1 = bias0;
+      if (bias != 0) {
+        bias0 = v128.load32_splat(bias + 4 * oc);
+        bias1 = v128.load32_splat(bias + 4 * min(oc + 1, OC - 1));
+      }
+      for (let p0 = 0; p0 < P; p0 += 4) {
+        const p = min(p0, P - 4);
+        const pp = pixels + 4 * p;
+        const b0 = planes + load<i32>(pp);
+        const b1 = planes + load<i32>(pp, 4);
+        const b2 = planes + load<i32>(pp, 8);
+        const b3 = planes + load<i32>(pp, 12);
+        let a00 = bias0;
+        let a01 = bias0;
+        let a02 = bias0;
+        let a03 = bias0;
+        let a10 = bias1;
+        let a11 = bias1;
+        let a12 = bias1;
+        let a13 = bias1;
+        for (let e = start; e < end; e += ENTRY) {
           const t = load<i32>(e);
           const w0 = v128.load32_splat(e, 4);
           const w1 = v128.load32_splat(e, 8);

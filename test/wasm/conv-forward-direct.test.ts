@@ -1,0 +1,189 @@
+// The direct conv2d forward kernel (assembly/conv-direct.ts: four images per f32x4, few channels)
+// against ref: batches that leave lanes idle, planes whose pixel count is not a multiple of 4 (the
+// overlapping last block), odd channel counts, stride, dilation, asymmetric padding, no bias,
+// random shapes; that the wrapper really takes the direct path for them; and bit-identical
+// results with the thread pool on and off.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
+import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { directPays } from "../../kernel/engine/backends/wasm/conv-forward";
+import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { expectIdentical, expectMatchesRef, f32Random, intGenerator } from "./wasm-helpers";
+
+assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
+setBackend("wasm");
+
+interface Case {
+  name: string;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OC: number;
+  KH: number;
+  KW: number;
+  stride?: [number, number];
+  pad?: [top: number, left: number, bottom: number, right: number];
+  dilation?: [number, number];
+}
+
+/** The 16 sizes ref's kernels take, with PyTorch's output-size arithmetic (groups 1). */
+function sizes(c: Case): ConvSizes {
+  const [sH, sW] = c.stride ?? [1, 1];
+  const [pT, pL, pB, pR] = c.pad ?? [0, 0, 0, 0];
+  const [dH, dW] = c.dilation ?? [1, 1];
+  const OH = Math.floor((c.H + pT + pB - dH * (c.KH - 1) - 1) / sH) + 1;
+  const OW = Math.floor((c.W + pL + pR - dW * (c.KW - 1) - 1) / sW) + 1;
+  return [c.N, c.C, c.H, c.W, c.OC, c.KH, c.KW, OH, OW, sH, sW, pT, pL, dH, dW, 1];
+}
+
+const run = conv2dForward as (...args: unknown[]) => void;
+
+/** The wasm kernel's output, every element first set to NaN (so each must be written). */
+function forward(
+  s: ConvSizes,
+  inp: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array | null,
+): Float32Array {
+  const [N, , , , OC, , , OH, OW] = s;
+  const out = new Float32Array(N * OC * OH * OW).fill(Number.NaN);
+  run(out, inp, weight, bias, ...s);
+  return out;
+}
+
+function checkAgainstRef(s: ConvSizes, withBias: boolean, what: string): void {
+  const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+  assert.ok(directPays(s), `${what}: takes the direct path`);
+  const inp = f32Random(N * C * H * W, 1 + N * C * H * W);
+  const weight = f32Random(OC * C * KH * KW, 2 + OC);
+  const bias = withBias ? f32Random(OC, 3 + OC) : null;
+  const expected = new Float32Array(N * OC * OH * OW);
+  refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+  expectMatchesRef(forward(s, inp, weight, bias), expected, what);
+}
+
+const cases: Case[] = [
+  { name: "LeNet conv1 (5x5, pad 2)", N: 4, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5, pad: [2, 2, 2, 2] },
+  { name: "LeNet conv2 (10x10 output)", N: 8, C: 6, H: 14, W: 14, OC: 16, KH: 5, KW: 5 },
+  { name: "ResNet stem (3x3 pad 1)", N: 4, C: 3, H: 9, W: 11, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
+  { name: "5 images: 3 idle lanes in the last pass", N: 5, C: 2, H: 7, W: 6, OC: 4, KH: 3, KW: 3 },
+  { name: "7 images, odd channel count", N: 7, C: 3, H: 6, W: 9, OC: 7, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
+  { name: "one output channel", N: 6, C: 2, H: 8, W: 5, OC: 1, KH: 3, KW: 2 },
+  { name: "exactly 4 output pixels", N: 4, C: 3, H: 3, W: 4, OC: 5, KH: 2, KW: 3 },
+  { name: "5 output pixels (overlapping last block)", N: 4, C: 2, H: 1, W: 7, OC: 3, KH: 1, KW: 3 },
+  {
+    name: "stride 2, pad 1",
+    N: 6,
+    C: 3,
+    H: 11,
+    W: 13,
+    OC: 9,
+    KH: 3,
+    KW: 3,
+    stride: [2, 2],
+    pad: [1, 1, 1, 1],
+  },
+  { name: "stride 3x1, rectangular kernel", N: 4, C: 2, H: 13, W: 9, OC: 5, KH: 2, KW: 4, stride: [3, 1] },
+  {
+    name: "dilation 2, asymmetric padding",
+    N: 4,
+    C: 3,
+    H: 12,
+    W: 10,
+    OC: 4,
+    KH: 3,
+    KW: 3,
+    dilation: [2, 2],
+    pad: [1, 0, 2, 3],
+  },
+  {
+    name: "padding wider than the kernel reach",
+    N: 4,
+    C: 2,
+    H: 3,
+    W: 2,
+    OC: 3,
+    KH: 2,
+    KW: 2,
+    pad: [3, 3, 3, 3],
+  },
+  { name: "1x1", N: 4, C: 5, H: 5, W: 7, OC: 6, KH: 1, KW: 1 },
+  { name: "1-D (conv1d shape)", N: 9, C: 3, H: 1, W: 17, OC: 4, KH: 1, KW: 3, pad: [0, 1, 0, 1] },
+];
+
+describe("wasm direct conv2d forward vs ref", () => {
+  it("is chosen for LeNet-5's convs and ResNet stems, not for a deep conv or too few images", () => {
+    const lenet1 = sizes(cases[0]);
+    assert.ok(directPays([64, ...lenet1.slice(1)] as ConvSizes));
+    assert.ok(directPays(sizes({ ...cases[1], N: 64 })));
+    assert.ok(
+      directPays(sizes({ name: "", N: 32, C: 3, H: 32, W: 32, OC: 64, KH: 3, KW: 3, pad: [1, 1, 1, 1] })),
+    );
+    assert.ok(
+      !directPays(sizes({ name: "", N: 32, C: 64, H: 8, W: 8, OC: 64, KH: 3, KW: 3, pad: [1, 1, 1, 1] })),
+    );
+    assert.ok(
+      !directPays([3, ...lenet1.slice(1)] as ConvSizes),
+      "3 images leave a quarter of the lanes idle",
+    );
+    assert.ok(!directPays([8, 4, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 2]), "groups");
+    assert.ok(!directPays([8, 4, 2, 2, 4, 1, 1, 1, 2, 1, 1, 0, 0, 1, 1, 1]), "fewer than 4 output pixels");
+  });
+
+  for (const c of cases)
+    for (const withBias of [true, false])
+      it(`${c.name}${withBias ? "" : ", no bias"}`, () => checkAgainstRef(sizes(c), withBias, c.name));
+
+  it("matches ref on random shapes", () => {
+    const int = intGenerator(7);
+    for (let i = 0; i < 40; i++) {
+      const KH = int(1, 5);
+      const KW = int(1, 5);
+      const c: Case = {
+        name: `random ${i}`,
+        N: int(4, 11),
+        C: int(1, 4),
+        H: int(KH, 17),
+        W: int(KW, 17),
+        OC: int(1, 12),
+        KH,
+        KW,
+        stride: [int(1, 2), int(1, 2)],
+        pad: [int(0, 2), int(0, 2), int(0, 2), int(0, 2)],
+      };
+      const s = sizes(c);
+      if (s[7] * s[8] < 4) continue;
+      checkAgainstRef(s, i % 3 !== 0, `${c.name} ${JSON.stringify(s)}`);
+    }
+  });
+
+  for (const N of [16, 18])
+    it(`gives bit-identical results with the thread pool on and off (${N} images)`, () => {
+      const defaultThreads = getNumThreads();
+      const s = sizes({ name: "", N, C: 3, H: 32, W: 31, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
+      const [, C, H, W, OC, KH, KW, OH, OW] = s;
+      assert.ok(directPays(s));
+      assert.ok(N * OC * OH * OW * C * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
+      const inp = f32Random(N * C * H * W, 11);
+      const weight = f32Random(OC * C * KH * KW, 12);
+      const bias = f32Random(OC, 13);
+      try {
+        setNumThreads(1);
+        const single = forward(s, inp, weight, bias);
+        for (const threads of [2, 3]) {
+          setNumThreads(threads);
+          expectIdentical(forward(s, inp, weight, bias), single, `${threads} threads`);
+        }
+        if (runtime instanceof Error) throw runtime;
+        assert.equal(runtime.pool.startupFailure, null);
+      } finally {
+        setNumThreads(defaultThreads);
+      }
+    });
+});
