@@ -135,7 +135,8 @@ export function conv2dBackwardWeightDirect(
   const L = shiftedPlaneFloats(geo);
   const inPlace = doutInPlace(geo);
   const X = imagePlanesFloats(geo);
-  const dStride = <usize>(4 * (inPlace ? OC * P : 2 * OCP * P4)); // bytes between images' dout
+  const dFloats = inPlace ? OC * P : 2 * OCP * P4;
+  const dStride = <usize>(4 * dFloats); // bytes between images' dout
   const xStride = <usize>(4 * X); // bytes between images' planes
   const acc = scratch; // (u1 - u0, 8) f32x4
   const taps = acc + 128 * (u1 - u0); // (up4(K + 4)) i32: byte offset of each tap's plane in an image's planes
@@ -151,7 +152,7 @@ export function conv2dBackwardWeightDirect(
   zeroFloats(acc, 32 * (u1 - u0));
   const one = f32x4.splat(1);
   for (let i = 0; i < chunk; i++) {
-    const img = planes + i * xStride;
+    const img = planes + <usize>i * xStride;
     for (let p = 0; p < P4; p += 4) v128.store(img + onesAt + 4 * p, one);
     zeroFloats(img + zerosAt, P4);
   }
@@ -160,11 +161,11 @@ export function conv2dBackwardWeightDirect(
     const nc = min(chunk, N - n0);
     let d = dout + 4 * n0 * OC * P;
     for (let i = 0; i < nc; i++) {
-      shiftPlanes(planes + i * xStride, inp + 4 * (n0 + i) * C * HW, geo);
+      shiftPlanes(planes + <usize>i * xStride, inp + 4 * (n0 + i) * C * HW, geo);
       if (inPlace) continue;
       for (let oc = 0; oc < OC; oc++) {
         const src = d + 4 * (i * OC + oc) * P;
-        const dst = douts + i * dStride + 4 * oc * P4;
+        const dst = douts + <usize>i * dStride + 4 * oc * P4;
         for (let p = 0; p < P; p++) store<f32>(dst + 4 * p, load<f32>(src + 4 * p));
       }
     }
