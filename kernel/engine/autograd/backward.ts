@@ -4,6 +4,7 @@
 
 import { check, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/tensor";
+import { gradBufferUninit, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
 import type { Grad } from "./node";
 
@@ -32,6 +33,8 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
   }
 
   const order = topoOrder(root);
+  // Every gradient buffer in `grads` belongs to the engine alone (the seed is a copy; closures
+  // return fresh buffers or dout itself), so it may be added into, handed on, or recycled.
   const grads = new Map<Tensor, Grad>([[root, seed]]);
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
@@ -39,18 +42,56 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       const g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
-      if (t.gradFn === null || t.retainsGrad) t.accumulateGrad(g);
-      if (t.gradFn === null) continue;
-      const inputGrads = t.gradFn.backward(g);
-      t.gradFn.inputs.forEach((input, k) => {
+      if (t.gradFn === null) {
+        // A leaf: its first gradient becomes .grad as it is (nothing else holds g).
+        if (t.grad === null) t.accumulateGrad(g, true);
+        else {
+          t.accumulateGrad(g);
+          releaseGradBuffer(g);
+        }
+        continue;
+      }
+      if (t.retainsGrad) t.accumulateGrad(g);
+      const inputs = t.gradFn.inputs;
+      const acc = inputs.map((input, k) =>
+        input !== null && inputs.indexOf(input) === k && inputs.lastIndexOf(input) === k
+          ? (grads.get(input) ?? null)
+          : null,
+      );
+      const inputGrads = t.gradFn.backward(g, acc);
+      let gGiven = false;
+      inputs.forEach((input, k) => {
         const ig = inputGrads[k];
         if (input === null || ig === null || ig === undefined || !input.requiresGrad) return;
+        if (ig === acc[k]) return; // the op added into the gradient accumulated so far
         const prev = grads.get(input);
-        if (prev === undefined) grads.set(input, ig === g ? ig.slice() : ig);
-        else for (let j = 0; j < prev.length; j++) prev[j] += ig[j];
+        if (prev !== undefined) addInto(prev, ig);
+        else if (ig === g && !gGiven) {
+          grads.set(input, g);
+          gGiven = true;
+        } else grads.set(input, ig.buffer === g.buffer || isHeld(grads, ig) ? copyOf(ig) : ig);
       });
+      if (!gGiven && !inputGrads.some((ig) => ig?.buffer === g.buffer)) releaseGradBuffer(g);
     }
   });
+}
+
+/** prev += g, elementwise (same length). */
+function addInto(prev: Grad, g: Grad): void {
+  for (let j = 0; j < prev.length; j++) prev[j] += g[j];
+}
+
+/** A copy of g in a recycled buffer. */
+function copyOf(g: Grad): Grad {
+  const c = gradBufferUninit(g.length);
+  c.set(g);
+  return c;
+}
+
+/** True when `g` is already some tensor's gradient in `grads` (an op returned one buffer twice). */
+function isHeld(grads: Map<Tensor, Grad>, g: Grad): boolean {
+  for (const h of grads.values()) if (h.buffer === g.buffer) return true;
+  return false;
 }
 
 /** Tensors reachable from `root` through grad functions, each after all its inputs. */

@@ -11,6 +11,10 @@ export interface GradNode {
   readonly name: string;
   /** The op's tensor inputs, in order; null where an optional input was absent. */
   readonly inputs: readonly (Tensor | null)[];
-  /** Given d(loss)/d(output), returns d(loss)/d(input) for each input (null where not needed). */
-  backward(dout: Grad): (Grad | null)[];
+  /**
+   * Given d(loss)/d(output), returns d(loss)/d(input) for each input (null where not needed), as
+   * fresh buffers (autograd/grad-buffers.ts) or dout itself. `acc[k]`, when given, is the gradient
+   * accumulated so far for input k: an op whose kernel adds (+=) may add into it and return it.
+   */
+  backward(dout: Grad, acc?: readonly (Grad | null)[]): (Grad | null)[];
 }

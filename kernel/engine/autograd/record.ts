@@ -12,7 +12,7 @@ export function fromOp(
   data: Float32Array,
   shape: readonly number[],
   inputs: readonly (Tensor | null)[],
-  backward: (dout: Grad) => (Grad | null)[],
+  backward: (dout: Grad, acc?: readonly (Grad | null)[]) => (Grad | null)[],
   dtype: DType = "float32",
 ): Tensor {
   const out = new Tensor(data, shape, dtype);

@@ -3,6 +3,7 @@
 // and run on the 2-D kernels of backends/ref/conv.ts: conv1d is conv2d with H = 1, and an
 // unbatched input is a batch of one; both have the same memory layout, so no copies are made.
 
+import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import {
   conv2dBackward,
@@ -342,8 +343,8 @@ function runConv(
     g.dilationW,
     g.groups,
   );
-  return fromOp(op, out, outShape, [input, weight, bias], (dout) => {
-    const dinp = needsGrad(input) ? new Float32Array(input.numel) : null; // (N, C, H, W)
+  return fromOp(op, out, outShape, [input, weight, bias], (dout, acc) => {
+    const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, H, W), += onto it
     const dweight = needsGrad(weight) ? new Float32Array(weight.numel) : null; // weight's layout
     const dbias = needsGrad(bias) ? new Float32Array(g.OC) : null; // (OC)
     backward(

@@ -1,6 +1,7 @@
 // Elementwise ops: unary math and activations, broadcasting binary arithmetic and comparisons,
 // and `where`. All are primitives with hand-written derivatives in backends/ref/elementwise.ts.
 
+import { gradBuffer, gradBufferUninit } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import {
   type BinaryOp,
@@ -34,7 +35,7 @@ export function unary(op: UnaryOp, x: Tensor, a = 0, b = 0, name: string = op): 
   const out = new Float32Array(x.numel);
   unaryForward(op, out, x.storage, a, b);
   return fromOp(name, out, x.shape, [x], (dout) => {
-    const dx = new Float32Array(x.numel);
+    const dx = gradBufferUninit(x.numel); // unaryBackward overwrites every element
     unaryBackward(op, dx, x.storage, out, dout, a, b);
     return [dx];
   });
@@ -55,9 +56,12 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, name: string 
   if (COMPARISON.has(op)) dtype = "bool";
   else if (INTEGER_CLOSED.has(op) && ta.dtype !== "float32" && tb.dtype !== "float32") dtype = "int64";
   if (dtype !== "float32") return new Tensor(out, shape, dtype);
+  const sameShape = ta.numel === out.length && tb.numel === out.length;
   return fromOp(name, out, shape, [ta, tb], (dout) => {
-    const da = needsGrad(ta) ? new Float32Array(ta.numel) : null;
-    const db = needsGrad(tb) ? new Float32Array(tb.numel) : null;
+    // d(a + b)/da = d(a + b)/db = 1: both gradients are dout itself (autograd copies as needed).
+    if (op === "add" && sameShape) return [needsGrad(ta) ? dout : null, needsGrad(tb) ? dout : null];
+    const da = needsGrad(ta) ? gradBuffer(ta.numel) : null;
+    const db = needsGrad(tb) ? gradBuffer(tb.numel) : null;
     binaryBackward(op, da, db, ta.storage, tb.storage, out, dout, shape, sa, sb);
     return [da, db];
   });

@@ -3,6 +3,7 @@
 // the running ones in place; evaluation uses the running statistics. A primitive with a fused
 // backward (backends/ref/norm.ts).
 
+import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import { batchNormBackward, batchNormForward } from "../backends/ref/norm";
 import { check, fmtShape } from "../errors";
@@ -125,8 +126,8 @@ export function batchNorm(
     );
   }
 
-  return fromOp(op, out, input.shape, [input, weight, bias], (dout) => {
-    const dinp = needsGrad(input) ? new Float32Array(input.numel) : null; // (N, C, inner)
+  return fromOp(op, out, input.shape, [input, weight, bias], (dout, acc) => {
+    const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, inner), += onto it
     const dweight = needsGrad(weight) ? new Float32Array(C) : null; // (C)
     const dbias = needsGrad(bias) ? new Float32Array(C) : null; // (C)
     batchNormBackward(

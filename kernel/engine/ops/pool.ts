@@ -2,6 +2,7 @@
 // and max-unpooling, on batched (N, C, ...) or unbatched (C, ...) input. The 1-D ops run the 2-D
 // kernels on planes of height 1. Output sizes come from pool-shape.ts (PyTorch's arithmetic).
 
+import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp } from "../autograd/record";
 import {
   adaptiveAvgPool2dBackward,
@@ -216,8 +217,8 @@ function maxPool(
   const idx = new Float32Array(N * C * OH * OW); // (N, C, OH, OW)
   maxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, ...w.dil);
   const shape = outShape(p, OH, OW);
-  const output = fromOp(op, out, shape, [input], (dout) => {
-    const dinp = new Float32Array(input.numel); // (N, C, H, W)
+  const output = fromOp(op, out, shape, [input], (dout, acc) => {
+    const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
     maxPool2dBackward(dinp, dout, idx, N, C, H, W, OH, OW);
     return [dinp];
   });
@@ -373,8 +374,8 @@ function adaptiveMaxPool(
   const idx = new Float32Array(N * C * OH * OW); // (N, C, OH, OW)
   adaptiveMaxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW);
   const shape = outShape(p, OH, OW);
-  const output = fromOp(op, out, shape, [input], (dout) => {
-    const dinp = new Float32Array(input.numel); // (N, C, H, W)
+  const output = fromOp(op, out, shape, [input], (dout, acc) => {
+    const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
     maxPool2dBackward(dinp, dout, idx, N, C, H, W, OH, OW);
     return [dinp];
   });

@@ -131,9 +131,12 @@ export class Tensor {
     this.retainsGrad = true;
     return this;
   }
-  /** Adds a gradient buffer into .grad (called by backward). */
-  accumulateGrad(g: Float32Array): void {
-    if (this.grad === null) this.grad = new Tensor(g.slice(), this.shape);
+  /**
+   * Adds a gradient buffer into .grad (called by backward). `adopt`: the caller gives g up, so a
+   * first gradient becomes .grad without a copy.
+   */
+  accumulateGrad(g: Float32Array, adopt = false): void {
+    if (this.grad === null) this.grad = new Tensor(adopt ? g : g.slice(), this.shape);
     else {
       const s = this.grad.storage;
       for (let i = 0; i < s.length; i++) s[i] += g[i];

@@ -1,0 +1,83 @@
+// Gradient buffer recycling and in-place accumulation during backward (autograd/grad-buffers.ts,
+// autograd/backward.ts): recycled buffers never show through a user's `.grad`, and a tensor used
+// by several ops gets the same gradient whether its contributions are added by autograd or by the
+// ops' kernels into the gradient accumulated so far.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { clearGradBuffers, gradBuffer, releaseGradBuffer } from "../../kernel/engine/autograd/grad-buffers";
+import { manualSeed, randn, type Tensor } from "../../kernel/engine/index";
+import { conv2d } from "../../kernel/engine/ops/conv";
+import { batchNorm } from "../../kernel/engine/ops/norm";
+import { maxPool2d } from "../../kernel/engine/ops/pool";
+
+function assertClose(actual: Float32Array, expected: Float32Array, tol = 1e-5): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (d > tol * (1 + Math.abs(expected[i])))
+      assert.fail(`element ${i}: got ${actual[i]}, expected ${expected[i]}`);
+  }
+}
+
+describe("gradient buffers", () => {
+  it("hands a released buffer out again, zeroed", () => {
+    clearGradBuffers();
+    const b = new Float32Array(1000).fill(3);
+    releaseGradBuffer(b);
+    const c = gradBuffer(1000);
+    assert.equal(c, b);
+    assert.ok(c.every((v) => v === 0));
+    assert.notEqual(gradBuffer(1000), b);
+  });
+
+  it("never recycles a .grad the user holds, or a retained gradient", () => {
+    manualSeed(1);
+    const x = randn([2, 3, 8, 8], { requiresGrad: true });
+    const w = randn([4, 3, 3, 3], { requiresGrad: true });
+    const h = conv2d(x, w, null, { padding: 1 }).relu();
+    h.retainGrad();
+    h.mul(h).sum().backward();
+    const xGrad = x.grad!;
+    const saved = xGrad.data;
+    const hGrad = h.grad!.data;
+    const hGradTensor = h.grad!;
+    for (let i = 0; i < 5; i++) {
+      x.grad = null;
+      w.grad = null;
+      conv2d(x, w, null, { padding: 1 }).relu().mul(3).sum().backward();
+    }
+    assert.deepEqual(xGrad.data, saved);
+    assert.deepEqual(hGradTensor.data, hGrad);
+  });
+
+  it("sums a tensor's contributions from add, conv, batch norm and max pooling as separate passes do", () => {
+    manualSeed(2);
+    const x = randn([2, 4, 6, 6], { requiresGrad: true });
+    const w = randn([4, 4, 3, 3], { requiresGrad: true });
+    const terms: ((h: Tensor) => Tensor)[] = [
+      (h) => conv2d(h, w, null, { padding: 1 }).square().sum(),
+      (h) => h.mul(h).sum(),
+      (h) => batchNorm(h, null, null, { training: true }).square().sum(),
+      (h) => maxPool2d(h, 2).square().sum(),
+      (h) => h.add(h).square().sum(),
+    ];
+    // Each contribution alone, accumulated into x.grad by separate backward passes.
+    for (const term of terms) term(x.relu()).backward();
+    const separate = x.grad!.data;
+    x.grad = null;
+    // All at once: h's gradient is accumulated inside one backward pass.
+    const h = x.relu();
+    terms
+      .map((term) => term(h))
+      .reduce((a, b) => a.add(b))
+      .backward();
+    assertClose(x.grad!.data, separate);
+  });
+
+  it("doubles the gradient of x + x", () => {
+    const x = randn([300], { requiresGrad: true });
+    x.add(x).sum().backward();
+    assert.ok(x.grad!.data.every((v) => v === 2));
+  });
+});
