@@ -180,9 +180,6 @@ export function convDirectForward(
         const p = min(p0, P - 4);
         const pp = pixels + 4 * p;
         const b0 = planes + load<i32>(pp);
-        const b1 = planes + load<i32>(pp, 4);
-        const b2 = planes + load<i32>(pp, 8);
-        const b3 = planes + load<i32>(pp, 12);
         let a00 = bias0;
         let a01 = bias0;
         let a02 = bias0;
@@ -191,22 +188,46 @@ export function convDirectForward(
         let a11 = bias1;
         let a12 = bias1;
         let a13 = bias1;
-        for (let e = start; e < end; e += ENTRY) {
-          const t = load<i32>(e);
-          const w0 = v128.load32_splat(e, 4);
-          const w1 = v128.load32_splat(e, 8);
-          let x = v128.load(b0 + t);
-          a00 = madd(w0, x, a00);
-          a10 = madd(w1, x, a10);
-          x = v128.load(b1 + t);
-          a01 = madd(w0, x, a01);
-          a11 = madd(w1, x, a11);
-          x = v128.load(b2 + t);
-          a02 = madd(w0, x, a02);
-          a12 = madd(w1, x, a12);
-          x = v128.load(b3 + t);
-          a03 = madd(w0, x, a03);
-          a13 = madd(w1, x, a13);
+        if (load<i32>(pp, 12) - load<i32>(pp) == 48) {
+          // The four pixels are adjacent in the planes (one row, stride 1): one address per tap.
+          for (let e = start; e < end; e += ENTRY) {
+            const x = b0 + load<i32>(e);
+            const w0 = v128.load32_splat(e, 4);
+            const w1 = v128.load32_splat(e, 8);
+            let v = v128.load(x);
+            a00 = madd(w0, v, a00);
+            a10 = madd(w1, v, a10);
+            v = v128.load(x, 16);
+            a01 = madd(w0, v, a01);
+            a11 = madd(w1, v, a11);
+            v = v128.load(x, 32);
+            a02 = madd(w0, v, a02);
+            a12 = madd(w1, v, a12);
+            v = v128.load(x, 48);
+            a03 = madd(w0, v, a03);
+            a13 = madd(w1, v, a13);
+          }
+        } else {
+          const b1 = planes + load<i32>(pp, 4);
+          const b2 = planes + load<i32>(pp, 8);
+          const b3 = planes + load<i32>(pp, 12);
+          for (let e = start; e < end; e += ENTRY) {
+            const t = load<i32>(e);
+            const w0 = v128.load32_splat(e, 4);
+            const w1 = v128.load32_splat(e, 8);
+            let v = v128.load(b0 + t);
+            a00 = madd(w0, v, a00);
+            a10 = madd(w1, v, a10);
+            v = v128.load(b1 + t);
+            a01 = madd(w0, v, a01);
+            a11 = madd(w1, v, a11);
+            v = v128.load(b2 + t);
+            a02 = madd(w0, v, a02);
+            a12 = madd(w1, v, a12);
+            v = v128.load(b3 + t);
+            a03 = madd(w0, v, a03);
+            a13 = madd(w1, v, a13);
+          }
         }
         const o = out + <usize>n * image + <usize>oc * plane + 4 * p;
         storeBlock(o, image, images, a00, a01, a02, a03);
