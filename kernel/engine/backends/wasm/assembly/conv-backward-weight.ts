@@ -88,17 +88,30 @@ export function conv2dBackwardWeight(
   }
 }
 
-/** dbias (OC) += dout (N, OC, P) summed over images and pixels. */
+/**
+ * dbias (OC) += dout (N, OC, P) summed over images and pixels. Four f32x4 sums in turn (16 pixels
+ * a step), so that the adds do not wait on each other.
+ */
 export function addChannelSums(dbias: usize, dout: usize, N: i32, OC: i32, P: i32): void {
   for (let oc = 0; oc < OC; oc++) {
-    let s = f32x4.splat(0);
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
     let tail: f32 = 0;
     for (let n = 0; n < N; n++) {
       const row = dout + 4 * (n * OC + oc) * P;
       let p = 0;
-      for (; p + 4 <= P; p += 4) s = f32x4.add(s, v128.load(row + 4 * p));
+      for (; p + 16 <= P; p += 16) {
+        s0 = f32x4.add(s0, v128.load(row + 4 * p));
+        s1 = f32x4.add(s1, v128.load(row + 4 * p, 16));
+        s2 = f32x4.add(s2, v128.load(row + 4 * p, 32));
+        s3 = f32x4.add(s3, v128.load(row + 4 * p, 48));
+      }
+      for (; p + 4 <= P; p += 4) s0 = f32x4.add(s0, v128.load(row + 4 * p));
       for (; p < P; p++) tail += load<f32>(row + 4 * p);
     }
+    const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
     const total =
       f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
     store<f32>(dbias + 4 * oc, load<f32>(dbias + 4 * oc) + total + tail);
