@@ -107,3 +107,23 @@ describe("wasm batch norm vs ref", () => {
         });
       }
 });
+
+describe("wasm batch norm backward, dinp known to be zeros", () => {
+  it("skips copying dinp in and still adds onto zeros, whatever the arena held before", () => {
+    const [N, C, inner] = [3, 4, 37];
+    const n = N * C * inner;
+    const inp = f32Random(n, 41);
+    const dout = f32Random(n, 42);
+    const mean = new Float32Array(C);
+    const rstd = new Float32Array(C);
+    batchNormForward(new Float32Array(n), mean, rstd, null, inp, null, null, N, C, inner, 1e-5, true);
+    const expected = new Float32Array(n);
+    refKernel("batchNormBackward")(expected, null, null, dout, inp, mean, rstd, null, N, C, inner, true);
+    // Leave non-zero values in the arena where dinp will go: a call with a non-zero dinp.
+    batchNormBackward(f32Random(n, 43), null, null, dout, inp, mean, rstd, null, N, C, inner, true);
+    const actual = new Float32Array(n);
+    const hinted = batchNormBackward as (...args: [...Parameters<typeof batchNormBackward>, boolean]) => void;
+    hinted(actual, null, null, dout, inp, mean, rstd, null, N, C, inner, true, true);
+    expectMatchesRef(actual, expected, "batchNormBackward, dinpZeroed");
+  });
+});

@@ -78,3 +78,23 @@ describe("wasm max pooling vs ref", () => {
     }
   });
 });
+
+describe("wasm max pooling backward, dinp known to be zeros", () => {
+  it("skips copying dinp in and still adds onto zeros, whatever the arena held before", () => {
+    const [N, C, H, W, OH, OW] = [2, 3, 12, 10, 6, 5];
+    const inp = f32Random(N * C * H * W, 31);
+    const out = new Float32Array(N * C * OH * OW);
+    const idx = new Float32Array(N * C * OH * OW);
+    maxPool2dForward(out, idx, inp, N, C, H, W, OH, OW, 2, 2, 2, 2, 0, 0, 1, 1);
+    const dout = f32Random(out.length, 32);
+    const expected = new Float32Array(inp.length);
+    refKernel("maxPool2dBackward")(expected, dout, idx, N, C, H, W, OH, OW);
+    // Leave non-zero values in the arena where dinp will go: a call with a non-zero dinp.
+    const dirty = f32Random(inp.length, 33);
+    maxPool2dBackward(dirty, dout, idx, N, C, H, W, OH, OW);
+    const actual = new Float32Array(inp.length);
+    const hinted = maxPool2dBackward as (...args: [...Parameters<typeof maxPool2dBackward>, boolean]) => void;
+    hinted(actual, dout, idx, N, C, H, W, OH, OW, true);
+    expectMatchesRef(actual, expected, "maxPool2dBackward, dinpZeroed");
+  });
+});

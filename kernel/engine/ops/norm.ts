@@ -10,6 +10,14 @@ import { check, fmtShape } from "../errors";
 import { numelOf } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 
+/**
+ * batchNormBackward with a trailing hint for the wasm backend: dinp holds zeros, so it need not be
+ * copied into wasm memory (ref's += onto zeros ignores it).
+ */
+const batchNormBackwardZeroed = batchNormBackward as (
+  ...args: [...Parameters<typeof batchNormBackward>, boolean]
+) => void;
+
 export interface BatchNormOptions {
   /** Per-channel scale gamma, shape (C). */
   weight?: Tensor | null;
@@ -127,10 +135,11 @@ export function batchNorm(
   }
 
   return fromOp(op, out, input.shape, [input, weight, bias], (dout, acc) => {
+    const zeroed = !acc?.[0];
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, inner), += onto it
     const dweight = needsGrad(weight) ? new Float32Array(C) : null; // (C)
     const dbias = needsGrad(bias) ? new Float32Array(C) : null; // (C)
-    batchNormBackward(
+    batchNormBackwardZeroed(
       dinp,
       dweight,
       dbias,
@@ -143,6 +152,7 @@ export function batchNorm(
       C,
       inner,
       training,
+      zeroed,
     );
     return [dinp, dweight, dbias];
   });

@@ -19,6 +19,14 @@ import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { poolOutputSize, unpoolOutputSize } from "./pool-shape";
 
+/**
+ * maxPool2dBackward with a trailing hint for the wasm backend: dinp holds zeros, so it need not be
+ * copied into wasm memory (ref's += onto zeros ignores it).
+ */
+const maxPool2dBackwardZeroed = maxPool2dBackward as (
+  ...args: [...Parameters<typeof maxPool2dBackward>, boolean]
+) => void;
+
 /** A size per spatial dim: one number for all of them, or one entry per dim ([h, w] in 2-D). */
 export type PoolSize = number | readonly number[];
 
@@ -218,8 +226,9 @@ function maxPool(
   maxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, ...w.dil);
   const shape = outShape(p, OH, OW);
   const output = fromOp(op, out, shape, [input], (dout, acc) => {
+    const zeroed = !acc?.[0];
     const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
-    maxPool2dBackward(dinp, dout, idx, N, C, H, W, OH, OW);
+    maxPool2dBackwardZeroed(dinp, dout, idx, N, C, H, W, OH, OW, zeroed);
     return [dinp];
   });
   return options.returnIndices ? [output, new Tensor(idx, shape, "int64")] : output;
@@ -375,8 +384,9 @@ function adaptiveMaxPool(
   adaptiveMaxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW);
   const shape = outShape(p, OH, OW);
   const output = fromOp(op, out, shape, [input], (dout, acc) => {
+    const zeroed = !acc?.[0];
     const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
-    maxPool2dBackward(dinp, dout, idx, N, C, H, W, OH, OW);
+    maxPool2dBackwardZeroed(dinp, dout, idx, N, C, H, W, OH, OW, zeroed);
     return [dinp];
   });
   return returnIndices ? [output, new Tensor(idx, shape, "int64")] : output;

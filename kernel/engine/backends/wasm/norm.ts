@@ -52,7 +52,10 @@ export function normKernels(rt: WasmRuntime) {
     }
   }
 
-  /** dinp (N, C, inner), dweight (C), dbias (C) += gradients of batchNormForward (see ref). */
+  /**
+   * dinp (N, C, inner), dweight (C), dbias (C) += gradients of batchNormForward (see ref).
+   * `dinpZeroed`: the caller promises dinp holds zeros, so it is not copied in (ref ignores it).
+   */
   function batchNormBackward(
     dinp: Buf | null,
     dweight: Buf | null,
@@ -66,6 +69,7 @@ export function normKernels(rt: WasmRuntime) {
     C: number,
     inner: number,
     training: boolean,
+    dinpZeroed = false,
   ): void {
     if (!allF32([dinp, dweight, dbias, dout, inp, mean, rstd, weight])) {
       refKernel("batchNormBackward")(
@@ -91,7 +95,7 @@ export function normKernels(rt: WasmRuntime) {
     const pMean = arena.put((mean as F32).subarray(0, C)); // (C)
     const pRstd = arena.put((rstd as F32).subarray(0, C)); // (C)
     const pW = putOptional(weight, C); // (C)
-    const pDinp = dinp === null ? 0 : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
+    const pDinp = dinp === null ? 0 : dinpZeroed ? arena.zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
     kernels.batchNormBackward(pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0);

@@ -53,7 +53,10 @@ export function poolKernels(rt: WasmRuntime) {
     arena.get(pIdx, (indices as F32).subarray(0, outLen));
   }
 
-  /** dinp (N, C, H, W) += dout (N, C, OH, OW) routed through indices (see ref). */
+  /**
+   * dinp (N, C, H, W) += dout (N, C, OH, OW) routed through indices (see ref). `dinpZeroed`: the
+   * caller promises dinp holds zeros, so it is not copied in (ref ignores the hint).
+   */
   function maxPool2dBackward(
     dinp: Buf,
     dout: Buf,
@@ -64,6 +67,7 @@ export function poolKernels(rt: WasmRuntime) {
     W: number,
     OH: number,
     OW: number,
+    dinpZeroed = false,
   ): void {
     if (![dinp, dout, indices].every((b) => b instanceof Float32Array)) {
       refKernel("maxPool2dBackward")(dinp, dout, indices, N, C, H, W, OH, OW);
@@ -71,7 +75,8 @@ export function poolKernels(rt: WasmRuntime) {
     }
     const planes = N * C;
     arena.begin();
-    const pDinp = arena.put((dinp as F32).subarray(0, planes * H * W)); // (N, C, H, W), += onto it
+    const n = planes * H * W;
+    const pDinp = dinpZeroed ? arena.zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, H, W), += onto it
     const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const pIdx = arena.put((indices as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     kernels.maxPool2dBackward(pDinp, pDout, pIdx, planes, H * W, OH * OW);

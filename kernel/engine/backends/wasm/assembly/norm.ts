@@ -3,17 +3,40 @@
 // numbers do, so the statistics of large batches keep their precision; the elementwise parts run
 // four f32 lanes at a time.
 
+// NOTE: the reductions keep four f64x2 sums (eight floats per step): two chains of dependent
+// f64 adds stalled on their latency and ran at half the speed.
+
+/** The four lanes of f32x4 v as two f64x2 (low pair, high pair). */
+// @ts-ignore: decorator
+@inline function lowPair(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+// @ts-ignore: decorator
+@inline function highPair(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+}
+// @ts-ignore: decorator
+@inline function total(a: v128, b: v128, c: v128, d: v128): f64 {
+  const s = f64x2.add(f64x2.add(a, b), f64x2.add(c, d));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
 /** Sum of n floats at p, in f64. */
 function sum64(p: usize, n: i32): f64 {
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  let c = f64x2.splat(0);
+  let d = f64x2.splat(0);
   let k = 0;
-  for (; k + 4 <= n; k += 4) {
+  for (; k + 8 <= n; k += 8) {
     const v = v128.load(p + 4 * k);
-    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
-    hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+    const w = v128.load(p + 4 * k, 16);
+    a = f64x2.add(a, lowPair(v));
+    b = f64x2.add(b, highPair(v));
+    c = f64x2.add(c, lowPair(w));
+    d = f64x2.add(d, highPair(w));
   }
-  let s = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  let s = total(a, b, c, d);
   for (; k < n; k++) s += <f64>load<f32>(p + 4 * k);
   return s;
 }
@@ -21,20 +44,27 @@ function sum64(p: usize, n: i32): f64 {
 /** Sum of (x - m)^2 over n floats at p, in f64. */
 function sumSquaredDeviations(p: usize, n: i32, m: f64): f64 {
   const mv = f64x2.splat(m);
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  let a = f64x2.splat(0);
+  let b = f64x2.splat(0);
+  let c = f64x2.splat(0);
+  let d = f64x2.splat(0);
   let k = 0;
-  for (; k + 4 <= n; k += 4) {
+  for (; k + 8 <= n; k += 8) {
     const v = v128.load(p + 4 * k);
-    const a = f64x2.sub(f64x2.promote_low_f32x4(v), mv);
-    const b = f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), mv);
-    lo = f64x2.add(lo, f64x2.mul(a, a));
-    hi = f64x2.add(hi, f64x2.mul(b, b));
+    const w = v128.load(p + 4 * k, 16);
+    const x0 = f64x2.sub(lowPair(v), mv);
+    const x1 = f64x2.sub(highPair(v), mv);
+    const x2 = f64x2.sub(lowPair(w), mv);
+    const x3 = f64x2.sub(highPair(w), mv);
+    a = f64x2.add(a, f64x2.mul(x0, x0));
+    b = f64x2.add(b, f64x2.mul(x1, x1));
+    c = f64x2.add(c, f64x2.mul(x2, x2));
+    d = f64x2.add(d, f64x2.mul(x3, x3));
   }
-  let s = f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
+  let s = total(a, b, c, d);
   for (; k < n; k++) {
-    const d = <f64>load<f32>(p + 4 * k) - m;
-    s += d * d;
+    const x = <f64>load<f32>(p + 4 * k) - m;
+    s += x * x;
   }
   return s;
 }
@@ -118,20 +148,30 @@ export function batchNormBackward(
     let sumDoutXhat: f64 = 0;
     for (let n = 0; n < N; n++) {
       const base = 4 * (n * C + c) * inner;
-      sumDout += sum64(dout + base, inner);
-      // sum dout * xhat: f32 products, f64 sums per group of four.
-      let lo = f64x2.splat(0);
-      let hi = f64x2.splat(0);
+      // One pass: sum dout (f64) and sum dout * xhat (f32 products, f64 sums).
+      let s0 = f64x2.splat(0);
+      let s1 = f64x2.splat(0);
+      let p0 = f64x2.splat(0);
+      let p1 = f64x2.splat(0);
       let k = 0;
       for (; k + 4 <= inner; k += 4) {
+        const g = v128.load(dout + base + 4 * k);
         const xhat = f32x4.mul(f32x4.sub(v128.load(inp + base + 4 * k), mv), rv);
-        const p = f32x4.mul(v128.load(dout + base + 4 * k), xhat);
-        lo = f64x2.add(lo, f64x2.promote_low_f32x4(p));
-        hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(p, p, 2, 3, 0, 1)));
+        const p = f32x4.mul(g, xhat);
+        s0 = f64x2.add(s0, lowPair(g));
+        s1 = f64x2.add(s1, highPair(g));
+        p0 = f64x2.add(p0, lowPair(p));
+        p1 = f64x2.add(p1, highPair(p));
       }
-      sumDoutXhat += f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1) + f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1);
-      for (; k < inner; k++)
-        sumDoutXhat += <f64>(load<f32>(dout + base + 4 * k) * ((load<f32>(inp + base + 4 * k) - m) * r));
+      const s = f64x2.add(s0, s1);
+      const q = f64x2.add(p0, p1);
+      sumDout += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+      sumDoutXhat += f64x2.extract_lane(q, 0) + f64x2.extract_lane(q, 1);
+      for (; k < inner; k++) {
+        const g = load<f32>(dout + base + 4 * k);
+        sumDout += <f64>g;
+        sumDoutXhat += <f64>(g * ((load<f32>(inp + base + 4 * k) - m) * r));
+      }
     }
     if (dbias != 0) store<f32>(dbias + 4 * c, <f32>(<f64>load<f32>(dbias + 4 * c) + sumDout));
     if (dweight != 0) store<f32>(dweight + 4 * c, <f32>(<f64>load<f32>(dweight + 4 * c) + sumDoutXhat));
