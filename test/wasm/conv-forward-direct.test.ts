@@ -118,22 +118,27 @@ const cases: Case[] = [
 ];
 
 describe("wasm direct conv2d forward vs ref", () => {
-  it("is chosen for LeNet-5's convs and ResNet stems, not for a deep conv or too few images", () => {
-    const lenet1 = sizes(cases[0]);
-    assert.ok(directPays([64, ...lenet1.slice(1)] as ConvSizes));
-    assert.ok(directPays(sizes({ ...cases[1], N: 64 })));
-    assert.ok(
-      directPays(sizes({ name: "", N: 32, C: 3, H: 32, W: 32, OC: 64, KH: 3, KW: 3, pad: [1, 1, 1, 1] })),
-    );
-    assert.ok(
-      !directPays(sizes({ name: "", N: 32, C: 64, H: 8, W: 8, OC: 64, KH: 3, KW: 3, pad: [1, 1, 1, 1] })),
-    );
-    assert.ok(
-      !directPays([3, ...lenet1.slice(1)] as ConvSizes),
-      "3 images leave a quarter of the lanes idle",
-    );
-    assert.ok(!directPays([8, 4, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 2]), "groups");
-    assert.ok(!directPays([8, 4, 2, 2, 4, 1, 1, 1, 2, 1, 1, 0, 0, 1, 1, 1]), "fewer than 4 output pixels");
+  const choices: [what: string, c: Case, direct: boolean][] = [
+    ["LeNet-5 conv1", { ...cases[0], N: 64 }, true],
+    ["LeNet-5 conv2", { ...cases[1], N: 64 }, true],
+    ["ResNet stem, 64 channels", { ...cases[2], N: 32, H: 32, W: 32, OC: 64 }, true],
+    ["3x3 stride 2, 16 -> 32", { ...cases[2], N: 32, C: 16, H: 32, W: 32, OC: 32, stride: [2, 2] }, true],
+    ["1x1 stride 2, 32 -> 64", { ...cases[12], N: 32, C: 32, H: 16, W: 16, OC: 64, stride: [2, 2] }, true],
+    [
+      "1x1 stride 1, 64 -> 64 (im2col is a copy)",
+      { ...cases[12], N: 32, C: 64, H: 16, W: 16, OC: 64 },
+      false,
+    ],
+    ["128 output channels", { ...cases[2], N: 32, OC: 128 }, false],
+    ["3x3, 64 -> 64 (depth 576)", { ...cases[2], N: 32, C: 64, H: 8, W: 8, OC: 64 }, false],
+    ["3 images (a quarter of the lanes idle)", { ...cases[0], N: 3 }, false],
+    ["fewer than 4 output pixels", { ...cases[12], H: 1, W: 3 }, false],
+  ];
+  for (const [what, c, direct] of choices)
+    it(`${direct ? "is" : "is not"} chosen for ${what}`, () => assert.equal(directPays(sizes(c)), direct));
+
+  it("is not chosen for grouped convs", () => {
+    assert.ok(!directPays([8, 4, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 2]));
   });
 
   for (const c of cases)

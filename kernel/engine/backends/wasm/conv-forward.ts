@@ -68,12 +68,17 @@ export function convForwardKernel(rt: WasmRuntime) {
 const DIRECT_IMAGES = 4;
 
 /**
- * Whether the direct kernel beats im2col + GEMM: groups 1, at least 4 output pixels and as many
- * images (fewer leave lanes idle), and few input channels (the GEMM's B packing costs about as
- * much as its arithmetic when C * KH * KW is small) or few output channels (4-row tiles waste
- * rows and pack B for only a few of them).
+ * Whether the direct kernel beats im2col + GEMM (measured on ResNet/LeNet-like shapes, batch 32):
+ * groups 1, at least 4 output pixels and as many images (fewer leave lanes idle), depth
+ * C * KH * KW <= 400, and either at most 16 output channels (4-row GEMM tiles waste rows and B is
+ * packed for only a few of them: 1.2-1.6x less CPU) or at most 64 with depth <= 288, unless the
+ * conv is 1x1 stride 1 (there im2col is a plain copy and the GEMM wins from 32 channels on).
+ * Stride 2 gains most (1.2-2.6x): im2col gathers its columns one float at a time.
  */
 export function directPays(sizes: ConvSizes): boolean {
-  const [N, C, , , OC, KH, KW, OH, OW, , , , , , , G] = sizes;
-  return G === 1 && N >= DIRECT_IMAGES && OH * OW >= 4 && (C * KH * KW <= 160 || OC <= 16);
+  const [N, C, , , OC, KH, KW, OH, OW, sH, sW, , , , , G] = sizes;
+  const K = C * KH * KW;
+  const pointwise = KH === 1 && KW === 1 && sH === 1 && sW === 1;
+  const shape = OC <= 16 || (OC <= 64 && K <= 288 && !pointwise);
+  return G === 1 && N >= DIRECT_IMAGES && OH * OW >= 4 && K <= 400 && shape;
 }
