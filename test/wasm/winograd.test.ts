@@ -1,5 +1,5 @@
 // The Winograd F(2x2, 3x3) conv path (backends/wasm/winograd.ts) against ref, called directly (not
-// through the dispatch rule): forward with and without bias, the input gradient added into dinp,
+// through the dispatch rule): forward with and without bias, the input and weight gradients added into dinp and dweight,
 // odd planes (partial tiles, the scalar path), planes a multiple of 8 wide (the vector path),
 // every padding 0-2, channels not a multiple of 4, a deep C = 512 sum, and bit-identical results
 // on 1, 2 and 3 threads. Also checks that conv2dForward/conv2dBackward dispatch here when it pays.
@@ -15,6 +15,8 @@ import {
   winogradForward,
   winogradInputGradient,
   winogradPays,
+  winogradWeightGradient,
+  winogradWeightGradientPays,
 } from "../../kernel/engine/backends/wasm/winograd";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
 
@@ -49,6 +51,15 @@ const cases: Case[] = [
   { name: "4x4 plane (ResNet stage 4)", N: 5, C: 20, H: 4, W: 4, OC: 24, pad: [1, 1, 1, 1] },
   { name: "deep sum C = 600 (three GEMM blocks)", N: 2, C: 600, H: 4, W: 4, OC: 16, pad: [1, 1, 1, 1] },
   { name: "C = OC = 512, 4x4 plane", N: 2, C: 512, H: 4, W: 4, OC: 512, pad: [1, 1, 1, 1] },
+  {
+    name: "weight gradient over two chunks of images, OW = 32",
+    N: 10,
+    C: 8,
+    H: 32,
+    W: 32,
+    OC: 8,
+    pad: [1, 1, 1, 1],
+  },
   { name: "many images per GEMM, 2x2 plane", N: 70, C: 8, H: 2, W: 2, OC: 8, pad: [1, 1, 1, 1] },
 ];
 
@@ -70,6 +81,16 @@ describe("wasm Winograd conv vs ref", () => {
         winogradForward(rt, actual, inp, weight, bias, s);
         expectMatchesRef(actual, expected, `${c.name}: out`);
       });
+    it(`weight gradient ${c.name}, added into dweight`, () => {
+      const inp = f32Random(inLen, 8 + inLen);
+      const dout = f32Random(outLen, 9 + outLen);
+      const weight = new Float32Array(wLen);
+      const expected = f32Random(wLen, 10);
+      refKernel("conv2dBackward")(null, expected, null, dout, inp, weight, ...s);
+      const actual = f32Random(wLen, 10);
+      weightGradient(actual, dout, inp, s);
+      expectMatchesRef(actual, expected, `${c.name}: dweight`);
+    });
     it(`input gradient ${c.name}, added into dinp`, () => {
       const weight = f32Random(wLen, 5 + wLen);
       const dout = f32Random(outLen, 6 + outLen);
@@ -95,7 +116,9 @@ describe("wasm Winograd conv vs ref", () => {
       winogradForward(rt, out, inp, weight, bias, s);
       const dinp = new Float32Array(inp.length);
       inputGradient(dinp, dout, weight, s);
-      return { out, dinp };
+      const dweight = new Float32Array(weight.length);
+      weightGradient(dweight, dout, inp, s);
+      return { out, dinp, dweight };
     };
     try {
       const single = run(1);
@@ -116,13 +139,15 @@ describe("wasm Winograd conv vs ref", () => {
     assert.ok(!winogradPays(changed(9, 2)), "stride 2");
     assert.ok(!winogradPays(changed(13, 2)), "dilation 2");
     assert.ok(!winogradPays(changed(15, 2)), "2 groups");
+    assert.ok(!winogradWeightGradientPays(base), "weight gradient with 16 channels");
+    assert.ok(winogradWeightGradientPays(changed(1, 64).map((x, j) => (j === 4 ? 64 : x)) as ConvSizes));
   });
 });
 
 describe("wasm conv2d kernels and Winograd", () => {
-  it("conv2dForward and conv2dBackward's input gradient dispatch to Winograd when it pays", () => {
-    const s = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });
-    assert.ok(winogradPays(s));
+  it("conv2dForward and conv2dBackward's input and weight gradients dispatch to Winograd when it pays", () => {
+    const s = sizes({ name: "", N: 2, C: 64, H: 8, W: 8, OC: 64, pad: [1, 1, 1, 1] });
+    assert.ok(winogradPays(s) && winogradWeightGradientPays(s));
     const [N, C, H, W, OC, , , OH, OW] = s;
     const inp = f32Random(N * C * H * W, 21);
     const weight = f32Random(OC * C * 9, 22);
@@ -137,6 +162,11 @@ describe("wasm conv2d kernels and Winograd", () => {
     const dinp = new Float32Array(inp.length);
     inputGradient(dinp, dout, weight, s);
     assert.deepEqual(dinpOp, dinp, "input gradient");
+    const dweightOp = new Float32Array(weight.length);
+    (conv2dBackward as (...args: unknown[]) => void)(null, dweightOp, null, dout, inp, weight, ...s);
+    const dweight = new Float32Array(weight.length);
+    weightGradient(dweight, dout, inp, s);
+    assert.deepEqual(dweightOp, dweight, "weight gradient");
   });
 });
 
@@ -145,4 +175,11 @@ function inputGradient(dinp: Float32Array, dout: Float32Array, weight: Float32Ar
   rt.arena.begin();
   const pDout = rt.arena.put(dout);
   winogradInputGradient(rt, dinp, pDout, weight, s);
+}
+
+/** dweight += conv2d's weight gradient for dout, through the Winograd path (dout put in the arena first). */
+function weightGradient(dweight: Float32Array, dout: Float32Array, inp: Float32Array, s: ConvSizes): void {
+  rt.arena.begin();
+  const pDout = rt.arena.put(dout);
+  winogradWeightGradient(rt, dweight, pDout, inp, s);
 }

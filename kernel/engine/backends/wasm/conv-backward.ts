@@ -12,7 +12,12 @@ import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
-import { winogradInputGradient, winogradPays } from "./winograd";
+import {
+  winogradInputGradient,
+  winogradPays,
+  winogradWeightGradient,
+  winogradWeightGradientPays,
+} from "./winograd";
 
 /** The weight gradient's GEMM depth to aim for (images x output pixels): one packed block (KC). */
 const WEIGHT_GRADIENT_DEPTH = 256;
@@ -121,7 +126,9 @@ export function convBackwardKernel(rt: WasmRuntime) {
       if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, OC));
       return;
     }
-    if (dweight !== null) {
+    if (dweight !== null && winogradWeightGradientPays(sizes)) {
+      winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 64+ channels: assembly/winograd.ts
+    } else if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
       // Images per GEMM: enough that its depth (images x pixels) fills a packed block.

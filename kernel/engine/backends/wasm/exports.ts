@@ -246,6 +246,21 @@ export interface KernelExports {
     bias: number,
     scratch: number,
   ): void;
+  /** Floats of per-thread scratch winogradGradientTiles needs. */
+  winogradGradientPaddedFloats(geo: number): number;
+  winogradGradientTiles(
+    n0: number,
+    n1: number,
+    c0: number,
+    T: number,
+    geo: number,
+    V: number,
+    O: number,
+    inp: number,
+    dout: number,
+    padded: number,
+  ): void;
+  winogradWeightGradient(m0: number, m1: number, dweight: number, dU: number, M: number, K: number): void;
   /** Direct conv gradients for few-channel stride-1 convs (assembly/conv-direct-grad.ts). */
   conv2dBackwardWeightDirect(
     u0: number,
@@ -290,6 +305,8 @@ export const THREADED_KERNELS = [
   "convDirectForward",
   "winogradWeights",
   "winogradForward",
+  "winogradGradientTiles",
+  "winogradWeightGradient",
   "conv2dBackwardWeightDirect",
   "conv2dBackwardInputDirect",
 ] as const satisfies readonly (keyof KernelExports)[];

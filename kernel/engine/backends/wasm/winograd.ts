@@ -12,6 +12,14 @@ import type { WasmRuntime } from "./runtime";
 const CHUNK_TILES = 256;
 
 /**
+ * Tiles per weight-gradient chunk (whole images): as many as keep V + O near 2 MiB (cache-sized),
+ * but at least 256 (the GEMM depth) and at most 2048.
+ */
+const GRADIENT_FLOATS = 1 << 19;
+const GRADIENT_MIN_TILES = 256;
+const GRADIENT_MAX_TILES = 2048;
+
+/**
  * Whether a conv (forward, and by symmetry its input gradient) runs faster as Winograd than as
  * im2col + GEMM: a 3x3 kernel, stride 1, dilation 1, one group, padding 0-2 on each side, and at
  * least 16 input and output channels (fewer: the transforms cost about as much as the multiplies saved).
@@ -21,6 +29,14 @@ export function winogradPays(s: ConvSizes): boolean {
   const pads = pT >= 0 && pT <= 2 && pL >= 0 && pL <= 2;
   const unit = sH === 1 && sW === 1 && dH === 1 && dW === 1 && G === 1;
   return KH === 3 && KW === 3 && unit && pads && C >= 16 && OC >= 16 && OH >= 2 && OW >= 2;
+}
+
+/**
+ * Whether the weight gradient runs faster as Winograd: as winogradPays, with 64+ channels in and
+ * out (with fewer, writing and packing the transformed tiles costs more than the multiplies saved).
+ */
+export function winogradWeightGradientPays(s: ConvSizes): boolean {
+  return winogradPays(s) && s[1] >= 64 && s[4] >= 64;
 }
 
 /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, 3, 3)) + bias (OC, or null), f32. */
@@ -107,4 +123,88 @@ function run(
     arena.alloc(scratchBytes),
   ]);
   runShares(rt, "winogradForward", calls);
+}
+
+/**
+ * dweight (OC, C, 3, 3) += the weight gradient of conv(inp (N, C, H, W), weight) for dout (N, OC,
+ * OH, OW), already in the arena at pDout: per chunk of images, the tiles' transforms V (16, C, T)
+ * and O (16, OC, T) (threads split images), then dU[xi] (OC, C) += O[xi] @ V[xi]^T (threads split
+ * xi; chunks in order, so any thread count gives the same sums), then dweight += G^T dU G.
+ * Allocates after what the caller's call holds in the arena (no begin()).
+ */
+export function winogradWeightGradient(
+  rt: WasmRuntime,
+  dweight: Buf,
+  pDout: number,
+  inp: Buf,
+  sizes: ConvSizes,
+): void {
+  const { arena, kernels } = rt;
+  const [N, C, H, W, OC, , , OH, OW] = sizes;
+  const geo = putGeometry(arena, sizes);
+  const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+  const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
+  const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  const chunkTiles = Math.min(
+    GRADIENT_MAX_TILES,
+    Math.max(GRADIENT_MIN_TILES, GRADIENT_FLOATS / (16 * (C + OC))),
+  );
+  const chunk = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
+  const T = chunk * tiles;
+  const pV = arena.alloc(4 * 16 * C * T); // (16, C, T)
+  const pO = arena.alloc(4 * 16 * OC * T); // (16, OC, T)
+  const pU = arena.alloc(4 * 16 * OC * C); // (16, OC, C)
+  const threads = threadsFor(rt, N * OC * OH * OW * C * 4);
+  const paddedBytes = 4 * kernels.winogradGradientPaddedFloats(geo);
+  const padded = ranges(chunk, 1, threads).map(() => arena.alloc(paddedBytes));
+  const xis = ranges(16, 1, threads);
+  const gemmScratch = xis.map(() => arena.alloc(kernels.sgemmScratchBytes(OC, C, T)));
+  for (let c0 = 0; c0 < N; c0 += chunk) {
+    const images = Math.min(chunk, N - c0);
+    const Tc = images * tiles;
+    const tileCalls = ranges(images, 1, threads).map(([a, b], t) => [
+      c0 + a,
+      c0 + b,
+      c0,
+      Tc,
+      geo,
+      pV,
+      pO,
+      pInp,
+      pDout,
+      padded[t],
+    ]);
+    runShares(rt, "winogradGradientTiles", tileCalls);
+    // dU[xi] (OC, C) (+)= O[xi] (OC, Tc) @ V[xi]^T (V[xi] is (C, Tc): B's (t, c) at c * Tc + t)
+    const gemmCalls = xis.map(([x0, x1], t) => [
+      x0,
+      x1,
+      OC * Tc,
+      C * Tc,
+      OC * C,
+      OC,
+      C,
+      Tc,
+      pO,
+      Tc,
+      1,
+      pV,
+      1,
+      Tc,
+      pU,
+      c0 > 0 ? 1 : 0,
+      0,
+      OC,
+      0,
+      C,
+      gemmScratch[t],
+    ]);
+    runShares(rt, "sgemm", gemmCalls);
+  }
+  runShares(
+    rt,
+    "winogradWeightGradient",
+    ranges(OC, 1, threads).map(([m0, m1]) => [m0, m1, pDw, pU, OC, C]),
+  );
+  arena.get(pDw, (dweight as F32).subarray(0, OC * C * 9));
 }

@@ -28,7 +28,14 @@ export {
 } from "./softmax";
 export { sgdUpdate, adamUpdate } from "./optim";
 export { convDirectForward, convDirectTable, convDirectTableBytes, convDirectPlanesBytes } from "./conv-direct";
-export { winogradForward, winogradScratchBytes, winogradWeights } from "./winograd";
+export {
+  winogradForward,
+  winogradScratchBytes,
+  winogradWeights,
+  winogradGradientTiles,
+  winogradGradientPaddedFloats,
+  winogradWeightGradient,
+} from "./winograd";
 export {
   conv2dBackwardWeightDirect,
   conv2dBackwardInputDirect,

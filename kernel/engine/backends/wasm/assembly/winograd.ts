@@ -144,14 +144,17 @@ function padImage(padded: usize, inp: usize, K: i32, H: i32, W: i32, PH: i32, PW
 /**
  * V (16 packed (K, T)) columns [col0, col0 + TH * TW) = B^T d B of one image's tiles, d (4, 4) at
  * padded (K, PH, PW)[k][2 ty..][2 tx..], B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. Tile
- * (ty, tx) is column col0 + ty * TW + tx; V[xi] starts `vStride` bytes after V[xi - 1]. With
+ * (ty, tx) is column col0 + ty * TW + tx; V[xi] starts `vStride` bytes after V[xi - 1]. Npad < 0:
+ * V[xi] is row-major (K, -Npad) instead (the weight gradient's GEMM packs it itself). With
  * `fast` (TW % 4 == 0), four tiles of a row per vector, their 10 input columns deinterleaved.
  */
 function transformInput(V: usize, vStride: usize, Npad: i32, padded: usize, K: i32, PH: i32, PW: i32, TH: i32, TW: i32, col0: i32, fast: bool): void {
+  const packed = Npad > 0;
   for (let k = 0; k < K; k++) {
-    const pc = k - (k % KC);
+    const pc = packed ? k - (k % KC) : 0;
     const kc = min(KC, K - pc);
-    const kBase = <usize>pc * Npad + (k - pc) * NR; // packed float offset of (k, column 0)
+    // float offset of (k, column 0): packed, or row-major (K, -Npad)
+    const kBase: usize = packed ? <usize>pc * Npad + (k - pc) * NR : <usize>(k * -Npad);
     const plane = padded + 4 * <usize>k * PH * PW;
     for (let ty = 0; ty < TH; ty++) {
       const r0 = plane + 4 * <usize>(2 * ty * PW);
@@ -161,7 +164,7 @@ function transformInput(V: usize, vStride: usize, Npad: i32, padded: usize, K: i
       if (fast) {
         for (let tx = 0; tx < TW; tx += 4) {
           const j = col0 + ty * TW + tx;
-          const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+          const dst = V + 4 * (kBase + (packed ? <usize>(j / NR) * kc * NR + (j % NR) : <usize>j));
           const o: usize = 8 * tx;
           // per row: columns 2tx + s of the four tiles, s = 0..3, then d B along the row
           let a = v128.load(r0 + o);
@@ -215,7 +218,7 @@ function transformInput(V: usize, vStride: usize, Npad: i32, padded: usize, K: i
       for (let tx = 0; tx < TW; tx++) {
         // one tile in scalars
         const j = col0 + ty * TW + tx;
-        const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+        const dst = V + 4 * (kBase + (packed ? <usize>(j / NR) * kc * NR + (j % NR) : <usize>j));
         const o: usize = 8 * tx;
         const u00 = load<f32>(r0 + o) - load<f32>(r0 + o, 8);
         const u01 = load<f32>(r0 + o, 4) + load<f32>(r0 + o, 8);
@@ -400,4 +403,152 @@ export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: u
     for (let i = 0; i < images; i++)
       transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, fast);
   }
+}
+
+// The weight gradient (the same identity transposed: dW = G^T [sum over tiles (A o A^T) * (B^T d B)] G
+// for each 2x2 block o of dout and its 4x4 input block d):
+//   winogradGradientTiles: V[xi] (K, T) = B^T d B and O[xi] (M, T) = A o A^T of a chunk's tiles,
+//   sgemm (batched over xi): dU[xi] (M, K) (+)= O[xi] @ V[xi]^T, chunks in order,
+//   winogradWeightGradient: dweight (M, K, 3, 3) += G^T dU G.
+
+/** Floats of the per-thread scratch winogradGradientTiles needs: one image's padded input and dout. */
+export function winogradGradientPaddedFloats(geo: usize): i32 {
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  return load<i32>(geo, C_) * (2 * TH + 2) * (2 * TW + 2) + 4 + load<i32>(geo, OC_) * 4 * TH * TW;
+}
+
+/**
+ * Images [n0, n1) of the chunk starting at image c0, of T tiles: V (16, K, T) = B^T d B of inp
+ * (N, K, H, W) and O (16, M, T) = A o A^T of dout (N, M, OH, OW) (zero past its edges), A^T =
+ * [1 1 1 0; 0 1 -1 -1]; image n's tiles are columns (n - c0) * TH * TW + ty * TW + tx. `padded`
+ * holds winogradGradientPaddedFloats floats.
+ */
+export function winogradGradientTiles(n0: i32, n1: i32, c0: i32, T: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, padded: usize): void {
+  const K = load<i32>(geo, C_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const M = load<i32>(geo, OC_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  const TT = TH * TW;
+  const PH = 2 * TH + 2;
+  const PW = 2 * TW + 2;
+  const fast = OW % 8 == 0;
+  const paddedOut = padded + 4 * (<usize>K * PH * PW + 4); // (M, 2 TH, 2 TW)
+  for (let n = n0; n < n1; n++) {
+    const col0 = (n - c0) * TT;
+    padImage(padded, inp + 4 * <usize>n * K * H * W, K, H, W, PH, PW, load<i32>(geo, PT_), load<i32>(geo, PL_));
+    transformInput(V, 4 * <usize>K * T, -T, padded, K, PH, PW, TH, TW, col0, fast);
+    padImage(paddedOut, dout + 4 * <usize>n * M * OH * OW, M, OH, OW, 2 * TH, 2 * TW, 0, 0);
+    transformGradient(O, 4 * <usize>M * T, T, paddedOut, M, TH, TW, col0, fast);
+  }
+}
+
+/**
+ * O (16, M, T) columns [col0, col0 + TH * TW) = A o A^T, o (2, 2) at padded (M, 2 TH, 2 TW)[m][2 ty..][2 tx..]:
+ * rows of A o are o0, o0 + o1, o0 - o1, -o1 (oi = row i of o), likewise along each row.
+ */
+function transformGradient(O: usize, xiStride: usize, T: i32, padded: usize, M: i32, TH: i32, TW: i32, col0: i32, fast: bool): void {
+  const PW = 2 * TW;
+  for (let m = 0; m < M; m++) {
+    const plane = padded + 4 * <usize>m * 2 * TH * PW;
+    for (let ty = 0; ty < TH; ty++) {
+      const r0 = plane + 4 * <usize>(2 * ty * PW);
+      const r1 = r0 + 4 * PW;
+      const rowDst = O + 4 * (<usize>m * T + col0 + ty * TW);
+      if (fast) {
+        for (let tx = 0; tx < TW; tx += 4) {
+          const o: usize = 8 * tx;
+          let a = v128.load(r0 + o);
+          let b = v128.load(r0 + o, 16);
+          const o00 = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+          const o01 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+          a = v128.load(r1 + o);
+          b = v128.load(r1 + o, 16);
+          const o10 = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+          const o11 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+          const d = rowDst + 4 * tx;
+          expandRow(d, xiStride, o00, o01);
+          expandRow(d + 4 * xiStride, xiStride, f32x4.add(o00, o10), f32x4.add(o01, o11));
+          expandRow(d + 8 * xiStride, xiStride, f32x4.sub(o00, o10), f32x4.sub(o01, o11));
+          expandRow(d + 12 * xiStride, xiStride, f32x4.neg(o10), f32x4.neg(o11));
+        }
+        continue;
+      }
+      for (let tx = 0; tx < TW; tx++) {
+        const o: usize = 8 * tx;
+        const o00 = load<f32>(r0 + o);
+        const o01 = load<f32>(r0 + o, 4);
+        const o10 = load<f32>(r1 + o);
+        const o11 = load<f32>(r1 + o, 4);
+        const d = rowDst + 4 * tx;
+        expandScalar(d, xiStride, o00, o01);
+        expandScalar(d + 4 * xiStride, xiStride, o00 + o10, o01 + o11);
+        expandScalar(d + 8 * xiStride, xiStride, o00 - o10, o01 - o11);
+        expandScalar(d + 12 * xiStride, xiStride, -o10, -o11);
+      }
+    }
+  }
+}
+
+/** x, x + y, x - y, -y at d, d + stride, d + 2 stride, d + 3 stride. */
+// @ts-ignore: decorator
+@inline function expandRow(d: usize, stride: usize, x: v128, y: v128): void {
+  storeQuad(d, stride, x, f32x4.add(x, y), f32x4.sub(x, y), f32x4.neg(y));
+}
+
+// @ts-ignore: decorator
+@inline function expandScalar(d: usize, stride: usize, x: f32, y: f32): void {
+  store<f32>(d, x);
+  store<f32>(d + stride, x + y);
+  store<f32>(d + 2 * stride, x - y);
+  store<f32>(d + 3 * stride, -y);
+}
+
+/**
+ * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (4, 4) = dU (16, M, K)[.][m][k],
+ * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]. Scalar: a small part of the weight gradient, whose
+ * GEMMs have all tiles as their depth.
+ */
+export function winogradWeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
+  const xiStride: usize = 4 * <usize>M * K;
+  const h: f32 = 0.5;
+  for (let m = m0; m < m1; m++)
+    for (let k = 0; k < K; k++) {
+      const s = dU + 4 * (<usize>m * K + k);
+      const dw = dweight + 36 * (<usize>m * K + k);
+      // rows of G^T u: u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3 (ui = row i of u)
+      const a0 = uAt(s, xiStride, 0) + h * (uAt(s, xiStride, 4) + uAt(s, xiStride, 8));
+      const a1 = uAt(s, xiStride, 1) + h * (uAt(s, xiStride, 5) + uAt(s, xiStride, 9));
+      const a2 = uAt(s, xiStride, 2) + h * (uAt(s, xiStride, 6) + uAt(s, xiStride, 10));
+      const a3 = uAt(s, xiStride, 3) + h * (uAt(s, xiStride, 7) + uAt(s, xiStride, 11));
+      const b0 = h * (uAt(s, xiStride, 4) - uAt(s, xiStride, 8));
+      const b1 = h * (uAt(s, xiStride, 5) - uAt(s, xiStride, 9));
+      const b2 = h * (uAt(s, xiStride, 6) - uAt(s, xiStride, 10));
+      const b3 = h * (uAt(s, xiStride, 7) - uAt(s, xiStride, 11));
+      const c0 = h * (uAt(s, xiStride, 4) + uAt(s, xiStride, 8)) + uAt(s, xiStride, 12);
+      const c1 = h * (uAt(s, xiStride, 5) + uAt(s, xiStride, 9)) + uAt(s, xiStride, 13);
+      const c2 = h * (uAt(s, xiStride, 6) + uAt(s, xiStride, 10)) + uAt(s, xiStride, 14);
+      const c3 = h * (uAt(s, xiStride, 7) + uAt(s, xiStride, 11)) + uAt(s, xiStride, 15);
+      addTaps(dw, a0, a1, a2, a3);
+      addTaps(dw + 12, b0, b1, b2, b3);
+      addTaps(dw + 24, c0, c1, c2, c3);
+    }
+}
+
+// @ts-ignore: decorator
+@inline function uAt(s: usize, xiStride: usize, xi: i32): f32 {
+  return load<f32>(s + <usize>xi * xiStride);
+}
+
+/** The 3 floats at dw += (x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3): a row of t G. */
+// @ts-ignore: decorator
+@inline function addTaps(dw: usize, x0: f32, x1: f32, x2: f32, x3: f32): void {
+  const h: f32 = 0.5;
+  store<f32>(dw, load<f32>(dw) + x0 + h * (x1 + x2));
+  store<f32>(dw, load<f32>(dw, 4) + h * (x1 - x2), 4);
+  store<f32>(dw, load<f32>(dw, 8) + h * (x1 + x2) + x3, 8);
 }
