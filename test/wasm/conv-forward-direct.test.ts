@@ -168,11 +168,16 @@ describe("wasm direct conv2d forward vs ref", () => {
     }
   });
 
-  for (const N of [16, 18])
-    it(`gives bit-identical results with the thread pool on and off (${N} images)`, () => {
+  // 16 and 18 images: threads split groups of 4 images; 4 images: they split output channel pairs.
+  for (const [N, OC] of [
+    [16, 16],
+    [18, 16],
+    [4, 63],
+  ])
+    it(`gives bit-identical results with the thread pool on and off (${N} images, ${OC} channels)`, () => {
       const defaultThreads = getNumThreads();
-      const s = sizes({ name: "", N, C: 3, H: 32, W: 31, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
-      const [, C, H, W, OC, KH, KW, OH, OW] = s;
+      const s = sizes({ name: "", N, C: 3, H: 32, W: 31, OC, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
+      const [, C, H, W, , KH, KW, OH, OW] = s;
       assert.ok(directPays(s));
       assert.ok(N * OC * OH * OW * C * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
       const inp = f32Random(N * C * H * W, 11);

@@ -43,9 +43,16 @@ export function convForwardKernel(rt: WasmRuntime) {
       const table = arena.alloc(kernels.convDirectTableBytes(geo)); // (ceil(OC/2), K) entries
       kernels.convDirectTable(table, geo, pW);
       const planesBytes = kernels.convDirectPlanesBytes(geo);
-      const calls = ranges(N, DIRECT_IMAGES, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
+      // Threads split groups of 4 images, or output channel pairs when there are fewer groups.
+      const threads = threadsFor(rt, N * OC * P * K);
+      const pairs = Math.ceil(OC / 2);
+      const shares: [number, number, number, number][] =
+        Math.ceil(N / DIRECT_IMAGES) >= threads
+          ? ranges(N, DIRECT_IMAGES, threads).map(([n0, n1]) => [n0, n1, 0, pairs])
+          : ranges(pairs, 1, threads).map(([q0, q1]) => [0, N, q0, q1]);
+      const calls = shares.map((share) => {
         const planes = arena.alloc(planesBytes); // four images' padded planes (C, PH, PW, 4)
-        return [n0, n1, N, geo, pOut, pInp, table, pBias, planes];
+        return [...share, N, geo, pOut, pInp, table, pBias, planes];
       });
       runShares(rt, "convDirectForward", calls);
       arena.get(pOut, (out as F32).subarray(0, N * OC * P));

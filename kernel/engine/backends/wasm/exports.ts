@@ -224,6 +224,8 @@ export interface KernelExports {
   convDirectForward(
     n0: number,
     n1: number,
+    q0: number,
+    q1: number,
     N: number,
     geo: number,
     out: number,

@@ -142,14 +142,17 @@ function interleave(planes: usize, inp: usize, geo: usize, N: i32, n0: i32): voi
 }
 
 /**
- * Images [n0, n1) (n0 a multiple of 4): out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight) + bias
- * (OC; 0 for none), groups 1, OH * OW >= 4. `table` comes from convDirectTable; `planes` holds
- * convDirectPlanesBytes. The last pixel block of a plane overlaps the one before when OH * OW is
- * not a multiple of 4: it recomputes and rewrites the same values.
+ * Images [n0, n1) (n0 a multiple of 4), output channels [2 * q0, 2 * q1) (clipped to OC):
+ * out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight) + bias (OC; 0 for none), groups 1,
+ * OH * OW >= 4. `table` comes from convDirectTable; `planes` holds convDirectPlanesBytes. The last
+ * pixel block of a plane overlaps the one before when OH * OW is not a multiple of 4: it
+ * recomputes and rewrites the same values.
  */
 export function convDirectForward(
   n0: i32,
   n1: i32,
+  q0: i32,
+  q1: i32,
   N: i32,
   geo: usize,
   out: usize,
@@ -167,7 +170,7 @@ export function convDirectForward(
   for (let n = n0; n < n1; n += LANES) {
     interleave(planes, inp, geo, N, n);
     const images = min(LANES, n1 - n);
-    for (let oc = 0; oc < OC; oc += 2) {
+    for (let oc = 2 * q0; oc < min(OC, 2 * q1); oc += 2) {
       const start = table + <usize>(ENTRY * (oc >> 1) * K);
       const end = start + ENTRY * K;
       let bias0 = f32x4.splat(0);
