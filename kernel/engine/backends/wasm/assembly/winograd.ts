@@ -510,45 +510,51 @@ function transformGradient(O: usize, xiStride: usize, T: i32, padded: usize, M: 
 
 /**
  * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (4, 4) = dU (16, M, K)[.][m][k],
- * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]. Scalar: a small part of the weight gradient, whose
- * GEMMs have all tiles as their depth.
+ * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]. Four k per vector (their taps added lane by lane).
  */
 export function winogradWeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
   const xiStride: usize = 4 * <usize>M * K;
-  const h: f32 = 0.5;
-  for (let m = m0; m < m1; m++)
-    for (let k = 0; k < K; k++) {
-      const s = dU + 4 * (<usize>m * K + k);
-      const dw = dweight + 36 * (<usize>m * K + k);
-      // rows of G^T u: u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3 (ui = row i of u)
-      const a0 = uAt(s, xiStride, 0) + h * (uAt(s, xiStride, 4) + uAt(s, xiStride, 8));
-      const a1 = uAt(s, xiStride, 1) + h * (uAt(s, xiStride, 5) + uAt(s, xiStride, 9));
-      const a2 = uAt(s, xiStride, 2) + h * (uAt(s, xiStride, 6) + uAt(s, xiStride, 10));
-      const a3 = uAt(s, xiStride, 3) + h * (uAt(s, xiStride, 7) + uAt(s, xiStride, 11));
-      const b0 = h * (uAt(s, xiStride, 4) - uAt(s, xiStride, 8));
-      const b1 = h * (uAt(s, xiStride, 5) - uAt(s, xiStride, 9));
-      const b2 = h * (uAt(s, xiStride, 6) - uAt(s, xiStride, 10));
-      const b3 = h * (uAt(s, xiStride, 7) - uAt(s, xiStride, 11));
-      const c0 = h * (uAt(s, xiStride, 4) + uAt(s, xiStride, 8)) + uAt(s, xiStride, 12);
-      const c1 = h * (uAt(s, xiStride, 5) + uAt(s, xiStride, 9)) + uAt(s, xiStride, 13);
-      const c2 = h * (uAt(s, xiStride, 6) + uAt(s, xiStride, 10)) + uAt(s, xiStride, 14);
-      const c3 = h * (uAt(s, xiStride, 7) + uAt(s, xiStride, 11)) + uAt(s, xiStride, 15);
-      addTaps(dw, a0, a1, a2, a3);
-      addTaps(dw + 12, b0, b1, b2, b3);
-      addTaps(dw + 24, c0, c1, c2, c3);
-    }
+  for (let m = m0; m < m1; m++) {
+    let k = 0;
+    for (; k + 4 <= K; k += 4) gradientTaps(dweight + 36 * (<usize>m * K + k), dU + 4 * (<usize>m * K + k), xiStride, 4);
+    for (; k < K; k++) gradientTaps(dweight + 36 * (<usize>m * K + k), dU + 4 * (<usize>m * K + k), xiStride, 1);
+  }
+}
+
+/** dw (lanes, 3, 3) += G^T u G for the first `lanes` (4 or 1) k of the vectors at s + xi * xiStride. */
+// @ts-ignore: decorator
+@inline function gradientTaps(dw: usize, s: usize, xiStride: usize, lanes: i32): void {
+  // rows of G^T u: u0 + (u1 + u2) / 2, (u1 - u2) / 2, (u1 + u2) / 2 + u3 (ui = row i of u)
+  const p0 = half(f32x4.add(uAt(s, xiStride, 4, lanes), uAt(s, xiStride, 8, lanes)));
+  const p1 = half(f32x4.add(uAt(s, xiStride, 5, lanes), uAt(s, xiStride, 9, lanes)));
+  const p2 = half(f32x4.add(uAt(s, xiStride, 6, lanes), uAt(s, xiStride, 10, lanes)));
+  const p3 = half(f32x4.add(uAt(s, xiStride, 7, lanes), uAt(s, xiStride, 11, lanes)));
+  addRow(dw, lanes, f32x4.add(uAt(s, xiStride, 0, lanes), p0), f32x4.add(uAt(s, xiStride, 1, lanes), p1), f32x4.add(uAt(s, xiStride, 2, lanes), p2), f32x4.add(uAt(s, xiStride, 3, lanes), p3));
+  addRow(dw + 12, lanes, half(f32x4.sub(uAt(s, xiStride, 4, lanes), uAt(s, xiStride, 8, lanes))), half(f32x4.sub(uAt(s, xiStride, 5, lanes), uAt(s, xiStride, 9, lanes))), half(f32x4.sub(uAt(s, xiStride, 6, lanes), uAt(s, xiStride, 10, lanes))), half(f32x4.sub(uAt(s, xiStride, 7, lanes), uAt(s, xiStride, 11, lanes))));
+  addRow(dw + 24, lanes, f32x4.add(p0, uAt(s, xiStride, 12, lanes)), f32x4.add(p1, uAt(s, xiStride, 13, lanes)), f32x4.add(p2, uAt(s, xiStride, 14, lanes)), f32x4.add(p3, uAt(s, xiStride, 15, lanes)));
 }
 
 // @ts-ignore: decorator
-@inline function uAt(s: usize, xiStride: usize, xi: i32): f32 {
-  return load<f32>(s + <usize>xi * xiStride);
+@inline function uAt(s: usize, xiStride: usize, xi: i32, lanes: i32): v128 {
+  const p = s + <usize>xi * xiStride;
+  return lanes == 4 ? v128.load(p) : v128.load32_zero(p);
 }
 
-/** The 3 floats at dw += (x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3): a row of t G. */
+/** Row taps (x0 + (x1 + x2) / 2, (x1 - x2) / 2, (x1 + x2) / 2 + x3) of t G added into dw + 36 * lane. */
 // @ts-ignore: decorator
-@inline function addTaps(dw: usize, x0: f32, x1: f32, x2: f32, x3: f32): void {
-  const h: f32 = 0.5;
-  store<f32>(dw, load<f32>(dw) + x0 + h * (x1 + x2));
-  store<f32>(dw, load<f32>(dw, 4) + h * (x1 - x2), 4);
-  store<f32>(dw, load<f32>(dw, 8) + h * (x1 + x2) + x3, 8);
+@inline function addRow(dw: usize, lanes: i32, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const p = half(f32x4.add(x1, x2));
+  addLanes(dw, f32x4.add(x0, p), lanes);
+  addLanes(dw + 4, half(f32x4.sub(x1, x2)), lanes);
+  addLanes(dw + 8, f32x4.add(p, x3), lanes);
+}
+
+/** The float at dw + 36 * l += lane l of v, for l < lanes. */
+// @ts-ignore: decorator
+@inline function addLanes(dw: usize, v: v128, lanes: i32): void {
+  store<f32>(dw, load<f32>(dw) + f32x4.extract_lane(v, 0));
+  if (lanes == 1) return;
+  store<f32>(dw, load<f32>(dw, 36) + f32x4.extract_lane(v, 1), 36);
+  store<f32>(dw, load<f32>(dw, 72) + f32x4.extract_lane(v, 2), 72);
+  store<f32>(dw, load<f32>(dw, 108) + f32x4.extract_lane(v, 3), 108);
 }
