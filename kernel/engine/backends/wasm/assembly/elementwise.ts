@@ -10,12 +10,52 @@ const AFFINE = 2; // a * x + b
 const NEG = 3;
 const SQUARE = 4;
 
+/**
+ * relu over n floats, 16 at a time, for unaryForward: the generic loop below tests the op code
+ * per vector and ran at a third of the memory's speed.
+ */
+function reluForward(out: usize, x: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + 4 * i;
+    const q = out + 4 * i;
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const v2 = v128.load(p, 32);
+    const v3 = v128.load(p, 48);
+    v128.store(q, v128.and(v0, f32x4.gt(v0, zero)));
+    v128.store(q, v128.and(v1, f32x4.gt(v1, zero)), 16);
+    v128.store(q, v128.and(v2, f32x4.gt(v2, zero)), 32);
+    v128.store(q, v128.and(v3, f32x4.gt(v3, zero)), 48);
+  }
+  return i;
+}
+
+/** relu's backward over n floats, 16 at a time: dx = x > 0 ? dout : 0 (see reluForward). */
+function reluBackward(dx: usize, x: usize, dout: usize, n: i32): i32 {
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = x + 4 * i;
+    const g = dout + 4 * i;
+    const q = dx + 4 * i;
+    // dout * 1 or dout * 0 as ref computes it: the sign of a zero and NaN dout are kept.
+    const one = f32x4.splat(1);
+    v128.store(q, f32x4.mul(v128.load(g), v128.and(one, f32x4.gt(v128.load(p), zero))));
+    v128.store(q, f32x4.mul(v128.load(g, 16), v128.and(one, f32x4.gt(v128.load(p, 16), zero))), 16);
+    v128.store(q, f32x4.mul(v128.load(g, 32), v128.and(one, f32x4.gt(v128.load(p, 32), zero))), 32);
+    v128.store(q, f32x4.mul(v128.load(g, 48), v128.and(one, f32x4.gt(v128.load(p, 48), zero))), 48);
+  }
+  return i;
+}
+
 /** out (n) = f(x (n)) for a unary op code with scalar parameters a, b. */
 export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32): void {
   const zero = f32x4.splat(0);
   const va = f32x4.splat(a);
   const vb = f32x4.splat(b);
-  let i = 0;
+  let i = op == RELU ? reluForward(out, x, n) : 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + 4 * i);
     let r: v128;
@@ -44,7 +84,7 @@ export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32,
   const one = f32x4.splat(1);
   const va = f32x4.splat(a);
   const two = f32x4.splat(2);
-  let i = 0;
+  let i = op == RELU ? reluBackward(dx, x, dout, n) : 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + 4 * i);
     const d = v128.load(dout + 4 * i);
@@ -73,6 +113,30 @@ const SUB = 1;
 const MUL = 2;
 const DIV = 3;
 
+// @ts-ignore: decorator
+@inline function apply(op: i32, x: v128, y: v128): v128 {
+  if (op == ADD) return f32x4.add(x, y);
+  if (op == SUB) return f32x4.sub(x, y);
+  if (op == MUL) return f32x4.mul(x, y);
+  return f32x4.div(x, y);
+}
+
+/** out = a op b over same-shape operands, 16 floats at a time; returns how many it did. */
+// @ts-ignore: decorator
+@inline function binaryLoop(op: i32, out: usize, a: usize, b: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = a + 4 * i;
+    const q = b + 4 * i;
+    const r = out + 4 * i;
+    v128.store(r, apply(op, v128.load(p), v128.load(q)));
+    v128.store(r, apply(op, v128.load(p, 16), v128.load(q, 16)), 16);
+    v128.store(r, apply(op, v128.load(p, 32), v128.load(q, 32)), 32);
+    v128.store(r, apply(op, v128.load(p, 48), v128.load(q, 48)), 48);
+  }
+  return i;
+}
+
 /**
  * out (n) = a (n) op b, with b either (n) or one value broadcast to all (`bScalar` = 1);
  * op is ADD, SUB, MUL or DIV.
@@ -81,6 +145,13 @@ export function binaryForward(op: i32, out: usize, a: usize, b: usize, n: i32, b
   const bs = bScalar != 0;
   const splat = f32x4.splat(load<f32>(b));
   let i = 0;
+  // Same-shape operands: one unrolled loop per op (the op is a constant in each after inlining).
+  if (!bs) {
+    if (op == ADD) i = binaryLoop(ADD, out, a, b, n);
+    else if (op == SUB) i = binaryLoop(SUB, out, a, b, n);
+    else if (op == MUL) i = binaryLoop(MUL, out, a, b, n);
+    else i = binaryLoop(DIV, out, a, b, n);
+  }
   for (; i + 4 <= n; i += 4) {
     const x = v128.load(a + 4 * i);
     const y = bs ? splat : v128.load(b + 4 * i);
