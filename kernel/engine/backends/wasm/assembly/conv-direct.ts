@@ -163,6 +163,7 @@ export function convDirectForward(
 ): void {
   const OC = load<i32>(geo, OC_);
   const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const sW = load<i32>(geo, SW_);
   const K = taps(geo);
   const pixels = table + <usize>(((OC + 1) >> 1) * K * ENTRY); // (P) i32
   const plane: usize = 4 * P; // bytes of one output channel
@@ -207,6 +208,25 @@ export function convDirectForward(
             a02 = madd(w0, v, a02);
             a12 = madd(w1, v, a12);
             v = v128.load(x, 48);
+            a03 = madd(w0, v, a03);
+            a13 = madd(w1, v, a13);
+          }
+        } else if (sW == 2 && load<i32>(pp, 12) - load<i32>(pp) == 96) {
+          // Every other float of one row (stride 2): likewise.
+          for (let e = start; e < end; e += ENTRY) {
+            const x = b0 + load<i32>(e);
+            const w0 = v128.load32_splat(e, 4);
+            const w1 = v128.load32_splat(e, 8);
+            let v = v128.load(x);
+            a00 = madd(w0, v, a00);
+            a10 = madd(w1, v, a10);
+            v = v128.load(x, 32);
+            a01 = madd(w0, v, a01);
+            a11 = madd(w1, v, a11);
+            v = v128.load(x, 64);
+            a02 = madd(w0, v, a02);
+            a12 = madd(w1, v, a12);
+            v = v128.load(x, 96);
             a03 = madd(w0, v, a03);
             a13 = madd(w1, v, a13);
           }
