@@ -71,6 +71,8 @@ describe("wasm direct conv2d gradients vs ref", () => {
   const fixed: [string, ConvSizes][] = [
     ["LeNet conv1", convSizes(5, 1, 28, 28, 6, 5, 5, [2, 2, 2, 2], [1, 1])],
     ["LeNet conv2", convSizes(3, 6, 14, 14, 16, 5, 5, [0, 0, 0, 0], [1, 1])],
+    ["32 x 32 channels, the largest direct conv", convSizes(2, 32, 9, 7, 32, 3, 3, [1, 1, 1, 1], [1, 1])],
+    ["3 -> 65 channels, 7x7 on a wide plane", convSizes(1, 3, 12, 37, 65, 7, 7, [3, 3, 3, 3], [1, 1])],
   ];
   const rand = intGenerator(2026);
   const random: [string, ConvSizes][] = [];
