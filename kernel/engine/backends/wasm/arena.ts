@@ -58,16 +58,6 @@ export class Arena {
     return ptr;
   }
 
-  /**
-   * Allocates room for n floats of zeros: for a `+=` destination the caller knows is all zeros,
-   * this replaces copying it in (a fill of warm memory instead of a read of the JS array).
-   */
-  zeros(n: number): number {
-    const ptr = this.alloc(n * 4);
-    this.view.fill(0, ptr / 4, ptr / 4 + n);
-    return ptr;
-  }
-
   /** Allocates room for `values` as i32 (e.g. a kernel's geometry block) and writes them. */
   putI32(values: readonly number[]): number {
     const ptr = this.alloc(values.length * 4);

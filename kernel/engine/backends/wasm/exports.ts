@@ -263,6 +263,20 @@ export interface KernelExports {
     padded: number,
   ): void;
   winogradWeightGradient(m0: number, m1: number, dweight: number, dU: number, M: number, K: number): void;
+  /** As winogradScratchBytes, for F(4x4, 3x3). */
+  winograd4ScratchBytes(geo: number, chunk: number): number;
+  winograd4Weights(m0: number, m1: number, U: number, w: number, M: number, K: number, flip: number): void;
+  winograd4Forward(
+    n0: number,
+    n1: number,
+    chunk: number,
+    geo: number,
+    out: number,
+    inp: number,
+    U: number,
+    bias: number,
+    scratch: number,
+  ): void;
   /** Direct conv gradients for few-channel stride-1 convs (assembly/conv-direct-grad.ts). */
   conv2dBackwardWeightDirect(
     u0: number,
@@ -288,6 +302,7 @@ export interface KernelExports {
   directWeightUnits(geo: number, withBias: number): number;
   directInputScratchBytes(geo: number): number;
   directInputColumns(geo: number): number;
+  fillZero(ptr: number, bytes: number): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -309,6 +324,8 @@ export const THREADED_KERNELS = [
   "winogradForward",
   "winogradGradientTiles",
   "winogradWeightGradient",
+  "winograd4Weights",
+  "winograd4Forward",
   "conv2dBackwardWeightDirect",
   "conv2dBackwardInputDirect",
 ] as const satisfies readonly (keyof KernelExports)[];

@@ -11,6 +11,12 @@ const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null |
 
 export function normKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
+  /** Room for n floats of zeros in the arena (a += destination known to hold zeros, not copied in). */
+  const zeros = (n: number): number => {
+    const ptr = arena.alloc(4 * n);
+    kernels.fillZero(ptr, 4 * n);
+    return ptr;
+  };
   /** Copies an optional (C) buffer in; 0 stands for null. */
   const putOptional = (b: Buf | null, C: number): number =>
     b === null ? 0 : arena.put((b as F32).subarray(0, C));
@@ -95,7 +101,7 @@ export function normKernels(rt: WasmRuntime) {
     const pMean = arena.put((mean as F32).subarray(0, C)); // (C)
     const pRstd = arena.put((rstd as F32).subarray(0, C)); // (C)
     const pW = putOptional(weight, C); // (C)
-    const pDinp = dinp === null ? 0 : dinpZeroed ? arena.zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
+    const pDinp = dinp === null ? 0 : dinpZeroed ? zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
     kernels.batchNormBackward(pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0);

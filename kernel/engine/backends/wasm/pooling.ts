@@ -13,6 +13,12 @@ export const PARALLEL_MIN_READS = 1 << 19;
 
 export function poolKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
+  /** Room for n floats of zeros in the arena (a += destination known to hold zeros, not copied in). */
+  const zeros = (n: number): number => {
+    const ptr = arena.alloc(4 * n);
+    kernels.fillZero(ptr, 4 * n);
+    return ptr;
+  };
 
   /** out, indices (N, C, OH, OW) = max of inp (N, C, H, W) over each window (see ref). */
   function maxPool2dForward(
@@ -76,7 +82,7 @@ export function poolKernels(rt: WasmRuntime) {
     const planes = N * C;
     arena.begin();
     const n = planes * H * W;
-    const pDinp = dinpZeroed ? arena.zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, H, W), += onto it
+    const pDinp = dinpZeroed ? zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, H, W), += onto it
     const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const pIdx = arena.put((indices as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     kernels.maxPool2dBackward(pDinp, pDout, pIdx, planes, H * W, OH * OW);

@@ -44,3 +44,5 @@ export {
   directInputScratchBytes,
   directInputColumns,
 } from "./conv-direct-grad";
+export { fillZero } from "./elementwise";
+export { winograd4Forward, winograd4ScratchBytes, winograd4Weights } from "./winograd4";
