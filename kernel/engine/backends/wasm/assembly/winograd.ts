@@ -121,7 +121,7 @@ export function winogradWeights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K:
 }
 
 /** padded (K, PH, PW)[k][y][x] = inp (K, H, W)[k][y - pT][x - pL], zero outside the input. */
-function padImage(padded: usize, inp: usize, K: i32, H: i32, W: i32, PH: i32, PW: i32, pT: i32, pL: i32): void {
+export function padImage(padded: usize, inp: usize, K: i32, H: i32, W: i32, PH: i32, PW: i32, pT: i32, pL: i32): void {
   const x0 = min(PW, max(0, pL)); // first x inside the input
   const x1 = max(x0, min(PW, W + pL)); // one past the last
   for (let k = 0; k < K; k++)

@@ -1,0 +1,249 @@
+// Winograd F(4x4, 3x3) (https://arxiv.org/abs/1509.09308, points 0, 1, -1, 2, -2, inf): each 4x4
+// block of outputs comes from a 6x6 block of the zero-padded input, as 36 GEMMs of the same shapes
+// as F(2x2, 3x3)'s 16 (see winograd.ts), for 2.25 multiply-adds per output pixel and channel pair
+// instead of 4. Used where rows of tiles are whole vectors: OW a multiple of 16 (four 4-wide
+// tiles per f32x4). xi = 6 * row + column of the 6x6 transformed tile.
+
+import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_ } from "./conv-geometry";
+import { gemmPackedB, KC, NR, packedBFloats, packedScratchBytes } from "./gemm";
+import { padImage } from "./winograd";
+
+// @ts-ignore: decorator
+@inline function tilesH(geo: usize): i32 {
+  return (load<i32>(geo, OH_) + 3) >> 2;
+}
+
+// @ts-ignore: decorator
+@inline function tilesW(geo: usize): i32 {
+  return (load<i32>(geo, OW_) + 3) >> 2;
+}
+
+/** Bytes of per-thread scratch winograd4Forward needs (as winogradScratchBytes, plus 72 vectors). */
+export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
+  const K = load<i32>(geo, C_);
+  const M = load<i32>(geo, OC_);
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  const T = chunk * TH * TW;
+  const floats = K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * packedBFloats(K, T) + 36 * M * T + 4 * 36;
+  return 4 * floats + packedScratchBytes(M, K);
+}
+
+/**
+ * U (36, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1/4 0 0; -1/6 -1/6 -1/6;
+ * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]; g as in winogradWeights (flip: the input
+ * gradient's transposed, rotated kernel). One (m, k) at a time in lane 0: a small part of the call.
+ */
+export function winograd4Weights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {
+  const f = flip != 0;
+  const xiStride: usize = 4 * <usize>M * K;
+  for (let m = m0; m < m1; m++)
+    for (let k = 0; k < K; k++) {
+      const g: usize = w + 36 * <usize>(f ? k * M + m : m * K + k);
+      const d = U + 4 * (<usize>m * K + k);
+      // columns j of g: taps j, 3 + j, 6 + j (rotated when flipping), then G along them (rows of Gg)
+      for (let j = 0; j < 3; j++) {
+        const a = load<f32>(g + 4 * (f ? 8 - j : j));
+        const b = load<f32>(g + 4 * (f ? 5 - j : 3 + j));
+        const c = load<f32>(g + 4 * (f ? 2 - j : 6 + j));
+        // (Gg)[i][j] for i = 0..5, kept in U's xi = 6 i + j slots (j < 3) until the row pass
+        store<f32>(d + <usize>j * xiStride, a * 0.25);
+        store<f32>(d + <usize>(6 + j) * xiStride, -(a + b + c) / 6);
+        store<f32>(d + <usize>(12 + j) * xiStride, -(a - b + c) / 6);
+        store<f32>(d + <usize>(18 + j) * xiStride, a / 24 + b / 12 + c / 6);
+        store<f32>(d + <usize>(24 + j) * xiStride, a / 24 - b / 12 + c / 6);
+        store<f32>(d + <usize>(30 + j) * xiStride, c);
+      }
+      for (let i = 0; i < 6; i++) {
+        const row = d + <usize>(6 * i) * xiStride;
+        const a = load<f32>(row);
+        const b = load<f32>(row + xiStride);
+        const c = load<f32>(row + 2 * xiStride);
+        store<f32>(row, a * 0.25);
+        store<f32>(row + xiStride, -(a + b + c) / 6);
+        store<f32>(row + 2 * xiStride, -(a - b + c) / 6);
+        store<f32>(row + 3 * xiStride, a / 24 + b / 12 + c / 6);
+        store<f32>(row + 4 * xiStride, a / 24 - b / 12 + c / 6);
+        store<f32>(row + 5 * xiStride, c);
+      }
+    }
+}
+
+/**
+ * B^T x for x0..x5 into e, e + stride, ..., e + 5 stride: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0;
+ * 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+ */
+// @ts-ignore: decorator
+@inline function inputTransform6(e: usize, stride: usize, x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128): void {
+  const four = f32x4.splat(4);
+  const five = f32x4.splat(5);
+  const two = f32x4.splat(2);
+  const a = f32x4.sub(x4, f32x4.mul(four, x2)); // x4 - 4 x2
+  const b = f32x4.sub(x3, f32x4.mul(four, x1)); // x3 - 4 x1
+  const c = f32x4.sub(x4, x2); // x4 - x2
+  const d = f32x4.mul(two, f32x4.sub(x3, x1)); // 2 (x3 - x1)
+  v128.store(e, f32x4.add(f32x4.sub(f32x4.mul(four, x0), f32x4.mul(five, x2)), x4));
+  v128.store(e + stride, f32x4.add(a, b));
+  v128.store(e + 2 * stride, f32x4.sub(a, b));
+  v128.store(e + 3 * stride, f32x4.add(c, d));
+  v128.store(e + 4 * stride, f32x4.sub(c, d));
+  v128.store(e + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(five, x3)), x5));
+}
+
+/**
+ * V (36 packed (K, T)) columns [col0, col0 + TH * TW) = B^T d B of one image's tiles, d (6, 6) at
+ * padded (K, PH, PW)[k][4 ty..][4 tx..], four tiles of a row per vector (TW % 4 == 0). `e` is 36
+ * vectors of scratch: the rows' d B, then B^T along the columns.
+ */
+function transformInput4(V: usize, vStride: usize, Npad: i32, padded: usize, K: i32, PH: i32, PW: i32, TH: i32, TW: i32, col0: i32, e: usize): void {
+  for (let k = 0; k < K; k++) {
+    const pc = k - (k % KC);
+    const kc = min(KC, K - pc);
+    const kBase: usize = <usize>pc * Npad + (k - pc) * NR; // packed float offset of (k, column 0)
+    const plane = padded + 4 * <usize>k * PH * PW;
+    for (let ty = 0; ty < TH; ty++)
+      for (let tx = 0; tx < TW; tx += 4) {
+        // rows r of the four tiles: columns 4 tx + 4 l + s in lane l, s = 0..5, then d B into e[s][r]
+        for (let r = 0; r < 6; r++) {
+          const p = plane + 4 * (<usize>(4 * ty + r) * PW + 4 * tx);
+          const q0 = v128.load(p);
+          const q1 = v128.load(p, 16);
+          const q2 = v128.load(p, 32);
+          const q3 = v128.load(p, 48);
+          const q4 = v128.load64_zero(p, 64);
+          const t0 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(q0, q1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(q2, q3, 2, 6, 3, 7);
+          const c0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5);
+          const c1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+          const c2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5);
+          const c3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+          const c4 = v128.shuffle<f32>(c0, q4, 1, 2, 3, 4);
+          const c5 = v128.shuffle<f32>(c1, q4, 1, 2, 3, 5);
+          inputTransform6(e + 16 * r, 96, c0, c1, c2, c3, c4, c5); // e[s][r] at e + 16 (6 s + r)
+        }
+        const j = col0 + ty * TW + tx;
+        const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+        for (let s = 0; s < 6; s++) {
+          // column s: B^T over the rows, into V[6 i + s]
+          const c = e + 96 * s;
+          inputTransform6Strided(dst + <usize>s * vStride, 6 * vStride, v128.load(c), v128.load(c, 16), v128.load(c, 32), v128.load(c, 48), v128.load(c, 64), v128.load(c, 80));
+        }
+      }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function inputTransform6Strided(d: usize, stride: usize, x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128): void {
+  inputTransform6(d, stride, x0, x1, x2, x3, x4, x5);
+}
+
+/**
+ * One image's out (M, OH, OW) (+)= A^T m A (+ bias) for its tiles, m (6, 6) = Mt (36, M, T) at
+ * columns [col0, col0 + TH * TW), A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1];
+ * four tiles per vector, transposed back into rows of 16 floats. `e` is 24 vectors of scratch.
+ */
+function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, e: usize): void {
+  const xiStride: usize = 4 * <usize>M * T;
+  for (let m = 0; m < M; m++) {
+    const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
+    const plane = out + 4 * <usize>m * OH * OW;
+    const src = Mt + 4 * (<usize>m * T + col0);
+    for (let ty = 0; ty < TH; ty++)
+      for (let tx = 0; tx < TW; tx += 4) {
+        const s = src + 4 * (ty * TW + tx);
+        for (let j = 0; j < 6; j++) {
+          // column j: A^T over the rows, into e[i][j] at e + 16 (6 i + j)
+          const c = s + <usize>j * xiStride;
+          outputTransform6(e + 16 * j, 96, v128.load(c), v128.load(c + 6 * xiStride), v128.load(c + 12 * xiStride), v128.load(c + 18 * xiStride), v128.load(c + 24 * xiStride), v128.load(c + 30 * xiStride));
+        }
+        for (let i = 0; i < 4; i++) {
+          const y = 4 * ty + i;
+          if (y >= OH) break;
+          const r = e + 96 * i;
+          // y_c for the four tiles (lane = tile), c = 0..3
+          const x0 = v128.load(r);
+          const x1 = v128.load(r, 16);
+          const x2 = v128.load(r, 32);
+          const x3 = v128.load(r, 48);
+          const x4 = v128.load(r, 64);
+          const x5 = v128.load(r, 80);
+          const p = f32x4.add(x1, x2);
+          const q = f32x4.sub(x1, x2);
+          const u = f32x4.add(x3, x4);
+          const v = f32x4.sub(x3, x4);
+          const y0 = f32x4.add(f32x4.add(f32x4.add(x0, p), u), bv);
+          const y1 = f32x4.add(f32x4.add(q, f32x4.add(v, v)), bv);
+          const y2 = f32x4.add(f32x4.add(p, f32x4.mul(f32x4.splat(4), u)), bv);
+          const y3 = f32x4.add(f32x4.add(f32x4.add(q, f32x4.mul(f32x4.splat(8), v)), x5), bv);
+          // transpose: tile l's four outputs y0..y3[l] are 4 adjacent floats
+          const t0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+          const d = plane + 4 * (<usize>y * OW + 4 * tx);
+          storeAdd(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), add);
+          storeAdd(d + 16, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), add);
+          storeAdd(d + 32, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), add);
+          storeAdd(d + 48, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), add);
+        }
+      }
+  }
+}
+
+/** A^T x for x0..x5 into e, e + stride, e + 2 stride, e + 3 stride. */
+// @ts-ignore: decorator
+@inline function outputTransform6(e: usize, stride: usize, x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128): void {
+  const p = f32x4.add(x1, x2);
+  const q = f32x4.sub(x1, x2);
+  const u = f32x4.add(x3, x4);
+  const v = f32x4.sub(x3, x4);
+  v128.store(e, f32x4.add(f32x4.add(x0, p), u));
+  v128.store(e + stride, f32x4.add(q, f32x4.add(v, v)));
+  v128.store(e + 2 * stride, f32x4.add(p, f32x4.mul(f32x4.splat(4), u)));
+  v128.store(e + 3 * stride, f32x4.add(f32x4.add(q, f32x4.mul(f32x4.splat(8), v)), x5));
+}
+
+// @ts-ignore: decorator
+@inline function storeAdd(d: usize, v: v128, add: bool): void {
+  v128.store(d, add ? f32x4.add(v128.load(d), v) : v);
+}
+
+/**
+ * As winogradForward, with F(4x4, 3x3) tiles; needs OW % 16 == 0. U = winograd4Weights; `scratch`
+ * holds winograd4ScratchBytes(geo, chunk) bytes.
+ */
+export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
+  const K = load<i32>(geo, C_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const M = load<i32>(geo, OC_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const add = load<i32>(geo, ADD_) != 0;
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  const TT = TH * TW;
+  const PH = 4 * TH + 2;
+  const PW = 4 * TW + 2;
+  const padded = scratch; // (K, PH, PW) + 4 floats
+  const V = padded + 4 * (<usize>K * PH * PW + 4); // 36 x packed (K, T)
+  const Mt = V + 144 * <usize>packedBFloats(K, chunk * TT); // (36, M, T)
+  const e = Mt + 144 * <usize>M * chunk * TT; // 36 vectors
+  const gemmScratch = e + 4 * 4 * 36;
+  for (let c0 = n0; c0 < n1; c0 += chunk) {
+    const images = min(chunk, n1 - c0);
+    const T = images * TT;
+    const vStride: usize = 4 * <usize>packedBFloats(K, T);
+    const Npad = (T + NR - 1) / NR * NR;
+    for (let i = 0; i < images; i++) {
+      padImage(padded, inp + 4 * <usize>(c0 + i) * K * H * W, K, H, W, PH, PW, load<i32>(geo, PT_), load<i32>(geo, PL_));
+      transformInput4(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, e);
+    }
+    for (let xi = 0; xi < 36; xi++)
+      gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
+    for (let i = 0; i < images; i++)
+      transformOutput4(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, e);
+  }
+}
