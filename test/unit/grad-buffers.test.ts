@@ -75,6 +75,18 @@ describe("gradient buffers", () => {
     assertClose(x.grad!.data, separate);
   });
 
+  it("accumulates large gradients (the add kernel's path) exactly like small ones", () => {
+    const x = randn([3, 10000], { requiresGrad: true });
+    x.mul(2).add(x.mul(x)).sum().backward(); // within one pass: 2 + 2x
+    x.mul(3).sum().backward(); // across passes, into .grad: + 3
+    const xs = x.data;
+    const g = x.grad!.data;
+    for (let i = 0; i < xs.length; i++) {
+      const expected = Math.fround(Math.fround(2 + Math.fround(2 * xs[i])) + 3);
+      if (g[i] !== expected) assert.fail(`element ${i}: got ${g[i]}, expected ${expected}`);
+    }
+  });
+
   it("doubles the gradient of x + x", () => {
     const x = randn([300], { requiresGrad: true });
     x.add(x).sum().backward();

@@ -2,6 +2,7 @@
 // output, then each node's backward in reverse, accumulating (+=) gradients so a tensor used
 // twice gets both contributions. Leaves that require grad receive `.grad`.
 
+import { binaryForward } from "../backends/ref/elementwise";
 import { check, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { gradBufferUninit, releaseGradBuffer } from "./grad-buffers";
@@ -76,9 +77,27 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
   });
 }
 
-/** prev += g, elementwise (same length). */
-function addInto(prev: Grad, g: Grad): void {
-  for (let j = 0; j < prev.length; j++) prev[j] += g[j];
+/** Below this many floats the JS loop beats the add kernel's copies into wasm memory. */
+const KERNEL_ADD_MIN = 16384;
+
+/**
+ * prev += g, elementwise (same length): gradient accumulation. Large buffers go to the add kernel
+ * (the same f32 sums: an f32 add rounds like JS's f64 add stored to f32).
+ */
+export function addInto(prev: Grad, g: Grad): void {
+  const n = prev.length;
+  if (n >= KERNEL_ADD_MIN) {
+    binaryForward("add", prev, prev, g, [n], [1], [1]);
+    return;
+  }
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    prev[j] += g[j];
+    prev[j + 1] += g[j + 1];
+    prev[j + 2] += g[j + 2];
+    prev[j + 3] += g[j + 3];
+  }
+  for (; j < n; j++) prev[j] += g[j];
 }
 
 /** A copy of g in a recycled buffer. */

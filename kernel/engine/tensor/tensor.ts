@@ -5,7 +5,7 @@
 // expand and slicing copy. Integer and boolean results (argmax, comparisons, class targets) are
 // stored as exact integers in float32 and labelled by `dtype`.
 
-import { runBackward } from "../autograd/backward";
+import { addInto, runBackward } from "../autograd/backward";
 import type { GradNode } from "../autograd/node";
 import { check, fmtShape } from "../errors";
 import * as ew from "../ops/elementwise";
@@ -137,10 +137,7 @@ export class Tensor {
    */
   accumulateGrad(g: Float32Array, adopt = false): void {
     if (this.grad === null) this.grad = new Tensor(adopt ? g : g.slice(), this.shape);
-    else {
-      const s = this.grad.storage;
-      for (let i = 0; i < s.length; i++) s[i] += g[i];
-    }
+    else addInto(this.grad.storage, g);
   }
 
   // ---- copies and in-place updates (for optimizers and initialisers, outside the graph) -------
