@@ -1,8 +1,9 @@
-// The Winograd F(2x2, 3x3) conv path (backends/wasm/winograd.ts) against ref, called directly (not
-// through the dispatch rule): forward with and without bias, the input and weight gradients added into dinp and dweight,
-// odd planes (partial tiles, the scalar path), planes a multiple of 8 wide (the vector path),
-// every padding 0-2, channels not a multiple of 4, a deep C = 512 sum, and bit-identical results
-// on 1, 2 and 3 threads. Also checks that conv2dForward/conv2dBackward dispatch here when it pays.
+// The Winograd conv path (backends/wasm/winograd.ts) against ref, called directly (not through the
+// dispatch rule): forward with and without bias, the input and weight gradients added into dinp and
+// dweight; odd planes (partial tiles, the scalar path), planes a multiple of 8 wide (the vector
+// path) and of 16 wide (F(4x4, 3x3)), every padding 0-2, channels not a multiple of 4, deep C = 512
+// sums, and bit-identical results on 1, 2 and 3 threads. Also checks that conv2dForward and
+// conv2dBackward dispatch here when it pays.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -46,6 +47,17 @@ const cases: Case[] = [
   { name: "odd plane, pad 1", N: 2, C: 9, H: 7, W: 11, OC: 10, pad: [1, 1, 1, 1] },
   { name: "vector path (OW = 16), pad 1", N: 3, C: 8, H: 9, W: 16, OC: 12, pad: [1, 1, 1, 1] },
   { name: "vector path (OW = 8), odd OH", N: 2, C: 13, H: 5, W: 8, OC: 9, pad: [1, 1, 1, 1] },
+  {
+    name: "F(4x4) (OW = 16), channels not a multiple of 4",
+    N: 2,
+    C: 9,
+    H: 7,
+    W: 16,
+    OC: 13,
+    pad: [1, 1, 1, 1],
+  },
+  { name: "F(4x4) (OW = 32), OH = 7, pad 2 on top", N: 1, C: 8, H: 6, W: 32, OC: 12, pad: [2, 1, 1, 1] },
+  { name: "F(4x4) deep sum C = 512", N: 1, C: 512, H: 8, W: 16, OC: 8, pad: [1, 1, 1, 1] },
   { name: "no padding", N: 2, C: 11, H: 8, W: 10, OC: 8, pad: [0, 0, 0, 0] },
   { name: "pad 2, asymmetric", N: 1, C: 8, H: 6, W: 7, OC: 14, pad: [2, 0, 1, 2] },
   { name: "4x4 plane (ResNet stage 4)", N: 5, C: 20, H: 4, W: 4, OC: 24, pad: [1, 1, 1, 1] },

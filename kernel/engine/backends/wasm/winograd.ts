@@ -93,10 +93,12 @@ function run(
 ): void {
   const { arena, kernels } = rt;
   const [N, K, , , M, , , OH, OW] = s;
+  const f4 = useF4(s);
+  const [xis, side] = f4 ? [36, 4] : [16, 2]; // transformed tile size, output tile side
   const geo = putGeometry(arena, s, flip ? 1 : 0);
   const pW = arena.put(weight.subarray(0, M * K * 9)); // (M, K, 3, 3), or (K, M, 3, 3) flipped
-  const pU = arena.alloc(4 * 16 * M * K); // (16, M, K)
-  const wCalls = ranges(M, 1, threadsFor(rt, 16 * M * K)).map(([m0, m1]) => [
+  const pU = arena.alloc(4 * xis * M * K); // (xis, M, K)
+  const wCalls = ranges(M, 1, threadsFor(rt, xis * M * K)).map(([m0, m1]) => [
     m0,
     m1,
     pU,
@@ -105,12 +107,14 @@ function run(
     K,
     flip ? 1 : 0,
   ]);
-  runShares(rt, "winogradWeights", wCalls);
-  const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
+  runShares(rt, f4 ? "winograd4Weights" : "winogradWeights", wCalls);
+  const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
   const threads = threadsFor(rt, N * M * OH * OW * K * 4);
   const shares = ranges(N, 1, threads);
   const chunk = Math.max(1, Math.min(Math.ceil(N / shares.length), Math.round(CHUNK_TILES / tiles)));
-  const scratchBytes = kernels.winogradScratchBytes(geo, chunk);
+  const scratchBytes = f4
+    ? kernels.winograd4ScratchBytes(geo, chunk)
+    : kernels.winogradScratchBytes(geo, chunk);
   const calls = shares.map(([n0, n1]) => [
     n0,
     n1,
@@ -122,7 +126,15 @@ function run(
     pBias,
     arena.alloc(scratchBytes),
   ]);
-  runShares(rt, "winogradForward", calls);
+  runShares(rt, f4 ? "winograd4Forward" : "winogradForward", calls);
+}
+
+/**
+ * Whether a conv runs F(4x4, 3x3) (36 GEMMs, 2.25 multiply-adds per output instead of 4) rather
+ * than F(2x2, 3x3): where its rows of 4x4 tiles are whole vectors (OW a multiple of 16).
+ */
+function useF4(s: ConvSizes): boolean {
+  return s[8] % 16 === 0;
 }
 
 /**

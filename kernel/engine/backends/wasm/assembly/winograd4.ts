@@ -32,41 +32,93 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
 /**
  * U (36, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1/4 0 0; -1/6 -1/6 -1/6;
  * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]; g as in winogradWeights (flip: the input
- * gradient's transposed, rotated kernel). One (m, k) at a time in lane 0: a small part of the call.
+ * gradient's transposed, rotated kernel). Four k per vector; the last K % 4 one at a time, in lane 0.
  */
 export function winograd4Weights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {
   const f = flip != 0;
+  const kStride: usize = 36 * (f ? M : 1); // bytes from g[k] to g[k + 1]
   const xiStride: usize = 4 * <usize>M * K;
   for (let m = m0; m < m1; m++)
-    for (let k = 0; k < K; k++) {
+    for (let k = 0; k < K; ) {
+      const lanes = K - k >= 4 ? 4 : 1; // the last K % 4 one at a time
       const g: usize = w + 36 * <usize>(f ? k * M + m : m * K + k);
+      const s = lanes == 4 ? kStride : 0; // one k: every lane reads it, lane 0 is stored
+      // taps t0..t8 of g (row-major), rotated when flipping
+      const t0 = gather4(g + 4 * (f ? 8 : 0), s);
+      const t1 = gather4(g + 4 * (f ? 7 : 1), s);
+      const t2 = gather4(g + 4 * (f ? 6 : 2), s);
+      const t3 = gather4(g + 4 * (f ? 5 : 3), s);
+      const t4 = gather4(g + 16, s);
+      const t5 = gather4(g + 4 * (f ? 3 : 5), s);
+      const t6 = gather4(g + 4 * (f ? 2 : 6), s);
+      const t7 = gather4(g + 4 * (f ? 1 : 7), s);
+      const t8 = gather4(g + 4 * (f ? 0 : 8), s);
       const d = U + 4 * (<usize>m * K + k);
-      // columns j of g: taps j, 3 + j, 6 + j (rotated when flipping), then G along them (rows of Gg)
-      for (let j = 0; j < 3; j++) {
-        const a = load<f32>(g + 4 * (f ? 8 - j : j));
-        const b = load<f32>(g + 4 * (f ? 5 - j : 3 + j));
-        const c = load<f32>(g + 4 * (f ? 2 - j : 6 + j));
-        // (Gg)[i][j] for i = 0..5, kept in U's xi = 6 i + j slots (j < 3) until the row pass
-        store<f32>(d + <usize>j * xiStride, a * 0.25);
-        store<f32>(d + <usize>(6 + j) * xiStride, -(a + b + c) / 6);
-        store<f32>(d + <usize>(12 + j) * xiStride, -(a - b + c) / 6);
-        store<f32>(d + <usize>(18 + j) * xiStride, a / 24 + b / 12 + c / 6);
-        store<f32>(d + <usize>(24 + j) * xiStride, a / 24 - b / 12 + c / 6);
-        store<f32>(d + <usize>(30 + j) * xiStride, c);
-      }
-      for (let i = 0; i < 6; i++) {
-        const row = d + <usize>(6 * i) * xiStride;
-        const a = load<f32>(row);
-        const b = load<f32>(row + xiStride);
-        const c = load<f32>(row + 2 * xiStride);
-        store<f32>(row, a * 0.25);
-        store<f32>(row + xiStride, -(a + b + c) / 6);
-        store<f32>(row + 2 * xiStride, -(a - b + c) / 6);
-        store<f32>(row + 3 * xiStride, a / 24 + b / 12 + c / 6);
-        store<f32>(row + 4 * xiStride, a / 24 - b / 12 + c / 6);
-        store<f32>(row + 5 * xiStride, c);
-      }
+      // row i of Gg = G[i] applied to g's rows (t0 t1 t2), (t3 t4 t5), (t6 t7 t8); then G along it
+      const q = 6 * xiStride;
+      weightRow(d, xiStride, lanes, g0(t0, t3, t6), g0(t1, t4, t7), g0(t2, t5, t8));
+      weightRow(d + q, xiStride, lanes, g1(t0, t3, t6), g1(t1, t4, t7), g1(t2, t5, t8));
+      weightRow(d + 2 * q, xiStride, lanes, g2(t0, t3, t6), g2(t1, t4, t7), g2(t2, t5, t8));
+      weightRow(d + 3 * q, xiStride, lanes, g3(t0, t3, t6), g3(t1, t4, t7), g3(t2, t5, t8));
+      weightRow(d + 4 * q, xiStride, lanes, g4(t0, t3, t6), g4(t1, t4, t7), g4(t2, t5, t8));
+      weightRow(d + 5 * q, xiStride, lanes, t6, t7, t8);
+      k += lanes;
     }
+}
+
+/** Four floats at p, p + stride, p + 2 stride, p + 3 stride (bytes). */
+// @ts-ignore: decorator
+@inline function gather4(p: usize, stride: usize): v128 {
+  let v = v128.load32_zero(p);
+  v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
+  v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
+  return v;
+}
+
+// Rows 0-4 of G applied to (a, b, c); row 5 is c.
+// @ts-ignore: decorator
+@inline function g0(a: v128, b: v128, c: v128): v128 {
+  return f32x4.mul(a, f32x4.splat(0.25));
+}
+// @ts-ignore: decorator
+@inline function g1(a: v128, b: v128, c: v128): v128 {
+  return f32x4.mul(f32x4.add(f32x4.add(a, b), c), f32x4.splat(-1.0 / 6));
+}
+// @ts-ignore: decorator
+@inline function g2(a: v128, b: v128, c: v128): v128 {
+  return f32x4.mul(f32x4.add(f32x4.sub(a, b), c), f32x4.splat(-1.0 / 6));
+}
+// @ts-ignore: decorator
+@inline function g3(a: v128, b: v128, c: v128): v128 {
+  const s = f32x4.add(f32x4.mul(a, f32x4.splat(1.0 / 24)), f32x4.mul(c, f32x4.splat(1.0 / 6)));
+  return f32x4.add(s, f32x4.mul(b, f32x4.splat(1.0 / 12)));
+}
+// @ts-ignore: decorator
+@inline function g4(a: v128, b: v128, c: v128): v128 {
+  const s = f32x4.add(f32x4.mul(a, f32x4.splat(1.0 / 24)), f32x4.mul(c, f32x4.splat(1.0 / 6)));
+  return f32x4.sub(s, f32x4.mul(b, f32x4.splat(1.0 / 12)));
+}
+
+/** G applied to (a, b, c): six vectors at d, d + xiStride, ..., all lanes or lane 0 only. */
+// @ts-ignore: decorator
+@inline function weightRow(d: usize, xiStride: usize, lanes: i32, a: v128, b: v128, c: v128): void {
+  storeLanes(d, g0(a, b, c), lanes);
+  storeLanes(d + xiStride, g1(a, b, c), lanes);
+  storeLanes(d + 2 * xiStride, g2(a, b, c), lanes);
+  storeLanes(d + 3 * xiStride, g3(a, b, c), lanes);
+  storeLanes(d + 4 * xiStride, g4(a, b, c), lanes);
+  storeLanes(d + 5 * xiStride, c, lanes);
+}
+
+/** All four floats of v at d (lanes == 4), or lane 0. */
+// @ts-ignore: decorator
+@inline function storeLanes(d: usize, v: v128, lanes: i32): void {
+  if (lanes == 4) {
+    v128.store(d, v);
+    return;
+  }
+  v128.store32_lane(d, v, 0);
 }
 
 /**
