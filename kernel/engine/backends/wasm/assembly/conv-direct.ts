@@ -1,10 +1,12 @@
-// A direct conv2d forward for convs whose im2col + GEMM is mostly overhead: few input channels or
-// few output channels (LeNet-5's convs, ResNet stems). Four images run at once, interleaved so one
-// f32x4 holds the same pixel of the four images: every tap of every output pixel is one aligned
-// vector load, whatever the stride, dilation or row length, and no lane is wasted at row ends.
-// A register block is 2 output channels x 4 output pixels (8 accumulators); each tap broadcasts
-// two weights and loads four pixel vectors. The block is transposed back to (image, pixels) on
-// store. Each output is bias + its taps summed in tap order, whatever the split across threads.
+// A direct conv2d forward for convs whose im2col + GEMM is mostly overhead: few output channels or
+// a shallow depth (LeNet-5's convs, ResNet stems, stride-2 convs; backends/wasm/conv-forward.ts
+// `directPays` decides). Four images run at once, interleaved so one f32x4 holds the same pixel of
+// the four images: every tap of every output pixel is one aligned vector load, whatever the
+// stride, dilation or row length, and no lane is wasted at row ends. A register block is 2 output
+// channels x 4 output pixels (8 accumulators); each tap broadcasts two weights and loads four
+// pixel vectors (at constant offsets from one address when the pixels are evenly spaced, stride 1
+// or 2). The block is transposed back to (image, pixels) on store. Each output is bias + its taps
+// summed in tap order, whatever the split across threads.
 
 import { C_, DH_, DW_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, SH_, SW_, W_, convPaddedHeight, convPaddedWidth } from "./conv-geometry";
 import { madd } from "./simd";
@@ -193,7 +195,9 @@ export function convDirectForward(
         let a12 = bias1;
         let a13 = bias1;
         if (load<i32>(pp, 12) - load<i32>(pp) == 48) {
-          // The four pixels are adjacent in the planes (one row, stride 1): one address per tap.
+          // The four pixels are adjacent in the planes (stride 1): one address per tap. (Offsets
+          // only grow, and a row change adds the same step each time: a total of 3 x 16 bytes
+          // means every step is 16.)
           for (let e = start; e < end; e += ENTRY) {
             const x = b0 + load<i32>(e);
             const w0 = v128.load32_splat(e, 4);
@@ -212,7 +216,7 @@ export function convDirectForward(
             a13 = madd(w1, v, a13);
           }
         } else if (sW == 2 && load<i32>(pp, 12) - load<i32>(pp) == 96) {
-          // Every other float of one row (stride 2): likewise.
+          // Every other pixel vector (stride 2, each step 32 bytes by the same argument): likewise.
           for (let e = start; e < end; e += ENTRY) {
             const x = b0 + load<i32>(e);
             const w0 = v128.load32_splat(e, 4);
