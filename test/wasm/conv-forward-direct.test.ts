@@ -145,9 +145,11 @@ describe("wasm direct conv2d forward vs ref", () => {
     for (const withBias of [true, false])
       it(`${c.name}${withBias ? "" : ", no bias"}`, () => checkAgainstRef(sizes(c), withBias, c.name));
 
-  it("matches ref on random shapes", () => {
+  // Negative padding (cropping) reaches this kernel through convTranspose2d's adjoint convs.
+  it("matches ref on random shapes (stride, dilation, padding from -1 to 2)", () => {
     const int = intGenerator(7);
-    for (let i = 0; i < 40; i++) {
+    let checked = 0;
+    for (let i = 0; i < 60; i++) {
       const KH = int(1, 5);
       const KW = int(1, 5);
       const c: Case = {
@@ -159,13 +161,16 @@ describe("wasm direct conv2d forward vs ref", () => {
         OC: int(1, 12),
         KH,
         KW,
-        stride: [int(1, 2), int(1, 2)],
-        pad: [int(0, 2), int(0, 2), int(0, 2), int(0, 2)],
+        stride: [int(1, 3), int(1, 3)],
+        pad: [int(-1, 2), int(-1, 2), int(-1, 2), int(-1, 2)],
+        dilation: [int(1, 2), int(1, 2)],
       };
       const s = sizes(c);
-      if (s[7] * s[8] < 4) continue;
+      if (s[7] < 1 || s[8] < 1 || s[7] * s[8] < 4) continue;
       checkAgainstRef(s, i % 3 !== 0, `${c.name} ${JSON.stringify(s)}`);
+      checked++;
     }
+    assert.ok(checked >= 30, `only ${checked} random shapes were valid`);
   });
 
   // 16 and 18 images: threads split groups of 4 images; 4 images: they split output channel pairs.
