@@ -5,7 +5,7 @@
 import { binaryForward } from "../backends/ref/elementwise";
 import { check, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/tensor";
-import { gradBufferUninit, releaseGradBuffer } from "./grad-buffers";
+import { gradBufferUninit, isResident, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
 import type { Grad } from "./node";
 
@@ -44,8 +44,9 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       if (g === undefined) continue;
       grads.delete(t);
       if (t.gradFn === null) {
-        // A leaf: its first gradient becomes .grad as it is (nothing else holds g).
-        if (t.grad === null) t.accumulateGrad(g, true);
+        // A leaf: its first gradient becomes .grad as it is (nothing else holds g), unless it
+        // lives in wasm memory (then .grad gets a copy).
+        if (t.grad === null && !isResident(g)) t.accumulateGrad(g, true);
         else {
           t.accumulateGrad(g);
           releaseGradBuffer(g);
@@ -63,7 +64,12 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
       let gGiven = false;
       inputs.forEach((input, k) => {
         const ig = inputGrads[k];
-        if (input === null || ig === null || ig === undefined || !input.requiresGrad) return;
+        if (ig === null || ig === undefined) return;
+        if (input === null || !input.requiresGrad) {
+          // Not wanted after all: a wasm-resident buffer goes back to the pool (it cannot be freed).
+          if (ig !== g && ig !== acc[k] && isResident(ig)) releaseGradBuffer(ig);
+          return;
+        }
         if (ig === acc[k]) return; // the op added into the gradient accumulated so far
         const prev = grads.get(input);
         if (prev !== undefined) addInto(prev, ig);

@@ -6,6 +6,18 @@
 // sizes, so in steady state backward allocates nothing and its buffers never become garbage.
 // NOTE: emptying the pool at the end of each pass was slower than no pool at all: buffers held
 // until the end of the pass survived scavenges, and freeing them took full (mark-compact) GCs.
+//
+// With the wasm backend the pool's buffers live in wasm memory (the arena's resident buffers,
+// up to MAX_RESIDENT bytes): kernels then read a gradient where it is and write or add into one
+// in place, instead of copying each into and out of wasm memory. A resident buffer never leaves
+// the engine (a leaf's .grad gets a copy) and is never dropped from the pool (it cannot be freed).
+
+import { runtime } from "../backends/wasm/runtime";
+
+const arena = runtime instanceof Error ? null : runtime.arena;
+const kernels = runtime instanceof Error ? null : runtime.kernels;
+/** Bytes of wasm memory the pool may take (64 MiB); beyond it, buffers are ordinary arrays. */
+const MAX_RESIDENT = 1 << 26;
 
 const free = new Map<number, Float32Array[]>();
 let pooled = 0;
@@ -16,35 +28,57 @@ const PER_SIZE = 8;
 /** A buffer of n zeros for a gradient that a kernel adds (+=) into. */
 export function gradBuffer(n: number): Float32Array {
   const b = free.get(n)?.pop();
-  if (b === undefined) return new Float32Array(n);
+  if (b === undefined) return fresh(n);
   pooled -= n;
-  return b.fill(0);
+  const at = isResident(b) ? arena!.addressOf(b) : -1;
+  // NOTE: JS's fill on a view of shared memory is about ten times slower than wasm's memset.
+  if (at >= 0) kernels!.fillZero(at, 4 * n);
+  else b.fill(0);
+  return b;
 }
 
 /** A buffer of n floats with arbitrary contents, for a gradient that a kernel overwrites entirely. */
 export function gradBufferUninit(n: number): Float32Array {
   const b = free.get(n)?.pop();
-  if (b === undefined) return new Float32Array(n);
+  if (b === undefined) return fresh(n);
   pooled -= n;
   return b;
+}
+
+/** A new zeroed buffer: resident in wasm memory while the pool's share lasts. */
+function fresh(n: number): Float32Array {
+  if (arena === null || n < 256 || arena.residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
+  const b = arena.resident(n);
+  kernels!.fillZero(b.byteOffset, 4 * n); // was the arena's scratch space
+  return b;
+}
+
+/** True for a buffer in wasm memory (it must not become a user's .grad; copy it). */
+export function isResident(b: Float32Array): boolean {
+  return arena !== null && arena.addressOf(b) >= 0;
 }
 
 /** Gives a gradient buffer back (only runBackward does: the engine must own it and be done with it). */
 export function releaseGradBuffer(b: Float32Array): void {
   const n = b.length;
-  if (n === 0 || pooled + n > MAX_POOLED || b.byteOffset !== 0 || b.buffer.byteLength !== 4 * n) return;
+  const resident = isResident(b);
+  if (!resident && (pooled + n > MAX_POOLED || b.byteOffset !== 0 || b.buffer.byteLength !== 4 * n)) return;
   let list = free.get(n);
   if (list === undefined) {
     list = [];
     free.set(n, list);
   }
-  if (list.length >= PER_SIZE) return;
+  if (!resident && list.length >= PER_SIZE) return;
   list.push(b);
   pooled += n;
 }
 
-/** Drops every pooled buffer (for tests, and to give the memory back after training). */
+/** Drops every pooled ordinary buffer (for tests, and to give memory back after training). */
 export function clearGradBuffers(): void {
-  free.clear();
-  pooled = 0;
+  for (const [n, list] of free) {
+    const kept = list.filter(isResident);
+    pooled -= (list.length - kept.length) * n;
+    if (kept.length > 0) free.set(n, kept);
+    else free.delete(n);
+  }
 }

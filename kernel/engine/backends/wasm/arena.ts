@@ -10,16 +10,27 @@
 // call, so nobody frees anything explicitly. The memory only grows when a call needs more than any
 // call before it (high-water mark) and never shrinks: repeated calls of the same sizes, e.g.
 // training steps, allocate nothing new.
+//
+// Resident buffers. `resident(n)` hands out a Float32Array that lives in wasm memory for good,
+// below the scratch region (the scratch base moves up; it is only called between kernel calls).
+// The gradient buffer pool (autograd/grad-buffers.ts) keeps its buffers there: they never reach a
+// user and are recycled, never freed. `put` of a resident array returns its address instead of
+// copying it in, `get` into one skips the copy when the result is already there, and `target`
+// lets a kernel write its output straight into one.
 
 import { PAGE_BYTES, type WasmMemory } from "./wasm-api";
 
 const ALIGN = 64; // cache-line aligned operands; the kernels need 16 (f32x4)
 
 export class Arena {
-  private readonly base: number;
+  private base: number;
   private top: number;
   private view: Float32Array;
   private i32: Int32Array;
+  /** Every buffer object the memory has had (growing shared memory gives a new one; views keep theirs). */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  /** Bytes handed out by `resident`. */
+  residentBytes = 0;
 
   /** Manages memory from byte `start` (at or above the module's static data) to the end. */
   constructor(
@@ -31,6 +42,7 @@ export class Arena {
     this.top = this.base;
     this.view = new Float32Array(memory.buffer);
     this.i32 = new Int32Array(memory.buffer);
+    this.buffers.add(memory.buffer);
   }
 
   /** Starts a kernel call: everything allocated before is free again. */
@@ -47,15 +59,42 @@ export class Arena {
       this.memory.grow(Math.ceil((this.top - size) / PAGE_BYTES));
       this.view = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
+      this.buffers.add(this.memory.buffer);
     }
     return ptr;
   }
 
-  /** Allocates room for `src` and copies it in. */
+  /**
+   * n floats of wasm memory for good, as a Float32Array (uninitialised: it was scratch space);
+   * only between kernel calls. Never freed: the caller recycles it.
+   */
+  resident(n: number): Float32Array {
+    const ptr = this.base;
+    this.base = alignUp(ptr + 4 * n, ALIGN);
+    this.begin();
+    this.alloc(0); // grows the memory to cover the new base
+    this.residentBytes += this.base - ptr;
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** The byte address of `a` when it lives in wasm memory (a resident buffer), else -1. */
+  addressOf(a: Float32Array): number {
+    return this.buffers.has(a.buffer) ? a.byteOffset : -1;
+  }
+
+  /** Allocates room for `src` and copies it in; a resident `src` is used where it is. */
   put(src: Float32Array): number {
+    const at = this.addressOf(src);
+    if (at >= 0) return at;
     const ptr = this.alloc(src.length * 4);
     this.view.set(src, ptr / 4);
     return ptr;
+  }
+
+  /** Where a kernel should write `dst.length` floats that will end up in `dst` (see `get`). */
+  target(dst: Float32Array): number {
+    const at = this.addressOf(dst);
+    return at >= 0 ? at : this.alloc(dst.length * 4);
   }
 
   /** Allocates room for `values` as i32 (e.g. a kernel's geometry block) and writes them. */
@@ -67,6 +106,7 @@ export class Arena {
 
   /** Copies `dst.length` floats at `ptr` out into `dst`. */
   get(ptr: number, dst: Float32Array): void {
+    if (this.addressOf(dst) === ptr) return; // written in place
     dst.set(this.view.subarray(ptr / 4, ptr / 4 + dst.length));
   }
 

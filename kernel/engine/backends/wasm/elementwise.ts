@@ -55,7 +55,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
     arena.begin();
     const px = arena.put(x.subarray(0, n)); // (n)
     const pDout = arena.put(dout.subarray(0, n)); // (n)
-    const pDx = arena.alloc(4 * n); // (n)
+    const pDx = arena.target(dx); // (n)
     kernels.unaryBackward(code, pDx, px, pDout, n, a);
     arena.get(pDx, dx);
   }
@@ -89,7 +89,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
     arena.begin();
     const pa = arena.put(a.subarray(0, n)); // (n)
     const pb = arena.put(b.subarray(0, bScalar ? 1 : n)); // (n) or (1)
-    const pOut = arena.alloc(4 * n); // (n)
+    const pOut = arena.target(out); // (n); may be a's own address (a += b in place)
     kernels.binaryForward(code, pOut, pa, pb, n, bScalar ? 1 : 0);
     arena.get(pOut, out);
   }

@@ -117,7 +117,7 @@ export function matmulKernels(rt: WasmRuntime) {
     const pDout = arena.put((dout as F32).subarray(0, B * OC)); // (B, OC)
     if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * IC)); // (OC, IC)
-      const pDinp = arena.alloc(4 * B * IC); // (B, IC)
+      const pDinp = arena.target((dinp as F32).subarray(0, B * IC)); // (B, IC)
       runSgemm(rt, {
         batch: 1,
         M: B,

@@ -101,7 +101,12 @@ export function normKernels(rt: WasmRuntime) {
     const pMean = arena.put((mean as F32).subarray(0, C)); // (C)
     const pRstd = arena.put((rstd as F32).subarray(0, C)); // (C)
     const pW = putOptional(weight, C); // (C)
-    const pDinp = dinp === null ? 0 : dinpZeroed ? zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
+    const pDinp =
+      dinp === null
+        ? 0
+        : dinpZeroed && arena.addressOf(dinp as F32) < 0
+          ? zeros(n)
+          : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
     kernels.batchNormBackward(pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0);

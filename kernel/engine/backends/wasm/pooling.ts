@@ -82,7 +82,8 @@ export function poolKernels(rt: WasmRuntime) {
     const planes = N * C;
     arena.begin();
     const n = planes * H * W;
-    const pDinp = dinpZeroed ? zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, H, W), += onto it
+    const pDinp =
+      dinpZeroed && arena.addressOf(dinp as F32) < 0 ? zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, H, W), += onto it
     const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const pIdx = arena.put((indices as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     kernels.maxPool2dBackward(pDinp, pDout, pIdx, planes, H * W, OH * OW);
