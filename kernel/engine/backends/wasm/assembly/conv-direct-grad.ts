@@ -30,9 +30,19 @@ import { C_, CHUNK_, DH_, DW_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, W_, zeroFl
   return up4(shiftedRows(geo) * load<i32>(geo, OW_) + 4);
 }
 
+/** Zeroes n floats at p in whole f32x4 stores: may write up to 3 floats past the end. */
+// @ts-ignore: decorator
+@inline function zeroOver(p: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) v128.store(p + 4 * i, z);
+}
+
 /**
  * planes (C, KW, PH, OW): plane (c, kw)[y][ox] = inp (C, H, W)[c][y - pT][ox + kw*dW - pL], zero
  * outside the input.
+ * NOTE: rows are written in whole f32x4 runs, left to right and top to bottom, so each write may run
+ * up to 3 floats past its end (into the next row, which is written after it, or into the plane's
+ * zeroed tail) and read up to 3 floats past an input row: no scalar tails on short rows.
  */
 function shiftPlanes(planes: usize, inp: usize, geo: usize): void {
   const C = load<i32>(geo, C_);
@@ -55,15 +65,13 @@ function shiftPlanes(planes: usize, inp: usize, geo: usize): void {
         const row = plane + 4 * y * OW;
         const iy = y - pT;
         if (iy < 0 || iy >= H) {
-          zeroFloats(row, OW);
+          zeroOver(row, OW);
           continue;
         }
-        zeroFloats(row, x0);
+        if (x0 > 0) zeroOver(row, x0);
         const src = inp + 4 * ((c * H + iy) * W + shift);
-        let x = x0;
-        for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
-        for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
-        zeroFloats(row + 4 * x1, OW - x1);
+        for (let x = x0; x < x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
+        if (x1 < OW) zeroOver(row + 4 * x1, OW - x1);
       }
       zeroFloats(plane + 4 * PH * OW, L - PH * OW);
     }
