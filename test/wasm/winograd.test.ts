@@ -57,6 +57,7 @@ const cases: Case[] = [
     pad: [1, 1, 1, 1],
   },
   { name: "F(4x4) (OW = 32), OH = 7, pad 2 on top", N: 1, C: 8, H: 6, W: 32, OC: 12, pad: [2, 1, 1, 1] },
+  { name: "F(4x4) gathered tiles, 8x8 plane", N: 3, C: 12, H: 8, W: 8, OC: 10, pad: [1, 1, 1, 1] },
   { name: "F(4x4) deep sum C = 512", N: 1, C: 512, H: 8, W: 16, OC: 8, pad: [1, 1, 1, 1] },
   { name: "no padding", N: 2, C: 11, H: 8, W: 10, OC: 8, pad: [0, 0, 0, 0] },
   { name: "pad 2, asymmetric", N: 1, C: 8, H: 6, W: 7, OC: 14, pad: [2, 0, 1, 2] },

@@ -131,10 +131,12 @@ function run(
 
 /**
  * Whether a conv runs F(4x4, 3x3) (36 GEMMs, 2.25 multiply-adds per output instead of 4) rather
- * than F(2x2, 3x3): where its rows of 4x4 tiles are whole vectors (OW a multiple of 16).
+ * than F(2x2, 3x3): where its rows of 4x4 tiles are whole vectors (OW a multiple of 16), or its
+ * planes are whole tiles (OH and OW multiples of 4: tiles gathered four at a time).
  */
 function useF4(s: ConvSizes): boolean {
-  return s[8] % 16 === 0;
+  const [, , , , , , , OH, OW] = s;
+  return OW % 16 === 0 || (OW % 4 === 0 && OH % 4 === 0);
 }
 
 /**

@@ -18,14 +18,24 @@ import { padImage } from "./winograd";
   return (load<i32>(geo, OW_) + 3) >> 2;
 }
 
-/** Bytes of per-thread scratch winograd4Forward needs (as winogradScratchBytes, plus 72 vectors). */
+/** Whether tiles are gathered one by one (OW not a multiple of 16; then OW and OH are multiples of 4). */
+// @ts-ignore: decorator
+@inline function gathers(geo: usize): bool {
+  return load<i32>(geo, OW_) % 16 != 0;
+}
+
+/**
+ * Bytes of per-thread scratch winograd4Forward needs: padded input (one image, or all of a chunk
+ * when gathering), V, Mt, 36 vectors and the gather's tile offsets (2 T i32).
+ */
 export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const K = load<i32>(geo, C_);
   const M = load<i32>(geo, OC_);
   const TH = tilesH(geo);
   const TW = tilesW(geo);
   const T = chunk * TH * TW;
-  const floats = K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * packedBFloats(K, T) + 36 * M * T + 4 * 36;
+  const images = gathers(geo) ? chunk : 1; // padded images held at once
+  const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * packedBFloats(K, T) + 36 * M * T + 4 * 36 + 2 * T;
   return 4 * floats + packedScratchBytes(M, K);
 }
 
@@ -263,8 +273,10 @@ function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: 
 }
 
 /**
- * As winogradForward, with F(4x4, 3x3) tiles; needs OW % 16 == 0. U = winograd4Weights; `scratch`
- * holds winograd4ScratchBytes(geo, chunk) bytes.
+ * As winogradForward, with F(4x4, 3x3) tiles. OW a multiple of 16: four tiles of a row per vector;
+ * else (OW and OH multiples of 4, e.g. 8x8 and 4x4 planes) any four consecutive tiles of the
+ * chunk, gathered from all its images' padded planes. U = winograd4Weights; `scratch` holds
+ * winograd4ScratchBytes(geo, chunk) bytes.
  */
 export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
   const K = load<i32>(geo, C_);
@@ -279,23 +291,134 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
   const TT = TH * TW;
   const PH = 4 * TH + 2;
   const PW = 4 * TW + 2;
-  const padded = scratch; // (K, PH, PW) + 4 floats
-  const V = padded + 4 * (<usize>K * PH * PW + 4); // 36 x packed (K, T)
+  const gather = gathers(geo);
+  const planes = <usize>K * PH * PW; // floats of one image's padded planes
+  const padded = scratch; // (images, K, PH, PW) + 4 floats
+  const V = padded + 4 * ((gather ? <usize>chunk : 1) * planes + 4); // 36 x packed (K, T)
   const Mt = V + 144 * <usize>packedBFloats(K, chunk * TT); // (36, M, T)
   const e = Mt + 144 * <usize>M * chunk * TT; // 36 vectors
-  const gemmScratch = e + 4 * 4 * 36;
+  const table = e + 4 * 4 * 36; // (T) input offsets, (T) output offsets (floats, i32)
+  const gemmScratch = table + 8 * <usize>chunk * TT;
   for (let c0 = n0; c0 < n1; c0 += chunk) {
     const images = min(chunk, n1 - c0);
     const T = images * TT;
     const vStride: usize = 4 * <usize>packedBFloats(K, T);
     const Npad = (T + NR - 1) / NR * NR;
     for (let i = 0; i < images; i++) {
-      padImage(padded, inp + 4 * <usize>(c0 + i) * K * H * W, K, H, W, PH, PW, load<i32>(geo, PT_), load<i32>(geo, PL_));
-      transformInput4(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, e);
+      const p = gather ? padded + 4 * <usize>i * planes : padded;
+      padImage(p, inp + 4 * <usize>(c0 + i) * K * H * W, K, H, W, PH, PW, load<i32>(geo, PT_), load<i32>(geo, PL_));
+      if (!gather) transformInput4(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, e);
+    }
+    if (gather) {
+      for (let t = 0; t < T; t++) {
+        const i = t / TT;
+        const ty = (t % TT) / TW;
+        const tx = t % TW;
+        store<i32>(table + 4 * t, i * <i32>planes + 4 * ty * PW + 4 * tx);
+        store<i32>(table + 4 * (T + t), i * M * OH * OW + 4 * ty * OW + 4 * tx);
+      }
+      transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e);
     }
     for (let xi = 0; xi < 36; xi++)
       gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
-    for (let i = 0; i < images; i++)
-      transformOutput4(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, e);
+    if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, T, OH * OW, OW, table + 4 * T, bias, add, e);
+    else
+      for (let i = 0; i < images; i++)
+        transformOutput4(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, e);
+  }
+}
+
+/**
+ * transformInput4 for any four consecutive tiles j..j+3 of the chunk (past T: the last one again,
+ * landing in V's padding columns): tile t's 6x6 block starts at float table[t] of the padded
+ * planes + k * plane.
+ */
+function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usize, K: i32, plane: i32, PW: i32, T: i32, table: usize, e: usize): void {
+  for (let k = 0; k < K; k++) {
+    const pc = k - (k % KC);
+    const kc = min(KC, K - pc);
+    const kBase: usize = <usize>pc * Npad + (k - pc) * NR;
+    const p = padded + 4 * <usize>k * plane;
+    for (let j = 0; j < T; j += 4) {
+      const p0 = p + 4 * <usize>load<i32>(table + 4 * j);
+      const p1 = p + 4 * <usize>load<i32>(table + 4 * min(j + 1, T - 1));
+      const p2 = p + 4 * <usize>load<i32>(table + 4 * min(j + 2, T - 1));
+      const p3 = p + 4 * <usize>load<i32>(table + 4 * min(j + 3, T - 1));
+      for (let r = 0; r < 6; r++) {
+        const o: usize = 4 * <usize>(r * PW);
+        const q0 = v128.load(p0 + o);
+        const q1 = v128.load(p1 + o);
+        const q2 = v128.load(p2 + o);
+        const q3 = v128.load(p3 + o);
+        const t0 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(q0, q1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(q2, q3, 2, 6, 3, 7);
+        // columns 4 and 5 of the four tiles
+        const h01 = v128.shuffle<f32>(v128.load64_zero(p0 + o, 16), v128.load64_zero(p1 + o, 16), 0, 1, 4, 5);
+        const h23 = v128.shuffle<f32>(v128.load64_zero(p2 + o, 16), v128.load64_zero(p3 + o, 16), 0, 1, 4, 5);
+        inputTransform6(
+          e + 16 * r,
+          96,
+          v128.shuffle<f32>(t0, t1, 0, 1, 4, 5),
+          v128.shuffle<f32>(t0, t1, 2, 3, 6, 7),
+          v128.shuffle<f32>(t2, t3, 0, 1, 4, 5),
+          v128.shuffle<f32>(t2, t3, 2, 3, 6, 7),
+          v128.shuffle<f32>(h01, h23, 0, 2, 4, 6),
+          v128.shuffle<f32>(h01, h23, 1, 3, 5, 7),
+        );
+      }
+      const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+      for (let s = 0; s < 6; s++) {
+        const c = e + 96 * s;
+        inputTransform6(dst + <usize>s * vStride, 6 * vStride, v128.load(c), v128.load(c, 16), v128.load(c, 32), v128.load(c, 48), v128.load(c, 64), v128.load(c, 80));
+      }
+    }
+  }
+}
+
+/**
+ * transformOutput4 for any four consecutive tiles of the chunk: tile t's 4x4 outputs start at
+ * float table[t] of out (images, M, OH, OW) + m * P; tiles past T are not stored.
+ */
+function transformOutput4Gather(out: usize, Mt: usize, M: i32, T: i32, P: i32, OW: i32, table: usize, bias: usize, add: bool, e: usize): void {
+  const xiStride: usize = 4 * <usize>M * T;
+  for (let m = 0; m < M; m++) {
+    const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
+    const plane = out + 4 * <usize>m * P;
+    for (let j = 0; j < T; j += 4) {
+      const s = Mt + 4 * (<usize>m * T + j); // columns past T: whatever follows, never stored
+      for (let c = 0; c < 6; c++) {
+        const a = s + <usize>c * xiStride;
+        outputTransform6(e + 16 * c, 96, v128.load(a), v128.load(a + 6 * xiStride), v128.load(a + 12 * xiStride), v128.load(a + 18 * xiStride), v128.load(a + 24 * xiStride), v128.load(a + 30 * xiStride));
+      }
+      const lanes = min(4, T - j);
+      for (let i = 0; i < 4; i++) {
+        const r = e + 96 * i;
+        const x0 = v128.load(r);
+        const x1 = v128.load(r, 16);
+        const x2 = v128.load(r, 32);
+        const x3 = v128.load(r, 48);
+        const x4 = v128.load(r, 64);
+        const x5 = v128.load(r, 80);
+        const p = f32x4.add(x1, x2);
+        const q = f32x4.sub(x1, x2);
+        const u = f32x4.add(x3, x4);
+        const v = f32x4.sub(x3, x4);
+        const y0 = f32x4.add(f32x4.add(f32x4.add(x0, p), u), bv);
+        const y1 = f32x4.add(f32x4.add(q, f32x4.add(v, v)), bv);
+        const y2 = f32x4.add(f32x4.add(p, f32x4.mul(f32x4.splat(4), u)), bv);
+        const y3 = f32x4.add(f32x4.add(f32x4.add(q, f32x4.mul(f32x4.splat(8), v)), x5), bv);
+        const t0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+        const row = plane + 4 * <usize>(i * OW);
+        storeAdd(row + 4 * <usize>load<i32>(table + 4 * j), v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), add);
+        if (lanes > 1) storeAdd(row + 4 * <usize>load<i32>(table + 4 * (j + 1)), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), add);
+        if (lanes > 2) storeAdd(row + 4 * <usize>load<i32>(table + 4 * (j + 2)), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), add);
+        if (lanes > 3) storeAdd(row + 4 * <usize>load<i32>(table + 4 * (j + 3)), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), add);
+      }
+    }
   }
 }
