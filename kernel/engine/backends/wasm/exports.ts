@@ -266,6 +266,21 @@ export interface KernelExports {
   /** As winogradScratchBytes, for F(4x4, 3x3). */
   winograd4ScratchBytes(geo: number, chunk: number): number;
   winograd4Weights(m0: number, m1: number, U: number, w: number, M: number, K: number, flip: number): void;
+  /** Floats of per-thread scratch winograd4GradientTiles needs for up to `images` images. */
+  winograd4GradientScratchFloats(geo: number, images: number): number;
+  winograd4GradientTiles(
+    n0: number,
+    n1: number,
+    c0: number,
+    ld: number,
+    geo: number,
+    V: number,
+    O: number,
+    inp: number,
+    dout: number,
+    scratch: number,
+  ): void;
+  winograd4WeightGradient(m0: number, m1: number, dweight: number, dU: number, M: number, K: number): void;
   winograd4Forward(
     n0: number,
     n1: number,
@@ -326,6 +341,8 @@ export const THREADED_KERNELS = [
   "winogradWeightGradient",
   "winograd4Weights",
   "winograd4Forward",
+  "winograd4GradientTiles",
+  "winograd4WeightGradient",
   "conv2dBackwardWeightDirect",
   "conv2dBackwardInputDirect",
 ] as const satisfies readonly (keyof KernelExports)[];

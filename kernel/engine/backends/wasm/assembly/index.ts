@@ -45,4 +45,11 @@ export {
   directInputColumns,
 } from "./conv-direct-grad";
 export { fillZero } from "./elementwise";
-export { winograd4Forward, winograd4ScratchBytes, winograd4Weights } from "./winograd4";
+export {
+  winograd4Forward,
+  winograd4ScratchBytes,
+  winograd4Weights,
+  winograd4GradientTiles,
+  winograd4GradientScratchFloats,
+  winograd4WeightGradient,
+} from "./winograd4";

@@ -317,7 +317,7 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
         store<i32>(table + 4 * t, i * <i32>planes + 4 * ty * PW + 4 * tx);
         store<i32>(table + 4 * (T + t), i * M * OH * OW + 4 * ty * OW + 4 * tx);
       }
-      transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e);
+      transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e, 0);
     }
     for (let xi = 0; xi < 36; xi++)
       gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
@@ -331,13 +331,15 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
 /**
  * transformInput4 for any four consecutive tiles j..j+3 of the chunk (past T: the last one again,
  * landing in V's padding columns): tile t's 6x6 block starts at float table[t] of the padded
- * planes + k * plane.
+ * planes + k * plane. Npad < 0: V[xi] is row-major (K, -Npad) and tile j goes to column col0 + j.
  */
-function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usize, K: i32, plane: i32, PW: i32, T: i32, table: usize, e: usize): void {
+function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usize, K: i32, plane: i32, PW: i32, T: i32, table: usize, e: usize, col0: i32): void {
+  const packed = Npad > 0;
   for (let k = 0; k < K; k++) {
-    const pc = k - (k % KC);
+    const pc = packed ? k - (k % KC) : 0;
     const kc = min(KC, K - pc);
-    const kBase: usize = <usize>pc * Npad + (k - pc) * NR;
+    // float offset of (k, column 0): packed, or row-major (K, -Npad) from column col0
+    const kBase: usize = packed ? <usize>pc * Npad + (k - pc) * NR : <usize>(k * -Npad + col0);
     const p = padded + 4 * <usize>k * plane;
     for (let j = 0; j < T; j += 4) {
       const p0 = p + 4 * <usize>load<i32>(table + 4 * j);
@@ -368,7 +370,7 @@ function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usiz
           v128.shuffle<f32>(h01, h23, 1, 3, 5, 7),
         );
       }
-      const dst = V + 4 * (kBase + <usize>(j / NR) * kc * NR + (j % NR));
+      const dst = V + 4 * (kBase + (packed ? <usize>(j / NR) * kc * NR + (j % NR) : <usize>j));
       for (let s = 0; s < 6; s++) {
         const c = e + 96 * s;
         inputTransform6(dst + <usize>s * vStride, 6 * vStride, v128.load(c), v128.load(c, 16), v128.load(c, 32), v128.load(c, 48), v128.load(c, 64), v128.load(c, 80));
@@ -421,4 +423,178 @@ function transformOutput4Gather(out: usize, Mt: usize, M: i32, T: i32, P: i32, O
       }
     }
   }
+}
+
+// The weight gradient with F(4x4, 3x3) transforms (see winograd.ts for the F(2x2) one):
+// dW = G^T [sum over tiles (A o A^T) * (B^T d B)] G for each 4x4 block o of dout and its 6x6 input
+// block d, A = (A^T)^T (6, 4). Planes must be whole tiles (OH, OW multiples of 4).
+
+/** Floats of per-thread scratch winograd4GradientTiles needs for up to `images` images. */
+export function winograd4GradientScratchFloats(geo: usize, images: i32): i32 {
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  return images * load<i32>(geo, C_) * (4 * TH + 2) * (4 * TW + 2) + 4 + 4 * 36 + 2 * images * TH * TW;
+}
+
+/**
+ * Images [n0, n1) of the chunk starting at image c0: V (36, K, ld) = B^T d B of inp (N, K, H, W)
+ * and O (36, M, ld) = A o A^T of dout (N, M, OH, OW); image n's tiles are columns (n - c0) * TT +
+ * ty * TW + tx. ld is a multiple of 4 past the chunk's tiles, and n1 - n0 images are a multiple
+ * of 4 tiles unless n1 ends the chunk (the last vector's extra lanes land in columns past its tiles).
+ */
+export function winograd4GradientTiles(n0: i32, n1: i32, c0: i32, ld: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, scratch: usize): void {
+  const K = load<i32>(geo, C_);
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const M = load<i32>(geo, OC_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
+  const TH = tilesH(geo);
+  const TW = tilesW(geo);
+  const TT = TH * TW;
+  const PH = 4 * TH + 2;
+  const PW = 4 * TW + 2;
+  const planes = K * PH * PW;
+  const images = n1 - n0;
+  const T = images * TT; // this call's tiles
+  const padded = scratch; // (images, K, PH, PW)
+  const e = padded + 4 * (<usize>images * planes + 4); // 36 vectors
+  const table = e + 4 * 4 * 36; // (T) padded-input offsets, (T) dout offsets
+  for (let i = 0; i < images; i++)
+    padImage(padded + 4 * <usize>i * planes, inp + 4 * <usize>(n0 + i) * K * H * W, K, H, W, PH, PW, load<i32>(geo, PT_), load<i32>(geo, PL_));
+  for (let t = 0; t < T; t++) {
+    const i = t / TT;
+    const ty = (t % TT) / TW;
+    const tx = t % TW;
+    store<i32>(table + 4 * t, i * planes + 4 * ty * PW + 4 * tx);
+    store<i32>(table + 4 * (T + t), (n0 + i) * M * OH * OW + 4 * ty * OW + 4 * tx);
+  }
+  const col0 = (n0 - c0) * TT;
+  transformInput4Gather(V, 4 * <usize>K * ld, -ld, padded, K, PH * PW, PW, T, table, e, col0);
+  transformGradient4(O, 4 * <usize>M * ld, ld, dout, M, OH * OW, OW, T, table + 4 * T, e, col0);
+}
+
+/** A x for x0..x3 into e, e + stride, ..., e + 5 stride: A = [1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8; 0 0 0 1]. */
+// @ts-ignore: decorator
+@inline function gradientTransform4(e: usize, stride: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const a = f32x4.add(x0, x2);
+  const b = f32x4.add(x1, x3);
+  const c = f32x4.add(x0, f32x4.mul(f32x4.splat(4), x2));
+  const d = f32x4.add(f32x4.add(x1, x1), f32x4.mul(f32x4.splat(8), x3));
+  v128.store(e, x0);
+  v128.store(e + stride, f32x4.add(a, b));
+  v128.store(e + 2 * stride, f32x4.sub(a, b));
+  v128.store(e + 3 * stride, f32x4.add(c, d));
+  v128.store(e + 4 * stride, f32x4.sub(c, d));
+  v128.store(e + 5 * stride, x3);
+}
+
+/**
+ * O (36, M, ld) columns col0 + j = A o A^T for tiles j of table (o (4, 4) at float table[j] of dout
+ * + m * P), four tiles per vector (past T: the last one again).
+ */
+function transformGradient4(O: usize, xiStride: usize, ld: i32, dout: usize, M: i32, P: i32, OW: i32, T: i32, table: usize, e: usize, col0: i32): void {
+  for (let m = 0; m < M; m++) {
+    const p = dout + 4 * <usize>m * P;
+    for (let j = 0; j < T; j += 4) {
+      const p0 = p + 4 * <usize>load<i32>(table + 4 * j);
+      const p1 = p + 4 * <usize>load<i32>(table + 4 * min(j + 1, T - 1));
+      const p2 = p + 4 * <usize>load<i32>(table + 4 * min(j + 2, T - 1));
+      const p3 = p + 4 * <usize>load<i32>(table + 4 * min(j + 3, T - 1));
+      for (let r = 0; r < 4; r++) {
+        // row r of the four tiles' o, transposed to lane = tile, then A along it into e[s][r]
+        const o: usize = 4 * <usize>(r * OW);
+        const q0 = v128.load(p0 + o);
+        const q1 = v128.load(p1 + o);
+        const q2 = v128.load(p2 + o);
+        const q3 = v128.load(p3 + o);
+        const t0 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(q0, q1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(q2, q3, 2, 6, 3, 7);
+        gradientTransform4(e + 16 * r, 64, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+      }
+      const dst = O + 4 * (<usize>m * ld + col0 + j);
+      for (let s = 0; s < 6; s++) {
+        // column s: A over the rows, into O[6 i + s]
+        const c = e + 64 * s;
+        gradientTransform4(dst + <usize>s * xiStride, 6 * xiStride, v128.load(c), v128.load(c, 16), v128.load(c, 32), v128.load(c, 48));
+      }
+    }
+  }
+}
+
+/**
+ * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (6, 6) = dU (36, M, K)[.][m][k],
+ * G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1]. Four k per
+ * vector; the last K % 4 one at a time, in lane 0.
+ */
+export function winograd4WeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
+  const xiStride: usize = 4 * <usize>M * K;
+  for (let m = m0; m < m1; m++)
+    for (let k = 0; k < K; ) {
+      const lanes = K - k >= 4 ? 4 : 1;
+      const s = dU + 4 * (<usize>m * K + k);
+      const dw = dweight + 36 * (<usize>m * K + k);
+      // rows a, b, c of G^T u (6 columns each), then G along each row: 3 taps
+      for (let r = 0; r < 3; r++) {
+        const x0 = gtRow(s, xiStride, r, 0, lanes);
+        const x1 = gtRow(s, xiStride, r, 1, lanes);
+        const x2 = gtRow(s, xiStride, r, 2, lanes);
+        const x3 = gtRow(s, xiStride, r, 3, lanes);
+        const x4 = gtRow(s, xiStride, r, 4, lanes);
+        const x5 = gtRow(s, xiStride, r, 5, lanes);
+        addLanes(dw + 12 * r, gt0(x0, x1, x2, x3, x4, x5), lanes);
+        addLanes(dw + 12 * r + 4, gt1(x0, x1, x2, x3, x4, x5), lanes);
+        addLanes(dw + 12 * r + 8, gt2(x0, x1, x2, x3, x4, x5), lanes);
+      }
+      k += lanes;
+    }
+}
+
+/** (G^T u)[r][j]: row r of G^T applied to column j of u (u[i][j] at s + (6 i + j) xiStride). */
+// @ts-ignore: decorator
+@inline function gtRow(s: usize, xiStride: usize, r: i32, j: i32, lanes: i32): v128 {
+  const u0 = uLoad(s + <usize>j * xiStride, lanes);
+  const u1 = uLoad(s + <usize>(6 + j) * xiStride, lanes);
+  const u2 = uLoad(s + <usize>(12 + j) * xiStride, lanes);
+  const u3 = uLoad(s + <usize>(18 + j) * xiStride, lanes);
+  const u4 = uLoad(s + <usize>(24 + j) * xiStride, lanes);
+  const u5 = uLoad(s + <usize>(30 + j) * xiStride, lanes);
+  if (r == 0) return gt0(u0, u1, u2, u3, u4, u5);
+  if (r == 1) return gt1(u0, u1, u2, u3, u4, u5);
+  return gt2(u0, u1, u2, u3, u4, u5);
+}
+
+// @ts-ignore: decorator
+@inline function uLoad(p: usize, lanes: i32): v128 {
+  return lanes == 4 ? v128.load(p) : v128.load32_zero(p);
+}
+
+// Rows of G^T applied to x0..x5.
+// @ts-ignore: decorator
+@inline function gt0(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128): v128 {
+  const a = f32x4.mul(x0, f32x4.splat(0.25));
+  const b = f32x4.mul(f32x4.add(x1, x2), f32x4.splat(-1.0 / 6));
+  return f32x4.add(f32x4.add(a, b), f32x4.mul(f32x4.add(x3, x4), f32x4.splat(1.0 / 24)));
+}
+// @ts-ignore: decorator
+@inline function gt1(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128): v128 {
+  const b = f32x4.mul(f32x4.sub(x2, x1), f32x4.splat(1.0 / 6));
+  return f32x4.add(b, f32x4.mul(f32x4.sub(x3, x4), f32x4.splat(1.0 / 12)));
+}
+// @ts-ignore: decorator
+@inline function gt2(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128): v128 {
+  const b = f32x4.mul(f32x4.add(x1, x2), f32x4.splat(-1.0 / 6));
+  return f32x4.add(f32x4.add(b, f32x4.mul(f32x4.add(x3, x4), f32x4.splat(1.0 / 6))), x5);
+}
+
+/** The float at dw + 36 * l += lane l of v, for l < lanes (4 or 1). */
+// @ts-ignore: decorator
+@inline function addLanes(dw: usize, v: v128, lanes: i32): void {
+  store<f32>(dw, load<f32>(dw) + f32x4.extract_lane(v, 0));
+  if (lanes == 1) return;
+  store<f32>(dw, load<f32>(dw, 36) + f32x4.extract_lane(v, 1), 36);
+  store<f32>(dw, load<f32>(dw, 72) + f32x4.extract_lane(v, 2), 72);
+  store<f32>(dw, load<f32>(dw, 108) + f32x4.extract_lane(v, 3), 108);
 }
