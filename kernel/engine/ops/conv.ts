@@ -345,8 +345,8 @@ function runConv(
   );
   return fromOp(op, out, outShape, [input, weight, bias], (dout, acc) => {
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, H, W), += onto it
-    const dweight = needsGrad(weight) ? new Float32Array(weight.numel) : null; // weight's layout
-    const dbias = needsGrad(bias) ? new Float32Array(g.OC) : null; // (OC)
+    const dweight = needsGrad(weight) ? gradBuffer(weight.numel) : null; // weight's layout
+    const dbias = needsGrad(bias) ? gradBuffer(g.OC) : null; // (OC)
     backward(
       dinp,
       dweight,

@@ -1,7 +1,7 @@
 // Matrix products: `matmul` with PyTorch's rules for 1-D operands and broadcast batch dims, built
 // on one primitive (a batched GEMM); and `linear`, a fused primitive y = x W^T + b.
 
-import { gradBufferUninit } from "../autograd/grad-buffers";
+import { gradBuffer, gradBufferUninit } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import { linearBackward, linearForward, matmul as matmulKernel } from "../backends/ref/matmul";
 import { check, fmtShape } from "../errors";
@@ -85,8 +85,8 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   linearForward(out, input.storage, weight.storage, b?.storage ?? null, B, IC, OC);
   return fromOp("linear", out, outShape, [input, weight, b], (dout) => {
     const dinp = needsGrad(input) ? gradBufferUninit(input.numel) : null; // overwritten
-    const dweight = needsGrad(weight) ? new Float32Array(weight.numel) : null;
-    const dbias = needsGrad(b) ? new Float32Array(OC) : null;
+    const dweight = needsGrad(weight) ? gradBuffer(weight.numel) : null;
+    const dbias = needsGrad(b) ? gradBuffer(OC) : null;
     linearBackward(dinp, dweight, dbias, dout, input.storage, weight.storage, B, IC, OC);
     return [dinp, dweight, dbias];
   });

@@ -137,8 +137,8 @@ export function batchNorm(
   return fromOp(op, out, input.shape, [input, weight, bias], (dout, acc) => {
     const zeroed = !acc?.[0];
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, inner), += onto it
-    const dweight = needsGrad(weight) ? new Float32Array(C) : null; // (C)
-    const dbias = needsGrad(bias) ? new Float32Array(C) : null; // (C)
+    const dweight = needsGrad(weight) ? gradBuffer(C) : null; // (C)
+    const dbias = needsGrad(bias) ? gradBuffer(C) : null; // (C)
     batchNormBackwardZeroed(
       dinp,
       dweight,
