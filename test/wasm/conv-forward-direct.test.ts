@@ -173,6 +173,22 @@ describe("wasm direct conv2d forward vs ref", () => {
     assert.ok(checked >= 30, `only ${checked} random shapes were valid`);
   });
 
+  it("writes an output that lives in wasm memory (a resident buffer) in place", () => {
+    if (runtime instanceof Error) throw runtime;
+    for (const c of [cases[1], { ...cases[1], N: 3 }]) {
+      const s = sizes(c);
+      const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+      const inp = f32Random(N * C * H * W, 21);
+      const weight = f32Random(OC * C * KH * KW, 22);
+      const bias = f32Random(OC, 23);
+      const expected = new Float32Array(N * OC * OH * OW);
+      refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+      const out = runtime.arena.resident(expected.length).fill(Number.NaN);
+      run(out, inp, weight, bias, ...s);
+      expectMatchesRef(out, expected, `${c.name}, ${N} images, resident output`);
+    }
+  });
+
   // 16 and 18 images: threads split groups of 4 images; 4 images: they split output channel pairs.
   for (const [N, OC] of [
     [16, 16],

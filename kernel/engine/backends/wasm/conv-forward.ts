@@ -26,7 +26,8 @@ export function convForwardKernel(rt: WasmRuntime) {
     const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
     const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
     const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
-    const pOut = arena.alloc(4 * N * OC * P); // (N, OC, OH, OW)
+    const outF = (out as F32).subarray(0, N * OC * P);
+    const pOut = arena.target(outF); // (N, OC, OH, OW); in place when `out` lives in wasm memory
     if (G === C && OC === C) {
       // Depthwise: a direct kernel; im2col + GEMM would multiply 1-row matrices.
       const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
@@ -35,7 +36,7 @@ export function convForwardKernel(rt: WasmRuntime) {
         return [q0, q1, geo, pOut, pInp, pW, pBias, padded];
       });
       runShares(rt, "depthwiseForward", calls);
-      arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+      arena.get(pOut, outF);
       return;
     }
     if (directPays(sizes)) {
@@ -55,7 +56,7 @@ export function convForwardKernel(rt: WasmRuntime) {
         return [...share, N, geo, pOut, pInp, table, pBias, planes];
       });
       runShares(rt, "convDirectForward", calls);
-      arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+      arena.get(pOut, outF);
       return;
     }
     const colBytes = 4 * kernels.convForwardColFloats(geo);
@@ -65,7 +66,7 @@ export function convForwardKernel(rt: WasmRuntime) {
       return [n0, n1, geo, pOut, pInp, pW, pBias, col, scratch];
     });
     runShares(rt, "conv2dForward", calls);
-    arena.get(pOut, (out as F32).subarray(0, N * OC * P));
+    arena.get(pOut, outF);
   }
 
   return conv2dForward;
