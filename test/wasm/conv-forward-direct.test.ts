@@ -133,6 +133,8 @@ describe("wasm direct conv2d forward vs ref", () => {
     ["3x3, 64 -> 64 (depth 576)", { ...cases[2], N: 32, C: 64, H: 8, W: 8, OC: 64 }, false],
     ["3 images (a quarter of the lanes idle)", { ...cases[0], N: 3 }, false],
     ["fewer than 4 output pixels", { ...cases[12], H: 1, W: 3 }, false],
+    ["planes over 64 MiB (3 x 1200 x 1200 image)", { ...cases[2], N: 4, H: 1200, W: 1200 }, false],
+    ["planes under 64 MiB (3 x 1000 x 1000 image)", { ...cases[2], N: 4, H: 1000, W: 1000 }, true],
   ];
   for (const [what, c, direct] of choices)
     it(`${direct ? "is" : "is not"} chosen for ${what}`, () => assert.equal(directPays(sizes(c)), direct));

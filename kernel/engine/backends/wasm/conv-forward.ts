@@ -84,9 +84,16 @@ const DIRECT_IMAGES = 4;
  * Stride 2 gains most (1.2-2.6x): im2col gathers its columns one float at a time.
  */
 export function directPays(sizes: ConvSizes): boolean {
-  const [N, C, , , OC, KH, KW, OH, OW, sH, sW, , , , , G] = sizes;
+  const [N, C, , , OC, KH, KW, OH, OW, sH, sW, , , dH, dW, G] = sizes;
   const K = C * KH * KW;
   const pointwise = KH === 1 && KW === 1 && sH === 1 && sW === 1;
   const shape = OC <= 16 || (OC <= 64 && K <= 288 && !pointwise);
-  return G === 1 && N >= DIRECT_IMAGES && OH * OW >= 4 && K <= 400 && shape;
+  // Per-thread scratch: four images' padded planes (C, PH, PW, 4), capped (huge images: im2col).
+  const planesBytes = 16 * C * ((OH - 1) * sH + (KH - 1) * dH + 1) * ((OW - 1) * sW + (KW - 1) * dW + 1);
+  return (
+    G === 1 && N >= DIRECT_IMAGES && OH * OW >= 4 && K <= 400 && shape && planesBytes <= DIRECT_PLANES_MAX
+  );
 }
+
+/** The most scratch the direct kernel's padded planes may take per thread. */
+const DIRECT_PLANES_MAX = 64 * 2 ** 20;
