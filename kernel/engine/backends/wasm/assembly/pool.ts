@@ -69,13 +69,39 @@ export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indic
   return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
 }
 
+/** Windows ow..ow+3 of one output row (see maxPool2x2): top, bottom are its two input rows. */
+// @ts-ignore: decorator
+@inline function pool4(top: usize, bottom: usize, rowIndex: i32, W: i32, ow: i32, out: usize, indices: usize): void {
+  const t0 = v128.load(top + 8 * ow);
+  const t1 = v128.load(top + 8 * ow, 16);
+  const b0 = v128.load(bottom + 8 * ow);
+  const b1 = v128.load(bottom + 8 * ow, 16);
+  const topLeft = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
+  const topRight = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
+  const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
+  const bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
+  const i0 = i32x4.add(i32x4.splat(rowIndex + 2 * ow), i32x4(0, 2, 4, 6));
+  let best = topLeft;
+  let index = i0;
+  let m = wins(topRight, best);
+  best = v128.bitselect(topRight, best, m);
+  index = v128.bitselect(i32x4.add(i0, i32x4.splat(1)), index, m);
+  m = wins(bottomLeft, best);
+  best = v128.bitselect(bottomLeft, best, m);
+  index = v128.bitselect(i32x4.add(i0, i32x4.splat(W)), index, m);
+  m = wins(bottomRight, best);
+  best = v128.bitselect(bottomRight, best, m);
+  index = v128.bitselect(i32x4.add(i0, i32x4.splat(W + 1)), index, m);
+  v128.store(out + 4 * ow, best);
+  v128.store(indices + 4 * ow, f32x4.convert_i32x4_s(index));
+}
+
 /**
  * maxPool2dForward for 2x2 windows with stride 2 and no padding (LeNet, VGG), four windows at a
  * time: deinterleave even and odd columns of two input rows, then keep the running max and its
  * index in the window order ref uses (top-left, top-right, bottom-left, bottom-right).
  */
 function maxPool2x2(p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32, out: usize, indices: usize, inp: usize): void {
-  const lanes = i32x4(0, 2, 4, 6);
   for (let p = p0; p < p1; p++) {
     const plane = inp + 4 * p * H * W;
     const o = 4 * p * OH * OW;
@@ -85,29 +111,12 @@ function maxPool2x2(p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32, out: usi
       const rowIndex = 2 * oh * W;
       const dst = o + 4 * oh * OW;
       let ow = 0;
-      for (; ow + 4 <= OW; ow += 4) {
-        const t0 = v128.load(top + 8 * ow);
-        const t1 = v128.load(top + 8 * ow, 16);
-        const b0 = v128.load(bottom + 8 * ow);
-        const b1 = v128.load(bottom + 8 * ow, 16);
-        const topLeft = v128.shuffle<f32>(t0, t1, 0, 2, 4, 6);
-        const topRight = v128.shuffle<f32>(t0, t1, 1, 3, 5, 7);
-        const bottomLeft = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
-        const bottomRight = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
-        const i0 = i32x4.add(i32x4.splat(rowIndex + 2 * ow), lanes);
-        let best = topLeft;
-        let index = i0;
-        let m = wins(topRight, best);
-        best = v128.bitselect(topRight, best, m);
-        index = v128.bitselect(i32x4.add(i0, i32x4.splat(1)), index, m);
-        m = wins(bottomLeft, best);
-        best = v128.bitselect(bottomLeft, best, m);
-        index = v128.bitselect(i32x4.add(i0, i32x4.splat(W)), index, m);
-        m = wins(bottomRight, best);
-        best = v128.bitselect(bottomRight, best, m);
-        index = v128.bitselect(i32x4.add(i0, i32x4.splat(W + 1)), index, m);
-        v128.store(out + dst + 4 * ow, best);
-        v128.store(indices + dst + 4 * ow, f32x4.convert_i32x4_s(index));
+      for (; ow + 4 <= OW; ow += 4) pool4(top, bottom, rowIndex, W, ow, out + dst, indices + dst);
+      // The last few windows as one more group of four ending at the row's end (recomputing some
+      // windows gives the same values), instead of the scalar loop below.
+      if (ow < OW && OW >= 4) {
+        pool4(top, bottom, rowIndex, W, OW - 4, out + dst, indices + dst);
+        ow = OW;
       }
       for (; ow < OW; ow++) {
         let best = load<f32>(top + 8 * ow);
