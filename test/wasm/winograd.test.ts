@@ -11,6 +11,7 @@ import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import {
   winogradForward,
@@ -65,8 +66,17 @@ const cases: Case[] = [
   { name: "deep sum C = 600 (three GEMM blocks)", N: 2, C: 600, H: 4, W: 4, OC: 16, pad: [1, 1, 1, 1] },
   { name: "C = OC = 512, 4x4 plane", N: 2, C: 512, H: 4, W: 4, OC: 512, pad: [1, 1, 1, 1] },
   {
-    name: "weight gradient over two chunks of images, OW = 32",
+    name: "weight gradient over two chunks, 31x31 (F(2x2))",
     N: 10,
+    C: 8,
+    H: 31,
+    W: 31,
+    OC: 8,
+    pad: [1, 1, 1, 1],
+  },
+  {
+    name: "weight gradient over two chunks, 32x32 (F(4x4))",
+    N: 16,
     C: 8,
     H: 32,
     W: 32,
@@ -115,32 +125,39 @@ describe("wasm Winograd conv vs ref", () => {
     });
   }
 
-  it("gives bit-identical results on 1, 2 and 3 threads", () => {
-    const s = sizes({ name: "", N: 7, C: 16, H: 16, W: 16, OC: 16, pad: [1, 1, 1, 1] });
-    const [N, C, H, W, OC, , , OH, OW] = s;
-    const inp = f32Random(N * C * H * W, 11);
-    const weight = f32Random(OC * C * 9, 12);
-    const bias = f32Random(OC, 13);
-    const dout = f32Random(N * OC * OH * OW, 14);
-    const defaultThreads = getNumThreads();
-    const run = (threads: number) => {
-      setNumThreads(threads);
-      const out = new Float32Array(N * OC * OH * OW);
-      winogradForward(rt, out, inp, weight, bias, s);
-      const dinp = new Float32Array(inp.length);
-      inputGradient(dinp, dout, weight, s);
-      const dweight = new Float32Array(weight.length);
-      weightGradient(dweight, dout, inp, s);
-      return { out, dinp, dweight };
-    };
-    try {
-      const single = run(1);
-      for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
-      assert.equal(rt.pool.startupFailure, null);
-    } finally {
-      setNumThreads(defaultThreads);
-    }
-  });
+  const threaded: Case[] = [
+    { name: "16x16 planes", N: 9, C: 16, H: 16, W: 16, OC: 16, pad: [1, 1, 1, 1] },
+    { name: "4x4 planes, images split in fours", N: 18, C: 64, H: 4, W: 4, OC: 64, pad: [1, 1, 1, 1] },
+    { name: "15x15 planes (F(2x2))", N: 10, C: 16, H: 15, W: 15, OC: 16, pad: [1, 1, 1, 1] },
+  ];
+  for (const c of threaded)
+    it(`gives bit-identical results on 1, 2 and 3 threads (${c.name})`, () => {
+      const s = sizes(c);
+      const [N, C, H, W, OC, , , OH, OW] = s;
+      assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the pool");
+      const inp = f32Random(N * C * H * W, 11);
+      const weight = f32Random(OC * C * 9, 12);
+      const bias = f32Random(OC, 13);
+      const dout = f32Random(N * OC * OH * OW, 14);
+      const defaultThreads = getNumThreads();
+      const run = (threads: number) => {
+        setNumThreads(threads);
+        const out = new Float32Array(N * OC * OH * OW);
+        winogradForward(rt, out, inp, weight, bias, s);
+        const dinp = new Float32Array(inp.length);
+        inputGradient(dinp, dout, weight, s);
+        const dweight = new Float32Array(weight.length);
+        weightGradient(dweight, dout, inp, s);
+        return { out, dinp, dweight };
+      };
+      try {
+        const single = run(1);
+        for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
+        assert.equal(rt.pool.startupFailure, null);
+      } finally {
+        setNumThreads(defaultThreads);
+      }
+    });
 
   it("is used only for 3x3, stride 1, dilation 1, one group, 16+ channels", () => {
     const base = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });

@@ -155,32 +155,40 @@ export function winogradWeightGradient(
 ): void {
   const { arena, kernels } = rt;
   const [N, C, H, W, OC, , , OH, OW] = sizes;
+  // F(4x4, 3x3) transforms on planes of whole 4x4 tiles, else F(2x2, 3x3)
+  const f4 = OH % 4 === 0 && OW % 4 === 0;
+  const [xis, side] = f4 ? [36, 4] : [16, 2];
   const geo = putGeometry(arena, sizes);
   const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
   const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
-  const tiles = Math.ceil(OH / 2) * Math.ceil(OW / 2);
-  const chunkTiles = Math.min(
-    GRADIENT_MAX_TILES,
-    Math.max(GRADIENT_MIN_TILES, GRADIENT_FLOATS / (16 * (C + OC))),
-  );
+  const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
+  const floats = GRADIENT_FLOATS / (xis * (C + OC));
+  const chunkTiles = Math.min(GRADIENT_MAX_TILES, Math.max(GRADIENT_MIN_TILES, floats));
   const chunk = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
-  const T = chunk * tiles;
-  const pV = arena.alloc(4 * 16 * C * T); // (16, C, T)
-  const pO = arena.alloc(4 * 16 * OC * T); // (16, OC, T)
-  const pU = arena.alloc(4 * 16 * OC * C); // (16, OC, C)
+  // Row length of V and O: F(4x4) transforms four tiles per vector, the last group spilling past T.
+  const ldOf = (T: number) => (f4 ? Math.ceil(T / 4) * 4 : T);
+  const ld = ldOf(chunk * tiles);
+  const pV = arena.alloc(4 * xis * C * ld); // (xis, C, ld)
+  const pO = arena.alloc(4 * xis * OC * ld); // (xis, OC, ld)
+  const pU = arena.alloc(4 * xis * OC * C); // (xis, OC, C)
   const threads = threadsFor(rt, N * OC * OH * OW * C * 4);
-  const paddedBytes = 4 * kernels.winogradGradientPaddedFloats(geo);
-  const padded = ranges(chunk, 1, threads).map(() => arena.alloc(paddedBytes));
-  const xis = ranges(16, 1, threads);
-  const gemmScratch = xis.map(() => arena.alloc(kernels.sgemmScratchBytes(OC, C, T)));
+  // Images per thread share: whole groups of four tiles (so only the last share spills past its tiles).
+  const unit = f4 && tiles % 4 !== 0 ? 4 : 1;
+  const paddedBytes = f4
+    ? 4 * kernels.winograd4GradientScratchFloats(geo, chunk)
+    : 4 * kernels.winogradGradientPaddedFloats(geo);
+  const padded = ranges(chunk, unit, threads).map(() => arena.alloc(paddedBytes));
+  const xiShares = ranges(xis, 1, threads);
+  const gemmScratch = xiShares.map(() => arena.alloc(kernels.sgemmScratchBytes(OC, C, chunk * tiles)));
   for (let c0 = 0; c0 < N; c0 += chunk) {
     const images = Math.min(chunk, N - c0);
     const Tc = images * tiles;
-    const tileCalls = ranges(images, 1, threads).map(([a, b], t) => [
+    const ldc = ldOf(Tc);
+    const tileCalls = ranges(images, unit, threads).map(([a, b], t) => [
       c0 + a,
       c0 + b,
       c0,
-      Tc,
+      ldc,
       geo,
       pV,
       pO,
@@ -188,23 +196,23 @@ export function winogradWeightGradient(
       pDout,
       padded[t],
     ]);
-    runShares(rt, "winogradGradientTiles", tileCalls);
-    // dU[xi] (OC, C) (+)= O[xi] (OC, Tc) @ V[xi]^T (V[xi] is (C, Tc): B's (t, c) at c * Tc + t)
-    const gemmCalls = xis.map(([x0, x1], t) => [
+    runShares(rt, f4 ? "winograd4GradientTiles" : "winogradGradientTiles", tileCalls);
+    // dU[xi] (OC, C) (+)= O[xi] (OC, Tc) @ V[xi]^T (V[xi] is (C, ldc): B's (t, c) at c * ldc + t)
+    const gemmCalls = xiShares.map(([x0, x1], t) => [
       x0,
       x1,
-      OC * Tc,
-      C * Tc,
+      OC * ldc,
+      C * ldc,
       OC * C,
       OC,
       C,
       Tc,
       pO,
-      Tc,
+      ldc,
       1,
       pV,
       1,
-      Tc,
+      ldc,
       pU,
       c0 > 0 ? 1 : 0,
       0,
@@ -217,7 +225,7 @@ export function winogradWeightGradient(
   }
   runShares(
     rt,
-    "winogradWeightGradient",
+    f4 ? "winograd4WeightGradient" : "winogradWeightGradient",
     ranges(OC, 1, threads).map(([m0, m1]) => [m0, m1, pDw, pU, OC, C]),
   );
   arena.get(pDw, (dweight as F32).subarray(0, OC * C * 9));
