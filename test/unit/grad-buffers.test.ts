@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { clearGradBuffers, gradBuffer, releaseGradBuffer } from "../../kernel/engine/autograd/grad-buffers";
-import { manualSeed, randn, type Tensor } from "../../kernel/engine/index";
+import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { F, manualSeed, models, randint, randn, type Tensor } from "../../kernel/engine/index";
 import { conv2d } from "../../kernel/engine/ops/conv";
 import { batchNorm } from "../../kernel/engine/ops/norm";
 import { maxPool2d } from "../../kernel/engine/ops/pool";
@@ -85,6 +86,25 @@ describe("gradient buffers", () => {
       const expected = Math.fround(Math.fround(2 + Math.fround(2 * xs[i])) + 3);
       if (g[i] !== expected) assert.fail(`element ${i}: got ${g[i]}, expected ${expected}`);
     }
+  });
+
+  it("recycles its buffers: wasm memory for gradients stops growing after the first step", () => {
+    if (runtime instanceof Error) return;
+    manualSeed(3);
+    const model = models.lenet5();
+    const x = randn([16, 1, 28, 28]);
+    const y = randint(0, 10, [16]);
+    const resident: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      model.zeroGrad();
+      F.crossEntropy(model.forward(x), y).backward();
+      resident.push(runtime.arena.residentBytes);
+    }
+    assert.deepEqual(
+      resident.slice(1),
+      resident.slice(1).fill(resident[1]),
+      `resident bytes per step: ${resident}`,
+    );
   });
 
   it("doubles the gradient of x + x", () => {

@@ -67,7 +67,11 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
         if (ig === null || ig === undefined) return;
         if (input === null || !input.requiresGrad) {
           // Not wanted after all: a wasm-resident buffer goes back to the pool (it cannot be freed).
-          if (ig !== g && ig !== acc[k] && isResident(ig)) releaseGradBuffer(ig);
+          const shared =
+            overlaps(ig, g) ||
+            isHeld(grads, ig) ||
+            inputGrads.some((o, j) => j !== k && o != null && overlaps(o, ig));
+          if (isResident(ig) && !shared) releaseGradBuffer(ig);
           return;
         }
         if (ig === acc[k]) return; // the op added into the gradient accumulated so far
@@ -76,9 +80,9 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
         else if (ig === g && !gGiven) {
           grads.set(input, g);
           gGiven = true;
-        } else grads.set(input, ig.buffer === g.buffer || isHeld(grads, ig) ? copyOf(ig) : ig);
+        } else grads.set(input, overlaps(ig, g) || isHeld(grads, ig) ? copyOf(ig) : ig);
       });
-      if (!gGiven && !inputGrads.some((ig) => ig?.buffer === g.buffer)) releaseGradBuffer(g);
+      if (!gGiven && !inputGrads.some((ig) => ig != null && overlaps(ig, g))) releaseGradBuffer(g);
     }
   });
 }
@@ -113,9 +117,21 @@ function copyOf(g: Grad): Grad {
   return c;
 }
 
+/**
+ * True when a and b share memory. NOTE: not just the same `.buffer`: every gradient resident in
+ * wasm memory has the memory's buffer.
+ */
+function overlaps(a: Grad, b: Grad): boolean {
+  return (
+    a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength
+  );
+}
+
 /** True when `g` is already some tensor's gradient in `grads` (an op returned one buffer twice). */
 function isHeld(grads: Map<Tensor, Grad>, g: Grad): boolean {
-  for (const h of grads.values()) if (h.buffer === g.buffer) return true;
+  for (const h of grads.values()) if (overlaps(h, g)) return true;
   return false;
 }
 

@@ -48,7 +48,12 @@ export function gradBufferUninit(n: number): Float32Array {
 /** A new zeroed buffer: resident in wasm memory while the pool's share lasts. */
 function fresh(n: number): Float32Array {
   if (arena === null || n < 256 || arena.residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
-  const b = arena.resident(n);
+  let b: Float32Array;
+  try {
+    b = arena.resident(n);
+  } catch {
+    return new Float32Array(n); // wasm memory could not grow: an ordinary array will do
+  }
   kernels!.fillZero(b.byteOffset, 4 * n); // was the arena's scratch space
   return b;
 }
