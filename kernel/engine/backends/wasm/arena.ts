@@ -70,9 +70,10 @@ export class Arena {
    */
   resident(n: number): Float32Array {
     const ptr = this.base;
+    this.begin();
+    this.alloc(4 * n); // grows the memory if needed (and throws before anything changes if it cannot)
     this.base = alignUp(ptr + 4 * n, ALIGN);
     this.begin();
-    this.alloc(0); // grows the memory to cover the new base
     this.residentBytes += this.base - ptr;
     return new Float32Array(this.memory.buffer, ptr, n);
   }
