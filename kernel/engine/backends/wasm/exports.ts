@@ -318,6 +318,19 @@ export interface KernelExports {
   directInputScratchBytes(geo: number): number;
   directInputColumns(geo: number): number;
   fillZero(ptr: number, bytes: number): void;
+  /** dU[xi] (M, K) (+)= O[xi] (M, ld) . V[xi] (K, ld)^T over T columns, xi in [x0, x1) (assembly/winograd-weight.ts). */
+  winogradWeightDots(
+    x0: number,
+    x1: number,
+    T: number,
+    ld: number,
+    M: number,
+    K: number,
+    O: number,
+    V: number,
+    dU: number,
+    add: number,
+  ): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -345,5 +358,6 @@ export const THREADED_KERNELS = [
   "winograd4WeightGradient",
   "conv2dBackwardWeightDirect",
   "conv2dBackwardInputDirect",
+  "winogradWeightDots",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

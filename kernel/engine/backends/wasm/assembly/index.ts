@@ -53,3 +53,4 @@ export {
   winograd4GradientScratchFloats,
   winograd4WeightGradient,
 } from "./winograd4";
+export { winogradWeightDots } from "./winograd-weight";
