@@ -170,6 +170,10 @@ describe("wasm Winograd conv vs ref", () => {
     assert.ok(!winogradPays(changed(13, 2)), "dilation 2");
     assert.ok(!winogradPays(changed(15, 2)), "2 groups");
     assert.ok(!winogradWeightGradientPays(base), "weight gradient with 16 channels");
+    const c32 = changed(1, 32).map((x, j) => (j === 4 ? 32 : x)) as ConvSizes;
+    assert.ok(winogradWeightGradientPays(c32), "weight gradient with 32 channels on 8x8");
+    const odd = c32.map((x, j) => (j === 8 ? 7 : x)) as ConvSizes;
+    assert.ok(!winogradWeightGradientPays(odd), "weight gradient with 32 channels, F(2x2)");
     assert.ok(winogradWeightGradientPays(changed(1, 64).map((x, j) => (j === 4 ? 64 : x)) as ConvSizes));
   });
 });

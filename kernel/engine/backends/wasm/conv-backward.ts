@@ -110,7 +110,9 @@ export function convBackwardKernel(rt: WasmRuntime) {
       runShares(rt, "conv2dBackwardInput", calls);
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     }
-    if (dweight !== null && directGradientPays(sizes)) {
+    if (dweight !== null && winogradWeightGradientPays(sizes)) {
+      winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 32+ channels: assembly/winograd.ts
+    } else if (dweight !== null && directGradientPays(sizes)) {
       // Few channels: the direct kernel, the bias gradient as one more tap of the same pass.
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C, KH, KW), += onto it
@@ -125,9 +127,6 @@ export function convBackwardKernel(rt: WasmRuntime) {
       arena.get(pDw, (dweight as F32).subarray(0, OC * K));
       if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, OC));
       return;
-    }
-    if (dweight !== null && winogradWeightGradientPays(sizes)) {
-      winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 64+ channels: assembly/winograd.ts
     } else if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
