@@ -57,6 +57,12 @@ describe("wasm arena resident buffers", () => {
     const expected = new Float32Array(n);
     refKernel("unaryBackward")("relu", expected, x, x, dout.slice());
     expectMatchesRef(dx.slice(), expected, "unaryBackward into a resident dx");
+    // dx written over dout (ops/elementwise.ts does this), resident and ordinary.
+    for (const inPlace of [arena.resident(n), new Float32Array(n)]) {
+      inPlace.set(dout);
+      wasmKernels!.unaryBackward("relu", inPlace, x, x, inPlace);
+      expectMatchesRef(inPlace.slice(), expected, "unaryBackward with dx = dout");
+    }
     // a += b in place on a resident a (gradient accumulation).
     const a = arena.resident(n);
     a.set(f32Random(n, 6));

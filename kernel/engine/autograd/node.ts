@@ -13,8 +13,10 @@ export interface GradNode {
   readonly inputs: readonly (Tensor | null)[];
   /**
    * Given d(loss)/d(output), returns d(loss)/d(input) for each input (null where not needed), as
-   * fresh buffers (autograd/grad-buffers.ts) or dout itself. `acc[k]`, when given, is the gradient
-   * accumulated so far for input k: an op whose kernel adds (+=) may add into it and return it.
+   * fresh buffers (autograd/grad-buffers.ts) or dout itself. dout belongs to the op for the call
+   * (nobody else holds it), so it may also be overwritten and returned. `acc[k]`, when given, is
+   * the gradient accumulated so far for input k: an op whose kernel adds (+=) may add into it and
+   * return it.
    */
   backward(dout: Grad, acc?: readonly (Grad | null)[]): (Grad | null)[];
 }

@@ -1,7 +1,7 @@
 // Elementwise ops: unary math and activations, broadcasting binary arithmetic and comparisons,
 // and `where`. All are primitives with hand-written derivatives in backends/ref/elementwise.ts.
 
-import { gradBuffer, gradBufferUninit } from "../autograd/grad-buffers";
+import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import {
   type BinaryOp,
@@ -35,9 +35,10 @@ export function unary(op: UnaryOp, x: Tensor, a = 0, b = 0, name: string = op): 
   const out = new Float32Array(x.numel);
   unaryForward(op, out, x.storage, a, b);
   return fromOp(name, out, x.shape, [x], (dout) => {
-    const dx = gradBufferUninit(x.numel); // unaryBackward overwrites every element
-    unaryBackward(op, dx, x.storage, out, dout, a, b);
-    return [dx];
+    // In place: dout belongs to this op during backward (autograd/node.ts), and each dx[i] needs
+    // only dout[i], so the gradient overwrites it instead of taking another buffer.
+    unaryBackward(op, dout, x.storage, out, dout, a, b);
+    return [dout];
   });
 }
 
