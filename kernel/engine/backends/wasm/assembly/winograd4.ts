@@ -536,34 +536,72 @@ export function winograd4WeightGradient(m0: i32, m1: i32, dweight: usize, dU: us
       const lanes = K - k >= 4 ? 4 : 1;
       const s = dU + 4 * (<usize>m * K + k);
       const dw = dweight + 36 * (<usize>m * K + k);
-      // rows a, b, c of G^T u (6 columns each), then G along each row: 3 taps
-      for (let r = 0; r < 3; r++) {
-        const x0 = gtRow(s, xiStride, r, 0, lanes);
-        const x1 = gtRow(s, xiStride, r, 1, lanes);
-        const x2 = gtRow(s, xiStride, r, 2, lanes);
-        const x3 = gtRow(s, xiStride, r, 3, lanes);
-        const x4 = gtRow(s, xiStride, r, 4, lanes);
-        const x5 = gtRow(s, xiStride, r, 5, lanes);
-        addLanes(dw + 12 * r, gt0(x0, x1, x2, x3, x4, x5), lanes);
-        addLanes(dw + 12 * r + 4, gt1(x0, x1, x2, x3, x4, x5), lanes);
-        addLanes(dw + 12 * r + 8, gt2(x0, x1, x2, x3, x4, x5), lanes);
-      }
+      // rows a, b, c of G^T u, column j from u's column j (each u loaded once), then G along each row
+      const u00 = uLoad(s + 0 * xiStride, lanes);
+      const u01 = uLoad(s + 6 * xiStride, lanes);
+      const u02 = uLoad(s + 12 * xiStride, lanes);
+      const u03 = uLoad(s + 18 * xiStride, lanes);
+      const u04 = uLoad(s + 24 * xiStride, lanes);
+      const u05 = uLoad(s + 30 * xiStride, lanes);
+      const a0 = gt0(u00, u01, u02, u03, u04, u05);
+      const b0 = gt1(u00, u01, u02, u03, u04, u05);
+      const c0 = gt2(u00, u01, u02, u03, u04, u05);
+      const u10 = uLoad(s + 1 * xiStride, lanes);
+      const u11 = uLoad(s + 7 * xiStride, lanes);
+      const u12 = uLoad(s + 13 * xiStride, lanes);
+      const u13 = uLoad(s + 19 * xiStride, lanes);
+      const u14 = uLoad(s + 25 * xiStride, lanes);
+      const u15 = uLoad(s + 31 * xiStride, lanes);
+      const a1 = gt0(u10, u11, u12, u13, u14, u15);
+      const b1 = gt1(u10, u11, u12, u13, u14, u15);
+      const c1 = gt2(u10, u11, u12, u13, u14, u15);
+      const u20 = uLoad(s + 2 * xiStride, lanes);
+      const u21 = uLoad(s + 8 * xiStride, lanes);
+      const u22 = uLoad(s + 14 * xiStride, lanes);
+      const u23 = uLoad(s + 20 * xiStride, lanes);
+      const u24 = uLoad(s + 26 * xiStride, lanes);
+      const u25 = uLoad(s + 32 * xiStride, lanes);
+      const a2 = gt0(u20, u21, u22, u23, u24, u25);
+      const b2 = gt1(u20, u21, u22, u23, u24, u25);
+      const c2 = gt2(u20, u21, u22, u23, u24, u25);
+      const u30 = uLoad(s + 3 * xiStride, lanes);
+      const u31 = uLoad(s + 9 * xiStride, lanes);
+      const u32 = uLoad(s + 15 * xiStride, lanes);
+      const u33 = uLoad(s + 21 * xiStride, lanes);
+      const u34 = uLoad(s + 27 * xiStride, lanes);
+      const u35 = uLoad(s + 33 * xiStride, lanes);
+      const a3 = gt0(u30, u31, u32, u33, u34, u35);
+      const b3 = gt1(u30, u31, u32, u33, u34, u35);
+      const c3 = gt2(u30, u31, u32, u33, u34, u35);
+      const u40 = uLoad(s + 4 * xiStride, lanes);
+      const u41 = uLoad(s + 10 * xiStride, lanes);
+      const u42 = uLoad(s + 16 * xiStride, lanes);
+      const u43 = uLoad(s + 22 * xiStride, lanes);
+      const u44 = uLoad(s + 28 * xiStride, lanes);
+      const u45 = uLoad(s + 34 * xiStride, lanes);
+      const a4 = gt0(u40, u41, u42, u43, u44, u45);
+      const b4 = gt1(u40, u41, u42, u43, u44, u45);
+      const c4 = gt2(u40, u41, u42, u43, u44, u45);
+      const u50 = uLoad(s + 5 * xiStride, lanes);
+      const u51 = uLoad(s + 11 * xiStride, lanes);
+      const u52 = uLoad(s + 17 * xiStride, lanes);
+      const u53 = uLoad(s + 23 * xiStride, lanes);
+      const u54 = uLoad(s + 29 * xiStride, lanes);
+      const u55 = uLoad(s + 35 * xiStride, lanes);
+      const a5 = gt0(u50, u51, u52, u53, u54, u55);
+      const b5 = gt1(u50, u51, u52, u53, u54, u55);
+      const c5 = gt2(u50, u51, u52, u53, u54, u55);
+      addLanes(dw + 0, gt0(a0, a1, a2, a3, a4, a5), lanes);
+      addLanes(dw + 4, gt1(a0, a1, a2, a3, a4, a5), lanes);
+      addLanes(dw + 8, gt2(a0, a1, a2, a3, a4, a5), lanes);
+      addLanes(dw + 12, gt0(b0, b1, b2, b3, b4, b5), lanes);
+      addLanes(dw + 16, gt1(b0, b1, b2, b3, b4, b5), lanes);
+      addLanes(dw + 20, gt2(b0, b1, b2, b3, b4, b5), lanes);
+      addLanes(dw + 24, gt0(c0, c1, c2, c3, c4, c5), lanes);
+      addLanes(dw + 28, gt1(c0, c1, c2, c3, c4, c5), lanes);
+      addLanes(dw + 32, gt2(c0, c1, c2, c3, c4, c5), lanes);
       k += lanes;
     }
-}
-
-/** (G^T u)[r][j]: row r of G^T applied to column j of u (u[i][j] at s + (6 i + j) xiStride). */
-// @ts-ignore: decorator
-@inline function gtRow(s: usize, xiStride: usize, r: i32, j: i32, lanes: i32): v128 {
-  const u0 = uLoad(s + <usize>j * xiStride, lanes);
-  const u1 = uLoad(s + <usize>(6 + j) * xiStride, lanes);
-  const u2 = uLoad(s + <usize>(12 + j) * xiStride, lanes);
-  const u3 = uLoad(s + <usize>(18 + j) * xiStride, lanes);
-  const u4 = uLoad(s + <usize>(24 + j) * xiStride, lanes);
-  const u5 = uLoad(s + <usize>(30 + j) * xiStride, lanes);
-  if (r == 0) return gt0(u0, u1, u2, u3, u4, u5);
-  if (r == 1) return gt1(u0, u1, u2, u3, u4, u5);
-  return gt2(u0, u1, u2, u3, u4, u5);
 }
 
 // @ts-ignore: decorator
