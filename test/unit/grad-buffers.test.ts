@@ -107,6 +107,19 @@ describe("gradient buffers", () => {
     );
   });
 
+  it("gives both inputs of an add their own copy of the gradient", () => {
+    const x = randn([4, 1000], { requiresGrad: true });
+    const w = randn([4, 1000]);
+    // a + b, then * w: add's gradient comes from mul's pool buffer (in wasm memory with wasm).
+    x.mul(2).add(x.mul(3)).mul(w).sum().backward();
+    const ws = w.data;
+    const g = x.grad!.data;
+    for (let i = 0; i < ws.length; i++) {
+      const expected = Math.fround(Math.fround(ws[i] * 2) + Math.fround(ws[i] * 3));
+      if (g[i] !== expected) assert.fail(`element ${i}: got ${g[i]}, expected ${expected}`);
+    }
+  });
+
   it("doubles the gradient of x + x", () => {
     const x = randn([300], { requiresGrad: true });
     x.add(x).sum().backward();

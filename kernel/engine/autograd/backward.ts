@@ -5,7 +5,7 @@
 import { binaryForward } from "../backends/ref/elementwise";
 import { check, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/tensor";
-import { gradBufferUninit, isResident, releaseGradBuffer } from "./grad-buffers";
+import { copyGrad, isResident, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
 import type { Grad } from "./node";
 
@@ -80,7 +80,7 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
         else if (ig === g && !gGiven) {
           grads.set(input, g);
           gGiven = true;
-        } else grads.set(input, overlaps(ig, g) || isHeld(grads, ig) ? copyOf(ig) : ig);
+        } else grads.set(input, overlaps(ig, g) || isHeld(grads, ig) ? copyGrad(ig) : ig);
       });
       if (!gGiven && !inputGrads.some((ig) => ig != null && overlaps(ig, g))) releaseGradBuffer(g);
     }
@@ -108,13 +108,6 @@ export function addInto(prev: Grad, g: Grad): void {
     prev[j + 3] += g[j + 3];
   }
   for (; j < n; j++) prev[j] += g[j];
-}
-
-/** A copy of g in a recycled buffer. */
-function copyOf(g: Grad): Grad {
-  const c = gradBufferUninit(g.length);
-  c.set(g);
-  return c;
 }
 
 /**

@@ -58,6 +58,16 @@ function fresh(n: number): Float32Array {
   return b;
 }
 
+/** A copy of g in a pool buffer (inside wasm memory, a memmove: JS's set there runs word by word). */
+export function copyGrad(g: Float32Array): Float32Array {
+  const c = gradBufferUninit(g.length);
+  const from = isResident(g) ? arena!.addressOf(g) : -1;
+  const to = isResident(c) ? arena!.addressOf(c) : -1;
+  if (from >= 0 && to >= 0) kernels!.copyBytes(to, from, 4 * g.length);
+  else c.set(g);
+  return c;
+}
+
 /** True for a buffer in wasm memory (it must not become a user's .grad; copy it). */
 export function isResident(b: Float32Array): boolean {
   return arena !== null && arena.addressOf(b) >= 0;

@@ -318,6 +318,7 @@ export interface KernelExports {
   directInputScratchBytes(geo: number): number;
   directInputColumns(geo: number): number;
   fillZero(ptr: number, bytes: number): void;
+  copyBytes(dst: number, src: number, bytes: number): void;
   /** dU[xi] (M, K) (+)= O[xi] (M, ld) . V[xi] (K, ld)^T over T columns, xi in [x0, x1) (assembly/winograd-weight.ts). */
   winogradWeightDots(
     x0: number,

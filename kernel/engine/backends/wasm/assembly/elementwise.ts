@@ -211,3 +211,8 @@ export function binaryBackward(op: i32, da: usize, db: usize, a: usize, b: usize
 export function fillZero(ptr: usize, bytes: usize): void {
   memory.fill(ptr, 0, bytes);
 }
+
+/** Copies `bytes` bytes from `src` to `dst` inside wasm memory (memory.copy: a memmove). */
+export function copyBytes(dst: usize, src: usize, bytes: usize): void {
+  memory.copy(dst, src, bytes);
+}

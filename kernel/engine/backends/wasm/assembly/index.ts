@@ -44,7 +44,7 @@ export {
   directInputScratchBytes,
   directInputColumns,
 } from "./conv-direct-grad";
-export { fillZero } from "./elementwise";
+export { fillZero, copyBytes } from "./elementwise";
 export {
   winograd4Forward,
   winograd4ScratchBytes,
