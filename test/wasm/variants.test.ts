@@ -43,6 +43,7 @@ function runKernelTests(variant: string, flags: string[]): void {
     "optim.test.js",
     "winograd.test.js",
     "conv-backward-direct.test.js",
+    "winograd-weight.test.js",
   ].map((f) => join(__dirname, f));
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {

@@ -1,0 +1,94 @@
+// The weight gradient of 3x3, stride-1 convs as Winograd (https://arxiv.org/abs/1509.09308):
+// dW = G^T [sum over tiles (A o A^T) . (B^T d B)] G with F(4x4, 3x3) (6x6 transformed tiles, xi =
+// 6 * row + column). Per chunk of images the tile transforms of assembly/winograd4.ts write
+// V (36, C, ld) and O (36, OC, ld) in tile order, then assembly/winograd-weight.ts multiplies them
+// as dot products of those rows (no GEMM packing), dU[xi] (OC, C) += O[xi] V[xi]^T, chunks in
+// order; finally dweight += G^T dU G. Threads split images (transforms), xi (products) and output
+// channels (final transform): bit-identical on any thread count.
+
+import type { Buf } from "../registry";
+import { type ConvSizes, type F32, putGeometry } from "./conv-geometry";
+import { ranges, runShares, threadsFor } from "./parallel";
+import type { WasmRuntime } from "./runtime";
+import { winogradPays } from "./winograd";
+
+/** Floats of V + O per chunk to aim for (~2 MiB: they stay in cache between transform and products). */
+const CHUNK_FLOATS = 1 << 19;
+/** Tiles per chunk: at least this deep (the products' horizontal sums and dU updates amortized)... */
+const MIN_TILES = 256;
+/** ...and at most this. */
+const MAX_TILES = 2048;
+
+/**
+ * Whether conv2d's weight gradient runs here: the convs winogradPays takes (3x3, stride 1, dilation
+ * 1, one group, padding 0-2, 16+ channels in and out) whose planes are whole 4x4 tiles (OH, OW
+ * multiples of 4). conv-backward.ts checks winograd.ts's sgemm-based gradient (winogradWeightGradientPays,
+ * 32+ channels) first, so this takes 16-31 channels (ResNet width 16's first stage).
+ * NOTE: measured (1 thread, batch 32, relaxed, CPU ms, against the direct or im2col kernel):
+ * 16@32x32 5.6 -> 4.1, 32@16x16 3.4 -> 2.1, 16@8x8 1.2 -> 0.5, 48@12x12 7.3 -> 3.2, 16@28x28
+ * (batch 64) 8.9 -> 6.0. F(2x2) planes (odd sizes) lost 2.5x to the direct kernel (7x7, 15x15):
+ * its transforms cost more than the multiplies saved.
+ */
+export function winogradWeightPays(s: ConvSizes): boolean {
+  const [, , , , , , , OH, OW] = s;
+  return winogradPays(s) && OH % 4 === 0 && OW % 4 === 0;
+}
+
+/**
+ * dweight (OC, C, 3, 3) += the weight gradient of conv(inp (N, C, H, W), weight) for dout (N, OC,
+ * OH, OW), already in the arena at pDout, with F(4x4, 3x3) transforms: OH and OW must be multiples
+ * of 4 (whole tiles). Allocates after what the caller's call holds in the arena (no begin()).
+ */
+export function winogradWeightGradientDots(
+  rt: WasmRuntime,
+  dweight: Buf,
+  pDout: number,
+  inp: Buf,
+  sizes: ConvSizes,
+): void {
+  const { arena, kernels } = rt;
+  const [N, C, H, W, OC, , , OH, OW] = sizes;
+  const xis = 36; // 6x6 transformed tile
+  const geo = putGeometry(arena, sizes);
+  const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+  const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
+  const tiles = (OH / 4) * (OW / 4);
+  const chunkTiles = Math.min(MAX_TILES, Math.max(MIN_TILES, CHUNK_FLOATS / (xis * (C + OC))));
+  const chunk = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
+  // Row length of V and O: the transforms write four tiles per vector, the last group spilling past T.
+  const ldOf = (T: number) => Math.ceil(T / 4) * 4;
+  const ld = ldOf(chunk * tiles);
+  const pV = arena.alloc(4 * xis * C * ld + 16); // (xis, C, ld), 16 bytes read past by the products
+  const pO = arena.alloc(4 * xis * OC * ld + 16); // (xis, OC, ld)
+  const pU = arena.alloc(4 * xis * OC * C); // (xis, OC, C)
+  const threads = threadsFor(rt, N * OC * OH * OW * C * 4);
+  // Images per thread share: whole groups of four tiles (so only the last share spills past its tiles).
+  const unit = tiles % 4 !== 0 ? 4 : 1;
+  const paddedBytes = 4 * kernels.winograd4GradientScratchFloats(geo, chunk);
+  const padded = ranges(chunk, unit, threads).map(() => arena.alloc(paddedBytes));
+  const xiShares = ranges(xis, 1, threads);
+  for (let c0 = 0; c0 < N; c0 += chunk) {
+    const images = Math.min(chunk, N - c0);
+    const Tc = images * tiles;
+    const ldc = ldOf(Tc);
+    const tileCalls = ranges(images, unit, threads).map(([a, b], t) => [
+      c0 + a,
+      c0 + b,
+      c0,
+      ldc,
+      geo,
+      pV,
+      pO,
+      pInp,
+      pDout,
+      padded[t],
+    ]);
+    runShares(rt, "winograd4GradientTiles", tileCalls);
+    const add = c0 > 0 ? 1 : 0;
+    const dotCalls = xiShares.map(([x0, x1]) => [x0, x1, Tc, ldc, OC, C, pO, pV, pU, add]);
+    runShares(rt, "winogradWeightDots", dotCalls);
+  }
+  const finalCalls = ranges(OC, 1, threads).map(([m0, m1]) => [m0, m1, pDw, pU, OC, C]);
+  runShares(rt, "winograd4WeightGradient", finalCalls);
+  arena.get(pDw, (dweight as F32).subarray(0, OC * C * 9));
+}
