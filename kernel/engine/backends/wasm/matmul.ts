@@ -74,8 +74,12 @@ export function matmulKernels(rt: WasmRuntime) {
     const pW = arena.put((weight as F32).subarray(0, OC * IC)); // (OC, IC)
     const pOut = arena.alloc(4 * B * OC); // (B, OC)
     if (bias !== null) {
-      const view = arena.f32();
-      for (let r = 0; r < B; r++) view.set((bias as F32).subarray(0, OC), pOut / 4 + r * OC);
+      // Every row of out starts as the bias: one row copied in, then doubled inside wasm memory
+      // (B small JS copies into shared memory cost about a microsecond each).
+      const row = 4 * OC;
+      rt.kernels.copyBytes(pOut, arena.put((bias as F32).subarray(0, OC)), row);
+      for (let filled = 1; filled < B; filled *= 2)
+        rt.kernels.copyBytes(pOut + filled * row, pOut, Math.min(filled, B - filled) * row);
     }
     runSgemm(rt, {
       batch: 1,
