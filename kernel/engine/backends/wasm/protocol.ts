@@ -37,11 +37,14 @@ export interface WorkerInit {
 
 /**
  * How long a thread spins on a control word before it sleeps in Atomics.wait (workers between
- * calls, the caller for its workers): a wake-up from Atomics.wait costs 20-60 us, a spin ~0.1 us.
- * RECEPTIVE_WASM_SPIN_MS overrides it (0: never spin, e.g. on a machine shared with other work).
+ * calls, the caller for its workers). Waking from Atomics.wait costs 20-60 us per call, a spin
+ * ~0.1 us, so spinning helps on an otherwise idle machine; but when another process holds one of
+ * the cores, a spinning worker takes time slices from the calling thread: LeNet-5 at 2 threads
+ * went from 4.6-5.5 to 8.6-9.0 ms per step with a 0.25 ms spin while one other job ran. So the
+ * default is 0 (sleep at once); RECEPTIVE_WASM_SPIN_MS=<ms> turns spinning on.
  */
 export function spinMs(): number {
   const v = Number(process.env.RECEPTIVE_WASM_SPIN_MS);
   return Number.isFinite(v) && v >= 0 ? v : DEFAULT_SPIN_MS;
 }
-const DEFAULT_SPIN_MS = 0.25;
+const DEFAULT_SPIN_MS = 0;
