@@ -17,7 +17,10 @@ export function convForwardKernel(rt: WasmRuntime) {
       refKernel("conv2dForward")(out, inp, weight, bias, ...sizes);
       return;
     }
-    if (winogradPays(sizes)) return winogradForward(rt, out, inp, weight, bias, sizes); // 3x3, 16+ channels
+    if (winogradPays(sizes)) {
+      winogradForward(rt, out, inp, weight, bias, sizes); // 3x3 stride 1, 16+ channels
+      return;
+    }
     const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
     const P = OH * OW;
     const K = (C / G) * KH * KW;
