@@ -98,25 +98,33 @@ describe("wasm Winograd weight gradient (dot products) vs ref", () => {
     assert.ok(!winogradWeightPays(changed(8, 6)), "OW = 6");
     assert.ok(!winogradWeightPays(changed(9, 2)), "stride 2");
     assert.ok(!winogradWeightPays(changed(15, 2)), "2 groups");
+    const c32 = changed(1, 32).map((x, j) => (j === 4 ? 32 : x)) as ConvSizes;
+    assert.ok(!winogradWeightPays(c32), "32 channels on 8x8 (winograd.ts)");
+    const wide = c32.map((x, j) => (j === 3 || j === 8 ? 16 : x)) as ConvSizes;
+    assert.ok(winogradWeightPays(wide), "32 channels on 8x16 (rows of whole vectors)");
   });
 
-  it("conv2dBackward's weight gradient (and bias gradient) come from it when it pays", () => {
-    const s = sizes({ name: "", N: 3, C: 16, H: 16, W: 16, OC: 24, pad: [1, 1, 1, 1] });
-    assert.ok(winogradWeightPays(s) && !winogradWeightGradientPays(s));
-    const [N, C, H, W, OC, , , OH, OW] = s;
-    const inp = f32Random(N * C * H * W, 21);
-    const weight = f32Random(OC * C * 9, 22);
-    const dout = f32Random(N * OC * OH * OW, 23);
-    const dweightOp = new Float32Array(weight.length);
-    const dbiasOp = new Float32Array(OC);
-    (conv2dBackward as (...args: unknown[]) => void)(null, dweightOp, dbiasOp, dout, inp, weight, ...s);
-    const dweight = new Float32Array(weight.length);
-    weightGradient(dweight, dout, inp, s);
-    assert.deepEqual(dweightOp, dweight, "weight gradient");
-    const dbias = new Float32Array(OC);
-    refKernel("conv2dBackward")(null, null, dbias, dout, inp, weight, ...s);
-    expectMatchesRef(dbiasOp, dbias, "bias gradient");
-  });
+  for (const [inC, outC] of [
+    [16, 24],
+    [32, 40],
+  ])
+    it(`conv2dBackward's weight gradient (and bias gradient) come from it when it pays (${inC} -> ${outC})`, () => {
+      const s = sizes({ name: "", N: 3, C: inC, H: 16, W: 16, OC: outC, pad: [1, 1, 1, 1] });
+      assert.ok(winogradWeightPays(s) && winogradWeightGradientPays(s) === inC >= 32);
+      const [N, C, H, W, OC, , , OH, OW] = s;
+      const inp = f32Random(N * C * H * W, 21);
+      const weight = f32Random(OC * C * 9, 22);
+      const dout = f32Random(N * OC * OH * OW, 23);
+      const dweightOp = new Float32Array(weight.length);
+      const dbiasOp = new Float32Array(OC);
+      (conv2dBackward as (...args: unknown[]) => void)(null, dweightOp, dbiasOp, dout, inp, weight, ...s);
+      const dweight = new Float32Array(weight.length);
+      weightGradient(dweight, dout, inp, s);
+      assert.deepEqual(dweightOp, dweight, "weight gradient");
+      const dbias = new Float32Array(OC);
+      refKernel("conv2dBackward")(null, null, dbias, dout, inp, weight, ...s);
+      expectMatchesRef(dbiasOp, dbias, "bias gradient");
+    });
 });
 
 /** dweight += conv2d's weight gradient for dout, through winograd-weight.ts (dout put in the arena first). */

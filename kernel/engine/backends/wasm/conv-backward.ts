@@ -5,8 +5,9 @@
 // so that every thread walks all images in order and the result is the same for any thread count;
 // it multiplies several images at once when their planes are small. Stride-1 convs with few channels
 // (LeNet-5) take direct kernels instead (assembly/conv-direct-grad.ts; the bias gradient rides along
-// with the weight gradient), unless Winograd takes the weight gradient (3x3: winograd.ts from 32
-// channels, winograd-weight.ts from 16 on planes of whole 4x4 tiles). Float64 goes to ref.
+// with the weight gradient), unless Winograd takes the weight gradient (3x3: winograd-weight.ts on
+// planes of whole 4x4 tiles, see winogradWeightPays, else winograd.ts from 32 channels). Float64
+// goes to ref.
 
 import { type Buf, refKernel } from "../registry";
 import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
@@ -112,11 +113,11 @@ export function convBackwardKernel(rt: WasmRuntime) {
       runShares(rt, "conv2dBackwardInput", calls);
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     }
-    if (dweight !== null && winogradWeightGradientPays(sizes)) {
-      winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 32+ channels: assembly/winograd.ts
-    } else if (dweight !== null && winogradWeightPays(sizes)) {
+    if (dweight !== null && winogradWeightPays(sizes)) {
       // 3x3, 16+ channels, planes of whole 4x4 tiles: Winograd with dot products (winograd-weight.ts)
       winogradWeightGradientDots(rt, dweight, pDout, inp, sizes);
+    } else if (dweight !== null && winogradWeightGradientPays(sizes)) {
+      winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 32+ channels: assembly/winograd.ts
     } else if (dweight !== null && directGradientPays(sizes)) {
       // Few channels: the direct kernel, the bias gradient as one more tap of the same pass.
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)

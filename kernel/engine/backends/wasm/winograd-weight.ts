@@ -22,16 +22,18 @@ const MAX_TILES = 2048;
 /**
  * Whether conv2d's weight gradient runs here: the convs winogradPays takes (3x3, stride 1, dilation
  * 1, one group, padding 0-2, 16+ channels in and out) whose planes are whole 4x4 tiles (OH, OW
- * multiples of 4). conv-backward.ts checks winograd.ts's sgemm-based gradient (winogradWeightGradientPays,
- * 32+ channels) first, so this takes 16-31 channels (ResNet width 16's first stage).
- * NOTE: measured (1 thread, batch 32, relaxed, CPU ms, against the direct or im2col kernel):
- * 16@32x32 5.6 -> 4.1, 32@16x16 3.4 -> 2.1, 16@8x8 1.2 -> 0.5, 48@12x12 7.3 -> 3.2, 16@28x28
- * (batch 64) 8.9 -> 6.0. F(2x2) planes (odd sizes) lost 2.5x to the direct kernel (7x7, 15x15):
- * its transforms cost more than the multiplies saved.
+ * multiples of 4), with fewer than 32 channels or rows of tiles that are whole vectors (OW a
+ * multiple of 16). conv-backward.ts checks it before winograd.ts's sgemm-based gradient.
+ * NOTE: measured (1 thread, batch 32, relaxed, CPU ms): against the direct kernel 16@32x32 6.4 ->
+ * 4.3, 16->24@16x16 1.9 -> 1.1, 16@8x8 1.2 -> 0.5; against winograd.ts 32@16x16 3.5 -> 2.4,
+ * 32@32x32 13 -> 6.7, 64@32x32 27-35 -> 21-23, 64@16x16 9.4 -> 6.9, 128@16x16 22 -> 19; on 8x8
+ * and 4x4 planes with 32+ channels 1.0-1.15x (plain SIMD 64@8x8 1.5x), left to winograd.ts.
+ * F(2x2) planes (odd sizes) lost 2.5x to the direct kernel (7x7, 15x15).
  */
 export function winogradWeightPays(s: ConvSizes): boolean {
-  const [, , , , , , , OH, OW] = s;
-  return winogradPays(s) && OH % 4 === 0 && OW % 4 === 0;
+  const [, C, , , OC, , , OH, OW] = s;
+  const wholeTiles = OH % 4 === 0 && OW % 4 === 0;
+  return winogradPays(s) && wholeTiles && (Math.min(C, OC) < 32 || OW % 16 === 0);
 }
 
 /**
