@@ -48,7 +48,7 @@ const cases: Case[] = [
   { name: "one output channel, 5 tiles", N: 5, C: 6, H: 4, W: 4, OC: 1, pad: [1, 1, 1, 1] },
   { name: "8x12 plane, pad 0", N: 3, C: 17, H: 10, W: 14, OC: 18, pad: [0, 0, 0, 0] },
   { name: "12x8 plane, pad 2 asymmetric", N: 2, C: 20, H: 10, W: 8, OC: 21, pad: [2, 0, 2, 2] },
-  { name: "28x28 plane, 3 chunks", N: 9, C: 24, H: 28, W: 28, OC: 16, pad: [1, 1, 1, 1] },
+  { name: "28x28 plane, 2 chunks", N: 9, C: 24, H: 28, W: 28, OC: 16, pad: [1, 1, 1, 1] },
 ];
 
 describe("wasm Winograd weight gradient (dot products) vs ref", () => {

@@ -56,7 +56,10 @@ export function winogradWeightGradientDots(
   const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
   const tiles = (OH / 4) * (OW / 4);
   const chunkTiles = Math.min(MAX_TILES, Math.max(MIN_TILES, CHUNK_FLOATS / (xis * (C + OC))));
-  const chunk = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
+  // Images per chunk: at most chunkTiles' worth, the chunks as even as possible (2 threads: a short
+  // last chunk left one thread idle at every sync; 64@32x32 wall 14.5 -> 12.6 ms).
+  const most = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
+  const chunk = Math.ceil(N / Math.ceil(N / most));
   const ld = rowLength(chunk * tiles, C, OC); // every chunk's rows, the last chunk's too
   const pV = arena.alloc(4 * xis * C * ld + 16); // (xis, C, ld), 16 bytes read past by the products
   const pO = arena.alloc(4 * xis * OC * ld + 16); // (xis, OC, ld)
