@@ -47,25 +47,34 @@ export function convPaddedWidth(geo: usize): i32 {
 export function padPlanes(padded: usize, inp: usize, geo: usize, CG: i32): void {
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
-  const pT = load<i32>(geo, PT_);
-  const pL = load<i32>(geo, PL_);
   const PH = convPaddedHeight(geo);
   const PW = convPaddedWidth(geo);
+  for (let c = 0; c < CG; c++) padPlane(padded + 4 * c * PH * PW, inp + 4 * c * H * W, geo, PH, PW);
+}
+
+/**
+ * padded (PH, PW)[y][x] = plane (H, W)[y - pT][x - pL], zero outside the input: one plane into a
+ * zero-padded plane of any size (kernels that read 4-wide past the last output use wider ones).
+ */
+export function padPlane(padded: usize, plane: usize, geo: usize, PH: i32, PW: i32): void {
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
   const x0 = min(PW, max(0, pL)); // first x inside the input
   const x1 = max(x0, min(PW, W + pL)); // one past the last
-  for (let c = 0; c < CG; c++)
-    for (let y = 0; y < PH; y++) {
-      const row = padded + 4 * (c * PH + y) * PW;
-      const iy = y - pT;
-      if (iy < 0 || iy >= H) {
-        zeroFloats(row, PW);
-        continue;
-      }
-      zeroFloats(row, x0);
-      const src = inp + 4 * ((c * H + iy) * W - pL);
-      let x = x0;
-      for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
-      for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
-      zeroFloats(row + 4 * x1, PW - x1);
+  for (let y = 0; y < PH; y++) {
+    const row = padded + 4 * y * PW;
+    const iy = y - pT;
+    if (iy < 0 || iy >= H) {
+      zeroFloats(row, PW);
+      continue;
     }
+    zeroFloats(row, x0);
+    const src = plane + 4 * (iy * W - pL);
+    let x = x0;
+    for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
+    for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
+    zeroFloats(row + 4 * x1, PW - x1);
+  }
 }

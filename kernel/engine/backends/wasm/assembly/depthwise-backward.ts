@@ -5,23 +5,11 @@
 //   input gradient: scatter weight * dout into the padded plane, then add its interior to dinp;
 //   weight gradient: copy the input into the padded plane, then dot each tap's shifted rows
 //   with dout, over images in order.
-// Geometry block: the same 15 i32 as conv.ts (C, H, W, OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G).
+// Geometry block: conv-geometry.ts's 15 i32 (C, H, W, OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G).
 
+import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, padPlane, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
 import { madd } from "./simd";
 
-const C_ = 0;
-const H_ = 4;
-const W_ = 8;
-const KH_ = 16;
-const KW_ = 20;
-const OH_ = 24;
-const OW_ = 28;
-const SH_ = 32;
-const SW_ = 36;
-const PT_ = 40;
-const PL_ = 44;
-const DH_ = 48;
-const DW_ = 52;
 
 /** Width of the zero-padded plane (slack for 4-wide loads past the last output column). */
 export function depthwiseBackwardPaddedWidth(geo: usize): i32 {
@@ -34,37 +22,6 @@ export function depthwiseBackwardPaddedHeight(geo: usize): i32 {
   return (load<i32>(geo, OH_) - 1) * load<i32>(geo, SH_) + (load<i32>(geo, KH_) - 1) * load<i32>(geo, DH_) + 1;
 }
 
-// @ts-ignore: decorator
-@inline function zeroFloats(p: usize, n: i32): void {
-  const z = f32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(p + 4 * i, z);
-  for (; i < n; i++) store<f32>(p + 4 * i, 0);
-}
-
-/** padded (PH, PW)[y][x] = plane (H, W)[y - pT][x - pL], zero outside the input. */
-function fillPadded(padded: usize, plane: usize, geo: usize, PH: i32, PW: i32): void {
-  const H = load<i32>(geo, H_);
-  const W = load<i32>(geo, W_);
-  const pT = load<i32>(geo, PT_);
-  const pL = load<i32>(geo, PL_);
-  const x0 = min(PW, max(0, pL)); // first padded column inside the input
-  const x1 = max(x0, min(PW, W + pL)); // one past the last
-  for (let y = 0; y < PH; y++) {
-    const row = padded + 4 * y * PW;
-    const iy = y - pT;
-    if (iy < 0 || iy >= H) {
-      zeroFloats(row, PW);
-      continue;
-    }
-    zeroFloats(row, x0);
-    const src = plane + 4 * (iy * W - pL);
-    let x = x0;
-    for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
-    for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
-    zeroFloats(row + 4 * x1, PW - x1);
-  }
-}
 
 /**
  * Planes [q0, q1) of N * C: dinp (N, C, H, W) += the input gradient from dout (N, C, OH, OW) and
@@ -162,7 +119,7 @@ export function depthwiseBackwardWeight(
     const dw = dweight + 4 * c * KH * KW;
     for (let n = 0; n < N; n++) {
       const q = n * C + c;
-      fillPadded(padded, inp + 4 * q * H * W, geo, PH, PW);
+      padPlane(padded, inp + 4 * q * H * W, geo, PH, PW);
       const d = dout + 4 * q * OH * OW;
       for (let kh = 0; kh < KH; kh++)
         for (let kw = 0; kw < KW; kw++) {

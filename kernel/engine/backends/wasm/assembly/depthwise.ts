@@ -1,7 +1,7 @@
 // Depthwise conv2d forward (groups = C = OC) as a direct kernel: an im2col GEMM would multiply
 // 1-row matrices.
 
-import { zeroFloats, C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./conv-geometry";
+import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, padPlane, SH_, SW_, W_ } from "./conv-geometry";
 import { madd } from "./simd";
 
 /** Width of the zero-padded plane depthwiseForward works on (with slack for 4-wide loads). */
@@ -40,8 +40,6 @@ export function depthwiseForward(
   const OW = load<i32>(geo, OW_);
   const sH = load<i32>(geo, SH_);
   const sW = load<i32>(geo, SW_);
-  const pT = load<i32>(geo, PT_);
-  const pL = load<i32>(geo, PL_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
   const PH = depthwisePaddedHeight(geo);
@@ -49,23 +47,7 @@ export function depthwiseForward(
   for (let q = q0; q < q1; q++) {
     const c = q % C;
     const plane = inp + 4 * q * H * W;
-    // padded[y][x] = inp[y - pT][x - pL], zero outside the input.
-    for (let y = 0; y < PH; y++) {
-      const row = padded + 4 * y * PW;
-      const iy = y - pT;
-      if (iy < 0 || iy >= H) {
-        zeroFloats(row, PW);
-        continue;
-      }
-      const x0 = min(PW, max(0, pL)); // first x inside the input
-      const x1 = max(x0, min(PW, W + pL)); // one past the last
-      zeroFloats(row, x0);
-      const src = plane + 4 * (iy * W - pL);
-      let x = x0;
-      for (; x + 4 <= x1; x += 4) v128.store(row + 4 * x, v128.load(src + 4 * x));
-      for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
-      zeroFloats(row + 4 * x1, PW - x1);
-    }
+    padPlane(padded, plane, geo, PH, PW); // padded[y][x] = inp[y - pT][x - pL], zero outside the input
     const w = weight + 4 * c * KH * KW;
     const b: f32 = bias != 0 ? load<f32>(bias + 4 * c) : 0;
     const o = out + 4 * q * OH * OW;
