@@ -1,13 +1,14 @@
 // The wasm batch-norm kernels against ref: training and eval, with and without affine parameters,
 // (N, C) and (N, C, H, W) inputs with odd inner sizes, inputs far from zero (the f64 statistics
-// must keep their precision), and += on every gradient.
+// must keep their precision), and += on every gradient; big tensors split channels over threads,
+// which must give the bits of one thread.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { batchNormBackward, batchNormForward } from "../../kernel/engine/backends/ref/norm";
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
-import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { expectMatchesRef, f32Random } from "./wasm-helpers";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { expectIdentical, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
@@ -125,5 +126,81 @@ describe("wasm batch norm backward, dinp known to be zeros", () => {
     const hinted = batchNormBackward as (...args: [...Parameters<typeof batchNormBackward>, boolean]) => void;
     hinted(actual, null, null, dout, inp, mean, rstd, null, N, C, inner, true, true);
     expectMatchesRef(actual, expected, "batchNormBackward, dinpZeroed");
+  });
+});
+
+describe("wasm batch norm on threads", () => {
+  it("matches ref and gives bit-identical results on 1, 2 and 3 threads (channels split)", () => {
+    const [N, C, inner] = [16, 37, 33 * 33]; // big enough to be split
+    const n = N * C * inner;
+    const inp = f32Random(n, 51).map((v) => v + 3);
+    const weight = f32Random(C, 52);
+    const bias = f32Random(C, 53);
+    const dout = f32Random(n, 54);
+    const run = (threads: number) => {
+      setNumThreads(threads);
+      const r = {
+        out: new Float32Array(n),
+        mean: new Float32Array(C),
+        rstd: new Float32Array(C),
+        variance: new Float32Array(C),
+        dinp: f32Random(n, 55),
+        dweight: f32Random(C, 56),
+        dbias: f32Random(C, 57),
+      };
+      batchNormForward(r.out, r.mean, r.rstd, r.variance, inp, weight, bias, N, C, inner, 1e-5, true);
+      batchNormBackward(r.dinp, r.dweight, r.dbias, dout, inp, r.mean, r.rstd, weight, N, C, inner, true);
+      return r;
+    };
+    const defaultThreads = getNumThreads();
+    try {
+      const single = run(1);
+      const e = {
+        out: new Float32Array(n),
+        mean: new Float32Array(C),
+        rstd: new Float32Array(C),
+        variance: new Float32Array(C),
+        dinp: f32Random(n, 55),
+        dweight: f32Random(C, 56),
+        dbias: f32Random(C, 57),
+      };
+      refKernel("batchNormForward")(
+        e.out,
+        e.mean,
+        e.rstd,
+        e.variance,
+        inp,
+        weight,
+        bias,
+        N,
+        C,
+        inner,
+        1e-5,
+        true,
+      );
+      refKernel("batchNormBackward")(
+        e.dinp,
+        e.dweight,
+        e.dbias,
+        dout,
+        inp,
+        e.mean,
+        e.rstd,
+        weight,
+        N,
+        C,
+        inner,
+        true,
+      );
+      for (const threads of [2, 3]) {
+        const multi = run(threads);
+        for (const k of Object.keys(e) as (keyof typeof e)[]) {
+          expectMatchesRef(multi[k], e[k], `${k} on ${threads} threads vs ref`);
+          expectIdentical(multi[k], single[k], `${k} on ${threads} threads`);
+        }
+      }
+    } finally {
+      setNumThreads(defaultThreads);
+    }
   });
 });

@@ -332,6 +332,38 @@ export interface KernelExports {
     dU: number,
     add: number,
   ): void;
+  batchNormForwardChannels(
+    c0: number,
+    c1: number,
+    out: number,
+    mean: number,
+    rstd: number,
+    variance: number,
+    inp: number,
+    weight: number,
+    bias: number,
+    N: number,
+    C: number,
+    inner: number,
+    eps: number,
+    training: number,
+  ): void;
+  batchNormBackwardChannels(
+    c0: number,
+    c1: number,
+    dinp: number,
+    dweight: number,
+    dbias: number,
+    dout: number,
+    inp: number,
+    mean: number,
+    rstd: number,
+    weight: number,
+    N: number,
+    C: number,
+    inner: number,
+    training: number,
+  ): void;
 }
 
 /** Kernels a worker thread may be asked to run, by index (the pool sends the index, not the name). */
@@ -360,5 +392,7 @@ export const THREADED_KERNELS = [
   "conv2dBackwardWeightDirect",
   "conv2dBackwardInputDirect",
   "winogradWeightDots",
+  "batchNormForwardChannels",
+  "batchNormBackwardChannels",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type ThreadedKernel = (typeof THREADED_KERNELS)[number];

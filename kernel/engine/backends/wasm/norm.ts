@@ -1,8 +1,10 @@
 // wasm versions of batchNormForward / batchNormBackward (same names, signatures and semantics as
 // backends/ref/norm.ts, including += on every gradient and f64 statistics). Float64 buffers go to
-// the ref kernels.
+// the ref kernels. Threads split channels (each channel's sums stay on one thread), so any thread
+// count gives the same bits.
 
 import { type Buf, refKernel } from "../registry";
+import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 type F32 = Float32Array;
@@ -20,6 +22,12 @@ export function normKernels(rt: WasmRuntime) {
   /** Copies an optional (C) buffer in; 0 stands for null. */
   const putOptional = (b: Buf | null, C: number): number =>
     b === null ? 0 : arena.put((b as F32).subarray(0, C));
+  /**
+   * [c0, c1) channel ranges, one per thread, for `passes` over n elements: a pass over one element
+   * costs about 4 of a GEMM's multiply-adds (2^18 floats, 3 passes: ~0.1 ms).
+   */
+  const channelRanges = (C: number, n: number, passes: number) =>
+    ranges(C, 1, threadsFor(rt, 4 * passes * n));
 
   /** out (N, C, inner) = (inp - mean) * rstd * weight + bias; training writes mean, rstd, variance (see ref). */
   function batchNormForward(
@@ -49,7 +57,9 @@ export function normKernels(rt: WasmRuntime) {
     const pW = putOptional(weight, C); // (C)
     const pB = putOptional(bias, C); // (C)
     const pOut = arena.alloc(4 * n); // (N, C, inner)
-    kernels.batchNormForward(pOut, pMean, pRstd, pVar, pInp, pW, pB, N, C, inner, eps, training ? 1 : 0);
+    const args = [pOut, pMean, pRstd, pVar, pInp, pW, pB, N, C, inner, eps, training ? 1 : 0];
+    const calls = channelRanges(C, n, training ? 3 : 1).map(([c0, c1]) => [c0, c1, ...args]);
+    runShares(rt, "batchNormForwardChannels", calls);
     arena.get(pOut, (out as F32).subarray(0, n));
     if (training) {
       arena.get(pMean, (mean as F32).subarray(0, C));
@@ -109,7 +119,9 @@ export function normKernels(rt: WasmRuntime) {
           : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
-    kernels.batchNormBackward(pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0);
+    const args = [pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0];
+    const calls = channelRanges(C, n, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
+    runShares(rt, "batchNormBackwardChannels", calls);
     if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, n));
     if (dweight !== null) arena.get(pDw, (dweight as F32).subarray(0, C));
     if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, C));

@@ -54,3 +54,4 @@ export {
   winograd4WeightGradient,
 } from "./winograd4";
 export { winogradWeightDots } from "./winograd-weight";
+export { batchNormForwardChannels, batchNormBackwardChannels } from "./norm";

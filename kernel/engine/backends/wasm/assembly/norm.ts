@@ -88,8 +88,28 @@ export function batchNormForward(
   eps: f64,
   training: i32,
 ): void {
+  batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training);
+}
+
+/** batchNormForward for channels [c0, c1) only: threads split channels, which share nothing. */
+export function batchNormForwardChannels(
+  c0: i32,
+  c1: i32,
+  out: usize,
+  mean: usize,
+  rstd: usize,
+  variance: usize,
+  inp: usize,
+  weight: usize,
+  bias: usize,
+  N: i32,
+  C: i32,
+  inner: i32,
+  eps: f64,
+  training: i32,
+): void {
   const M = <f64>N * inner;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     if (training) {
       let s: f64 = 0;
       for (let n = 0; n < N; n++) s += sum64(inp + 4 * (n * C + c) * inner, inner);
@@ -138,8 +158,28 @@ export function batchNormBackward(
   inner: i32,
   training: i32,
 ): void {
+  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training);
+}
+
+/** batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). */
+export function batchNormBackwardChannels(
+  c0: i32,
+  c1: i32,
+  dinp: usize,
+  dweight: usize,
+  dbias: usize,
+  dout: usize,
+  inp: usize,
+  mean: usize,
+  rstd: usize,
+  weight: usize,
+  N: i32,
+  C: i32,
+  inner: i32,
+  training: i32,
+): void {
   const M = <f64>N * inner;
-  for (let c = 0; c < C; c++) {
+  for (let c = c0; c < c1; c++) {
     const m = load<f32>(mean + 4 * c);
     const r = load<f32>(rstd + 4 * c);
     const mv = f32x4.splat(m);
