@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { linearBackward, linearForward, matmul } from "../../kernel/engine/backends/ref/matmul";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
+import { SGEMM_MIN_MACS } from "../../kernel/engine/backends/wasm/sgemm";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import { expectMatchesRef, f32Random, intGenerator } from "./wasm-helpers";
 
@@ -138,11 +138,11 @@ describe("wasm SGEMM kernels vs ref", () => {
     const defaultThreads = getNumThreads();
     try {
       for (const [batch, M, K, N] of [
-        [4, 64, 96, 100], // split by batch
-        [1, 61, 141, 259], // split by columns
-        [1, 263, 400, 21], // split by rows
+        [8, 64, 193, 100], // split by batch
+        [1, 61, 541, 259], // split by columns
+        [1, 263, 1601, 21], // split by rows
       ]) {
-        assert.ok(batch * M * K * N >= PARALLEL_MIN_MACS, "big enough to use the pool");
+        assert.ok(batch * M * K * N >= SGEMM_MIN_MACS, "big enough to use the pool");
         const a = f32Random(batch * M * K, M);
         const b = f32Random(batch * K * N, N);
         setNumThreads(1);

@@ -12,9 +12,9 @@ import type { WasmRuntime } from "./runtime";
  */
 export const PARALLEL_MIN_MACS = 1 << 21;
 
-/** Threads worth using for `macs` multiply-adds. */
-export function threadsFor(rt: WasmRuntime, macs: number): number {
-  return macs < PARALLEL_MIN_MACS ? 1 : rt.pool.threads;
+/** Threads worth using for `macs` multiply-adds (a kernel may ask for a higher minimum). */
+export function threadsFor(rt: WasmRuntime, macs: number, minMacs = PARALLEL_MIN_MACS): number {
+  return macs < minMacs ? 1 : rt.pool.threads;
 }
 
 /** [start, end) ranges covering [0, n) in multiples of `unit` (the last may be short), at most `parts`. */

@@ -8,6 +8,13 @@ import type { WasmRuntime } from "./runtime";
 export const MR = 4; // micro-tile rows (assembly/gemm.ts)
 export const NR = 8; // micro-tile columns
 
+/**
+ * Below this many multiply-adds (~0.4 ms on one thread) a GEMM stays on the calling thread: each
+ * share packs all of one operand again, and LeNet-5's linear layers (3M multiply-adds) took 2.7x
+ * the CPU on 2 threads for no gain in wall-clock time.
+ */
+export const SGEMM_MIN_MACS = 1 << 23;
+
 /** C[p] (M, N) (+)= op(A[p]) (M, K) @ op(B[p]) (K, N) for p < batch; addresses are arena bytes. */
 export interface GemmSpec {
   batch: number;
@@ -35,7 +42,7 @@ type Share = [p0: number, p1: number, m0: number, m1: number, n0: number, n1: nu
 
 export function runSgemm(rt: WasmRuntime, g: GemmSpec): void {
   if (g.batch === 0 || g.M === 0 || g.N === 0) return;
-  const shares = split(g, threadsFor(rt, g.batch * g.M * g.N * g.K));
+  const shares = split(g, threadsFor(rt, g.batch * g.M * g.N * g.K, SGEMM_MIN_MACS));
   const calls = shares.map(([p0, p1, m0, m1, n0, n1]) => {
     const scratch = rt.arena.alloc(rt.kernels.sgemmScratchBytes(m1 - m0, n1 - n0, g.K));
     return [
