@@ -7,8 +7,8 @@ import { describe, it } from "node:test";
 import { linearBackward, linearForward, matmul } from "../../kernel/engine/backends/ref/matmul";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { SGEMM_MIN_MACS } from "../../kernel/engine/backends/wasm/sgemm";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { SGEMM_MIN_MACS } from "../../kernel/engine/backends/wasm/sgemm";
 import { expectMatchesRef, f32Random, intGenerator } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
