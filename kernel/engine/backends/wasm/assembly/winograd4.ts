@@ -28,6 +28,16 @@ import { padImage } from "./winograd";
  * Bytes of per-thread scratch winograd4Forward needs: padded input (one image, or all of a chunk
  * when gathering), V, Mt, 36 vectors and the gather's tile offsets (2 T i32).
  */
+/**
+ * Floats between consecutive xi rows of the forward's V (36, packed (K, T)) and Mt (36, M, T): one
+ * cache line past n. A tile's transform touches all 36 rows; rows a multiple of 4 KiB apart (16
+ * channels x 256 tiles: 16 KiB) all fell into one L1 set and evicted each other.
+ */
+// @ts-ignore: decorator
+@inline function xiFloats(n: i32): i32 {
+  return n + 16;
+}
+
 export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const K = load<i32>(geo, C_);
   const M = load<i32>(geo, OC_);
@@ -35,7 +45,7 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const TW = tilesW(geo);
   const T = chunk * TH * TW;
   const images = gathers(geo) ? chunk : 1; // padded images held at once
-  const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * packedBFloats(K, T) + 36 * M * T + 4 * 36 + 2 * T;
+  const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * xiFloats(packedBFloats(K, T)) + 36 * xiFloats(M * T) + 4 * 36 + 2 * T;
   return 4 * floats + packedScratchBytes(M, K);
 }
 
@@ -207,7 +217,7 @@ function transformInput4(V: usize, vStride: usize, Npad: i32, padded: usize, K: 
  * four tiles per vector, transposed back into rows of 16 floats. `e` is 24 vectors of scratch.
  */
 function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, e: usize): void {
-  const xiStride: usize = 4 * <usize>M * T;
+  const xiStride: usize = 4 * <usize>xiFloats(M * T);
   for (let m = 0; m < M; m++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
     const plane = out + 4 * <usize>m * OH * OW;
@@ -295,14 +305,14 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
   const planes = <usize>K * PH * PW; // floats of one image's padded planes
   const padded = scratch; // (images, K, PH, PW) + 4 floats
   const V = padded + 4 * ((gather ? <usize>chunk : 1) * planes + 4); // 36 x packed (K, T)
-  const Mt = V + 144 * <usize>packedBFloats(K, chunk * TT); // (36, M, T)
-  const e = Mt + 144 * <usize>M * chunk * TT; // 36 vectors
+  const Mt = V + 144 * <usize>xiFloats(packedBFloats(K, chunk * TT)); // (36, M, T), rows xiFloats(M * T) apart
+  const e = Mt + 144 * <usize>xiFloats(M * chunk * TT); // 36 vectors
   const table = e + 4 * 4 * 36; // (T) input offsets, (T) output offsets (floats, i32)
   const gemmScratch = table + 8 * <usize>chunk * TT;
   for (let c0 = n0; c0 < n1; c0 += chunk) {
     const images = min(chunk, n1 - c0);
     const T = images * TT;
-    const vStride: usize = 4 * <usize>packedBFloats(K, T);
+    const vStride: usize = 4 * <usize>xiFloats(packedBFloats(K, T));
     const Npad = (T + NR - 1) / NR * NR;
     for (let i = 0; i < images; i++) {
       const p = gather ? padded + 4 * <usize>i * planes : padded;
@@ -320,7 +330,7 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
       transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e, 0);
     }
     for (let xi = 0; xi < 36; xi++)
-      gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
+      gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * xiFloats(M * T), T, false, 0, gemmScratch);
     if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, T, OH * OW, OW, table + 4 * T, bias, add, e);
     else
       for (let i = 0; i < images; i++)
@@ -384,7 +394,7 @@ function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usiz
  * float table[t] of out (images, M, OH, OW) + m * P; tiles past T are not stored.
  */
 function transformOutput4Gather(out: usize, Mt: usize, M: i32, T: i32, P: i32, OW: i32, table: usize, bias: usize, add: bool, e: usize): void {
-  const xiStride: usize = 4 * <usize>M * T;
+  const xiStride: usize = 4 * <usize>xiFloats(M * T);
   for (let m = 0; m < M; m++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
     const plane = out + 4 * <usize>m * P;
