@@ -110,7 +110,7 @@ describe("wasm backend", () => {
       const wasm = require(${JSON.stringify(backend)});
       wasm.setNumThreads(2);
       const { matmul } = require(${JSON.stringify(matmulJs)});
-      const n = 160, a = new Float32Array(n * n).fill(1), out = new Float32Array(n * n);
+      const n = 208, a = new Float32Array(n * n).fill(1), out = new Float32Array(n * n);
       matmul(out, a, a, 1, n, n, n);
       if (out[n * n - 1] !== n) throw new Error("wrong product " + out[n * n - 1]);
       console.log(require(${JSON.stringify(join(__dirname, "../../kernel/engine/backends/wasm/runtime.js"))}).runtime.pool.workerCount);
