@@ -11,7 +11,8 @@
 
 import { type Buf, refKernel } from "../registry";
 import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
-import { ranges, runShares, threadsFor } from "./parallel";
+import type { ThreadedKernel } from "./exports";
+import { ranges, runEach, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
 import {
@@ -55,20 +56,28 @@ export function convBackwardKernel(rt: WasmRuntime) {
     arena.begin();
     const geo = putGeometry(arena, sizes);
     const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
+    const threads = threadsFor(rt, macs);
+    if (dinp !== null && dweight !== null && threads >= 2 && bothDirect(sizes)) {
+      // Both gradients direct: side by side, half the threads each (one dispatch, no thread shifts
+      // the same input planes as another); every share is computed as on one thread.
+      const half = threads >> 1;
+      const input = directInput(dinp, half);
+      const weights = directWeight(dweight, dbias, threads - half);
+      runEach(rt, [
+        ...input.calls.map((args): Share => ["conv2dBackwardInputDirect", args]),
+        ...weights.calls.map((args): Share => ["conv2dBackwardWeightDirect", args]),
+      ]);
+      input.finish();
+      weights.finish();
+      return;
+    }
     if (dinp !== null && winogradPays(sizes)) {
       winogradInputGradient(rt, dinp, pDout, weight, sizes); // 3x3, 16+ channels: assembly/winograd.ts
     } else if (dinp !== null && directGradientPays(sizes)) {
       // Few channels: the direct kernel (assembly/conv-direct-grad.ts), images split across threads.
-      const J = kernels.directInputColumns(geo);
-      const pWz = arena.alloc(4 * OC * KH * J); // (KH, OC, J)
-      directInputWeight(arena.f32(), pWz / 4, weight as F32, OC, C, KH, KW, J);
-      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
-      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
-        const scratch = arena.alloc(kernels.directInputScratchBytes(geo));
-        return [n0, n1, geo, pDinp, pDout, pWz, scratch];
-      });
-      runShares(rt, "conv2dBackwardInputDirect", calls);
-      arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+      const input = directInput(dinp, threadsFor(rt, macs));
+      runShares(rt, "conv2dBackwardInputDirect", input.calls);
+      input.finish();
     } else if (dinp !== null && transposedConvPays(sizes)) {
       // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
       const [, , , , , , , , , , , pT, pL, dH, dW] = sizes;
@@ -120,18 +129,9 @@ export function convBackwardKernel(rt: WasmRuntime) {
       winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 32+ channels: assembly/winograd.ts
     } else if (dweight !== null && directGradientPays(sizes)) {
       // Few channels: the direct kernel, the bias gradient as one more tap of the same pass.
-      const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
-      const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C, KH, KW), += onto it
-      const pDb = dbias === null ? 0 : arena.put((dbias as F32).subarray(0, OC)); // (OC), += onto it
-      const chunkGeo = putGeometry(arena, sizes, Math.min(N, Math.ceil(DIRECT_WEIGHT_DEPTH / P)));
-      const units = kernels.directWeightUnits(chunkGeo, dbias === null ? 0 : 1);
-      const calls = ranges(units, 1, threadsFor(rt, macs)).map(([u0, u1]) => {
-        const scratch = arena.alloc(kernels.directWeightScratchBytes(chunkGeo, u1 - u0));
-        return [u0, u1, N, chunkGeo, pDw, pDb, pDout, pInp, scratch];
-      });
-      runShares(rt, "conv2dBackwardWeightDirect", calls);
-      arena.get(pDw, (dweight as F32).subarray(0, OC * K));
-      if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, OC));
+      const weights = directWeight(dweight, dbias, threadsFor(rt, macs));
+      runShares(rt, "conv2dBackwardWeightDirect", weights.calls);
+      weights.finish();
       return;
     } else if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
@@ -158,9 +158,56 @@ export function convBackwardKernel(rt: WasmRuntime) {
       kernels.addChannelSums(pDb, pDout, N, OC, P);
       arena.get(pDb, (dbias as F32).subarray(0, OC));
     }
+
+    /** The direct input gradient's calls, `parts` shares of images, and the copy-out after them. */
+    function directInput(dinp: Buf, parts: number): DirectCalls {
+      const J = kernels.directInputColumns(geo);
+      const pWz = arena.alloc(4 * OC * KH * J); // (KH, OC, J)
+      directInputWeight(arena.f32(), pWz / 4, weight as F32, OC, C, KH, KW, J);
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+      const calls = ranges(N, 1, parts).map(([n0, n1]) => {
+        const scratch = arena.alloc(kernels.directInputScratchBytes(geo));
+        return [n0, n1, geo, pDinp, pDout, pWz, scratch];
+      });
+      return { calls, finish: () => arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W)) };
+    }
+
+    /** The direct weight (and bias) gradient's calls, `parts` shares of units, and the copy-out. */
+    function directWeight(dweight: Buf, dbias: Buf | null, parts: number): DirectCalls {
+      const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C, KH, KW), += onto it
+      const pDb = dbias === null ? 0 : arena.put((dbias as F32).subarray(0, OC)); // (OC), += onto it
+      const chunkGeo = putGeometry(arena, sizes, Math.min(N, Math.ceil(DIRECT_WEIGHT_DEPTH / P)));
+      const units = kernels.directWeightUnits(chunkGeo, dbias === null ? 0 : 1);
+      const calls = ranges(units, 1, parts).map(([u0, u1]) => {
+        const scratch = arena.alloc(kernels.directWeightScratchBytes(chunkGeo, u1 - u0));
+        return [u0, u1, N, chunkGeo, pDw, pDb, pDout, pInp, scratch];
+      });
+      const finish = () => {
+        arena.get(pDw, (dweight as F32).subarray(0, OC * K));
+        if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, OC));
+      };
+      return { calls, finish };
+    }
   }
 
   return conv2dBackward;
+}
+
+/** A direct gradient's per-share argument lists and the copy-out to run after them. */
+interface DirectCalls {
+  calls: number[][];
+  finish: () => void;
+}
+
+/** One side-by-side call: the kernel and its arguments. */
+type Share = [ThreadedKernel, number[]];
+
+/** Whether both gradients take the direct kernels (no Winograd for either). */
+function bothDirect(s: ConvSizes): boolean {
+  return (
+    directGradientPays(s) && !winogradPays(s) && !winogradWeightPays(s) && !winogradWeightGradientPays(s)
+  );
 }
 
 /**

@@ -36,3 +36,15 @@ export function runShares(rt: WasmRuntime, kernel: ThreadedKernel, calls: number
   if (calls.length === 1) fn(...calls[0]);
   else rt.pool.run(kernel, calls, (args) => fn(...args));
 }
+
+/** Runs independent kernel calls side by side, one per thread: calls[0] here, the rest on workers. */
+export function runEach(rt: WasmRuntime, calls: [ThreadedKernel, number[]][]): void {
+  const fns = calls.map(([kernel]) => rt.kernels[kernel] as (...args: number[]) => void);
+  if (calls.length === 1) fns[0](...calls[0][1]);
+  else
+    rt.pool.run(
+      calls.map(([kernel]) => kernel),
+      calls.map(([, args]) => args),
+      (args, i) => fns[i](...args),
+    );
+}

@@ -90,14 +90,19 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `kernel` once per argument list: calls[0] on this thread via `local`, calls[i] on worker i
+   * Runs `kernel` once per argument list: calls[0] on this thread via `local(calls[0], 0)`, calls[i] on worker i
    * at the same time. Returns when every call has finished; rethrows if any worker's call threw.
+   * `kernel` may also name one kernel per call (independent kernels run side by side).
    */
-  run(kernel: ThreadedKernel, calls: number[][], local: (args: number[]) => void): void {
+  run(
+    kernel: ThreadedKernel | readonly ThreadedKernel[],
+    calls: number[][],
+    local: (args: number[], call: number) => void,
+  ): void {
     const helpers = calls.length - 1;
     if (helpers > 0 && this.exited.size > 0) this.replaceExited();
     if (helpers > 0 && !this.ensureWorkers(helpers)) {
-      for (const args of calls) local(args);
+      calls.forEach(local);
       return;
     }
     const { ints } = this;
@@ -105,7 +110,7 @@ export class ThreadPool {
       const args = calls[w];
       if (args.length > MAX_ARGS) throw new Error(`wasm pool: ${args.length} arguments, at most ${MAX_ARGS}`);
       this.args.set(args, argsIndex(w));
-      ints[kernelIndex(w)] = THREADED_KERNELS.indexOf(kernel);
+      ints[kernelIndex(w)] = THREADED_KERNELS.indexOf(typeof kernel === "string" ? kernel : kernel[w]);
       ints[errorIndex(w)] = 0;
     }
     Atomics.store(ints, PENDING, helpers);
@@ -116,7 +121,7 @@ export class ThreadPool {
     let localError: unknown = null;
     const t0 = performance.now();
     try {
-      local(calls[0]);
+      local(calls[0], 0);
     } catch (e) {
       localError = e;
     }
@@ -145,7 +150,7 @@ export class ThreadPool {
    * After a call's workers missed their deadline: terminates every worker (a hung one stops at its
    * next interrupt check), so the next call starts fresh ones, and returns the error to throw.
    */
-  private tearDown(kernel: string, limitMs: number): WorkerPoolError {
+  private tearDown(kernel: string | readonly string[], limitMs: number): WorkerPoolError {
     for (const worker of this.workers) void worker.terminate();
     this.workers.length = 0;
     this.exited.clear();
