@@ -10,7 +10,7 @@ import type { Buf } from "../registry";
 import { type ConvSizes, type F32, putGeometry } from "./conv-geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
-import { winogradPays } from "./winograd";
+import { rowLength, winogradPays } from "./winograd";
 
 /** Floats of V + O per chunk to aim for (~2 MiB: they stay in cache between transform and products). */
 const CHUNK_FLOATS = 1 << 19;
@@ -93,30 +93,4 @@ export function winogradWeightGradientDots(
   const finalCalls = ranges(OC, 1, threads).map(([m0, m1]) => [m0, m1, pDw, pU, OC, C]);
   runShares(rt, "winograd4WeightGradient", finalCalls);
   arena.get(pDw, (dweight as F32).subarray(0, OC * C * 9));
-}
-
-/**
- * Row length (floats) of V (36, C, ld) and O (36, OC, ld) for T tiles: at least T rounded up to
- * whole vectors (the transforms write four tiles per vector, the last group spilling past T), plus
- * up to 60 floats so that the 36 rows a transform writes per tile group (C * ld or OC * ld floats
- * apart) fall in as many different L1 cache sets as possible.
- * NOTE: unpadded, 16 channels on 32x32 planes give rows 28 KiB apart, all in one set of the
- * 64-set L1: the transforms took 2.5-3.3 ms instead of 1.0-1.5 (16@32x32, batch 32).
- */
-function rowLength(T: number, C: number, OC: number): number {
-  const base = Math.ceil(T / 4) * 4;
-  let best = base;
-  let bestSets = 0;
-  for (let ld = base; ld < base + 64; ld += 4) {
-    const sets = Math.min(cacheSets(ld * C), cacheSets(ld * OC));
-    if (sets > bestSets) [best, bestSets] = [ld, sets];
-  }
-  return best;
-}
-
-/** How many of the 64 sets of L1 (64-byte lines) rows `floats` apart fall in (64 unless line-aligned). */
-function cacheSets(floats: number): number {
-  if (floats % 16 !== 0) return 64;
-  const lines = (floats / 16) % 64;
-  return lines === 0 ? 1 : 64 / (lines & -lines);
 }

@@ -169,9 +169,10 @@ export function winogradWeightGradient(
   const floats = GRADIENT_FLOATS / (xis * (C + OC));
   const chunkTiles = Math.min(GRADIENT_MAX_TILES, Math.max(GRADIENT_MIN_TILES, floats));
   const chunk = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
-  // Row length of V and O: F(4x4) transforms four tiles per vector, the last group spilling past T.
-  const ldOf = (T: number) => (f4 ? Math.ceil(T / 4) * 4 : T);
-  const ld = ldOf(chunk * tiles);
+  // Row length of V and O: F(4x4) transforms four tiles per vector, the last group spilling past T,
+  // padded against L1-set conflicts (rowLength); ld has room for any chunk's row length.
+  const ldOf = (T: number) => (f4 ? rowLength(T, C, OC) : T);
+  const ld = f4 ? Math.ceil((chunk * tiles) / 4) * 4 + 64 : chunk * tiles;
   const pV = arena.alloc(4 * xis * C * ld); // (xis, C, ld)
   const pO = arena.alloc(4 * xis * OC * ld); // (xis, OC, ld)
   const pU = arena.alloc(4 * xis * OC * C); // (xis, OC, C)
@@ -233,4 +234,31 @@ export function winogradWeightGradient(
     ranges(OC, 1, threads).map(([m0, m1]) => [m0, m1, pDw, pU, OC, C]),
   );
   arena.get(pDw, (dweight as F32).subarray(0, OC * C * 9));
+}
+
+/**
+ * Row length (floats) of V (36, C, ld) and O (36, OC, ld) for T tiles: at least T rounded up to
+ * whole vectors (the transforms write four tiles per vector, the last group spilling past T), plus
+ * up to 60 floats so that the 36 rows a transform writes per tile group (C * ld or OC * ld floats
+ * apart) fall in as many different L1 cache sets as possible.
+ * NOTE: unpadded, 16 channels on 32x32 planes give rows 28 KiB apart, all in one set of the
+ * 64-set L1: the transforms took 2.5-3.3 ms instead of 1.0-1.5 (16@32x32, batch 32). Used by
+ * winograd-weight.ts and by the F(4x4) sgemm weight gradient here.
+ */
+export function rowLength(T: number, C: number, OC: number): number {
+  const base = Math.ceil(T / 4) * 4;
+  let best = base;
+  let bestSets = 0;
+  for (let ld = base; ld < base + 64; ld += 4) {
+    const sets = Math.min(cacheSets(ld * C), cacheSets(ld * OC));
+    if (sets > bestSets) [best, bestSets] = [ld, sets];
+  }
+  return best;
+}
+
+/** How many of the 64 sets of L1 (64-byte lines) rows `floats` apart fall in (64 unless line-aligned). */
+function cacheSets(floats: number): number {
+  if (floats % 16 !== 0) return 64;
+  const lines = (floats / 16) % 64;
+  return lines === 0 ? 1 : 64 / (lines & -lines);
 }
