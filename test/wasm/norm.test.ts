@@ -150,7 +150,12 @@ describe("wasm batch norm on threads", () => {
       };
       batchNormForward(r.out, r.mean, r.rstd, r.variance, inp, weight, bias, N, C, inner, 1e-5, true);
       batchNormBackward(r.dinp, r.dweight, r.dbias, dout, inp, r.mean, r.rstd, weight, N, C, inner, true);
-      return r;
+      const hinted = batchNormBackward as (
+        ...args: [...Parameters<typeof batchNormBackward>, boolean]
+      ) => void;
+      const dinpZeroed = new Float32Array(n); // with the zeros hint: written, not added to
+      hinted(dinpZeroed, null, null, dout, inp, r.mean, r.rstd, weight, N, C, inner, true, true);
+      return { ...r, dinpZeroed };
     };
     const defaultThreads = getNumThreads();
     try {
@@ -163,6 +168,7 @@ describe("wasm batch norm on threads", () => {
         dinp: f32Random(n, 55),
         dweight: f32Random(C, 56),
         dbias: f32Random(C, 57),
+        dinpZeroed: new Float32Array(n),
       };
       refKernel("batchNormForward")(
         e.out,
@@ -182,6 +188,20 @@ describe("wasm batch norm on threads", () => {
         e.dinp,
         e.dweight,
         e.dbias,
+        dout,
+        inp,
+        e.mean,
+        e.rstd,
+        weight,
+        N,
+        C,
+        inner,
+        true,
+      );
+      refKernel("batchNormBackward")(
+        e.dinpZeroed,
+        null,
+        null,
         dout,
         inp,
         e.mean,

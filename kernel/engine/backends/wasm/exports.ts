@@ -363,6 +363,7 @@ export interface KernelExports {
     C: number,
     inner: number,
     training: number,
+    zeroed: number,
   ): void;
 }
 

@@ -12,13 +12,7 @@ type F32 = Float32Array;
 const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
 
 export function normKernels(rt: WasmRuntime) {
-  const { arena, kernels } = rt;
-  /** Room for n floats of zeros in the arena (a += destination known to hold zeros, not copied in). */
-  const zeros = (n: number): number => {
-    const ptr = arena.alloc(4 * n);
-    kernels.fillZero(ptr, 4 * n);
-    return ptr;
-  };
+  const { arena } = rt;
   /** Copies an optional (C) buffer in; 0 stands for null. */
   const putOptional = (b: Buf | null, C: number): number =>
     b === null ? 0 : arena.put((b as F32).subarray(0, C));
@@ -115,12 +109,13 @@ export function normKernels(rt: WasmRuntime) {
     const pDinp =
       dinp === null
         ? 0
-        : dinpZeroed && arena.addressOf(dinp as F32) < 0
-          ? zeros(n)
+        : dinpZeroed
+          ? arena.target(dinp as F32) // (N, C, inner), known zeros: written, not read
           : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
-    const args = [pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0];
+    const zeroed = dinpZeroed ? 1 : 0;
+    const args = [pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed];
     const calls = channelRanges(C, n, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormBackwardChannels", calls);
     if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, n));

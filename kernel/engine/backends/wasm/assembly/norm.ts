@@ -158,10 +158,13 @@ export function batchNormBackward(
   inner: i32,
   training: i32,
 ): void {
-  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training);
+  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training, 0);
 }
 
-/** batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). */
+/**
+ * batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). `zeroed` = 1: dinp
+ * is known to hold zeros, so it is written, not read and added to (0 + x is x).
+ */
 export function batchNormBackwardChannels(
   c0: i32,
   c1: i32,
@@ -177,6 +180,7 @@ export function batchNormBackwardChannels(
   C: i32,
   inner: i32,
   training: i32,
+  zeroed: i32,
 ): void {
   const M = <f64>N * inner;
   for (let c = c0; c < c1; c++) {
@@ -228,12 +232,13 @@ export function batchNormBackwardChannels(
       for (; k + 4 <= inner; k += 4) {
         const xhat = f32x4.mul(f32x4.sub(v128.load(inp + base + 4 * k), mv), rv);
         const g = f32x4.sub(f32x4.sub(v128.load(dout + base + 4 * k), mdv), f32x4.mul(xhat, mxv));
-        v128.store(dinp + base + 4 * k, f32x4.add(v128.load(dinp + base + 4 * k), f32x4.mul(sv, g)));
+        const d = f32x4.mul(sv, g);
+        v128.store(dinp + base + 4 * k, zeroed ? d : f32x4.add(v128.load(dinp + base + 4 * k), d));
       }
       for (; k < inner; k++) {
         const xhat = (load<f32>(inp + base + 4 * k) - m) * r;
         const g = load<f32>(dout + base + 4 * k) - meanDout - xhat * meanDoutXhat;
-        store<f32>(dinp + base + 4 * k, load<f32>(dinp + base + 4 * k) + scale * g);
+        store<f32>(dinp + base + 4 * k, (zeroed ? 0 : load<f32>(dinp + base + 4 * k)) + scale * g);
       }
     }
   }
