@@ -2,6 +2,7 @@
 // held to: 1e-4 relative, elementwise or to the result's RMS (a dot product that cancels to ~0
 // has no meaningful elementwise relative error; float32 sums of K terms drift by ~sqrt(K) ulps).
 
+import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
 import { expectClose } from "../helpers";
 
 /** Deterministic f32 values in [-1, 1). */
@@ -44,4 +45,23 @@ export function expectMatchesRef(actual: Float32Array, expected: Float32Array, w
 /** Asserts two buffers are bit-identical (same kernel, different thread counts). */
 export function expectIdentical(actual: Float32Array, expected: Float32Array, what: string): void {
   expectClose(actual, expected, what, { rtol: 0, atol: 0 });
+}
+
+/** A 3x3 stride-1 conv case (the Winograd tests'): sizes and padding (top, left, bottom, right). */
+export interface Conv3x3Case {
+  name: string;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OC: number;
+  pad: [top: number, left: number, bottom: number, right: number];
+}
+
+/** The conv kernels' size arguments for a Conv3x3Case. */
+export function conv3x3Sizes(c: Conv3x3Case): ConvSizes {
+  const [pT, pL, pB, pR] = c.pad;
+  const OH = c.H + pT + pB - 2;
+  const OW = c.W + pL + pR - 2;
+  return [c.N, c.C, c.H, c.W, c.OC, 3, 3, OH, OW, 1, 1, pT, pL, 1, 1, 1];
 }

@@ -20,29 +20,15 @@ import {
   winogradWeightGradient,
   winogradWeightGradientPays,
 } from "../../kernel/engine/backends/wasm/winograd";
-import { expectMatchesRef, f32Random } from "./wasm-helpers";
+import { type Conv3x3Case, conv3x3Sizes, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
 const rt = runtime;
 setBackend("wasm");
 
-interface Case {
-  name: string;
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OC: number;
-  pad: [top: number, left: number, bottom: number, right: number];
-}
-
-function sizes(c: Case): ConvSizes {
-  const [pT, pL, pB, pR] = c.pad;
-  const OH = c.H + pT + pB - 2;
-  const OW = c.W + pL + pR - 2;
-  return [c.N, c.C, c.H, c.W, c.OC, 3, 3, OH, OW, 1, 1, pT, pL, 1, 1, 1];
-}
+type Case = Conv3x3Case;
+const sizes = conv3x3Sizes;
 
 const cases: Case[] = [
   { name: "odd plane, pad 1", N: 2, C: 9, H: 7, W: 11, OC: 10, pad: [1, 1, 1, 1] },
