@@ -37,8 +37,7 @@ export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | un
     const threads = threadsFor(rt, N * C * P * KH * KW);
     arena.begin();
     const geo = arena.putI32(sizes.slice(1)); // conv-geometry.ts's block: every size but N
-    const paddedBytes =
-      4 * kernels.depthwiseBackwardPaddedHeight(geo) * kernels.depthwiseBackwardPaddedWidth(geo);
+    const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
     const pDout = arena.put((dout as F32).subarray(0, N * C * P)); // (N, C, OH, OW)
     if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, C * KH * KW)); // (C, 1, KH, KW)

@@ -138,8 +138,6 @@ export interface KernelExports {
     inp: number,
     padded: number,
   ): void;
-  depthwiseBackwardPaddedWidth(geo: number): number;
-  depthwiseBackwardPaddedHeight(geo: number): number;
   avgPool2dForward(p0: number, p1: number, geo: number, out: number, inp: number): void;
   avgPool2dBackward(p0: number, p1: number, geo: number, dinp: number, dout: number): void;
   adaptiveAvgPool2dForward(

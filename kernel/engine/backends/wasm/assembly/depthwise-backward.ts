@@ -1,6 +1,6 @@
 // Depthwise conv2d (groups = C = OC) gradients as direct kernels, the counterpart of depthwise.ts's
 // depthwiseForward: im2col + GEMM would multiply 1-row matrices. Both work on one zero-padded
-// plane at a time (PH x PW floats, see paddedWidth/paddedHeight), so every tap is a plain
+// plane at a time (PH x PW floats, depthwise.ts's depthwisePaddedHeight/Width), so every tap is a plain
 // (4-wide when the stride is 1) row operation with no bounds checks.
 //   input gradient: scatter weight * dout into the padded plane, then add its interior to dinp;
 //   weight gradient: copy the input into the padded plane, then dot each tap's shifted rows
@@ -8,24 +8,12 @@
 // Geometry block: conv-geometry.ts's 15 i32 (C, H, W, OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G).
 
 import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, padPlane, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
+import { depthwisePaddedHeight, depthwisePaddedWidth } from "./depthwise";
 import { madd } from "./simd";
-
-
-/** Width of the zero-padded plane (slack for 4-wide loads past the last output column). */
-export function depthwiseBackwardPaddedWidth(geo: usize): i32 {
-  const OW = load<i32>(geo, OW_);
-  return (OW + 3) * load<i32>(geo, SW_) + (load<i32>(geo, KW_) - 1) * load<i32>(geo, DW_) + 1;
-}
-
-/** Rows of the zero-padded plane: every row some output's window reaches. */
-export function depthwiseBackwardPaddedHeight(geo: usize): i32 {
-  return (load<i32>(geo, OH_) - 1) * load<i32>(geo, SH_) + (load<i32>(geo, KH_) - 1) * load<i32>(geo, DH_) + 1;
-}
-
 
 /**
  * Planes [q0, q1) of N * C: dinp (N, C, H, W) += the input gradient from dout (N, C, OH, OW) and
- * weight (C, 1, KH, KW). `padded` holds depthwiseBackwardPaddedHeight x ...Width floats.
+ * weight (C, 1, KH, KW). `padded` holds depthwisePaddedHeight x ...Width floats (the forward's padded plane).
  */
 export function depthwiseBackwardInput(
   q0: i32,
@@ -49,8 +37,8 @@ export function depthwiseBackwardInput(
   const pL = load<i32>(geo, PL_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
-  const PH = depthwiseBackwardPaddedHeight(geo);
-  const PW = depthwiseBackwardPaddedWidth(geo);
+  const PH = depthwisePaddedHeight(geo);
+  const PW = depthwisePaddedWidth(geo);
   for (let q = q0; q < q1; q++) {
     const w = weight + 4 * (q % C) * KH * KW;
     const d = dout + 4 * q * OH * OW;
@@ -113,8 +101,8 @@ export function depthwiseBackwardWeight(
   const sW = load<i32>(geo, SW_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
-  const PH = depthwiseBackwardPaddedHeight(geo);
-  const PW = depthwiseBackwardPaddedWidth(geo);
+  const PH = depthwisePaddedHeight(geo);
+  const PW = depthwisePaddedWidth(geo);
   for (let c = c0; c < c1; c++) {
     const dw = dweight + 4 * c * KH * KW;
     for (let n = 0; n < N; n++) {

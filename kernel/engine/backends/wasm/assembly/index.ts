@@ -14,8 +14,6 @@ export { batchNormForward, batchNormBackward } from "./norm";
 export {
   depthwiseBackwardInput,
   depthwiseBackwardWeight,
-  depthwiseBackwardPaddedWidth,
-  depthwiseBackwardPaddedHeight,
 } from "./depthwise-backward";
 export { avgPool2dForward, avgPool2dBackward, adaptiveAvgPool2dForward, adaptiveAvgPool2dBackward } from "./avg-pool";
 export {
