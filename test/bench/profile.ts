@@ -1,7 +1,9 @@
 // A per-kernel profile of one benchmark case: registers a backend that wraps every kernel of the
 // active one (its own implementation, or ref's where it falls back) with a timer, runs the case,
 // and prints where the time goes, per step, in CPU time of the process (all its threads), which a
-// shared machine disturbs far less than wall-clock time. Usage: node profile.js <case> [threads]
+// shared machine disturbs far less than wall-clock time, and in wall-clock time (threads' idle time shows there). Usage: node profile.js <case> [threads]
+// Env: STEPS (default 50); BY_SHAPE=1 splits each kernel's row by its calls' sizes and flags
+// (its numeric and null arguments), e.g. one row per conv layer and gradient.
 
 import {
   backendInfo,
@@ -28,18 +30,29 @@ function cpuMs(): number {
 
 const base = backendInfo();
 const fallbacks = new Set(base.fallbacks);
-const totals = new Map<string, { ms: number; calls: number }>();
+const totals = new Map<string, { ms: number; wallMs: number; calls: number }>();
+const byShape = process.env.BY_SHAPE === "1";
+
+/** The profile row of a call: the kernel's name, with BY_SHAPE its numeric and null arguments. */
+function rowOf(name: string, args: unknown[]): string {
+  if (!byShape) return name;
+  const shape = args.map((a) => (typeof a === "number" ? a : a === null ? "-" : "")).filter((a) => a !== "");
+  return `${name}(${shape.join(",")})`;
+}
 const kernels: Record<string, KernelFn> = {};
 for (const name of kernelNames()) {
   // What dispatch would call on the base backend: its own kernel, or ref's where it falls back.
   const impl = base.name === "wasm" && !fallbacks.has(name) ? wasmKernels![name] : refKernel(name);
   kernels[name] = (...args) => {
     const t = cpuMs();
+    const w = performance.now();
     const r = impl(...args);
-    const entry = totals.get(name) ?? { ms: 0, calls: 0 };
+    const row = rowOf(name, args);
+    const entry = totals.get(row) ?? { ms: 0, wallMs: 0, calls: 0 };
     entry.ms += cpuMs() - t;
+    entry.wallMs += performance.now() - w;
     entry.calls++;
-    totals.set(name, entry);
+    totals.set(row, entry);
     return r;
   };
 }
@@ -56,16 +69,20 @@ for (let i = 0; i < steps; i++) step();
 const total = (cpuMs() - c0) / steps;
 const wall = (performance.now() - t0) / steps;
 let inKernels = 0;
+let inKernelsWall = 0;
 console.log(
   `${c.name} on ${base.description}: ${total.toFixed(2)} ms CPU per step (${wall.toFixed(2)} ms wall clock)`,
 );
-for (const [name, { ms, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
+console.log("   CPU ms      %   wall ms  kernel");
+for (const [name, { ms, wallMs, calls }] of [...totals].sort((a, b) => b[1].ms - a[1].ms)) {
   inKernels += ms / steps;
-  const where = fallbacks.has(name) || base.name === "ref" ? "ref" : base.name;
+  inKernelsWall += wallMs / steps;
+  const kernel = name.split("(")[0];
+  const where = fallbacks.has(kernel) || base.name === "ref" ? "ref" : base.name;
   console.log(
-    `  ${(ms / steps).toFixed(2).padStart(7)} ms ${((100 * ms) / steps / total).toFixed(1).padStart(5)}%  ${name} (${where}, ${calls / steps} calls)`,
+    `  ${(ms / steps).toFixed(2).padStart(7)} ${((100 * ms) / steps / total).toFixed(1).padStart(5)}%  ${(wallMs / steps).toFixed(2).padStart(7)}  ${name} (${where}, ${calls / steps} calls)`,
   );
 }
 console.log(
-  `  ${(total - inKernels).toFixed(2).padStart(7)} ms ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%  outside kernels (ops, autograd, allocation, GC)`,
+  `  ${(total - inKernels).toFixed(2).padStart(7)} ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%  ${(wall - inKernelsWall).toFixed(2).padStart(7)}  outside kernels (ops, autograd, allocation, GC)`,
 );

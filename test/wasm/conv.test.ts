@@ -40,6 +40,11 @@ function sizes(c: Case): number[] {
   return [c.N, c.C, c.H, c.W, c.OC, c.KH, c.KW, OH, OW, sH, sW, pT, pL, dH, dW, c.groups ?? 1];
 }
 
+/** A 3x3, stride-2, padding-1 case (ResNet's downsampling convs). */
+function down(name: string, N: number, C: number, H: number, W: number, OC: number): Case {
+  return { name, N, C, H, W, OC, KH: 3, KW: 3, stride: [2, 2], pad: [1, 1, 1, 1] };
+}
+
 const cases: Case[] = [
   { name: "LeNet conv1 (5x5, pad 2)", N: 3, C: 1, H: 28, W: 28, OC: 6, KH: 5, KW: 5, pad: [2, 2, 2, 2] },
   { name: "LeNet conv2 (5x5)", N: 2, C: 6, H: 14, W: 14, OC: 16, KH: 5, KW: 5 },
@@ -56,6 +61,10 @@ const cases: Case[] = [
     stride: [2, 2],
     pad: [1, 1, 1, 1],
   },
+  // Stride 2 on rows of 8 and 4 outputs (SIMD every-other-float paths), and of 9 (plus a tail).
+  down("3x3 stride 2, 8 outputs a row", 2, 5, 16, 16, 6),
+  down("3x3 stride 2, 4 outputs a row", 3, 4, 8, 8, 5),
+  down("3x3 stride 2, 9 outputs a row", 2, 3, 11, 18, 4),
   { name: "1x1", N: 2, C: 12, H: 5, W: 7, OC: 10, KH: 1, KW: 1 },
   { name: "1x1 stride 2", N: 1, C: 4, H: 7, W: 6, OC: 3, KH: 1, KW: 1, stride: [2, 2] },
   { name: "rectangular kernel, stride 3x1", N: 1, C: 2, H: 13, W: 9, OC: 5, KH: 2, KW: 4, stride: [3, 1] },

@@ -52,7 +52,7 @@ export function avgPoolKernels(rt: WasmRuntime) {
     arena.begin();
     const geo = putGeometry(sizes);
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
-    const pOut = arena.alloc(4 * planes * OH * OW); // (N, C, OH, OW)
+    const pOut = arena.target((out as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const calls = planeRanges(planes, planes * OH * OW * KH * KW).map(([p0, p1]) => [
       p0,
       p1,
@@ -105,7 +105,7 @@ export function avgPoolKernels(rt: WasmRuntime) {
     const planes = N * C;
     arena.begin();
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
-    const pOut = arena.alloc(4 * planes * OH * OW); // (N, C, OH, OW)
+    const pOut = arena.target((out as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     // Windows overlap by at most one row/column: about H * W reads per plane, plus the overlap.
     const calls = planeRanges(planes, planes * (H + OH) * (W + OW)).map(([p0, p1]) => [
       p0,

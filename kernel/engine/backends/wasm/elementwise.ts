@@ -33,7 +33,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
     const n = out.length;
     arena.begin();
     const px = arena.put(x.subarray(0, n)); // (n)
-    const pOut = arena.alloc(4 * n); // (n)
+    const pOut = arena.target(out); // (n)
     kernels.unaryForward(code, pOut, px, n, a, b);
     arena.get(pOut, out);
   }

@@ -317,19 +317,23 @@ export interface KernelExports {
   directInputColumns(geo: number): number;
   fillZero(ptr: number, bytes: number): void;
   copyBytes(dst: number, src: number, bytes: number): void;
-  /** dU[xi] (M, K) (+)= O[xi] (M, ld) . V[xi] (K, ld)^T over T columns, xi in [x0, x1) (assembly/winograd-weight.ts). */
-  winogradWeightDots(
-    x0: number,
-    x1: number,
-    T: number,
+  /** Whole chunks [k0, k1) of the F(4x4) weight gradient: transforms, then dUs[k] = O V^T (assembly/winograd-weight.ts). */
+  winogradWeightChunks(
+    k0: number,
+    k1: number,
+    chunks: number,
+    N: number,
     ld: number,
-    M: number,
-    K: number,
-    O: number,
+    geo: number,
     V: number,
-    dU: number,
-    add: number,
+    O: number,
+    inp: number,
+    dout: number,
+    scratch: number,
+    dUs: number,
   ): void;
+  /** Floats [i0, i1) of dst = the sum of src's `chunks` rows of n floats, in order. */
+  sumChunks(i0: number, i1: number, dst: number, src: number, chunks: number, n: number): void;
   batchNormForwardChannels(
     c0: number,
     c1: number,
@@ -390,7 +394,8 @@ export const THREADED_KERNELS = [
   "winograd4WeightGradient",
   "conv2dBackwardWeightDirect",
   "conv2dBackwardInputDirect",
-  "winogradWeightDots",
+  "winogradWeightChunks",
+  "sumChunks",
   "batchNormForwardChannels",
   "batchNormBackwardChannels",
 ] as const satisfies readonly (keyof KernelExports)[];

@@ -51,7 +51,7 @@ export function normKernels(rt: WasmRuntime) {
     const pVar = training ? putOptional(variance, C) : 0; // (C)
     const pW = putOptional(weight, C); // (C)
     const pB = putOptional(bias, C); // (C)
-    const pOut = arena.alloc(4 * n); // (N, C, inner)
+    const pOut = arena.target((out as F32).subarray(0, n)); // (N, C, inner)
     const args = [pOut, pMean, pRstd, pVar, pInp, pW, pB, N, C, inner, eps, training ? 1 : 0];
     const calls = channelRanges(C, n, training ? 3 : 1).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormForwardChannels", calls);

@@ -50,8 +50,8 @@ export function poolKernels(rt: WasmRuntime) {
     arena.begin();
     const geo = arena.putI32([H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW]);
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
-    const pOut = arena.alloc(4 * outLen); // (N, C, OH, OW)
-    const pIdx = arena.alloc(4 * outLen); // (N, C, OH, OW)
+    const pOut = arena.target((out as F32).subarray(0, outLen)); // (N, C, OH, OW)
+    const pIdx = arena.target((indices as F32).subarray(0, outLen)); // (N, C, OH, OW)
     const threads = outLen * KH * KW < PARALLEL_MIN_READS ? 1 : rt.pool.threads;
     const calls = ranges(planes, 1, threads).map(([p0, p1]) => [p0, p1, geo, pOut, pIdx, pInp]);
     runShares(rt, "maxPool2dForward", calls);

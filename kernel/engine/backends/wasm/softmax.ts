@@ -25,7 +25,7 @@ export function softmaxKernels(rt: WasmRuntime) {
       const n = outer * D * inner;
       arena.begin();
       const pInp = arena.put((inp as F32).subarray(0, n)); // (outer, D, inner)
-      const pOut = arena.alloc(4 * n); // (outer, D, inner)
+      const pOut = arena.target((out as F32).subarray(0, n)); // (outer, D, inner)
       kernels[name](pOut, pInp, outer, D, inner);
       arena.get(pOut, (out as F32).subarray(0, n));
     };

@@ -3,8 +3,9 @@
 // 6 * row + column). Per chunk of images the tile transforms of assembly/winograd4.ts write
 // V (36, C, ld) and O (36, OC, ld) in tile order, then assembly/winograd-weight.ts multiplies them
 // as dot products of those rows (no GEMM packing), dU[xi] (OC, C) += O[xi] V[xi]^T, chunks in
-// order; finally dweight += G^T dU G. Threads split images (transforms), xi (products) and output
-// channels (final transform): bit-identical on any thread count.
+// order; finally dweight += G^T dU G. Threads run whole chunks (transforms and products, each
+// chunk's dU apart), then the chunks' dU are added in order and threads split output channels
+// (final transform): bit-identical on any thread count.
 
 import type { Buf } from "../registry";
 import { type ConvSizes, type F32, putGeometry } from "./conv-geometry";
@@ -56,39 +57,37 @@ export function winogradWeightGradientDots(
   const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
   const tiles = (OH / 4) * (OW / 4);
   const chunkTiles = Math.min(MAX_TILES, Math.max(MIN_TILES, CHUNK_FLOATS / (xis * (C + OC))));
-  // Images per chunk: at most chunkTiles' worth, the chunks as even as possible (2 threads: a short
-  // last chunk left one thread idle at every sync; 64@32x32 wall 14.5 -> 12.6 ms).
+  // Chunks of at most chunkTiles' worth of images, an even count (two threads get equal shares; the
+  // split never depends on the thread count, so neither do the sums), as even as possible.
   const most = Math.max(1, Math.min(N, Math.floor(chunkTiles / tiles)));
-  const chunk = Math.ceil(N / Math.ceil(N / most));
-  const ld = rowLength(chunk * tiles, C, OC); // every chunk's rows, the last chunk's too
-  const pV = arena.alloc(4 * xis * C * ld + 16); // (xis, C, ld), 16 bytes read past by the products
-  const pO = arena.alloc(4 * xis * OC * ld + 16); // (xis, OC, ld)
-  const pU = arena.alloc(4 * xis * OC * C); // (xis, OC, C)
+  const chunks = Math.min(N, 2 * Math.ceil(N / (2 * most)));
+  const largest = Math.ceil(N / chunks); // images
+  const ld = rowLength(largest * tiles, C, OC); // every chunk's rows
+  const uFloats = xis * OC * C;
+  const pUs = arena.alloc(4 * chunks * uFloats); // (chunks, xis, OC, C): each chunk's products
+  const scratchBytes = 4 * kernels.winograd4GradientScratchFloats(geo, largest);
   const threads = threadsFor(rt, N * OC * OH * OW * C * 4);
-  // Images per thread share: whole groups of four tiles (so only the last share spills past its tiles).
-  const unit = tiles % 4 !== 0 ? 4 : 1;
-  const paddedBytes = 4 * kernels.winograd4GradientScratchFloats(geo, chunk);
-  const padded = ranges(chunk, unit, threads).map(() => arena.alloc(paddedBytes));
-  const xiShares = ranges(xis, 1, threads);
-  for (let c0 = 0; c0 < N; c0 += chunk) {
-    const images = Math.min(chunk, N - c0);
-    const Tc = images * tiles;
-    const tileCalls = ranges(images, unit, threads).map(([a, b], t) => [
-      c0 + a,
-      c0 + b,
-      c0,
-      ld,
-      geo,
-      pV,
-      pO,
-      pInp,
-      pDout,
-      padded[t],
+  // Each thread runs whole chunks with its own transforms (in its own cache), then dU = the sum of
+  // the chunks' products in order.
+  const chunkCalls = ranges(chunks, 1, threads).map(([k0, k1]) => {
+    const pV = arena.alloc(4 * xis * C * ld + 16); // (xis, C, ld), 16 bytes read past by the products
+    const pO = arena.alloc(4 * xis * OC * ld + 16); // (xis, OC, ld)
+    const scratch = arena.alloc(scratchBytes);
+    return [k0, k1, chunks, N, ld, geo, pV, pO, pInp, pDout, scratch, pUs];
+  });
+  runShares(rt, "winogradWeightChunks", chunkCalls);
+  let pU = pUs; // (xis, OC, C)
+  if (chunks > 1) {
+    pU = arena.alloc(4 * uFloats);
+    const sumCalls = ranges(uFloats, 4, threadsFor(rt, chunks * uFloats * 8)).map(([i0, i1]) => [
+      i0,
+      i1,
+      pU,
+      pUs,
+      chunks,
+      uFloats,
     ]);
-    runShares(rt, "winograd4GradientTiles", tileCalls);
-    const add = c0 > 0 ? 1 : 0;
-    const dotCalls = xiShares.map(([x0, x1]) => [x0, x1, Tc, ld, OC, C, pO, pV, pU, add]);
-    runShares(rt, "winogradWeightDots", dotCalls);
+    runShares(rt, "sumChunks", sumCalls);
   }
   const finalCalls = ranges(OC, 1, threads).map(([m0, m1]) => [m0, m1, pDw, pU, OC, C]);
   runShares(rt, "winograd4WeightGradient", finalCalls);

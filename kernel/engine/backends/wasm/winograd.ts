@@ -57,7 +57,7 @@ export function winogradForward(
   arena.begin();
   const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
   const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
-  const pOut = arena.alloc(4 * N * OC * OH * OW); // (N, OC, OH, OW)
+  const pOut = arena.target((out as F32).subarray(0, N * OC * OH * OW)); // (N, OC, OH, OW)
   run(rt, sizes, false, pOut, pInp, weight as F32, pBias);
   arena.get(pOut, (out as F32).subarray(0, N * OC * OH * OW));
 }

@@ -3,6 +3,7 @@
 // backends/wasm/conv-backward.ts).
 
 import { gemm } from "./gemm";
+import { spreadHigh, spreadLow } from "./simd";
 import { C_, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./conv-geometry";
 
 /** dinp planes (C/G, H, W) += col2im(dcol (K, OH * OW)): the adjoint of im2col over all rows. */
@@ -38,6 +39,15 @@ function col2imAdd(dinp: usize, dcol: usize, geo: usize): void {
       if (sW == 1)
         for (; ow + 4 <= owEnd; ow += 4)
           v128.store(dst + 4 * ow, f32x4.add(v128.load(dst + 4 * ow), v128.load(src + 4 * ow)));
+      // Stride 2: 4 values onto every other float of 8, adding 0 to the others, which must then
+      // lie in this row (another thread may own the next image's planes).
+      if (sW == 2)
+        for (; ow + 4 <= owEnd && offW + 2 * ow + 8 <= W; ow += 4) {
+          const s = v128.load(src + 4 * ow);
+          const d = dst + 8 * ow;
+          v128.store(d, f32x4.add(v128.load(d), spreadLow(s)));
+          v128.store(d, f32x4.add(v128.load(d, 16), spreadHigh(s)), 16);
+        }
       for (; ow < owEnd; ow++) {
         const d = dst + 4 * ow * sW;
         store<f32>(d, load<f32>(d) + load<f32>(src + 4 * ow));

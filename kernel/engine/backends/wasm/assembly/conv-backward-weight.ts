@@ -2,6 +2,7 @@
 // threads splitting the im2col rows k = (c, kh, kw) so results never depend on the split.
 
 import { gemm, NR } from "./gemm";
+import { evenLanes } from "./simd";
 import { C_, CHUNK_, convPaddedHeight, convPaddedWidth, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, padPlanes, SH_, SW_, W_ } from "./conv-geometry";
 
 /**
@@ -29,6 +30,10 @@ function im2colPadded(col: usize, padded: usize, geo: usize, k0: i32, k1: i32, l
     for (let oh = 0; oh < OH; oh++, src += 4 * sH * PW, dst += 4 * OW) {
       let ow = 0;
       if (sW == 1) for (; ow + 4 <= OW; ow += 4) v128.store(dst + 4 * ow, v128.load(src + 4 * ow));
+      // Stride 2: every other float of 8 (the 8th may lie past the planes' end: read, never used).
+      if (sW == 2)
+        for (; ow + 4 <= OW; ow += 4)
+          v128.store(dst + 4 * ow, evenLanes(v128.load(src + 8 * ow), v128.load(src + 8 * ow, 16)));
       for (; ow < OW; ow++) store<f32>(dst + 4 * ow, load<f32>(src + 4 * ow * sW));
     }
   }

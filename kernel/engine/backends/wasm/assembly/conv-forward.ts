@@ -4,6 +4,7 @@
 // GEMM's packed B panels; out[n, group] (OC/G, OH*OW) = weight[group] (OC/G, K) @ col + bias.
 
 import { gemmPackedB, KC, NR, packedBFloats } from "./gemm";
+import { evenLanes } from "./simd";
 import { ADD_, C_, convPaddedHeight, convPaddedWidth, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, padPlanes, SH_, SW_, W_ } from "./conv-geometry";
 
 /**
@@ -21,7 +22,9 @@ export function convForwardColFloats(geo: usize): i32 {
  * The im2col matrix (K, P) of zero-padded planes (CG, PH, PW), written straight into gemmPackedB's
  * layout: per depth block, NR output pixels at a time, each k's NR values adjacent. When the NR
  * pixels sit in one output row and the stride is 1 they are NR adjacent input floats (two f32x4);
- * across two rows, a blend of two such loads; otherwise they are gathered one by one. `taps` comes from fillTaps.
+ * across two rows, a blend of two such loads. With stride 2 and rows of a multiple of 4 pixels, each
+ * 4 pixels are every other float of 8 adjacent ones. Otherwise they are gathered one by one.
+ * `taps` comes from fillTaps.
  */
 function packColumns(dst: usize, padded: usize, taps: usize, geo: usize, K: i32): void {
   const OH = load<i32>(geo, OH_);
@@ -56,6 +59,17 @@ function packColumns(dst: usize, padded: usize, taps: usize, geo: usize, K: i32)
           const t = load<i32>(t0 + 4 * k);
           v128.store(d, v128.bitselect(v128.load(o0 + t), v128.load(next + t), maskLo));
           v128.store(d, v128.bitselect(v128.load(o0 + t, 16), v128.load(next + t, 16), maskHi), 16);
+        }
+        continue;
+      }
+      if (sW == 2 && OW % 4 == 0 && j0 + NR <= P) {
+        // Each half's 4 pixels sit in one row (rows hold whole f32x4s): even lanes of 8 floats.
+        // NOTE: the 8th float may lie past the planes' end; it is read, never used.
+        const o4 = padded + 4 * pixelOffset(j0 + 4, P, OW, sH, sW, PW);
+        for (let k = 0, d = d0; k < kc; k++, d += 4 * NR) {
+          const t = load<i32>(t0 + 4 * k);
+          v128.store(d, evenLanes(v128.load(o0 + t), v128.load(o0 + t, 16)));
+          v128.store(d, evenLanes(v128.load(o4 + t), v128.load(o4 + t, 16)), 16);
         }
         continue;
       }

@@ -51,5 +51,5 @@ export {
   winograd4GradientScratchFloats,
   winograd4WeightGradient,
 } from "./winograd4";
-export { winogradWeightDots } from "./winograd-weight";
+export { sumChunks, winogradWeightChunks } from "./winograd-weight";
 export { batchNormForwardChannels, batchNormBackwardChannels } from "./norm";

@@ -8,3 +8,21 @@
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
+
+/** Lanes 0 and 2 of a, then lanes 0 and 2 of b: every other float of the 8 at a, b (stride 2). */
+// @ts-ignore: decorator
+@inline export function evenLanes(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+}
+
+/** (s0, 0, s1, 0): the low half of s spread to every other lane (the adjoint of evenLanes). */
+// @ts-ignore: decorator
+@inline export function spreadLow(s: v128): v128 {
+  return i8x16.shuffle(s, f32x4.splat(0), 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 16, 17, 18, 19);
+}
+
+/** (s2, 0, s3, 0): the high half of s spread to every other lane. */
+// @ts-ignore: decorator
+@inline export function spreadHigh(s: v128): v128 {
+  return i8x16.shuffle(s, f32x4.splat(0), 8, 9, 10, 11, 16, 17, 18, 19, 12, 13, 14, 15, 16, 17, 18, 19);
+}

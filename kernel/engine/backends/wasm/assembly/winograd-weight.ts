@@ -6,8 +6,55 @@
 // NOTE: with 16-32 channels sgemm spent about as long packing O and V as multiplying (M, K small,
 // depth deep); the dot products run near the FMA ceiling instead. The sum of one dU entry depends
 // only on T, so any split of xi across threads gives the same numbers.
+// winogradWeightChunks runs whole chunks of images (transforms, then products) on one thread, each
+// chunk into its own dU; sumChunks then adds the chunks' dU in order: the same sums as adding each
+// chunk's products into one dU in turn, on any thread count.
 
+import { C_, OC_, OH_, OW_ } from "./conv-geometry";
 import { madd } from "./simd";
+import { winograd4GradientTiles } from "./winograd4";
+
+/**
+ * Chunks [k0, k1) of `chunks`, chunk k being images [k * N / chunks, (k + 1) * N / chunks): their
+ * F(4x4) tile transforms into this thread's V (36, C, ld) and O (36, OC, ld), then dUs[k] (36, OC,
+ * C) = O V^T (overwritten, not added). `scratch` holds winograd4GradientScratchFloats for the largest
+ * chunk; V and O have 16 bytes to spare after them (see winogradWeightDots).
+ */
+export function winogradWeightChunks(k0: i32, k1: i32, chunks: i32, N: i32, ld: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, scratch: usize, dUs: usize): void {
+  const K = load<i32>(geo, C_);
+  const M = load<i32>(geo, OC_);
+  const tiles = (load<i32>(geo, OH_) / 4) * (load<i32>(geo, OW_) / 4);
+  for (let k = k0; k < k1; k++) {
+    const n0 = (k * N) / chunks;
+    const n1 = ((k + 1) * N) / chunks;
+    winograd4GradientTiles(n0, n1, n0, ld, geo, V, O, inp, dout, scratch);
+    winogradWeightDots(0, 36, (n1 - n0) * tiles, ld, M, K, O, V, dUs + 4 * <usize>k * 36 * M * K, 0);
+  }
+}
+
+/** Floats [i0, i1) of dst = src[0] + src[1] + ... + src[chunks - 1], added in that order; src (chunks, n). */
+export function sumChunks(i0: i32, i1: i32, dst: usize, src: usize, chunks: i32, n: i32): void {
+  const stride: usize = 4 * <usize>n;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    let p = src + 4 * <usize>i;
+    let s = v128.load(p);
+    for (let k = 1; k < chunks; k++) {
+      p += stride;
+      s = f32x4.add(s, v128.load(p));
+    }
+    v128.store(dst + 4 * <usize>i, s);
+  }
+  for (; i < i1; i++) {
+    let p = src + 4 * <usize>i;
+    let s = load<f32>(p);
+    for (let k = 1; k < chunks; k++) {
+      p += stride;
+      s += load<f32>(p);
+    }
+    store<f32>(dst + 4 * <usize>i, s);
+  }
+}
 
 /**
  * For xi in [x0, x1): dU[xi] (M, K) = (add: +=) O[xi] (M, ld) @ V[xi] (K, ld)^T over columns
