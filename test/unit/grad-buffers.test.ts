@@ -5,7 +5,12 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clearGradBuffers, gradBuffer, releaseGradBuffer } from "../../kernel/engine/autograd/grad-buffers";
+import {
+  clearGradBuffers,
+  gradBuffer,
+  gradBufferBytes,
+  releaseGradBuffer,
+} from "../../kernel/engine/autograd/grad-buffers";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import { F, manualSeed, models, randint, randn, type Tensor } from "../../kernel/engine/index";
 import { conv2d } from "../../kernel/engine/ops/conv";
@@ -98,7 +103,7 @@ describe("gradient buffers", () => {
     for (let i = 0; i < 5; i++) {
       model.zeroGrad();
       F.crossEntropy(model.forward(x), y).backward();
-      resident.push(runtime.arena.residentBytes);
+      resident.push(gradBufferBytes());
     }
     assert.deepEqual(
       resident.slice(1),

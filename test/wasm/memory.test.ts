@@ -1,5 +1,6 @@
 // Memory stays flat while training: 1,000 LeNet-5 steps on the wasm backend neither grow the wasm
-// memory past its warm-up size (the arena is reused call after call) nor the process's resident
+// memory much past its warm-up size (the arena is reused call after call, storage blocks of dead
+// tensors are recycled) nor the process's resident
 // set (nothing retains per-step buffers). Batch 8 keeps the 1,000 steps quick; the kernels and
 // their arena use are the same as at batch 64.
 
@@ -38,12 +39,17 @@ describe("wasm backend memory over 1,000 LeNet-5 training steps", () => {
       R.F.crossEntropy(model.forward(x), y).backward();
       opt.step();
     };
-    for (let i = 0; i < 100; i++) step();
+    // Warm-up: activations live in wasm memory (resident-storage.ts), whose blocks come back at
+    // reclaims every 64 MiB handed out (~100 steps here); a few reclaims fix the sizes needed.
+    for (let i = 0; i < 400; i++) step();
     const wasmBytes = runtime.arena.capacity;
     const rssBefore = rssMiB();
     for (let i = 0; i < 1000; i++) step();
     const rssAfter = rssMiB();
-    assert.equal(runtime.arena.capacity, wasmBytes, "wasm memory grew during training after warm-up");
+    // A block size can run short in one reclaim cycle and take one more block (bounded, a few MiB);
+    // keeping one activation per step would take ~150 MiB.
+    const grewMiB = (runtime.arena.capacity - wasmBytes) / 2 ** 20;
+    assert.ok(grewMiB <= 8, `wasm memory grew by ${grewMiB} MiB during training after warm-up`);
     // A leak of even one activation (8 x 6 x 28 x 28 floats = 150 KiB) per step would add ~150 MiB.
     assert.ok(
       rssAfter - rssBefore < 24,

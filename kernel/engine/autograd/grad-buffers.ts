@@ -20,10 +20,19 @@ const kernels = runtime instanceof Error ? null : runtime.kernels;
 const MAX_RESIDENT = 1 << 26;
 
 const free = new Map<number, Float32Array[]>();
+/** The pool's own resident buffers (other resident arrays, e.g. tensor storage, are never pooled). */
+const own = new WeakSet<Float32Array>();
+/** Bytes of wasm memory the pool's buffers take. */
+let residentBytes = 0;
 let pooled = 0;
 /** At most this many floats wait in the pool (64 MiB), at most PER_SIZE buffers of one size. */
 const MAX_POOLED = 1 << 24;
 const PER_SIZE = 8;
+
+/** Bytes of wasm memory the pool's buffers take (for tests). */
+export function gradBufferBytes(): number {
+  return residentBytes;
+}
 
 /** A buffer of n zeros for a gradient that a kernel adds (+=) into. */
 export function gradBuffer(n: number): Float32Array {
@@ -47,7 +56,7 @@ export function gradBufferUninit(n: number): Float32Array {
 
 /** A new zeroed buffer: resident in wasm memory while the pool's share lasts. */
 function fresh(n: number): Float32Array {
-  if (arena === null || n < 256 || arena.residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
+  if (arena === null || n < 256 || residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
   let b: Float32Array;
   try {
     b = arena.resident(n);
@@ -55,6 +64,8 @@ function fresh(n: number): Float32Array {
     return new Float32Array(n); // wasm memory could not grow: an ordinary array will do
   }
   kernels!.fillZero(b.byteOffset, 4 * n); // was the arena's scratch space
+  own.add(b);
+  residentBytes += 4 * n;
   return b;
 }
 
@@ -77,6 +88,7 @@ export function isResident(b: Float32Array): boolean {
 export function releaseGradBuffer(b: Float32Array): void {
   const n = b.length;
   const resident = isResident(b);
+  if (resident && !own.has(b)) return;
   if (!resident && (pooled + n > MAX_POOLED || b.byteOffset !== 0 || b.buffer.byteLength !== 4 * n)) return;
   let list = free.get(n);
   if (list === undefined) {

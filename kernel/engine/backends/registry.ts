@@ -22,6 +22,8 @@ export interface Backend {
   describe?(): string;
   /** Internal backends (summary's shape-only pass) are not offered to users. */
   readonly hidden?: boolean;
+  /** n zeros where this backend's kernels read them fastest, or null for an ordinary array. */
+  allocate?(n: number): Float32Array | null;
 }
 
 const refKernels: Record<string, KernelFn> = {};
@@ -44,6 +46,14 @@ export function defineKernel<F extends KernelFn>(name: string, refImpl: F): F {
     return (impl ?? refImpl)(...args);
   };
   return dispatch as F;
+}
+
+/**
+ * Storage of n zeros for a tensor: where the active backend's kernels work on it in place (wasm
+ * memory, see wasm/resident-storage.ts), else an ordinary array. Ops take their outputs here.
+ */
+export function newStorage(n: number): Float32Array {
+  return active.allocate?.(n) ?? new Float32Array(n);
 }
 
 /** The reference implementation of a kernel, for tests that compare backends. */

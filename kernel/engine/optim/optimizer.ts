@@ -6,6 +6,7 @@
 // write into the parameters' storage, so views of a parameter see the new values.
 
 import { noGrad } from "../autograd/grad-mode";
+import { newStorage } from "../backends/registry";
 import { check } from "../errors";
 import { Tensor } from "../tensor/tensor";
 
@@ -117,7 +118,9 @@ export abstract class Optimizer {
   protected buffer(state: ParamState, key: string, like: Float32Array, init?: Float32Array): Float32Array {
     let t = state[key];
     if (!(t instanceof Tensor)) {
-      t = new Tensor(init ? init.slice() : new Float32Array(like.length), [like.length]);
+      const values = newStorage(like.length); // in wasm memory with the wasm backend: updated in place
+      if (init) values.set(init);
+      t = new Tensor(values, [like.length]);
       state[key] = t;
     }
     return t.storage;

@@ -7,6 +7,7 @@
 
 import { addInto, runBackward } from "../autograd/backward";
 import type { GradNode } from "../autograd/node";
+import { newStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import * as ew from "../ops/elementwise";
 import { matmul } from "../ops/matmul";
@@ -19,6 +20,13 @@ export type DType = "float32" | "int64" | "bool";
 export type NestedArray = number | boolean | NestedArray[];
 type Scalar = number;
 type TensorLike = Tensor | Scalar;
+
+/** A copy of g in new storage (wasm memory with the wasm backend, where optimizers read it). */
+function copyOf(g: Float32Array): Float32Array {
+  const c = newStorage(g.length);
+  c.set(g);
+  return c;
+}
 
 export class Tensor {
   /** Flat contiguous storage; shared with views. Prefer `.data` (a copy) outside the engine. */
@@ -136,7 +144,7 @@ export class Tensor {
    * first gradient becomes .grad without a copy.
    */
   accumulateGrad(g: Float32Array, adopt = false): void {
-    if (this.grad === null) this.grad = new Tensor(adopt ? g : g.slice(), this.shape);
+    if (this.grad === null) this.grad = new Tensor(adopt ? g : copyOf(g), this.shape);
     else addInto(this.grad.storage, g);
   }
 

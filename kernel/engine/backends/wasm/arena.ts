@@ -1,12 +1,13 @@
 // The arena: where kernel operands live in wasm memory during one kernel call.
 //
-// Memory ownership. Tensors keep their data in ordinary JS Float32Arrays, owned by the tensor and
-// freed by the JS garbage collector; wasm never holds a reference to them. A wasm kernel call
-// (1) `begin()`s the arena, which frees everything the previous call allocated (kernels are
-// synchronous and not re-entrant, so nothing can still be using it), (2) `alloc`s and copies its
-// inputs in, plus per-thread scratch (packed GEMM panels), (3) runs the AssemblyScript kernel (on
+// Memory ownership. Tensors keep their data in Float32Arrays owned by the tensor: resident blocks
+// of wasm memory (resident-storage.ts; recycled once the GC has collected the array) or ordinary
+// arrays (small tensors, the ref backend); kernels never hold a reference to them. A wasm kernel
+// call (1) `begin()`s the arena, which frees everything the previous call allocated (kernels are
+// synchronous and not re-entrant, so nothing can still be using it), (2) `alloc`s and copies in its
+// inputs that are not resident, plus per-thread scratch (packed GEMM panels), (3) runs the AssemblyScript kernel (on
 // worker threads too: they read and write the same shared memory, and the call waits for them),
-// (4) copies its outputs back into the caller's arrays. Nothing allocated in the arena outlives the
+// (4) copies its outputs back into the caller's arrays unless it wrote them in place. Nothing allocated in the arena outlives the
 // call, so nobody frees anything explicitly. The memory only grows when a call needs more than any
 // call before it (high-water mark) and never shrinks: repeated calls of the same sizes, e.g.
 // training steps, allocate nothing new.
@@ -14,7 +15,8 @@
 // Resident buffers. `resident(n)` hands out a Float32Array that lives in wasm memory for good,
 // below the scratch region (the scratch base moves up; it is only called between kernel calls).
 // The gradient buffer pool (autograd/grad-buffers.ts) keeps its buffers there: they never reach a
-// user and are recycled, never freed. `put` of a resident array returns its address instead of
+// user and are recycled, never freed. So does tensor storage (resident-storage.ts): its blocks are
+// recycled when the GC has collected their arrays. `put` of a resident array returns its address instead of
 // copying it in, `get` into one skips the copy when the result is already there, and `target`
 // lets a kernel write its output straight into one.
 
@@ -76,6 +78,13 @@ export class Arena {
     this.begin();
     this.residentBytes += this.base - ptr;
     return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** A Float32Array of n floats at byte address `at` (a resident block). */
+  floatsAt(at: number, n: number): Float32Array {
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return new Float32Array(buffer, at, n);
   }
 
   /** The byte address of `a` when it lives in wasm memory (a resident buffer), else -1. */

@@ -13,6 +13,7 @@ import { matmulKernels } from "./matmul";
 import { normKernels } from "./norm";
 import { optimKernels } from "./optim";
 import { poolKernels } from "./pooling";
+import { residentStorage } from "./resident-storage";
 import { runtime } from "./runtime";
 import { softmaxKernels } from "./softmax";
 
@@ -33,12 +34,20 @@ export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
         ...depthwiseBackwardKernels(runtime, convKernels(runtime).conv2dBackward),
       };
 
+/**
+ * Tensor storage in wasm memory (resident-storage.ts); null without the runtime or with
+ * RECEPTIVE_WASM_STORAGE=0 (tensors in ordinary arrays, copied in and out around each kernel).
+ */
+export const wasmStorage =
+  runtime instanceof Error || process.env.RECEPTIVE_WASM_STORAGE === "0" ? null : residentStorage(runtime);
+
 if (!(runtime instanceof Error) && wasmKernels !== null) {
   const rt = runtime;
   registerBackend({
     name: "wasm",
     priority: 10,
     kernels: wasmKernels,
+    allocate: wasmStorage?.allocate,
     describe: () => {
       const threads = rt.pool.threads;
       const failure = rt.pool.startupFailure;

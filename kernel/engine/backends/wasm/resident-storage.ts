@@ -1,0 +1,117 @@
+// Tensor storage in wasm memory. With the wasm backend, ops put their outputs (activations),
+// layers their parameters and optimizers their state here instead of in ordinary arrays, so that
+// kernels read and write them in place: no copy into wasm memory before a kernel and out after it
+// (at 2 threads those copies were about 40% of a ResNet width-16 training step: half of every
+// output sits in the other core's cache) and no fresh pages for the OS to zero every step.
+//
+// Ownership. A block belongs to the Float32Array handed out for it, and through it to every tensor
+// sharing that storage (views, detach). When the garbage collector has collected that array, a
+// FinalizationRegistry gives the block back to a free list by size; the next storage of that size
+// reuses it (training steps ask for the same sizes every step). Blocks are never returned to the
+// arena: wasm memory cannot shrink. Nobody frees anything explicitly.
+//
+// Synchronous loops. Finalization callbacks run only between tasks, and a training loop in one cell
+// is one task: its dead activations would never come back. So when a request finds no free block
+// and enough has been handed out since the last look (twice what was still alive after it, at
+// least MIN_RECLAIM_BYTES: about once per training step), `reclaim` runs a full GC and the
+// registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run time,
+// see gc-hooks.ts; a few ms with the engine's small JS heap). Where the runtime lacks them, and
+// once the budget (`maxBytes`) is in use, storage falls back to ordinary arrays.
+//
+// NOTE: a subarray of a resident storage does not keep its block alive (the block follows the
+// original array object): code that keeps part of a tensor's storage beyond the tensor must copy.
+
+import { fullGc, makeFinalizationRegistry } from "./gc-hooks";
+import type { WasmRuntime } from "./runtime";
+
+/** Storage below this many floats stays in ordinary arrays (copies of small arrays cost little). */
+const MIN_FLOATS = 256;
+/** By default at most this many bytes of wasm memory hold storage (the memory's maximum is 2 GiB). */
+const MAX_BYTES = 2 ** 30;
+/**
+ * Bytes handed out at least between synchronous reclaims. Each is a full GC, ~5 ms: at 8 MiB
+ * (every two LeNet-5 steps at batch 64) it cost more than the copies it saved.
+ */
+const MIN_RECLAIM_BYTES = 2 ** 26;
+
+interface Block {
+  at: number;
+  n: number;
+}
+
+export interface StorageStats {
+  /** Bytes of wasm memory taken by storage blocks, free or not. */
+  usedBytes: number;
+  /** Bytes of those in free blocks. */
+  freeBytes: number;
+  /** Synchronous reclaims so far. */
+  reclaims: number;
+}
+
+/** The wasm backend's `allocate` (see Backend in ../registry.ts), and its numbers for tests. */
+export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) {
+  const { arena, kernels } = rt;
+  const stats: StorageStats = { usedBytes: 0, freeBytes: 0, reclaims: 0 };
+  /** Free blocks' addresses by size in floats. */
+  const free = new Map<number, number[]>();
+  const registry = makeFinalizationRegistry<Block>(({ at, n }) => {
+    let list = free.get(n);
+    if (list === undefined) free.set(n, (list = []));
+    list.push(at);
+    stats.freeBytes += 4 * n;
+  });
+  let sinceReclaim = 0;
+  let reclaimAfter = MIN_RECLAIM_BYTES;
+
+  /** Gives the blocks of collected storage back now (a full GC, then the registry's callbacks). */
+  function reclaim(): void {
+    sinceReclaim = 0;
+    if (fullGc === null || registry.cleanupSome === undefined) return;
+    fullGc();
+    registry.cleanupSome();
+    stats.reclaims++;
+    reclaimAfter = Math.max(MIN_RECLAIM_BYTES, 2 * (stats.usedBytes - stats.freeBytes));
+  }
+
+  /** A free block of n floats, or undefined. */
+  function reuse(n: number): number | undefined {
+    const at = free.get(n)?.pop();
+    if (at !== undefined) stats.freeBytes -= 4 * n;
+    return at;
+  }
+
+  /** A free block of n floats, or a new one while the budget lasts; -1 for none. */
+  function block(n: number): number {
+    const reused = reuse(n);
+    if (reused !== undefined) return reused;
+    const full = stats.usedBytes + 4 * n > maxBytes;
+    if (sinceReclaim >= reclaimAfter || full) {
+      reclaim();
+      const again = reuse(n);
+      if (again !== undefined) return again;
+    }
+    if (full) return -1;
+    try {
+      const before = arena.residentBytes;
+      const at = arena.resident(n).byteOffset;
+      stats.usedBytes += arena.residentBytes - before;
+      return at;
+    } catch {
+      return -1; // wasm memory could not grow
+    }
+  }
+
+  /** n zeros in wasm memory, or null (small n, budget used up): the caller takes an ordinary array. */
+  function allocate(n: number): Float32Array | null {
+    if (n < MIN_FLOATS) return null;
+    const at = block(n);
+    if (at < 0) return null;
+    sinceReclaim += 4 * n;
+    kernels.fillZero(at, 4 * n); // a reused block holds old values, a new one old scratch
+    const storage = arena.floatsAt(at, n);
+    registry.register(storage, { at, n });
+    return storage;
+  }
+
+  return { allocate, stats };
+}
