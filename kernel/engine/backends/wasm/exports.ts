@@ -317,6 +317,10 @@ export interface KernelExports {
   directInputColumns(geo: number): number;
   fillZero(ptr: number, bytes: number): void;
   copyBytes(dst: number, src: number, bytes: number): void;
+  /** Up[xi] = U[xi] (M, K) packed for the Winograd forward kernels' GEMMs, xi in [x0, x1) (assembly/winograd.ts). */
+  winogradPackWeights(x0: number, x1: number, Up: number, U: number, M: number, K: number): void;
+  /** Floats of an (M, K) matrix packed whole for gemmPrepacked. */
+  packedAFloats(M: number, K: number): number;
   /** Whole chunks [k0, k1) of the F(4x4) weight gradient: transforms, then dUs[k] = O V^T (assembly/winograd-weight.ts). */
   winogradWeightChunks(
     k0: number,
@@ -385,6 +389,7 @@ export const THREADED_KERNELS = [
   "adaptiveAvgPool2dBackward",
   "convDirectForward",
   "winogradWeights",
+  "winogradPackWeights",
   "winogradForward",
   "winogradGradientTiles",
   "winogradWeightGradient",

@@ -55,9 +55,9 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
   /** Free blocks' addresses by size in floats. */
   const free = new Map<number, number[]>();
   const registry = makeFinalizationRegistry<Block>(({ at, n }) => {
-    let list = free.get(n);
-    if (list === undefined) free.set(n, (list = []));
-    list.push(at);
+    const list = free.get(n);
+    if (list === undefined) free.set(n, [at]);
+    else list.push(at);
     stats.freeBytes += 4 * n;
   });
   let sinceReclaim = 0;

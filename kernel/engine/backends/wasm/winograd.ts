@@ -112,6 +112,11 @@ function run(
     flip ? 1 : 0,
   ]);
   runShares(rt, f4 ? "winograd4Weights" : "winogradWeights", wCalls);
+  // U packed once for the GEMMs: every thread and chunk reads it as it is (each thread packing all
+  // of U for its share made 2 threads barely faster than one on 4x4 planes of 128 channels).
+  const pUp = arena.alloc(4 * xis * kernels.packedAFloats(M, K)); // (xis) x packed (M, K)
+  const packCalls = ranges(xis, 1, threadsFor(rt, xis * M * K)).map(([x0, x1]) => [x0, x1, pUp, pU, M, K]);
+  runShares(rt, "winogradPackWeights", packCalls);
   const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
   const threads = threadsFor(rt, N * M * OH * OW * K * 4);
   const shares = ranges(N, 1, threads);
@@ -126,7 +131,7 @@ function run(
     geo,
     pOut,
     pInp,
-    pU,
+    pUp,
     pBias,
     arena.alloc(scratchBytes),
   ]);

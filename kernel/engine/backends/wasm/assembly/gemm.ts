@@ -208,6 +208,65 @@ export function gemmPackedB(
 }
 
 /**
+ * Floats of an A (M, K) packed whole for gemmPrepacked: depth blocks of KC one after the other
+ * (block pc starts at float pc * Mpad, Mpad = M rounded up to MR), each the (kc, MR) micro-panels
+ * of all rows in order.
+ */
+export function packedAFloats(M: i32, K: i32): i32 {
+  return roundUp(M, MR) * K;
+}
+
+/** Packs all of A (M, K) (element (i, k) at a + 4 * (i * aRow + k * aCol)) for gemmPrepacked. */
+export function packAWhole(dst: usize, a: usize, aRow: i32, aCol: i32, M: i32, K: i32): void {
+  const Mpad = roundUp(M, MR);
+  for (let pc = 0; pc < K; pc += KC) packA(dst + 4 * <usize>pc * Mpad, a, aRow, aCol, 0, M, pc, min(KC, K - pc));
+}
+
+/**
+ * gemmPackedB with A packed beforehand too (packAWhole), for an A that many calls share (Winograd's
+ * transformed weights): nothing is packed per call. Same sums, in the same order, as gemm.
+ * `tile` holds MR * NR floats.
+ */
+export function gemmPrepacked(
+  M: i32,
+  N: i32,
+  K: i32,
+  packedA: usize,
+  packedB: usize,
+  c: usize,
+  ldc: i32,
+  accumulate: bool,
+  rowBias: usize,
+  tile: usize,
+): void {
+  if (M <= 0 || N <= 0) return;
+  if (K == 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + 4 * i * ldc, 0, 4 * N);
+    return;
+  }
+  const Mpad = roundUp(M, MR);
+  const Npad = roundUp(N, NR);
+  for (let pc = 0; pc < K; pc += KC) {
+    const kc = min(KC, K - pc);
+    const paBlock = packedA + 4 * <usize>pc * Mpad;
+    const pbBlock = packedB + 4 * <usize>pc * Npad;
+    const add = accumulate || pc > 0;
+    for (let ic = 0; ic < M; ic += MC) {
+      const mc = min(MC, M - ic);
+      for (let jr = 0; jr < N; jr += NR) {
+        const nr = min(NR, N - jr);
+        const pb = pbBlock + 4 * jr * kc;
+        for (let ir = ic; ir < ic + mc; ir += MR) {
+          const mr = min(MR, ic + mc - ir);
+          const rb: usize = add || rowBias == 0 ? 0 : rowBias + 4 * ir;
+          microKernel(kc, paBlock + 4 * ir * kc, pb, c + 4 * (ir * ldc + jr), ldc, mr, nr, add, rb, tile);
+        }
+      }
+    }
+  }
+}
+
+/**
  * Floats of a B (K, N) packed for gemmPackedB. The layout: depth blocks of KC one after the other
  * (block pc starts at float pc * Npad, Npad = N rounded up to NR), each a row of NR-column
  * micro-panels (kc, NR); padding columns are computed and never stored.

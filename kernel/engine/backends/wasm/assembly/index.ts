@@ -3,7 +3,7 @@
 // they never allocate (the runtime is the `stub`), so JS owns every byte of memory.
 
 export { isRelaxed, heapBase } from "./info";
-export { sgemm, sgemmScratchBytes, packedScratchBytes, addColumnSums } from "./gemm";
+export { sgemm, sgemmScratchBytes, packedScratchBytes, packedAFloats, addColumnSums } from "./gemm";
 export { conv2dForward, convForwardColFloats } from "./conv-forward";
 export { conv2dBackwardInput } from "./conv-backward-input";
 export { conv2dBackwardWeight, addChannelSums } from "./conv-backward-weight";
@@ -30,6 +30,7 @@ export {
   winogradForward,
   winogradScratchBytes,
   winogradWeights,
+  winogradPackWeights,
   winogradGradientTiles,
   winogradGradientPaddedFloats,
   winogradWeightGradient,

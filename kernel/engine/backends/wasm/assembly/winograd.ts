@@ -10,7 +10,7 @@
 // split of images across threads gives bit-identical results.
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
-import { gemmPackedB, KC, NR, packedBFloats, packedScratchBytes } from "./gemm";
+import { gemmPrepacked, KC, NR, packAWhole, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
 
 // @ts-ignore: decorator
 @inline function tilesH(geo: usize): i32 {
@@ -44,6 +44,15 @@ export function winogradScratchBytes(geo: usize, chunk: i32): i32 {
   v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
   v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
   return v;
+}
+
+/**
+ * For xi in [x0, x1): Up[xi] = U[xi] (M, K) packed for gemmPrepacked (packedAFloats(M, K) floats
+ * apart), so that the forward kernels' GEMMs, every chunk on every thread, read it as it is.
+ */
+export function winogradPackWeights(x0: i32, x1: i32, Up: usize, U: usize, M: i32, K: i32): void {
+  const packed: usize = 4 * <usize>packedAFloats(M, K);
+  for (let xi = x0; xi < x1; xi++) packAWhole(Up + <usize>xi * packed, U + 4 * <usize>xi * M * K, K, 1, M, K);
 }
 
 /**
@@ -365,7 +374,7 @@ function transformOutput(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i
 
 /**
  * Images [n0, n1), `chunk` at a time: out (N, M, OH, OW) = conv3x3(inp (N, K, H, W)) + bias (M;
- * 0 for none) with U = winogradWeights, or out += conv3x3(inp) when the geometry block's add
+ * 0 for none) with U = winogradWeights packed by winogradPackWeights, or out += conv3x3(inp) when the geometry block's add
  * field is set. Geometry: C = K, OC = M, stride 1, dilation 1, one group. `scratch` holds
  * winogradScratchBytes(geo, chunk) bytes, private to this call.
  */
@@ -399,7 +408,7 @@ export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: u
       transformInput(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, fast);
     }
     for (let xi = 0; xi < 16; xi++)
-      gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
+      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
     for (let i = 0; i < images; i++)
       transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, fast);
   }

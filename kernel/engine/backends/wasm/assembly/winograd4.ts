@@ -5,7 +5,7 @@
 // tiles per f32x4). xi = 6 * row + column of the 6x6 transformed tile.
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_ } from "./conv-geometry";
-import { gemmPackedB, KC, NR, packedBFloats, packedScratchBytes } from "./gemm";
+import { gemmPrepacked, KC, NR, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
 import { padImage } from "./winograd";
 
 // @ts-ignore: decorator
@@ -285,7 +285,8 @@ function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: 
 /**
  * As winogradForward, with F(4x4, 3x3) tiles. OW a multiple of 16: four tiles of a row per vector;
  * else (OW and OH multiples of 4, e.g. 8x8 and 4x4 planes) any four consecutive tiles of the
- * chunk, gathered from all its images' padded planes. U = winograd4Weights; `scratch` holds
+ * chunk, gathered from all its images' padded planes. U = winograd4Weights packed by
+ * winogradPackWeights; `scratch` holds
  * winograd4ScratchBytes(geo, chunk) bytes.
  */
 export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
@@ -330,7 +331,7 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
       transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e, 0);
     }
     for (let xi = 0; xi < 36; xi++)
-      gemmPackedB(M, T, K, U + 4 * <usize>xi * M * K, K, 1, V + xi * vStride, Mt + 4 * <usize>xi * xiFloats(M * T), T, false, 0, gemmScratch);
+      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * xiFloats(M * T), T, false, 0, gemmScratch);
     if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, T, OH * OW, OW, table + 4 * T, bias, add, e);
     else
       for (let i = 0; i < images; i++)
