@@ -3,6 +3,8 @@
 // within a synchronous loop, and storage that is still referenced is never handed out again.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { newStorage, setBackend } from "../../kernel/engine/backends/registry";
 import { wasmStorage, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
@@ -103,6 +105,28 @@ describe("tensor storage in wasm memory", () => {
       held.every((s) => s.every((v) => v === 0)),
       "storage starts as zeros",
     );
+  });
+
+  it("is off with RECEPTIVE_WASM_STORAGE=0: tensors in ordinary arrays, same results", () => {
+    const engine = join(__dirname, "../../kernel/engine");
+    const script = `
+      const R = require(${JSON.stringify(join(engine, "index"))});
+      const { wasmStorage } = require(${JSON.stringify(join(engine, "backends/wasm/index"))});
+      R.manualSeed(2);
+      const y = R.relu(R.randn([4, 8, 16, 16]));
+      console.log(JSON.stringify({ off: wasmStorage === null, shared: y.storage.buffer instanceof SharedArrayBuffer, sum: y.sum().item() }));`;
+    const run = (env: string) => {
+      const r = spawnSync(process.execPath, ["-e", script], {
+        encoding: "utf8",
+        env: { ...process.env, RECEPTIVE_WASM_STORAGE: env },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const off = run("0");
+    const on = run("1");
+    assert.deepEqual([off.off, off.shared, on.off, on.shared], [true, false, false, true]);
+    assert.equal(off.sum, on.sum);
   });
 
   it("gives zeros even when a block is reused", () => {
