@@ -1,6 +1,7 @@
 // The wasm elementwise kernels against ref: every unary op it implements forward and backward,
 // same-shape and scalar-operand binary arithmetic, lengths not divisible by 4, special values
-// (NaN, +-0, infinities), and the ref fallback for ops and broadcasts it leaves to ref.
+// (NaN, +-0, infinities), the ref fallback for ops and broadcasts it leaves to ref, and loops long
+// enough to be split across threads (the same bits on 1, 2 and 3 threads).
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -11,7 +12,7 @@ import {
   unaryForward,
 } from "../../kernel/engine/backends/ref/elementwise";
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
-import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
@@ -116,6 +117,50 @@ describe("wasm elementwise kernels vs ref", () => {
         if (e.da !== null) expectMatchesRef(w.da!, e.da, `${op} da`);
         if (e.db !== null) expectMatchesRef(w.db!, e.db, `${op} db`);
       });
+
+  it("splits long loops across threads: ref's values, the same bits on 1, 2 and 3 threads", () => {
+    const n = (1 << 18) + 13; // past SPLIT_ELEMENTS, shares not multiples of 16
+    const shape = [n];
+    const strides = [1];
+    const x = values(n, 11);
+    const b = f32Random(n, 12).map((v) => v + 2);
+    const dout = f32Random(n, 13);
+    const run = () => {
+      const affine = new Float32Array(n);
+      unaryForward("affine", affine, x, 0.5, -1.25);
+      const drelu = new Float32Array(n);
+      unaryBackward("relu", drelu, x, affine, dout, 0, 0);
+      const product = new Float32Array(n);
+      binaryForward("mul", product, x, b, shape, strides, strides);
+      const da = f32Random(n, 14);
+      const db = f32Random(n, 15);
+      binaryBackward("mul", da, db, x, b, product, dout, shape, strides, strides);
+      return [affine, drelu, product, da, db];
+    };
+    const threads = getNumThreads();
+    try {
+      setNumThreads(1);
+      const one = run();
+      const ref = [
+        new Float32Array(n),
+        new Float32Array(n),
+        new Float32Array(n),
+        f32Random(n, 14),
+        f32Random(n, 15),
+      ];
+      refKernel("unaryForward")("affine", ref[0], x, 0.5, -1.25);
+      refKernel("unaryBackward")("relu", ref[1], x, ref[0], dout, 0, 0);
+      refKernel("binaryForward")("mul", ref[2], x, b, shape, strides, strides);
+      refKernel("binaryBackward")("mul", ref[3], ref[4], x, b, ref[2], dout, shape, strides, strides);
+      for (const [i, v] of one.entries()) expectMatchesRef(v, ref[i], `output ${i}`);
+      for (const t of [2, 3]) {
+        setNumThreads(t);
+        for (const [i, v] of run().entries()) assert.deepEqual(v, one[i], `output ${i} on ${t} threads`);
+      }
+    } finally {
+      setNumThreads(threads);
+    }
+  });
 
   it("leaves real broadcasts to ref with the same result", () => {
     const shape = [40, 30];

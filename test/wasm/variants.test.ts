@@ -50,6 +50,7 @@ function runKernelTests(variant: string, flags: string[]): void {
     encoding: "utf8",
     env: { ...env, RECEPTIVE_WASM_VARIANT: variant },
     timeout: 300_000,
+    maxBuffer: 1 << 28, // a failing assertion on big arrays prints every element (1 MiB would kill it)
   });
   const output = `${r.stdout.slice(-4000)}\n${r.stderr}`;
   assert.equal(r.status, 0, `${variant} variant failed its kernel tests:\n${output}`);

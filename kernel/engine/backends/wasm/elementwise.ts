@@ -2,10 +2,12 @@
 // binaryForward's common shapes (same shape, or a one-element right operand) for + - * /, and
 // binaryBackward for same-shape + - * (residual connections).
 // Other ops and broadcasts go to the ref kernels, as do float64 buffers.
-// NOTE: these are memory-bound, so the copy into and out of wasm memory is most of their cost; they
-// pay off because the SIMD loop is several times faster than the JIT's scalar loop.
+// NOTE: these are memory-bound: operands outside wasm memory cost a copy in and out, which the SIMD
+// loop still repays (several times faster than the JIT's scalar loop); tensor storage in wasm
+// memory (resident-storage.ts) needs none. From SPLIT_ELEMENTS on, threads split the elements.
 
 import { type Buf, refKernel } from "../registry";
+import { ranges, runShares } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 /** Op codes of assembly/elementwise.ts. */
@@ -14,9 +16,16 @@ const BINARY_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2,
 
 /** Below this many elements the JS loop beats the copies. */
 const MIN_ELEMENTS = 256;
+/** From this many elements the threads split the loop (a hand-off costs about what ~2^17 take). */
+const SPLIT_ELEMENTS = 1 << 18;
 
 export function elementwiseKernels(rt: WasmRuntime) {
-  const { arena, kernels } = rt;
+  const { arena } = rt;
+  /** [byte offset, count] shares of n elements: one per thread from SPLIT_ELEMENTS on. */
+  const shares = (n: number): [number, number][] =>
+    ranges(n, 16, n < SPLIT_ELEMENTS ? 1 : rt.pool.threads).map(([i0, i1]) => [4 * i0, i1 - i0]);
+  /** Address p moved by byte offset o; 0 (no buffer) stays 0. */
+  const at = (p: number, o: number): number => (p === 0 ? 0 : p + o);
 
   /** out[i] = f(x[i]) */
   function unaryForward(op: string, out: Buf, x: Buf, a = 0, b = 0): void {
@@ -34,7 +43,11 @@ export function elementwiseKernels(rt: WasmRuntime) {
     arena.begin();
     const px = arena.put(x.subarray(0, n)); // (n)
     const pOut = arena.target(out); // (n)
-    kernels.unaryForward(code, pOut, px, n, a, b);
+    runShares(
+      rt,
+      "unaryForward",
+      shares(n).map(([o, m]) => [code, pOut + o, px + o, m, a, b]),
+    );
     arena.get(pOut, out);
   }
 
@@ -56,7 +69,11 @@ export function elementwiseKernels(rt: WasmRuntime) {
     const px = arena.put(x.subarray(0, n)); // (n)
     const pDout = arena.put(dout.subarray(0, n)); // (n)
     const pDx = arena.target(dx); // (n)
-    kernels.unaryBackward(code, pDx, px, pDout, n, a);
+    runShares(
+      rt,
+      "unaryBackward",
+      shares(n).map(([o, m]) => [code, pDx + o, px + o, pDout + o, m, a]),
+    );
     arena.get(pDx, dx);
   }
 
@@ -90,7 +107,15 @@ export function elementwiseKernels(rt: WasmRuntime) {
     const pa = arena.put(a.subarray(0, n)); // (n)
     const pb = arena.put(b.subarray(0, bScalar ? 1 : n)); // (n) or (1)
     const pOut = arena.target(out); // (n); may be a's own address (a += b in place)
-    kernels.binaryForward(code, pOut, pa, pb, n, bScalar ? 1 : 0);
+    const calls = shares(n).map(([o, m]) => [
+      code,
+      pOut + o,
+      pa + o,
+      bScalar ? pb : pb + o,
+      m,
+      bScalar ? 1 : 0,
+    ]);
+    runShares(rt, "binaryForward", calls);
     arena.get(pOut, out);
   }
 
@@ -125,7 +150,17 @@ export function elementwiseKernels(rt: WasmRuntime) {
     const pb = needOperands && da !== null ? arena.put((b as Float32Array).subarray(0, n)) : 0; // (n)
     const pDa = da === null ? 0 : arena.put((da as Float32Array).subarray(0, n)); // (n), += onto it
     const pDb = db === null ? 0 : arena.put((db as Float32Array).subarray(0, n)); // (n), += onto it
-    kernels.binaryBackward(BINARY_CODES[op], pDa, pDb, pa, pb, pDout, n);
+    const code = BINARY_CODES[op];
+    const calls = shares(n).map(([o, m]) => [
+      code,
+      at(pDa, o),
+      at(pDb, o),
+      at(pa, o),
+      at(pb, o),
+      pDout + o,
+      m,
+    ]);
+    runShares(rt, "binaryBackward", calls);
     if (da !== null) arena.get(pDa, (da as Float32Array).subarray(0, n));
     if (db !== null) arena.get(pDb, (db as Float32Array).subarray(0, n));
   }

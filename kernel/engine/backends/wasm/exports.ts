@@ -401,6 +401,10 @@ export const THREADED_KERNELS = [
   "conv2dBackwardInputDirect",
   "winogradWeightChunks",
   "sumChunks",
+  "unaryForward",
+  "unaryBackward",
+  "binaryForward",
+  "binaryBackward",
   "batchNormForwardChannels",
   "batchNormBackwardChannels",
 ] as const satisfies readonly (keyof KernelExports)[];
