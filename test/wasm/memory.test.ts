@@ -40,20 +40,22 @@ describe("wasm backend memory over 1,000 LeNet-5 training steps", () => {
       opt.step();
     };
     // Warm-up: activations live in wasm memory (resident-storage.ts), whose blocks come back at
-    // reclaims every 64 MiB handed out (~100 steps here); a few reclaims fix the sizes needed.
+    // reclaims every 64-128 MiB handed out (100-200 steps here).
     for (let i = 0; i < 400; i++) step();
     const wasmBytes = runtime.arena.capacity;
     const rssBefore = rssMiB();
     for (let i = 0; i < 1000; i++) step();
     const rssAfter = rssMiB();
-    // A block size can run short in one reclaim cycle and take one more block (bounded, a few MiB);
-    // keeping one activation per step would take ~150 MiB.
+    // Storage blocks come back at reclaims, every 64-128 MiB handed out depending on how long the
+    // last GC took (resident-storage.ts), so the blocks in use between two reclaims can still grow
+    // after warm-up, by at most 64 MiB; keeping one activation per step would take ~150 MiB.
     const grewMiB = (runtime.arena.capacity - wasmBytes) / 2 ** 20;
-    assert.ok(grewMiB <= 8, `wasm memory grew by ${grewMiB} MiB during training after warm-up`);
-    // A leak of even one activation (8 x 6 x 28 x 28 floats = 150 KiB) per step would add ~150 MiB.
+    assert.ok(grewMiB <= 72, `wasm memory grew by ${grewMiB} MiB during training after warm-up`);
+    // Outside wasm memory nothing may grow: a leak of even one activation (8 x 6 x 28 x 28 floats =
+    // 150 KiB) per step would add ~150 MiB.
     assert.ok(
-      rssAfter - rssBefore < 24,
-      `resident set grew from ${rssBefore.toFixed(1)} MiB to ${rssAfter.toFixed(1)} MiB over 1,000 steps`,
+      rssAfter - rssBefore - grewMiB < 24,
+      `resident set grew from ${rssBefore.toFixed(1)} MiB to ${rssAfter.toFixed(1)} MiB over 1,000 steps (wasm memory: ${grewMiB} MiB of it)`,
     );
   });
 });

@@ -11,11 +11,12 @@
 // arena: wasm memory cannot shrink. Nobody frees anything explicitly.
 //
 // Synchronous loops. Finalization callbacks run only between tasks, and a training loop in one cell
-// is one task: its dead activations would never come back. So when a request finds no free block
-// and enough has been handed out since the last look (twice what was still alive after it, at
-// least MIN_RECLAIM_BYTES: about once per training step), `reclaim` runs a full GC and the
-// registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run time,
-// see gc-hooks.ts; a few ms with the engine's small JS heap). Where the runtime lacks them, and
+// is one task: its dead activations would never come back. So when a request finds no free block,
+// enough has been handed out since the last look (twice what was still alive after it, at least
+// MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
+// after twice as many bytes, regardless), `reclaim` runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once
+// (both are enabled at run time, see gc-hooks.ts). Until then a miss takes a new block: memory
+// settles at what the loop hands out between two reclaims. Where the runtime lacks the hooks, and
 // once the budget (`maxBytes`) is in use, storage falls back to ordinary arrays.
 //
 // NOTE: a subarray of a resident storage does not keep its block alive (the block follows the
@@ -28,11 +29,14 @@ import type { WasmRuntime } from "./runtime";
 const MIN_FLOATS = 256;
 /** By default at most this many bytes of wasm memory hold storage (the memory's maximum is 2 GiB). */
 const MAX_BYTES = 2 ** 30;
-/**
- * Bytes handed out at least between synchronous reclaims. Each is a full GC, ~5 ms: at 8 MiB
- * (every two LeNet-5 steps at batch 64) it cost more than the copies it saved.
- */
+/** Bytes handed out at least between synchronous reclaims. */
 const MIN_RECLAIM_BYTES = 2 ** 26;
+/**
+ * At most this share of the time goes to reclaims' GCs. A forced full GC takes ~7 ms even with the
+ * engine's few MiB of JS heap: every 64 MiB it was one in every 14 LeNet-5 steps (batch 64), 10%
+ * of the step, and in every 100 ms batch the benchmark times (LeNet-5 training 1.09x -> 0.86x PyTorch).
+ */
+const GC_SHARE = 0.05;
 
 interface Block {
   at: number;
@@ -62,13 +66,19 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
   });
   let sinceReclaim = 0;
   let reclaimAfter = MIN_RECLAIM_BYTES;
+  /** When the last reclaim ended, and how long its GC took (ms, performance.now()). */
+  let lastReclaim = 0;
+  let lastGcMs = 0;
 
   /** Gives the blocks of collected storage back now (a full GC, then the registry's callbacks). */
   function reclaim(): void {
     sinceReclaim = 0;
     if (fullGc === null || registry.cleanupSome === undefined) return;
+    const start = performance.now();
     fullGc();
     registry.cleanupSome();
+    lastReclaim = performance.now();
+    lastGcMs = lastReclaim - start;
     stats.reclaims++;
     reclaimAfter = Math.max(MIN_RECLAIM_BYTES, 2 * (stats.usedBytes - stats.freeBytes));
   }
@@ -85,7 +95,11 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
     const reused = reuse(n);
     if (reused !== undefined) return reused;
     const full = stats.usedBytes + 4 * n > maxBytes;
-    if (sinceReclaim >= reclaimAfter || full) {
+    // Due after reclaimAfter bytes once the GC's share of the time allows, after twice that anyway.
+    const due =
+      sinceReclaim >= 2 * reclaimAfter ||
+      (sinceReclaim >= reclaimAfter && performance.now() - lastReclaim >= lastGcMs / GC_SHARE);
+    if (due || full) {
       reclaim();
       const again = reuse(n);
       if (again !== undefined) return again;
