@@ -178,11 +178,7 @@ export function gemmPackedB(
   rowBias: usize,
   scratch: usize,
 ): void {
-  if (M <= 0 || N <= 0) return;
-  if (K == 0) {
-    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + 4 * i * ldc, 0, 4 * N);
-    return;
-  }
+  if (nothingToMultiply(M, N, K, c, ldc, accumulate)) return;
   const mcMax = min(MC, roundUp(M, MR));
   const packedA = scratch; // (MC / MR) micro-panels of (KC, MR)
   const tile = packedA + 4 * mcMax * min(KC, K); // (MR, NR) edge tile
@@ -205,6 +201,14 @@ export function gemmPackedB(
       }
     }
   }
+}
+
+/** True when C (M, N) has no products to add: empty, or K = 0 (C zeroed unless accumulating). */
+function nothingToMultiply(M: i32, N: i32, K: i32, c: usize, ldc: i32, accumulate: bool): bool {
+  if (M <= 0 || N <= 0) return true;
+  if (K != 0) return false;
+  if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + 4 * i * ldc, 0, 4 * N);
+  return true;
 }
 
 /**
@@ -239,11 +243,7 @@ export function gemmPrepacked(
   rowBias: usize,
   tile: usize,
 ): void {
-  if (M <= 0 || N <= 0) return;
-  if (K == 0) {
-    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + 4 * i * ldc, 0, 4 * N);
-    return;
-  }
+  if (nothingToMultiply(M, N, K, c, ldc, accumulate)) return;
   const Mpad = roundUp(M, MR);
   const Npad = roundUp(N, NR);
   for (let pc = 0; pc < K; pc += KC) {
