@@ -6,9 +6,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { setBackend } from "../../kernel/engine/backends/registry";
+import { fullGc } from "../../kernel/engine/backends/wasm/gc-hooks";
 import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import * as R from "../../kernel/engine/index";
@@ -16,8 +15,8 @@ import * as R from "../../kernel/engine/index";
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
 
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
+assert.ok(fullGc !== null, "a synchronous GC must be available in this runtime");
+const gc = fullGc;
 
 /** Resident set in MiB after a full garbage collection. */
 function rssMiB(): number {
