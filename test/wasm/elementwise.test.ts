@@ -49,7 +49,7 @@ describe("wasm elementwise kernels vs ref", () => {
         const x = values(n, n);
         const expected = new Float32Array(n);
         refKernel("unaryForward")(op, expected, x, a, b);
-        const actual = new Float32Array(n);
+        const actual = new Float32Array(n).fill(Number.NaN); // must be overwritten
         unaryForward(op as Parameters<typeof unaryForward>[0], actual, x, a, b);
         expectMatchesRef(actual, expected, `${op} forward`);
       });
@@ -60,7 +60,7 @@ describe("wasm elementwise kernels vs ref", () => {
         const dout = f32Random(n, n + 2);
         const expected = new Float32Array(n);
         refKernel("unaryBackward")(op, expected, x, y, dout, a, b);
-        const actual = new Float32Array(n);
+        const actual = new Float32Array(n).fill(Number.NaN); // must be overwritten
         unaryBackward(op as Parameters<typeof unaryBackward>[0], actual, x, y, dout, a, b);
         expectMatchesRef(actual, expected, `${op} backward`);
       });
@@ -79,7 +79,7 @@ describe("wasm elementwise kernels vs ref", () => {
         const b = f32Random(n, 4);
         const expected = new Float32Array(n);
         refKernel("binaryForward")(op, expected, a, b, shape, contiguous(shape), contiguous(shape));
-        const actual = new Float32Array(n);
+        const actual = new Float32Array(n).fill(Number.NaN); // must be overwritten
         binaryForward(op, actual, a, b, shape, contiguous(shape), contiguous(shape));
         expectMatchesRef(actual, expected, `${op} same shape`);
       });
@@ -89,7 +89,7 @@ describe("wasm elementwise kernels vs ref", () => {
         const zeros = shape.map(() => 0);
         const expected = new Float32Array(n);
         refKernel("binaryForward")(op, expected, a, b, shape, contiguous(shape), zeros);
-        const actual = new Float32Array(n);
+        const actual = new Float32Array(n).fill(Number.NaN); // must be overwritten
         binaryForward(op, actual, a, b, shape, contiguous(shape), zeros);
         expectMatchesRef(actual, expected, `${op} scalar`);
       });

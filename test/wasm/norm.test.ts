@@ -40,7 +40,7 @@ describe("wasm batch norm vs ref", () => {
             mean: training ? new Float32Array(C) : f32Random(C, 3).map((v) => v + offset),
             rstd: training ? new Float32Array(C) : f32Random(C, 4).map((v) => v + 2),
             variance: new Float32Array(C),
-            out: new Float32Array(n),
+            out: new Float32Array(n).fill(Number.NaN), // must be overwritten
           });
           const e = stats();
           refKernel("batchNormForward")(

@@ -31,8 +31,8 @@ function geometry([N, C, H, W, KH, KW, s, p, d]: number[]): number[] {
 
 function forward(fn: (...a: unknown[]) => void, inp: Float32Array, g: number[]) {
   const [N, C, , , OH, OW] = g;
-  const out = new Float32Array(N * C * OH * OW);
-  const idx = new Float32Array(N * C * OH * OW);
+  const out = new Float32Array(N * C * OH * OW).fill(Number.NaN); // must be overwritten
+  const idx = new Float32Array(N * C * OH * OW).fill(Number.NaN);
   fn(out, idx, inp, ...g);
   return { out, idx };
 }

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { newStorage, setBackend } from "../../kernel/engine/backends/registry";
+import { emptyStorage, newStorage, setBackend } from "../../kernel/engine/backends/registry";
 import { wasmStorage, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { residentStorage } from "../../kernel/engine/backends/wasm/resident-storage";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
@@ -139,5 +139,48 @@ describe("tensor storage in wasm memory", () => {
       );
       s.fill(7);
     }
+  });
+
+  it("skips the zero-fill where an op writes every element, and stays exact on dirty blocks", () => {
+    R.manualSeed(3);
+    const x = R.randn([8, 3, 12, 12]);
+    const conv = new R.nn.Conv2d(3, 6, 3, { padding: 1 });
+    const norm = new R.nn.BatchNorm2d(6);
+    const fc = new R.nn.Linear(6 * 6 * 6, 40);
+    const ops = (): R.Tensor[] => {
+      const a = conv.forward(x);
+      const b = R.relu(norm.forward(a));
+      const c = R.F.maxPool2d(b, 2);
+      const d = R.add(c, R.F.avgPool2d(b, 2));
+      const e = fc.forward(d.flatten(1));
+      return [a, b, c, d, e, R.matmul(e.transpose(0, 1), e), R.F.adaptiveMaxPool2d(b, 3)];
+    };
+    setBackend("ref");
+    const expected = ops().map((t) => t.data);
+    setBackend("wasm");
+    const sizes = ops().map((t) => t.numel);
+    // Blocks of every output size full of NaN, dropped; then enough handed out that a reclaim
+    // must run (twice its 64 MiB threshold, or more when much is alive), which frees them.
+    for (const n of sizes) for (let i = 0; i < 4; i++) newStorage(n).fill(Number.NaN);
+    const reclaims = wasmStorage!.stats.reclaims;
+    for (let i = 0; i < 96 && wasmStorage!.stats.reclaims === reclaims; i++) newStorage(1 << 20);
+    assert.ok(wasmStorage!.stats.reclaims > reclaims, "a reclaim ran");
+    const reused = emptyStorage(sizes[0]); // a NaN block, or an output of the run above
+    assert.ok(
+      reused.some((v) => v !== 0),
+      "emptyStorage hands a reused block over as it is",
+    );
+    assert.ok(
+      newStorage(sizes[0]).every((v) => v === 0),
+      "newStorage zeroes it",
+    );
+    const actual = ops();
+    assert.ok(actual.every(inWasm));
+    actual.forEach((t, i) => {
+      const close = t.data.every(
+        (v, j) => Math.abs(v - expected[i][j]) <= 1e-4 * (1 + Math.abs(expected[i][j])),
+      );
+      assert.ok(close, `output ${i} differs from ref's: an element was not written`);
+    });
   });
 });

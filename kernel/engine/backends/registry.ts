@@ -22,8 +22,11 @@ export interface Backend {
   describe?(): string;
   /** Internal backends (summary's shape-only pass) are not offered to users. */
   readonly hidden?: boolean;
-  /** n zeros where this backend's kernels read them fastest, or null for an ordinary array. */
-  allocate?(n: number): Float32Array | null;
+  /**
+   * n floats where this backend's kernels read them fastest (zeros when `zeroed`, else arbitrary
+   * values), or null for an ordinary array.
+   */
+  allocate?(n: number, zeroed: boolean): Float32Array | null;
 }
 
 const refKernels: Record<string, KernelFn> = {};
@@ -53,7 +56,15 @@ export function defineKernel<F extends KernelFn>(name: string, refImpl: F): F {
  * memory, see wasm/resident-storage.ts), else an ordinary array. Ops take their outputs here.
  */
 export function newStorage(n: number): Float32Array {
-  return active.allocate?.(n) ?? new Float32Array(n);
+  return active.allocate?.(n, true) ?? new Float32Array(n);
+}
+
+/**
+ * Storage for n floats with arbitrary contents (like torch.empty), for an op whose kernel writes
+ * every element: saves newStorage's zero-fill, a pass over the whole output.
+ */
+export function emptyStorage(n: number): Float32Array {
+  return active.allocate?.(n, false) ?? new Float32Array(n);
 }
 
 /** The reference implementation of a kernel, for tests that compare backends. */

@@ -11,7 +11,7 @@ import {
   convTranspose2dBackward,
   convTranspose2dForward,
 } from "../backends/ref/conv";
-import { newStorage } from "../backends/registry";
+import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { convOutputSize, convTransposeOutputSize, expandSize, samePadding } from "./conv-shape";
@@ -321,7 +321,7 @@ function runConv(
 ): Tensor {
   const forward = transposed ? convTranspose2dForward : conv2dForward;
   const backward = transposed ? convTranspose2dBackward : conv2dBackward;
-  const out = newStorage(g.N * g.OC * g.OH * g.OW); // (N, OC, OH, OW)
+  const out = emptyStorage(g.N * g.OC * g.OH * g.OW); // (N, OC, OH, OW)
   forward(
     out,
     input.storage,

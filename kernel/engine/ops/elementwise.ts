@@ -13,7 +13,7 @@ import {
   unaryForward,
   whereForward,
 } from "../backends/ref/elementwise";
-import { newStorage } from "../backends/registry";
+import { emptyStorage } from "../backends/registry";
 import { check } from "../errors";
 import { broadcastShapes, broadcastStrides, numelOf } from "../tensor/shape";
 import { type DType, Tensor } from "../tensor/tensor";
@@ -33,7 +33,7 @@ export function asTensor(x: TensorLike | boolean, op = "tensor"): Tensor {
 
 export function unary(op: UnaryOp, x: Tensor, a = 0, b = 0, name: string = op): Tensor {
   check(x instanceof Tensor, name, () => `expected a Tensor, got ${typeof x}`);
-  const out = newStorage(x.numel);
+  const out = emptyStorage(x.numel);
   unaryForward(op, out, x.storage, a, b);
   return fromOp(name, out, x.shape, [x], (dout) => {
     // In place: dout belongs to this op during backward (autograd/node.ts), and each dx[i] needs
@@ -52,7 +52,7 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, name: string 
   const shape = broadcastShapes(ta.shape, tb.shape, name);
   const sa = broadcastStrides(ta.shape, shape);
   const sb = broadcastStrides(tb.shape, shape);
-  const out = newStorage(numelOf(shape));
+  const out = emptyStorage(numelOf(shape));
   binaryForward(op, out, ta.storage, tb.storage, shape, sa, sb);
   let dtype: DType = "float32";
   if (COMPARISON.has(op)) dtype = "bool";

@@ -4,7 +4,7 @@
 import { gradBuffer, gradBufferUninit } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import { linearBackward, linearForward, matmul as matmulKernel } from "../backends/ref/matmul";
-import { newStorage } from "../backends/registry";
+import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { broadcastShapes, numelOf } from "../tensor/shape";
 import type { Tensor } from "../tensor/tensor";
@@ -14,7 +14,7 @@ import { expand, reshape, squeeze, unsqueeze } from "./shape";
 function bmm(a: Tensor, b: Tensor): Tensor {
   const [B, M, K] = a.shape;
   const N = b.shape[2];
-  const out = newStorage(B * M * N);
+  const out = emptyStorage(B * M * N);
   matmulKernel(out, a.storage, b.storage, B, M, K, N);
   return fromOp("matmul", out, [B, M, N], [a, b], (dout) => {
     let da: Float32Array | null = null;
@@ -81,7 +81,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   );
   const B = input.numel / IC;
   const outShape = [...input.shape.slice(0, -1), OC];
-  const out = newStorage(B * OC);
+  const out = emptyStorage(B * OC);
   const b = bias ?? null;
   linearForward(out, input.storage, weight.storage, b?.storage ?? null, B, IC, OC);
   return fromOp("linear", out, outShape, [input, weight, b], (dout) => {

@@ -6,7 +6,7 @@
 import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import { batchNormBackward, batchNormForward } from "../backends/ref/norm";
-import { newStorage } from "../backends/registry";
+import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { numelOf } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
@@ -87,7 +87,7 @@ export function batchNorm(
         "pass { training: true } to use the batch's statistics",
     );
 
-  const out = newStorage(input.numel); // (N, C, inner)
+  const out = emptyStorage(input.numel); // (N, C, inner)
   const mean = new Float32Array(C); // (C)
   const rstd = new Float32Array(C); // (C)
   if (training) {

@@ -15,7 +15,7 @@ import {
   maxUnpool2dBackward,
   maxUnpool2dForward,
 } from "../backends/ref/pool";
-import { newStorage } from "../backends/registry";
+import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { poolOutputSize, unpoolOutputSize } from "./pool-shape";
@@ -222,8 +222,8 @@ function maxPool(
   const w = slidingWindow(p, kernelSize, options);
   const [OH, OW] = windowOutput(p, w);
   const { N, C, H, W } = p;
-  const out = newStorage(N * C * OH * OW); // (N, C, OH, OW)
-  const idx = newStorage(N * C * OH * OW); // (N, C, OH, OW)
+  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
+  const idx = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   maxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, ...w.dil);
   const shape = outShape(p, OH, OW);
   const output = fromOp(op, out, shape, [input], (dout, acc) => {
@@ -309,7 +309,7 @@ function avgPool(
   const [OH, OW] = windowOutput(p, w);
   const { N, C, H, W } = p;
   const args = [N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, countIncludePad, divisor] as const;
-  const out = newStorage(N * C * OH * OW); // (N, C, OH, OW)
+  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   avgPool2dForward(out, input.storage, ...args);
   return fromOp(op, out, outShape(p, OH, OW), [input], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
@@ -361,7 +361,7 @@ function adaptiveAvgPool(op: string, dims: 1 | 2, input: Tensor, outputSize: Ada
   const p = planes(input, op, dims);
   const [OH, OW] = adaptiveOutput(p, outputSize);
   const { N, C, H, W } = p;
-  const out = newStorage(N * C * OH * OW); // (N, C, OH, OW)
+  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   adaptiveAvgPool2dForward(out, input.storage, N, C, H, W, OH, OW);
   return fromOp(op, out, outShape(p, OH, OW), [input], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
@@ -380,8 +380,8 @@ function adaptiveMaxPool(
   const p = planes(input, op, dims);
   const [OH, OW] = adaptiveOutput(p, outputSize);
   const { N, C, H, W } = p;
-  const out = newStorage(N * C * OH * OW); // (N, C, OH, OW)
-  const idx = newStorage(N * C * OH * OW); // (N, C, OH, OW)
+  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
+  const idx = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   adaptiveMaxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW);
   const shape = outShape(p, OH, OW);
   const output = fromOp(op, out, shape, [input], (dout, acc) => {

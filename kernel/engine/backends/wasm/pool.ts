@@ -24,6 +24,7 @@ import {
   MAX_WORKERS,
   PENDING,
   readyIndex,
+  SPIN_US,
   seqIndex,
   spinMs,
   type WorkerInit,
@@ -57,13 +58,28 @@ export class ThreadPool {
    * seconds, and a false alarm costs the user a cell; a real crash is rare and a minute is bearable.
    */
   waitTimeoutMs = 60_000;
-  /** How long the caller spins for its workers before sleeping (protocol.ts spinMs). */
-  spinMs = spinMs();
+  /** See spinMs. */
+  private spin = 0;
+
+  /**
+   * How long the caller spins for its workers, and workers for their next call, before sleeping
+   * (protocol.ts spinMs). Workers read it each time they wait.
+   */
+  get spinMs(): number {
+    return this.spin;
+  }
+
+  set spinMs(ms: number) {
+    this.spin = Math.max(0, ms);
+    Atomics.store(this.ints, SPIN_US, Math.round(1000 * this.spin));
+  }
 
   constructor(
     private readonly module: WasmModule,
     private readonly memory: WasmMemory,
-  ) {}
+  ) {
+    this.spinMs = spinMs();
+  }
 
   /** Threads a kernel call may use, counting the calling thread. */
   get threads(): number {

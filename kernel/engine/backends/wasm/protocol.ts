@@ -9,6 +9,8 @@ export const MAX_ARGS = 32;
 
 /** Int32 index of the count of workers still running the current call. */
 export const PENDING = 0;
+/** Int32 index of how long workers spin for their next call before sleeping, in microseconds. */
+export const SPIN_US = 1;
 const HEADER_INTS = 4;
 const SLOT_INTS = 4;
 

@@ -115,13 +115,16 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
     }
   }
 
-  /** n zeros in wasm memory, or null (small n, budget used up): the caller takes an ordinary array. */
-  function allocate(n: number): Float32Array | null {
+  /**
+   * n floats in wasm memory, zeros if `zeroed` (else whatever the block held), or null (small n,
+   * budget used up): the caller takes an ordinary array.
+   */
+  function allocate(n: number, zeroed = true): Float32Array | null {
     if (n < MIN_FLOATS) return null;
     const at = block(n);
     if (at < 0) return null;
     sinceReclaim += 4 * n;
-    kernels.fillZero(at, 4 * n); // a reused block holds old values, a new one old scratch
+    if (zeroed) kernels.fillZero(at, 4 * n); // a reused block holds old values, a new one old scratch
     const storage = arena.floatsAt(at, n);
     registry.register(storage, { at, n });
     return storage;

@@ -12,8 +12,8 @@ import {
   MAX_ARGS,
   PENDING,
   readyIndex,
+  SPIN_US,
   seqIndex,
-  spinMs,
   type WorkerInit,
 } from "./protocol";
 import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
@@ -24,15 +24,14 @@ const args = new Float64Array(control);
 const instance = new wasmApi!.Instance(wasmModule as WasmModule, { env: { memory: memory as WasmMemory } });
 const kernels = THREADED_KERNELS.map((name) => instance.exports[name] as (...a: number[]) => void);
 const argv = new Array<number>(MAX_ARGS);
-const SPIN_MS = spinMs();
 
 /**
- * Returns when the caller has bumped this slot's sequence number. Spins for SPIN_MS first: a
+ * Returns when the caller has bumped this slot's sequence number. Spins first (SPIN_US, set by the pool): a
  * training step makes a threaded call every few hundred microseconds, and waking from
  * Atomics.wait costs 20-60 us per call (OpenMP runtimes spin-wait likewise); then sleeps.
  */
 function awaitCall(): void {
-  const until = performance.now() + SPIN_MS;
+  const until = performance.now() + Atomics.load(ints, SPIN_US) / 1000;
   const seq = seqIndex(slot);
   for (let i = 0; ; i++) {
     if (Atomics.load(ints, seq) !== seen) return;
