@@ -22,11 +22,13 @@ import {
   kernelIndex,
   MAX_ARGS,
   MAX_WORKERS,
+  oversubscriptionCheck,
   PENDING,
   readyIndex,
   SPIN_US,
   seqIndex,
   spinMs,
+  spinUntil,
   type WorkerInit,
 } from "./protocol";
 import type { WasmMemory, WasmModule } from "./wasm-api";
@@ -60,6 +62,8 @@ export class ThreadPool {
   waitTimeoutMs = 60_000;
   /** See spinMs. */
   private spin = 0;
+  /** Turns spinning off while this thread waits long for a core (protocol.ts). */
+  private readonly checkOversubscription = oversubscriptionCheck(this.ints);
 
   /**
    * How long the caller spins for its workers, and workers for their next call, before sleeping
@@ -129,6 +133,7 @@ export class ThreadPool {
       ints[kernelIndex(w)] = THREADED_KERNELS.indexOf(typeof kernel === "string" ? kernel : kernel[w]);
       ints[errorIndex(w)] = 0;
     }
+    this.checkOversubscription();
     Atomics.store(ints, PENDING, helpers);
     for (let w = 1; w <= helpers; w++) {
       Atomics.add(ints, seqIndex(w), 1);
@@ -145,10 +150,8 @@ export class ThreadPool {
     // Workers run shares the size of ours, so 200x our time (or waitTimeoutMs) means dead or hung.
     const limit = Math.max(this.waitTimeoutMs, 200 * (performance.now() - t0));
     // Workers run shares the size of ours and usually finish within microseconds of us: spin
-    // briefly before sleeping (waking from Atomics.wait costs 20-60 us).
-    const spinUntil = performance.now() + this.spinMs;
-    for (let i = 0; Atomics.load(ints, PENDING) !== 0; i++)
-      if ((i & 63) === 63 && performance.now() > spinUntil) break;
+    // briefly before sleeping (waking from Atomics.wait costs 50-100 us).
+    spinUntil(ints, this.spinMs, () => Atomics.load(ints, PENDING) === 0);
     const deadline = performance.now() + limit;
     for (let p = Atomics.load(ints, PENDING); p !== 0; p = Atomics.load(ints, PENDING)) {
       const left = deadline - performance.now();

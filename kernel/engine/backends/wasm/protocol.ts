@@ -4,6 +4,8 @@
 // one slot. The caller writes the kernel index and arguments, bumps the slot's sequence number and
 // notifies; the worker runs the kernel, then decrements PENDING and notifies when it reaches 0.
 
+import { readFileSync } from "node:fs";
+
 export const MAX_WORKERS = 63;
 export const MAX_ARGS = 32;
 
@@ -11,6 +13,11 @@ export const MAX_ARGS = 32;
 export const PENDING = 0;
 /** Int32 index of how long workers spin for their next call before sleeping, in microseconds. */
 export const SPIN_US = 1;
+/**
+ * Int32 index of a time (whole seconds of Date.now()) before which no thread spins: set when the
+ * cores look oversubscribed (see oversubscriptionCheck).
+ */
+export const NO_SPIN_UNTIL = 2;
 const HEADER_INTS = 4;
 const SLOT_INTS = 4;
 
@@ -39,14 +46,69 @@ export interface WorkerInit {
 
 /**
  * How long a thread spins on a control word before it sleeps in Atomics.wait (workers between
- * calls, the caller for its workers). Waking from Atomics.wait costs 20-60 us per call, a spin
- * ~0.1 us, so spinning helps on an otherwise idle machine; but when another process holds one of
- * the cores, a spinning worker takes time slices from the calling thread: LeNet-5 at 2 threads
- * went from 4.6-5.5 to 8.6-9.0 ms per step with a 0.25 ms spin while one other job ran. So the
- * default is 0 (sleep at once); RECEPTIVE_WASM_SPIN_MS=<ms> turns spinning on.
+ * calls, the caller for its workers). Waking a sleeping thread costs 50-100 us here (measured: a
+ * threaded ReLU over 2^18 floats took 72-139 us at 2 threads against 33 us on one, 21-30 us with
+ * spinning), a check ~0.1 us; OpenMP runtimes (PyTorch's) spin likewise. Spinning only pays while
+ * the cores are ours: when another process wants one, a spinning worker takes time slices from
+ * the calling thread (LeNet-5 at 2 threads went from 4.6-5.5 to 8.6-9.0 ms per step with a
+ * 0.25 ms spin while one other job ran), so the caller watches how long it waits for a core
+ * (oversubscriptionCheck) and turns spinning off for a while when that is long. RECEPTIVE_WASM_SPIN_MS=<ms>
+ * overrides the default (0 turns spinning off).
  */
 export function spinMs(): number {
-  const v = Number(process.env.RECEPTIVE_WASM_SPIN_MS);
+  const raw = process.env.RECEPTIVE_WASM_SPIN_MS;
+  const v = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
   return Number.isFinite(v) && v >= 0 ? v : DEFAULT_SPIN_MS;
 }
-const DEFAULT_SPIN_MS = 0;
+const DEFAULT_SPIN_MS = 0.5;
+
+/** Spins until `done()` or for `ms` (none while NO_SPIN_UNTIL lies ahead); returns done(). */
+export function spinUntil(ints: Int32Array, ms: number, done: () => boolean): boolean {
+  if (ms <= 0 || Date.now() / 1000 < Atomics.load(ints, NO_SPIN_UNTIL)) return done();
+  const end = performance.now() + ms;
+  for (let i = 0; ; i++) {
+    if (done()) return true;
+    if ((i & 63) === 63 && performance.now() >= end) return done();
+  }
+}
+
+/** How often the calling thread looks at its time waiting for a core. */
+const CHECK_MS = 200;
+/**
+ * A share of the time waiting for a core beyond which the cores are oversubscribed. Measured over
+ * LeNet-5 training at 2 threads: ~7% with spinning workers and nothing else running (V8's own
+ * background threads), 30-45% with one CPU-bound process besides, spinning or not.
+ */
+const MAX_WAIT_SHARE = 0.2;
+/** How long nobody spins once the cores look oversubscribed. */
+const BACK_OFF_S = 2;
+
+/** The calling thread's total time waiting for a core in ns (Linux's schedstat), or null elsewhere. */
+function runQueueWaitNs(): number | null {
+  try {
+    const waited = Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ")[1]);
+    return Number.isFinite(waited) ? waited : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * For the calling thread: a check to run on each threaded call. Every CHECK_MS it compares the
+ * time the thread waited for a core with the time passed; above MAX_WAIT_SHARE it turns spinning
+ * off for every thread for BACK_OFF_S (renewed while the wait lasts). Without schedstat (not
+ * Linux) threads spin regardless, as OpenMP runtimes do.
+ */
+export function oversubscriptionCheck(ints: Int32Array): () => void {
+  let since = performance.now();
+  let waited = runQueueWaitNs();
+  return () => {
+    const now = performance.now();
+    if (waited === null || now - since < CHECK_MS) return;
+    const w = runQueueWaitNs();
+    if (w !== null && (w - waited) / 1e6 > MAX_WAIT_SHARE * (now - since))
+      Atomics.store(ints, NO_SPIN_UNTIL, Math.ceil(Date.now() / 1000) + BACK_OFF_S);
+    since = now;
+    waited = w;
+  };
+}

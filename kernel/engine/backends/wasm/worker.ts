@@ -14,6 +14,7 @@ import {
   readyIndex,
   SPIN_US,
   seqIndex,
+  spinUntil,
   type WorkerInit,
 } from "./protocol";
 import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
@@ -26,18 +27,14 @@ const kernels = THREADED_KERNELS.map((name) => instance.exports[name] as (...a: 
 const argv = new Array<number>(MAX_ARGS);
 
 /**
- * Returns when the caller has bumped this slot's sequence number. Spins first (SPIN_US, set by the pool): a
- * training step makes a threaded call every few hundred microseconds, and waking from
- * Atomics.wait costs 20-60 us per call (OpenMP runtimes spin-wait likewise); then sleeps.
+ * Returns when the caller has bumped this slot's sequence number. Spins first (for SPIN_US, set by
+ * the pool; see protocol.ts spinUntil): a training step makes a threaded call every few hundred
+ * microseconds, and waking from Atomics.wait costs 50-100 us per call; then sleeps.
  */
 function awaitCall(): void {
-  const until = performance.now() + Atomics.load(ints, SPIN_US) / 1000;
   const seq = seqIndex(slot);
-  for (let i = 0; ; i++) {
-    if (Atomics.load(ints, seq) !== seen) return;
-    if ((i & 63) === 63 && performance.now() > until) break;
-  }
-  Atomics.wait(ints, seq, seen);
+  if (!spinUntil(ints, Atomics.load(ints, SPIN_US) / 1000, () => Atomics.load(ints, seq) !== seen))
+    Atomics.wait(ints, seq, seen);
 }
 
 // Read the sequence number before announcing readiness: the caller may bump it right after.
