@@ -63,7 +63,7 @@ describe("wasm max pooling vs ref", () => {
     });
   }
 
-  it("gives identical results with the thread pool on and off", () => {
+  it("gives identical results with the thread pool on and off, forward and backward", () => {
     const defaultThreads = getNumThreads();
     const g = geometry(cases[5]);
     assert.ok(g[0] * g[1] * g[4] * g[5] * g[6] * g[7] >= PARALLEL_MIN_READS, "big enough to use the pool");
@@ -73,6 +73,23 @@ describe("wasm max pooling vs ref", () => {
       const single = forward(maxPool2dForward as (...x: unknown[]) => void, inp, g);
       setNumThreads(2);
       assert.deepEqual(forward(maxPool2dForward as (...x: unknown[]) => void, inp, g), single);
+      // Backward splits planes too, from as many outputs.
+      const [N, C, H, W, OH, OW] = g;
+      assert.ok(N * C * OH * OW * 4 >= PARALLEL_MIN_READS);
+      const big = [N, 4 * C, H, W, OH, OW] as const; // 4x the planes: 4x the outputs
+      const dout = f32Random(big[0] * big[1] * OH * OW, 4);
+      const idx = new Float32Array(dout.length).map((_, i) => (i * 7) % (H * W));
+      const backward = (threads: number) => {
+        setNumThreads(threads);
+        const dinp = f32Random(big[0] * big[1] * H * W, 5);
+        maxPool2dBackward(dinp, dout, idx, ...big);
+        return dinp;
+      };
+      const expected = new Float32Array(big[0] * big[1] * H * W);
+      expected.set(f32Random(expected.length, 5));
+      refKernel("maxPool2dBackward")(expected, dout, idx, ...big);
+      assert.deepEqual(backward(2), backward(1));
+      expectMatchesRef(backward(2), expected, "threaded maxPool2dBackward");
     } finally {
       setNumThreads(defaultThreads);
     }

@@ -380,6 +380,7 @@ export const THREADED_KERNELS = [
   "conv2dBackwardInput",
   "conv2dBackwardWeight",
   "maxPool2dForward",
+  "maxPool2dBackward",
   "depthwiseForward",
   "depthwiseBackwardInput",
   "depthwiseBackwardWeight",

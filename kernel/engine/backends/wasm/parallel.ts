@@ -7,14 +7,24 @@ import type { WasmRuntime } from "./runtime";
 
 /**
  * Below this many multiply-adds (~100 us on one thread) a call stays on the calling thread: waking a
- * worker costs 5-50 us, and far more when the machine is oversubscribed and the worker must wait
- * for a core.
+ * sleeping worker costs 50-100 us, and far more when the machine is oversubscribed and the worker
+ * must wait for a core.
  */
 export const PARALLEL_MIN_MACS = 1 << 21;
 
-/** Threads worth using for `macs` multiply-adds (a kernel may ask for a higher minimum). */
-export function threadsFor(rt: WasmRuntime, macs: number, minMacs = PARALLEL_MIN_MACS): number {
-  return macs < minMacs ? 1 : rt.pool.threads;
+/**
+ * While the workers still spin after the last call (pool.warm), a hand-off costs ~5 us, so calls
+ * this many times smaller are split too (a ReLU over 2^16 floats: 9 us on one thread, 7 on two).
+ */
+export const WARM_DISCOUNT = 4;
+
+/**
+ * Threads worth using for `work` units (multiply-adds by default; a kernel may name its own unit
+ * and minimum, the size below which a call stays on the calling thread while the workers sleep).
+ */
+export function threadsFor(rt: WasmRuntime, work: number, minWork = PARALLEL_MIN_MACS): number {
+  const min = rt.pool.warm ? minWork / WARM_DISCOUNT : minWork;
+  return work < min ? 1 : rt.pool.threads;
 }
 
 /** [start, end) ranges covering [0, n) in multiples of `unit` (the last may be short), at most `parts`. */

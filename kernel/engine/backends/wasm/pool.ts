@@ -28,6 +28,7 @@ import {
   SPIN_US,
   seqIndex,
   spinMs,
+  spinningOff,
   spinUntil,
   type WorkerInit,
 } from "./protocol";
@@ -64,6 +65,8 @@ export class ThreadPool {
   private spin = 0;
   /** Turns spinning off while this thread waits long for a core (protocol.ts). */
   private readonly checkOversubscription = oversubscriptionCheck(this.ints);
+  /** When the last threaded call returned (performance.now()). */
+  private lastCall = Number.NEGATIVE_INFINITY;
 
   /**
    * How long the caller spins for its workers, and workers for their next call, before sleeping
@@ -83,6 +86,14 @@ export class ThreadPool {
     private readonly memory: WasmMemory,
   ) {
     this.spinMs = spinMs();
+  }
+
+  /**
+   * Whether the workers are still spinning since the last call (a hand-off costs ~5 us), rather
+   * than asleep (50-100 us to wake): parallel.ts then splits smaller calls.
+   */
+  get warm(): boolean {
+    return this.spin > 0 && performance.now() - this.lastCall < this.spin && !spinningOff(this.ints);
   }
 
   /** Threads a kernel call may use, counting the calling thread. */
@@ -160,6 +171,7 @@ export class ThreadPool {
         throw this.tearDown(kernel, limit);
       }
     }
+    this.lastCall = performance.now();
     if (localError !== null) throw localError;
     for (let w = 1; w <= helpers; w++)
       if (ints[errorIndex(w)] !== 0) throw new Error(`wasm pool: ${kernel} failed on worker ${w}`);

@@ -1,9 +1,9 @@
 // wasm versions of maxPool2dForward / maxPool2dBackward (same names, signatures and semantics as
-// backends/ref/pool.ts, including the f32 argmax indices). Forward splits planes across threads
-// when big; backward scatters on the calling thread. Float64 buffers go to the ref kernels.
+// backends/ref/pool.ts, including the f32 argmax indices). Both split planes across threads when
+// big. Float64 buffers go to the ref kernels.
 
 import { type Buf, refKernel } from "../registry";
-import { ranges, runShares } from "./parallel";
+import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 type F32 = Float32Array;
@@ -52,7 +52,7 @@ export function poolKernels(rt: WasmRuntime) {
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
     const pOut = arena.target((out as F32).subarray(0, outLen)); // (N, C, OH, OW)
     const pIdx = arena.target((indices as F32).subarray(0, outLen)); // (N, C, OH, OW)
-    const threads = outLen * KH * KW < PARALLEL_MIN_READS ? 1 : rt.pool.threads;
+    const threads = threadsFor(rt, outLen * KH * KW, PARALLEL_MIN_READS);
     const calls = ranges(planes, 1, threads).map(([p0, p1]) => [p0, p1, geo, pOut, pIdx, pInp]);
     runShares(rt, "maxPool2dForward", calls);
     arena.get(pOut, (out as F32).subarray(0, outLen));
@@ -86,7 +86,18 @@ export function poolKernels(rt: WasmRuntime) {
       dinpZeroed && arena.addressOf(dinp as F32) < 0 ? zeros(n) : arena.put((dinp as F32).subarray(0, n)); // (N, C, H, W), += onto it
     const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const pIdx = arena.put((indices as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
-    kernels.maxPool2dBackward(pDinp, pDout, pIdx, planes, H * W, OH * OW);
+    // Planes split across threads: each scatters into its own planes of dinp.
+    const threads = threadsFor(rt, planes * OH * OW, PARALLEL_MIN_READS);
+    const [HW, OHW] = [H * W, OH * OW];
+    const calls = ranges(planes, 1, threads).map(([p0, p1]) => [
+      pDinp + 4 * p0 * HW,
+      pDout + 4 * p0 * OHW,
+      pIdx + 4 * p0 * OHW,
+      p1 - p0,
+      HW,
+      OHW,
+    ]);
+    runShares(rt, "maxPool2dBackward", calls);
     arena.get(pDinp, (dinp as F32).subarray(0, planes * H * W));
   }
 

@@ -62,9 +62,14 @@ export function spinMs(): number {
 }
 const DEFAULT_SPIN_MS = 0.5;
 
-/** Spins until `done()` or for `ms` (none while NO_SPIN_UNTIL lies ahead); returns done(). */
+/** Whether spinning is off for now (the cores looked oversubscribed; see oversubscriptionCheck). */
+export function spinningOff(ints: Int32Array): boolean {
+  return Date.now() / 1000 < Atomics.load(ints, NO_SPIN_UNTIL);
+}
+
+/** Spins until `done()` or for `ms` (none while spinning is off); returns done(). */
 export function spinUntil(ints: Int32Array, ms: number, done: () => boolean): boolean {
-  if (ms <= 0 || Date.now() / 1000 < Atomics.load(ints, NO_SPIN_UNTIL)) return done();
+  if (ms <= 0 || spinningOff(ints)) return done();
   const end = performance.now() + ms;
   for (let i = 0; ; i++) {
     if (done()) return true;
