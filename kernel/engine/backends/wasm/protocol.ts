@@ -78,13 +78,14 @@ export function spinUntil(ints: Int32Array, ms: number, done: () => boolean): bo
 }
 
 /** How often the calling thread looks at its time waiting for a core. */
-const CHECK_MS = 200;
+const CHECK_MS = 1000;
 /**
  * A share of the time waiting for a core beyond which the cores are oversubscribed. Measured over
- * LeNet-5 training at 2 threads: ~7% with spinning workers and nothing else running (V8's own
- * background threads), 30-45% with one CPU-bound process besides, spinning or not.
+ * LeNet-5 training at 2 threads, in 1 s windows: 7-16% with nothing else running (V8's own
+ * background threads, more with spinning workers; 200 ms windows reached 29%), 30-45% with one
+ * CPU-bound process besides, spinning or not.
  */
-const MAX_WAIT_SHARE = 0.2;
+const MAX_WAIT_SHARE = 0.25;
 /** How long nobody spins once the cores look oversubscribed. */
 const BACK_OFF_S = 2;
 
