@@ -60,7 +60,10 @@ export function spinMs(): number {
   const v = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
   return Number.isFinite(v) && v >= 0 ? v : DEFAULT_SPIN_MS;
 }
-const DEFAULT_SPIN_MS = 0.5;
+// 1 ms: LeNet-5's training step has stretches of 0.5-1.3 ms without threaded calls (the linear
+// layers and the loss between forward and backward); workers asleep there woke in 50-100 us, at
+// times over 1 ms (best batch, 2 threads: 3.5-3.7 ms a step spinning 0.5 ms, 3.25-3.5 spinning 1).
+const DEFAULT_SPIN_MS = 1;
 
 /** Whether spinning is off for now (the cores looked oversubscribed; see oversubscriptionCheck). */
 export function spinningOff(ints: Int32Array): boolean {
