@@ -21,7 +21,11 @@ export interface LaunchOptions {
 
 export function kernelNodeFlags(nodeVersion: string): string[] {
   const major = Number(nodeVersion.split(".")[0]);
-  return ["--no-force-async-hooks-checks", ...(major < 22 ? ["--experimental-wasm-relaxed-simd"] : [])];
+  return [
+    "--no-force-async-hooks-checks",
+    "--no-concurrent-recompilation",
+    ...(major < 22 ? ["--experimental-wasm-relaxed-simd"] : []),
+  ];
 }
 
 export function kernelLaunch(o: LaunchOptions): KernelLaunch {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { InterruptMessage, InterruptResult } from "./execute/interrupt";
 import type { ExecutionSession } from "./execute/session";
-import { hasKernelFlags } from "./node-flags";
+import { hasInterruptFlag } from "./node-flags";
 import type { SideThreadData } from "./side-thread";
 
 export class SideThreadHost {
@@ -18,7 +18,7 @@ export class SideThreadHost {
   constructor(session: ExecutionSession, plugins: SideThreadData["plugins"] = []) {
     const data: SideThreadData = {
       interruptBuffer: session.interruptState.buffer,
-      canTerminate: hasKernelFlags(),
+      canTerminate: hasInterruptFlag(),
       plugins,
     };
     this.worker = new Worker(join(__dirname, "side-thread.js"), {

@@ -11,6 +11,7 @@ import { existsSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { compileVariant } from "../../kernel/engine/backends/wasm/loader";
+import { ENGINE_NODE_FLAGS } from "../../kernel/server/node-flags";
 import { CASES } from "./cases";
 import { runLatencyBench } from "./latency";
 
@@ -127,6 +128,8 @@ const blas = existsSync(join(OPENBLAS_DIR, "libblas.so.3"))
       }
     })();
 const runner = join(__dirname, "receptive-runner.js");
+/** Receptive runs under its kernel process's engine flags (kernel/server/node-flags.ts); relaxed SIMD's is added per variant. */
+const engineFlags = ENGINE_NODE_FLAGS.filter((f) => f !== RELAXED_FLAG);
 const names = cases.map((c) => c.name);
 const loadBefore = loadavg()[0];
 
@@ -142,12 +145,18 @@ const tfjsNames = names.filter((n) => TFJS_CASES.has(n));
 for (const threads of THREADS) {
   const t = String(threads);
   console.error(`bench: ${threads} thread(s)...`);
-  run("simd", process.execPath, [runner, "wasm", t], { RECEPTIVE_WASM_VARIANT: "simd" }, names);
+  run(
+    "simd",
+    process.execPath,
+    [...engineFlags, runner, "wasm", t],
+    { RECEPTIVE_WASM_VARIANT: "simd" },
+    names,
+  );
   if (relaxed !== null)
     run(
       "relaxed",
       process.execPath,
-      [...relaxed, runner, "wasm", t],
+      [...engineFlags, ...relaxed, runner, "wasm", t],
       { RECEPTIVE_WASM_VARIANT: "relaxed" },
       names,
     );
@@ -155,7 +164,7 @@ for (const threads of THREADS) {
     run(
       "ref",
       process.execPath,
-      [runner, "ref", t],
+      [...engineFlags, runner, "ref", t],
       {},
       cases.filter((c) => c.refToo).map((c) => c.name),
     );
@@ -166,7 +175,7 @@ for (const threads of THREADS) {
 if (names.includes(RSS_CASE)) {
   console.error("bench: peak RSS of the LeNet-5 training benchmark alone...");
   const variant = relaxed === null ? "simd" : "relaxed";
-  runRss(variant, process.execPath, [...(relaxed ?? []), runner, "wasm", "1"], {
+  runRss(variant, process.execPath, [...engineFlags, ...(relaxed ?? []), runner, "wasm", "1"], {
     RECEPTIVE_WASM_VARIANT: variant,
   });
   if (torchVersion !== null) runRss("torch", PYTHON, [torchScript, "1"], torchEnv("1"));
@@ -306,7 +315,7 @@ const loadMax = Math.max(loadBefore, loadavg()[0]);
 const shared = loadMax > 0.5 * cpus().length;
 const machine = [
   `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
-  `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}`,
+  `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}; Receptive runs under its kernel process's engine flags: ${engineFlags.join(" ")}`,
   `- PyTorch: ${torchVersion ?? "not installed"} (${PYTHON}), OMP/MKL/OPENBLAS_NUM_THREADS = thread count; BLAS: ${blas}`,
   `- TensorFlow.js: ${tfjsBackend ?? "not run"}. NOTE: ${TFJS_NOTE}`,
   `- 1-minute load average before/after the run: ${loadBefore.toFixed(2)} / ${loadavg()[0].toFixed(2)} (above ~0.5 the machine was shared and numbers are noisy)`,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type DisplayMessage, KernelClient, type KernelExit } from "../../extension/src/kernel-client";
 import { kernelLaunch, kernelNodeFlags } from "../../extension/src/kernel-launch";
+import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
 
 const cliPath = join(__dirname, "..", "..", "kernel", "cli.js");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,13 +36,19 @@ describe("kernel client", () => {
     assert.equal(l.command, "/opt/code/code");
     assert.deepEqual(l.args, [
       "--no-force-async-hooks-checks",
+      "--no-concurrent-recompilation",
       "--experimental-wasm-relaxed-simd",
       cliPath,
       "kernel",
       "stdio",
     ]);
     assert.equal(l.env?.ELECTRON_RUN_AS_NODE, "1");
-    assert.deepEqual(kernelNodeFlags("22.1.0"), ["--no-force-async-hooks-checks"]);
+    assert.deepEqual(kernelNodeFlags("22.1.0"), [
+      "--no-force-async-hooks-checks",
+      "--no-concurrent-recompilation",
+    ]);
+    // The extension keeps its own copy of the kernel's flags (it does not load kernel code).
+    assert.deepEqual(kernelNodeFlags(process.versions.node), KERNEL_NODE_FLAGS);
   });
 
   test("a kernel that never answers hello, or cannot be started, is reported", async () => {
