@@ -12,7 +12,7 @@
 import { type Buf, refKernel } from "../registry";
 import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
 import type { ThreadedKernel } from "./exports";
-import { ranges, runEach, runShares, threadsFor } from "./parallel";
+import { ranges, runEach, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
 import {
@@ -75,7 +75,7 @@ export function convBackwardKernel(rt: WasmRuntime) {
       winogradInputGradient(rt, dinp, pDout, weight, sizes); // 3x3, 16+ channels: assembly/winograd.ts
     } else if (dinp !== null && directGradientPays(sizes)) {
       // Few channels: the direct kernel (assembly/conv-direct-grad.ts), images split across threads.
-      const input = directInput(dinp, threadsFor(rt, macs));
+      const input = directInput(dinp, sharesFor(threadsFor(rt, macs)));
       runShares(rt, "conv2dBackwardInputDirect", input.calls);
       input.finish();
     } else if (dinp !== null && transposedConvPays(sizes)) {
@@ -104,7 +104,7 @@ export function convBackwardKernel(rt: WasmRuntime) {
       flipTransposed(arena.f32(), pWt / 4, weight as F32, OC, C, KH, KW, G);
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
       const colBytes = 4 * kernels.convForwardColFloats(tgeo);
-      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+      const calls = ranges(N, 1, sharesFor(threadsFor(rt, macs))).map(([n0, n1]) => {
         const col = arena.alloc(colBytes);
         const scratch = arena.alloc(kernels.packedScratchBytes(C / G, (OC / G) * KH * KW));
         return [n0, n1, tgeo, pDinp, pDout, pWt, 0, col, scratch];
@@ -114,7 +114,7 @@ export function convBackwardKernel(rt: WasmRuntime) {
     } else if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
-      const calls = ranges(N, 1, threadsFor(rt, macs)).map(([n0, n1]) => {
+      const calls = ranges(N, 1, sharesFor(threadsFor(rt, macs))).map(([n0, n1]) => {
         const col = arena.alloc(4 * K * P); // dcol (K, OH * OW)
         const scratch = arena.alloc(kernels.sgemmScratchBytes(K, P, OC / G));
         return [n0, n1, geo, pDinp, pDout, pW, col, scratch];

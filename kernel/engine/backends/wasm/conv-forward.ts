@@ -4,7 +4,7 @@
 
 import { type Buf, refKernel } from "../registry";
 import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
-import { ranges, runShares, threadsFor } from "./parallel";
+import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { winogradForward, winogradPays } from "./winograd";
 
@@ -52,7 +52,7 @@ export function convForwardKernel(rt: WasmRuntime) {
       const pairs = Math.ceil(OC / 2);
       const shares: [number, number, number, number][] =
         Math.ceil(N / DIRECT_IMAGES) >= threads
-          ? ranges(N, DIRECT_IMAGES, threads).map(([n0, n1]) => [n0, n1, 0, pairs])
+          ? ranges(N, DIRECT_IMAGES, sharesFor(threads)).map(([n0, n1]) => [n0, n1, 0, pairs])
           : ranges(pairs, 1, threads).map(([q0, q1]) => [0, N, q0, q1]);
       const calls = shares.map((share) => {
         const planes = arena.alloc(planesBytes); // four images' padded planes (C, PH, PW, 4)
@@ -63,7 +63,7 @@ export function convForwardKernel(rt: WasmRuntime) {
       return;
     }
     const colBytes = 4 * kernels.convForwardColFloats(geo);
-    const calls = ranges(N, 1, threadsFor(rt, N * OC * P * K)).map(([n0, n1]) => {
+    const calls = ranges(N, 1, sharesFor(threadsFor(rt, N * OC * P * K))).map(([n0, n1]) => {
       const col = arena.alloc(colBytes); // padded planes (C/G, PH, PW) + im2col (K, OH * OW) packed for GEMM
       const scratch = arena.alloc(kernels.packedScratchBytes(OC / G, K));
       return [n0, n1, geo, pOut, pInp, pW, pBias, col, scratch];

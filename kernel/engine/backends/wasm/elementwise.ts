@@ -7,7 +7,7 @@
 // memory (resident-storage.ts) needs none. From SPLIT_ELEMENTS on, threads split the elements.
 
 import { type Buf, refKernel } from "../registry";
-import { ranges, runShares, threadsFor } from "./parallel";
+import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 /** Op codes of assembly/elementwise.ts. */
@@ -23,7 +23,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
   const { arena } = rt;
   /** [byte offset, count] shares of n elements: one per thread from SPLIT_ELEMENTS on. */
   const shares = (n: number): [number, number][] =>
-    ranges(n, 16, threadsFor(rt, n, SPLIT_ELEMENTS)).map(([i0, i1]) => [4 * i0, i1 - i0]);
+    ranges(n, 16, sharesFor(threadsFor(rt, n, SPLIT_ELEMENTS))).map(([i0, i1]) => [4 * i0, i1 - i0]);
   /** Address p moved by byte offset o; 0 (no buffer) stays 0. */
   const at = (p: number, o: number): number => (p === 0 ? 0 : p + o);
 

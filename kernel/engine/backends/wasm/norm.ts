@@ -4,7 +4,7 @@
 // count gives the same bits.
 
 import { type Buf, refKernel } from "../registry";
-import { ranges, runShares, threadsFor } from "./parallel";
+import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 type F32 = Float32Array;
@@ -22,7 +22,7 @@ export function normKernels(rt: WasmRuntime) {
    * 0.67 -> 0.58 ms wall, backward 1.12 -> 0.90; at 2^18 floats the wake-up cost more than it saved).
    */
   const channelRanges = (C: number, n: number, passes: number) =>
-    ranges(C, 1, threadsFor(rt, 2 * passes * n));
+    ranges(C, 1, sharesFor(threadsFor(rt, 2 * passes * n)));
 
   /** out (N, C, inner) = (inp - mean) * rstd * weight + bias; training writes mean, rstd, variance (see ref). */
   function batchNormForward(

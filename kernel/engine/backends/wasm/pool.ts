@@ -1,12 +1,13 @@
-// The worker pool: threads that run slices of one kernel call over the shared wasm memory while
-// the calling thread runs its own slice and then blocks (Atomics.wait) until all are done, so the
-// kernel API stays synchronous. Workers start lazily, the first time a call wants them, and are
+// The worker pool: threads that run slices (shares) of one kernel call over the shared wasm memory
+// alongside the calling thread, which claims shares too and then blocks (Atomics.wait) until all
+// are done, so the kernel API stays synchronous (protocol.ts: how shares are handed out). Workers start lazily, the first time a call wants them, and are
 // unref()ed: an idle pool never keeps the process alive.
 // NOTE: Atomics.wait on the calling thread is fine in Node and Electron's main process (our kernel
 // process); a browser main thread would need the kernels to run from a worker instead.
 //
 // Crashes: a worker that died between calls (its 'exit' was seen) is replaced before the next call,
-// with a warning. A worker that dies or hangs during a call cannot be observed while we block, so
+// with a warning. One that dies before it claims a share costs nothing: the caller runs the share.
+// A worker that dies or hangs in the middle of a share cannot be observed while we block, so
 // the wait has a deadline (waitTimeoutMs, or 200x the calling thread's own share if longer): past it
 // every worker is terminated, the kernel call throws WorkerPoolError (a clear error for the cell,
 // not a hung kernel), and the next call starts fresh workers. After MAX_RESTARTS such failures threads stay off.
@@ -17,13 +18,17 @@ import { Worker } from "node:worker_threads";
 import { THREADED_KERNELS, type ThreadedKernel } from "./exports";
 import {
   argsIndex,
+  CLAIM,
   CONTROL_BYTES,
+  claimShare,
+  claimWord,
+  DONE,
   errorIndex,
   kernelIndex,
   MAX_ARGS,
+  MAX_SHARES,
   MAX_WORKERS,
   oversubscriptionCheck,
-  PENDING,
   readyIndex,
   SPIN_US,
   seqIndex,
@@ -67,6 +72,8 @@ export class ThreadPool {
   private readonly checkOversubscription = oversubscriptionCheck(this.ints);
   /** When the last threaded call returned (performance.now()). */
   private lastCall = Number.NEGATIVE_INFINITY;
+  /** Calls opened so far (in the claim word, so a late worker cannot claim from a closed call). */
+  private epoch = 0;
 
   /**
    * How long the caller spins for its workers, and workers for their next call, before sleeping
@@ -121,60 +128,68 @@ export class ThreadPool {
   }
 
   /**
-   * Runs `kernel` once per argument list: calls[0] on this thread via `local(calls[0], 0)`, calls[i] on worker i
-   * at the same time. Returns when every call has finished; rethrows if any worker's call threw.
-   * `kernel` may also name one kernel per call (independent kernels run side by side).
+   * Runs `kernel` once per argument list (a share), shares claimed in turn by this thread (via
+   * `local(args, share)`) and by as many workers as there are other threads, so a worker that starts
+   * late leaves its share to whoever is free. Returns when every share has finished; rethrows if
+   * any threw. `kernel` may also name one kernel per share (independent kernels side by side).
+   * Shares write disjoint outputs, so which thread runs which never changes the numbers.
    */
   run(
     kernel: ThreadedKernel | readonly ThreadedKernel[],
     calls: number[][],
     local: (args: number[], call: number) => void,
   ): void {
-    const helpers = calls.length - 1;
+    const shares = calls.length;
+    if (shares > MAX_SHARES) throw new Error(`wasm pool: ${shares} shares, at most ${MAX_SHARES}`);
+    const helpers = Math.min(shares, this.threads) - 1;
     if (helpers > 0 && this.exited.size > 0) this.replaceExited();
-    if (helpers > 0 && !this.ensureWorkers(helpers)) {
+    if (helpers <= 0 || !this.ensureWorkers(helpers)) {
       calls.forEach(local);
       return;
     }
     const { ints } = this;
-    for (let w = 1; w <= helpers; w++) {
-      const args = calls[w];
+    for (let i = 0; i < shares; i++) {
+      const args = calls[i];
       if (args.length > MAX_ARGS) throw new Error(`wasm pool: ${args.length} arguments, at most ${MAX_ARGS}`);
-      this.args.set(args, argsIndex(w));
-      ints[kernelIndex(w)] = THREADED_KERNELS.indexOf(typeof kernel === "string" ? kernel : kernel[w]);
-      ints[errorIndex(w)] = 0;
+      this.args.set(args, argsIndex(i));
+      ints[kernelIndex(i)] = THREADED_KERNELS.indexOf(typeof kernel === "string" ? kernel : kernel[i]);
+      ints[errorIndex(i)] = 0;
     }
     this.checkOversubscription();
-    Atomics.store(ints, PENDING, helpers);
+    Atomics.store(ints, DONE, 0);
+    Atomics.store(ints, CLAIM, claimWord(++this.epoch, shares));
     for (let w = 1; w <= helpers; w++) {
       Atomics.add(ints, seqIndex(w), 1);
       Atomics.notify(ints, seqIndex(w));
     }
     let localError: unknown = null;
     const t0 = performance.now();
-    try {
-      local(calls[0], 0);
-    } catch (e) {
-      localError = e;
+    for (let share = claimShare(ints); share >= 0; share = claimShare(ints)) {
+      try {
+        local(calls[share], share);
+      } catch (e) {
+        localError ??= e;
+      }
+      Atomics.add(ints, DONE, 1);
     }
-    // Wait even when the local slice failed: workers must not still be writing when we return.
-    // Workers run shares the size of ours, so 200x our time (or waitTimeoutMs) means dead or hung.
+    // Wait even when a local share failed: workers must not still be writing when we return.
+    // Shares are about the size of ours, so 200x our time (or waitTimeoutMs) means dead or hung.
     const limit = Math.max(this.waitTimeoutMs, 200 * (performance.now() - t0));
-    // Workers run shares the size of ours and usually finish within microseconds of us: spin
-    // briefly before sleeping (waking from Atomics.wait costs 50-100 us).
-    spinUntil(ints, this.spinMs, () => Atomics.load(ints, PENDING) === 0);
+    // The workers' last shares usually end within microseconds of ours: spin briefly before
+    // sleeping (waking from Atomics.wait costs 50-100 us).
+    spinUntil(ints, this.spinMs, () => Atomics.load(ints, DONE) === shares);
     const deadline = performance.now() + limit;
-    for (let p = Atomics.load(ints, PENDING); p !== 0; p = Atomics.load(ints, PENDING)) {
+    for (let d = Atomics.load(ints, DONE); d !== shares; d = Atomics.load(ints, DONE)) {
       const left = deadline - performance.now();
-      if (left <= 0 || Atomics.wait(ints, PENDING, p, left) === "timed-out") {
-        if (Atomics.load(ints, PENDING) === 0) break;
+      if (left <= 0 || Atomics.wait(ints, DONE, d, left) === "timed-out") {
+        if (Atomics.load(ints, DONE) === shares) break;
         throw this.tearDown(kernel, limit);
       }
     }
     this.lastCall = performance.now();
     if (localError !== null) throw localError;
-    for (let w = 1; w <= helpers; w++)
-      if (ints[errorIndex(w)] !== 0) throw new Error(`wasm pool: ${kernel} failed on worker ${w}`);
+    for (let i = 0; i < shares; i++)
+      if (ints[errorIndex(i)] !== 0) throw new Error(`wasm pool: ${kernel} failed on a worker (share ${i})`);
   }
 
   /**
@@ -185,7 +200,7 @@ export class ThreadPool {
     for (const worker of this.workers) void worker.terminate();
     this.workers.length = 0;
     this.exited.clear();
-    Atomics.store(this.ints, PENDING, 0);
+    Atomics.store(this.ints, CLAIM, 0); // no shares left to claim
     this.restarts++;
     const stop = this.restarts >= MAX_RESTARTS;
     if (stop)

@@ -3,7 +3,7 @@
 // big. Float64 buffers go to the ref kernels.
 
 import { type Buf, refKernel } from "../registry";
-import { ranges, runShares, threadsFor } from "./parallel";
+import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 type F32 = Float32Array;
@@ -53,7 +53,7 @@ export function poolKernels(rt: WasmRuntime) {
     const pOut = arena.target((out as F32).subarray(0, outLen)); // (N, C, OH, OW)
     const pIdx = arena.target((indices as F32).subarray(0, outLen)); // (N, C, OH, OW)
     const threads = threadsFor(rt, outLen * KH * KW, PARALLEL_MIN_READS);
-    const calls = ranges(planes, 1, threads).map(([p0, p1]) => [p0, p1, geo, pOut, pIdx, pInp]);
+    const calls = ranges(planes, 1, sharesFor(threads)).map(([p0, p1]) => [p0, p1, geo, pOut, pIdx, pInp]);
     runShares(rt, "maxPool2dForward", calls);
     arena.get(pOut, (out as F32).subarray(0, outLen));
     arena.get(pIdx, (indices as F32).subarray(0, outLen));
@@ -89,7 +89,7 @@ export function poolKernels(rt: WasmRuntime) {
     // Planes split across threads: each scatters into its own planes of dinp.
     const threads = threadsFor(rt, planes * OH * OW, PARALLEL_MIN_READS);
     const [HW, OHW] = [H * W, OH * OW];
-    const calls = ranges(planes, 1, threads).map(([p0, p1]) => [
+    const calls = ranges(planes, 1, sharesFor(threads)).map(([p0, p1]) => [
       pDinp + 4 * p0 * HW,
       pDout + 4 * p0 * OHW,
       pIdx + 4 * p0 * OHW,

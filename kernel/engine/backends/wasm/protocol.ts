@@ -1,16 +1,20 @@
 // How the calling thread hands kernel calls to worker threads: a small SharedArrayBuffer of
 // control words (Int32, used with Atomics) and argument slots (Float64: every kernel argument is an
-// i32 address/size or an f32 scalar, both exact in f64). Worker w (1-based; 0 is the caller) owns
-// one slot. The caller writes the kernel index and arguments, bumps the slot's sequence number and
-// notifies; the worker runs the kernel, then decrements PENDING and notifies when it reaches 0.
+// i32 address/size or an f32 scalar, both exact in f64). A call is a list of shares (independent
+// kernel calls), share i in slot i: its kernel index, arguments and error flag. The caller writes
+// them, opens the call (CLAIM), bumps the sequence number of each worker it wants and notifies;
+// then it and the woken workers claim shares until none is left, each counting a finished share
+// in DONE, and the caller waits for DONE to reach the count. A worker that wakes late finds its
+// share taken by the caller (which never waits for an idle worker): a descheduled or dead worker
+// costs its share's time, not the call.
 
 import { readFileSync } from "node:fs";
 
 export const MAX_WORKERS = 63;
 export const MAX_ARGS = 32;
 
-/** Int32 index of the count of workers still running the current call. */
-export const PENDING = 0;
+/** Int32 index of the current call's claim word: epoch, share count and next share (claimWord). */
+export const CLAIM = 0;
 /** Int32 index of how long workers spin for their next call before sleeping, in microseconds. */
 export const SPIN_US = 1;
 /**
@@ -18,21 +22,39 @@ export const SPIN_US = 1;
  * cores look oversubscribed (see oversubscriptionCheck).
  */
 export const NO_SPIN_UNTIL = 2;
+/** Int32 index of the number of the current call's shares finished so far. */
+export const DONE = 3;
 const HEADER_INTS = 4;
 const SLOT_INTS = 4;
+
+/** At most this many shares in one call (the argument slots). */
+export const MAX_SHARES = MAX_WORKERS + 1;
+
+/** The claim word opening call number `epoch` with `shares` shares, none claimed yet. */
+export const claimWord = (epoch: number, shares: number): number => ((epoch & 0x1ffff) << 14) | (shares << 7);
+
+/** Claims the current call's next unclaimed share: its index, or -1 when all are taken. */
+export function claimShare(ints: Int32Array): number {
+  for (;;) {
+    const v = Atomics.load(ints, CLAIM);
+    const next = v & 127;
+    if (next >= ((v >> 7) & 127)) return -1;
+    if (Atomics.compareExchange(ints, CLAIM, v, v + 1) === v) return next;
+  }
+}
 
 /** Int32 index of worker w's sequence number (bumped once per call it takes part in). */
 export const seqIndex = (w: number): number => HEADER_INTS + w * SLOT_INTS;
 /** Int32 index of worker w's ready flag (1 once its wasm instance exists). */
 export const readyIndex = (w: number): number => seqIndex(w) + 1;
-/** Int32 index of worker w's error flag (1 when its last kernel threw). */
-export const errorIndex = (w: number): number => seqIndex(w) + 2;
-/** Int32 index of the kernel (in THREADED_KERNELS) worker w runs next. */
-export const kernelIndex = (w: number): number => seqIndex(w) + 3;
+/** Int32 index of share i's error flag (1 when its kernel threw on a worker). */
+export const errorIndex = (i: number): number => seqIndex(i) + 2;
+/** Int32 index of share i's kernel (in THREADED_KERNELS). */
+export const kernelIndex = (i: number): number => seqIndex(i) + 3;
 
 const INT_BYTES = 4 * (HEADER_INTS + (MAX_WORKERS + 1) * SLOT_INTS);
-/** Float64 index of worker w's first argument. */
-export const argsIndex = (w: number): number => INT_BYTES / 8 + w * MAX_ARGS;
+/** Float64 index of share i's first argument. */
+export const argsIndex = (i: number): number => INT_BYTES / 8 + i * MAX_ARGS;
 
 export const CONTROL_BYTES = INT_BYTES + 8 * (MAX_WORKERS + 1) * MAX_ARGS;
 

@@ -1,16 +1,18 @@
 // A kernel worker thread: instantiates the same wasm module over the same shared memory as the
 // calling thread, then loops forever: wait for its slot's sequence number to change (spinning
-// briefly, then sleeping), run the kernel named there with its arguments, report done. It never touches the event loop again, so
-// it needs no messages; the pool unref()s it so it never keeps the process alive.
+// briefly, then sleeping), claim the call's shares one by one and run each (protocol.ts), counting
+// it done. It never touches the event loop again, so it needs no messages; the pool unref()s it so
+// it never keeps the process alive.
 
 import { workerData } from "node:worker_threads";
 import { THREADED_KERNELS } from "./exports";
 import {
   argsIndex,
+  claimShare,
+  DONE,
   errorIndex,
   kernelIndex,
   MAX_ARGS,
-  PENDING,
   readyIndex,
   SPIN_US,
   seqIndex,
@@ -44,12 +46,16 @@ Atomics.notify(ints, readyIndex(slot));
 for (;;) {
   awaitCall();
   seen = Atomics.load(ints, seqIndex(slot));
-  const base = argsIndex(slot);
-  for (let i = 0; i < MAX_ARGS; i++) argv[i] = args[base + i];
-  try {
-    kernels[Atomics.load(ints, kernelIndex(slot))](...argv);
-  } catch {
-    Atomics.store(ints, errorIndex(slot), 1);
+  // Claim shares until none is left (the caller may have taken them all).
+  for (let share = claimShare(ints); share >= 0; share = claimShare(ints)) {
+    const base = argsIndex(share);
+    for (let i = 0; i < MAX_ARGS; i++) argv[i] = args[base + i];
+    try {
+      kernels[Atomics.load(ints, kernelIndex(share))](...argv);
+    } catch {
+      Atomics.store(ints, errorIndex(share), 1);
+    }
+    Atomics.add(ints, DONE, 1);
+    Atomics.notify(ints, DONE);
   }
-  if (Atomics.sub(ints, PENDING, 1) === 1) Atomics.notify(ints, PENDING);
 }
