@@ -1,4 +1,4 @@
-// Spinning between threaded calls (backends/wasm/protocol.ts): a thread spins only until its
+// Spinning between threaded calls (backends/wasm/spin.ts): a thread spins only until its
 // condition holds or its time is up, never while spinning is turned off, and the calling thread
 // turns it off when the cores are oversubscribed (it waits long for a core).
 
@@ -6,12 +6,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
-import {
-  CONTROL_BYTES,
-  NO_SPIN_UNTIL,
-  oversubscriptionCheck,
-  spinUntil,
-} from "../../kernel/engine/backends/wasm/protocol";
+import { CONTROL_BYTES, NO_SPIN_UNTIL } from "../../kernel/engine/backends/wasm/protocol";
+import { oversubscriptionCheck, spinUntil } from "../../kernel/engine/backends/wasm/spin";
 
 const control = () => new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
 

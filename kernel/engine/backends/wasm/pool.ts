@@ -1,7 +1,8 @@
 // The worker pool: threads that run slices (shares) of one kernel call over the shared wasm memory
 // alongside the calling thread, which claims shares too and then blocks (Atomics.wait) until all
-// are done, so the kernel API stays synchronous (protocol.ts: how shares are handed out). Workers start lazily, the first time a call wants them, and are
-// unref()ed: an idle pool never keeps the process alive.
+// are done, so the kernel API stays synchronous (protocol.ts: how shares are handed out). Workers
+// start lazily, the first time a call wants them, and are unref()ed: an idle pool never keeps the
+// process alive.
 // NOTE: Atomics.wait on the calling thread is fine in Node and Electron's main process (our kernel
 // process); a browser main thread would need the kernels to run from a worker instead.
 //
@@ -28,15 +29,12 @@ import {
   MAX_ARGS,
   MAX_SHARES,
   MAX_WORKERS,
-  oversubscriptionCheck,
   readyIndex,
   SPIN_US,
   seqIndex,
-  spinMs,
-  spinningOff,
-  spinUntil,
   type WorkerInit,
 } from "./protocol";
+import { oversubscriptionCheck, spinMs, spinningOff, spinUntil } from "./spin";
 import type { WasmMemory, WasmModule } from "./wasm-api";
 
 const STARTUP_TIMEOUT_MS = 10_000;
@@ -68,7 +66,7 @@ export class ThreadPool {
   waitTimeoutMs = 60_000;
   /** See spinMs. */
   private spin = 0;
-  /** Turns spinning off while this thread waits long for a core (protocol.ts). */
+  /** Turns spinning off while this thread waits long for a core (spin.ts). */
   private readonly checkOversubscription = oversubscriptionCheck(this.ints);
   /** When the last threaded call returned (performance.now()). */
   private lastCall = Number.NEGATIVE_INFINITY;
@@ -77,7 +75,7 @@ export class ThreadPool {
 
   /**
    * How long the caller spins for its workers, and workers for their next call, before sleeping
-   * (protocol.ts spinMs). Workers read it each time they wait.
+   * (spin.ts spinMs). Workers read it each time they wait.
    */
   get spinMs(): number {
     return this.spin;

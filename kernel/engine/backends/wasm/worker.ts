@@ -16,9 +16,9 @@ import {
   readyIndex,
   SPIN_US,
   seqIndex,
-  spinUntil,
   type WorkerInit,
 } from "./protocol";
+import { spinUntil } from "./spin";
 import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
 
 const { module: wasmModule, memory, control, slot } = workerData as WorkerInit;
@@ -30,7 +30,7 @@ const argv = new Array<number>(MAX_ARGS);
 
 /**
  * Returns when the caller has bumped this slot's sequence number. Spins first (for SPIN_US, set by
- * the pool; see protocol.ts spinUntil): a training step makes a threaded call every few hundred
+ * the pool; see spin.ts spinUntil): a training step makes a threaded call every few hundred
  * microseconds, and waking from Atomics.wait costs 50-100 us per call; then sleeps.
  */
 function awaitCall(): void {
