@@ -3,6 +3,7 @@
 // calling thread without touching the pool.
 
 import type { ThreadedKernel } from "./exports";
+import { MAX_SHARES } from "./protocol";
 import type { WasmRuntime } from "./runtime";
 
 /**
@@ -36,9 +37,9 @@ export function threadsFor(rt: WasmRuntime, work: number, minWork = PARALLEL_MIN
  */
 export const SHARES_PER_THREAD = 2;
 
-/** How many shares to cut a splittable call into for `threads` threads (1 stays 1). */
+/** How many shares to cut a splittable call into for `threads` threads (1 stays 1; at most MAX_SHARES). */
 export function sharesFor(threads: number): number {
-  return threads <= 1 ? 1 : SHARES_PER_THREAD * threads;
+  return threads <= 1 ? 1 : Math.min(MAX_SHARES, SHARES_PER_THREAD * threads);
 }
 
 /** [start, end) ranges covering [0, n) in multiples of `unit` (the last may be short), at most `parts`. */
