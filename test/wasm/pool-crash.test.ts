@@ -11,6 +11,7 @@ import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { WorkerPoolError } from "../../kernel/engine/backends/wasm/pool";
+import { CLAIM } from "../../kernel/engine/backends/wasm/protocol";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
 
@@ -127,7 +128,7 @@ describe("wasm worker pool crash handling", () => {
         n,
         scratch,
       ];
-      const claim = (rt.pool as unknown as { ints: Int32Array }).ints;
+      const control = (rt.pool as unknown as { ints: Int32Array }).ints; // the pool's control words
       const t0 = performance.now();
       let error: unknown = null;
       const warnings = await warningsDuring(() => {
@@ -135,7 +136,7 @@ describe("wasm worker pool crash handling", () => {
           rt.pool.run("sgemm", [gemm(0), gemm(4000)], (_args, share) => {
             assert.equal(share, 0);
             // Until the worker has claimed share 1 (the claim word's next share reaches 2).
-            while ((Atomics.load(claim, 0) & 127) < 2 && performance.now() - t0 < 10_000);
+            while ((Atomics.load(control, CLAIM) & 127) < 2 && performance.now() - t0 < 10_000);
           });
         } catch (e) {
           error = e;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { describe, it } from "node:test";
 import { CONTROL_BYTES, NO_SPIN_UNTIL } from "../../kernel/engine/backends/wasm/protocol";
 import { oversubscriptionCheck, spinUntil } from "../../kernel/engine/backends/wasm/spin";
@@ -49,7 +50,7 @@ describe("wasm pool spinning", () => {
     const ints = control();
     const check = oversubscriptionCheck(ints);
     // Twice as many busy processes as cores, besides this thread: it must wait for a core.
-    const cores = (await import("node:os")).availableParallelism();
+    const cores = availableParallelism();
     const hogs = Array.from({ length: 2 * cores }, () =>
       spawn(process.execPath, ["-e", "const t = Date.now(); while (Date.now() - t < 5000);"], {
         stdio: "ignore",
