@@ -2,6 +2,7 @@
 // a tiny float64 finite-difference gradient check for ref kernels.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 
 export const ATOL = 1e-5;
 export const RTOL = 1e-4;
@@ -88,4 +89,18 @@ export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
+}
+
+/**
+ * Fails (never skips) when Debian's Python lacks a module a test needs, with the apt-get command
+ * that installs it; .ci/run installs them all. `modules` maps Python module names to packages.
+ */
+export function requirePython(modules: Record<string, string>): void {
+  const names = Object.keys(modules);
+  const r = spawnSync("/usr/bin/python3", ["-c", `import ${names.join(", ")}`], { encoding: "utf8" });
+  if (r.status === 0) return;
+  throw new Error(
+    `this test needs Debian's Python with ${names.join(", ")}: ` +
+      `apt-get install ${[...new Set(Object.values(modules))].join(" ")} (.ci/run does)\n${r.stderr ?? r.error}`,
+  );
 }

@@ -23,12 +23,18 @@ const DONE = ".receptive-installed"; // written last: a folder without it is an 
 
 const log = (msg) => process.stderr.write(`install-code-server: ${msg}\n`);
 
+// The environment of the npm we start: ours without the npm_* variables of an npm that started us
+// (`npm test`). Inherited, they are that npm's config to the child: npm_config_user_agent still says
+// node/v20, and code-server's postinstall reads its Node version from it and refuses to install.
+function cleanEnv(extra) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_|^NODE$|^INIT_CWD$/i.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
 function run(cmd, args, env) {
   log(`${cmd} ${args.join(" ")}`);
-  const r = spawnSync(cmd, args, {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, ...env },
-  });
+  const r = spawnSync(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env: cleanEnv(env) });
   if (r.status !== 0) {
     throw new Error(
       `install-code-server: \`${cmd} ${args.join(" ")}\` exited with ${r.status ?? r.signal}; ` +

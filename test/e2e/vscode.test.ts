@@ -112,17 +112,7 @@ async function outputText(frame: Frame, pattern: RegExp, timeoutMs = 60_000): Pr
 
 const near = (px: number[], rgb: number[], tol = 40) => rgb.every((v, i) => Math.abs(px[i] - v) <= tol);
 
-const hasPackageScript = existsSync(PACKAGE_SCRIPT);
-if (!hasPackageScript) {
-  console.error(
-    "\n*** test/e2e SKIPPED: the VS Code extension cannot be packaged here (no scripts/package.mjs, " +
-      "`npm run package`), so there is no .vsix to install into code-server. ***\n",
-  );
-}
-
-describe("VS Code end to end (code-server + the packaged extension + Chromium)", {
-  skip: !hasPackageScript,
-}, () => {
+describe("VS Code end to end (code-server + the packaged extension + Chromium)", () => {
   let work = "";
   let workspace = "";
   let server: CodeServer | undefined;

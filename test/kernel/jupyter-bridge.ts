@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { installKernelspec } from "../../kernel/server/jupyter/kernelspec";
+import { requirePython } from "../helpers";
 
 const BRIDGE = join(__dirname, "..", "..", "..", "test", "kernel", "jupyter_client_bridge.py");
 
@@ -28,6 +29,11 @@ export class JupyterBridge {
   readonly prefix: string;
 
   constructor() {
+    requirePython({
+      jupyter_client: "python3-jupyter-client",
+      nbclient: "python3-nbclient",
+      nbformat: "python3-nbformat",
+    });
     this.prefix = mkdtempSync(join(tmpdir(), "receptive-kernelspec-"));
     installKernelspec({ prefix: this.prefix });
     this.proc = spawn("/usr/bin/python3", [BRIDGE], {

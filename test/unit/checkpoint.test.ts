@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import {
   F,
   load,
@@ -24,7 +24,7 @@ import {
 } from "../../kernel/engine/index";
 import { writeAtomic } from "../../kernel/engine/nn/checkpoint";
 import { decodeSafetensors, encodeSafetensors } from "../../kernel/engine/nn/safetensors";
-import { expectClose } from "../helpers";
+import { expectClose, requirePython } from "../helpers";
 
 const golden = join(__dirname, "..", "..", "..", "test", "golden", "models");
 const dir = mkdtempSync(join(tmpdir(), "receptive-ckpt-"));
@@ -188,10 +188,8 @@ describe("checkpoint: save and load", () => {
   });
 });
 
-const python = spawnSync("/usr/bin/python3", ["-c", "import torch, torchvision"]).status === 0;
-describe("checkpoint: PyTorch reads our files", {
-  skip: python ? false : "needs /usr/bin/python3 with torch and torchvision",
-}, () => {
+describe("checkpoint: PyTorch reads our files", () => {
+  before(() => requirePython({ torch: "python3-torch", torchvision: "python3-torchvision" }));
   for (const [name, build, shape] of [
     ["lenet5", () => models.lenet5(), [3, 1, 28, 28]],
     ["resnet18-cifar-8", () => models.resnet18({ numClasses: 10, cifar: true, width: 8 }), [2, 3, 32, 32]],

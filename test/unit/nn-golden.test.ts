@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type DType, nn, type Tensor, tensor } from "../../kernel/engine/index";
-import { expectReproduced } from "../golden/nn/reproduce";
+import { expectReproduced } from "../golden/regenerated";
 import { expectClose, expectShape } from "../helpers";
 
 interface Encoded {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { data, F, nn, noGrad, optim } from "../../kernel/engine/index";
 import { lenetSequential } from "../fixtures/lenet-sequential";
-import { expectReproduced } from "../golden/nn/reproduce";
+import { expectReproduced } from "../golden/regenerated";
 import { expectClose } from "../helpers";
 
 interface Stats {
