@@ -10,7 +10,17 @@
 //   renamed over `path`; a failure at any point removes the temporary file, so `path` holds either
 //   the old checkpoint or the complete new one, never a truncated file.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { check, ReceptiveError } from "../errors";
 import { Tensor } from "../tensor/tensor";
@@ -133,6 +143,25 @@ export function save(modelOrStateDict: Module | StateDict, path: string, options
   }
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/** Removes the temporary files of `writeAtomic`s to `base` whose process died mid-write (killed). */
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(dir, name), { force: true });
+  }
+}
+
 /**
  * Writes `chunks` to `path` through a temporary file that is fsynced and renamed into place.
  * If anything throws (including the chunk source), the temporary file is removed and `path` is
@@ -161,6 +190,7 @@ export function writeAtomic(path: string, chunks: Iterable<Uint8Array>): void {
     }
     throw e;
   }
+  removeStaleTemps(dir, basename(path));
   // Make the rename itself durable (not supported for directories on every platform).
   try {
     const dfd = openSync(dir, "r");
