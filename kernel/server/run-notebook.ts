@@ -3,19 +3,24 @@
 // and with --html a self-contained HTML report of the run (html-report.ts).
 // Exits non-zero on the first failing cell (with its number and message) unless --allow-errors.
 
-import { basename, dirname, resolve } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
 import type { MimeBundle } from "../display/schema";
 import type { CellOutput } from "./execute/cell-context";
 import { ExecutionSession } from "./execute/session";
 import { notebookToHtml } from "./html-report";
-import { hasKernelFlags, rerunWithKernelFlags } from "./node-flags";
+import { hasKernelFlags } from "./node-flags";
 import {
   cellSource,
+  checkWritable,
+  type Notebook,
   type NotebookOutput,
+  notebookText,
   readNotebook,
   writeFileAtomically,
-  writeNotebookAtomically,
 } from "./notebook-file";
+import { parentAlive, rerunAsChild, watchParent } from "./run-child";
 import { SideThreadHost } from "./side-thread-host";
 
 const USAGE = `usage: receptive run NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--html REPORT.html] [--timeout SECONDS] [--allow-errors]
@@ -96,84 +101,195 @@ class OutputCollector implements CellOutput {
   }
 }
 
+/** Where a run reads and writes, checked before any cell runs. */
+interface RunPlan {
+  path: string;
+  outPath: string;
+  htmlPath?: string;
+  nb: Notebook;
+}
+
+/** Reads and checks the notebook and checks the destinations can be written: throws with the cause. */
+function planRun(opts: RunOptions): RunPlan {
+  const path = resolve(opts.notebook);
+  const outPath = resolve(opts.out ?? opts.notebook);
+  const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
+  const nb = readNotebook(path);
+  if (htmlPath === outPath)
+    throw new Error(
+      `--html ${opts.html} would overwrite the executed notebook ${outPath}; give the report its own name, e.g. --html ${outPath.replace(/\.ipynb$/, "")}.html`,
+    );
+  checkWritable(outPath, "the executed notebook", "--out", "executed.ipynb");
+  if (htmlPath !== undefined) checkWritable(htmlPath, "the HTML report", "--html", "report.html");
+  return { path, outPath, htmlPath, nb };
+}
+
+/** When a destination failed at the end of a run: the file goes to a fresh temporary folder instead. */
+function keepElsewhere(path: string, text: () => string): string {
+  try {
+    const copy = join(mkdtempSync(join(tmpdir(), "receptive-run-")), basename(path));
+    writeFileAtomically(copy, text());
+    return `it was kept at ${copy} instead`;
+  } catch (err) {
+    return `keeping it in the temporary folder failed too (${(err as Error).message})`;
+  }
+}
+
+/** The cell that is running, so an unexpected exit can still record where the notebook stopped. */
+interface RunningCell {
+  count: number;
+  index: number;
+  collector: OutputCollector;
+}
+
 export async function runNotebookCommand(args: string[]): Promise<number> {
   const opts = parseRunArgs(args);
   if (typeof opts === "string") {
     process.stderr.write(`receptive run: ${opts}\n\n${USAGE}`);
     return 2;
   }
-  if (!hasKernelFlags()) return rerunWithKernelFlags();
+  if (!hasKernelFlags()) return rerunAsChild();
+  watchParent();
   // The session routes process.stdout/stderr to cells from now on; progress goes to the terminal.
   const stdout = process.stdout.write.bind(process.stdout);
   const stderr = process.stderr.write.bind(process.stderr);
-  const path = resolve(opts.notebook);
-  const outPath = resolve(opts.out ?? opts.notebook);
-  const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
-  const nb = readNotebook(path);
-  process.chdir(dirname(path)); // relative paths in cells mean the notebook's folder, as in Jupyter
-  const session = new ExecutionSession(dirname(path));
-  const side = new SideThreadHost(session);
-  await side.ready;
-  session.warmUp(); // build the TypeScript converter before any --timeout clock starts
-  nb.metadata.kernelspec ??= {
-    name: "receptive",
-    display_name: "Receptive (TypeScript)",
-    language: "typescript",
-  };
-  nb.metadata.language_info ??= { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" };
-  const displays = new Map<string, { data: MimeBundle; metadata: Record<string, unknown> }[]>();
-  const codeCells = nb.cells.filter((c) => c.cell_type === "code");
-  let count = 0;
-  let failed: string | null = null;
-  for (const [i, cell] of nb.cells.entries()) {
-    if (cell.cell_type !== "code") continue;
-    count++;
-    const collector = new OutputCollector(displays);
-    cell.outputs = collector.outputs;
-    cell.execution_count = count;
-    const started = Date.now();
-    const cancelTimeout =
-      opts.timeoutSeconds === undefined
-        ? () => {}
-        : side.interruptAfter(session.nextCellNumber, opts.timeoutSeconds * 1000);
-    const outcome = await session.execute(cellSource(cell), collector);
-    cancelTimeout();
-    const seconds = ((Date.now() - started) / 1000).toFixed(2);
-    if (outcome.status === "ok") {
-      if (outcome.result) {
-        collector.outputs.push({
-          output_type: "execute_result",
-          execution_count: count,
-          data: outcome.result,
-          metadata: {},
-        });
+  // NOTE: from here on every way out calls process.exit: the session keeps the event loop alive.
+  const exit = process.exit.bind(process);
+  let plan: RunPlan;
+  try {
+    plan = planRun(opts);
+  } catch (err) {
+    stderr(`receptive run: ${(err as Error).message}\n`);
+    return exit(1);
+  }
+  const { path, outPath, htmlPath, nb } = plan;
+  let running: RunningCell | undefined;
+  let finished = false;
+  /** Writes the notebook and the report; returns the problems (empty when both were written). */
+  const writeOutputs = (): string[] => {
+    if (!parentAlive()) process.kill(process.pid, "SIGKILL"); // `receptive run` was killed: write nothing
+    const problems: string[] = [];
+    const save = (what: string, to: string, text: () => string) => {
+      try {
+        writeFileAtomically(to, text());
+      } catch (err) {
+        problems.push(`${what} was not saved: ${(err as Error).message}; ${keepElsewhere(to, text)}`);
       }
-      stdout(`cell ${count}/${codeCells.length} ok (${seconds} s)\n`);
-      continue;
+    };
+    save("the executed notebook", outPath, () => notebookText(nb));
+    if (htmlPath !== undefined) save("the HTML report", htmlPath, () => notebookToHtml(nb, basename(path)));
+    return problems;
+  };
+  // A cell that ends the process (process.exit, or anything else that exits before the last cell
+  // is done) is a failed cell: its error is recorded, the outputs so far are written, exit code 1.
+  let exitCalled: { code: unknown } | undefined;
+  const realExit = process.exit;
+  let finalCode: number | undefined; // once the outputs are written: a late process.exit keeps it
+  process.exit = ((code?: number | string | null) => {
+    if (finished) return realExit.call(process, finalCode ?? 1);
+    exitCalled = { code: code ?? process.exitCode ?? 0 };
+    return realExit.call(process, code as number | undefined);
+  }) as typeof process.exit;
+  process.on("exit", (code) => {
+    if (finished) return;
+    const where = running === undefined ? "before the first cell ran" : `in cell ${running.count}`;
+    const evalue =
+      exitCalled !== undefined
+        ? `process.exit(${String(exitCalled.code)}) called ${where}: the notebook stopped here; remove the call (throw an Error to fail a cell on purpose)`
+        : `the process exited (code ${code}) ${where}: the notebook stopped here`;
+    running?.collector.outputs.push({
+      output_type: "error",
+      ename: "ProcessExit",
+      evalue,
+      traceback: [`ProcessExit: ${evalue}`],
+    });
+    const problems = writeOutputs();
+    const cell =
+      running === undefined ? "" : `cell ${running.count} (notebook cell ${running.index + 1}) failed: `;
+    stderr(`receptive run: ${cell}ProcessExit: ${evalue}\n`);
+    for (const p of problems) stderr(`receptive run: ${p}\n`);
+    process.exitCode = 1;
+  });
+  const finish = (code: number): never => {
+    finished = true;
+    process.exit = realExit;
+    return exit(code);
+  };
+
+  try {
+    process.chdir(dirname(path)); // relative paths in cells mean the notebook's folder, as in Jupyter
+    const session = new ExecutionSession(dirname(path));
+    const side = new SideThreadHost(session);
+    await side.ready;
+    session.warmUp(); // build the TypeScript converter before any --timeout clock starts
+    nb.metadata.kernelspec ??= {
+      name: "receptive",
+      display_name: "Receptive (TypeScript)",
+      language: "typescript",
+    };
+    nb.metadata.language_info ??= { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" };
+    const displays = new Map<string, { data: MimeBundle; metadata: Record<string, unknown> }[]>();
+    const codeCells = nb.cells.filter((c) => c.cell_type === "code");
+    let count = 0;
+    let failed: string | null = null;
+    for (const [i, cell] of nb.cells.entries()) {
+      if (cell.cell_type !== "code") continue;
+      count++;
+      const collector = new OutputCollector(displays);
+      running = { count, index: i, collector };
+      cell.outputs = collector.outputs;
+      cell.execution_count = count;
+      const started = Date.now();
+      const cancelTimeout =
+        opts.timeoutSeconds === undefined
+          ? () => {}
+          : side.interruptAfter(session.nextCellNumber, opts.timeoutSeconds * 1000);
+      const outcome = await session.execute(cellSource(cell), collector);
+      cancelTimeout();
+      const seconds = ((Date.now() - started) / 1000).toFixed(2);
+      if (outcome.status === "ok") {
+        if (outcome.result) {
+          collector.outputs.push({
+            output_type: "execute_result",
+            execution_count: count,
+            data: outcome.result,
+            metadata: {},
+          });
+        }
+        stdout(`cell ${count}/${codeCells.length} ok (${seconds} s)\n`);
+        continue;
+      }
+      let { ename, evalue } = outcome;
+      const timedOut = ename === "Interrupted" && opts.timeoutSeconds !== undefined;
+      if (timedOut) {
+        ename = "Timeout";
+        evalue = `the cell ran longer than --timeout ${opts.timeoutSeconds} s and was stopped`;
+      }
+      collector.outputs.push({ output_type: "error", ename, evalue, traceback: outcome.traceback });
+      const message = `cell ${count} (notebook cell ${i + 1}) failed: ${ename}: ${evalue}`;
+      stdout(`cell ${count}/${codeCells.length} failed (${seconds} s)\n`);
+      if (!opts.allowErrors) {
+        failed = message;
+        break;
+      }
+      stderr(`receptive run: ${message}\n`);
     }
-    let { ename, evalue } = outcome;
-    const timedOut = ename === "Interrupted" && opts.timeoutSeconds !== undefined;
-    if (timedOut) {
-      ename = "Timeout";
-      evalue = `the cell ran longer than --timeout ${opts.timeoutSeconds} s and was stopped`;
-    }
-    collector.outputs.push({ output_type: "error", ename, evalue, traceback: outcome.traceback });
-    const message = `cell ${count} (notebook cell ${i + 1}) failed: ${ename}: ${evalue}`;
-    stdout(`cell ${count}/${codeCells.length} failed (${seconds} s)\n`);
-    if (!opts.allowErrors) {
-      failed = message;
-      break;
-    }
-    stderr(`receptive run: ${message}\n`);
+    running = undefined;
+    finished = true; // from here on an exit is ours
+    const problems = writeOutputs();
+    if (failed !== null) stderr(`receptive run: ${failed}\n`);
+    for (const p of problems) stderr(`receptive run: ${p}\n`);
+    finalCode = failed !== null || problems.length > 0 ? 1 : 0;
+    if (finalCode === 0) stdout(`wrote ${outPath}${htmlPath === undefined ? "" : ` and ${htmlPath}`}\n`);
+    await side.close();
+    session.close();
+    return finish(finalCode);
+  } catch (err) {
+    // A failure of the runner itself (not of a cell): say so, keep what ran, never hang.
+    running = undefined;
+    finished = true;
+    stderr(`receptive run: ${(err as Error).stack ?? String(err)}\n`);
+    for (const p of writeOutputs()) stderr(`receptive run: ${p}\n`);
+    return finish(1);
   }
-  writeNotebookAtomically(outPath, nb);
-  if (htmlPath !== undefined) writeFileAtomically(htmlPath, notebookToHtml(nb, basename(path)));
-  await side.close();
-  session.close();
-  if (failed !== null) {
-    stderr(`receptive run: ${failed}\n`);
-    process.exit(1);
-  }
-  stdout(`wrote ${outPath}${htmlPath === undefined ? "" : ` and ${htmlPath}`}\n`);
-  process.exit(0);
 }

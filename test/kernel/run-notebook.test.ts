@@ -1,10 +1,21 @@
 // `receptive run` on notebook fixtures: outputs saved in nbformat's shape (validated by Debian's
 // python3-nbformat), the first error stops the run with its cell number, --allow-errors goes on,
 // --timeout stops a runaway cell; and nbclient (nbconvert's executor) runs the same notebook.
+// Every failure ends the run within seconds with a message naming the cause: a malformed notebook
+// or a destination that cannot be written (checked before any cell runs), a cell calling
+// process.exit, and killing `receptive run` takes its child process with it.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -28,8 +39,32 @@ function receptiveRun(...args: string[]) {
   const viaRerun = args[0] === "--via-rerun";
   const nodeArgs = viaRerun ? [cli, "run", ...args.slice(1)] : [...KERNEL_NODE_FLAGS, cli, "run", ...args];
   const r = spawnSync(process.execPath, nodeArgs, { encoding: "utf8", timeout: 60_000 });
+  assert.ok(
+    r.signal === null,
+    `receptive run ${args.join(" ")} hung and was killed (${r.signal}):\n${r.stderr}`,
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const codeCell = (source: unknown) => ({
+  cell_type: "code",
+  metadata: {},
+  execution_count: null,
+  outputs: [],
+  source,
+});
+
+/** A fresh folder holding `name`, a notebook with these cells (or this whole JSON value). */
+function writeNotebook(name: string, cells: unknown[], whole?: unknown): { dir: string; path: string } {
+  const dir = mkdtempSync(join(tmpdir(), "receptive-run-"));
+  const path = join(dir, name);
+  const nb = whole ?? { nbformat: 4, nbformat_minor: 4, metadata: {}, cells };
+  writeFileSync(path, typeof nb === "string" ? nb : JSON.stringify(nb));
+  return { dir, path };
+}
+
+/** Files a run left that it should not have: its temporary `.NAME.PID.tmp` files. */
+const tempFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".tmp"));
 
 /** nbformat stores multi-line text as a list of lines. */
 const joined = (text: string | string[]) => (Array.isArray(text) ? text.join("") : text);
@@ -174,4 +209,241 @@ describe("receptive run", () => {
     assert.equal(joined(edges.outputs[0].text), "edge map sum: 240\n");
     assert.equal(joined(live.outputs[0].data["text/plain"]), "{ step: 3 }"); // nbclient applied update_display_data
   });
+});
+
+describe("receptive run: every failure ends the run with its cause", () => {
+  test("a malformed notebook is refused at once, naming the cell, what was given and what is expected", () => {
+    const small = readNb(join(fixtures, "small.ipynb"));
+    const withCell = (cell: unknown) => ({ ...small, cells: [small.cells[0], cell] });
+    const cases: [string, unknown, RegExp][] = [
+      [
+        "number-source",
+        withCell(codeCell(42)),
+        /cell 2 has a "source" that is a number \(42\); expected a string or a list of strings/,
+      ],
+      [
+        "null-source",
+        withCell(codeCell(null)),
+        /cell 2 has a "source" that is null; expected a string or a list of strings/,
+      ],
+      [
+        "list-source",
+        withCell(codeCell(["a", 1])),
+        /cell 2 has a "source" that is a list with a line that is not a string/,
+      ],
+      ["null-cell", withCell(null), /cell 2 is null; each cell must be an object like \{"cell_type": "code"/],
+      [
+        "no-type",
+        withCell({ source: "1" }),
+        /cell 2 has a "cell_type" that is missing; expected "code", "markdown" or "raw"/,
+      ],
+      [
+        "no-cells",
+        { nbformat: 4, nbformat_minor: 5, metadata: {} },
+        /has no "cells" list \(its "cells" is missing\); an nbformat 4 notebook needs "cells": \[/,
+      ],
+      ["v3", { nbformat: 3, worksheets: [] }, /is nbformat 3, not 4; convert it with jupyter nbconvert/],
+      ["not-json", "{ not json", /is not a notebook: it is not valid JSON/],
+      [
+        "a-list",
+        [],
+        /is not a notebook: expected a JSON object \{"nbformat": 4, "cells": \[\.\.\.\]\}, got a list/,
+      ],
+    ];
+    for (const [name, nb, message] of cases) {
+      const { dir, path } = writeNotebook(`${name}.ipynb`, [], typeof nb === "string" ? nb : nb);
+      const before = readFileSync(path, "utf8");
+      const r = receptiveRun(path, "--out", join(dir, "out.ipynb"));
+      assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, message, name);
+      assert.ok(r.stderr.includes(path), `${name}: the message names the file: ${r.stderr}`);
+      assert.doesNotMatch(r.stdout, /cell 1/, `${name}: no cell ran`);
+      assert.equal(readFileSync(path, "utf8"), before);
+      assert.deepEqual(readdirSync(dir), [`${name}.ipynb`], `${name}: nothing written`);
+    }
+    const missing = receptiveRun(join(tmpdir(), "receptive-no-such-notebook.ipynb"));
+    assert.equal(missing.code, 1);
+    assert.match(
+      missing.stderr,
+      /cannot read notebook .*receptive-no-such-notebook\.ipynb: no such file; check the path/,
+    );
+  });
+
+  test("a notebook without metadata runs, and what is written is valid nbformat", () => {
+    const { dir, path } = writeNotebook("bare.ipynb", [], {
+      nbformat: 4,
+      nbformat_minor: 4,
+      cells: [
+        { cell_type: "code", source: ["1 +", " 1"] },
+        { cell_type: "markdown", source: "# hi" },
+      ],
+    });
+    const out = join(dir, "out.ipynb");
+    const r = receptiveRun(path, "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    validateWithNbformat(out);
+    const nb = readNb(out);
+    assert.equal(nb.metadata.kernelspec.name, "receptive");
+    assert.equal(nb.cells[0].outputs[0].data["text/plain"], "2");
+    assert.deepEqual(nb.cells[1].metadata, {});
+  });
+
+  test("destinations that cannot be written are refused before any cell runs", () => {
+    const { dir, path } = copyFixture("small.ipynb");
+    mkdirSync(join(dir, "a-folder.ipynb"));
+    const cases: [string[], RegExp][] = [
+      [
+        ["--out", join(dir, "missing", "out.ipynb")],
+        /cannot write the executed notebook to .*missing\/out\.ipynb: the folder .*missing does not exist; create it \(mkdir -p .*missing\) or pick another --out/,
+      ],
+      [
+        ["--out", join(dir, "a-folder.ipynb")],
+        /cannot write the executed notebook to .*a-folder\.ipynb: .*a-folder\.ipynb is a folder, not a file; name a file, e\.g\. --out .*a-folder\.ipynb\/executed\.ipynb/,
+      ],
+      [
+        ["--out", "/proc/out.ipynb"],
+        /cannot write the executed notebook to \/proc\/out\.ipynb: files cannot be created in \/proc; pick another --out/,
+      ],
+      [
+        ["--html", join(dir, "missing", "report.html")],
+        /cannot write the HTML report to .*missing\/report\.html: the folder .*missing does not exist; create it/,
+      ],
+      [
+        ["--out", join(dir, "o.ipynb"), "--html", join(dir, "o.ipynb")],
+        /--html .*o\.ipynb would overwrite the executed notebook/,
+      ],
+    ];
+    const before = readFileSync(path, "utf8");
+    for (const [args, message] of cases) {
+      const r = receptiveRun(path, ...args);
+      assert.equal(r.code, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stdout, /cell 1/, "no cell ran");
+      assert.deepEqual(readdirSync(dir).sort(), ["a-folder.ipynb", "small.ipynb"]);
+    }
+    assert.equal(readFileSync(path, "utf8"), before);
+    // the re-run without the kernel's flags reports the same, and exits too
+    const viaRerun = receptiveRun("--via-rerun", path, "--out", join(dir, "missing", "out.ipynb"));
+    assert.equal(viaRerun.code, 1);
+    assert.match(viaRerun.stderr, /the folder .*missing does not exist/);
+  });
+
+  test("a destination that goes away during the run: the error names it, the outputs are kept elsewhere", () => {
+    const { dir, path } = writeNotebook("rm.ipynb", [
+      codeCell('require("node:fs").rmSync("gone", { recursive: true }); "ran"'),
+    ]);
+    mkdirSync(join(dir, "gone"));
+    const r = receptiveRun(
+      path,
+      "--out",
+      join(dir, "gone", "out.ipynb"),
+      "--html",
+      join(dir, "gone", "r.html"),
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /cell 1\/1 ok/);
+    const kept =
+      /the executed notebook was not saved: cannot write .*gone\/out\.ipynb: the folder .*gone does not exist; it was kept at (\S+) instead/.exec(
+        r.stderr,
+      );
+    assert.ok(kept, r.stderr);
+    assert.match(
+      r.stderr,
+      /the HTML report was not saved: cannot write .*gone\/r\.html: .*it was kept at \S+r\.html instead/,
+    );
+    validateWithNbformat(kept[1]);
+    assert.equal(codeCells(readNb(kept[1]))[0].outputs[0].data["text/plain"], "'ran'");
+    assert.deepEqual(tempFiles(dir), []);
+  });
+
+  test("process.exit(0) in a cell fails the run; the notebook is written with the error, later cells not run", () => {
+    const { dir, path } = writeNotebook("exit.ipynb", [
+      codeCell('console.log("one")'),
+      codeCell("process.exit(0);"),
+      codeCell('console.log("three")'),
+    ]);
+    const out = join(dir, "out.ipynb");
+    const html = join(dir, "report.html");
+    const r = receptiveRun(path, "--out", out, "--html", html);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /cell 2 \(notebook cell 2\) failed: ProcessExit: process\.exit\(0\) called in cell 2: the notebook stopped here; remove the call/,
+    );
+    validateWithNbformat(out);
+    const [one, exit, three] = codeCells(readNb(out));
+    assert.equal(one.outputs[0].text, "one\n");
+    assert.equal(exit.execution_count, 2);
+    assert.equal(exit.outputs.at(-1).output_type, "error");
+    assert.match(exit.outputs.at(-1).evalue, /process\.exit\(0\) called in cell 2/);
+    assert.deepEqual([three.execution_count, three.outputs], [null, []]);
+    assert.match(
+      readFileSync(html, "utf8"),
+      /<pre class="error">ProcessExit: process\.exit\(0\) called in cell 2/,
+    );
+    assert.deepEqual(tempFiles(dir), []);
+  });
+});
+
+/** The pids whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Running, and not a zombie waiting to be reaped. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (ok()) return;
+  assert.fail(`${what} within ${ms} ms`);
+}
+
+describe("receptive run: its child process", () => {
+  for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+    test(`dies with the parent (${signal}) and writes nothing afterwards`, async () => {
+      const { dir, path } = writeNotebook("slow.ipynb", [
+        codeCell("1"),
+        codeCell("await new Promise((r) => setTimeout(r, 3000));"),
+        codeCell("2"),
+      ]);
+      const out = join(dir, "out.ipynb");
+      // started without the kernel's flags, it runs itself again as a child that has them
+      const parent = spawn(process.execPath, [cli, "run", path, "--out", out], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      parent.stdout.on("data", (d) => {
+        stdout += d;
+      });
+      const exited = new Promise<void>((r) => parent.on("exit", () => r()));
+      await waitFor("the first cell ran", () => stdout.includes("cell 1/3 ok"), 60_000);
+      const [child] = childrenOf(parent.pid as number);
+      assert.ok(child !== undefined && alive(child), "a child runs the cells");
+      parent.kill(signal);
+      await exited;
+      await waitFor("the child ended", () => !alive(child), 5000);
+      await sleep(3500); // past the end of the slow cell: nothing may write the outputs now
+      assert.equal(existsSync(out), false, "no output written after the parent was killed");
+      assert.deepEqual(readdirSync(dir), ["slow.ipynb"]);
+    });
+  }
 });
