@@ -4,6 +4,7 @@
 // Inline CSS and a Content-Security-Policy that allows no remote resources and no scripts.
 
 import type { MimeBundle } from "../display/schema";
+import { sanitizeHtml } from "./html-sanitize";
 import { cellSource, type Notebook, type NotebookOutput } from "./notebook-file";
 
 const CSS = `
@@ -24,8 +25,12 @@ pre.error { background: #ffebe9; color: #82071e; border-left: 3px solid #cf222e;
 code { background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
 `;
 
-// NOTE: img-src allows data: only, so a picture can never come from the network.
-const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
+// NOTE: img-src allows data: only, so a picture can never come from the network; form-action and
+// base-uri do not fall back to default-src, so they are named. Chromium has no CSP for navigation
+// (navigate-to), so a cell's HTML is also sanitised (html-sanitize.ts): no <meta> refresh, no <base>,
+// no forms; links open in a new tab only when clicked.
+const CSP =
+  "default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'";
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -62,20 +67,25 @@ export function markdownToHtml(md: string): string {
 }
 
 /**
- * One rich output as HTML: its picture (PNG, else SVG), then its HTML (tables read well beside
- * the picture); Markdown or plain text when it has neither.
+ * One rich output as HTML: its picture (PNG, else SVG), then its HTML, sanitised (tables read well
+ * beside the picture); only the HTML when it draws the picture itself (an <img> or <svg>: image
+ * grids with captions, curves); Markdown or plain text when it has neither.
  */
 export function bundleToHtml(data: MimeBundle): string {
   const parts: string[] = [];
+  const html = data["text/html"] === undefined ? undefined : sanitizeHtml(joined(data["text/html"]));
+  const drawsItself = html !== undefined && /<(img|svg)[\s>]/.test(html);
   const png = data["image/png"];
   const svg = data["image/svg+xml"];
-  if (png !== undefined) {
+  if (drawsItself) {
+    // the HTML has the picture already
+  } else if (png !== undefined) {
     parts.push(`<img alt="output" src="data:image/png;base64,${joined(png).replace(/\s/g, "")}">`);
   } else if (svg !== undefined) {
     const b64 = Buffer.from(joined(svg), "utf8").toString("base64");
     parts.push(`<img alt="output" src="data:image/svg+xml;base64,${b64}">`);
   }
-  if (data["text/html"] !== undefined) parts.push(`<div>${joined(data["text/html"])}</div>`);
+  if (html !== undefined) parts.push(`<div>${html}</div>`);
   if (parts.length === 0 && data["text/markdown"] !== undefined) {
     parts.push(`<div class="markdown">${markdownToHtml(joined(data["text/markdown"]))}</div>`);
   }
@@ -121,6 +131,7 @@ export function notebookToHtml(nb: Notebook, title: string, when = new Date()): 
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
