@@ -18,7 +18,7 @@ import { Tensor } from "../engine/tensor/tensor";
 import { registerModel } from "./feature-map-requests";
 import { LiveCurves } from "./live-curves";
 import { sinkOrUndefined } from "./live-sink";
-import { formatDuration, ProgressBar, type ProgressState } from "./progress-bar";
+import { formatDuration, ProgressBar, type ProgressState, stoppedAt } from "./progress-bar";
 import type { Clock } from "./throttle";
 
 export type LossFn = ((output: any, target: any) => Tensor) | { forward(output: any, target: any): Tensor };
@@ -206,6 +206,9 @@ export async function fit(
   const curvePoints = 20; // running-loss points per epoch on the live curves
   // Restores train/eval modes and closes the bar and curves: at the end, or when the notebook's
   // Stop abandons the cell (then the `finally` below never runs; the kernel calls it instead).
+  // Where training is, for the bar after a Stop: the epoch, the training batches done in it, and
+  // that epoch's running loss and metrics.
+  const at = { epoch: 1, batch: 0, inValidation: false, values: {} as Record<string, number> };
   let finished = false;
   const finish = () => {
     if (finished) return;
@@ -215,16 +218,15 @@ export async function fit(
     });
     if (history.stopped || interrupted()) {
       history.stopped = true;
-      const secs = (performance.now() - started) / 1000;
-      bar?.flush({
-        epoch: history.epochs,
+      const stopped: ProgressState = {
         epochs,
-        batch: 0,
         batches,
-        phase: `stopped after ${history.epochs} epochs (${formatDuration(secs)}); the weights trained so far are kept`,
-        values: {},
-      });
-      log?.(`fit: stopped after ${history.epochs} full epochs; the weights trained so far are kept`);
+        phase: "stopped",
+        ...at,
+        elapsedSeconds: (performance.now() - started) / 1000,
+      };
+      bar?.flush(stopped);
+      log?.(`fit: ${stoppedAt(stopped)}; the weights trained so far are kept`);
     }
     curves?.close();
   };
@@ -237,6 +239,7 @@ export async function fit(
       let batch = 0;
       let images = 0;
       const epochStart = performance.now();
+      Object.assign(at, { epoch, batch: 0, inValidation: false, values: {} });
       const state = (phase: string): ProgressState => {
         const perBatch = trainBatchesDone > 0 ? trainSeconds / trainBatchesDone : undefined;
         const left =
@@ -279,6 +282,7 @@ export async function fit(
           });
         batch++;
         images += n;
+        Object.assign(at, { batch, values: meter.means() });
         trainBatchesDone++;
         trainSeconds += (performance.now() - t0) / 1000;
         bar?.update(state("train"));
@@ -303,6 +307,7 @@ export async function fit(
 
       let val: Record<string, number> | undefined;
       if (valLoader !== undefined) {
+        at.inValidation = true;
         bar?.flush(state("validation"));
         model.eval();
         const vm = new Meter();
@@ -320,6 +325,7 @@ export async function fit(
           });
         }
         if (history.stopped) break;
+        at.inValidation = false;
         val = vm.means();
         history.valLoss.push(val.loss);
         for (const [name] of metrics) history[`val${capital(name)}`].push(val[name] ?? Number.NaN);

@@ -13,8 +13,12 @@ export interface ProgressState {
   /** Batches done in this epoch, and per epoch (undefined when the loader has no length). */
   batch: number;
   batches?: number;
-  /** "train", "validation", "done", "stopped". */
+  /** "train", "validation", "done", "stopped" (then epoch and batch say where Stop came). */
   phase: string;
+  /** With "stopped": Stop came during validation (after the epoch's training batches). */
+  inValidation?: boolean;
+  /** With "stopped": how long training ran. */
+  elapsedSeconds?: number;
   etaSeconds?: number;
   imagesPerSecond?: number;
   /** Running means of this epoch: loss and metrics. */
@@ -32,7 +36,22 @@ export function formatDuration(seconds: number): string {
 
 const num = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4));
 
-/** One line: "epoch 2/5 [#######.......] 120/938 · ETA 0:42 · 1,530 img/s · loss 0.4123 · accuracy 0.8530". */
+/**
+ * "stopped at epoch 2/20, batch 37/938" (", in validation" when Stop came there); "stopped after
+ * epoch 2/20" when it came between epochs.
+ */
+export function stoppedAt(s: ProgressState): string {
+  if (s.batches !== undefined && s.batch >= s.batches && !s.inValidation)
+    return `stopped after epoch ${s.epoch}/${s.epochs}`;
+  const batch = s.batches === undefined ? `batch ${s.batch}` : `batch ${s.batch}/${s.batches}`;
+  return `stopped at epoch ${s.epoch}/${s.epochs}, ${batch}${s.inValidation ? ", in validation" : ""}`;
+}
+
+/**
+ * One line: "epoch 2/5 [#######.......] 120/938 · ETA 0:42 · 1,530 img/s · loss 0.4123 · accuracy 0.8530";
+ * after a Stop: "stopped at epoch 2/5, batch 120/938 · [#######.......] · 0:42 · loss 0.4123 · the
+ * weights trained so far are kept".
+ */
 export function progressText(s: ProgressState): string {
   const frac = s.batches ? Math.min(1, s.batch / s.batches) : 0;
   const width = 24;
@@ -40,6 +59,13 @@ export function progressText(s: ProgressState): string {
   const bar = s.batches
     ? `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${s.batch}/${s.batches}`
     : `${s.batch} batches`;
+  if (s.phase === "stopped") {
+    const parts = [stoppedAt(s)];
+    if (s.batches) parts.push(`[${"#".repeat(filled)}${".".repeat(width - filled)}]`);
+    if (s.elapsedSeconds !== undefined) parts.push(formatDuration(s.elapsedSeconds));
+    for (const [k, v] of Object.entries(s.values)) parts.push(`${k} ${num(v)}`);
+    return [...parts, "the weights trained so far are kept"].join(" · ");
+  }
   const parts = [`epoch ${s.epoch}/${s.epochs}`, s.phase === "train" ? bar : s.phase];
   if (s.phase === "train" && s.etaSeconds !== undefined && Number.isFinite(s.etaSeconds))
     parts.push(`ETA ${formatDuration(s.etaSeconds)}`);
@@ -51,7 +77,8 @@ export function progressText(s: ProgressState): string {
 
 export function progressHtml(s: ProgressState): string {
   const max = s.batches ?? 1;
-  const value = s.phase === "train" ? Math.min(s.batch, max) : max;
+  // the bar stays where training was: while training and after a Stop; full otherwise
+  const value = s.phase === "train" || s.phase === "stopped" ? Math.min(s.batch, max) : max;
   const text = progressText(s);
   return `<div style="font-family:monospace"><progress max="${max}" value="${value}" style="width:16em;vertical-align:middle"></progress> ${escapeHtml(text)}</div>`;
 }

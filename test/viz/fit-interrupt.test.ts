@@ -94,10 +94,15 @@ model.eval(); // fit trains in train mode and must restore this, also when stopp
           m.id === id && m.type === "update_display" && !("application/vnd.receptive.curves+json" in m.data),
       )
       .at(-1);
+    // where Stop came, not a full bar: "stopped at epoch 3/1000, batch 37/256 · [###.....] · ..."
+    // ("stopped after epoch 3/1000" if it came just as an epoch ended)
+    const text: string = lastBar?.data["text/plain"];
     assert.match(
-      lastBar?.data["text/plain"],
-      /stopped after \d+ epochs .*the weights trained so far are kept/,
+      text,
+      /^stopped (at epoch \d+\/1000, batch \d+\/256|after epoch \d+\/1000) · \[[#.]+\] · .*the weights trained so far are kept$/,
     );
+    const batch = /batch (\d+)\/256/.exec(text)?.[1] ?? "256";
+    assert.match(lastBar?.data["text/html"], new RegExp(`<progress max="256" value="${batch}"`));
     const history = await execute("fit.history.stopped");
     assert.equal(history.result?.["text/plain"], "true");
   });

@@ -176,6 +176,64 @@ describe("fit", () => {
     assert.equal(optimizer.state.size > 0, true);
   });
 
+  it("after a Stop the progress bar stays where it came and says so", async () => {
+    const { model, optimizer } = setup(6);
+    const ds = points(96, 9);
+    const stop = new AbortController();
+    let served = 0;
+    const loader = {
+      length: 6,
+      async *[Symbol.asyncIterator]() {
+        for (const b of new data.DataLoader(ds, { batchSize: 16 }).batchIndices()) {
+          if (++served === 10) stop.abort(); // epoch 2, after its 3rd batch
+          yield new data.DataLoader(ds).batch(b);
+        }
+      },
+    };
+    const sink = new RecordingSink();
+    const lines: string[] = [];
+    const h = await fit(model, loader, {
+      epochs: 3,
+      optimizer,
+      lossFn: F.crossEntropy,
+      signal: stop.signal,
+      sink,
+      clock: new ManualClock(),
+      log: (l) => lines.push(l),
+    });
+    assert.equal(h.stopped, true);
+    const bar = sink.events.filter((e) => !(VIZ_MIME.curves in e.bundle)).at(-1)?.bundle ?? {};
+    assert.match(
+      bar["text/plain"] as string,
+      /^stopped at epoch 2\/3, batch 3\/6 · \[#{12}\.{12}\] · 0:\d\d · loss \d\.\d{4} · accuracy \d\.\d{4} · the weights trained so far are kept$/,
+    );
+    assert.match(bar["text/html"] as string, /<progress max="6" value="3"/);
+    assert.deepEqual(
+      lines.at(-1),
+      "fit: stopped at epoch 2/3, batch 3/6; the weights trained so far are kept",
+    );
+
+    // a stop between epochs: the finished epoch's bar, full
+    const between = setup(7);
+    const stopAfter2 = new AbortController();
+    const sink2 = new RecordingSink();
+    await fit(between.model, between.train, {
+      epochs: 5,
+      optimizer: between.optimizer,
+      lossFn: F.crossEntropy,
+      stopSignal: stopAfter2.signal,
+      onEpoch: (epoch) => {
+        if (epoch === 2) stopAfter2.abort();
+      },
+      sink: sink2,
+      clock: new ManualClock(),
+      log: false,
+    });
+    const last = sink2.events.filter((e) => !(VIZ_MIME.curves in e.bundle)).at(-1)?.bundle ?? {};
+    assert.match(last["text/plain"] as string, /^stopped after epoch 2\/5 · \[#{24}\] · /);
+    assert.match(last["text/html"] as string, /<progress max="6" value="6"/);
+  });
+
   it("the notebook's interrupt token stops it too", async () => {
     const { train, model, optimizer } = setup(5);
     const token = { interrupted: false };
