@@ -5,13 +5,43 @@
 import type { CurveSeries, CurvesPayload } from "../display/payloads-viz";
 import { escapeHtml } from "./html";
 
-const W = 320;
-const H = 200;
-const PAD = { left: 48, right: 10, top: 22, bottom: 30 };
+// One plot's size and margins (CSS pixels); curves-png.ts draws the same layout.
+export const W = 320;
+export const H = 200;
+export const PAD = { left: 48, right: 10, top: 22, bottom: 30 };
 const COLOURS: Record<string, string> = { train: "#1f77b4", validation: "#ff7f0e", test: "#2ca02c" };
 const OTHER = ["#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
-const fmt = (v: number) => String(Math.abs(v) >= 100 ? Math.round(v * 100) / 100 : Number(v.toPrecision(3)));
+/** The line colour of series `i` of a plot: by split, else from a fixed cycle. */
+export const colourOf = (s: CurveSeries, i: number): string => COLOURS[s.split] ?? OTHER[i % OTHER.length];
+
+export const fmt = (v: number) =>
+  String(Math.abs(v) >= 100 ? Math.round(v * 100) / 100 : Number(v.toPrecision(3)));
+
+/** One plot's ranges and the maps from data to plot coordinates. */
+export function plotScales(metric: string, series: CurveSeries[]) {
+  const xs = series.flatMap((s) => s.x);
+  const ys = series.flatMap((s) => s.y.filter((v): v is number => v !== null && Number.isFinite(v)));
+  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  if (isAccuracy(metric) && y0 >= 0 && y1 <= 1) [y0, y1] = [0, 1];
+  if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  const sx = (x: number) => PAD.left + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.left - PAD.right);
+  const sy = (y: number) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
+  return { x0, x1, y0, y1, sx, sy };
+}
+
+/** A series' drawable points in plot coordinates (missing and non-finite values skipped). */
+export function plotPoints(
+  s: CurveSeries,
+  sx: (x: number) => number,
+  sy: (y: number) => number,
+): [number, number][] {
+  return s.x
+    .map((x, k) => [x, s.y[k]] as const)
+    .filter((p): p is readonly [number, number] => p[1] !== null && Number.isFinite(p[1]))
+    .map(([x, y]) => [sx(x), sy(y)]);
+}
 
 /** The series grouped by metric, in first-seen order. */
 export function byMetric(series: CurveSeries[]): Map<string, CurveSeries[]> {
@@ -23,14 +53,7 @@ export function byMetric(series: CurveSeries[]): Map<string, CurveSeries[]> {
 export const isAccuracy = (metric: string) => /^(acc|accuracy)$|accuracy/i.test(metric);
 
 function plot(metric: string, series: CurveSeries[], xLabel: string): string {
-  const xs = series.flatMap((s) => s.x);
-  const ys = series.flatMap((s) => s.y.filter((v): v is number => v !== null && Number.isFinite(v)));
-  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
-  if (isAccuracy(metric) && y0 >= 0 && y1 <= 1) [y0, y1] = [0, 1];
-  if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  const sx = (x: number) => PAD.left + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.left - PAD.right);
-  const sy = (y: number) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
+  const { x0, x1, y0, y1, sx, sy } = plotScales(metric, series);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="10">`,
     `<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#ccc"/>`,
@@ -42,11 +65,8 @@ function plot(metric: string, series: CurveSeries[], xLabel: string): string {
     `<text x="${(W + PAD.left) / 2}" y="${H - 4}" text-anchor="middle">${escapeHtml(xLabel)}</text>`,
   ];
   series.forEach((s, i) => {
-    const colour = COLOURS[s.split] ?? OTHER[i % OTHER.length];
-    const pts = s.x
-      .map((x, k) => [x, s.y[k]] as const)
-      .filter((p): p is readonly [number, number] => p[1] !== null && Number.isFinite(p[1]))
-      .map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
+    const colour = colourOf(s, i);
+    const pts = plotPoints(s, sx, sy).map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`);
     if (pts.length > 1)
       parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${pts.join(" ")}"/>`);
     if (pts.length === 1) {

@@ -3,6 +3,7 @@
 // record of metric -> numbers.
 
 import { type CurveSeries, type CurvesPayload, VIZ_MIME } from "../display/payloads-viz";
+import { curvesPng } from "./curves-png";
 import { curvesHtml, curvesText } from "./curves-svg";
 import { VizFigure } from "./figure";
 
@@ -67,8 +68,14 @@ export function curvesPayload(
   return { version: 1, ...(title ? { title } : {}), xLabel, series, ...(logY ? { logY } : {}) };
 }
 
+/** The payload, a PNG (for front ends that strip SVG from untrusted notebooks), the SVG in HTML, text. */
 export function curvesBundle(p: CurvesPayload): Record<string, unknown> {
-  return { [VIZ_MIME.curves]: p, "text/html": curvesHtml(p), "text/plain": curvesText(p) };
+  return {
+    [VIZ_MIME.curves]: p,
+    "image/png": curvesPng(p).toString("base64"),
+    "text/html": curvesHtml(p),
+    "text/plain": curvesText(p),
+  };
 }
 
 /**
