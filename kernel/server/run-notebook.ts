@@ -2,6 +2,11 @@
 // `jupyter nbconvert --execute`, and writes the outputs into the notebook (or --out) atomically,
 // and with --html a self-contained HTML report of the run (html-report.ts).
 // Exits non-zero on the first failing cell (with its number and message) unless --allow-errors.
+// Every failure ends the run with its cause on stderr, never a hang: a malformed notebook or a
+// destination that cannot be written is refused before any cell runs; a cell that exits the process
+// is a failed cell (the outputs so far are still written); an output that cannot be written at the
+// end is kept in a temporary folder instead. Started without the kernel's Node flags, it runs itself
+// again as a child that dies with it (run-child.ts).
 
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -135,11 +140,55 @@ function keepElsewhere(path: string, text: () => string): string {
   }
 }
 
-/** The cell that is running, so an unexpected exit can still record where the notebook stopped. */
-interface RunningCell {
-  count: number;
-  index: number;
-  collector: OutputCollector;
+/** Writes the executed notebook and the report; returns what went wrong (empty when both were written). */
+function writeOutputs({ path, outPath, htmlPath, nb }: RunPlan): string[] {
+  if (!parentAlive()) process.kill(process.pid, "SIGKILL"); // `receptive run` was killed: write nothing
+  const problems: string[] = [];
+  const save = (what: string, to: string, text: () => string) => {
+    try {
+      writeFileAtomically(to, text());
+    } catch (err) {
+      problems.push(`${what} was not saved: ${(err as Error).message}; ${keepElsewhere(to, text)}`);
+    }
+  };
+  save("the executed notebook", outPath, () => notebookText(nb));
+  if (htmlPath !== undefined) save("the HTML report", htmlPath, () => notebookToHtml(nb, basename(path)));
+  return problems;
+}
+
+/**
+ * Until the run is done, an exit of the process (a cell's process.exit, or anything else) calls
+ * `onEarlyExit` synchronously with the code process.exit was given (undefined when it was not
+ * called) and ends with exit code 1. Returns the run's own way out, `exitNow(code)`; a late
+ * process.exit (a cell's timer) while the run closes keeps the code given to `setCode(code)`.
+ */
+function trapExits(onEarlyExit: (exitArgument: unknown, code: number) => void) {
+  const realExit = process.exit;
+  let exitArgument: { code: unknown } | undefined;
+  let done = false;
+  let finalCode = 1;
+  process.exit = ((code?: number | string | null) => {
+    if (done) return realExit.call(process, finalCode);
+    exitArgument = { code: code ?? process.exitCode ?? 0 };
+    return realExit.call(process, code as number | undefined);
+  }) as typeof process.exit;
+  process.on("exit", (code) => {
+    if (done) return;
+    done = true;
+    onEarlyExit(exitArgument?.code, code);
+    process.exitCode = 1;
+  });
+  return {
+    setCode(code: number): void {
+      done = true;
+      finalCode = code;
+    },
+    exitNow(code: number): never {
+      done = true;
+      process.exit = realExit;
+      return realExit.call(process, code);
+    },
+  };
 }
 
 export async function runNotebookCommand(args: string[]): Promise<number> {
@@ -153,49 +202,23 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
   // The session routes process.stdout/stderr to cells from now on; progress goes to the terminal.
   const stdout = process.stdout.write.bind(process.stdout);
   const stderr = process.stderr.write.bind(process.stderr);
-  // NOTE: from here on every way out calls process.exit: the session keeps the event loop alive.
-  const exit = process.exit.bind(process);
   let plan: RunPlan;
   try {
     plan = planRun(opts);
   } catch (err) {
     stderr(`receptive run: ${(err as Error).message}\n`);
-    return exit(1);
+    return 1;
   }
-  const { path, outPath, htmlPath, nb } = plan;
-  let running: RunningCell | undefined;
-  let finished = false;
-  /** Writes the notebook and the report; returns the problems (empty when both were written). */
-  const writeOutputs = (): string[] => {
-    if (!parentAlive()) process.kill(process.pid, "SIGKILL"); // `receptive run` was killed: write nothing
-    const problems: string[] = [];
-    const save = (what: string, to: string, text: () => string) => {
-      try {
-        writeFileAtomically(to, text());
-      } catch (err) {
-        problems.push(`${what} was not saved: ${(err as Error).message}; ${keepElsewhere(to, text)}`);
-      }
-    };
-    save("the executed notebook", outPath, () => notebookText(nb));
-    if (htmlPath !== undefined) save("the HTML report", htmlPath, () => notebookToHtml(nb, basename(path)));
-    return problems;
-  };
-  // A cell that ends the process (process.exit, or anything else that exits before the last cell
-  // is done) is a failed cell: its error is recorded, the outputs so far are written, exit code 1.
-  let exitCalled: { code: unknown } | undefined;
-  const realExit = process.exit;
-  let finalCode: number | undefined; // once the outputs are written: a late process.exit keeps it
-  process.exit = ((code?: number | string | null) => {
-    if (finished) return realExit.call(process, finalCode ?? 1);
-    exitCalled = { code: code ?? process.exitCode ?? 0 };
-    return realExit.call(process, code as number | undefined);
-  }) as typeof process.exit;
-  process.on("exit", (code) => {
-    if (finished) return;
+  const { nb } = plan;
+  // A cell that ends the process is a failed cell: its error is recorded, the outputs so far are
+  // written, exit code 1. NOTE: from here on every way out is exitNow: the session keeps the event
+  // loop alive, so returning would hang.
+  let running: { count: number; index: number; collector: OutputCollector } | undefined;
+  const { setCode, exitNow } = trapExits((exitArgument, code) => {
     const where = running === undefined ? "before the first cell ran" : `in cell ${running.count}`;
     const evalue =
-      exitCalled !== undefined
-        ? `process.exit(${String(exitCalled.code)}) called ${where}: the notebook stopped here; remove the call (throw an Error to fail a cell on purpose)`
+      exitArgument !== undefined
+        ? `process.exit(${String(exitArgument)}) called ${where}: the notebook stopped here; remove the call (throw an Error to fail a cell on purpose)`
         : `the process exited (code ${code}) ${where}: the notebook stopped here`;
     running?.collector.outputs.push({
       output_type: "error",
@@ -203,22 +226,16 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
       evalue,
       traceback: [`ProcessExit: ${evalue}`],
     });
-    const problems = writeOutputs();
+    const problems = writeOutputs(plan);
     const cell =
       running === undefined ? "" : `cell ${running.count} (notebook cell ${running.index + 1}) failed: `;
     stderr(`receptive run: ${cell}ProcessExit: ${evalue}\n`);
     for (const p of problems) stderr(`receptive run: ${p}\n`);
-    process.exitCode = 1;
   });
-  const finish = (code: number): never => {
-    finished = true;
-    process.exit = realExit;
-    return exit(code);
-  };
 
   try {
-    process.chdir(dirname(path)); // relative paths in cells mean the notebook's folder, as in Jupyter
-    const session = new ExecutionSession(dirname(path));
+    process.chdir(dirname(plan.path)); // relative paths in cells mean the notebook's folder, as in Jupyter
+    const session = new ExecutionSession(dirname(plan.path));
     const side = new SideThreadHost(session);
     await side.ready;
     session.warmUp(); // build the TypeScript converter before any --timeout clock starts
@@ -275,21 +292,22 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
       stderr(`receptive run: ${message}\n`);
     }
     running = undefined;
-    finished = true; // from here on an exit is ours
-    const problems = writeOutputs();
+    const problems = writeOutputs(plan);
+    const code = failed !== null || problems.length > 0 ? 1 : 0;
+    setCode(code);
     if (failed !== null) stderr(`receptive run: ${failed}\n`);
     for (const p of problems) stderr(`receptive run: ${p}\n`);
-    finalCode = failed !== null || problems.length > 0 ? 1 : 0;
-    if (finalCode === 0) stdout(`wrote ${outPath}${htmlPath === undefined ? "" : ` and ${htmlPath}`}\n`);
+    if (code === 0)
+      stdout(`wrote ${plan.outPath}${plan.htmlPath === undefined ? "" : ` and ${plan.htmlPath}`}\n`);
     await side.close();
     session.close();
-    return finish(finalCode);
+    return exitNow(code);
   } catch (err) {
     // A failure of the runner itself (not of a cell): say so, keep what ran, never hang.
     running = undefined;
-    finished = true;
+    setCode(1);
     stderr(`receptive run: ${(err as Error).stack ?? String(err)}\n`);
-    for (const p of writeOutputs()) stderr(`receptive run: ${p}\n`);
-    return finish(1);
+    for (const p of writeOutputs(plan)) stderr(`receptive run: ${p}\n`);
+    return exitNow(1);
   }
 }
