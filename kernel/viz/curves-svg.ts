@@ -18,14 +18,25 @@ export const colourOf = (s: CurveSeries, i: number): string => COLOURS[s.split] 
 export const fmt = (v: number) =>
   String(Math.abs(v) >= 100 ? Math.round(v * 100) / 100 : Number(v.toPrecision(3)));
 
+/** [min, max] of a non-empty list (a loop: Math.min(...xs) overflows the stack on long runs). */
+function range(xs: readonly number[]): [number, number] {
+  let lo = xs[0];
+  let hi = xs[0];
+  for (const x of xs) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  return [lo, hi];
+}
+
 /** One plot's ranges and the maps from data to plot coordinates. */
 export function plotScales(metric: string, series: CurveSeries[]) {
   const xs = series.flatMap((s) => s.x);
   const ys = series.flatMap((s) => s.y.filter((v): v is number => v !== null && Number.isFinite(v)));
-  let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
+  let [y0, y1] = ys.length ? range(ys) : [0, 1];
   if (isAccuracy(metric) && y0 >= 0 && y1 <= 1) [y0, y1] = [0, 1];
   if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  const [x0, x1] = xs.length ? range(xs) : [0, 1];
   const sx = (x: number) => PAD.left + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.left - PAD.right);
   const sy = (y: number) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
   return { x0, x1, y0, y1, sx, sy };
