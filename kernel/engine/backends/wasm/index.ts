@@ -2,6 +2,7 @@
 // default when this runtime has WebAssembly SIMD; kernels it does not implement fall back to `ref`
 // per call. `setBackend("ref")` switches back. Import this module for its side effect.
 
+import { availableParallelism } from "node:os";
 import { check } from "../../errors";
 import { type KernelFn, registerBackend, setBackend } from "../registry";
 import { avgPoolKernels } from "./avg-pooling";
@@ -13,6 +14,7 @@ import { matmulKernels } from "./matmul";
 import { normKernels } from "./norm";
 import { optimKernels } from "./optim";
 import { poolKernels } from "./pooling";
+import { MAX_WORKERS } from "./protocol";
 import { residentStorage } from "./resident-storage";
 import { runtime } from "./runtime";
 import { softmaxKernels } from "./softmax";
@@ -65,10 +67,32 @@ export function wasmUnavailableReason(): string | null {
   return runtime instanceof Error ? runtime.message : null;
 }
 
-/** Sets how many threads (including the calling one) wasm kernels may use; defaults to the core count. */
+/**
+ * Sets how many threads (including the calling one) wasm kernels may use; defaults to the core
+ * count. Accepts whole numbers from 1 to 4 per core (at most 64, the pool's limit) and rejects the
+ * rest with an error saying what this machine has: more threads than cores only take turns on them
+ * (PyTorch merely warns; a silent cap hid typos like setNumThreads(1000)).
+ */
 export function setNumThreads(n: number): void {
-  check(Number.isInteger(n) && n >= 1, "setNumThreads", () => `expected a whole number >= 1, got ${n}`);
+  const cores = availableParallelism();
+  check(
+    typeof n === "number" && Number.isInteger(n) && n >= 1,
+    "setNumThreads",
+    () =>
+      `expected a whole number of threads >= 1, got ${typeof n === "number" ? n : `${typeof n} ${JSON.stringify(n)}`}; this machine has ${cores} cores, e.g. setNumThreads(${cores})`,
+  );
+  check(
+    n <= maxThreads(),
+    "setNumThreads",
+    () =>
+      `${n} threads is more than this machine can use: it has ${cores} cores (os.availableParallelism()), and at most ${maxThreads()} threads are allowed (4 per core, at most ${MAX_WORKERS + 1}); threads beyond the cores only take turns on them. Use setNumThreads(${cores})`,
+  );
   if (!(runtime instanceof Error)) runtime.pool.threads = n;
+}
+
+/** The most threads setNumThreads accepts here: 4 per core, at most the pool's limit. */
+export function maxThreads(): number {
+  return Math.min(4 * availableParallelism(), MAX_WORKERS + 1);
 }
 
 /** Threads wasm kernels may use, counting the calling thread (1 when the wasm backend is unavailable). */
