@@ -104,7 +104,7 @@ abstract class ConvNd extends Module {
     const wshape = transposed
       ? [inChannels, outChannels / groups, ...this.kernelSize]
       : [outChannels, inChannels / groups, ...this.kernelSize];
-    this.weight = new Parameter(empty(wshape));
+    this.weight = new Parameter(empty(wshape, op));
     this.bias = (o.bias ?? true) ? new Parameter(empty([outChannels])) : null;
     this.resetParameters();
   }

@@ -2,8 +2,10 @@
 // resetParameters() right after (torch.empty followed by an init).
 
 import { newStorage } from "../backends/registry";
+import { checkShape } from "../tensor/size-limit";
 import { Tensor } from "../tensor/tensor";
 
-export function empty(shape: readonly number[]): Tensor {
-  return new Tensor(newStorage(shape.reduce((a, b) => a * b, 1)), shape);
+/** `op` names the layer in errors (a shape too big for one tensor). */
+export function empty(shape: readonly number[], op = "empty"): Tensor {
+  return new Tensor(newStorage(checkShape(shape, op)), shape);
 }

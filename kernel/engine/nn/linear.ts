@@ -31,7 +31,7 @@ export class Linear extends Module {
       );
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
-    this.weight = new Parameter(empty([outFeatures, inFeatures]));
+    this.weight = new Parameter(empty([outFeatures, inFeatures], "Linear"));
     this.bias = bias ? new Parameter(empty([outFeatures])) : null;
     this.resetParameters();
   }

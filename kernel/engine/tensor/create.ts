@@ -4,7 +4,8 @@
 import { check, fmtShape } from "../errors";
 import { defaultGenerator, type Generator } from "./random";
 import { numelOf, type Shape } from "./shape";
-import { type DType, type NestedArray, Tensor } from "./tensor";
+import { allocateFloats, checkShape } from "./size-limit";
+import { DTYPES, type DType, type NestedArray, Tensor } from "./tensor";
 
 export interface TensorOptions {
   shape?: Shape;
@@ -21,6 +22,8 @@ type Data = NestedArray | ArrayLike<number>;
 
 /** A tensor from nested arrays (`[[1, 2], [3, 4]]`), a typed array (with `shape`), or a number. */
 export function tensor(data: Data, options: TensorOptions = {}): Tensor {
+  checkDType(options.dtype, "tensor");
+  if (options.shape !== undefined) checkShape(options.shape, "tensor");
   let values: Float32Array;
   let shape: number[];
   let dtype: DType = options.dtype ?? "float32";
@@ -91,6 +94,16 @@ function inferNestedShape(data: NestedArray): number[] {
   return shape;
 }
 
+/** Rejects dtypes the engine does not have, naming the ones it does. */
+function checkDType(dtype: unknown, op: string): void {
+  check(
+    dtype === undefined || DTYPES.includes(dtype as DType),
+    op,
+    () =>
+      `dtype ${JSON.stringify(dtype)} is not supported; the supported dtypes are ${DTYPES.map((d) => `"${d}"`).join(", ")} (complex and float64 tensors are not available: values are stored as float32)`,
+  );
+}
+
 function make(
   shape: Shape,
   op: string,
@@ -98,13 +111,8 @@ function make(
   requiresGrad = false,
   dtype: DType = "float32",
 ): Tensor {
-  for (const s of shape)
-    check(
-      Number.isInteger(s) && s >= 0,
-      op,
-      () => `sizes must be non-negative integers, got ${fmtShape(shape)}`,
-    );
-  const out = new Float32Array(numelOf(shape));
+  checkDType(dtype, op);
+  const out = allocateFloats(checkShape(shape, op), shape, op);
   fill(out);
   const t = new Tensor(out, shape, dtype);
   if (requiresGrad) t.requiresGrad_(true);
@@ -178,6 +186,7 @@ export function randint(
 
 /** A random permutation of 0..n-1. */
 export function randperm(n: number, options: { generator?: Generator } = {}): Tensor {
+  checkShape([n], "randperm");
   const p = (options.generator ?? defaultGenerator).permutation(n);
   return new Tensor(Float32Array.from(p), [n], "int64");
 }
@@ -188,6 +197,11 @@ export function arange(start: number, end?: number, step = 1): Tensor {
     end = start;
     start = 0;
   }
+  check(
+    [start, end, step].every(Number.isFinite),
+    "arange",
+    () => `start, end and step must be finite numbers, got ${start}, ${end}, ${step}`,
+  );
   check(step !== 0, "arange", "step must be non-zero");
   const n = Math.max(0, Math.ceil((end - start) / step));
   const ints = [start, end, step].every(Number.isInteger);

@@ -16,7 +16,9 @@ import * as sh from "../ops/shape";
 import { formatTensor } from "./format";
 import { numelOf, type Shape, stridesOf } from "./shape";
 
-export type DType = "float32" | "int64" | "bool";
+/** The dtypes the engine has (integers and booleans are stored exactly in float32). */
+export const DTYPES = ["float32", "int64", "bool"] as const;
+export type DType = (typeof DTYPES)[number];
 export type NestedArray = number | boolean | NestedArray[];
 type Scalar = number;
 type TensorLike = Tensor | Scalar;
