@@ -15,6 +15,7 @@ import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { convOutputSize, convTransposeOutputSize, expandSize, samePadding } from "./conv-shape";
+import { checkTensor } from "./tensor-args";
 
 /** An int-or-tuple size: `3` or `[3, 1]` (height, width). */
 export type Size2d = number | readonly number[];
@@ -56,7 +57,7 @@ export function conv2d(
   bias?: Tensor | null | Conv2dOptions,
   options: Conv2dOptions = {},
 ): Tensor {
-  [bias, options] = splitBias(bias, options);
+  [bias, options] = splitBias("conv2d", bias, options);
   return convNd("conv2d", 2, false, input, weight, bias, options);
 }
 
@@ -70,7 +71,7 @@ export function conv1d(
   bias?: Tensor | null | Conv1dOptions,
   options: Conv1dOptions = {},
 ): Tensor {
-  [bias, options] = splitBias(bias, options);
+  [bias, options] = splitBias("conv1d", bias, options);
   return convNd("conv1d", 1, false, input, weight, bias, options);
 }
 
@@ -85,7 +86,7 @@ export function convTranspose2d(
   bias?: Tensor | null | ConvTranspose2dOptions,
   options: ConvTranspose2dOptions = {},
 ): Tensor {
-  [bias, options] = splitBias(bias, options);
+  [bias, options] = splitBias("convTranspose2d", bias, options);
   return convNd("convTranspose2d", 2, true, input, weight, bias, options);
 }
 
@@ -119,8 +120,15 @@ interface Geometry {
   groups: number;
 }
 
-function splitBias<O extends object>(bias: Tensor | null | undefined | O, options: O): [Tensor | null, O] {
+function splitBias<O extends object>(
+  op: string,
+  bias: Tensor | null | undefined | O,
+  options: O,
+): [Tensor | null, O] {
   if (bias == null || bias instanceof Tensor) return [bias ?? null, options];
+  // An options object in the bias's place; anything else meant to be the bias is reported as one.
+  if (Array.isArray(bias) || ArrayBuffer.isView(bias) || typeof bias !== "object")
+    checkTensor(bias, op, "bias");
   return [null, { ...bias, ...options }];
 }
 
@@ -143,6 +151,8 @@ function convNd(
   bias: Tensor | null,
   options: AnyConvOptions,
 ): Tensor {
+  checkTensor(input, op, "input");
+  checkTensor(weight, op, "weight");
   const spatial = dims === 2 ? "H, W" : "L";
   const kernelDims = dims === 2 ? "KH, KW" : "K";
 

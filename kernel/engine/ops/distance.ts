@@ -4,10 +4,11 @@
 
 import { check, fmtShape } from "../errors";
 import { broadcastShapes, normDim } from "../tensor/shape";
-import { Tensor } from "../tensor/tensor";
+import type { Tensor } from "../tensor/tensor";
 import * as ew from "./elementwise";
 import { norm, sum } from "./reduce";
 import { expand } from "./shape";
+import { checkTensor } from "./tensor-args";
 
 export interface PairwiseDistanceOptions {
   /** The norm degree (2: Euclidean, 1: Manhattan, Infinity: max). */
@@ -24,11 +25,8 @@ export interface CosineSimilarityOptions {
 }
 
 function checkPair(op: string, x1: Tensor, x2: Tensor): number[] {
-  check(
-    x1 instanceof Tensor && x2 instanceof Tensor,
-    op,
-    () => `expects two Tensors, got ${typeof x1} and ${typeof x2}`,
-  );
+  checkTensor(x1, op, "x1");
+  checkTensor(x2, op, "x2");
   return broadcastShapes(x1.shape, x2.shape, op);
 }
 

@@ -8,6 +8,7 @@ import { defaultGenerator, type Generator } from "../tensor/random";
 import { numelOf } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import { mul } from "./elementwise";
+import { checkTensor } from "./tensor-args";
 
 export interface DropoutOptions {
   /** Probability of zeroing an element (a channel for dropout2d). */
@@ -20,7 +21,7 @@ export interface DropoutOptions {
 
 /** PyTorch's positional (p, training) or an options object { p, training }. */
 function parseArgs(op: string, input: Tensor, pOrOptions: number | DropoutOptions, training: boolean) {
-  check(input instanceof Tensor, op, () => `expected a Tensor input, got ${typeof input}`);
+  checkTensor(input, op, "input");
   const o = typeof pOrOptions === "number" ? { p: pOrOptions, training } : (pOrOptions ?? {});
   const { p = 0.5, training: on = true, generator = defaultGenerator } = o as DropoutOptions;
   check(

@@ -17,22 +17,19 @@ import { emptyStorage } from "../backends/registry";
 import { check } from "../errors";
 import { broadcastShapes, broadcastStrides, numelOf } from "../tensor/shape";
 import { type DType, Tensor } from "../tensor/tensor";
+import { checkTensor, notATensor } from "./tensor-args";
 
 export type TensorLike = Tensor | number;
 
 /** A number becomes a 0-d tensor; tensors pass through. */
-export function asTensor(x: TensorLike | boolean, op = "tensor"): Tensor {
+export function asTensor(x: TensorLike | boolean, op = "tensor", name = "other"): Tensor {
   if (x instanceof Tensor) return x;
-  check(
-    typeof x === "number" || typeof x === "boolean",
-    op,
-    () => `expected a Tensor or a number, got ${typeof x}`,
-  );
+  if (typeof x !== "number" && typeof x !== "boolean") throw notATensor(x, op, name, "a Tensor or a number");
   return new Tensor(new Float32Array([Number(x)]), [], Number.isInteger(Number(x)) ? "int64" : "float32");
 }
 
 export function unary(op: UnaryOp, x: Tensor, a = 0, b = 0, name: string = op): Tensor {
-  check(x instanceof Tensor, name, () => `expected a Tensor, got ${typeof x}`);
+  checkTensor(x, name, "input");
   const out = emptyStorage(x.numel);
   unaryForward(op, out, x.storage, a, b);
   return fromOp(name, out, x.shape, [x], (dout) => {
@@ -47,8 +44,8 @@ const INTEGER_CLOSED: ReadonlySet<BinaryOp> = new Set(["add", "sub", "mul", "max
 const COMPARISON: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge"]);
 
 export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, name: string = op): Tensor {
-  const ta = asTensor(a, name);
-  const tb = asTensor(b, name);
+  const ta = asTensor(a, name, "input");
+  const tb = asTensor(b, name, "other");
   const shape = broadcastShapes(ta.shape, tb.shape, name);
   const sa = broadcastStrides(ta.shape, shape);
   const sb = broadcastStrides(tb.shape, shape);
@@ -125,8 +122,9 @@ export const softplus = (x: Tensor): Tensor => unary("softplus", x);
 
 /** cond ? a : b elementwise, with broadcasting; gradients flow to a and b where chosen. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  const ta = asTensor(a, "where");
-  const tb = asTensor(b, "where");
+  checkTensor(cond, "where", "condition");
+  const ta = asTensor(a, "where", "input");
+  const tb = asTensor(b, "where", "other");
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, "where"), tb.shape, "where");
   const sc = broadcastStrides(cond.shape, shape);
   const sa = broadcastStrides(ta.shape, shape);

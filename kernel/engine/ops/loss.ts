@@ -10,12 +10,13 @@ import { fromOp, needsGrad } from "../autograd/record";
 import { bceBackward, bceForward, nllLossBackward, nllLossForward } from "../backends/ref/loss";
 import { check, fmtShape } from "../errors";
 import { broadcastShapes, numelOf, sameShape } from "../tensor/shape";
-import { Tensor } from "../tensor/tensor";
+import type { Tensor } from "../tensor/tensor";
 import { pairwiseDistance } from "./distance";
 import * as ew from "./elementwise";
 import { mean, sum } from "./reduce";
 import { expand, reshape } from "./shape";
 import { logSoftmax } from "./softmax";
+import { checkTensor } from "./tensor-args";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -72,7 +73,8 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 
 /** Elementwise losses compare equal shapes; PyTorch would broadcast (with a warning), we refuse. */
 function checkSameShape(op: string, input: Tensor, target: Tensor): void {
-  check(input instanceof Tensor && target instanceof Tensor, op, "expects input and target Tensors");
+  checkTensor(input, op, "input");
+  checkTensor(target, op, "target");
   check(
     sameShape(input.shape, target.shape),
     op,
@@ -93,7 +95,7 @@ function weightTo(
   shape: readonly number[],
 ): Tensor | null {
   if (weight == null) return null;
-  check(weight instanceof Tensor, op, () => `${name} must be a Tensor, got ${typeof weight}`);
+  checkTensor(weight, op, name);
   const b = broadcastShapes(weight.shape, shape, op);
   check(
     sameShape(b, shape),
@@ -106,11 +108,11 @@ function weightTo(
 
 function checkClassWeight(op: string, weight: Tensor | null, C: number): void {
   if (weight === null) return;
+  checkTensor(weight, op, "weight");
   check(
-    weight instanceof Tensor && weight.ndim === 1 && weight.shape[0] === C,
+    weight.ndim === 1 && weight.shape[0] === C,
     op,
-    () =>
-      `weight must hold one value per class, shape [${C}], got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`,
+    () => `weight must hold one value per class, shape [${C}], got ${fmtShape(weight.shape)}`,
   );
 }
 
@@ -122,7 +124,8 @@ interface ClassLayout {
 
 /** Checks class-index targets against input (N, C, d1, ...) or (C) and returns its (N, C, inner) view. */
 function classLayout(op: string, input: Tensor, target: Tensor, ignoreIndex: number): ClassLayout {
-  check(input instanceof Tensor && target instanceof Tensor, op, "expects input and target Tensors");
+  checkTensor(input, op, "input");
+  checkTensor(target, op, "target");
   check(
     input.ndim >= 1,
     op,
@@ -219,7 +222,8 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
   const { weight = null, ignoreIndex = -100, reduction = "mean", labelSmoothing = 0 } = options;
-  check(input instanceof Tensor && target instanceof Tensor, op, "expects input and target Tensors");
+  checkTensor(input, op, "input");
+  checkTensor(target, op, "target");
   checkReduction(op, reduction);
   check(
     labelSmoothing >= 0 && labelSmoothing <= 1,
@@ -377,11 +381,9 @@ export function tripletMarginLoss(
   const op = "tripletMarginLoss";
   const { margin = 1, p = 2, eps = 1e-6, swap = false, reduction = "mean" } = options;
   checkReduction(op, reduction);
-  check(
-    [anchor, positive, negative].every((t) => t instanceof Tensor),
-    op,
-    "expects anchor, positive and negative Tensors",
-  );
+  checkTensor(anchor, op, "anchor");
+  checkTensor(positive, op, "positive");
+  checkTensor(negative, op, "negative");
   check(
     anchor.ndim === positive.ndim && anchor.ndim === negative.ndim,
     op,

@@ -9,6 +9,7 @@ import { check, fmtShape } from "../errors";
 import { broadcastShapes, numelOf } from "../tensor/shape";
 import type { Tensor } from "../tensor/tensor";
 import { expand, reshape, squeeze, unsqueeze } from "./shape";
+import { checkOptionalTensor, checkTensor } from "./tensor-args";
 
 /** (B, M, K) @ (B, K, N) -> (B, M, N) */
 function bmm(a: Tensor, b: Tensor): Tensor {
@@ -32,6 +33,8 @@ function bmm(a: Tensor, b: Tensor): Tensor {
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, "matmul", "input");
+  checkTensor(b, "matmul", "other");
   check(
     a.ndim >= 1 && b.ndim >= 1,
     "matmul",
@@ -61,6 +64,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** y = x W^T + b for x (..., in), W (out, in), b (out). */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor(input, "linear", "input");
+  checkTensor(weight, "linear", "weight");
+  checkOptionalTensor(bias, "linear", "bias");
   check(
     weight.ndim === 2,
     "linear",

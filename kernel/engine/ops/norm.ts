@@ -9,7 +9,8 @@ import { batchNormBackward, batchNormForward } from "../backends/ref/norm";
 import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { numelOf } from "../tensor/shape";
-import { Tensor } from "../tensor/tensor";
+import type { Tensor } from "../tensor/tensor";
+import { checkTensor } from "./tensor-args";
 
 /**
  * batchNormBackward with a trailing hint for the wasm backend: dinp holds zeros, so it need not be
@@ -34,12 +35,13 @@ export interface BatchNormOptions {
 
 function checkPerChannel(name: string, t: Tensor | null, C: number, input: Tensor): void {
   if (t === null) return;
+  checkTensor(t, "batchNorm", name);
   check(
-    t instanceof Tensor && t.numel === C && t.ndim <= 1,
+    t.numel === C && t.ndim <= 1,
     "batchNorm",
     () =>
       `${name} must have one entry per channel, shape [${C}] for input of shape ${fmtShape(input.shape)}, ` +
-      `got ${t instanceof Tensor ? fmtShape(t.shape) : typeof t}`,
+      `got ${fmtShape(t.shape)}`,
   );
 }
 
@@ -56,7 +58,7 @@ export function batchNorm(
 ): Tensor {
   const op = "batchNorm";
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
-  check(input instanceof Tensor, op, () => `expected a Tensor input, got ${typeof input}`);
+  checkTensor(input, op, "input");
   check(
     input.ndim >= 2,
     op,

@@ -8,6 +8,7 @@ import { type PadMode, padBackward, padForward } from "../backends/ref/pad";
 import { check, fmtShape } from "../errors";
 import { numelOf } from "../tensor/shape";
 import type { Tensor } from "../tensor/tensor";
+import { checkTensor } from "./tensor-args";
 
 export type { PadMode } from "../backends/ref/pad";
 
@@ -31,6 +32,7 @@ export function pad(
   mode: PadMode | PadOptions = "constant",
   value?: number,
 ): Tensor {
+  checkTensor(input, "pad", "input");
   let m: string;
   if (typeof mode === "string") m = mode;
   else {

@@ -19,6 +19,7 @@ import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { poolOutputSize, unpoolOutputSize } from "./pool-shape";
+import { checkTensor } from "./tensor-args";
 
 /**
  * maxPool2dBackward with a trailing hint for the wasm backend: dinp holds zeros, so it need not be
@@ -86,7 +87,7 @@ interface Planes {
 }
 
 function planes(input: Tensor, op: string, dims: 1 | 2): Planes {
-  check(input instanceof Tensor, op, () => `input must be a Tensor, got ${typeof input}`);
+  checkTensor(input, op, "input");
   const names = dims === 2 ? ["(N, C, H, W)", "(C, H, W)"] : ["(N, C, L)", "(C, L)"];
   const r = input.ndim;
   check(
@@ -467,7 +468,7 @@ function maxUnpool(
 ): Tensor {
   const p = planes(input, op, dims);
   const pool = dims === 2 ? "maxPool2d" : "maxPool1d";
-  check(indices instanceof Tensor, op, () => `indices must be a Tensor, got ${typeof indices}`);
+  checkTensor(indices, op, "indices");
   check(
     indices.dtype === "int64",
     op,

@@ -9,6 +9,7 @@ import { normDim, numelOf } from "../tensor/shape";
 import { Tensor } from "../tensor/tensor";
 import * as ew from "./elementwise";
 import { reshape } from "./shape";
+import { checkTensor } from "./tensor-args";
 
 export type Dims = number | readonly number[] | null | undefined;
 
@@ -26,6 +27,7 @@ interface Plan {
 }
 
 function plan(x: Tensor, dim: Dims, keepdim: boolean, op: string): Plan {
+  checkTensor(x, op, "input");
   const all = dim === null || dim === undefined;
   const list = all ? x.shape.map((_, i) => i) : typeof dim === "number" ? [dim] : [...dim];
   const dims = [...new Set(list.map((d) => normDim(d, x.ndim, op)))].sort((a, b) => a - b);
@@ -62,6 +64,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 function extreme(x: Tensor, dim: Dims, keepdim: boolean, isMin: boolean, op: string): Tensor {
+  checkTensor(x, op, "input");
   check(x.numel > 0, op, "cannot reduce an empty tensor");
   const p = plan(x, dim, keepdim, op);
   const out = new Float32Array(numelOf(p.outShape));
@@ -142,6 +145,7 @@ export function variance(
 }
 
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
+  checkTensor(x, "logsumexp", "input");
   const m = amax(x.detach(), dim, true);
   const finite = ew.where(ew.eq(ew.abs(m), Number.POSITIVE_INFINITY), 0, m);
   const s = ew.log(sum(ew.exp(ew.sub(x, finite)), dim, true));

@@ -6,7 +6,9 @@ import { broadcastTo, sumTo } from "../backends/ref/reduce";
 import { indexSelect as indexSelectKernel, permute as permuteKernel, sliceDim } from "../backends/ref/shape";
 import { check, fmtShape } from "../errors";
 import { broadcastStrides, inferShape, normDim, numelOf, type Shape, sameShape } from "../tensor/shape";
+import { checkShape } from "../tensor/size-limit";
 import { Tensor } from "../tensor/tensor";
+import { checkTensor, checkTensorList } from "./tensor-args";
 
 /** A view with a new shape (one dim may be -1); shares storage. */
 export function reshape(x: Tensor, shape: Shape, op = "reshape"): Tensor {
@@ -105,7 +107,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     );
   if (sameShape(target, x.shape)) return x;
   const strides = broadcastStrides(x.shape, target);
-  const out = new Float32Array(numelOf(target));
+  const out = new Float32Array(checkShape(target, "expand"));
   broadcastTo(out, x.storage, target, strides);
   const result = fromOp("expand", out, target, [x], (dout) => {
     const dx = new Float32Array(x.numel);
@@ -216,6 +218,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
 
 /** Joins tensors along an existing dim; all other dims must match. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkTensorList(tensors, "cat", "tensors");
   check(tensors.length > 0, "cat", "expects a non-empty list of tensors");
   const first = tensors[0];
   const d = normDim(dim, first.ndim, "cat");
@@ -254,6 +257,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Joins same-shaped tensors along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  checkTensorList(tensors, "stack", "tensors");
   check(tensors.length > 0, "stack", "expects a non-empty list of tensors");
   const first = tensors[0];
   for (const [k, t] of tensors.entries())
@@ -271,6 +275,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 }
 
 export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+  checkTensor(x, "split", "tensor");
   const d = normDim(dim, x.ndim, "split");
   const size = x.shape[d];
   let sizes: number[];
@@ -295,6 +300,7 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  checkTensor(x, "chunk", "input");
   const d = normDim(dim, x.ndim, "chunk");
   check(
     Number.isInteger(chunks) && chunks > 0,

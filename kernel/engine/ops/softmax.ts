@@ -10,13 +10,14 @@ import {
 } from "../backends/ref/softmax";
 import { check, fmtShape } from "../errors";
 import { normDim, numelOf } from "../tensor/shape";
-import { Tensor } from "../tensor/tensor";
+import type { Tensor } from "../tensor/tensor";
+import { checkTensor } from "./tensor-args";
 
 /** `dim` as PyTorch takes it: positional, or `{ dim }` as a keyword. */
 export type DimArg = number | { dim: number };
 
 function along(op: string, input: Tensor, dimArg: DimArg): [number, number, number] {
-  check(input instanceof Tensor, op, () => `expected a Tensor input, got ${typeof input}`);
+  checkTensor(input, op, "input");
   const dim = typeof dimArg === "number" ? dimArg : dimArg?.dim;
   check(
     typeof dim === "number",
