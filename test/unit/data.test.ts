@@ -10,6 +10,8 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -622,5 +624,59 @@ describe("ImageFolder (PNG and JPEG through pngjs / jpeg-js)", () => {
     assert.throws(() => ds.get(0), /a.PNG could not be decoded .* corrupt or truncated/);
     writeFileSync(join(root, "cat", "b.png"), "GIF89a...");
     assert.throws(() => ds.get(1), /b.png is neither a PNG nor a JPEG file/);
+  });
+
+  it("refuses images over maxPixels from the header, before decoding (decompression bombs)", () => {
+    const root = folder();
+    // A 46-byte file claiming 20000 x 20000 pixels (400 megapixels, 1.6 GB as RGBA).
+    const bomb = Buffer.from(pngFile(1, 1));
+    bomb.writeUInt32BE(20000, 16);
+    bomb.writeUInt32BE(20000, 20);
+    writeFileSync(join(root, "cat", "a.PNG"), bomb);
+    const ds = new data.ImageFolder(root);
+    assert.throws(
+      () => ds.get(0),
+      /^ReceptiveError: decodeImage: .*a\.PNG is 20000 x 20000 = 400\.0 megapixels, more than the limit of 50 megapixels .*maxPixels: 400000000/,
+    );
+    // The limit is configurable and applies to JPEG too (its SOF header).
+    writeFileSync(join(root, "cat", "b.png"), pngFile(200, 100));
+    writeFileSync(
+      join(root, "dog", "x.jpg"),
+      jpeg.encode({ data: rgba(300, 200), width: 300, height: 200 }, 90).data,
+    );
+    const small = new data.ImageFolder(root, { maxPixels: 10_000 });
+    assert.throws(
+      () => small.get(1),
+      /b\.png is 200 x 100 = 0\.0 megapixels, more than the limit of 0\.01 megapixels/,
+    );
+    assert.throws(
+      () => small.get(2),
+      /x\.jpg is 300 x 200 = 0\.1 megapixels, more than the limit of 0\.01 megapixels/,
+    );
+    assert.deepEqual(ds.get(1)[0].shape, [3, 100, 200]);
+    assert.deepEqual(ds.get(2)[0].shape, [3, 200, 300]);
+    assert.equal(data.decodeImage(readFileSync(join(root, "dog", "x.jpg")), "x.jpg", 3, 60_000).width, 300);
+  });
+
+  it("names broken symbolic links and files gone since listing", () => {
+    const root = folder();
+    symlinkSync(join(root, "nowhere.png"), join(root, "cat", "c.png"));
+    assert.throws(
+      () => new data.ImageFolder(root),
+      /^ReceptiveError: ImageFolder: .*cat\/c\.png is a broken symbolic link: it points to .*nowhere\.png, which cannot be read \(ENOENT\)\. Remove the link or restore its target$/,
+    );
+    rmSync(join(root, "cat", "c.png"));
+    symlinkSync(join(root, "gone"), join(root, "bird"));
+    assert.throws(() => new data.ImageFolder(root), /bird is a broken symbolic link: it points to .*gone/);
+    rmSync(join(root, "bird"));
+    // Links that resolve are followed, as PyTorch does.
+    symlinkSync(join(root, "cat", "b.png"), join(root, "cat", "c.png"));
+    const ds = new data.ImageFolder(root);
+    assert.equal(ds.length, 4);
+    rmSync(join(root, "cat", "a.PNG"));
+    assert.throws(
+      () => ds.get(0),
+      /^ReceptiveError: ImageFolder: cannot read image .*a\.PNG \(ENOENT: .*\); it was moved, deleted or made unreadable after the dataset listed it: restore it, or create the ImageFolder again$/,
+    );
   });
 });
