@@ -3,9 +3,7 @@
 // dtypes, impossible shapes and thread counts.
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as R from "../../kernel/engine/index";
 import {
@@ -24,6 +22,7 @@ import {
   tensor,
   zeros,
 } from "../../kernel/engine/index";
+import { callCase, decode, goldenFiles, tensorSlots } from "../golden/golden-data";
 
 /** assert.throws for a ReceptiveError whose message matches `re`. */
 function throwsClearly(fn: () => unknown, re: RegExp): void {
@@ -86,82 +85,34 @@ describe("non-Tensor arguments", () => {
   it("every tensor argument of every golden op is checked", () => {
     // The golden cases (test/golden/data) call each op as PyTorch does; here each tensor argument
     // in turn is replaced by its nested-array values.
-    const dataDir = join(__dirname, "..", "..", "..", "test", "golden", "data");
-    type Arg = unknown;
     let checked = 0;
-    for (const file of readdirSync(dataDir).filter((f) => f.endsWith(".json"))) {
-      const golden = JSON.parse(readFileSync(join(dataDir, file), "utf8")) as {
-        cases: {
-          name: string;
-          op: string;
-          args: Arg[];
-          kwargs: Record<string, Arg>;
-          inputs: { shape: number[]; dtype: DType; data: number[] }[];
-        }[];
-      };
+    for (const golden of goldenFiles())
       for (const c of golden.cases) {
         const isMethod = c.op.startsWith("Tensor.");
         const name = c.op.replace(/^(Tensor|torch)\./, "");
-        const inputs = () =>
-          c.inputs.map((e) => tensor(Float32Array.from(e.data), { shape: e.shape, dtype: e.dtype }));
-        // Paths to every {t: k} slot in args / kwargs (inside lists too).
-        const slots: (string | number)[][] = [];
-        const walk = (a: Arg, path: (string | number)[]) => {
-          if (Array.isArray(a)) for (const [i, x] of a.entries()) walk(x, [...path, i]);
-          else if (a !== null && typeof a === "object" && (a as { t?: number }).t !== undefined)
-            slots.push(path);
-        };
-        for (const [i, a] of c.args.entries()) walk(a, ["args", i]);
-        for (const [k, v] of Object.entries(c.kwargs)) walk(v, ["kwargs", k]);
-        for (const slot of slots) {
+        if (name === "indexSelect") continue; // its index may be a plain array
+        for (const slot of tensorSlots(c)) {
           if (isMethod && slot[0] === "args" && slot[1] === 0) continue; // self
-          if (name === "indexSelect") continue; // its index may be a plain array
-          const ts = inputs();
-          const resolve = (a: Arg, path: (string | number)[]): Arg => {
-            if (Array.isArray(a)) return a.map((x, i) => resolve(x, [...path, i]));
-            if (a !== null && typeof a === "object") {
-              const o = a as { t?: number; num?: string };
-              if (o.t !== undefined) {
-                const same = path.length === slot.length && path.every((p, i) => p === slot[i]);
-                return same ? ts[o.t].toArray() : ts[o.t];
-              }
-              if (o.num !== undefined) return Number(o.num.replace("inf", "Infinity"));
-            }
-            return a;
-          };
-          const args = c.args.map((a, i) => resolve(a, ["args", i]));
-          const kwargs = Object.fromEntries(
-            Object.entries(c.kwargs).map(([k, v]) => [k, resolve(v, ["kwargs", k])]),
-          );
-          const rest = Object.keys(kwargs).length > 0 ? [...args, kwargs] : args;
-          const call = () => {
-            if (isMethod) {
-              const self = rest[0] as unknown as Record<string, (...a: unknown[]) => unknown>;
-              return self[name](...rest.slice(1));
-            }
-            const table = (c.op.startsWith("torch.") ? R : F) as unknown as Record<
-              string,
-              (...a: unknown[]) => unknown
-            >;
-            return table[name](...rest);
-          };
+          const inputs = c.inputs.map(decode);
+          const same = (path: (string | number)[]) =>
+            path.length === slot.length && path.every((p, i) => p === slot[i]);
+          const where = `${c.name} (${c.op}), ${slot.join(".")}`;
           assert.throws(
-            call,
+            () => callCase(c, (k, path) => (same(path) ? inputs[k].toArray() : inputs[k])),
             (e: unknown) => {
-              assert.ok(e instanceof ReceptiveError, `${c.name} (${c.op}), ${slot.join(".")}: ${String(e)}`);
+              assert.ok(e instanceof ReceptiveError, `${where}: ${String(e)}`);
               assert.match(
                 e.message,
                 /^\w+: [\w[\]]+ must be (a Tensor|a Tensor or a number|a Tensor or null|an array of Tensors), got (an Array \((number|boolean)(\[\])+\)|the (number|boolean) \S+)\. Fix: wrap it with tensor\(\.\.\.\)$/,
-                `${c.name} (${c.op}), ${slot.join(".")}`,
+                where,
               );
               return true;
             },
-            `${c.name} (${c.op}): an array at ${slot.join(".")} was accepted`,
+            `${where}: an array was accepted`,
           );
           checked++;
         }
       }
-    }
     assert.ok(checked > 150, `only ${checked} tensor arguments checked`);
   });
 });

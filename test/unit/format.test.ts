@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CurvesPayload } from "../../kernel/display/payloads-viz";
+import { tensorBundle } from "../../kernel/display/tensor-view";
 import { arange, manualSeed, randn, tensor, zeros } from "../../kernel/engine/index";
 import { curvesHtml } from "../../kernel/viz/curves-svg";
 
@@ -27,6 +28,12 @@ describe("printing tensors", () => {
     values.forEach((v, k) => {
       assert.ok(Math.abs(Number(v) - want[k]) < 1e-4 * (1 + Math.abs(want[k])), `${v} vs ${want[k]}`);
     });
+  });
+
+  it("a cell ending in a CIFAR batch displays (text, payload and heatmap)", () => {
+    const bundle = tensorBundle(randn([64, 3, 32, 32]));
+    assert.match(String(bundle["text/plain"]), /^tensor\(\[\[\[\[/);
+    assert.ok(bundle["image/png"], "a heatmap of the first tiles");
   });
 
   it("prints a 1e7-element tensor without touching the stack", () => {

@@ -1,15 +1,28 @@
 // Reverse-mode differentiation over the graph recorded by ops: a topological order from the
 // output, then each node's backward in reverse, accumulating (+=) gradients so a tensor used
 // twice gets both contributions. Leaves that require grad receive `.grad`.
+//
+// Before any gradient moves, every node on the way is checked (GradNode.checkReady): none was
+// freed by an earlier backward, and no tensor it saved was modified in place since. Each node's
+// saved tensors are freed once it has run, unless `retainGraph` (PyTorch's retain_graph).
 
 import { binaryForward } from "../backends/ref/elementwise";
 import { check, fmtShape } from "../errors";
-import type { Tensor } from "../tensor/tensor";
+import { Tensor } from "../tensor/tensor";
 import { copyGrad, isResident, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
-import type { Grad } from "./node";
+import type { Grad, GradNode, GradTarget } from "./node";
 
-export function runBackward(root: Tensor, gradient?: Tensor): void {
+export interface BackwardOptions {
+  /** Keep the graph's saved tensors so that backward can run through it again (default false). */
+  retainGraph?: boolean;
+}
+
+export function runBackward(
+  root: Tensor,
+  gradient?: Tensor,
+  { retainGraph = false }: BackwardOptions = {},
+): void {
   check(
     root.requiresGrad,
     "backward",
@@ -26,6 +39,12 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
     seed = new Float32Array([1]);
   } else {
     check(
+      gradient instanceof Tensor,
+      "backward",
+      () =>
+        `gradient must be a Tensor of the tensor's shape ${fmtShape(root.shape)}, got ${typeof gradient}; options go last: t.backward(gradient, { retainGraph: true })`,
+    );
+    check(
       gradient.numel === root.numel,
       "backward",
       () => `gradient has shape ${fmtShape(gradient.shape)} but the tensor has shape ${fmtShape(root.shape)}`,
@@ -33,39 +52,40 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
     seed = gradient.data;
   }
 
-  const order = topoOrder(root);
+  const start: GradTarget = root.gradFn ?? root;
+  const { order, retained } = topoOrder(start, root);
+  for (const v of order) if (!(v instanceof Tensor)) v.checkReady();
   // Every gradient buffer in `grads` belongs to the engine alone (the seed is a copy; closures
   // return fresh buffers or dout itself), so it may be added into, handed on, or recycled.
-  const grads = new Map<Tensor, Grad>([[root, seed]]);
+  const grads = new Map<GradTarget, Grad>([[start, seed]]);
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
+      const v = order[i];
+      const g = grads.get(v);
       if (g === undefined) continue;
-      grads.delete(t);
-      if (t.gradFn === null) {
+      grads.delete(v);
+      if (v instanceof Tensor) {
         // A leaf: its first gradient becomes .grad as it is (nothing else holds g), unless it
         // lives in wasm memory (then .grad gets a copy).
-        if (t.grad === null && !isResident(g)) t.accumulateGrad(g, true);
+        if (v.grad === null && !isResident(g)) v.accumulateGrad(g, true);
         else {
-          t.accumulateGrad(g);
+          v.accumulateGrad(g);
           releaseGradBuffer(g);
         }
         continue;
       }
-      if (t.retainsGrad) t.accumulateGrad(g);
-      const inputs = t.gradFn.inputs;
-      const acc = inputs.map((input, k) =>
-        input !== null && inputs.indexOf(input) === k && inputs.lastIndexOf(input) === k
-          ? (grads.get(input) ?? null)
-          : null,
+      retained.get(v)?.accumulateGrad(g);
+      const next = v.next;
+      const acc = next.map((n, k) =>
+        n !== null && next.indexOf(n) === k && next.lastIndexOf(n) === k ? (grads.get(n) ?? null) : null,
       );
-      const inputGrads = t.gradFn.backward(g, acc);
+      const inputGrads = v.backward(g, acc);
+      if (!retainGraph) v.free();
       let gGiven = false;
-      inputs.forEach((input, k) => {
+      next.forEach((n, k) => {
         const ig = inputGrads[k];
         if (ig === null || ig === undefined) return;
-        if (input === null || !input.requiresGrad) {
+        if (n === null) {
           // Not wanted after all: a wasm-resident buffer goes back to the pool (it cannot be freed).
           const shared =
             overlaps(ig, g) ||
@@ -75,12 +95,12 @@ export function runBackward(root: Tensor, gradient?: Tensor): void {
           return;
         }
         if (ig === acc[k]) return; // the op added into the gradient accumulated so far
-        const prev = grads.get(input);
+        const prev = grads.get(n);
         if (prev !== undefined) addInto(prev, ig);
         else if (ig === g && !gGiven) {
-          grads.set(input, g);
+          grads.set(n, g);
           gGiven = true;
-        } else grads.set(input, overlaps(ig, g) || isHeld(grads, ig) ? copyGrad(ig) : ig);
+        } else grads.set(n, overlaps(ig, g) || isHeld(grads, ig) ? copyGrad(ig) : ig);
       });
       if (!gGiven && !inputGrads.some((ig) => ig != null && overlaps(ig, g))) releaseGradBuffer(g);
     }
@@ -123,33 +143,44 @@ function overlaps(a: Grad, b: Grad): boolean {
 }
 
 /** True when `g` is already some tensor's gradient in `grads` (an op returned one buffer twice). */
-function isHeld(grads: Map<Tensor, Grad>, g: Grad): boolean {
+function isHeld(grads: Map<GradTarget, Grad>, g: Grad): boolean {
   for (const h of grads.values()) if (overlaps(h, g)) return true;
   return false;
 }
 
-/** Tensors reachable from `root` through grad functions, each after all its inputs. */
-function topoOrder(root: Tensor): Tensor[] {
-  const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+/**
+ * Nodes and leaves reachable from `start`, each after all its inputs; and the tensors that asked
+ * for their gradient (retainGrad) by the node that made them.
+ */
+function topoOrder(
+  start: GradTarget,
+  root: Tensor,
+): { order: GradTarget[]; retained: Map<GradNode, Tensor> } {
+  const order: GradTarget[] = [];
+  const retained = new Map<GradNode, Tensor>();
+  if (root.retainsGrad && root.gradFn !== null) retained.set(root.gradFn, root);
+  const seen = new Set<GradTarget>([start]);
   // Iterative DFS: deep nets make graphs too deep for recursion.
-  const stack: [Tensor, number][] = [[root, 0]];
-  seen.add(root);
+  const stack: [GradTarget, number][] = [[start, 0]];
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
-    const [t, k] = top;
-    const inputs = t.gradFn?.inputs ?? [];
-    if (k < inputs.length) {
+    const [v, k] = top;
+    const next = v instanceof Tensor ? [] : v.next;
+    if (k < next.length) {
       top[1]++;
-      const input = inputs[k];
-      if (input?.requiresGrad && !seen.has(input)) {
-        seen.add(input);
-        stack.push([input, 0]);
+      const n = next[k];
+      if (n === null) continue;
+      // A non-leaf input that still holds the node it was made by keeps that node's gradient.
+      const input = (v as GradNode).inputs[k];
+      if (input?.retainsGrad && input.gradFn === n) retained.set(n as GradNode, input);
+      if (!seen.has(n)) {
+        seen.add(n);
+        stack.push([n, 0]);
       }
     } else {
       stack.pop();
-      order.push(t);
+      order.push(v);
     }
   }
-  return order;
+  return { order, retained };
 }

@@ -1,24 +1,31 @@
 // How an op's result joins the autograd graph: `fromOp` wraps a freshly computed buffer as a
-// tensor and, when gradients are being recorded and an input requires them, attaches the op's
-// backward closure (which captures whatever forward cached for it).
+// tensor and, when gradients are being recorded and an input requires them, attaches a node with
+// the op's backward closure (which captures whatever forward cached for it).
+//
+// `saves` lists every tensor the closure reads (inputs, other tensors such as targets or indices,
+// and "output" for the op's own result): their versions are recorded, and backward refuses to run
+// once one of them was modified in place (autograd/version.ts). A closure must read no other
+// tensor's values; test/unit/saved-tensors.test.ts modifies each argument and output of every
+// golden op in place to catch one that does.
 
 import type { DType } from "../tensor/tensor";
 import { Tensor } from "../tensor/tensor";
 import { isGradEnabled } from "./grad-mode";
-import type { Grad } from "./node";
+import { type BackwardFn, GradNode, type Saved } from "./node";
 
 export function fromOp(
   name: string,
   data: Float32Array,
   shape: readonly number[],
   inputs: readonly (Tensor | null)[],
-  backward: (dout: Grad, acc?: readonly (Grad | null)[]) => (Grad | null)[],
+  saves: readonly Saved[],
+  backward: BackwardFn,
   dtype: DType = "float32",
 ): Tensor {
   const out = new Tensor(data, shape, dtype);
   if (isGradEnabled() && inputs.some((t) => t?.requiresGrad)) {
     out.requiresGrad = true;
-    out.gradFn = { name, inputs, backward };
+    out.gradFn = new GradNode(name, inputs, saves, backward, out);
   }
   return out;
 }

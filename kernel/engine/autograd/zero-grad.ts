@@ -3,6 +3,7 @@
 
 import type { Tensor } from "../tensor/tensor";
 import { noGrad } from "./grad-mode";
+import { bumpVersion } from "./version";
 
 /** Resets the gradients of `tensors`: to null (default, like setToNone) or to zeros in place. */
 export function zeroGrad(
@@ -13,7 +14,10 @@ export function zeroGrad(
     for (const t of tensors) {
       if (t.grad === null) continue;
       if (setToNone) t.grad = null;
-      else t.grad.storage.fill(0);
+      else {
+        t.grad.storage.fill(0);
+        bumpVersion(t.grad.storage, "zeroGrad");
+      }
     }
   });
 }

@@ -6,6 +6,7 @@
 // unbiased batch variance; `momentum: null` uses a cumulative average (factor 1/numBatchesTracked).
 // State dict version 2 added numBatchesTracked; loading an older dict sets it to 0, as PyTorch does.
 
+import { noGrad } from "../autograd/grad-mode";
 import { check, fmtShape } from "../errors";
 import { ones, zeros } from "../tensor/create";
 import { Tensor } from "../tensor/tensor";
@@ -58,9 +59,11 @@ abstract class BatchNormNd extends Module {
 
   /** Running statistics back to mean 0, variance 1, no batches seen. */
   resetRunningStats(): void {
-    this.runningMean?.storage.fill(0);
-    this.runningVar?.storage.fill(1);
-    this.numBatchesTracked?.storage.fill(0);
+    noGrad(() => {
+      this.runningMean?.fill_(0);
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.fill_(0);
+    });
   }
 
   protected abstract checkInput(input: Tensor): void;
@@ -75,7 +78,7 @@ abstract class BatchNormNd extends Module {
     );
     let factor = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.numBatchesTracked !== null) {
-      this.numBatchesTracked.storage[0] += 1;
+      noGrad(() => this.numBatchesTracked!.add_(1));
       factor = this.momentum === null ? 1 / this.numBatchesTracked.storage[0] : this.momentum;
     }
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);

@@ -5,6 +5,7 @@
 // Formulas: https://pytorch.org/docs/stable/nn.init.html
 
 import { noGrad } from "../autograd/grad-mode";
+import { bumpVersion } from "../autograd/version";
 import { check, fmtShape } from "../errors";
 import { defaultGenerator, type Generator } from "../tensor/random";
 import type { Tensor } from "../tensor/tensor";
@@ -76,6 +77,7 @@ function fill(t: Tensor, draw: () => number): Tensor {
   noGrad(() => {
     const s = t.storage;
     for (let i = 0; i < s.length; i++) s[i] = draw();
+    bumpVersion(s, "init");
   });
   return t;
 }
@@ -127,6 +129,7 @@ export function eye_(t: Tensor): Tensor {
   return noGrad(() => {
     t.storage.fill(0);
     for (let i = 0; i < Math.min(rows, cols); i++) t.storage[i * cols + i] = 1;
+    bumpVersion(t.storage, "eye_");
     return t;
   });
 }
@@ -220,6 +223,7 @@ export function orthogonal_(
     const s = t.storage; // (rows, cols)
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < cols; c++) s[r * cols + c] = gain * (rows >= cols ? q[c][r] : q[r][c]);
+    bumpVersion(s, "orthogonal_");
     return t;
   });
 }

@@ -9,7 +9,7 @@
 // Plain tensors and arrays of modules are not registered (use a buffer or `nn.ModuleList`), as in
 // PyTorch. State dicts list each module's parameters, then its buffers, then its children's.
 
-import { noGrad } from "../autograd/grad-mode";
+import { bumpVersion } from "../autograd/version";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { Parameter } from "./parameter";
@@ -257,7 +257,10 @@ export abstract class Module {
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
       if (setToNone) p.grad = null;
-      else p.grad.storage.fill(0);
+      else {
+        p.grad.storage.fill(0);
+        bumpVersion(p.grad.storage, "zeroGrad");
+      }
     }
   }
 
@@ -351,7 +354,10 @@ export abstract class Module {
           errors.push(
             `size mismatch for ${key}: copying a param with shape ${fmtShape(src.shape)}, the shape in the current model is ${fmtShape(t.shape)}`,
           );
-        else noGrad(() => t.storage.set(src.storage));
+        else {
+          t.storage.set(src.storage);
+          bumpVersion(t.storage, "loadStateDict");
+        }
       }
     }
     const unexpectedKeys = Object.keys(sd).filter((k) => !expected.has(k));

@@ -354,7 +354,7 @@ function runConv(
     g.dilationW,
     g.groups,
   );
-  return fromOp(op, out, outShape, [input, weight, bias], (dout, acc) => {
+  return fromOp(op, out, outShape, [input, weight, bias], [input, weight], (dout, acc) => {
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, H, W), += onto it
     const dweight = needsGrad(weight) ? gradBuffer(weight.numel) : null; // weight's layout
     const dbias = needsGrad(bias) ? gradBuffer(g.OC) : null; // (OC)

@@ -2,12 +2,15 @@
 // and `where`. All are primitives with hand-written derivatives in backends/ref/elementwise.ts.
 
 import { gradBuffer } from "../autograd/grad-buffers";
+import type { Saved } from "../autograd/node";
 import { fromOp, needsGrad } from "../autograd/record";
 import {
+  BINARY,
   type BinaryOp,
   binaryBackward,
   binaryForward,
   forEachBroadcast,
+  UNARY,
   type UnaryOp,
   unaryBackward,
   unaryForward,
@@ -32,7 +35,9 @@ export function unary(op: UnaryOp, x: Tensor, a = 0, b = 0, name: string = op): 
   checkTensor(x, name, "input");
   const out = emptyStorage(x.numel);
   unaryForward(op, out, x.storage, a, b);
-  return fromOp(name, out, x.shape, [x], (dout) => {
+  const { reads } = UNARY[op];
+  const saves = [reads.includes("x") ? x : null, reads.includes("y") ? ("output" as const) : null];
+  return fromOp(name, out, x.shape, [x], saves, (dout) => {
     // In place: dout belongs to this op during backward (autograd/node.ts), and each dx[i] needs
     // only dout[i], so the gradient overwrites it instead of taking another buffer.
     unaryBackward(op, dout, x.storage, out, dout, a, b);
@@ -56,7 +61,7 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, name: string 
   else if (INTEGER_CLOSED.has(op) && ta.dtype !== "float32" && tb.dtype !== "float32") dtype = "int64";
   if (dtype !== "float32") return new Tensor(out, shape, dtype);
   const sameShape = ta.numel === out.length && tb.numel === out.length;
-  return fromOp(name, out, shape, [ta, tb], (dout) => {
+  return fromOp(name, out, shape, [ta, tb], binarySaves(op, a, b), (dout) => {
     // d(a + b)/da = d(a + b)/db = 1: both gradients are dout itself (autograd copies as needed).
     if (op === "add" && sameShape) return [needsGrad(ta) ? dout : null, needsGrad(tb) ? dout : null];
     const da = needsGrad(ta) ? gradBuffer(ta.numel) : null;
@@ -64,6 +69,20 @@ export function binary(op: BinaryOp, a: TensorLike, b: TensorLike, name: string 
     binaryBackward(op, da, db, ta.storage, tb.storage, out, dout, shape, sa, sb);
     return [da, db];
   });
+}
+
+/**
+ * What binary op's backward reads, as PyTorch saves it: mul needs b for a's gradient and a for
+ * b's, div needs b (and a for b's gradient); pow, maximum and minimum need both (pow also its
+ * output). Numbers the caller passed became constants nobody can modify, so they are not saved.
+ */
+function binarySaves(op: BinaryOp, a: TensorLike, b: TensorLike): Saved[] {
+  const reads = (BINARY[op] as { reads?: string }).reads ?? "";
+  const ta = a instanceof Tensor ? a : null;
+  const tb = b instanceof Tensor ? b : null;
+  if (op === "mul") return [tb?.requiresGrad ? ta : null, ta?.requiresGrad ? tb : null];
+  if (op === "div") return [tb, tb?.requiresGrad ? ta : null];
+  return reads === "" ? [] : reads === "ab" ? [ta, tb] : [ta, tb, "output"];
 }
 
 // ---- arithmetic ------------------------------------------------------------------------------
@@ -137,6 +156,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     out,
     shape,
     [null, ta, tb],
+    [cond],
     (dout) => {
       const da = needsGrad(ta) ? new Float32Array(ta.numel) : null;
       const db = needsGrad(tb) ? new Float32Array(tb.numel) : null;

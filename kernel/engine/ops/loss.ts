@@ -182,7 +182,7 @@ function nllItems(
   const w = weight?.storage ?? null;
   const losses = new Float32Array(N * inner); // (N, inner)
   const total = nllLossForward(losses, logp.storage, target.storage, w, N, C, inner, ignoreIndex);
-  const items = fromOp(op, losses, target.shape, [logp], (dlosses) => {
+  const items = fromOp(op, losses, target.shape, [logp], [target, weight], (dlosses) => {
     const dinp = new Float32Array(logp.numel); // (N, C, inner)
     nllLossBackward(dinp, dlosses, target.storage, w, N, C, inner, ignoreIndex);
     return [dinp];
@@ -312,7 +312,7 @@ export function binaryCrossEntropy(
   const w = weightTo(op, "weight", weight, input.shape);
   const out = new Float32Array(input.numel);
   bceForward(out, x, target.storage, w?.storage ?? null);
-  const loss = fromOp(op, out, input.shape, [input, target, w], (dout) => {
+  const loss = fromOp(op, out, input.shape, [input, target, w], [input, target, w], (dout) => {
     const dinp = needsGrad(input) ? new Float32Array(input.numel) : null;
     const dtarget = needsGrad(target) ? new Float32Array(target.numel) : null;
     const dweight = needsGrad(w) ? new Float32Array(w.numel) : null;

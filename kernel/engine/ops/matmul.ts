@@ -17,7 +17,7 @@ function bmm(a: Tensor, b: Tensor): Tensor {
   const N = b.shape[2];
   const out = emptyStorage(B * M * N);
   matmulKernel(out, a.storage, b.storage, B, M, K, N);
-  return fromOp("matmul", out, [B, M, N], [a, b], (dout) => {
+  return fromOp("matmul", out, [B, M, N], [a, b], [a, b], (dout) => {
     let da: Float32Array | null = null;
     let db: Float32Array | null = null;
     if (needsGrad(a)) {
@@ -90,7 +90,7 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
   const out = emptyStorage(B * OC);
   const b = bias ?? null;
   linearForward(out, input.storage, weight.storage, b?.storage ?? null, B, IC, OC);
-  return fromOp("linear", out, outShape, [input, weight, b], (dout) => {
+  return fromOp("linear", out, outShape, [input, weight, b], [input, weight], (dout) => {
     const dinp = needsGrad(input) ? gradBufferUninit(input.numel) : null; // overwritten
     const dweight = needsGrad(weight) ? gradBuffer(weight.numel) : null;
     const dbias = needsGrad(b) ? gradBuffer(OC) : null;

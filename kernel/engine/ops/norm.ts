@@ -5,6 +5,7 @@
 
 import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
+import { bumpVersion } from "../autograd/version";
 import { batchNormBackward, batchNormForward } from "../backends/ref/norm";
 import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
@@ -113,10 +114,12 @@ export function batchNorm(
     if (runningMean != null) {
       const rm = runningMean.storage;
       for (let c = 0; c < C; c++) rm[c] = momentum * mean[c] + (1 - momentum) * rm[c];
+      bumpVersion(rm, "batchNorm");
     }
     if (runningVar != null) {
       const rv = runningVar.storage;
       for (let c = 0; c < C; c++) rv[c] = momentum * ((variance[c] * M) / (M - 1)) + (1 - momentum) * rv[c];
+      bumpVersion(rv, "batchNorm");
     }
   } else {
     mean.set(runningMean!.storage);
@@ -137,7 +140,7 @@ export function batchNorm(
     );
   }
 
-  return fromOp(op, out, input.shape, [input, weight, bias], (dout, acc) => {
+  return fromOp(op, out, input.shape, [input, weight, bias], [input, weight], (dout, acc) => {
     const zeroed = !acc?.[0];
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, inner), += onto it
     const dweight = needsGrad(weight) ? gradBuffer(C) : null; // (C)

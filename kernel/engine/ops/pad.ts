@@ -128,7 +128,7 @@ export function pad(
   const fill = value ?? 0;
   const out = new Float32Array(numelOf(outShape)); // (shape + before + after)
   padForward(out, input.storage, input.shape, before, after, padMode, fill);
-  const result = fromOp("pad", out, outShape, [input], (dout) => {
+  const result = fromOp("pad", out, outShape, [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (shape)
     padBackward(dinp, dout, input.shape, before, after, padMode);
     return [dinp];

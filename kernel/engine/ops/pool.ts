@@ -227,13 +227,14 @@ function maxPool(
   const idx = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   maxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, ...w.dil);
   const shape = outShape(p, OH, OW);
-  const output = fromOp(op, out, shape, [input], (dout, acc) => {
+  const indices = new Tensor(idx, shape, "int64"); // returned to the caller with returnIndices
+  const output = fromOp(op, out, shape, [input], [indices], (dout, acc) => {
     const zeroed = !acc?.[0];
     const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
     maxPool2dBackwardZeroed(dinp, dout, idx, N, C, H, W, OH, OW, zeroed);
     return [dinp];
   });
-  return options.returnIndices ? [output, new Tensor(idx, shape, "int64")] : output;
+  return options.returnIndices ? [output, indices] : output;
 }
 
 /**
@@ -312,7 +313,7 @@ function avgPool(
   const args = [N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, countIncludePad, divisor] as const;
   const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   avgPool2dForward(out, input.storage, ...args);
-  return fromOp(op, out, outShape(p, OH, OW), [input], (dout) => {
+  return fromOp(op, out, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
     avgPool2dBackward(dinp, dout, ...args);
     return [dinp];
@@ -364,7 +365,7 @@ function adaptiveAvgPool(op: string, dims: 1 | 2, input: Tensor, outputSize: Ada
   const { N, C, H, W } = p;
   const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   adaptiveAvgPool2dForward(out, input.storage, N, C, H, W, OH, OW);
-  return fromOp(op, out, outShape(p, OH, OW), [input], (dout) => {
+  return fromOp(op, out, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
     adaptiveAvgPool2dBackward(dinp, dout, N, C, H, W, OH, OW);
     return [dinp];
@@ -385,13 +386,14 @@ function adaptiveMaxPool(
   const idx = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
   adaptiveMaxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW);
   const shape = outShape(p, OH, OW);
-  const output = fromOp(op, out, shape, [input], (dout, acc) => {
+  const indices = new Tensor(idx, shape, "int64"); // returned to the caller with returnIndices
+  const output = fromOp(op, out, shape, [input], [indices], (dout, acc) => {
     const zeroed = !acc?.[0];
     const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
     maxPool2dBackwardZeroed(dinp, dout, idx, N, C, H, W, OH, OW, zeroed);
     return [dinp];
   });
-  return returnIndices ? [output, new Tensor(idx, shape, "int64")] : output;
+  return returnIndices ? [output, indices] : output;
 }
 
 /**
@@ -525,7 +527,7 @@ function maxUnpool(
   const res = new Float32Array(N * C * OH * OW); // (N, C, OH, OW)
   maxUnpool2dForward(res, input.storage, idx, N, C, H, W, OH, OW);
   const saved = idx.slice(); // indices as they were at the call
-  return fromOp(op, res, outShape(p, OH, OW), [input], (dout) => {
+  return fromOp(op, res, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
     maxUnpool2dBackward(dinp, dout, saved, N, C, H, W, OH, OW);
     return [dinp];

@@ -48,7 +48,7 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const p = plan(x, dim, keepdim, "sum");
   const out = new Float32Array(numelOf(p.outShape));
   sumTo(out, x.storage, x.shape, p.outStrides);
-  const result = fromOp("sum", out, p.outShape, [x], (dout) => {
+  const result = fromOp("sum", out, p.outShape, [x], [], (dout) => {
     const dx = new Float32Array(x.numel);
     broadcastTo(dx, dout, x.shape, p.outStrides);
     return [dx];
@@ -69,7 +69,7 @@ function extreme(x: Tensor, dim: Dims, keepdim: boolean, isMin: boolean, op: str
   const p = plan(x, dim, keepdim, op);
   const out = new Float32Array(numelOf(p.outShape));
   reduceMax(out, x.storage, x.shape, p.outStrides, isMin);
-  const result = fromOp(op, out, p.outShape, [x], (dout) => {
+  const result = fromOp(op, out, p.outShape, [x], [x, "output"], (dout) => {
     // The gradient is shared evenly among tied extremes (PyTorch's amax/amin and max()).
     const full = new Float32Array(x.numel);
     broadcastTo(full, out, x.shape, p.outStrides);
@@ -108,14 +108,15 @@ export function maxDim(
   const values = new Float32Array(outer * inner);
   const indices = new Float32Array(outer * inner);
   maxDimKernel(values, indices, x.storage, outer, R, inner, isMin);
-  const v = fromOp(op, values, shape, [x], (dout) => {
+  const idx = new Tensor(indices, shape, "int64"); // returned to the caller
+  const v = fromOp(op, values, shape, [x], [idx], (dout) => {
     const dx = new Float32Array(x.numel);
     for (let o = 0; o < outer; o++)
       for (let k = 0; k < inner; k++) dx[(o * R + indices[o * inner + k]) * inner + k] += dout[o * inner + k];
     return [dx];
   });
   v.dtype = x.dtype;
-  return { values: v, indices: new Tensor(indices, shape, "int64") };
+  return { values: v, indices: idx };
 }
 
 /** Index of the largest (or smallest) value: over the flattened tensor, or along `dim`. */

@@ -17,7 +17,7 @@ export function reshape(x: Tensor, shape: Shape, op = "reshape"): Tensor {
 }
 
 function view(x: Tensor, shape: Shape, op: string): Tensor {
-  const out = fromOp(op, x.storage, shape, [x], (dout) => [dout]);
+  const out = fromOp(op, x.storage, shape, [x], [], (dout) => [dout]);
   out.dtype = x.dtype;
   return out;
 }
@@ -71,7 +71,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   perm.forEach((p, i) => {
     inverse[p] = i;
   });
-  const result = fromOp("permute", out, shape, [x], (dout) => {
+  const result = fromOp("permute", out, shape, [x], [], (dout) => {
     const dx = new Float32Array(x.numel);
     permuteKernel(dx, dout, shape, inverse);
     return [dx];
@@ -109,7 +109,7 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   const strides = broadcastStrides(x.shape, target);
   const out = new Float32Array(checkShape(target, "expand"));
   broadcastTo(out, x.storage, target, strides);
-  const result = fromOp("expand", out, target, [x], (dout) => {
+  const result = fromOp("expand", out, target, [x], [], (dout) => {
     const dx = new Float32Array(x.numel);
     sumTo(dx, dout, target, strides);
     return [dx];
@@ -146,7 +146,7 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   shape[d] = count;
   const out = new Float32Array(outer * count * inner);
   sliceDim(out, x.storage, outer, size, inner, s, step, count);
-  const result = fromOp(op, out, shape, [x], (dout) => {
+  const result = fromOp(op, out, shape, [x], [], (dout) => {
     const dx = new Float32Array(x.numel);
     sliceDim(dout, dx, outer, size, inner, s, step, count, true);
     return [dx];
@@ -207,7 +207,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor | readonly num
   shape[d] = idx.length;
   const out = new Float32Array(outer * idx.length * inner);
   indexSelectKernel(out, x.storage, idx, outer, size, inner);
-  const result = fromOp("indexSelect", out, shape, [x], (dout) => {
+  const result = fromOp("indexSelect", out, shape, [x], [], (dout) => {
     const dx = new Float32Array(x.numel);
     indexSelectKernel(dout, dx, idx, outer, size, inner, true);
     return [dx];
@@ -243,7 +243,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     offset += t.shape[d];
     return o;
   });
-  const result = fromOp("cat", out, shape, tensors, (dout) =>
+  const result = fromOp("cat", out, shape, tensors, [], (dout) =>
     tensors.map((t, k) => {
       if (!needsGrad(t)) return null;
       const dt = new Float32Array(t.numel);
@@ -331,7 +331,7 @@ export function repeat(x: Tensor, sizes: readonly number[]): Tensor {
 
 /** A copy with its own storage (gradients flow through). */
 export function clone(x: Tensor): Tensor {
-  const out = fromOp("clone", x.storage.slice(), x.shape, [x], (dout) => [dout]);
+  const out = fromOp("clone", x.storage.slice(), x.shape, [x], [], (dout) => [dout]);
   out.dtype = x.dtype;
   return out;
 }

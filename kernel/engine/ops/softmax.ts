@@ -40,7 +40,7 @@ export function softmax(input: Tensor, dim: DimArg): Tensor {
   const [outer, D, inner] = along("softmax", input, dim);
   const out = new Float32Array(input.numel); // (outer, D, inner)
   softmaxForward(out, input.storage, outer, D, inner);
-  return fromOp("softmax", out, input.shape, [input], (dout) => {
+  return fromOp("softmax", out, input.shape, [input], ["output"], (dout) => {
     const dinp = new Float32Array(input.numel); // (outer, D, inner)
     softmaxBackward(dinp, dout, out, outer, D, inner);
     return [dinp];
@@ -52,7 +52,7 @@ export function logSoftmax(input: Tensor, dim: DimArg): Tensor {
   const [outer, D, inner] = along("logSoftmax", input, dim);
   const out = new Float32Array(input.numel); // (outer, D, inner)
   logSoftmaxForward(out, input.storage, outer, D, inner);
-  return fromOp("logSoftmax", out, input.shape, [input], (dout) => {
+  return fromOp("logSoftmax", out, input.shape, [input], ["output"], (dout) => {
     const dinp = new Float32Array(input.numel); // (outer, D, inner)
     logSoftmaxBackward(dinp, dout, out, outer, D, inner);
     return [dinp];

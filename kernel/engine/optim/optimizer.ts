@@ -6,6 +6,7 @@
 // write into the parameters' storage, so views of a parameter see the new values.
 
 import { noGrad } from "../autograd/grad-mode";
+import { bumpVersion } from "../autograd/version";
 import { newStorage } from "../backends/registry";
 import { check } from "../errors";
 import { Tensor } from "../tensor/tensor";
@@ -84,7 +85,10 @@ export abstract class Optimizer {
       for (const p of g.params) {
         if (p.grad === null) continue;
         if (setToNone) p.grad = null;
-        else p.grad.storage.fill(0);
+        else {
+          p.grad.storage.fill(0);
+          bumpVersion(p.grad.storage, "zeroGrad");
+        }
       }
   }
 
@@ -101,6 +105,8 @@ export abstract class Optimizer {
             this.state.set(p, s);
           }
           this.update(p.storage, p.grad.storage, s, group);
+          // An in-place write like any other: a graph that saved p can no longer backward.
+          bumpVersion(p.storage, `${this.constructor.name}.step`);
         }
     });
     return loss;

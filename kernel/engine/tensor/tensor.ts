@@ -5,14 +5,17 @@
 // expand and slicing copy. Integer and boolean results (argmax, comparisons, class targets) are
 // stored as exact integers in float32 and labelled by `dtype`.
 
-import { addInto, runBackward } from "../autograd/backward";
+import { addInto, type BackwardOptions, runBackward } from "../autograd/backward";
 import type { GradNode } from "../autograd/node";
+import { bumpVersion, versionOf } from "../autograd/version";
 import { newStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import * as ew from "../ops/elementwise";
+import * as inPlace from "../ops/in-place";
 import { matmul } from "../ops/matmul";
 import * as red from "../ops/reduce";
 import * as sh from "../ops/shape";
+import { checkTensor } from "../ops/tensor-args";
 import { formatTensor } from "./format";
 import { numelOf, type Shape, stridesOf } from "./shape";
 
@@ -113,9 +116,18 @@ export class Tensor {
   }
 
   // ---- autograd -----------------------------------------------------------------------------
-  /** Computes gradients of this tensor with respect to every leaf that requires grad. */
-  backward(gradient?: Tensor): void {
-    runBackward(this, gradient);
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires grad:
+   * `loss.backward()`, `y.backward(gradient)`, `loss.backward({ retainGraph: true })` to keep the
+   * graph's saved tensors for another backward through it (freed after the first otherwise).
+   */
+  backward(gradient?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
+    if (gradient?.constructor === Object) runBackward(this, undefined, gradient as BackwardOptions);
+    else runBackward(this, gradient as Tensor | undefined, options);
+  }
+  /** How many in-place writes this tensor's storage has had (shared with its views; PyTorch's `_version`). */
+  get _version(): number {
+    return versionOf(this);
   }
   /** The same values, cut from the graph (shares storage). */
   detach(): Tensor {
@@ -147,7 +159,10 @@ export class Tensor {
    */
   accumulateGrad(g: Float32Array, adopt = false): void {
     if (this.grad === null) this.grad = new Tensor(adopt ? g : copyOf(g), this.shape);
-    else addInto(this.grad.storage, g);
+    else {
+      addInto(this.grad.storage, g);
+      bumpVersion(this.grad.storage, "accumulateGrad");
+    }
   }
 
   // ---- copies and in-place updates (for optimizers and initialisers, outside the graph) -------
@@ -172,77 +187,62 @@ export class Tensor {
       "bool",
     );
   }
-  private checkInPlace(op: string): void {
-    check(
-      !(this.requiresGrad && this.isLeaf && isRecording()),
-      op,
-      "a leaf tensor that requires grad is being used in an in-place operation; wrap the update in noGrad(() => ...)",
-    );
-  }
+  // In-place ops (ops/in-place.ts) bump the storage's version; with gradients recorded they join
+  // the graph, as in PyTorch.
   fill_(value: number): this {
-    this.checkInPlace("fill_");
-    this.storage.fill(value);
+    inPlace.fill_(this, value);
     return this;
   }
   zero_(): this {
-    return this.fill_(0);
+    inPlace.fill_(this, 0, "zero_");
+    return this;
   }
   /** Copies src's values (broadcast to this shape) into this tensor's storage. */
   copy_(src: Tensor): this {
-    this.checkInPlace("copy_");
-    const b = src.numel === this.numel ? src : src.expand(this.shape);
-    check(
-      b.numel === this.numel,
-      "copy_",
-      () => `cannot copy shape ${fmtShape(src.shape)} into ${fmtShape(this.shape)}`,
-    );
-    this.storage.set(b.storage);
+    inPlace.copy_(this, src);
     return this;
   }
   /** this += alpha * other (other broadcast to this shape). */
   add_(other: TensorLike, alpha = 1): this {
-    this.checkInPlace("add_");
-    const s = this.storage;
-    if (typeof other === "number") for (let i = 0; i < s.length; i++) s[i] += alpha * other;
-    else {
-      const o = other.numel === this.numel ? other.storage : other.expand(this.shape).storage;
-      for (let i = 0; i < s.length; i++) s[i] += alpha * o[i];
-    }
+    inPlace.add_(this, other, alpha);
     return this;
   }
+  /** this -= alpha * other. */
   sub_(other: TensorLike, alpha = 1): this {
-    return this.add_(other, -alpha);
+    inPlace.add_(this, other, -alpha, "sub_");
+    return this;
   }
   /** this *= other (other broadcast to this shape). */
   mul_(other: TensorLike): this {
-    this.checkInPlace("mul_");
-    const s = this.storage;
-    if (typeof other === "number") for (let i = 0; i < s.length; i++) s[i] *= other;
-    else {
-      const o = other.numel === this.numel ? other.storage : other.expand(this.shape).storage;
-      for (let i = 0; i < s.length; i++) s[i] *= o[i];
-    }
+    inPlace.mul_(this, other);
+    return this;
+  }
+  /** Values limited to [min, max] in place; either bound may be omitted (null). */
+  clamp_(min?: number | null, max?: number | null): this {
+    inPlace.clamp_(this, min, max);
     return this;
   }
 
   // ---- shape --------------------------------------------------------------------------------
+  // View methods share storage with this tensor (ops/in-place.ts needs to know).
   reshape(...shape: (number | readonly number[])[]): Tensor {
-    return sh.reshape(this, flatArgs(shape));
+    return inPlace.markView(sh.reshape(this, flatArgs(shape)), this);
   }
   view(...shape: (number | readonly number[])[]): Tensor {
-    return sh.reshape(this, flatArgs(shape), "view");
+    return inPlace.markView(sh.reshape(this, flatArgs(shape), "view"), this);
   }
   viewAs(other: Tensor): Tensor {
-    return sh.reshape(this, other.shape, "viewAs");
+    checkTensor(other, "viewAs", "other");
+    return inPlace.markView(sh.reshape(this, other.shape, "viewAs"), this);
   }
   flatten(startDim = 0, endDim = -1): Tensor {
-    return sh.flatten(this, startDim, endDim);
+    return inPlace.markView(sh.flatten(this, startDim, endDim), this);
   }
   squeeze(dim?: number): Tensor {
-    return sh.squeeze(this, dim);
+    return inPlace.markView(sh.squeeze(this, dim), this);
   }
   unsqueeze(dim: number): Tensor {
-    return sh.unsqueeze(this, dim);
+    return inPlace.markView(sh.unsqueeze(this, dim), this);
   }
   permute(...dims: (number | readonly number[])[]): Tensor {
     return sh.permute(this, flatArgs(dims));
@@ -266,6 +266,7 @@ export class Tensor {
     return sh.expand(this, flatArgs(shape));
   }
   expandAs(other: Tensor): Tensor {
+    checkTensor(other, "expandAs", "other");
     return sh.expand(this, other.shape);
   }
   /** The i-th entry along dim 0 (negative counts from the end): a sample of a batch, a channel of an image. */
@@ -460,6 +461,7 @@ export class Tensor {
     return matmul(this, other);
   }
   mm(other: Tensor): Tensor {
+    checkTensor(other, "mm", "other");
     check(
       this.ndim === 2 && other.ndim === 2,
       "mm",
@@ -473,5 +475,3 @@ export class Tensor {
 function flatArgs(args: (number | readonly number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
 }
-
-import { isGradEnabled as isRecording } from "../autograd/grad-mode";

@@ -1,6 +1,7 @@
 // Reference elementwise kernels: unary math/activations and broadcasting binary ops.
 // Each unary op is a pair (f, df): y = f(x, a, b) and dy/dx = df(x, y, a, b); a and b are the
-// op's scalar parameters (slope, alpha, clamp bounds, exponent). Derivatives at kinks follow
+// op's scalar parameters (slope, alpha, clamp bounds, exponent). `reads` says which values df
+// reads (x, the input; y, the output): the op saves those for backward (ops/elementwise.ts). Derivatives at kinks follow
 // PyTorch (relu'(0) = 0, hardtanh's bounds excluded, clamp's bounds included).
 
 import { type Buf, defineKernel } from "../registry";
@@ -8,39 +9,48 @@ import { type Buf, defineKernel } from "../registry";
 interface UnaryDef {
   f(x: number, a: number, b: number): number;
   df(x: number, y: number, a: number, b: number): number;
+  reads: "" | "x" | "y" | "xy";
 }
 
 export const UNARY = {
-  neg: { f: (x) => -x, df: () => -1 },
-  exp: { f: (x) => Math.exp(x), df: (_x, y) => y },
-  log: { f: (x) => Math.log(x), df: (x) => 1 / x },
-  sqrt: { f: (x) => Math.sqrt(x), df: (_x, y) => 0.5 / y },
-  rsqrt: { f: (x) => 1 / Math.sqrt(x), df: (x, y) => (-0.5 * y) / x },
-  abs: { f: (x) => Math.abs(x), df: (x) => Math.sign(x) },
-  sign: { f: (x) => Math.sign(x), df: () => 0 },
-  square: { f: (x) => x * x, df: (x) => 2 * x },
-  reciprocal: { f: (x) => 1 / x, df: (_x, y) => -y * y },
-  sin: { f: (x) => Math.sin(x), df: (x) => Math.cos(x) },
-  cos: { f: (x) => Math.cos(x), df: (x) => -Math.sin(x) },
-  floor: { f: (x) => Math.floor(x), df: () => 0 },
-  round: { f: (x) => roundHalfEven(x), df: () => 0 },
+  neg: { f: (x) => -x, df: () => -1, reads: "" },
+  exp: { f: (x) => Math.exp(x), df: (_x, y) => y, reads: "y" },
+  log: { f: (x) => Math.log(x), df: (x) => 1 / x, reads: "x" },
+  sqrt: { f: (x) => Math.sqrt(x), df: (_x, y) => 0.5 / y, reads: "y" },
+  rsqrt: { f: (x) => 1 / Math.sqrt(x), df: (x, y) => (-0.5 * y) / x, reads: "xy" },
+  abs: { f: (x) => Math.abs(x), df: (x) => Math.sign(x), reads: "x" },
+  sign: { f: (x) => Math.sign(x), df: () => 0, reads: "" },
+  square: { f: (x) => x * x, df: (x) => 2 * x, reads: "x" },
+  reciprocal: { f: (x) => 1 / x, df: (_x, y) => -y * y, reads: "y" },
+  sin: { f: (x) => Math.sin(x), df: (x) => Math.cos(x), reads: "x" },
+  cos: { f: (x) => Math.cos(x), df: (x) => -Math.sin(x), reads: "x" },
+  floor: { f: (x) => Math.floor(x), df: () => 0, reads: "" },
+  round: { f: (x) => roundHalfEven(x), df: () => 0, reads: "" },
   /** x ** a */
-  powScalar: { f: (x, a) => x ** a, df: (x, _y, a) => (a === 0 ? 0 : a * x ** (a - 1)) },
+  powScalar: { f: (x, a) => x ** a, df: (x, _y, a) => (a === 0 ? 0 : a * x ** (a - 1)), reads: "x" },
   /** a * x + b */
-  affine: { f: (x, a, b) => a * x + b, df: (_x, _y, a) => a },
-  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0) },
+  affine: { f: (x, a, b) => a * x + b, df: (_x, _y, a) => a, reads: "" },
+  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0), reads: "x" },
   /** clamp to [a, b]; the gradient passes where a <= x <= b (PyTorch's clamp). */
-  clamp: { f: (x, a, b) => (x < a ? a : x > b ? b : x), df: (x, _y, a, b) => (x >= a && x <= b ? 1 : 0) },
+  clamp: {
+    f: (x, a, b) => (x < a ? a : x > b ? b : x),
+    df: (x, _y, a, b) => (x >= a && x <= b ? 1 : 0),
+    reads: "x",
+  },
   /** hardtanh to [a, b]; the gradient passes where a < x < b (relu6 is hardtanh(0, 6)). */
-  hardtanh: { f: (x, a, b) => (x < a ? a : x > b ? b : x), df: (x, _y, a, b) => (x > a && x < b ? 1 : 0) },
+  hardtanh: {
+    f: (x, a, b) => (x < a ? a : x > b ? b : x),
+    df: (x, _y, a, b) => (x > a && x < b ? 1 : 0),
+    reads: "x",
+  },
   /** leaky relu with negative slope a */
-  leakyRelu: { f: (x, a) => (x > 0 ? x : a * x), df: (x, _y, a) => (x > 0 ? 1 : a) },
+  leakyRelu: { f: (x, a) => (x > 0 ? x : a * x), df: (x, _y, a) => (x > 0 ? 1 : a), reads: "x" },
   /** elu with alpha a */
-  elu: { f: (x, a) => (x > 0 ? x : a * Math.expm1(x)), df: (x, y, a) => (x > 0 ? 1 : y + a) },
-  sigmoid: { f: (x) => sigmoid(x), df: (_x, y) => y * (1 - y) },
-  tanh: { f: (x) => Math.tanh(x), df: (_x, y) => 1 - y * y },
+  elu: { f: (x, a) => (x > 0 ? x : a * Math.expm1(x)), df: (x, y, a) => (x > 0 ? 1 : y + a), reads: "xy" },
+  sigmoid: { f: (x) => sigmoid(x), df: (_x, y) => y * (1 - y), reads: "y" },
+  tanh: { f: (x) => Math.tanh(x), df: (_x, y) => 1 - y * y, reads: "y" },
   /** log(1 + exp(x)) */
-  softplus: { f: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))), df: (x) => sigmoid(x) },
+  softplus: { f: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))), df: (x) => sigmoid(x), reads: "x" },
 } satisfies Record<string, UnaryDef>;
 
 export type UnaryOp = keyof typeof UNARY;
@@ -74,28 +84,33 @@ interface BinaryDef {
   f(a: number, b: number): number;
   da?(a: number, b: number, y: number): number;
   db?(a: number, b: number, y: number): number;
+  /** The values da and db read (a, b; y the output), saved for backward. */
+  reads?: "" | "ab" | "aby";
 }
 
 export const BINARY = {
-  add: { f: (a, b) => a + b, da: () => 1, db: () => 1 },
-  sub: { f: (a, b) => a - b, da: () => 1, db: () => -1 },
-  mul: { f: (a, b) => a * b, da: (_a, b) => b, db: (a) => a },
-  div: { f: (a, b) => a / b, da: (_a, b) => 1 / b, db: (a, b) => -a / (b * b) },
+  add: { f: (a, b) => a + b, da: () => 1, db: () => 1, reads: "" },
+  sub: { f: (a, b) => a - b, da: () => 1, db: () => -1, reads: "" },
+  mul: { f: (a, b) => a * b, da: (_a, b) => b, db: (a) => a, reads: "ab" },
+  div: { f: (a, b) => a / b, da: (_a, b) => 1 / b, db: (a, b) => -a / (b * b), reads: "ab" },
   pow: {
     f: (a, b) => a ** b,
     da: (a, b) => (b === 0 ? 0 : b * a ** (b - 1)),
     db: (a, _b, y) => (a > 0 ? y * Math.log(a) : a === 0 ? 0 : Number.NaN),
+    reads: "aby",
   },
   /** ties split the gradient evenly, as PyTorch does */
   maximum: {
     f: (a, b) => (a !== a || b !== b ? Number.NaN : a > b ? a : b),
     da: (a, b) => (a > b ? 1 : a === b ? 0.5 : 0),
     db: (a, b) => (b > a ? 1 : a === b ? 0.5 : 0),
+    reads: "ab",
   },
   minimum: {
     f: (a, b) => (a !== a || b !== b ? Number.NaN : a < b ? a : b),
     da: (a, b) => (a < b ? 1 : a === b ? 0.5 : 0),
     db: (a, b) => (b < a ? 1 : a === b ? 0.5 : 0),
+    reads: "ab",
   },
   eq: { f: (a, b) => (a === b ? 1 : 0) },
   ne: { f: (a, b) => (a !== b ? 1 : 0) },
