@@ -3,6 +3,7 @@
 
 export { type FitOptions, fit, type History } from "../viz/fit";
 export * as viz from "../viz/index";
+export type { BackwardOptions } from "./autograd/backward";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
 export { zeroGrad } from "./autograd/zero-grad";
 export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";

@@ -165,7 +165,7 @@ export class Tensor {
     }
   }
 
-  // ---- copies and in-place updates (for optimizers and initialisers, outside the graph) -------
+  // ---- copies and in-place updates ------------------------------------------------------------
   clone(): Tensor {
     return sh.clone(this);
   }
