@@ -2,10 +2,11 @@
 // what it got; corrupt files are refused by name; a checkpoint save killed half way loses nothing.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { data, F, load, models, nn, randn, save, tensor } from "../../kernel/engine/index";
+import { PNG } from "pngjs";
+import { data, F, load, models, nn, randn, save, setNumThreads, tensor } from "../../kernel/engine/index";
 import { expectError, type Fault, failed, ok } from "./fault";
 
 const DEBIAN = "/usr/share/datasets/fashion-mnist";
@@ -44,7 +45,124 @@ async function killedCheckpointSaves(): Promise<ReturnType<typeof ok>> {
   return ok(`${kills} saves killed mid-write: the file always loaded; the next save left no temporary files`);
 }
 
+/** A wrong gradient is lost data: the fault is survived only by an error. */
+function gradientFault(name: string, fn: () => void, ...patterns: RegExp[]): Fault {
+  return { name, via: "API", run: () => expectError(fn, /backward/, ...patterns) };
+}
+
+/** An ImageFolder root with class folders cat/ and dog/, each holding one small PNG. */
+function imageFolder(): string {
+  const root = tmp();
+  for (const cls of ["cat", "dog"]) {
+    mkdirSync(join(root, cls));
+    const png = new PNG({ width: 2, height: 2 });
+    writeFileSync(join(root, cls, "a.png"), PNG.sync.write(png));
+  }
+  return root;
+}
+
 export const apiFaults: Fault[] = [
+  gradientFault(
+    "exp's output changed in place before backward",
+    () => {
+      const x = tensor([1, 2, 3], { requiresGrad: true });
+      const z = x.exp();
+      const s = z.sum();
+      z.mul_(0);
+      s.backward();
+    },
+    /modified by an inplace operation/,
+    /exp output/,
+    /Fix/,
+  ),
+  gradientFault(
+    "a tensor saved by y.mul(y) changed in place before backward",
+    () => {
+      const x = tensor([1, 2, 3], { requiresGrad: true });
+      const y = x.add(0);
+      const s = y.mul(y).sum();
+      y.add_(100);
+      s.backward();
+    },
+    /modified by an inplace operation/,
+    /version 1; expected version 0/,
+  ),
+  gradientFault(
+    "backward twice through one graph",
+    () => {
+      const x = tensor([1, 2, 3], { requiresGrad: true });
+      const s = x.mul(x).sum();
+      s.backward();
+      s.backward();
+    },
+    /second time/,
+    /retainGraph: true/,
+  ),
+  {
+    name: "printing a CIFAR batch (64x3x32x32)",
+    via: "API",
+    run: () => {
+      const text = randn([64, 3, 32, 32]).toString();
+      return text.includes("...")
+        ? ok(`${text.length} characters, summarised with ...`)
+        : failed("no summary");
+    },
+  },
+  {
+    name: "setNumThreads(1000) on this machine",
+    via: "API",
+    run: () => expectError(() => setNumThreads(1000), /setNumThreads/, /cores/, /setNumThreads\(\d+\)/),
+  },
+  {
+    name: 'tensor(..., { dtype: "complex128" })',
+    via: "API",
+    run: () =>
+      expectError(
+        () => tensor([1], { dtype: "complex128" as never }),
+        /complex128/,
+        /"float32", "int64", "bool"/,
+      ),
+  },
+  {
+    name: "conv2d given a nested array instead of a tensor",
+    via: "API",
+    run: () =>
+      expectError(
+        () => F.conv2d([[1, 2]] as never, randn([1, 1, 1, 1])),
+        /conv2d: input must be a Tensor, got an Array/,
+        /tensor\(/,
+      ),
+  },
+  {
+    name: "randn([1e6, 1e6])",
+    via: "API",
+    run: () => expectError(() => randn([1e6, 1e6]), /randn/, /1e12 elements/, /the most one tensor can hold/),
+  },
+  {
+    name: "a 2x2 PNG whose header claims 20000 x 20000 pixels (decompression bomb)",
+    via: "API",
+    run: () => {
+      const root = imageFolder();
+      const bomb = readFileSync(join(root, "cat", "a.png"));
+      bomb.writeUInt32BE(20000, 16);
+      bomb.writeUInt32BE(20000, 20);
+      writeFileSync(join(root, "cat", "a.png"), bomb);
+      return expectError(() => new data.ImageFolder(root).get(0), /a\.png/, /megapixels/, /maxPixels/);
+    },
+  },
+  {
+    name: "a broken symbolic link in an ImageFolder",
+    via: "API",
+    run: () => {
+      const root = imageFolder();
+      symlinkSync(join(root, "nowhere.png"), join(root, "cat", "b.png"));
+      return expectError(
+        () => new data.ImageFolder(root),
+        /b\.png is a broken symbolic link/,
+        /nowhere\.png/,
+      );
+    },
+  },
   {
     name: "conv2d weight with 3 input channels on a 1-channel image",
     via: "API",

@@ -7,13 +7,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { apiFaults } from "./api-faults";
+import { cliFaults } from "./cli-faults";
 import { type Fault, faultTable, type Outcome } from "./fault";
 
 const ARTIFACTS = join(__dirname, "..", "..", "..", "test", "artifacts");
 const rows: { fault: Fault; outcome: Outcome }[] = [];
 
 describe("fault suite", () => {
-  for (const fault of apiFaults)
+  for (const fault of [...apiFaults, ...cliFaults])
     test(`${fault.via}: ${fault.name}`, async () => {
       let outcome: Outcome;
       try {

@@ -22,6 +22,7 @@ import { describe, test } from "node:test";
 import { TENSOR_MIME } from "../../kernel/display/schema";
 import { installKernelspec } from "../../kernel/server/jupyter/kernelspec";
 import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
+import { alive, childrenOf, sleep, waitFor } from "../processes";
 
 const repo = join(__dirname, "..", "..", "..");
 const cli = join(repo, "dist", "kernel", "cli.js");
@@ -383,38 +384,6 @@ describe("receptive run: every failure ends the run with its cause", () => {
     assert.deepEqual(tempFiles(dir), []);
   });
 });
-
-/** The pids whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
-
-/** Running, and not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (ok()) return;
-  assert.fail(`${what} within ${ms} ms`);
-}
 
 describe("receptive run: its child process", () => {
   for (const signal of ["SIGKILL", "SIGTERM"] as const) {

@@ -1,0 +1,37 @@
+// Process helpers shared by tests that kill parents and watch children (read from /proc, Linux).
+
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The pids whose parent is `pid`. */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Running, and not a zombie waiting to be reaped. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `ok` every 50 ms; fails the test with "<what> within <ms> ms" when it never holds. */
+export async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (ok()) return;
+  assert.fail(`${what} within ${ms} ms`);
+}
