@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { apiFaults } from "./api-faults";
+import { chromiumFaults } from "./chromium-faults";
 import { cliFaults } from "./cli-faults";
 import { type Fault, faultTable, type Outcome } from "./fault";
 
@@ -14,7 +15,7 @@ const ARTIFACTS = join(__dirname, "..", "..", "..", "test", "artifacts");
 const rows: { fault: Fault; outcome: Outcome }[] = [];
 
 describe("fault suite", () => {
-  for (const fault of [...apiFaults, ...cliFaults])
+  for (const fault of [...apiFaults, ...cliFaults, ...chromiumFaults])
     test(`${fault.via}: ${fault.name}`, async () => {
       let outcome: Outcome;
       try {
