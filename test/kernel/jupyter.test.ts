@@ -270,6 +270,33 @@ describe("Jupyter protocol with jupyter_client", () => {
     assert.equal(resultText(await run("x")), "21");
   });
 
+  test("process.exit(0) and process.exit(1) in a cell fail that cell; the kernel keeps its variables", async () => {
+    for (const code of [1, 0]) {
+      const out = await run(`const keptExit${code} = 40 + ${code};\nprocess.exit(${code});`);
+      assert.equal(out.reply.status, "error", `process.exit(${code}) got ${JSON.stringify(out.reply)}`);
+      assert.equal(out.reply.ename, "ProcessExitError");
+      assert.match(out.reply.evalue, new RegExp(`process\\.exit\\(${code}\\) was called while this cell`));
+      assert.match(out.reply.evalue, /the kernel keeps running.*throw an Error instead/);
+      assert.match(out.reply.traceback.join("\n"), /cell\[\d+\] line 2, column 9/);
+      assert.ok(out.outputs.some((o) => o.msg_type === "error"));
+      assert.equal(resultText(await run(`keptExit${code} + x`)), String(61 + code));
+    }
+    const caught = await run("try { process.exit(2); } catch {}\nx");
+    assert.equal(caught.reply.ename, "ProcessExitError", "catching the error does not hide the exit");
+    const aborted = await run("process.abort();");
+    assert.match(aborted.reply.evalue, /process\.abort\(\) was called/);
+    const killed = await run('process.kill(process.pid, "SIGTERM");');
+    assert.match(killed.reply.evalue, /process\.kill\(process\.pid, "SIGTERM"\) was called/);
+  });
+
+  test("process.exit from a timer after its cell ended does not end the kernel", async () => {
+    const scheduled = await run("setTimeout(() => process.exit(1), 10);\nconst keptLate = 5;");
+    assert.equal(scheduled.reply.status, "ok");
+    await sleep(500);
+    assert.equal((await bridge.call("is_alive", { kernel: "a" })).alive, true);
+    assert.equal(resultText(await run("keptLate * 2")), "10");
+  });
+
   test("interrupt stops a for-await style loop within 1 s and keeps its state", async () => {
     const { msg_id } = await bridge.call("execute_async", {
       kernel: "a",

@@ -255,6 +255,36 @@ describe("stdio protocol", () => {
     assert.equal(after.result?.["text/plain"], "42");
   });
 
+  test("process.exit(0) and process.exit(1) in a cell fail that cell; the kernel keeps its variables", async () => {
+    for (const code of [0, 1]) {
+      const failed = await client.execute(`const keptExit${code} = 40 + ${code};\nprocess.exit(${code});`);
+      assert.equal(failed.status, "error", `process.exit(${code}) got ${JSON.stringify(failed)}`);
+      assert.equal(failed.error?.ename, "ProcessExitError");
+      assert.match(
+        failed.error!.evalue,
+        new RegExp(`process\\.exit\\(${code}\\) was called while this cell`),
+      );
+      assert.match(failed.error!.evalue, /the kernel keeps running.*throw an Error instead/);
+      const after = await client.execute(`keptExit${code} + 1`);
+      assert.equal(text(after), String(41 + code));
+    }
+    const asyncExit = await client.execute("await new Promise((r) => setTimeout(r, 10));\nprocess.exit();");
+    assert.match(asyncExit.error!.evalue, /^process\.exit\(\) was called/);
+  });
+
+  test("process.exit from a timer after its cell ended is reported under that cell; the kernel lives on", async () => {
+    const id = client.upcomingId;
+    const scheduled = await client.execute("setTimeout(() => process.exit(3), 10);\nconst keptLate = 5;");
+    assert.equal(scheduled.status, "ok");
+    const report = await client.waitFor(id, "stream", 10_000);
+    assert.ok(report.type === "stream" && report.name === "stderr");
+    assert.match(
+      report.text,
+      /ProcessExitError: process\.exit\(3\) was called by a timer or promise callback after its cell ended/,
+    );
+    assert.equal(text(await client.execute("keptLate * 2")), "10");
+  });
+
   test("reset forgets everything", async () => {
     await client.request({ type: "reset" });
     const gone = await client.execute("k");

@@ -13,6 +13,7 @@ import {
   type CellOutput,
   cellFinished,
   cellStarted,
+  currentCell,
   InterruptedError,
   installCellRouting,
   interruptCell,
@@ -22,6 +23,7 @@ import { cellTraceback } from "./error-location";
 import { InterruptState } from "./interrupt";
 import { ModuleLoader } from "./module-loader";
 import { explainOutOfMemory } from "./out-of-memory";
+import { guardProcessExit, ProcessExitError } from "./process-exit";
 
 export type ExecuteOutcome =
   | { status: "ok"; result?: MimeBundle }
@@ -73,13 +75,22 @@ export class ExecutionSession {
   private readonly loader: ModuleLoader;
   private scope = createScope();
   private cellCounter = 0;
-  private running: { ctx: CellContext; reject: (e: Error) => void } | null = null;
+  private running: {
+    ctx: CellContext;
+    reject: (e: Error) => void;
+    /** The first process.exit (abort, kill) the cell or its callbacks tried while it ran. */
+    exitCall?: ProcessExitError;
+  } | null = null;
+  private readonly releaseExitGuard: () => void;
   private readonly kernelOutput: { stdout: (s: string) => void; stderr: (s: string) => void };
   private readonly macrotask = new OwnMacrotask();
 
   constructor(readonly notebookDir: string = process.cwd()) {
     this.loader = new ModuleLoader(notebookDir);
     this.kernelOutput = installCellRouting();
+    this.releaseExitGuard = guardProcessExit((err) => {
+      if (this.running !== null) this.running.exitCall ??= err;
+    });
     this.resetScope();
     process.on("uncaughtException", (err) => this.reportBackgroundError("an exception in a callback", err));
     process.on("unhandledRejection", (reason) =>
@@ -178,10 +189,14 @@ export class ExecutionSession {
       await Promise.race([this.loader.preloadEsModules(src), interrupted]);
       const value = await Promise.race([this.run(compiled, cellName, ctx), interrupted]);
       this.cells.commit(compiled);
+      const exitCall = this.running?.exitCall; // also when the cell caught the error
+      if (exitCall !== undefined) return this.runtimeError(exitCall, cellName, compiled.js, src);
       if (value === undefined || value === null) return { status: "ok" };
       return { status: "ok", result: toMimeBundle(value) };
     } catch (err) {
       if (compiled !== null) this.cells.commit(compiled); // names defined before the error stay usable
+      const exitCall = this.running?.exitCall;
+      if (exitCall !== undefined) return this.runtimeError(exitCall, cellName, compiled?.js ?? "", src);
       if (err instanceof InterruptedError) {
         return {
           status: "error",
@@ -243,6 +258,15 @@ export class ExecutionSession {
   }
 
   private reportBackgroundError(what: string, err: unknown): void {
+    if (err instanceof ProcessExitError) {
+      // Already counted against the running cell (see exitCall); a late one goes to the last cell.
+      if (this.running !== null) return;
+      const text = `${err.name}: ${err.message}\n`;
+      const last = currentCell();
+      if (last) last.output.stream("stderr", text);
+      else this.kernelOutput.stderr(text);
+      return;
+    }
     const text = `Receptive caught ${what} (the kernel keeps running):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
     const cell = this.running?.ctx;
     if (cell) cell.output.stream("stderr", text);
@@ -261,7 +285,9 @@ export class ExecutionSession {
     return isComplete(src);
   }
 
+  /** Frees the compiler and gives process.exit back (the kernel's own exit comes next). */
   close(): void {
     this.compiler?.close();
+    this.releaseExitGuard();
   }
 }

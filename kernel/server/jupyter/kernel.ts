@@ -12,6 +12,7 @@ import type { MimeBundle } from "../../display/schema";
 import { CommRegistry, FEATURE_MAPS_TARGET } from "../comms";
 import type { CellOutput } from "../execute/cell-context";
 import { packageRoot } from "../execute/package-root";
+import { exitKernel } from "../execute/process-exit";
 import { ExecutionSession } from "../execute/session";
 import { typescriptVersion } from "../execute/typescript";
 import { featureMapsTarget } from "../feature-maps-target";
@@ -406,6 +407,6 @@ export class JupyterKernel {
     this.stdin.close();
     this.iopub.close();
     this.exec.close();
-    process.exit(0);
+    exitKernel(0);
   }
 }

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CellOutput } from "../execute/cell-context";
 import { packageRoot } from "../execute/package-root";
+import { exitKernel } from "../execute/process-exit";
 import { ExecutionSession } from "../execute/session";
 import { featureMapsReply } from "../feature-maps-target";
 import { SideThreadHost } from "../side-thread-host";
@@ -129,8 +130,7 @@ export async function runStdioKernel(): Promise<number> {
         send({ id: r.id, type: "shutdown_reply" });
         // NOTE: no side.close(): its stdin reader may sit in a blocking read; exiting ends it.
         session.close();
-        process.exit(0);
-        return;
+        return exitKernel(0);
       default:
         send({
           id: (r as { id?: RequestId }).id ?? null,
@@ -142,7 +142,7 @@ export async function runStdioKernel(): Promise<number> {
 
   side.onMessage((m) => {
     if (m?.type === "stdio:reply") send(m.message);
-    else if (m?.type === "stdio:eof") queue = queue.then(() => process.exit(0));
+    else if (m?.type === "stdio:eof") queue = queue.then(() => exitKernel(0));
     else if (m?.type === "stdio:line") {
       let request: StdioRequest;
       try {
