@@ -5,13 +5,16 @@ Each stdin line is a command {"id": n, "op": ..., ...}; each stdout line answers
 their kernelspec through KernelManager, exactly as JupyterLab and nbclient start them.
 """
 import json
+import os
 import sys
+import tempfile
 import time
 import traceback
 
 from jupyter_client.manager import KernelManager
 
 kernels = {}  # name -> (KernelManager, BlockingKernelClient)
+captured = {}  # name -> the file receiving the kernel process's stdout and stderr ("capture_output")
 
 
 def collect_iopub(kc, msg_id, timeout):
@@ -53,7 +56,12 @@ def handle(cmd):
     if op == "start":
         km = KernelManager(kernel_name=cmd.get("kernel_name", "receptive"))
         t0 = time.time()
-        km.start_kernel(cwd=cmd["cwd"])
+        options = {"cwd": cmd["cwd"]}
+        if cmd.get("env"):  # added to this process's environment
+            options["env"] = {**os.environ, **cmd["env"]}
+        if cmd.get("capture_output"):  # returned by "shutdown"
+            captured[cmd["name"]] = options["stdout"] = options["stderr"] = tempfile.TemporaryFile()
+        km.start_kernel(**options)
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=cmd.get("timeout", 30))
@@ -108,11 +116,18 @@ def handle(cmd):
         return {}
     if op == "is_alive":
         return {"alive": km.is_alive()}
-    if op == "shutdown":
+    if op == "shutdown":  # graceful: shutdown_request, then the kernel's exit code and captured output
+        process = km.provisioner.process if km.provisioner else None
         kc.stop_channels()
         km.shutdown_kernel(now=False)
         del kernels[cmd["kernel"]]
-        return {}
+        answer = {"exit_code": process.returncode if process is not None else None}
+        output = captured.pop(cmd["kernel"], None)
+        if output is not None:
+            output.seek(0)
+            answer["output"] = output.read().decode("utf-8", "replace")
+            output.close()
+        return answer
     raise ValueError("unknown op " + op)
 
 
