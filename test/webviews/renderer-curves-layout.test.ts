@@ -18,7 +18,7 @@ function liveBundles(steps: number): MimeBundle[] {
   const edge = new nn.Conv2d(1, 1, 3, { bias: false });
   edge.weight.storage.set([1, 0, -1, 1, 0, -1, 1, 0, -1]);
   const xs = randn([8, 1, 8, 8]);
-  const targets = F.conv2d(xs, edge.weight);
+  const targets = F.conv2d(xs, edge.weight).detach(); // fixed targets: no graph back to edge
   const model = new nn.Conv2d(1, 1, 3);
   const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
   const sent: MimeBundle[] = [];
