@@ -1,5 +1,7 @@
-// Pieces of the execution core that need no kernel: Jupyter message signing, mapping compiled
-// positions back to the cell, finding a cell's imports, resolving ESM-only packages, cursors.
+// Pieces of the execution core that need no kernel: Jupyter message signing,
+// mapping compiled positions back to the cell, finding a cell's imports, resolving ESM-only
+// packages, cursors, names from earlier cells in shorthand properties and destructuring, and the
+// call a cursor is in.
 
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -7,9 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { hasTopLevelForAwait } from "../../kernel/server/execute/cell-compiler";
+import { CellCompiler, calleeAt, hasTopLevelForAwait } from "../../kernel/server/execute/cell-compiler";
 import { mapToCell } from "../../kernel/server/execute/error-location";
 import { importedSpecifiers, resolveEsm } from "../../kernel/server/execute/module-loader";
+import { respellPropertyNames } from "../../kernel/server/execute/property-names";
 import { codePointsToUtf16, utf16ToCodePoints } from "../../kernel/server/jupyter/cursor";
 import { decode, encode, makeHeader, Signer } from "../../kernel/server/jupyter/wire";
 
@@ -78,5 +81,93 @@ describe("cursor positions", () => {
     const text = "const 😀 = 1; x";
     assert.equal(codePointsToUtf16(text, 8), 9);
     assert.equal(utf16ToCodePoints(text, 9), 8);
+  });
+});
+
+describe("names from earlier cells", () => {
+  /** Compiles and runs cells in one scope, as the session does; returns each cell's last value. */
+  function runCells(cells: string[]): unknown[] {
+    const compiler = new CellCompiler();
+    const scope: Record<string, unknown> = {};
+    try {
+      return cells.map((src) => {
+        const cell = compiler.compile(src);
+        if ("diagnostics" in cell)
+          throw new Error(`${src}: ${cell.diagnostics.map((d) => d.messageText).join("; ")}`);
+        new Function("exports", "require", cell.js)(scope, require);
+        compiler.commit(cell);
+        return cell.lastExpressionVar === undefined ? undefined : scope[cell.lastExpressionVar];
+      });
+    } finally {
+      compiler.close();
+    }
+  }
+
+  test("work in shorthand properties, spreads, arrays, templates and destructuring", () => {
+    const values = runCells([
+      "const q = 1; let m = 0; const pair = { a: 2, c: 3 }; function fn() { return 4; }",
+      "({ q })",
+      "({ q, ...pair })",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a template literal in the cell
+      "[q, `${q}`]",
+      "({ fn }).fn()",
+      "function g() { return { q }; }\ng()",
+      "const { a } = pair;\na + 10",
+      "({ a })",
+      "const { c: renamed } = pair;\nrenamed",
+      "for (const { c: v } of [pair]) m = v;\nm",
+      "({ m } = { m: 9 });\nm",
+      "({ m = 5 } = {});\nm",
+      "[m] = [7];\nm",
+      "function h() { const q = 'inner'; return { q }; }\nh()",
+    ]);
+    assert.deepEqual(values.slice(1), [
+      { q: 1 },
+      { q: 1, a: 2, c: 3 },
+      [1, "1"],
+      4,
+      { q: 1 },
+      12,
+      { a: 2 },
+      3,
+      3,
+      9,
+      5,
+      7,
+      { q: "inner" },
+    ]);
+  });
+
+  test("respelling keeps type errors at their place in the cell as written", () => {
+    const r = respellPropertyNames("({ q, zz })");
+    assert.equal(r.code, "({ q: q, zz: zz })");
+    assert.equal(r.toOriginal(r.code.indexOf("zz: zz") + 4), "({ q, ".length);
+    const compiler = new CellCompiler();
+    try {
+      const cell = compiler.compile("const q = 1;\nconst o = { q, zz };");
+      assert.ok("diagnostics" in cell);
+      const [d] = cell.diagnostics;
+      assert.match(d.messageText, /zz/);
+      assert.deepEqual([d.start.line, d.start.character], [1, "const o = { q, ".length]);
+    } finally {
+      compiler.close();
+    }
+  });
+});
+
+describe("the call a cursor is in (inspect inside arguments)", () => {
+  test("finds the innermost call or new whose argument list holds the cursor", () => {
+    const at = (code: string, cursor = code.length) => {
+      const p = calleeAt(code, cursor);
+      return p === null ? null : code.slice(p).match(/^\w+/)?.[0];
+    };
+    assert.equal(at("F.conv2d(x, "), "conv2d");
+    assert.equal(at("F.conv2d("), "conv2d");
+    assert.equal(at("new nn.Conv2d(1, "), "Conv2d");
+    assert.equal(at("Math.max(1, Math.abs("), "abs");
+    assert.equal(at("Math.max(1, Math.abs(2), "), "max");
+    assert.equal(at("f(a, b)", "f(a, ".length), "f");
+    assert.equal(at("f(a, b)"), null); // after the closing parenthesis
+    assert.equal(at("1 + "), null);
   });
 });

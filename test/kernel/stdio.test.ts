@@ -141,6 +141,10 @@ describe("stdio protocol", () => {
     const [i] = await client.request({ type: "inspect", code: "Math.max", cursor: 6 });
     assert.ok(i.type === "inspect_reply" && i.found);
     assert.match(String(i.data["text/plain"]), /Math\.max/);
+    // inside a call's arguments, on nothing with a type: the call (Shift+Tab after `Math.max(1, `)
+    const [inCall] = await client.request({ type: "inspect", code: "Math.max(1, ", cursor: 12 });
+    assert.ok(inCall.type === "inspect_reply" && inCall.found);
+    assert.match(String(inCall.data["text/plain"]), /Math\.max\(\.\.\.values/);
     const [ic] = await client.request({ type: "is_complete", code: "if (k) {" });
     assert.ok(ic.type === "is_complete_reply");
     assert.equal(ic.status, "incomplete");

@@ -1,10 +1,12 @@
 // TypeScript cells -> JavaScript on tslab's converter: each cell is type-checked against the
 // declarations of the cells before it (carried as a .d.ts), top-level await is allowed, and the
-// last expression is stored in a variable so the kernel can show it.
+// last expression is stored in a variable so the kernel can show it. Property names are respelled
+// first (property-names.ts) so names from earlier cells work in `{ q }` and destructuring.
 
 import { join } from "node:path";
-import type { Converter, Diagnostic } from "tslab/dist/converter";
+import type { Converter, Diagnostic, DiagnosticPos } from "tslab/dist/converter";
 import { packageRoot } from "./package-root";
+import { respellPropertyNames } from "./property-names";
 import { type TS, typescript } from "./typescript";
 
 /** tslab's converter module (loads TypeScript): only when a converter is built. */
@@ -80,8 +82,18 @@ export class CellCompiler {
 
   /** Compiles `src`; on type errors returns the diagnostics and keeps the previous declarations. */
   compile(src: string): CompiledCell | { diagnostics: Diagnostic[] } {
-    const converted = this.converter.convert(this.declarations, src);
-    if (converted.diagnostics.length > 0) return { diagnostics: converted.diagnostics };
+    const respelled = respellPropertyNames(src);
+    const converted = this.converter.convert(this.declarations, respelled.code);
+    if (converted.diagnostics.length > 0) {
+      if (respelled.code === src) return { diagnostics: converted.diagnostics };
+      // positions in the cell as written (type errors in other files keep theirs)
+      const back = (p: DiagnosticPos) => positionOf(src, respelled.toOriginal(p.offset));
+      return {
+        diagnostics: converted.diagnostics.map((d) =>
+          d.fileName ? d : { ...d, start: back(d.start), end: back(d.end) },
+        ),
+      };
+    }
     return {
       js: converted.output ?? "",
       declarations: converted.declOutput ?? this.declarations,
@@ -102,9 +114,17 @@ export class CellCompiler {
     return { start: info.start, end: info.end, candidates: info.candidates };
   }
 
-  /** Hover text at `cursor`: the type signature, then the doc comment; null when there is none. */
+  /**
+   * Hover text at `cursor`: the type signature, then the doc comment. Where the cursor is on
+   * nothing with a type (after `F.conv2d(x, `), the call whose arguments it is in, as ipykernel
+   * does for Shift+Tab; null when there is neither.
+   */
   inspect(src: string, cursor: number): { signature: string; documentation: string } | null {
-    const info = this.converter.inspect(this.declarations, src, cursor);
+    let info = this.converter.inspect(this.declarations, src, cursor);
+    if (!info) {
+      const callee = calleeAt(src, cursor);
+      if (callee !== null) info = this.converter.inspect(this.declarations, src, callee);
+    }
     if (!info) return null;
     const signature = (info.displayParts ?? []).map((p) => p.text).join("");
     const docs = (info.documentation ?? []).map((p) => p.text).join("");
@@ -123,6 +143,41 @@ export class CellCompiler {
 export function isComplete(src: string): { complete: boolean; indent: string } {
   const r = tslabConverter().isCompleteCode(src);
   return { complete: r.completed, indent: r.indent ?? "" };
+}
+
+/** Line and character (zero-based) of `offset` in `text`. */
+function positionOf(text: string, offset: number): DiagnosticPos {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length - 1;
+  return { offset, line, character: offset - (before.lastIndexOf("\n") + 1) };
+}
+
+/**
+ * Where the callee of the innermost call (or `new`) whose argument list holds `cursor` is named:
+ * the start of `conv2d` in `F.conv2d(x, |`; null when the cursor is in no argument list.
+ */
+export function calleeAt(src: string, cursor: number): number | null {
+  const ts = typescript();
+  const file = ts.createSourceFile("cell.ts", src, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  // Spaces before the cursor belong to no node (`F.conv2d(x, |` ends at the comma): step back over them.
+  let at = cursor;
+  while (at > 0 && /\s/.test(src[at - 1])) at--;
+  let found: number | null = null;
+  const visit = (node: TS.Node): void => {
+    if (at < node.getFullStart() || at > node.end) return;
+    if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node.arguments !== undefined) {
+      // from just after `(` to just before `)` (or the end, while the call is still being typed)
+      const closed = node.end > node.arguments.end && src[node.end - 1] === ")";
+      if (at >= node.arguments.pos && at <= (closed ? node.end - 1 : node.end)) {
+        const callee = node.expression;
+        const name = ts.isPropertyAccessExpression(callee) ? callee.name : callee;
+        found = name.getStart(file);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
 }
 
 /**
