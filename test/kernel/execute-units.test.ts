@@ -1,4 +1,4 @@
-// Pieces of the execution core that need no kernel: Jupyter message signing,
+// Pieces of the execution core that need no kernel: Jupyter message signing and replay refusal,
 // mapping compiled positions back to the cell, finding a cell's imports, resolving ESM-only
 // packages, cursors, names from earlier cells in shorthand properties and destructuring, and the
 // call a cursor is in.
@@ -14,7 +14,7 @@ import { mapToCell } from "../../kernel/server/execute/error-location";
 import { importedSpecifiers, resolveEsm } from "../../kernel/server/execute/module-loader";
 import { respellPropertyNames } from "../../kernel/server/execute/property-names";
 import { codePointsToUtf16, utf16ToCodePoints } from "../../kernel/server/jupyter/cursor";
-import { decode, encode, makeHeader, Signer } from "../../kernel/server/jupyter/wire";
+import { decode, encode, makeHeader, SignatureHistory, Signer } from "../../kernel/server/jupyter/wire";
 
 describe("Jupyter wire format", () => {
   test("messages round-trip with an HMAC-SHA256 signature; tampering is rejected", () => {
@@ -29,6 +29,23 @@ describe("Jupyter wire format", () => {
     tampered[tampered.length - 1] = Buffer.from(JSON.stringify({ code: "evil()" }));
     assert.throws(() => decode(tampered, signer), /invalid signature/);
     assert.throws(() => decode(frames, new Signer("other", "hmac-sha256")), /invalid signature/);
+  });
+
+  test("a message whose signature was seen before (a replay) is refused; the history is bounded", () => {
+    const signer = new Signer("secret", "hmac-sha256");
+    const history = new SignatureHistory(2);
+    const message = (code: string) => encode(signer, [], makeHeader("execute_request", "s"), {}, { code });
+    const first = message("1");
+    assert.equal(decode(first, signer, history).content.code, "1");
+    assert.throws(() => decode(first, signer, history), /duplicate signature/);
+    decode(message("2"), signer, history);
+    decode(message("3"), signer, history); // the history holds 2: the first is forgotten
+    assert.equal(decode(first, signer, history).content.code, "1");
+    // unsigned messages (empty key) all have the same empty signature: never refused
+    const unsigned = new Signer("", "hmac-sha256");
+    const frames = encode(unsigned, [], makeHeader("kernel_info_request", "s"), {}, {});
+    decode(frames, unsigned, history);
+    decode(frames, unsigned, history);
   });
 
   test("an empty key means unsigned messages", () => {

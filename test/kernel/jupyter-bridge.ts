@@ -18,7 +18,9 @@ export interface JupyterOutput {
 
 export interface Collected {
   reply: any;
+  reply_metadata: any;
   outputs: JupyterOutput[];
+  msg_id: string;
 }
 
 export class JupyterBridge {
@@ -60,6 +62,11 @@ export class JupyterBridge {
       );
       this.proc.stdin.write(`${JSON.stringify({ id, op, ...args })}\n`);
     });
+  }
+
+  /** Everything the bridge and its kernels wrote to stderr so far (kernels inherit its stderr). */
+  get stderrText(): string {
+    return this.stderr;
   }
 
   execute(kernel: string, code: string, timeout = 30): Promise<Collected> {

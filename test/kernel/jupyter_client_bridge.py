@@ -48,7 +48,7 @@ def collect(kc, msg_id, timeout):
     while True:
         reply = kc.get_shell_msg(timeout=max(0.01, deadline - time.time()))
         if reply["parent_header"].get("msg_id") == msg_id:
-            return {"reply": reply["content"], "outputs": outputs}
+            return {"reply": reply["content"], "reply_metadata": reply["metadata"], "outputs": outputs, "msg_id": msg_id}
 
 
 def handle(cmd):
@@ -92,6 +92,41 @@ def handle(cmd):
         return {"msg_id": kc.execute(cmd["code"])}
     if op == "wait":
         return collect(kc, cmd["msg_id"], timeout)
+    if op == "execute_content":  # an execute_request with exactly this content (even malformed)
+        msg = kc.session.msg("execute_request", cmd["content"])
+        kc.shell_channel.send(msg)
+        return collect(kc, msg["header"]["msg_id"], timeout)
+    if op == "replay":  # one signed execute_request sent twice (a replay), then a normal one
+        msg = kc.session.msg("execute_request", {"code": cmd["code"], "silent": False, "store_history": True,
+                                                 "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        replayed = msg["header"]["msg_id"]
+        kc.shell_channel.send(msg)
+        kc.shell_channel.send(msg)
+        sentinel = kc.execute(cmd["after"])
+        # Requests are handled in order: once the sentinel is idle, a second run would have shown.
+        inputs = 0
+        deadline = time.time() + timeout
+        while True:
+            m = kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))
+            parent = m["parent_header"].get("msg_id")
+            if parent == replayed and m["msg_type"] == "execute_input":
+                inputs += 1
+            if parent == sentinel and m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+        replies = 0
+        while True:
+            r = kc.get_shell_msg(timeout=max(0.01, deadline - time.time()))
+            parent = r["parent_header"].get("msg_id")
+            if parent == replayed:
+                replies += 1
+            if parent == sentinel:
+                return {"execute_inputs": inputs, "replies": replies, "sentinel": r["content"]}
+    if op == "wait_iopub":  # the next stream/error/display output whose parent is msg_id
+        deadline = time.time() + timeout
+        while True:
+            m = kc.get_iopub_msg(timeout=max(0.01, deadline - time.time()))
+            if m["parent_header"].get("msg_id") == cmd["msg_id"] and m["msg_type"] != "status":
+                return {"msg_type": m["msg_type"], "content": m["content"]}
     if op == "interrupt":
         t0 = time.time()
         km.interrupt_kernel()
@@ -137,6 +172,9 @@ for line in sys.stdin:
         answer = {"id": cmd["id"], "ok": True, **handle(cmd)}
     except Exception as e:  # report to the test, keep serving
         answer = {"id": cmd["id"], "ok": False, "error": "".join(traceback.format_exception(e))}
+    # NOTE: kernels inherit this stdout, and Node makes it non-blocking for everyone sharing it;
+    # a large answer would then be cut short (BlockingIOError), so write it blocking.
+    os.set_blocking(sys.stdout.fileno(), True)
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
 

@@ -1,5 +1,7 @@
 // Which cell is running: console output, displays and timers started while a cell runs belong to
 // it, so late output lands under the last cell and an interrupted cell's pending timers never fire.
+// Timers remember their cell, so an error a timer raises after its cell finished (or a promise
+// rejection that follows one) can be reported as that cell's (backgroundErrorOwner).
 //
 // NOTE: deliberately not AsyncLocalStorage: it enables async hooks, which makes Node abort when an
 // interrupt terminates synchronous code (see interrupt.ts). Only one cell runs at a time, so "the
@@ -7,11 +9,14 @@
 
 import { Console } from "node:console";
 import { Writable } from "node:stream";
+import { setImmediate as originalSetImmediate } from "node:timers";
 import { promisify } from "node:util";
 import type { DisplaySink } from "../../display/sink";
 import { setDisplaySinkProvider } from "../../display/sink";
 
 export interface CellOutput extends DisplaySink {
+  /** The number the front end shows for this cell (`In [n]`), for messages that name the cell. */
+  readonly executionCount?: number;
   stream(name: "stdout" | "stderr", text: string): void;
   /**
    * Asks the front end for a line of text (cell-input.ts); rejects with an error that says why
@@ -37,11 +42,18 @@ export class InterruptedError extends Error {
 
 let running: CellContext | undefined;
 let lastContext: CellContext | undefined;
+/** The cell whose timer callback is running now (set while it runs). */
+let timerOwner: CellContext | undefined;
+/** The cell whose timer callback ran last, until the next check phase: rejections follow it. */
+let recentTimerOwner: CellContext | undefined;
+/** The last exception thrown out of a timer callback, and that timer's cell. */
+let lastThrown: { err: unknown; ctx: CellContext } | undefined;
 
 /** Marks `ctx` as the running cell (until cellFinished) and the owner of late output. */
 export function cellStarted(ctx: CellContext): void {
   running = ctx;
   lastContext = ctx;
+  recentTimerOwner = undefined;
 }
 
 export function cellFinished(ctx: CellContext): void {
@@ -56,6 +68,26 @@ export function runningCell(): CellContext | undefined {
 /** The running cell, else the last one (late output from timers goes there). */
 export function currentCell(): CellContext | undefined {
   return running ?? lastContext;
+}
+
+/**
+ * Whose error an uncaught exception (`kind` "exception") or unhandled rejection is, and what
+ * raised it: an exception thrown by a cell's timer callback is that cell's; a rejection right
+ * after a timer callback (the timer rejected a promise, or resumed code that threw) is the timer
+ * cell's; anything else is the running cell's, else the last cell's. Undefined before any cell.
+ */
+export function backgroundErrorOwner(
+  err: unknown,
+  kind: "exception" | "rejection",
+): { ctx: CellContext; source: "timer" | "promise" | "callback" } | undefined {
+  if (kind === "exception" && lastThrown !== undefined && lastThrown.err === err) {
+    const { ctx } = lastThrown;
+    lastThrown = undefined;
+    return { ctx, source: "timer" };
+  }
+  const source = kind === "rejection" ? "promise" : "callback";
+  const ctx = (kind === "rejection" ? recentTimerOwner : undefined) ?? running ?? lastContext;
+  return ctx === undefined ? undefined : { ctx, source };
 }
 
 /**
@@ -147,17 +179,39 @@ export function installCellRouting(): { stdout: (s: string) => void; stderr: (s:
   return original;
 }
 
-/** Timer callbacks scheduled by a cell that has since been interrupted are dropped. */
+/**
+ * Timer callbacks scheduled by a cell (or by its timers) that has since been interrupted are
+ * dropped; the others record their cell while they run, for backgroundErrorOwner.
+ */
 function guardTimers(): void {
   const g = globalThis as any;
+  let resetScheduled = false;
+  const forgetRecentOwner = () => {
+    resetScheduled = false;
+    recentTimerOwner = undefined;
+  };
   for (const name of ["setTimeout", "setInterval", "setImmediate"] as const) {
     const original = g[name];
     const guarded = function (this: unknown, callback: unknown, ...rest: unknown[]) {
-      const ctx = running;
+      const ctx = timerOwner ?? running;
       if (ctx === undefined || typeof callback !== "function") return original.call(this, callback, ...rest);
       const wrapped = (...args: unknown[]) => {
-        if (!ctx.interrupted) return (callback as (...a: unknown[]) => unknown)(...args);
-        return undefined;
+        if (ctx.interrupted) return undefined;
+        const outer = timerOwner;
+        timerOwner = ctx;
+        recentTimerOwner = ctx;
+        if (!resetScheduled) {
+          resetScheduled = true;
+          originalSetImmediate(forgetRecentOwner).unref();
+        }
+        try {
+          return (callback as (...a: unknown[]) => unknown)(...args);
+        } catch (err) {
+          lastThrown = { err, ctx };
+          throw err;
+        } finally {
+          timerOwner = outer;
+        }
       };
       return original.call(this, wrapped, ...rest);
     };

@@ -9,11 +9,11 @@ import { toMimeBundle } from "../../display/mime";
 import type { MimeBundle } from "../../display/schema";
 import { CellCompiler, type CompiledCell, isComplete } from "./cell-compiler";
 import {
+  backgroundErrorOwner,
   type CellContext,
   type CellOutput,
   cellFinished,
   cellStarted,
-  currentCell,
   InterruptedError,
   installCellRouting,
   interruptCell,
@@ -30,6 +30,8 @@ export type ExecuteOutcome =
   | { status: "error"; ename: string; evalue: string; traceback: string[] };
 
 const CELL_GLOBAL = Symbol.for("receptive.cell");
+/** Late errors kept for the next cell; more are counted (they were shown on their own cell). */
+const MAX_LATE_ERRORS = 5;
 
 /**
  * Runs callbacks each in its own macrotask, delivered through a MessagePort.
@@ -82,7 +84,12 @@ export class ExecutionSession {
     exitCall?: ProcessExitError;
   } | null = null;
   private readonly releaseExitGuard: () => void;
-  private readonly kernelOutput: { stdout: (s: string) => void; stderr: (s: string) => void };
+  /** The process's own stdout and stderr (process.stdout/stderr writes go to the current cell). */
+  readonly kernelOutput: { stdout: (s: string) => void; stderr: (s: string) => void };
+  /** Errors from finished cells' callbacks raised while no cell ran: shown at the next cell's start. */
+  private lateErrors: string[] = [];
+  /** How many more there were than MAX_LATE_ERRORS (a failing setInterval repeats itself). */
+  private lateErrorsLeftOut = 0;
   private readonly macrotask = new OwnMacrotask();
 
   constructor(readonly notebookDir: string = process.cwd()) {
@@ -92,10 +99,8 @@ export class ExecutionSession {
       if (this.running !== null) this.running.exitCall ??= err;
     });
     this.resetScope();
-    process.on("uncaughtException", (err) => this.reportBackgroundError("an exception in a callback", err));
-    process.on("unhandledRejection", (reason) =>
-      this.reportBackgroundError("an unhandled promise rejection", reason),
-    );
+    process.on("uncaughtException", (err) => this.reportBackgroundError("exception", err));
+    process.on("unhandledRejection", (reason) => this.reportBackgroundError("rejection", reason));
     process.on("SIGINT", () => {
       const cell = this.running?.ctx.cellNumber;
       if (cell !== undefined) this.handleInterrupt(cell);
@@ -134,6 +139,8 @@ export class ExecutionSession {
 
   /** Forgets every variable and declaration (a restart without a new process). */
   reset(): void {
+    this.lateErrors = [];
+    this.lateErrorsLeftOut = 0;
     this.resetScope();
     this.compiler?.reset();
   }
@@ -169,6 +176,14 @@ export class ExecutionSession {
     interrupted.catch(() => {});
     this.running = { ctx, reject };
     cellStarted(ctx);
+    for (const notice of this.lateErrors.splice(0)) output.stream("stderr", notice);
+    if (this.lateErrorsLeftOut > 0) {
+      output.stream(
+        "stderr",
+        `... and ${this.lateErrorsLeftOut} more such errors (each shown on its own cell)\n`,
+      );
+      this.lateErrorsLeftOut = 0;
+    }
     this.interruptState.cellStarted(cellNumber);
     let compiled: CompiledCell | null = null;
     try {
@@ -257,20 +272,39 @@ export class ExecutionSession {
     return { status: "error", ename: err.name, evalue: err.message, traceback };
   }
 
-  private reportBackgroundError(what: string, err: unknown): void {
-    if (err instanceof ProcessExitError) {
-      // Already counted against the running cell (see exitCall); a late one goes to the last cell.
-      if (this.running !== null) return;
-      const text = `${err.name}: ${err.message}\n`;
-      const last = currentCell();
-      if (last) last.output.stream("stderr", text);
-      else this.kernelOutput.stderr(text);
+  /**
+   * An uncaught exception or unhandled rejection: the kernel lives on and the error goes to the
+   * cell it came from (backgroundErrorOwner). When that cell has finished, front ends that stopped
+   * listening to it (JupyterLab, nbclient) would not show it there, so it also goes, labelled
+   * with the cell's number, to the running cell or else the next cell to run.
+   */
+  private reportBackgroundError(kind: "exception" | "rejection", err: unknown): void {
+    // A process.exit while a cell runs is already counted against it (see exitCall).
+    if (err instanceof ProcessExitError && this.running !== null) return;
+    const details = `${describeError(err)}\n`;
+    const owner = backgroundErrorOwner(err, kind);
+    const running = this.running?.ctx;
+    if (owner === undefined) {
+      this.kernelOutput.stderr(
+        `Receptive caught an error outside any cell (the kernel keeps running):\n${details}`,
+      );
       return;
     }
-    const text = `Receptive caught ${what} (the kernel keeps running):\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`;
-    const cell = this.running?.ctx;
-    if (cell) cell.output.stream("stderr", text);
-    else this.kernelOutput.stderr(text);
+    const { ctx, source: what } = owner;
+    if (ctx === running) {
+      const caught = kind === "rejection" ? "an unhandled promise rejection" : `an exception in a ${what}`;
+      ctx.output.stream("stderr", `Receptive caught ${caught} (the kernel keeps running):\n${details}`);
+      return;
+    }
+    const cell = `cell [${ctx.output.executionCount ?? ctx.cellNumber}]`;
+    ctx.output.stream(
+      "stderr",
+      `Error from this cell's ${what} (${cell}), raised after the cell finished; the kernel keeps running:\n${details}`,
+    );
+    const notice = `Error from an earlier cell's ${what} (${cell}), raised after that cell finished; the kernel keeps running:\n${details}`;
+    if (running !== undefined) running.output.stream("stderr", notice);
+    else if (this.lateErrors.length < MAX_LATE_ERRORS) this.lateErrors.push(notice);
+    else this.lateErrorsLeftOut++;
   }
 
   complete(src: string, cursor: number): { start: number; end: number; candidates: string[] } {
@@ -290,4 +324,11 @@ export class ExecutionSession {
     this.compiler?.close();
     this.releaseExitGuard();
   }
+}
+
+/** An error's stack without Node's and the kernel's frames (or the value, when not an Error). */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return `Uncaught ${String(err)}`;
+  const lines = (err.stack ?? `${err.name}: ${err.message}`).split("\n");
+  return lines.filter((line) => !/^\s+at .*(node:|[\\/]kernel[\\/]server[\\/])/.test(line)).join("\n");
 }

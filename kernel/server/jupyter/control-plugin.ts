@@ -1,17 +1,21 @@
 // Runs in the kernel's side thread: the heartbeat (echo) and control sockets, so the kernel looks
 // alive and `interrupt_request` is handled even while a cell keeps the main thread busy. Other
 // control requests (shutdown, kernel_info, ...) are passed to the main thread, which replies here.
+// It also watches the JPY_PARENT_PID process (parent-watch.ts), here so a busy cell cannot delay it.
 
 import { isUtf8 } from "node:buffer";
 import * as zmq from "zeromq";
 import type { SideThreadContext } from "../side-thread";
 import { type ConnectionInfo, endpoint } from "./connection";
+import { watchParent } from "./parent-watch";
 import { SendQueue } from "./send-queue";
-import { decode, encode, makeHeader, Signer } from "./wire";
+import { decode, encode, makeHeader, SignatureHistory, Signer } from "./wire";
 
 export interface ControlOptions {
   connection: ConnectionInfo;
   session: string;
+  /** The process that started the kernel (JPY_PARENT_PID): the kernel exits when it is gone. */
+  parentPid: number | null;
 }
 
 /** zeromq.js copies frames up to this size; larger Buffers are sent without a copy. */
@@ -43,9 +47,13 @@ export function framesOwnedByZmq(frames: Buffer[]): { frames: (Buffer | string)[
 /** How long a closed socket may keep trying to deliver its last messages. */
 const LINGER_MS = 1000;
 
+/** When the main thread has not shut the kernel down this long after its parent died, kill it. */
+const PARENT_GONE_KILL_MS = 5000;
+
 export async function startPlugin(ctx: SideThreadContext, options: ControlOptions): Promise<void> {
-  const { connection, session } = options;
+  const { connection, session, parentPid } = options;
   const signer = new Signer(connection.key, connection.signature_scheme);
+  const seen = new SignatureHistory();
   const hb = new zmq.Reply({ linger: LINGER_MS });
   const control = new zmq.Router({ linger: LINGER_MS });
   await hb.bind(endpoint(connection, "hb"));
@@ -73,13 +81,24 @@ export async function startPlugin(ctx: SideThreadContext, options: ControlOption
     for await (const frames of hb) await hb.send(owned(frames));
   })().catch(() => {});
 
+  if (parentPid !== null) {
+    watchParent(parentPid, () => {
+      // The main thread shuts down cleanly; a running cell is interrupted so it can.
+      ctx.toMain({ type: "jupyter:parent-gone", pid: parentPid });
+      void ctx.interrupt();
+      setTimeout(() => process.kill(process.pid, "SIGKILL"), PARENT_GONE_KILL_MS).unref();
+    });
+  }
+
   (async () => {
     for await (const frames of control) {
       let msg: ReturnType<typeof decode>;
       try {
-        msg = decode(frames, signer);
-      } catch {
-        continue; // unsigned or malformed: ignore, as the protocol requires
+        msg = decode(frames, signer, seen);
+      } catch (err) {
+        // unsigned, malformed or replayed: ignore, as the protocol requires (and say so)
+        ctx.toMain({ type: "jupyter:log", text: `control: ${(err as Error).message}` });
+        continue;
       }
       if (msg.header.msg_type === "interrupt_request") {
         const result = await ctx.interrupt();

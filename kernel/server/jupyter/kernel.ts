@@ -19,8 +19,19 @@ import { featureMapsTarget } from "../feature-maps-target";
 import { SideThreadHost } from "../side-thread-host";
 import { type ConnectionInfo, endpoint } from "./connection";
 import { codePointsToUtf16, utf16ToCodePoints } from "./cursor";
+import { parentPidFromEnv } from "./parent-watch";
 import { SendQueue } from "./send-queue";
-import { decode, encode, type Header, type Message, makeHeader, PROTOCOL_VERSION, Signer } from "./wire";
+import { StreamBatcher } from "./stream-batcher";
+import {
+  decode,
+  encode,
+  type Header,
+  type Message,
+  makeHeader,
+  PROTOCOL_VERSION,
+  SignatureHistory,
+  Signer,
+} from "./wire";
 
 const version: string = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")).version;
 
@@ -48,10 +59,20 @@ export class JupyterKernel {
   private readonly session = randomUUID();
   private readonly shell = new zmq.Router();
   private readonly stdin = new zmq.Router();
-  private readonly iopub = new zmq.Publisher();
+  // NOTE: no send high-water mark (ZeroMQ's default, 1000, makes a publisher drop messages once
+  // a subscriber falls behind): output waits in the queue instead of being lost.
+  private readonly iopub = new zmq.Publisher({ sendHighWaterMark: 0 });
   private readonly shellOut = new SendQueue(this.shell, (e) => this.log(e));
   private readonly iopubOut = new SendQueue(this.iopub, (e) => this.log(e));
   private readonly stdinOut = new SendQueue(this.stdin, (e) => this.log(e));
+  /** Stream writes gathered into few iopub messages (flushed before anything else is published). */
+  private readonly streams = new StreamBatcher<Header>((parent, name, text) =>
+    this.publishNow("stream", parent, { name, text }),
+  );
+  /** Signatures seen on shell, stdin and forwarded control messages: a replay is refused. */
+  private readonly signatures = new SignatureHistory();
+  /** Requests answered so far (so a request that failed unexpectedly still gets a reply). */
+  private readonly answered = new WeakSet<Message>();
   /** The cell's unanswered input_request, if any (one at a time; later ones wait their turn). */
   private pendingInput: { resolve: (value: string) => void; reject: (e: Error) => void } | null = null;
   private inputTurn: Promise<unknown> = Promise.resolve();
@@ -73,21 +94,26 @@ export class JupyterKernel {
     this.comms.registerTarget(FEATURE_MAPS_TARGET, featureMapsTarget);
   }
 
+  /** To the kernel process's own stderr (process.stderr.write goes to the current cell). */
   private log(err: unknown): void {
-    process.stderr.write(`receptive kernel: ${err instanceof Error ? err.message : String(err)}\n`);
+    this.exec.kernelOutput.stderr(`receptive kernel: ${err instanceof Error ? err.message : String(err)}\n`);
   }
 
   async start(): Promise<void> {
     this.sideThread = new SideThreadHost(this.exec, [
       {
         module: join(__dirname, "control-plugin.js"),
-        options: { connection: this.connection, session: this.session },
+        options: { connection: this.connection, session: this.session, parentPid: parentPidFromEnv() },
       },
     ]);
     this.sideThread.onMessage((m) => {
       if (m?.type === "jupyter:control") {
         const frames = (m.frames as Uint8Array[]).map((f) => Buffer.from(f));
         this.enqueue(frames, "control");
+      } else if (m?.type === "jupyter:log") this.log(m.text);
+      else if (m?.type === "jupyter:parent-gone") {
+        this.log(`the process that started this kernel (JPY_PARENT_PID ${m.pid}) is gone; shutting down`);
+        void this.shutdown();
       }
     });
     await Promise.all([
@@ -109,7 +135,7 @@ export class JupyterKernel {
   private enqueue(frames: Buffer[], channel: "shell" | "control"): void {
     let msg: Message;
     try {
-      msg = decode(frames, this.signer);
+      msg = decode(frames, this.signer, this.signatures);
     } catch (err) {
       this.log(err);
       return;
@@ -125,6 +151,7 @@ export class JupyterKernel {
     content: unknown,
     metadata = {},
   ) {
+    this.answered.add(request);
     const frames = encode(
       this.signer,
       request.identities,
@@ -137,7 +164,18 @@ export class JupyterKernel {
     else this.sideThread.post({ type: "jupyter:control-reply", frames });
   }
 
+  /** Publishes on iopub after any stream output gathered so far, so outputs keep their order. */
   private publish(
+    type: string,
+    parent: Header | Record<string, never>,
+    content: unknown,
+    metadata = {},
+  ): void {
+    this.streams.flush();
+    this.publishNow(type, parent, content, metadata);
+  }
+
+  private publishNow(
     type: string,
     parent: Header | Record<string, never>,
     content: unknown,
@@ -205,6 +243,17 @@ export class JupyterKernel {
             });
           }
       }
+    } catch (err) {
+      // A malformed request (content of the wrong shape) or a kernel bug: still answer it.
+      this.log(err);
+      if (type.endsWith("_request") && !this.answered.has(msg)) {
+        this.reply(channel, msg, type.replace(/_request$/, "_reply"), {
+          status: "error",
+          ename: "KernelError",
+          evalue: `the kernel failed to handle ${type}: ${err instanceof Error ? err.message : String(err)}`,
+          traceback: [],
+        });
+      }
     } finally {
       this.publish("status", msg.header, { execution_state: "idle" });
       // Build the TypeScript converter (about a second) once the client knows we are ready.
@@ -215,7 +264,21 @@ export class JupyterKernel {
   private async execute(msg: Message, channel: "shell" | "control", seq: number): Promise<void> {
     const { code, silent = false, store_history = true, stop_on_error = true } = msg.content;
     if (seq <= this.abortUpTo) {
-      this.reply(channel, msg, "execute_reply", { status: "aborted", execution_count: this.executionCount });
+      // As ipykernel: no execution count (the front end shows none), nothing published.
+      this.reply(channel, msg, "execute_reply", { status: "aborted" }, { status: "aborted" });
+      return;
+    }
+    if (typeof code !== "string") {
+      const ename = "TypeError";
+      const evalue = `execute_request: "code" must be a string of TypeScript, got ${describeValue(code)}`;
+      this.publish("error", msg.header, { ename, evalue, traceback: [`${ename}: ${evalue}`] });
+      this.reply(
+        channel,
+        msg,
+        "execute_reply",
+        { status: "error", ename, evalue, traceback: [] },
+        { status: "error" },
+      );
       return;
     }
     const counts = !silent && store_history !== false;
@@ -226,8 +289,9 @@ export class JupyterKernel {
     const parent = msg.header;
     const allowStdin = msg.content.allow_stdin === true;
     const output: CellOutput = {
+      executionCount: count,
       stream: (name, text) => {
-        if (!silent) this.publish("stream", parent, { name, text });
+        if (!silent) this.streams.write(parent, name, text);
       },
       display: (bundle: MimeBundle, metadata, displayId) => {
         if (!silent)
@@ -309,6 +373,7 @@ export class JupyterKernel {
     const turn = this.inputTurn.then(
       () =>
         new Promise<string>((resolve, reject) => {
+          this.streams.flush(); // the prompt's context (printed before it) shows first
           const header = makeHeader("input_request", this.session);
           this.pendingInput = { resolve, reject };
           this.stdinOut.send(
@@ -409,4 +474,14 @@ export class JupyterKernel {
     this.exec.close();
     exitKernel(0);
   }
+}
+
+/** What a request carried instead of the expected value, for error messages. */
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  const type = typeof value;
+  const article = /^[aeiou]/.test(type) ? "an" : "a";
+  return type === "object" ? "an object" : `${article} ${type} (${String(value).slice(0, 40)})`;
 }

@@ -51,13 +51,40 @@ export class Signer {
   }
 }
 
-/** Parses frames received on a ROUTER socket; throws on a bad signature or malformed message. */
-export function decode(frames: Buffer[], signer: Signer): Message {
+/**
+ * Signatures of the signed messages received so far, to refuse a replayed message: a captured
+ * message sent again carries a valid signature, and would run again. As ipykernel's digest
+ * history, bounded (the oldest are forgotten first).
+ */
+export class SignatureHistory {
+  private readonly seen = new Set<string>();
+  constructor(private readonly limit = 1 << 16) {}
+
+  /** Records `signature`; false when it was seen before. */
+  add(signature: string): boolean {
+    if (this.seen.has(signature)) return false;
+    this.seen.add(signature);
+    if (this.seen.size > this.limit) this.seen.delete(this.seen.values().next().value as string);
+    return true;
+  }
+}
+
+/**
+ * Parses frames received on a ROUTER socket; throws on a bad signature, a malformed message, or
+ * (given a history) a signature seen before.
+ */
+export function decode(frames: Buffer[], signer: Signer, history?: SignatureHistory): Message {
   const d = frames.findIndex((f) => f.length === DELIMITER.length && f.toString() === DELIMITER);
   if (d < 0 || frames.length < d + 6) throw new Error("malformed Jupyter message: no <IDS|MSG> delimiter");
   const [signature, header, parent, metadata, content] = frames.slice(d + 1, d + 6);
   if (!signer.verify(signature.toString(), [header, parent, metadata, content])) {
     throw new Error("Jupyter message with an invalid signature (is the connection file's key right?)");
+  }
+  const sig = signature.toString();
+  if (history !== undefined && sig !== "" && !history.add(sig)) {
+    throw new Error(
+      `Jupyter message refused: duplicate signature ${sig.slice(0, 16)}... (a replayed message)`,
+    );
   }
   return {
     identities: frames.slice(0, d),

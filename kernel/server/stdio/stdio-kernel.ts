@@ -71,6 +71,7 @@ export async function runStdioKernel(): Promise<number> {
       case "execute": {
         const count = ++executionCount;
         const output: CellOutput = {
+          executionCount: count,
           stream: (name, text) => send({ id: r.id, type: "stream", name, text }),
           display: (data, metadata, displayId) =>
             send({ id: r.id, type: "display", displayId, data, metadata }),
