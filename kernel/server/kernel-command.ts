@@ -3,7 +3,8 @@
 
 import { readConnectionFile } from "./jupyter/connection";
 import { installKernelspec } from "./jupyter/kernelspec";
-import { hasKernelFlags, rerunWithKernelFlags } from "./node-flags";
+import { hasKernelFlags } from "./node-flags";
+import { rerunAsChild, watchParent } from "./run-child";
 
 const USAGE = `usage:
   receptive kernel install [--user | --prefix PREFIX]   write the Jupyter kernelspec "receptive"
@@ -42,7 +43,8 @@ export async function runKernelCommand(args: string[]): Promise<number> {
     return new Promise<number>(() => {}); // runs until a shutdown_request ends the process
   }
   if (sub === "stdio") {
-    if (!hasKernelFlags()) return rerunWithKernelFlags();
+    if (!hasKernelFlags()) return rerunAsChild();
+    watchParent();
     return (await import("./stdio/stdio-kernel.js")).runStdioKernel();
   }
   process.stderr.write(

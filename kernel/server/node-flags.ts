@@ -1,7 +1,5 @@
-// The Node flags the kernel process needs, and a helper to re-run this CLI with them when started
-// without (e.g. `receptive run` from a shell).
-
-import { spawnSync } from "node:child_process";
+// The Node flags the kernel process needs (run-child.ts re-runs the CLI with them when it was
+// started without, e.g. `receptive run` from a shell).
 
 const nodeMajor = Number(process.versions.node.split(".")[0]);
 
@@ -35,16 +33,4 @@ export function hasKernelFlags(): boolean {
 /** Whether the interrupt may terminate synchronous code (this process has INTERRUPT_FLAG). */
 export function hasInterruptFlag(): boolean {
   return givenFlags().includes(INTERRUPT_FLAG);
-}
-
-/** Runs this same command again under the kernel flags; returns its exit code. */
-export function rerunWithKernelFlags(): number {
-  const r = spawnSync(
-    process.execPath,
-    [...process.execArgv, ...KERNEL_NODE_FLAGS, ...process.argv.slice(1)],
-    {
-      stdio: "inherit",
-    },
-  );
-  return r.status ?? 1;
 }

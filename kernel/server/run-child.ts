@@ -1,5 +1,5 @@
-// `receptive run` started without the kernel's Node flags runs itself again as a child process with
-// them (node-flags.ts). This file keeps the two tied together: the parent passes SIGTERM, SIGHUP and
+// `receptive run` and `receptive kernel stdio` started without the kernel's Node flags run
+// themselves again as a child process with them (node-flags.ts). This file keeps the two tied together: the parent passes SIGTERM, SIGHUP and
 // SIGINT on to the child and exits with its code; the child watches its parent from a small worker
 // thread (it keeps looking while the main thread is busy in a cell) and ends itself at once when
 // the parent is gone, so it never runs on unseen and writes the outputs later.
@@ -32,7 +32,7 @@ export function rerunAsChild(): Promise<number> {
   for (const s of FORWARDED) process.on(s, forward);
   return new Promise((resolve) => {
     child.on("error", (err) => {
-      process.stderr.write(`receptive run: cannot start node with the kernel's flags: ${err.message}\n`);
+      process.stderr.write(`receptive: cannot start node with the kernel's flags: ${err.message}\n`);
       resolve(1);
     });
     child.on("exit", (code, signal) => {

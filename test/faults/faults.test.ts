@@ -10,12 +10,13 @@ import { apiFaults } from "./api-faults";
 import { chromiumFaults } from "./chromium-faults";
 import { cliFaults } from "./cli-faults";
 import { type Fault, faultTable, type Outcome } from "./fault";
+import { closeKernelFaults, kernelFaults } from "./kernel-faults";
 
 const ARTIFACTS = join(__dirname, "..", "..", "..", "test", "artifacts");
 const rows: { fault: Fault; outcome: Outcome }[] = [];
 
 describe("fault suite", () => {
-  for (const fault of [...apiFaults, ...cliFaults, ...chromiumFaults])
+  for (const fault of [...apiFaults, ...cliFaults, ...chromiumFaults, ...kernelFaults])
     test(`${fault.via}: ${fault.name}`, async () => {
       let outcome: Outcome;
       try {
@@ -30,7 +31,8 @@ describe("fault suite", () => {
       );
     });
 
-  after(() => {
+  after(async () => {
+    await closeKernelFaults();
     const table = faultTable(rows);
     console.log(`\n${table}\n`);
     mkdirSync(ARTIFACTS, { recursive: true });

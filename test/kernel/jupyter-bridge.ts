@@ -69,6 +69,16 @@ export class JupyterBridge {
     return this.stderr;
   }
 
+  /** The bridge's process id: the JPY_PARENT_PID of the kernels it starts. */
+  get pid(): number {
+    return this.proc.pid as number;
+  }
+
+  /** Kills the bridge with SIGKILL, as a crashed client dies; its kernels are on their own. */
+  kill(): void {
+    this.proc.kill("SIGKILL");
+  }
+
   execute(kernel: string, code: string, timeout = 30): Promise<Collected> {
     return this.call("execute", { kernel, code, timeout });
   }

@@ -6,12 +6,14 @@ their kernelspec through KernelManager, exactly as JupyterLab and nbclient start
 """
 import json
 import os
+import queue
 import sys
 import tempfile
 import time
 import traceback
 
 from jupyter_client.manager import KernelManager
+from jupyter_client.session import Session
 
 kernels = {}  # name -> (KernelManager, BlockingKernelClient)
 captured = {}  # name -> the file receiving the kernel process's stdout and stderr ("capture_output")
@@ -121,6 +123,18 @@ def handle(cmd):
                 replies += 1
             if parent == sentinel:
                 return {"execute_inputs": inputs, "replies": replies, "sentinel": r["content"]}
+    if op == "bad_signature":  # an execute_request signed with the wrong key: must be ignored
+        bad = Session(key=b"not-the-connection-key", username=kc.session.username)
+        msg = bad.msg("execute_request", {"code": cmd["code"], "silent": False, "store_history": True,
+                                           "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        bad.send(kc.shell_channel.socket, msg)
+        try:
+            while True:  # any answer to it within `wait` seconds is a failure
+                r = kc.get_shell_msg(timeout=cmd.get("wait", 2))
+                if r["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                    return {"answered": True}
+        except queue.Empty:
+            return {"answered": False}
     if op == "wait_iopub":  # the next stream/error/display output whose parent is msg_id
         deadline = time.time() + timeout
         while True:
