@@ -237,6 +237,12 @@ export const kernelFaults: Fault[] = [
     'import { zeros } from "receptive"; zeros([100000, 100000])',
     /zeros/,
   ),
+  jupyterError(
+    "the engine's memory exhausted (1 GB tensors until wasm memory cannot grow)",
+    'import { zeros as zerosBig } from "receptive";\nconst big: unknown[] = [];\n' +
+      "try { for (let i = 0; i < 6; i++) big.push(zerosBig([2.5e8]).add(1)); } finally { big.length = 0; }",
+    /OutOfMemoryError: out of memory in \w+.*smaller batch size/,
+  ),
   jupyterError("process.exit(1) in a cell", "process.exit(1)", /ProcessExitError: process\.exit\(1\)/),
   jupyterError("a type error", "const s: string = 5;", /not assignable to type 'string'/),
   { name: "interrupting while (true) {}", via: "jupyter_client", run: interruptLoop },
