@@ -15,6 +15,7 @@ export { load, save } from "./nn/checkpoint";
 export * as F from "./nn/functional";
 export * as nn from "./nn/index";
 export { type ModelSummary, summary } from "./nn/summary";
+export * as onnx from "./onnx/index";
 export {
   abs,
   add,
