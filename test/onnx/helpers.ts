@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
+import { manualSeed, type nn, noGrad, rand } from "../../kernel/engine/index";
 import { requirePython } from "../helpers";
 
 export const root = join(__dirname, "..", "..", "..");
@@ -32,4 +33,34 @@ export function python(
   });
   assert.equal(r.status, 0, `${script} failed:\n${r.stderr}`);
   return r.stdout;
+}
+
+/** Debian's ONNX checker (full check) on each file; fails listing every file it rejects. */
+export function checkOnnx(files: readonly string[]): void {
+  const results = JSON.parse(python("check_models.py", [...files])) as Record<string, string>;
+  const rejected = Object.entries(results).filter(([, r]) => r !== "ok");
+  assert.deepEqual(
+    rejected,
+    [],
+    `the ONNX checker rejects:\n${rejected.map(([f, r]) => `  ${f}: ${r}`).join("\n")}`,
+  );
+  assert.equal(Object.keys(results).length, files.length);
+}
+
+/**
+ * Gives every parameter and buffer of `model` seeded random values (batch-norm variances positive),
+ * so that exported graphs are checked on weights where every term matters.
+ */
+export function randomize(model: nn.Module, seed: number): void {
+  manualSeed(seed);
+  noGrad(() => {
+    for (const [name, p] of [...model.namedParameters(), ...model.namedBuffers()]) {
+      if (p.dtype !== "float32") continue;
+      const fanIn = p.ndim >= 2 ? p.numel / p.shape[0] : 1;
+      const r = rand([...p.shape]);
+      if (name.endsWith("runningVar")) p.copy_(r.add(0.5));
+      else if (p.ndim === 1 && name.endsWith("weight")) p.copy_(r.add(0.5));
+      else p.copy_(r.sub(0.5).mul(2 * Math.sqrt(3 / fanIn)));
+    }
+  });
 }

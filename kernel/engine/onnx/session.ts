@@ -8,8 +8,10 @@ import { resolve } from "node:path";
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { getNumThreads } from "../backends/wasm/index";
 import { check, fmtShape, ReceptiveError } from "../errors";
+import { Module } from "../nn/index";
 import { Tensor } from "../tensor/tensor";
 import { fromOrt, type OrtType, toOrt } from "./convert";
+import { exportBytes } from "./export/export";
 import { ort, ortBinaryDir } from "./ort";
 import {
   type ExecutionProvider,
@@ -28,6 +30,12 @@ export interface SessionOptions {
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
   /** Called with the fallback message instead of printing it with console.warn. */
   onFallback?: (message: string) => void;
+}
+
+/** For `create(module, ...)`: the module is exported with this input first. */
+export interface ModuleSource {
+  sampleInput?: Tensor;
+  opset?: number;
 }
 
 /** One input or output of the model: its name, element type and shape (strings are dynamic dims). */
@@ -67,12 +75,24 @@ export class InferenceSession {
   }
 
   /**
-   * Loads an ONNX model (a file path or its bytes) into ONNX Runtime.
+   * Loads an ONNX model (a file path, its bytes, or a module exported with `sampleInput`) into ONNX Runtime.
    * Example: `await onnx.InferenceSession.create("net.onnx", { executionProviders: ["cuda", "cpu"] })`.
    */
-  static async create(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+  static async create(
+    model: string | Uint8Array | Module,
+    options: SessionOptions & ModuleSource = {},
+  ): Promise<InferenceSession> {
     const op = "onnx.InferenceSession.create";
     const rt = ort(op);
+    if (model instanceof Module) {
+      check(
+        options.sampleInput instanceof Tensor,
+        op,
+        "a module is exported first: pass { sampleInput: randn([1, 3, 32, 32]) } (any batch size; it stays dynamic)",
+      );
+      const bytes = await exportBytes(model, options.sampleInput, { opset: options.opset }, op);
+      return InferenceSession.create(bytes, options);
+    }
     let source: Source = model;
     if (typeof model === "string") {
       source = resolve(model);

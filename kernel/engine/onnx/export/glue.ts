@@ -1,0 +1,209 @@
+// How the tensor operations between layers are written in ONNX: a table from the autograd op name
+// (`t.gradFn.name`) to the nodes it becomes. These are the ops a model's own forward calls between
+// its layers: residual adds, flatten and view, torch.cat, functional pooling and activations.
+// The autograd graph records an op's name and inputs, not its arguments, so each entry recovers
+// what it needs from the input and output shapes; an op whose arguments cannot be recovered that
+// way (F.maxPool2d's kernel size, F.leakyRelu's slope...) is reported with the layer to use instead.
+
+import type { Tensor } from "../../tensor/tensor";
+import { int, ints } from "../format/ir";
+import type { GraphBuilder } from "./builder";
+import { adaptivePool, NotExportable } from "./layers";
+import { clip, reshape } from "./shapes";
+
+/** One recorded op: its inputs and output tensors, and the ONNX names of its inputs. */
+export interface GlueCall {
+  op: string;
+  inputs: readonly (Tensor | null)[];
+  output: Tensor;
+}
+
+type Emit = (b: GraphBuilder, call: GlueCall, x: readonly string[]) => string;
+
+const same =
+  (opType: string): Emit =>
+  (b, _call, x) =>
+    b.op(opType, x, {}, opType);
+
+/** The one dim along which `cat` joined its inputs. */
+function catAxis(call: GlueCall): number {
+  const out = call.output.shape;
+  const ins = call.inputs.map((t) => (t as Tensor).shape);
+  const axes = out
+    .map((_, d) => d)
+    .filter(
+      (d) =>
+        ins.every((s) => s.length === out.length && s.every((v, j) => j === d || v === out[j])) &&
+        ins.reduce((a, s) => a + s[d], 0) === out[d],
+    );
+  if (axes.length !== 1)
+    throw new NotExportable(`cannot tell which dim torch.cat joined (candidates ${JSON.stringify(axes)})`);
+  return axes[0];
+}
+
+/** The dims `sum` reduced and whether it kept them, from the shapes; throws when ambiguous. */
+function reducedAxes(from: readonly number[], to: readonly number[]): { axes: number[]; keep: boolean } {
+  if (to.length === from.length)
+    return { axes: from.map((_, d) => d).filter((d) => to[d] === 1 && from[d] !== 1), keep: true };
+  // Without keepdim: every way of dropping dims of `from` that leaves `to`.
+  const options: number[][] = [];
+  const search = (i: number, j: number, dropped: number[]) => {
+    if (options.length > 1) return;
+    if (i === from.length) {
+      if (j === to.length) options.push(dropped);
+      return;
+    }
+    if (j < to.length && from[i] === to[j]) search(i + 1, j + 1, dropped);
+    search(i + 1, j, [...dropped, i]);
+  };
+  search(0, 0, []);
+  if (to.length === 0) return { axes: from.map((_, d) => d), keep: false };
+  if (options.length !== 1)
+    throw new NotExportable(
+      `cannot tell which dims were reduced from [${from}] to [${to}]; reduce with keepdim: true, or use nn.AdaptiveAvgPool2d(1) and nn.Flatten()`,
+    );
+  return { axes: options[0], keep: false };
+}
+
+/** The permutation taking `from` to `to`, when only one exists. */
+function permutation(from: readonly number[], to: readonly number[]): number[] {
+  const perms: number[][] = [];
+  const search = (prefix: number[]) => {
+    if (perms.length > 1) return;
+    if (prefix.length === to.length) return void perms.push(prefix);
+    for (let d = 0; d < from.length; d++)
+      if (!prefix.includes(d) && from[d] === to[prefix.length]) search([...prefix, d]);
+  };
+  search([]);
+  if (perms.length !== 1)
+    throw new NotExportable(`cannot tell the permutation from [${from}] to [${to}] (dims of equal size)`);
+  return perms[0];
+}
+
+const viewOp: Emit = (b, call, x) =>
+  reshape(b, x[0], (call.inputs[0] as Tensor).shape, call.output.shape, "Reshape");
+
+/** Ops whose arguments the autograd graph does not record, and the layer that records them. */
+const needsLayer: Record<string, string> = {
+  conv1d: "nn.Conv1d",
+  conv2d: "nn.Conv2d",
+  convTranspose2d: "nn.ConvTranspose2d",
+  maxPool1d: "nn.MaxPool1d",
+  maxPool2d: "nn.MaxPool2d",
+  avgPool1d: "nn.AvgPool1d",
+  avgPool2d: "nn.AvgPool2d",
+  batchNorm: "nn.BatchNorm2d",
+  leakyRelu: "nn.LeakyReLU",
+  elu: "nn.ELU",
+  hardtanh: "nn.Hardtanh",
+  clamp: "nn.Hardtanh",
+  softmax: "nn.Softmax",
+  logSoftmax: "nn.LogSoftmax",
+  pad: "a Conv2d paddingMode, or padding of a layer",
+  dropout: "nn.Dropout (exported in eval mode, where it is removed)",
+};
+
+/** Autograd op name -> how it is written. */
+export const glueTable: Record<string, Emit> = {
+  add: same("Add"),
+  sub: same("Sub"),
+  mul: same("Mul"),
+  div: same("Div"),
+  maximum: same("Max"),
+  minimum: same("Min"),
+  pow: (b, call, x) => {
+    if (call.inputs.length < 2)
+      throw new NotExportable("x.pow(number) does not record its exponent; use x.pow(tensor(e))");
+    return b.op("Pow", x, {}, "Pow");
+  },
+  matmul: same("MatMul"),
+  relu: same("Relu"),
+  sigmoid: same("Sigmoid"),
+  tanh: same("Tanh"),
+  neg: same("Neg"),
+  exp: same("Exp"),
+  log: same("Log"),
+  sqrt: same("Sqrt"),
+  abs: same("Abs"),
+  sign: same("Sign"),
+  reciprocal: same("Reciprocal"),
+  floor: same("Floor"),
+  sin: same("Sin"),
+  cos: same("Cos"),
+  softplus: same("Softplus"),
+  square: (b, _call, x) => b.op("Mul", [x[0], x[0]], {}, "Square"),
+  rsqrt: (b, _call, x) => b.op("Reciprocal", [b.op("Sqrt", [x[0]], {}, "Rsqrt.sqrt")], {}, "Rsqrt"),
+  relu6: (b, _call, x) => clip(b, x[0], 0, 6, "Relu6"),
+  linear: (b, call, x) =>
+    (call.inputs[0] as Tensor).ndim === 2
+      ? b.op(
+          "Gemm",
+          x.filter((n) => n !== ""),
+          { transB: int(1) },
+          "Gemm",
+        )
+      : (() => {
+          const wt = b.op("Transpose", [x[1]], { perm: ints([1, 0]) }, "Linear.weight_t");
+          const y = b.op("MatMul", [x[0], wt], {}, "Linear.matmul");
+          return x[2] ? b.op("Add", [y, x[2]], {}, "Linear") : y;
+        })(),
+  reshape: viewOp,
+  view: viewOp,
+  viewAs: viewOp,
+  flatten: viewOp,
+  squeeze: viewOp,
+  unsqueeze: viewOp,
+  repeat: viewOp,
+  clone: (_b, _call, x) => x[0],
+  cat: (b, call, x) => b.op("Concat", x, { axis: int(catAxis(call)) }, "Concat"),
+  expand: (b, call, x) =>
+    b.op("Expand", [x[0], b.int64s([...call.output.shape], undefined, "Expand.shape")], {}, "Expand"),
+  permute: (b, call, x) =>
+    b.op(
+      "Transpose",
+      [x[0]],
+      { perm: ints(permutation((call.inputs[0] as Tensor).shape, call.output.shape)) },
+      "Transpose",
+    ),
+  sum: (b, call, x) => {
+    const { axes, keep } = reducedAxes((call.inputs[0] as Tensor).shape, call.output.shape);
+    return b.op(
+      "ReduceSum",
+      [x[0], b.int64s(axes, [axes.length], "ReduceSum.axes")],
+      { keepdims: int(keep ? 1 : 0) },
+      "ReduceSum",
+    );
+  },
+  adaptiveAvgPool2d: (b, call, x) =>
+    adaptivePool(
+      b,
+      "Average",
+      (call.inputs[0] as Tensor).shape,
+      call.output.shape,
+      x[0],
+      "GlobalAveragePool",
+    ),
+  adaptiveAvgPool1d: (b, call, x) =>
+    adaptivePool(
+      b,
+      "Average",
+      (call.inputs[0] as Tensor).shape,
+      call.output.shape,
+      x[0],
+      "GlobalAveragePool",
+    ),
+  adaptiveMaxPool2d: (b, call, x) =>
+    adaptivePool(b, "Max", (call.inputs[0] as Tensor).shape, call.output.shape, x[0], "GlobalMaxPool"),
+};
+
+/** The entry for an autograd op, or a NotExportable naming the layer to use. */
+export function glueEntry(op: string): Emit {
+  const entry = glueTable[op];
+  if (entry !== undefined) return entry;
+  const layer = needsLayer[op];
+  throw new NotExportable(
+    layer === undefined
+      ? "this op has no ONNX export (or its arguments, like a slice's start and end, are not recorded by autograd)"
+      : `its arguments are not recorded by autograd, so it cannot be exported from a forward; use ${layer} as a submodule`,
+  );
+}
