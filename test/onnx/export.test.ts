@@ -18,7 +18,7 @@ import {
   tensor,
 } from "../../kernel/engine/index";
 import { expectClose, expectShape } from "../helpers";
-import { checkOnnx, randomize, tempDir } from "./helpers";
+import { checkOnnx, randomize, smallClassifier, tempDir } from "./helpers";
 
 const dir = tempDir("onnx-export");
 
@@ -213,6 +213,18 @@ const layerCases: Case[] = [
 
 const glueCases: Case[] = [
   {
+    // Dims of equal size: the permutation and the reduced dim are read from the autograd node.
+    name: "permute and sum over dims of equal size",
+    make: () =>
+      new Fn((_m, x) =>
+        x
+          .permute(0, 3, 2, 1)
+          .sum(1)
+          .mul(x.mean([2, 3]).sum(1, true).unsqueeze(2)),
+      ),
+    input: [2, 3, 4, 4],
+  },
+  {
     name: "residual add, cat, mean, scalar arithmetic",
     make: () =>
       new Fn(
@@ -247,36 +259,17 @@ const glueCases: Case[] = [
   },
 ];
 
-const small = <M extends nn.Module & { classifier: nn.Sequential }>(
-  m: M,
-  first: number,
-  classes: number,
-): M => {
-  // AlexNet and VGG keep their architecture, with a 32-unit classifier instead of 4096 units (the
-  // 4096-unit one is 100+ million parameters; its layers are the same types).
-  m.classifier = new nn.Sequential(
-    new nn.Dropout(),
-    new nn.Linear(first, 32),
-    new nn.ReLU(),
-    new nn.Dropout(),
-    new nn.Linear(32, 32),
-    new nn.ReLU(),
-    new nn.Linear(32, classes),
-  );
-  return m;
-};
-
 const modelCases: Case[] = [
   { name: "lenet5", make: () => models.lenet5(), input: [2, 1, 28, 28] },
   { name: "tinyVGG", make: () => models.tinyVGG({ numClasses: 3 }), input: [2, 3, 64, 64] },
   {
     name: "alexnet",
-    make: () => small(models.alexnet({ numClasses: 10 }), 256 * 6 * 6, 10),
+    make: () => smallClassifier(models.alexnet({ numClasses: 10 }), 256 * 6 * 6, 10),
     input: [2, 3, 64, 64],
   },
   {
     name: "vgg11Bn",
-    make: () => small(models.vgg11Bn({ numClasses: 10 }), 512 * 7 * 7, 10),
+    make: () => smallClassifier(models.vgg11Bn({ numClasses: 10 }), 512 * 7 * 7, 10),
     input: [2, 3, 32, 32],
   },
   {

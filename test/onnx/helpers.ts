@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after } from "node:test";
-import { manualSeed, type nn, noGrad, rand } from "../../kernel/engine/index";
+import { manualSeed, nn, noGrad, rand } from "../../kernel/engine/index";
+
+const { Dropout, Linear, ReLU, Sequential } = nn;
+
 import { requirePython } from "../helpers";
 
 export const root = join(__dirname, "..", "..", "..");
@@ -63,4 +66,25 @@ export function randomize(model: nn.Module, seed: number): void {
       else p.copy_(r.sub(0.5).mul(2 * Math.sqrt(3 / fanIn)));
     }
   });
+}
+
+/**
+ * AlexNet and VGG with a 32-unit classifier of the same layer types instead of the 4096-unit one
+ * (100+ million parameters, which would only make the files and the tests slow).
+ */
+export function smallClassifier<M extends nn.Module & { classifier: nn.Sequential }>(
+  m: M,
+  features: number,
+  classes: number,
+): M {
+  m.classifier = new Sequential(
+    new Dropout(),
+    new Linear(features, 32),
+    new ReLU(),
+    new Dropout(),
+    new Linear(32, 32),
+    new ReLU(),
+    new Linear(32, classes),
+  );
+  return m;
 }

@@ -5,17 +5,19 @@
 // what it needs from the input and output shapes; an op whose arguments cannot be recovered that
 // way (F.maxPool2d's kernel size, F.leakyRelu's slope...) is reported with the layer to use instead.
 
+import type { GradNode } from "../../autograd/node";
 import type { Tensor } from "../../tensor/tensor";
 import { int, ints } from "../format/ir";
 import type { GraphBuilder } from "./builder";
 import { adaptivePool, NotExportable } from "./layers";
 import { clip, reshape } from "./shapes";
 
-/** One recorded op: its inputs and output tensors, and the ONNX names of its inputs. */
+/** One recorded op: its name, input and output tensors, and its autograd node. */
 export interface GlueCall {
   op: string;
   inputs: readonly (Tensor | null)[];
   output: Tensor;
+  node?: GradNode;
 }
 
 type Emit = (b: GraphBuilder, call: GlueCall, x: readonly string[]) => string;
@@ -26,7 +28,7 @@ const same =
     b.op(opType, x, {}, opType);
 
 /** The one dim along which `cat` joined its inputs. */
-function catAxis(call: GlueCall): number {
+export function catAxis(call: GlueCall): number {
   const out = call.output.shape;
   const ins = call.inputs.map((t) => (t as Tensor).shape);
   const axes = out
@@ -41,14 +43,46 @@ function catAxis(call: GlueCall): number {
   return axes[0];
 }
 
-/** The dims `sum` reduced and whether it kept them, from the shapes; throws when ambiguous. */
-function reducedAxes(from: readonly number[], to: readonly number[]): { axes: number[]; keep: boolean } {
+/**
+ * Picks, among candidate index maps (input multi-index -> output flat index), the one the op used:
+ * its backward is run on dout = 0, 1, 2, ... and must send each output's number back to exactly
+ * the inputs that map to it. (A reduction or permutation has no saved state, so this is only
+ * a probe of the recorded op.)
+ */
+function probe<T>(call: GlueCall, candidates: T[], outIndex: (c: T, at: number[]) => number): T | undefined {
+  if (call.node === undefined || candidates.length === 0) return undefined;
+  const dout = new Float32Array(call.output.numel);
+  for (let i = 0; i < dout.length; i++) dout[i] = i;
+  const din = call.node.backward(dout)[0];
+  if (din === null || din === undefined) return undefined;
+  const shape = (call.inputs[0] as Tensor).shape;
+  const at = shape.map(() => 0);
+  return candidates.find((c) => {
+    for (let flat = 0; flat < din.length; flat++) {
+      let rest = flat;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        at[d] = rest % shape[d];
+        rest = Math.floor(rest / shape[d]);
+      }
+      if (din[flat] !== outIndex(c, at)) return false;
+    }
+    return true;
+  });
+}
+
+const flatIndex = (idx: readonly number[], shape: readonly number[]) =>
+  idx.reduce((a, v, d) => a * shape[d] + v, 0);
+
+/** The dims `sum` reduced and whether it kept them, from the shapes (and a probe when ambiguous). */
+export function reducedAxes(call: GlueCall): { axes: number[]; keep: boolean } {
+  const from = (call.inputs[0] as Tensor).shape;
+  const to = call.output.shape;
   if (to.length === from.length)
     return { axes: from.map((_, d) => d).filter((d) => to[d] === 1 && from[d] !== 1), keep: true };
+  if (to.length === 0) return { axes: from.map((_, d) => d), keep: false };
   // Without keepdim: every way of dropping dims of `from` that leaves `to`.
   const options: number[][] = [];
   const search = (i: number, j: number, dropped: number[]) => {
-    if (options.length > 1) return;
     if (i === from.length) {
       if (j === to.length) options.push(dropped);
       return;
@@ -57,27 +91,44 @@ function reducedAxes(from: readonly number[], to: readonly number[]): { axes: nu
     search(i + 1, j, [...dropped, i]);
   };
   search(0, 0, []);
-  if (to.length === 0) return { axes: from.map((_, d) => d), keep: false };
-  if (options.length !== 1)
+  const axes =
+    options.length === 1
+      ? options[0]
+      : probe(call, options, (dropped, at) =>
+          flatIndex(
+            at.filter((_, d) => !dropped.includes(d)),
+            to,
+          ),
+        );
+  if (axes === undefined)
     throw new NotExportable(
-      `cannot tell which dims were reduced from [${from}] to [${to}]; reduce with keepdim: true, or use nn.AdaptiveAvgPool2d(1) and nn.Flatten()`,
+      `cannot tell which dims were reduced from [${from}] to [${to}]; reduce with keepdim: true`,
     );
-  return { axes: options[0], keep: false };
+  return { axes, keep: false };
 }
 
-/** The permutation taking `from` to `to`, when only one exists. */
-function permutation(from: readonly number[], to: readonly number[]): number[] {
+/** The permutation taking the input's shape to the output's (probed when dims have equal sizes). */
+export function permutation(call: GlueCall): number[] {
+  const from = (call.inputs[0] as Tensor).shape;
+  const to = call.output.shape;
   const perms: number[][] = [];
   const search = (prefix: number[]) => {
-    if (perms.length > 1) return;
     if (prefix.length === to.length) return void perms.push(prefix);
     for (let d = 0; d < from.length; d++)
       if (!prefix.includes(d) && from[d] === to[prefix.length]) search([...prefix, d]);
   };
   search([]);
-  if (perms.length !== 1)
-    throw new NotExportable(`cannot tell the permutation from [${from}] to [${to}] (dims of equal size)`);
-  return perms[0];
+  const perm =
+    perms.length === 1
+      ? perms[0]
+      : probe(call, perms, (p, at) =>
+          flatIndex(
+            p.map((d) => at[d]),
+            to,
+          ),
+        );
+  if (perm === undefined) throw new NotExportable(`cannot tell the permutation from [${from}] to [${to}]`);
+  return perm;
 }
 
 const viewOp: Emit = (b, call, x) =>
@@ -158,15 +209,9 @@ export const glueTable: Record<string, Emit> = {
   cat: (b, call, x) => b.op("Concat", x, { axis: int(catAxis(call)) }, "Concat"),
   expand: (b, call, x) =>
     b.op("Expand", [x[0], b.int64s([...call.output.shape], undefined, "Expand.shape")], {}, "Expand"),
-  permute: (b, call, x) =>
-    b.op(
-      "Transpose",
-      [x[0]],
-      { perm: ints(permutation((call.inputs[0] as Tensor).shape, call.output.shape)) },
-      "Transpose",
-    ),
+  permute: (b, call, x) => b.op("Transpose", [x[0]], { perm: ints(permutation(call)) }, "Transpose"),
   sum: (b, call, x) => {
-    const { axes, keep } = reducedAxes((call.inputs[0] as Tensor).shape, call.output.shape);
+    const { axes, keep } = reducedAxes(call);
     return b.op(
       "ReduceSum",
       [x[0], b.int64s(axes, [axes.length], "ReduceSum.axes")],

@@ -17,6 +17,8 @@ export interface LayerCall {
   path: string;
   inputs: readonly unknown[];
   output: unknown;
+  /** For a layer returning several tensors: which one this call entry stands for. */
+  index?: number;
 }
 
 /** Thrown by an entry for a layer configuration ONNX (or this exporter) cannot express. */
