@@ -3,8 +3,8 @@
 // run here (CUDA without a GPU...), saying once why and how to enable them; `provider` names the
 // one that runs.
 
-import { existsSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from "onnxruntime-node";
 import { getNumThreads } from "../backends/wasm/index";
 import { check, fmtShape, ReceptiveError } from "../errors";
@@ -12,6 +12,8 @@ import { Module } from "../nn/index";
 import { Tensor } from "../tensor/tensor";
 import { fromOrt, type OrtType, toOrt } from "./convert";
 import { exportBytes } from "./export/export";
+import { decodeModel } from "./format/read";
+import { kindOf } from "./messages";
 import { ort, ortBinaryDir } from "./ort";
 import {
   type ExecutionProvider,
@@ -140,7 +142,7 @@ export class InferenceSession {
         typeof model === "string" ? model : "the model bytes",
       );
     }
-    throw creationError(op, model, failures);
+    throw await creationError(op, model, source, failures);
   }
 
   /**
@@ -204,11 +206,13 @@ export class InferenceSession {
       );
       return { [this.inputNames[0]]: feeds };
     }
-    check(
-      typeof feeds === "object" && feeds !== null,
-      op,
-      `expected a Tensor or { inputName: Tensor }, got ${feeds === null ? "null" : typeof feeds}`,
-    );
+    if (typeof feeds !== "object" || feeds === null || Array.isArray(feeds))
+      throw new ReceptiveError(
+        op,
+        this.inputNames.length === 1
+          ? `${this.source} input "${this.inputNames[0]}" must be a Tensor, got ${kindOf(feeds)}`
+          : `expected { inputName: Tensor } for ${names}, got ${kindOf(feeds)}`,
+      );
     const missing = this.inputNames.filter((n) => !(n in feeds));
     const unknown = Object.keys(feeds).filter((n) => !this.inputNames.includes(n));
     check(
@@ -242,7 +246,7 @@ const integerTypes = new Set(["int64", "int32", "int16", "int8", "uint8", "uint1
 function checkFeed(source: string, info: ValueInfo, t: unknown): asserts t is Tensor {
   const op = "onnx.InferenceSession.run";
   const what = `${source} input "${info.name}"`;
-  check(t instanceof Tensor, op, () => `${what} must be a Tensor, got ${t === null ? "null" : typeof t}`);
+  check(t instanceof Tensor, op, () => `${what} must be a Tensor, got ${kindOf(t)}`);
   const wants = info.type === "bool" ? "bool" : integerTypes.has(info.type) ? "int64" : "float32";
   check(
     t.dtype === wants,
@@ -271,13 +275,29 @@ function checkFeed(source: string, info: ValueInfo, t: unknown): asserts t is Te
 }
 
 /** The error when no provider could load the model: a bad model file, or no usable provider. */
-function creationError(
+async function creationError(
   op: string,
   model: Source,
+  resolved: Source,
   failures: { name: string; message: string }[],
-): ReceptiveError {
+): Promise<ReceptiveError> {
   const facts = machineFacts(ortBinaryDir());
   const last = failures[failures.length - 1];
+  // A file ONNX Runtime rejects: our reader says what is wrong with it in the user's terms
+  // (empty, truncated, not ONNX...) where it can.
+  if (last.name === "cpu") {
+    try {
+      const folder = typeof resolved === "string" ? dirname(resolved) : null;
+      await decodeModel(
+        typeof resolved === "string" ? readFileSync(resolved) : resolved,
+        describe(model),
+        op,
+        folder,
+      );
+    } catch (e) {
+      if (e instanceof ReceptiveError) return e;
+    }
+  }
   if (last.name === "cpu")
     return new ReceptiveError(
       op,

@@ -8,6 +8,7 @@ import { Module } from "../../nn/index";
 import type { Tensor } from "../../tensor/tensor";
 import { Tensor as TensorClass } from "../../tensor/tensor";
 import { DataType, dataTypeName, type IrValueInfo } from "../format/ir";
+import { kindOf } from "../messages";
 
 /** One node to run: the child module's path, the graph values it is fed, the values it makes. */
 export interface Step {
@@ -89,11 +90,7 @@ export class OnnxModel extends Module {
     this.graphInputs.forEach((v, i) => {
       const t = inputs[i];
       const what = `${this.source} input "${v.name}"`;
-      check(
-        t instanceof TensorClass,
-        op,
-        () => `${what} must be a Tensor, got ${t === null ? "null" : typeof t}`,
-      );
+      check(t instanceof TensorClass, op, () => `${what} must be a Tensor, got ${kindOf(t)}`);
       const isFloat =
         v.elemType === DataType.FLOAT || v.elemType === DataType.DOUBLE || v.elemType === DataType.FLOAT16;
       check(

@@ -4,12 +4,12 @@
 // cannot import (op type, node name, opset) in one error.
 
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { check, ReceptiveError } from "../../errors";
 import type * as nn from "../../nn/index";
 import { Tensor } from "../../tensor/tensor";
 import { MAX_OPSET } from "../export/export";
-import type { IrNode } from "../format/ir";
+import { DataType, type IrNode } from "../format/ir";
 import { decodeModel } from "../format/read";
 import { OnnxModel, Scope, type Step } from "./graph";
 import { type GraphState, NodeContext, NotImportable, toEngine } from "./node-context";
@@ -39,7 +39,12 @@ export async function importModel(pathOrBytes: string | Uint8Array): Promise<Onn
     bytes = pathOrBytes;
     source = "the model bytes";
   }
-  const model = await decodeModel(bytes, source);
+  const model = await decodeModel(
+    bytes,
+    source,
+    OP,
+    typeof pathOrBytes === "string" ? dirname(resolve(pathOrBytes)) : null,
+  );
   const opset = model.opsets[""];
   check(
     opset !== undefined,
@@ -57,6 +62,7 @@ export async function importModel(pathOrBytes: string | Uint8Array): Promise<Onn
     initializers: new Map(g.initializers.map((t) => [t.name, t])),
     constants: new Map(g.initializers.map((t) => [t.name, toEngine(t)])),
     params: new Map(),
+    weights: new Set(g.initializers.filter((t) => floatTypes.has(t.dataType)).map((t) => t.name)),
     opset,
   };
   const inputs = g.inputs.filter((v) => !state.initializers.has(v.name));
@@ -123,14 +129,22 @@ export async function importModel(pathOrBytes: string | Uint8Array): Promise<Onn
       problems.push(
         `${where(node)}: uses ${missing.map((v) => `"${v}"`).join(", ")}, which no earlier node or input makes`,
       );
-    // Fold nodes computed from constants alone (shape arithmetic) once, now.
-    if (!hasParameters(built.module) && runtimeInputs.every((v) => v === "" || state.constants.has(v))) {
+    // Fold nodes computed from constants alone (shape arithmetic) once, now; and the layout ops
+    // that turn one weight into another (float16 weights cast to float32, a transposed matrix):
+    // their result is the weight.
+    const reshapesWeight = weightLayoutOps.has(node.opType) && node.inputs.some((v) => state.weights.has(v));
+    if (
+      (!hasParameters(built.module) || reshapesWeight) &&
+      runtimeInputs.every((v) => v === "" || state.constants.has(v))
+    ) {
       try {
         const out = built.module.forward(
           ...runtimeInputs.map((v) => (v === "" ? null : state.constants.get(v)!)),
         );
-        for (const [k, t] of (Array.isArray(out) ? out : [out]).entries())
+        for (const [k, t] of (Array.isArray(out) ? out : [out]).entries()) {
           state.constants.set(node.outputs[k], t as Tensor);
+          if (reshapesWeight && (t as Tensor).dtype === "float32") state.weights.add(node.outputs[k]);
+        }
         continue;
       } catch {
         // Not foldable here (an op that needs runtime values after all); run it in the graph.
@@ -150,6 +164,18 @@ export async function importModel(pathOrBytes: string | Uint8Array): Promise<Onn
     );
   return root;
 }
+
+/** Ops that only change a weight's type or layout; applied to a weight, they are folded into it. */
+const weightLayoutOps = new Set([
+  "Cast",
+  "Identity",
+  "Reshape",
+  "Transpose",
+  "Squeeze",
+  "Unsqueeze",
+  "Flatten",
+]);
+const floatTypes = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.FLOAT16]);
 
 function hasParameters(m: nn.Module): boolean {
   return m.parameters().length > 0;

@@ -25,6 +25,9 @@ export interface GraphState {
   constants: Map<string, Tensor>;
   /** Parameters made from float initializers, shared by every node that uses one. */
   params: Map<string, nn.Parameter>;
+  /** Values that are weights (become Parameters): float initializers, and what folding a
+   * Cast/Reshape/Transpose... of one made. */
+  weights: Set<string>;
   /** The default domain's opset. */
   opset: number;
 }
@@ -84,8 +87,7 @@ export class NodeContext {
   }
   /** True when input k is a float initializer (a weight). */
   isWeight(k: number): boolean {
-    const t = this.state.initializers.get(this.input(k));
-    return t !== undefined && (t.dataType === DataType.FLOAT || t.dataType === DataType.DOUBLE);
+    return this.state.weights.has(this.input(k));
   }
   /** The trainable Parameter for initializer input k (the same object for every node using it). */
   param(k: number): nn.Parameter {
