@@ -133,6 +133,13 @@ save("activations_opset7", 7, [
 save("dropout_opset12", 12, [N("Dropout", ["x", "r"], ["y"])], [2, 10], 2, [f32(0.1, "r")])
 save("prelu_div_pow", 13, [N("PRelu", ["x", "slope"], ["a"]), N("Div", ["a", "d"], ["b"]), N("Pow", ["b", "two"], ["y"])], [2, 3, 4], 3, [w(3, 1, name="slope"), f32([1.5], "d"), f32([2.0], "two")])
 
+# Resize / Upsample: nearest neighbour by whole factors (scales or sizes; attribute or input).
+save("resize_scales_opset11", 11, [N("Resize", ["x", "roi", "s"], ["y"], mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")], [2, 3, 4, 5], 4, [f32([], "roi"), f32([1, 1, 2, 3], "s")])
+save("resize_sizes_opset13", 13, [N("Resize", ["x", "", "", "sz"], ["y"], mode="nearest")], [2, 3, 4, 5], 4, [i64([2, 3, 8, 10], "sz")])
+save("resize_opset10", 10, [N("Resize", ["x", "s"], ["y"], mode="nearest")], [2, 3, 4, 5], 4, [f32([1, 1, 2, 2], "s")])
+save("upsample_attr_opset7", 7, [N("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 2.0])], [2, 3, 4, 5], 4)
+save("upsample_input_opset9", 9, [N("Upsample", ["x", "s"], ["y"])], [2, 3, 4, 5], 4, [f32([1, 1, 3, 2], "s")])
+
 # Two ops the importer does not support, to check that one error names both.
 save("unsupported_two", 13, [N("Relu", ["x"], ["a"], name="ok"), N("Erf", ["a"], ["b"], name="erf_node"), N("Det", ["b"], ["y"], name="det_node")], [2, 3, 3], 1, check=False)
 

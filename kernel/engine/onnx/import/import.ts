@@ -94,7 +94,11 @@ export async function importModel(pathOrBytes: string | Uint8Array): Promise<Onn
     }
     if (node.opType === "Constant") {
       try {
-        state.constants.set(node.outputs[0], constantValue(new NodeContext(node, state)));
+        const value = constantValue(new NodeContext(node, state));
+        state.constants.set(node.outputs[0], value);
+        // NOTE: some exporters (Paddle2ONNX) store weights as Constant nodes, not initializers:
+        // float tensors of more than one value are weights, scalars stay constants.
+        if (value.dtype === "float32" && value.numel > 1) state.weights.add(node.outputs[0]);
       } catch (e) {
         if (!(e instanceof NotImportable)) throw e;
         problems.push(`${where(node)}: ${e.message}`);

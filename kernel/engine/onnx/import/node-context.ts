@@ -57,6 +57,9 @@ export class NodeContext {
   string(name: string, fallback: string): string {
     return (this.attr(name, "string")?.value as string | undefined) ?? fallback;
   }
+  floats(name: string): number[] | undefined {
+    return this.attr(name, "floats")?.value as number[] | undefined;
+  }
   ints(name: string): number[] | undefined {
     return this.attr(name, "ints")?.value as number[] | undefined;
   }

@@ -292,6 +292,58 @@ const matmul: Build = (n) =>
     { roles: ["A", "B"] },
   );
 
+/**
+ * Resize / Upsample, nearest neighbour with whole-number factors: each value repeated factor times
+ * along each spatial dim ((N, C, H, 1, W, 1) -> expand -> reshape), which is what the coordinate
+ * modes below give for whole factors. Scales from an attribute (Upsample 7-8) or an input.
+ */
+const resize =
+  (kind: "Resize" | "Upsample"): Build =>
+  (n) => {
+    const mode = n.string("mode", "nearest");
+    if (mode !== "nearest") throw new NotImportable(`mode "${mode}" is not supported (nearest is)`);
+    const coords = n.string("coordinate_transformation_mode", "half_pixel");
+    const rounding = n.string("nearest_mode", "round_prefer_floor");
+    const exact =
+      kind === "Upsample" ||
+      (coords === "asymmetric" && rounding === "floor") ||
+      ((coords === "half_pixel" || coords === "pytorch_half_pixel") && rounding === "round_prefer_floor");
+    if (!exact)
+      throw new NotImportable(
+        `coordinate_transformation_mode "${coords}" with nearest_mode "${rounding}" is not supported`,
+      );
+    // Scales: Upsample's attribute (opsets 7-8) or input 1 (9); Resize's input 1 (10) or 2 (11+).
+    const scaleInput = kind === "Upsample" || n.opset < 11 ? 1 : 2;
+    const scales =
+      kind === "Upsample" && n.opset < 9
+        ? (n.floats("scales") ?? null)
+        : n.input(scaleInput) === ""
+          ? null
+          : n.constInts(scaleInput, "scales");
+    const sizes = kind === "Resize" && n.opset >= 11 && n.input(3) !== "" ? n.constInts(3, "sizes") : null;
+    const constants = kind === "Resize" ? [1, 2, 3] : [1];
+    return generic(
+      n,
+      ([x]) => {
+        const shape = x!.shape;
+        const factors = shape.map((s, i) =>
+          scales && scales.length > 0 ? scales[i] : sizes ? sizes[i] / s : 1,
+        );
+        if (factors.some((f, i) => !Number.isInteger(f) || f < 1 || (i < 2 && f !== 1)))
+          throw new NotImportable(
+            `scales ${JSON.stringify(factors)} are not whole numbers >= 1 on the spatial dims only`,
+          );
+        const split = shape.flatMap((s, i) => (i < 2 ? [s] : [s, 1]));
+        const grown = shape.flatMap((s, i) => (i < 2 ? [s] : [s, factors[i]]));
+        return x!
+          .reshape(split)
+          .expand(grown)
+          .reshape(shape.map((s, i) => s * factors[i]));
+      },
+      { constants, attributes: `mode=${mode}` },
+    );
+  };
+
 /** ONNX op type -> { first opset of a definition: how to build it }. */
 export const tensorOps: Record<string, OpEntry> = {
   Add: { 1: binary((a, b) => a.add(b)) },
@@ -337,6 +389,8 @@ export const tensorOps: Record<string, OpEntry> = {
   LogSoftmax: { 1: softmaxOld(true) },
   GlobalAveragePool: { 1: globalPool("avg") },
   GlobalMaxPool: { 1: globalPool("max") },
+  Resize: { 10: resize("Resize") },
+  Upsample: { 7: resize("Upsample") },
 };
 
 export { toEngine };
