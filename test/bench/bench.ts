@@ -14,6 +14,7 @@ import { compileVariant } from "../../kernel/engine/backends/wasm/loader";
 import { ENGINE_NODE_FLAGS } from "../../kernel/server/node-flags";
 import { CASES } from "./cases";
 import { runLatencyBench } from "./latency";
+import { runOnnxBench } from "./onnx";
 
 const PYTHON = "/usr/bin/python3";
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
@@ -356,3 +357,5 @@ if (filters.length === 0 && !quick) {
   console.log("\nbench: wrote test/bench/RESULTS.md");
 }
 runLatencyBench(process.argv.slice(2)); // kernel start and cell round trip vs tslab (latency.ts)
+// ONNX Runtime inference vs our session, compile, wasm and PyTorch; export/import times (onnx.ts)
+void runOnnxBench(process.argv.slice(2), { write: filters.length === 0 && !quick });
