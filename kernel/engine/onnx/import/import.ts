@@ -221,8 +221,10 @@ function place(root: OnnxModel, node: IrNode, module: nn.Module, state: GraphSta
     const path = nest(root, parts, module);
     if (path !== null) return path;
   }
-  // Node names that are dotted paths (the exporter names nodes after layer paths) nest too.
-  if (/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$/.test(node.name)) {
+  // Node names that are dotted paths (the exporter names nodes after layer paths) nest too, but
+  // not names made of the op type and a counter ("p2o.Conv.0", Paddle2ONNX's).
+  const parts = node.name.split(".");
+  if (/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$/.test(node.name) && !parts.includes(node.opType)) {
     const path = nest(root, node.name.split("."), module);
     if (path !== null) return path;
   }
