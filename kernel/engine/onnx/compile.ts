@@ -6,6 +6,7 @@
 import { check, fmtShape } from "../errors";
 import { Module } from "../nn/index";
 import { Tensor } from "../tensor/tensor";
+import { compiledBundle } from "./display";
 import { type ExportOptions, exportBytes } from "./export/export";
 import { InferenceSession, type SessionOptions } from "./session";
 
@@ -19,6 +20,8 @@ export class CompiledModel {
   readonly module: Module;
   private readonly options: CompileOptions;
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  /** The provider once a session exists (for the display). */
+  private providerName: string | null = null;
 
   constructor(module: Module, options: CompileOptions) {
     this.module = module;
@@ -38,9 +41,12 @@ export class CompiledModel {
     const key = x.shape.slice(1).join("x");
     let s = this.sessions.get(key);
     if (s === undefined) {
-      s = exportBytes(this.module, x, { opset: this.options.opset, dynamicBatch: true }, "onnx.compile").then(
-        (bytes) => InferenceSession.create(bytes, this.options),
-      );
+      s = exportBytes(this.module, x, { opset: this.options.opset, dynamicBatch: true }, "onnx.compile")
+        .then((bytes) => InferenceSession.create(bytes, this.options))
+        .then((session) => {
+          this.providerName = session.provider;
+          return session;
+        });
       s.catch(() => this.sessions.delete(key));
       this.sessions.set(key, s);
     }
@@ -55,6 +61,14 @@ export class CompiledModel {
 
   toString(): string {
     return `Compiled(${this.module.constructor.name}) through ONNX Runtime\n${this.module.toString()}`;
+  }
+
+  /** In a notebook: the module's own display (its summary) under the provider line. */
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    const own = (this.module as unknown as Record<symbol, () => Record<string, unknown>>)[
+      Symbol.for("Jupyter.display")
+    ]();
+    return compiledBundle(this.providerName, own, this.toString());
   }
 }
 
