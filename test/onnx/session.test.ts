@@ -152,6 +152,39 @@ describe("onnx.InferenceSession providers", () => {
     );
   });
 
+  it("where ONNX Runtime's binary is missing, the engine still runs and onnx says why", () => {
+    // A preload that makes require("onnxruntime-node") fail, as on a platform without its binary.
+    const preload = join(tempDir("onnx-missing"), "no-ort.js");
+    writeFileSync(
+      preload,
+      `const M = require("module"); const resolve = M._resolveFilename;
+       M._resolveFilename = function (request, ...rest) {
+         if (request === "onnxruntime-node") throw new Error("Cannot find module 'onnxruntime-node'");
+         return resolve.call(this, request, ...rest);
+       };`,
+    );
+    const code = `
+      const { F, models, onnx, randn, tensor } = require("receptive");
+      console.log("engine", F.relu(tensor([-1, 2])).toArray().join(","));
+      (async () => {
+        await onnx.exportModel(models.lenet5(), randn([1, 1, 28, 28]), ${JSON.stringify(join(dir, "no-ort.onnx"))});
+        const back = await onnx.importModel(${JSON.stringify(join(dir, "no-ort.onnx"))});
+        console.log("import", back.parameters().length);
+        await onnx.InferenceSession.create(${JSON.stringify(model("conv_relu"))}).catch((e) => console.log(e.message));
+      })();`;
+    const r = spawnSync(process.execPath, ["--require", preload, "-e", code], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^engine 0,2$/m);
+    assert.match(r.stdout, /^import 10$/m);
+    assert.match(
+      r.stdout,
+      /onnx\.InferenceSession\.create: ONNX Runtime could not be loaded on \w+-\w+ \(Cannot find module 'onnxruntime-node'\)\. Install it with `npm install onnxruntime-node`; the engine itself \(tensors, nn, training\) works without it\./,
+    );
+  });
+
   describe("explaining a CUDA failure", () => {
     const bin = tempDir("onnx-bin");
     const withLib = join(bin, "with");
