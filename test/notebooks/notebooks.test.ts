@@ -45,7 +45,7 @@ describe("course notebooks", () => {
       "01-convolution.ipynb",
       "02-pooling-and-receptive-fields.ipynb",
       "03-lenet-fashion-mnist.ipynb",
-      "04-pretrained-onnx.ipynb",
+      "08-pretrained-onnx.ipynb",
     ]);
   });
 
@@ -74,7 +74,7 @@ describe("course notebooks", () => {
   });
 
   it("04: PaddleOCR's pretrained networks read a real screenshot", () => {
-    const cells = runNotebook("04-pretrained-onnx.ipynb").join("\n");
+    const cells = runNotebook("08-pretrained-onnx.ipynb").join("\n");
     assert.match(cells, /129,356 pretrained parameters/);
     // The direction classifier: an upright line is upright, the same line rotated is upside down.
     const upright = /upright: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(cells);
