@@ -59,7 +59,7 @@ describe("wasm worker pool crash handling", () => {
       assert.equal(rt.pool.workerCount, 1, "one worker thread runs the second share");
       const victim = rt.pool.workerThreads[0];
       await victim.terminate(); // the 'exit' event reaches the pool on the event loop
-      let out = new Float32Array(0);
+      let out: Float32Array = new Float32Array(0);
       const warnings = await warningsDuring(() => {
         out = conv();
       });

@@ -123,7 +123,7 @@ export class OnnxModel extends Module {
    * In a notebook: the summary table (op types as layer types) when the graph's input has fixed
    * sizes apart from the batch, else the module's usual display.
    */
-  override [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
     const shape = this.graphInputs.length === 1 ? this.graphInputs[0].shape : null;
     if (shape !== null && shape.length > 0 && shape.slice(1).every((d) => typeof d === "number")) {
       try {
