@@ -1,6 +1,7 @@
 // Process helpers shared by tests that kill parents and watch children (read from /proc, Linux).
 
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 /** The pids whose parent is `pid`. */
@@ -34,4 +35,23 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function waitFor(what: string, ok: () => boolean, ms: number): Promise<void> {
   for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(50)) if (ok()) return;
   assert.fail(`${what} within ${ms} ms`);
+}
+
+/**
+ * Starts `node <cli> run ARGS` as from a shell (it re-runs itself as a child with the kernel's
+ * flags) and resolves once its stdout shows `line`, with the launcher and a promise of its exit.
+ */
+export async function startRunUntil(
+  cli: string,
+  args: string[],
+  line: string,
+): Promise<{ parent: ChildProcess; exited: Promise<void> }> {
+  const parent = spawn(process.execPath, [cli, "run", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  parent.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  const exited = new Promise<void>((r) => parent.on("exit", () => r()));
+  await waitFor(`"${line}" on stdout`, () => stdout.includes(line), 60_000);
+  return { parent, exited };
 }

@@ -2,11 +2,11 @@
 // their cause and a non-zero exit, a cell that exits the process is a failed cell, and a run whose
 // parent is killed ends without writing anything later. Each run gets 60 s; a hang is a failure.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { alive, childrenOf, sleep, waitFor } from "../processes";
+import { alive, childrenOf, sleep, startRunUntil } from "../processes";
 import { type Fault, failed, type Outcome, ok } from "./fault";
 
 const cli = join(__dirname, "..", "..", "kernel", "cli.js");
@@ -60,15 +60,7 @@ async function killedParent(): Promise<Outcome> {
     notebook([code("1"), code("await new Promise((r) => setTimeout(r, 3000));"), code("2")]),
   );
   const out = join(dir, "out.ipynb");
-  const parent = spawn(process.execPath, [cli, "run", path, "--out", out], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  parent.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  const exited = new Promise<void>((r) => parent.on("exit", () => r()));
-  await waitFor("the first cell ran", () => stdout.includes("cell 1/3 ok"), 60_000);
+  const { parent, exited } = await startRunUntil(cli, [path, "--out", out], "cell 1/3 ok");
   const children = childrenOf(parent.pid as number);
   parent.kill("SIGKILL");
   await exited;

@@ -6,7 +6,7 @@
 // process.exit, and killing `receptive run` takes its child process with it.
 
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -22,7 +22,7 @@ import { describe, test } from "node:test";
 import { TENSOR_MIME } from "../../kernel/display/schema";
 import { installKernelspec } from "../../kernel/server/jupyter/kernelspec";
 import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
-import { alive, childrenOf, sleep, waitFor } from "../processes";
+import { alive, childrenOf, sleep, startRunUntil, waitFor } from "../processes";
 
 const repo = join(__dirname, "..", "..", "..");
 const cli = join(repo, "dist", "kernel", "cli.js");
@@ -395,15 +395,7 @@ describe("receptive run: its child process", () => {
       ]);
       const out = join(dir, "out.ipynb");
       // started without the kernel's flags, it runs itself again as a child that has them
-      const parent = spawn(process.execPath, [cli, "run", path, "--out", out], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      parent.stdout.on("data", (d) => {
-        stdout += d;
-      });
-      const exited = new Promise<void>((r) => parent.on("exit", () => r()));
-      await waitFor("the first cell ran", () => stdout.includes("cell 1/3 ok"), 60_000);
+      const { parent, exited } = await startRunUntil(cli, [path, "--out", out], "cell 1/3 ok");
       const [child] = childrenOf(parent.pid as number);
       assert.ok(child !== undefined && alive(child), "a child runs the cells");
       parent.kill(signal);
