@@ -5,6 +5,12 @@
 import type { KernelClient } from "./kernel-client";
 import { bundleToItems, type CellError, kernelError, type OutputItemData } from "./outputs";
 
+/**
+ * How a cell ended: "aborted" when an interrupt stopped it before it started (it did not run),
+ * "died" when the kernel process went away (or could not be reached).
+ */
+export type CellOutcome = "ok" | "error" | "aborted" | "died";
+
 export interface CellSink {
   start(): void;
   stream(name: "stdout" | "stderr", text: string): void;
@@ -13,15 +19,16 @@ export interface CellSink {
   /** Replace the items of every output shown with `displayId`. */
   update(displayId: string, items: OutputItemData[]): void;
   error(error: CellError): void;
-  end(success: boolean): void;
+  /** `executionCount`: the kernel's number for the cell; none when it did not run. */
+  end(outcome: CellOutcome, executionCount?: number): void;
   /** Asks the person for a line of text (a cell's `await input(prompt)`); undefined when cancelled. */
   input?(prompt: string, password: boolean): Promise<string | undefined>;
 }
 
-/** Returns whether the cell succeeded. */
-export async function runCell(client: KernelClient, code: string, sink: CellSink): Promise<boolean> {
+export async function runCell(client: KernelClient, code: string, sink: CellSink): Promise<CellOutcome> {
   sink.start();
-  let success = false;
+  let outcome: CellOutcome = "died";
+  let count: number | undefined;
   try {
     const reply = await client.execute(code, {
       onStream: (m) => sink.stream(m.name, m.text),
@@ -29,15 +36,22 @@ export async function runCell(client: KernelClient, code: string, sink: CellSink
       onUpdateDisplay: (m) => sink.update(m.displayId, bundleToItems(m.data)),
       onInputRequest: (m) => sink.input?.(m.prompt, m.password),
     });
-    if (reply.status === "ok") {
-      if (reply.result && Object.keys(reply.result).length > 0) sink.display(bundleToItems(reply.result));
-      success = true;
-    } else if (reply.error) sink.error(kernelError(reply.error));
+    if (reply.status === "aborted") outcome = "aborted";
+    else {
+      count = reply.executionCount;
+      if (reply.status === "ok") {
+        if (reply.result && Object.keys(reply.result).length > 0) sink.display(bundleToItems(reply.result));
+        outcome = "ok";
+      } else {
+        outcome = "error";
+        if (reply.error) sink.error(kernelError(reply.error));
+      }
+    }
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
     sink.error({ name: e.name, message: e.message });
   } finally {
-    sink.end(success);
+    sink.end(outcome, count);
   }
-  return success;
+  return outcome;
 }

@@ -1,9 +1,15 @@
 // The NotebookController "Receptive (TypeScript)" for .ipynb notebooks: runs cells one after another
-// through the notebook's kernel (cell-run.ts), numbers them, streams their output, and updates
-// displays in place (replaceOutputItems), also in earlier cells. Thin VS Code glue.
+// through the notebook's kernel (cell-run.ts), numbers them with the kernel's execution count,
+// streams their output, and updates displays in place (replaceOutputItems), also in earlier cells.
+// Thin VS Code glue.
+//
+// NOTE: Stop (the interrupt handler) drops the cells still queued here and interrupts the kernel,
+// which also cancels the cells it was sent and has not started (protocol 1.2); those end with no
+// mark and no number. A cell queued or running here never gets a stand-in execution for a late
+// display update (it would take over VS Code's pending state, and the cell would seem to start twice).
 
 import * as vscode from "vscode";
-import { type CellSink, runCell } from "./cell-run";
+import { type CellOutcome, type CellSink, runCell } from "./cell-run";
 import type { KernelClient, KernelMessage, UpdateDisplayMessage } from "./kernel-client";
 import type { KernelManager } from "./kernels";
 import { bundleToItems, type OutputItemData } from "./outputs";
@@ -21,11 +27,14 @@ interface Shown {
 
 export class ReceptiveController implements vscode.Disposable {
   readonly controller: vscode.NotebookController;
-  private readonly order = new Map<string, number>();
   private readonly generation = new Map<string, number>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly displays = new Map<string, Shown[]>();
   private readonly running = new Map<vscode.NotebookCell, vscode.NotebookCellExecution>();
+  /** Cells handed to executeAll that have not ended yet (queued or running). */
+  private readonly pending = new Set<vscode.NotebookCell>();
+  /** Stand-in executions carrying late display updates, one at a time per cell. */
+  private readonly updating = new Map<vscode.NotebookCell, Promise<void>>();
   private readonly watched = new WeakSet<KernelClient>();
 
   constructor(private readonly kernels: KernelManager) {
@@ -68,14 +77,8 @@ export class ReceptiveController implements vscode.Disposable {
       this.watched.add(c);
       // Updates can come after their cell ended (timers) or target an earlier cell's output.
       c.onMessage((m) => this.onKernelMessage(m));
-      c.onExit(() => this.order.delete(notebook.uri.toString()));
     }
     return c;
-  }
-
-  /** Forget the execution order (after a restart the kernel numbers from 1 again). */
-  resetOrder(notebook: vscode.NotebookDocument): void {
-    this.order.delete(notebook.uri.toString());
   }
 
   /** Cells queued but not started yet are not run (Stop and Restart, like Jupyter's interrupt). */
@@ -88,20 +91,22 @@ export class ReceptiveController implements vscode.Disposable {
   private executeAll(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
     const key = notebook.uri.toString();
     const generation = this.generation.get(key) ?? 0;
+    const code = cells.filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    for (const cell of code) this.pending.add(cell);
     const run = async () => {
       const client = this.client(notebook);
       let stopped = false;
-      for (const cell of cells) {
-        if (cell.kind !== vscode.NotebookCellKind.Code) continue;
-        if (stopped || (this.generation.get(key) ?? 0) !== generation) {
-          // Never run: end its pending state without a success mark.
-          const skipped = this.controller.createNotebookCellExecution(cell);
-          skipped.start();
-          skipped.end(undefined);
-          continue;
+      for (const cell of code) {
+        try {
+          if (stopped || (this.generation.get(key) ?? 0) !== generation) {
+            this.endUnrun(cell);
+            continue;
+          }
+          const outcome = await runCell(client, cell.document.getText(), this.sinkFor(cell));
+          if (outcome === "aborted" || (outcome === "died" && client.status === "dead")) stopped = true;
+        } finally {
+          this.pending.delete(cell);
         }
-        const ok = await runCell(client, cell.document.getText(), this.sinkFor(cell, notebook));
-        if (!ok && client.status === "dead") stopped = true;
       }
     };
     const queued = (this.queues.get(key) ?? Promise.resolve()).then(run);
@@ -112,7 +117,18 @@ export class ReceptiveController implements vscode.Disposable {
     return queued;
   }
 
-  private sinkFor(cell: vscode.NotebookCell, notebook: vscode.NotebookDocument): CellSink {
+  /** A cell that never ran: its pending state ends without a mark. */
+  private endUnrun(cell: vscode.NotebookCell): void {
+    try {
+      const skipped = this.controller.createNotebookCellExecution(cell);
+      skipped.start();
+      skipped.end(undefined);
+    } catch {
+      // the cell was deleted, or VS Code already ended its pending state
+    }
+  }
+
+  private sinkFor(cell: vscode.NotebookCell): CellSink {
     const exec = this.controller.createNotebookCellExecution(cell);
     let last: { name: string; output: vscode.NotebookCellOutput } | undefined;
     const append = (output: vscode.NotebookCellOutput) => {
@@ -121,10 +137,6 @@ export class ReceptiveController implements vscode.Disposable {
     };
     return {
       start: () => {
-        const key = notebook.uri.toString();
-        const n = (this.order.get(key) ?? 0) + 1;
-        this.order.set(key, n);
-        exec.executionOrder = n;
         this.running.set(cell, exec);
         exec.start(Date.now());
         void exec.clearOutput();
@@ -161,9 +173,10 @@ export class ReceptiveController implements vscode.Disposable {
           password,
           ignoreFocusOut: true,
         }),
-      end: (success) => {
+      end: (outcome: CellOutcome, executionCount?: number) => {
         this.running.delete(cell);
-        exec.end(success, Date.now());
+        if (executionCount !== undefined) exec.executionOrder = executionCount;
+        exec.end(outcome === "aborted" ? undefined : outcome === "ok", Date.now());
       },
     };
   }
@@ -186,14 +199,39 @@ export class ReceptiveController implements vscode.Disposable {
         void exec.replaceOutputItems(items, output);
         continue;
       }
+      // Queued to run again: its outputs are about to be cleared, and VS Code shows it pending.
+      if (this.pending.has(cell)) continue;
       // The cell is not running: a short execution of its own carries the update, keeping its summary.
-      const summary = cell.executionSummary;
-      const temp = this.controller.createNotebookCellExecution(cell);
-      temp.executionOrder = summary?.executionOrder;
-      temp.start(summary?.timing?.startTime);
-      void temp
-        .replaceOutputItems(items, output)
-        .then(() => temp.end(summary?.success, summary?.timing?.endTime));
+      const previous = this.updating.get(cell) ?? Promise.resolve();
+      const next = previous.then(() => this.updateIdleCell(cell, output, items));
+      this.updating.set(cell, next);
+      void next.then(() => {
+        if (this.updating.get(cell) === next) this.updating.delete(cell);
+      });
+    }
+  }
+
+  private async updateIdleCell(
+    cell: vscode.NotebookCell,
+    output: vscode.NotebookCellOutput,
+    items: vscode.NotebookCellOutputItem[],
+  ): Promise<void> {
+    if (this.pending.has(cell) || cell.index < 0) return;
+    const summary = cell.executionSummary;
+    let temp: vscode.NotebookCellExecution;
+    try {
+      temp = this.controller.createNotebookCellExecution(cell);
+    } catch {
+      return; // another execution holds the cell
+    }
+    temp.executionOrder = summary?.executionOrder;
+    temp.start(summary?.timing?.startTime);
+    try {
+      await temp.replaceOutputItems(items, output);
+    } catch {
+      // the output was cleared meanwhile
+    } finally {
+      temp.end(summary?.success, summary?.timing?.endTime);
     }
   }
 

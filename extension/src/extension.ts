@@ -74,7 +74,11 @@ export function activate(context: vscode.ExtensionContext): void {
           showStatus();
           log(`backend: ${b.description}`);
         },
-        (err) => log(`backend query failed: ${err}`),
+        (err) => {
+          log(`backend query failed: ${err}`);
+          // A Stop cancels the query with the cells queued before it: ask again at the next idle.
+          if (/Interrupted/.test(String(err))) backends.delete(key);
+        },
       );
     client.onStatus((s) => {
       if (s === "idle" && !backends.has(key)) {
@@ -118,7 +122,6 @@ export function activate(context: vscode.ExtensionContext): void {
         return void vscode.window.showInformationMessage("Receptive: open a notebook to restart its kernel.");
       const client = controller.client(nb);
       controller.cancelQueued(nb);
-      controller.resetOrder(nb);
       backends.delete(nb.uri.toString());
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: "Restarting the Receptive kernel" },

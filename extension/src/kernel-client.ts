@@ -80,6 +80,8 @@ export class KernelClient {
   private stderrTail: string[] = [];
   private nextId = 1;
   private executing = 0;
+  /** Interrupts sent so far: an execute not yet sent when one comes is aborted, never sent. */
+  private interrupts = 0;
   private stopping = false;
   private starting: Promise<HelloReply> | undefined;
   private _status: KernelStatus = "stopped";
@@ -87,6 +89,8 @@ export class KernelClient {
   info: HelloReply | undefined;
 
   private cutReason: string | undefined;
+  /** The execution count of the last reply (an aborted cell repeats it). */
+  private lastCount = 0;
 
   constructor(
     private readonly launch: KernelLaunch,
@@ -165,19 +169,32 @@ export class KernelClient {
     });
   }
 
-  /** Runs a cell; its output goes to `handlers` as it comes. */
-  async execute(code: string, handlers: ExecuteHandlers = {}): Promise<ExecuteReply> {
+  /**
+   * Runs a cell; its output goes to `handlers` as it comes. `silent`: the extension's own query
+   * (no execution count). An interrupt that comes before the request is sent (while the kernel
+   * starts) aborts it; one that comes later cancels it in the kernel (protocol 1.2).
+   */
+  async execute(
+    code: string,
+    handlers: ExecuteHandlers = {},
+    options: { silent?: boolean } = {},
+  ): Promise<ExecuteReply> {
+    const interrupts = this.interrupts;
     await this.start();
+    if (this.interrupts !== interrupts) return abortedReply(this.lastCount);
     this.executing++;
     this.setStatus("busy");
     try {
-      const reply = await this.request({ type: "execute", code }, (m) => {
+      const body = { type: "execute", code, ...(options.silent ? { silent: true } : {}) };
+      const reply = await this.request(body, (m) => {
         if (m.type === "stream") handlers.onStream?.(m as StreamMessage);
         else if (m.type === "display") handlers.onDisplay?.(m as DisplayMessage);
         else if (m.type === "update_display") handlers.onUpdateDisplay?.(m as UpdateDisplayMessage);
         else if (m.type === "input_request") this.answerInput(m as InputRequestMessage, handlers);
       });
-      return expectReply(reply, "execute_reply") as ExecuteReply;
+      const executed = expectReply(reply, "execute_reply") as ExecuteReply;
+      this.lastCount = executed.executionCount;
+      return executed;
     } finally {
       this.executing--;
       if (this.executing === 0 && this._status === "busy") this.setStatus("idle");
@@ -215,6 +232,7 @@ export class KernelClient {
 
   /** Stops the running cell (the kernel answers at once, even mid-cell); "idle" when none ran. */
   async interrupt(): Promise<InterruptReply> {
+    this.interrupts++;
     if (!this.proc || this._status === "dead" || this._status === "stopped") {
       return { id: 0, type: "interrupt_reply", result: "idle" };
     }
@@ -305,6 +323,7 @@ export class KernelClient {
     this.proc = undefined;
     this.starting = undefined;
     this.info = undefined;
+    this.lastCount = 0;
     const expected = this.stopping;
     let message: string | undefined;
     if (!expected) {
@@ -334,6 +353,17 @@ export class KernelClient {
     this.pending.clear();
     for (const p of all) p.reject(error);
   }
+}
+
+/** The reply for a cell an interrupt stopped before it was sent. */
+function abortedReply(executionCount: number): ExecuteReply {
+  return {
+    id: 0,
+    type: "execute_reply",
+    status: "aborted",
+    executionCount,
+    error: { ename: "Interrupted", evalue: "stopped before it started", traceback: [] },
+  };
 }
 
 function expectReply(m: KernelMessage, type: string): KernelMessage {

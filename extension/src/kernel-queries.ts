@@ -26,12 +26,16 @@ export async function queryJson<T>(client: Pick<KernelClient, "execute">, body: 
     "});",
   ].join("\n");
   let out = "";
-  const reply = await client.execute(code, {
-    onStream: (m) => {
-      if (m.name === "stdout") out += m.text;
+  const reply = await client.execute(
+    code,
+    {
+      onStream: (m) => {
+        if (m.name === "stdout") out += m.text;
+      },
     },
-  });
-  if (reply.status === "error") {
+    { silent: true },
+  );
+  if (reply.status !== "ok") {
     throw new Error(`${reply.error?.ename ?? "Error"}: ${reply.error?.evalue ?? "the kernel query failed"}`);
   }
   const start = out.indexOf(MARK);

@@ -24,7 +24,7 @@ function recordingSink(): CellSink & { events: Event[] } {
     display: (items, displayId) => events.push(["display", items, displayId]),
     update: (displayId, items) => events.push(["update", displayId, items]),
     error: (e) => events.push(["error", e]),
-    end: (success) => events.push(["end", success]),
+    end: (outcome, count) => events.push(["end", outcome, count]),
   };
 }
 
@@ -82,8 +82,12 @@ describe("runCell against the kernel", () => {
 
   test("streams, displays, updates and the result arrive in order between start and end", async () => {
     const sink = recordingSink();
-    const ok = await runCell(client, 'console.log("a");\nconst d = display(1);\nd.update(2);\n6 * 7', sink);
-    assert.equal(ok, true);
+    const outcome = await runCell(
+      client,
+      'console.log("a");\nconst d = display(1);\nd.update(2);\n6 * 7',
+      sink,
+    );
+    assert.equal(outcome, "ok");
     const kinds = sink.events.map((e) => e[0]);
     assert.deepEqual(kinds, ["start", "stream", "display", "update", "display", "end"]);
     const [, , shown, update, result] = sink.events;
@@ -92,7 +96,7 @@ describe("runCell against the kernel", () => {
     assert.equal(decode((update[2] as OutputItemData[]).find((i) => i.mime === "text/plain")), "2");
     assert.equal(result[2], undefined, "the result is not updatable");
     assert.equal(decode((result[1] as OutputItemData[])[0]), "42");
-    assert.deepEqual(sink.events.at(-1), ["end", true]);
+    assert.deepEqual(sink.events.at(-1)?.slice(0, 2), ["end", "ok"]);
   });
 
   test("a tensor result carries the Receptive payload and the PNG fallback as bytes", async () => {
@@ -107,26 +111,28 @@ describe("runCell against the kernel", () => {
 
   test("an error ends the cell unsuccessfully with the kernel's error", async () => {
     const sink = recordingSink();
-    const ok = await runCell(client, 'throw new TypeError("bad shape")', sink);
-    assert.equal(ok, false);
+    const outcome = await runCell(client, 'throw new TypeError("bad shape")', sink);
+    assert.equal(outcome, "error");
     const err = sink.events.find((e) => e[0] === "error")?.[1] as { name: string; message: string };
     assert.equal(err.name, "TypeError");
     assert.equal(err.message, "bad shape");
-    assert.deepEqual(sink.events.at(-1), ["end", false]);
+    const [, , count] = sink.events.at(-1)!;
+    assert.deepEqual(sink.events.at(-1), ["end", "error", count]);
+    assert.ok(typeof count === "number" && count > 0, "an error cell has the kernel's execution count");
   });
 
   test("a dead kernel still ends the cell, with the crash message", async () => {
     const sink = recordingSink();
-    const ok = await runCell(
+    const outcome = await runCell(
       client,
       // a crash from outside: the kernel refuses process.kill of itself from a cell
       'require("node:child_process").execSync("kill -9 " + process.pid);\nawait new Promise((r) => setTimeout(r, 5000));',
       sink,
     );
-    assert.equal(ok, false);
+    assert.equal(outcome, "died");
     const err = sink.events.find((e) => e[0] === "error")?.[1] as { name: string; message: string };
     assert.equal(err.name, "KernelDiedError");
     assert.match(err.message, /exited unexpectedly/);
-    assert.deepEqual(sink.events.at(-1), ["end", false]);
+    assert.deepEqual(sink.events.at(-1), ["end", "died", undefined]);
   });
 });

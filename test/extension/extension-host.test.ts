@@ -151,6 +151,23 @@ describe("the extension in a stand-in VS Code", () => {
     assert.equal(text(shown.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "'epoch 3'");
   });
 
+  test("a late display update of a cell queued to run again does not start it twice", async () => {
+    // The update arrives while the cell waits its turn: a stand-in execution would take over the
+    // pending state VS Code shows, end it, and the cell would seem to start a second time.
+    const code =
+      'const late = display("before");\nif (!(globalThis as any).lateOnce) {\n  (globalThis as any).lateOnce = true;\n  setTimeout(() => late.update("late"), 300);\n}';
+    const [shown] = await run(code);
+    const wait = cell("await new Promise((r) => setTimeout(r, 1500));");
+    cells.push(wait);
+    await controller.executeHandler([wait, shown], notebook);
+    const runs = controller.executions.filter((e) => e.cell === shown);
+    assert.deepEqual(
+      runs.map((e) => e.events.filter((x) => !x.startsWith("replace")).join(" ")),
+      ["start end:true", "start end:true"],
+      "two runs and no stand-in execution",
+    );
+  });
+
   test("a cell's input() asks with an input box (protocol 1.1)", async (t) => {
     const [probe] = await run("typeof input");
     if (!text(probe.outputs[0]?.items[0]?.data ?? new Uint8Array()).includes("function")) {

@@ -145,6 +145,57 @@ describe("kernel client", () => {
     assert.equal(client.status, "idle");
   });
 
+  test("Stop also cancels the cells sent behind the running one: they never run later", async () => {
+    // What the extension sends around a Stop: its own query, then the person's loop (issue 14).
+    let started!: () => void;
+    const busy = new Promise<void>((r) => {
+      started = r;
+    });
+    const first = client.execute(
+      'console.log("busy");\nlet until = Date.now() + 60_000;\nwhile (Date.now() < until) {}',
+      { onStream: () => started() },
+    );
+    const queued = client.execute("let ranLater = true;\nwhile (true) {}");
+    await busy;
+    await sleep(100);
+    const ir = await client.interrupt();
+    assert.notEqual(ir.result, "idle");
+    assert.equal((await first).error?.ename, "Interrupted");
+    const skipped = await queued;
+    assert.equal(skipped.status, "aborted", JSON.stringify(skipped));
+    assert.equal(skipped.error?.evalue, "stopped before it started");
+    const after = await client.execute("typeof ranLater");
+    assert.equal(after.status, "error", "the cancelled cell defined nothing: it never ran");
+    assert.equal(client.status, "idle");
+  });
+
+  test("Stop while the kernel starts aborts the cell before it is sent", async () => {
+    const fresh = new KernelClient(
+      kernelLaunch({ cliPath, cwd: mkdtempSync(join(tmpdir(), "receptive-client-")) }),
+    );
+    try {
+      const loop = fresh.execute("while (true) {}");
+      await fresh.interrupt();
+      const reply = await loop;
+      assert.equal(reply.status, "aborted");
+      const next = await fresh.execute("1 + 1");
+      assert.equal(next.result?.["text/plain"], "2");
+      assert.equal(next.executionCount, 1, "the aborted cell took no execution count");
+    } finally {
+      await fresh.shutdown();
+    }
+  });
+
+  test("silent executes (the extension's queries) take no count; tracebacks name cells by their count", async () => {
+    const before = await client.execute("0");
+    const silent = await client.execute('process.stdout.write("q")', {}, { silent: true });
+    assert.equal(silent.status, "ok");
+    const failing = await client.execute("const boom = () => { throw new Error('no'); };\nboom();");
+    assert.equal(failing.executionCount, before.executionCount + 1);
+    const trace = failing.error?.traceback.join("\n") ?? "";
+    assert.match(trace, new RegExp(`cell\\[${failing.executionCount}\\] line 2`), trace);
+  });
+
   test("restart gives a new process with fresh state", async () => {
     await client.execute("const kept = 1;");
     const running = client.execute("while (true) {}");

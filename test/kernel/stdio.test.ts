@@ -32,7 +32,11 @@ describe("stdio protocol", () => {
       { type: reply.type, ...(reply.type === "hello_reply" ? { p: reply.protocol, v: reply.version } : {}) },
       { type: "hello_reply", p: "receptive-stdio", v: 1 },
     );
-    assert.equal((reply as { minorVersion?: number }).minorVersion, 1, "1.1: input and featureMaps");
+    assert.equal(
+      (reply as { minorVersion?: number }).minorVersion,
+      2,
+      "1.1: input and featureMaps; 1.2: silent executes, interrupts cancel queued cells",
+    );
   });
 
   test("cells keep state and types, stream output and return the last value", async () => {
@@ -93,6 +97,30 @@ describe("stdio protocol", () => {
       assert.equal(reply.error?.ename, "Interrupted");
     }
     assert.equal(text(await client.execute("ticks > 0 && spins > 0")), "true");
+  });
+
+  test("interrupt also cancels the execute requests sent before it that have not started", async () => {
+    const busyId = client.upcomingId;
+    const busy = client.start({
+      type: "execute",
+      code: 'console.log("busy");\nlet until = Date.now() + 60_000;\nwhile (Date.now() < until) {}',
+    });
+    const queued = client.start({ type: "execute", code: "let neverRan = 1;\nwhile (true) {}" });
+    await client.waitFor(busyId, "stream");
+    const [ir] = await client.request({ type: "interrupt" });
+    const after = client.start({ type: "execute", code: "typeof neverRan" });
+    assert.ok(ir.type === "interrupt_reply" && ir.result !== "idle", JSON.stringify(ir));
+    const stopped = (await busy).at(-1) as Extract<StdioMessage, { type: "execute_reply" }>;
+    assert.equal(stopped.error?.ename, "Interrupted");
+    const skipped = (await queued).at(-1) as Extract<StdioMessage, { type: "execute_reply" }>;
+    assert.equal(skipped.status, "aborted");
+    assert.deepEqual(skipped.error?.evalue, "stopped before it started");
+    assert.equal(skipped.executionCount, stopped.executionCount, "an aborted cell takes no number");
+    // Sent after the interrupt: runs. The cancelled cell defined nothing.
+    const later = (await after).at(-1) as Extract<StdioMessage, { type: "execute_reply" }>;
+    assert.equal(later.status, "error");
+    assert.match(later.error!.evalue, /Cannot find name 'neverRan'/);
+    assert.equal(later.executionCount, stopped.executionCount + 1);
   });
 
   test("input() asks with input_request; input_reply answers while the cell waits", async () => {

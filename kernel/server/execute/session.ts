@@ -162,12 +162,16 @@ export class ExecutionSession {
     this.running.reject(new InterruptedError());
   }
 
-  async execute(src: string, output: CellOutput): Promise<ExecuteOutcome> {
+  /**
+   * Runs one cell. `cellName` names it in tracebacks (`cell[3]`): transports pass the execution
+   * count the front end shows; by default the session's own number.
+   */
+  async execute(src: string, output: CellOutput, cellName?: string): Promise<ExecuteOutcome> {
     if (this.running !== null) {
       return { status: "error", ename: "Busy", evalue: "another cell is still running", traceback: [] };
     }
     const cellNumber = ++this.cellCounter;
-    const cellName = `cell[${cellNumber}]`;
+    cellName ??= `cell[${cellNumber}]`;
     const ctx: CellContext = { cellNumber, output, interrupted: false };
     let reject: (e: Error) => void = () => {};
     const interrupted = new Promise<never>((_, rej) => {

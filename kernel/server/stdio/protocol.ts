@@ -23,23 +23,43 @@
 //
 //   -> {"id":5,"type":"featureMaps","modelId":"<the summary payload's modelId>","layer":"0"}
 //   <- {"id":5,"type":"featureMaps_reply","layer":"0","grid":{"version":1,"kind":"featureMaps",...}}
+//
+// Version 1.2: `execute` takes `silent` (no execution count: the extension's own queries), and
+// `interrupt` also cancels the execute requests sent before it that have not started, so a cell the
+// person stopped never runs later:
+//
+//   -> {"id":6,"type":"execute","code":"while (true) {}"}
+//   -> {"id":7,"type":"execute","code":"a1"}
+//   -> {"id":8,"type":"interrupt"}
+//   <- {"id":6,"type":"execute_reply","status":"error","executionCount":3,"error":{"ename":"Interrupted",...}}
+//   <- {"id":7,"type":"execute_reply","status":"aborted","executionCount":3,"error":{"ename":"Interrupted","evalue":"stopped before it started",...}}
+//   <- {"id":8,"type":"interrupt_reply","result":"terminated"}
 
 import type { ImageGridPayload } from "../../display/payloads-viz";
 import type { MimeBundle } from "../../display/schema";
 
 export const STDIO_PROTOCOL = "receptive-stdio";
 export const STDIO_PROTOCOL_VERSION = 1;
-export const STDIO_PROTOCOL_MINOR_VERSION = 1;
+export const STDIO_PROTOCOL_MINOR_VERSION = 2;
 
 export type RequestId = string | number;
 
 export type StdioRequest =
   | { id: RequestId; type: "hello" }
-  | { id: RequestId; type: "execute"; code: string }
+  /**
+   * Runs a cell. `silent` (1.2): a front end's own query; it takes no execution count and its
+   * tracebacks name it `query`.
+   */
+  | { id: RequestId; type: "execute"; code: string; silent?: boolean }
   | { id: RequestId; type: "complete"; code: string; cursor: number }
   | { id: RequestId; type: "inspect"; code: string; cursor: number }
   | { id: RequestId; type: "is_complete"; code: string }
-  /** Stops the running cell (see execute/interrupt.ts); answered even while a cell runs. */
+  /**
+   * Stops the running cell (see execute/interrupt.ts) and (1.2) cancels every execute request sent
+   * before it that has not started: those are answered with status "aborted" (and an `Interrupted`
+   * error, "stopped before it started") and never run. Answered once none of them can run any more, even while a
+   * cell runs.
+   */
   | { id: RequestId; type: "interrupt" }
   /** Forgets all variables and declarations, keeping the process. */
   | { id: RequestId; type: "reset" }
@@ -61,7 +81,7 @@ export type StdioMessage =
       type: "hello_reply";
       protocol: typeof STDIO_PROTOCOL;
       version: typeof STDIO_PROTOCOL_VERSION;
-      /** 1 since input_request/input_reply and featureMaps; absent means 0. */
+      /** 1 since input_request/input_reply and featureMaps, 2 since silent executes and interrupts that cancel queued cells; absent means 0. */
       minorVersion: typeof STDIO_PROTOCOL_MINOR_VERSION;
       implementation: "receptive";
       implementationVersion: string;
@@ -83,7 +103,9 @@ export type StdioMessage =
   | {
       id: RequestId;
       type: "execute_reply";
-      status: "ok" | "error";
+      /** "aborted" (1.2): an interrupt cancelled the cell before it started; it did not run. */
+      status: "ok" | "error" | "aborted";
+      /** The cell's number; for an aborted cell, the last number given. */
       executionCount: number;
       /** The last expression's value, when the cell ends in one. */
       result?: MimeBundle;

@@ -1,12 +1,35 @@
 // Runs in the kernel's side thread: reads the stdio protocol's requests from stdin, answers
 // `interrupt` at once (the main thread may be busy) and passes every other line to the main thread.
+// An interrupt stops the running cell and cancels the execute requests read before it
+// (execute-ledger.ts): it is answered once none of them can run any more.
 
 import { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { isatty, ReadStream } from "node:tty";
+import type { InterruptResult } from "../execute/interrupt";
 import type { SideThreadContext } from "../side-thread";
+import { ExecuteLedger } from "./execute-ledger";
 
-export async function startPlugin(ctx: SideThreadContext): Promise<void> {
+export interface StdinPluginOptions {
+  /** The ExecuteLedger's buffer, shared with the main thread. */
+  ledger: SharedArrayBuffer;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startPlugin(ctx: SideThreadContext, options: StdinPluginOptions): Promise<void> {
+  const ledger = new ExecuteLedger(options.ledger);
+  let executesRead = 0;
+  /** Interrupts until every execute request up to `upTo` has finished; the first real result. */
+  const stopAll = async (upTo: number): Promise<InterruptResult> => {
+    let result = await ctx.interrupt();
+    while (!ledger.finishedUpTo(upTo)) {
+      await sleep(5);
+      const again = await ctx.interrupt(); // a cell that started after the first interrupt
+      if (result === "idle") result = again;
+    }
+    return result;
+  };
   // NOTE: a non-blocking stream on fd 0 (not fs.createReadStream, whose blocking read in the
   // thread pool keeps the process from exiting while the client holds stdin open).
   const input = isatty(0) ? new ReadStream(0) : new Socket({ fd: 0, readable: true, writable: false });
@@ -18,12 +41,15 @@ export async function startPlugin(ctx: SideThreadContext): Promise<void> {
     } catch {
       // the main thread reports malformed lines
     }
-    if (request !== null && typeof request === "object" && request.type === "interrupt") {
-      const result = await ctx.interrupt();
-      ctx.toMain({ type: "stdio:reply", message: { id: request.id, type: "interrupt_reply", result } });
+    const type = request !== null && typeof request === "object" ? request.type : undefined;
+    if (type === "interrupt") {
+      const upTo = executesRead;
+      ledger.cancelUpTo(upTo);
+      const result = await stopAll(upTo);
+      ctx.toMain({ type: "stdio:reply", message: { id: request?.id, type: "interrupt_reply", result } });
       return;
     }
-    ctx.toMain({ type: "stdio:line", line });
+    ctx.toMain({ type: "stdio:line", line, seq: type === "execute" ? ++executesRead : undefined });
   });
   lines.on("close", () => ctx.toMain({ type: "stdio:eof" }));
 }

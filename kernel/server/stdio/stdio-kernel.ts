@@ -9,6 +9,7 @@ import { exitKernel } from "../execute/process-exit";
 import { ExecutionSession } from "../execute/session";
 import { featureMapsReply } from "../feature-maps-target";
 import { SideThreadHost } from "../side-thread-host";
+import { ExecuteLedger } from "./execute-ledger";
 import {
   STDIO_PROTOCOL,
   STDIO_PROTOCOL_MINOR_VERSION,
@@ -25,7 +26,10 @@ export async function runStdioKernel(): Promise<number> {
   // Stray writes to process.stdout (outside any cell) must not corrupt the protocol: send them to stderr.
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const session = new ExecutionSession(process.cwd());
-  const side = new SideThreadHost(session, [{ module: join(__dirname, "stdin-plugin.js"), options: {} }]);
+  const ledger = new ExecuteLedger();
+  const side = new SideThreadHost(session, [
+    { module: join(__dirname, "stdin-plugin.js"), options: { ledger: ledger.buffer } },
+  ]);
   let executionCount = 0;
   let queue = Promise.resolve();
   // The running cell's unanswered input_request (one at a time; later ones wait their turn).
@@ -55,7 +59,7 @@ export async function runStdioKernel(): Promise<number> {
     resolve(String(r.value ?? ""));
   };
 
-  const handle = async (r: StdioRequest): Promise<void> => {
+  const handle = async (r: StdioRequest, seq?: number): Promise<void> => {
     switch (r.type) {
       case "hello":
         return void send({
@@ -69,7 +73,14 @@ export async function runStdioKernel(): Promise<number> {
           language: "typescript",
         });
       case "execute": {
-        const count = ++executionCount;
+        if (seq !== undefined && ledger.isCancelled(seq)) {
+          // An interrupt came after this request was sent and before it started: it never runs.
+          ledger.finished(seq);
+          const error = { ename: "Interrupted", evalue: "stopped before it started", traceback: [] };
+          return void send({ id: r.id, type: "execute_reply", status: "aborted", executionCount, error });
+        }
+        // Silent requests (a front end's own queries) take no execution count.
+        const count = r.silent ? executionCount : ++executionCount;
         const output: CellOutput = {
           executionCount: count,
           stream: (name, text) => send({ id: r.id, type: "stream", name, text }),
@@ -79,7 +90,13 @@ export async function runStdioKernel(): Promise<number> {
             send({ id: r.id, type: "update_display", displayId, data, metadata }),
           input: (prompt, password) => requestInput(r.id, prompt, password),
         };
-        const o = await session.execute(String(r.code), output);
+        let o: Awaited<ReturnType<typeof session.execute>>;
+        try {
+          // Tracebacks name the cell by the count the front end shows.
+          o = await session.execute(String(r.code), output, r.silent ? "query" : `cell[${count}]`);
+        } finally {
+          if (seq !== undefined) ledger.finished(seq);
+        }
         pendingInput?.reject(new Error("input: the cell ended before the front end answered"));
         pendingInput = null;
         if (o.status === "ok") {
@@ -158,8 +175,9 @@ export async function runStdioKernel(): Promise<number> {
         });
       }
       if (request.type === "input_reply") return answerInput(request); // the waiting cell holds the queue
+      const seq = typeof m.seq === "number" ? m.seq : undefined;
       queue = queue
-        .then(() => handle(request))
+        .then(() => handle(request, seq))
         .then(() => session.warmUpSoon())
         .catch((err) => {
           send({ id: request.id, type: "error_reply", message: String(err?.message ?? err) });
