@@ -4,7 +4,18 @@
 // extension host, file watchers and our kernel).
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +28,35 @@ export interface CodeServerInstall {
   node: string;
   /** code-server's out/node/entry.js. */
   codeServer: string;
+}
+
+/** Newest modification time of the files under `path`. */
+function newest(path: string): number {
+  if (!existsSync(path)) return Number.POSITIVE_INFINITY;
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/**
+ * The .vsix of what is built now: `npm run package` output when it is newer than the built kernel
+ * and extension, else packaged here (`--no-build`: npm test has built dist/ already). Copied to
+ * `dir` so a later repackaging cannot change it under code-server.
+ */
+export function packagedVsix(dir: string): string {
+  const version = JSON.parse(readFileSync(join(ROOT, "extension", "package.json"), "utf8")).version;
+  const vsix = join(ROOT, "extension", `receptive-${version}.vsix`);
+  const inputs = ["dist/kernel", "extension/dist", "extension/package.json", "notebooks"].map((p) =>
+    newest(join(ROOT, p)),
+  );
+  if (!existsSync(vsix) || statSync(vsix).mtimeMs < Math.max(...inputs)) {
+    const noBuild = existsSync(join(ROOT, "extension", "dist", "extension.js")) ? ["--no-build"] : [];
+    const script = join(ROOT, "scripts", "package.mjs");
+    execFileSync(process.execPath, [script, ...noBuild], { cwd: ROOT, stdio: "inherit" });
+  }
+  const copy = join(dir, "receptive.vsix");
+  copyFileSync(vsix, copy);
+  return copy;
 }
 
 /** Runs the installer (instant when its cache is there) and returns where things are. */
@@ -46,6 +86,10 @@ const USER_SETTINGS = {
   "files.hotExit": "off",
   "files.autoSave": "off", // VS Code for the web saves after a delay by default; the test saves itself
   "notebook.confirmDeleteRunningCell": false,
+  // The tests type code into cells: no closing bracket or quote typed for them, Enter is a newline.
+  "editor.autoClosingBrackets": "never",
+  "editor.autoClosingQuotes": "never",
+  "editor.acceptSuggestionOnEnter": "off",
 };
 
 function freePort(): Promise<number> {

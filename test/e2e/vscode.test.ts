@@ -6,23 +6,20 @@
 // Restart must replace. Screenshots and code-server's log go to test/artifacts/e2e/.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Browser, Frame, Page } from "playwright-core";
 import { PNG } from "pngjs";
-import { ARTIFACTS, type CodeServer, installCodeServer, ROOT, startCodeServer } from "./code-server";
+import {
+  ARTIFACTS,
+  type CodeServer,
+  installCodeServer,
+  packagedVsix,
+  ROOT,
+  startCodeServer,
+} from "./code-server";
 import {
   cellRow,
   isBusy,
@@ -40,40 +37,11 @@ import {
 } from "./workbench";
 
 const KERNEL = "Receptive (TypeScript)";
-const PACKAGE_SCRIPT = join(ROOT, "scripts", "package.mjs");
 const COURSE = "01-convolution.ipynb";
 const FIXTURE = "e2e-training.ipynb";
 // Viridis at 0 and 1 (kernel/display/colormap.ts): the two colours of the fixture's edge map.
 const VIRIDIS_LO = [68, 1, 84];
 const VIRIDIS_HI = [253, 231, 37];
-
-/** Newest modification time of the files under `path`. */
-function newest(path: string): number {
-  if (!existsSync(path)) return Number.POSITIVE_INFINITY;
-  const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
-  return Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))));
-}
-
-/**
- * The .vsix of what is built now: `npm run package` output when it is newer than the built kernel
- * and extension, else packaged here (`--no-build`: npm test has built dist/ already). Copied to
- * `dir` so a later repackaging cannot change it under code-server.
- */
-function packagedVsix(dir: string): string {
-  const version = JSON.parse(readFileSync(join(ROOT, "extension", "package.json"), "utf8")).version;
-  const vsix = join(ROOT, "extension", `receptive-${version}.vsix`);
-  const inputs = ["dist/kernel", "extension/dist", "extension/package.json", "notebooks"].map((p) =>
-    newest(join(ROOT, p)),
-  );
-  if (!existsSync(vsix) || statSync(vsix).mtimeMs < Math.max(...inputs)) {
-    const noBuild = existsSync(join(ROOT, "extension", "dist", "extension.js")) ? ["--no-build"] : [];
-    execFileSync(process.execPath, [PACKAGE_SCRIPT, ...noBuild], { cwd: ROOT, stdio: "inherit" });
-  }
-  const copy = join(dir, "receptive.vsix");
-  copyFileSync(vsix, copy);
-  return copy;
-}
 
 interface SavedCell {
   cell_type: string;

@@ -35,6 +35,9 @@ export async function openWorkbench(page: Page, url: string, folder: string): Pr
 
 const quickInput = (page: Page) => page.locator(".quick-input-widget");
 
+/** The notebook editor on screen (other open notebooks keep hidden editors in the DOM). */
+const NOTEBOOK = ".notebook-editor:visible";
+
 /** Picks the quick-input row whose label is exactly `label` (waiting for it to appear). */
 async function pickRow(page: Page, label: string, timeout = 30_000): Promise<void> {
   const row = quickInput(page)
@@ -63,19 +66,19 @@ export async function openNotebook(page: Page, name: string): Promise<void> {
   await input.waitFor();
   await input.fill(name);
   await pickRow(page, name);
-  await page.locator(".notebook-editor .code-cell-row").first().waitFor({ timeout: 90_000 });
+  await page.locator(`${NOTEBOOK} .code-cell-row`).first().waitFor({ timeout: 90_000 });
 }
 
 /** "Notebook: Select Notebook Kernel", then the controller labelled `label`; waits for the toolbar to show it. */
 export async function selectKernel(page: Page, label: string): Promise<void> {
   await runCommand(page, "Notebook: Select Notebook Kernel");
   await pickRow(page, label, 60_000);
-  await page.locator(".notebook-editor .kernel-label", { hasText: label }).waitFor({ timeout: 30_000 });
+  await page.locator(`${NOTEBOOK} .kernel-label`, { hasText: label }).waitFor({ timeout: 30_000 });
 }
 
 /** The row of cell `index` (0-based over all cells, markdown included). */
 export function cellRow(page: Page, index: number): Locator {
-  return page.locator(`.notebook-editor .cell-list-container .monaco-list-row[data-index="${index}"]`);
+  return page.locator(`${NOTEBOOK} .cell-list-container .monaco-list-row[data-index="${index}"]`);
 }
 
 /**
@@ -83,7 +86,7 @@ export function cellRow(page: Page, index: number): Locator {
  * are not in the DOM) until cell `index`'s row is rendered with its top inside the list.
  */
 export async function revealCell(page: Page, index: number): Promise<void> {
-  const list = page.locator(".notebook-editor .cell-list-container").first();
+  const list = page.locator(`${NOTEBOOK} .cell-list-container`).first();
   for (let i = 0; i < 60; i++) {
     const view = await list.boundingBox();
     if (!view) throw new Error("revealCell: no notebook editor is open");
@@ -95,7 +98,7 @@ export async function revealCell(page: Page, index: number): Promise<void> {
     if (box) down = box.y > view.y;
     else {
       const shown = await page
-        .locator(".notebook-editor .cell-list-container .monaco-list-row[data-index]")
+        .locator(`${NOTEBOOK} .cell-list-container .monaco-list-row[data-index]`)
         .evaluateAll((rows) => rows.map((r) => Number((r as any).dataset.index)));
       down = shown.length === 0 || index > Math.min(...shown);
     }
@@ -156,7 +159,9 @@ export async function runCell(page: Page, index: number): Promise<void> {
 /** True while the notebook toolbar offers "Interrupt" (some cell is running or queued). */
 export async function isBusy(page: Page): Promise<boolean> {
   return (
-    (await page.locator('.notebook-toolbar-container .action-label[aria-label^="Interrupt"]').count()) > 0
+    (await page
+      .locator('.notebook-toolbar-container:visible .action-label[aria-label^="Interrupt"]')
+      .count()) > 0
   );
 }
 
@@ -201,4 +206,53 @@ export async function screenshot(page: Page, dir: string, name: string): Promise
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/**
+ * The way a person grows a notebook: focus cell `after`, "Notebook: Insert Code Cell Below", type
+ * `code` into the new cell. Returns the new cell's index.
+ */
+export async function insertCodeCellBelow(page: Page, after: number, code: string): Promise<number> {
+  await revealCell(page, after);
+  await cellRow(page, after).locator(".monaco-editor .view-lines").first().click();
+  await runCommand(page, "Notebook: Insert Code Cell Below");
+  const index = after + 1;
+  const editor = cellRow(page, index).locator(".monaco-editor").first();
+  await editor.waitFor({ timeout: 30_000 });
+  await editor.locator(".view-lines").click();
+  await page.keyboard.type(code);
+  // The editor renders what was typed a moment later.
+  let typed = "";
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await page.waitForTimeout(100)) {
+    typed = await cellText(page, index);
+    if (typed === code) return index;
+  }
+  throw new Error(`typing into cell ${index} gave\n${typed}\ninstead of\n${code}`);
+}
+
+/** The code of cell `index` as its editor shows it (one line per view line). */
+export async function cellText(page: Page, index: number): Promise<string> {
+  const lines = await cellRow(page, index)
+    .locator(".monaco-editor .view-lines .view-line")
+    .evaluateAll((ls) =>
+      ls
+        .map((l) => [Number.parseFloat((l as any).style.top), (l as any).textContent as string] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, t]) => t.replace(/\u00a0/g, " ")),
+    );
+  return lines.join("\n").trimEnd();
+}
+
+/** Clicks cell `index`'s Stop button (it replaces the run button while the cell runs). */
+export async function stopCell(page: Page, index: number): Promise<void> {
+  const row = cellRow(page, index);
+  await revealCell(page, index);
+  await row.locator(".monaco-editor").first().hover();
+  await row.locator('.run-button-container .action-label[aria-label="Stop Cell Execution"]').click();
+}
+
+/** The text of the Receptive status bar item ("Receptive: busy", "Receptive: WebAssembly ..."). */
+export async function receptiveStatus(page: Page): Promise<string> {
+  const item = page.locator(".part.statusbar .statusbar-item", { hasText: "Receptive:" }).first();
+  return ((await item.textContent().catch(() => "")) ?? "").trim();
 }
