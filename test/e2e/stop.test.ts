@@ -15,6 +15,7 @@ import { after, before, describe, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { ARTIFACTS, type CodeServer, installCodeServer, packagedVsix, startCodeServer } from "./code-server";
 import {
+  cellRow,
   insertCodeCellBelow,
   isBusy,
   launchBrowser,
@@ -149,13 +150,17 @@ describe("Stop in VS Code, in a notebook grown one cell at a time", () => {
     });
 
   /** Waits for a stream output matching `pattern` in any output webview (each notebook has one). */
-  async function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<void> {
+  async function waitForOutput(
+    pattern: RegExp,
+    timeoutMs: number,
+    selector = ".output-stream",
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of page.frames()) {
         if (frame.isDetached()) continue;
         const hits = await frame
-          .locator(".output-stream", { hasText: pattern })
+          .locator(selector, { hasText: pattern })
           .count()
           .catch(() => 0);
         if (hits > 0) return;
@@ -271,6 +276,47 @@ describe("Stop in VS Code, in a notebook grown one cell at a time", () => {
         await runCheck(`console.log("check ${k}", v${k} > 0)`, new RegExp(`check ${k} true`));
       }
       await screenshot(page, ARTIFACTS, "stop-end");
+    },
+  );
+
+  // The condition behind issue 14: the kernel was sent a cell while it still ran something else the
+  // extension had sent (here the Activation Explorer's variable query, made slow by a dataset whose
+  // length takes seconds to count). Stop used to stop only what ran: the query. The cell queued
+  // behind it then ran, unseen, at 100% CPU, and every later cell waited behind it.
+  step(
+    "Stop while the Activation Explorer's query runs: the cell sent behind it never runs",
+    600_000,
+    async () => {
+      const slow = await appendAndRun(
+        'class SlowToCount extends data.Dataset<number> { get length() { const t = Date.now(); while (Date.now() - t < 15000) {} return 1; } get(i: number) { return i; } } const slowData = new SlowToCount(); console.log("slow ready");',
+      );
+      assert.equal(await waitForCellState(page, slow, ["success", "error"], 60_000), "success");
+      const k = ++n;
+      const loop = await insertCodeCellBelow(
+        page,
+        last,
+        `let v${k} = 0; console.log("go ${k}"); while (true) { v${k}++; }`,
+      );
+      last = loop;
+      await runCommand(page, "Receptive: Open Activation Explorer");
+      // Back to the notebook (the status bar shows the active notebook's kernel).
+      await cellRow(page, loop).locator(".monaco-editor .view-lines").first().click();
+      // The explorer's first message asks the kernel for the notebook's variables: counting slowData.
+      for (const deadline = Date.now() + 60_000; !/busy/.test(await receptiveStatus(page)); ) {
+        if (Date.now() > deadline) throw new Error("the explorer's query never made the kernel busy");
+        await page.waitForTimeout(100);
+      }
+      await runCell(page, loop); // reaches the kernel behind the query
+      await waitForCellState(page, loop, ["executing", "pending"], 10_000);
+      await stopCell(page, loop);
+      const state = await waitForCellState(page, loop, ["none", "error", "success"], 60_000);
+      assert.notEqual(state, "success");
+      await runCheck(`console.log("check ${k}", 1)`, new RegExp(`check ${k} 1`));
+      // The stopped cell never ran: it declared nothing.
+      const probe = await appendAndRun(`v${k}`);
+      assert.equal(await waitForCellState(page, probe, ["success", "error"], 60_000), "error");
+      await waitForOutput(new RegExp(`Cannot find name 'v${k}'`), 30_000, ".output");
+      await screenshot(page, ARTIFACTS, "stop-behind-explorer-query");
     },
   );
 });
