@@ -279,3 +279,50 @@ export function outsideRequests(h: Harness): string[] {
 export function packFloat32(values: ArrayLike<number>): { dtype: "float32"; base64: string } {
   return { dtype: "float32", base64: Buffer.from(Float32Array.from(values).buffer).toString("base64") };
 }
+
+/**
+ * VS Code's theme as a notebook webview sees it: the body's class (vscode-light / vscode-dark),
+ * `data-vscode-theme-kind` and the --vscode-* colours (the default Light Modern / Dark Modern
+ * values of the ones the renderers use). Switching fires the same DOM changes VS Code makes.
+ */
+export async function setTheme(page: Page, kind: "light" | "dark"): Promise<void> {
+  const colours =
+    kind === "dark"
+      ? {
+          "--vscode-editor-background": "#1f1f1f",
+          "--vscode-foreground": "#cccccc",
+          "--vscode-descriptionForeground": "#9d9d9d",
+          "--vscode-panel-border": "#2b2b2b",
+          "--vscode-editorWidget-border": "#313131",
+          "--vscode-editorWidget-background": "#202020",
+          "--vscode-charts-blue": "#3794ff",
+          "--vscode-charts-orange": "#d18616",
+          "--vscode-charts-green": "#89d185",
+          "--vscode-textLink-foreground": "#4daafc",
+          "--vscode-errorForeground": "#f85149",
+        }
+      : {
+          "--vscode-editor-background": "#ffffff",
+          "--vscode-foreground": "#3b3b3b",
+          "--vscode-descriptionForeground": "#3b3b3b",
+          "--vscode-panel-border": "#e5e5e5",
+          "--vscode-editorWidget-border": "#c8c8c8",
+          "--vscode-editorWidget-background": "#f8f8f8",
+          "--vscode-charts-blue": "#1a85ff",
+          "--vscode-charts-orange": "#d18616",
+          "--vscode-charts-green": "#388a34",
+          "--vscode-textLink-foreground": "#005fb8",
+          "--vscode-errorForeground": "#f85149",
+        };
+  await page.evaluate(
+    ([k, vars]) => {
+      const doc = (globalThis as any).document;
+      const style = doc.documentElement.style;
+      for (const [name, value] of Object.entries(vars)) style.setProperty(name, value);
+      doc.body.classList.remove("vscode-light", "vscode-dark");
+      doc.body.classList.add(`vscode-${k}`);
+      doc.body.dataset.vscodeThemeKind = `vscode-${k}`;
+    },
+    [kind, colours] as const,
+  );
+}

@@ -46,11 +46,11 @@ describe("normalisation", () => {
     assert.equal(colourIndex(-10, range, "diverging"), Math.round((0.5 - 10 / 60) * 255));
   });
 
-  it("sequential maps stretch [lo, hi] over the map; constant tiles take the middle; NaN gets -1", () => {
+  it("sequential maps stretch [lo, hi] over the map; a constant range gives the low end; NaN gets -1", () => {
     assert.equal(colourIndex(2, { lo: 2, hi: 6 }, "viridis"), 0);
     assert.equal(colourIndex(6, { lo: 2, hi: 6 }, "viridis"), 255);
     assert.equal(colourIndex(4, { lo: 2, hi: 6 }, "grey"), 128);
-    assert.equal(colourIndex(7, { lo: 7, hi: 7 }, "viridis"), 128);
+    assert.equal(colourIndex(7, { lo: 7, hi: 7 }, "viridis"), 0, "a constant map carries no signal");
     assert.equal(colourIndex(Number.NaN, { lo: 0, hi: 1 }, "viridis"), -1);
   });
 

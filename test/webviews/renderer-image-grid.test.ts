@@ -5,11 +5,13 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { PNG } from "pngjs";
 import type { ImageGridPayload } from "../../kernel/display/payloads-viz";
 import { VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { tensorBundle } from "../../kernel/display/tensor-view";
 import { F, manualSeed, randn, tensor } from "../../kernel/engine/index";
 import { colormapLut, lutColour } from "../../webviews/lib/colormaps";
+import { formatValue } from "../../webviews/lib/format";
 import { colourIndex, finiteRange } from "../../webviews/lib/normalize";
 import {
   canvasPixel,
@@ -19,6 +21,7 @@ import {
   packFloat32,
   render,
   screenshot,
+  setTheme,
   text,
 } from "./browser";
 
@@ -90,15 +93,68 @@ describe("image-grid renderer (Chromium)", () => {
     await screenshot(page, "image-grid-edges", "#edges");
   });
 
-  it("reads out the tile, x, y and value under the pointer", async () => {
+  it("reads out the tile, row, column and value under the pointer", async () => {
     const canvas = h.page.locator("#edges canvas[data-index='1']");
     const box = await canvas.boundingBox();
     assert.ok(box, "tile 1 is visible");
-    // 4x4 maps are drawn 16x: pixel (3, 1) is around (56, 24)
     await h.page.mouse.move(box.x + 3.5 * (box.width / 4), box.y + 1.5 * (box.height / 4));
-    assert.match(await text(h.page, "#edges .rcp-readout"), /^ch 1 · x 3, y 1 · -30/);
+    assert.match(await text(h.page, "#edges .rcp-readout"), /^ch 1 · row 1, column 3: -30 · tile range/);
     await h.page.mouse.move(box.x + 0.5 * (box.width / 4), box.y + 0.5 * (box.height / 4));
-    assert.match(await text(h.page, "#edges .rcp-readout"), /^ch 1 · x 0, y 0 · 0 /);
+    assert.match(await text(h.page, "#edges .rcp-readout"), /^ch 1 · row 0, column 0: 0 /);
+  });
+
+  it("small maps print their values in bordered cells, in a colour that reads on the cell", async () => {
+    const page = h.page;
+    assert.equal(await text(page, "#edges .rcp-toolbar .rcp-muted"), "2 maps of 4x4 · edges");
+    const cells = (k: number) =>
+      page.locator(`#edges figure[data-index='${k}'] .rcp-numbers span`).allTextContents();
+    assert.deepEqual(await cells(0), [
+      "0",
+      "30",
+      "30",
+      "0",
+      "0",
+      "30",
+      "30",
+      "0",
+      "0",
+      "30",
+      "30",
+      "0",
+      "0",
+      "30",
+      "30",
+      "0",
+    ]);
+    assert.deepEqual((await cells(1)).slice(0, 8), ["0", "0", "0", "0", "30", "10", "-10", "-30"]);
+    const colour = (k: number, i: number) =>
+      page.$eval(
+        `#edges figure[data-index='${k}'] .rcp-numbers span:nth-child(${i + 1})`,
+        (e: any) => (globalThis as any).getComputedStyle(e).color as string,
+      );
+    assert.equal(await colour(0, 1), "rgb(255, 255, 255)", "white on the dark red of 30");
+    assert.equal(await colour(0, 0), "rgb(0, 0, 0)", "black on the near-white of 0");
+    // The zeros' row of the horizontal-edge map is near-white: its grid lines keep it visible.
+    for (const theme of ["light", "dark"] as const) {
+      await setTheme(page, theme);
+      const tile = page.locator("#edges figure[data-index='1'] .rcp-cells");
+      const box = await tile.boundingBox();
+      assert.ok(box, "tile 1 is on screen");
+      const shot = PNG.sync.read(await page.screenshot({ clip: { ...box, height: box.height / 4 } }));
+      let lines = 0;
+      for (let i = 0; i < shot.data.length; i += 4) {
+        const [r, g, b] = [shot.data[i], shot.data[i + 1], shot.data[i + 2]];
+        if (Math.max(r, g, b) - Math.min(r, g, b) < 20 && r > 60 && r < 200) lines++;
+      }
+      assert.ok(lines > 2 * box.width, `${theme}: the zeros' row shows ${lines} grid-line pixels`);
+      await screenshot(page, `image-grid-edges-numbers-${theme}`, "#edges");
+    }
+    await setTheme(page, "light");
+    // The numbers can be hidden (and shown again) from the toolbar.
+    await page.click("#edges .rcp-numbers-toggle");
+    assert.equal(await page.locator("#edges .rcp-numbers").first().isVisible(), false);
+    await page.click("#edges .rcp-numbers-toggle");
+    assert.equal(await page.locator("#edges .rcp-numbers").first().isVisible(), true);
   });
 
   it("enlarges a tile on click and on Enter, closes on Escape, moves between tiles with arrows", async () => {
@@ -110,7 +166,7 @@ describe("image-grid renderer (Chromium)", () => {
     const big = await page.locator("#edges .rcp-enlarged canvas").boundingBox();
     assert.ok(big && big.width >= 300, "the enlarged tile is drawn about 320 px wide");
     await page.mouse.move(big.x + 2.5 * (big.width / 4), big.y + 3.5 * (big.height / 4));
-    assert.match(await text(page, "#edges .rcp-readout"), /^ch 0 · x 2, y 3 · 30/);
+    assert.match(await text(page, "#edges .rcp-readout"), /^ch 0 · row 3, column 2: 30/);
     await page.focus("#edges .rcp-close");
     await page.keyboard.press("Escape");
     assert.equal(await page.locator("#edges .rcp-enlarged").isVisible(), false);
@@ -208,7 +264,55 @@ describe("image-grid renderer (Chromium)", () => {
     const box = await h.page.locator("#rgb canvas[data-index='0']").boundingBox();
     assert.ok(box);
     await h.page.mouse.move(box.x + box.width * 0.75, box.y + box.height * 0.25);
-    assert.equal(await text(h.page, "#rgb .rcp-readout"), "cat · x 1, y 0 · rgb(0, 255, 0)");
+    assert.equal(await text(h.page, "#rgb .rcp-readout"), "cat · row 0, column 1: rgb(0, 255, 0)");
+  });
+
+  it("marks a dead map 'all 0, dead' and paints it with the grid's low end, not mid-map; plurals agree", async () => {
+    // After a ReLU: channel 0 never fired, channel 1 did. One map alone is "1 map".
+    const values = [...Array(36).fill(0), ...Array.from({ length: 36 }, (_, i) => i % 7)];
+    await render(h.page, "dead", [
+      {
+        mime: VIZ_MIME.imageGrid,
+        data: { version: 1, kind: "featureMaps", shape: [2, 1, 6, 6], data: packFloat32(values) },
+      },
+    ]);
+    assert.deepEqual(await h.page.locator("#dead .rcp-note:visible").allTextContents(), ["all 0, dead"]);
+    assert.equal(await h.page.locator("#dead figure[data-index='1'] .rcp-note").isVisible(), false);
+    const low = [...lutColour(colormapLut("viridis"), 0), 255];
+    assert.deepEqual(await canvasPixel(h.page, "#dead canvas[data-index='0']", 3, 3), low);
+    await screenshot(h.page, "image-grid-dead-map", "#dead");
+    await render(h.page, "one", [
+      {
+        mime: VIZ_MIME.imageGrid,
+        data: { version: 1, kind: "featureMaps", shape: [1, 1, 6, 6], data: packFloat32(values.slice(36)) },
+      },
+    ]);
+    assert.equal(await text(h.page, "#one .rcp-toolbar .rcp-muted"), "1 map of 6x6");
+    await render(h.page, "filter", [
+      {
+        mime: VIZ_MIME.imageGrid,
+        data: {
+          version: 1,
+          kind: "filters",
+          shape: [1, 1, 3, 3],
+          data: packFloat32([1, 0, -1, 1, 0, -1, 1, 0, -1]),
+        },
+      },
+    ]);
+    assert.equal(await text(h.page, "#filter .rcp-toolbar .rcp-muted"), "1 filter of 3x3");
+    assert.deepEqual(await h.page.locator("#filter .rcp-numbers span").allTextContents(), [
+      "1",
+      "0",
+      "-1",
+      "1",
+      "0",
+      "-1",
+      "1",
+      "0",
+      "-1",
+    ]);
+    for (const id of ["dead", "one", "filter"])
+      await h.page.evaluate((i) => (globalThis as any).document.getElementById(i)?.remove(), id);
   });
 
   it("draws 512 feature maps of 56x56, each with its own range", async () => {
@@ -227,6 +331,18 @@ describe("image-grid renderer (Chromium)", () => {
       `# 512x56x56 feature maps rendered in ${Date.now() - started} ms (payload ${(payload.data as { base64: string }).base64.length >> 20} MiB of base64)`,
     );
     assert.equal(await h.page.locator("#big .rcp-tile canvas").count(), 512);
+    assert.equal(await h.page.locator("#big .rcp-numbers").count(), 0, "56x56 maps are pictures");
+    await h.page.locator("#big canvas[data-index='300']").scrollIntoViewIfNeeded();
+    const at = await h.page.locator("#big canvas[data-index='300']").boundingBox();
+    assert.ok(at);
+    await h.page.mouse.move(at.x + (17.5 * at.width) / 56, at.y + (40.5 * at.height) / 56);
+    // Readable hover: the map, its row and column, the value there (1 px per pixel: read where it landed).
+    const said = await text(h.page, "#big .rcp-readout");
+    const m = said.match(/^ch 300 · row (\d+), column (\d+): (\S+) · tile range \[/);
+    assert.ok(m, said);
+    const [row, col] = [Number(m[1]), Number(m[2])];
+    assert.ok(Math.abs(row - 40) <= 1 && Math.abs(col - 17) <= 1, said);
+    assert.equal(m[3], formatValue(values[300 * 56 * 56 + row * 56 + col]));
     assert.equal(await h.page.getAttribute("#big .rcp-grid", "data-colormap"), "viridis");
     const lut = colormapLut("viridis");
     for (const [k, x, y] of [

@@ -59,7 +59,7 @@ export function colourIndex(v: number, range: Range, map: ColormapName): number 
     t = m > 0 ? 0.5 + v / (2 * m) : 0.5;
   } else {
     const span = range.hi - range.lo;
-    t = span > 0 ? (v - range.lo) / span : 0.5;
+    t = span > 0 ? (v - range.lo) / span : 0; // constant: the low end, not a mid-map "signal"
   }
   return Math.round(Math.min(1, Math.max(0, t)) * 255);
 }
@@ -93,7 +93,7 @@ export function paintScalarTile(
   } else {
     const span = range.hi - range.lo;
     a = span > 0 ? 1 / span : 0;
-    b = span > 0 ? -range.lo / span : 0.5;
+    b = span > 0 ? -range.lo / span : 0;
   }
   for (let p = 0; p < pixels; p++) {
     const v = values[offset + p];

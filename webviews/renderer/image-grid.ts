@@ -1,6 +1,8 @@
 // Image grids (feature maps, filters, samples, tensors): one small canvas per tile painted with
-// ImageData, per-tile or shared colour ranges, a hover read-out (tile, x, y, value), click or
+// ImageData, per-tile or shared colour ranges, a hover read-out (tile, row, column, value), click or
 // Enter to enlarge, arrow keys between tiles, and wrong predictions highlighted under samples.
+// Small tiles (lib/tile-values.ts) also print their values in bordered cells over the colours;
+// constant tiles are marked ("all 0, dead") and painted in the grid's shared range, not mid-map.
 
 import { type ColormapName, colormapLut } from "../lib/colormaps";
 import { formatInt, formatValue } from "../lib/format";
@@ -15,6 +17,15 @@ import {
   tileRanges,
 } from "../lib/normalize";
 import { enlargedZoom, neighbourTile, pixelUnder, tileZoom } from "../lib/tile-layout";
+import {
+  cellSize,
+  constantNote,
+  describePixel,
+  formatCell,
+  gridCountLabel,
+  showsNumbers,
+  textColourOn,
+} from "../lib/tile-values";
 import { el, isActivateKey } from "./dom";
 import type { View, ViewHost } from "./view";
 
@@ -36,6 +47,9 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
   let ranges: Range[] = [];
   let map: ColormapName = "viridis";
   const zoom = tileZoom(H, W);
+  const numbers = showsNumbers(N, C, H, W);
+  const labels = numbers ? Array.from(values, formatCell) : [];
+  const cell = numbers ? cellSize(labels) : { width: zoom, height: zoom };
 
   const root = el("div", { class: "rcp rcp-grid", "data-kind": p.kind });
   const readout = el("div", { class: "rcp-readout", "aria-live": "polite" }, HINT);
@@ -47,7 +61,7 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
     el(
       "span",
       { class: "rcp-muted" },
-      `${formatInt(N)} ${p.kind === "samples" ? "samples" : p.kind === "filters" ? "filters" : "maps"} of ${H}x${W}${C === 3 ? " RGB" : ""}${p.layer ? ` · ${p.layer}` : ""}`,
+      `${gridCountLabel(p.kind, N, C, H, W, formatInt(N))}${p.layer ? ` · ${p.layer}` : ""}`,
     ),
   );
   const normSelect = el(
@@ -86,27 +100,56 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
   const tilesBox = el("div", { class: "rcp-tiles", role: "group", "aria-label": "tiles" });
   const canvases: HTMLCanvasElement[] = [];
   const figures: HTMLElement[] = [];
+  const cellTexts: HTMLElement[][] = [];
+  const notes: HTMLElement[] = [];
   for (let k = 0; k < N; k++) {
     const canvas = el("canvas", { width: W, height: H, "data-index": k });
-    canvas.style.width = `${W * zoom}px`;
-    canvas.style.height = `${H * zoom}px`;
+    const width = W * cell.width;
+    const height = H * cell.height;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    const box = el("div", { class: "rcp-cells" }, canvas);
+    box.style.width = `${width}px`;
+    box.style.height = `${height}px`;
+    if (numbers) {
+      // The values over their colours, one bordered cell each; the canvas below gets the pointer.
+      const grid = el("div", { class: "rcp-numbers rcp-mono", "aria-hidden": "true" });
+      grid.style.gridTemplateColumns = `repeat(${W}, ${cell.width}px)`;
+      grid.style.gridTemplateRows = `repeat(${H}, ${cell.height}px)`;
+      const texts = Array.from({ length: H * W }, (_, i) => el("span", {}, labels[k * tileSize + i]));
+      grid.append(...texts);
+      box.append(grid);
+      cellTexts.push(texts);
+    }
+    const note = el("div", { class: "rcp-note", hidden: true });
     const figure = el(
       "figure",
       {
         class: m.wrong[k] ? "rcp-tile rcp-wrong" : "rcp-tile",
         tabindex: k === 0 ? 0 : -1,
         role: "button",
-        "aria-label": `${m.captions[k]}: enlarge`,
+        "aria-label": `${m.captions[k] || "tile"}: enlarge`,
         "data-index": k,
       },
-      canvas,
+      box,
       el("figcaption", { title: m.captions[k] }, m.captions[k]),
+      note,
     );
-    figure.style.maxWidth = `${Math.max(W * zoom, 40) + 4}px`;
+    figure.style.maxWidth = `${Math.max(width, 40) + 4}px`;
     canvases.push(canvas);
     figures.push(figure);
+    notes.push(note);
   }
   tilesBox.append(...figures);
+  if (numbers) {
+    const toggle = el("button", { class: "rcp-numbers-toggle", "aria-pressed": "true" }, "numbers");
+    toggle.title = "Show or hide the values in the tiles";
+    toggle.addEventListener("click", () => {
+      const on = root.classList.toggle("rcp-hide-numbers") === false;
+      toggle.setAttribute("aria-pressed", String(on));
+    });
+    toolbar.append(toggle);
+  }
   root.append(toolbar, readout, enlarged, tilesBox);
   parent.append(root);
 
@@ -118,9 +161,19 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
       canvas.width = W;
       canvas.height = H;
     }
-    if (C === 1) paintScalarTile(scratch.data, values, k * tileSize, H * W, ranges[k], map);
+    if (C === 1) paintScalarTile(scratch.data, values, k * tileSize, H * W, paintRange(k), map);
     else paintRgbTile(scratch.data, values, k * tileSize, H * W, ranges[k]);
     ctx.putImageData(scratch, 0, 0);
+    const texts = cellTexts[k];
+    if (texts && canvas === canvases[k]) {
+      for (let i = 0; i < texts.length; i++)
+        texts[i].style.color = textColourOn(scratch.data.subarray(4 * i));
+    }
+  }
+
+  /** A constant tile has no range of its own: it takes the grid's, so a dead map is not mid-map. */
+  function paintRange(k: number): Range {
+    return ranges[k].lo === ranges[k].hi ? overall : ranges[k];
   }
 
   let enlargedIndex = -1;
@@ -144,7 +197,14 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
       legendLo.textContent = mode === "shared" ? formatValue(lo) : map === "diverging" ? "−|max|" : "min";
       legendHi.textContent = mode === "shared" ? formatValue(hi) : map === "diverging" ? "+|max|" : "max";
     }
-    for (let k = 0; k < N; k++) paint(canvases[k], k);
+    for (let k = 0; k < N; k++) {
+      paint(canvases[k], k);
+      const own = C === 1 ? finiteRange(values, k * tileSize, (k + 1) * tileSize) : ranges[k];
+      const finite = C === 1 && values.subarray(k * tileSize, (k + 1) * tileSize).every(Number.isFinite);
+      const note = constantNote(own, p.kind, finite && H * W > 1);
+      notes[k].textContent = note ?? "";
+      notes[k].hidden = note === null;
+    }
     if (enlargedIndex >= 0) paint(enlarged.querySelector("canvas") as HTMLCanvasElement, enlargedIndex);
   }
 
@@ -158,7 +218,7 @@ export function mountImageGrid(m: GridModel, parent: HTMLElement): HTMLElement {
       mode === "perChannel"
         ? ` · tile range [${formatValue(ranges[k].lo)}, ${formatValue(ranges[k].hi)}]`
         : "";
-    return `${m.captions[k]} · x ${x}, y ${y} · ${value}${range}`;
+    return `${describePixel(m.captions[k], x, y, value)}${range}`;
   }
 
   function onPointer(e: MouseEvent) {

@@ -25,6 +25,13 @@ const CSS = `
 .rcp-tile { margin: 0; padding: 1px; border: 1px solid transparent; border-radius: 2px; cursor: zoom-in; }
 .rcp-tile:hover { border-color: var(--vscode-focusBorder, #0078d4); }
 .rcp-tile canvas, .rcp-enlarged canvas { display: block; image-rendering: pixelated; }
+.rcp-cells { position: relative; outline: 1px solid rgba(128, 128, 128, 0.75); }
+.rcp-numbers { position: absolute; inset: 0; display: grid; pointer-events: none; font-size: 11px; line-height: 1; }
+.rcp-numbers span { display: flex; align-items: center; justify-content: center; overflow: hidden; white-space: nowrap;
+  box-shadow: inset -1px -1px 0 rgba(128, 128, 128, 0.6); }
+.rcp-hide-numbers .rcp-numbers { display: none; }
+.rcp-numbers-toggle[aria-pressed=false] { opacity: 0.7; }
+.rcp-note { font-size: 11px; text-align: center; font-style: italic; color: var(--vscode-descriptionForeground, #616161); }
 .rcp-tile figcaption { font-size: 11px; text-align: center; max-width: 100%; overflow-wrap: anywhere; line-height: 1.2; }
 .rcp-tile.rcp-wrong { border-color: var(--vscode-errorForeground, #c72e0f); }
 .rcp-tile.rcp-wrong figcaption { color: var(--vscode-errorForeground, #c72e0f); font-weight: 600; }
