@@ -140,6 +140,9 @@ class Meter {
 }
 
 /** Trains `model` on `loader`; see the top of this file. */
+/** The name of fit's per-batch curve on the live curves (the renderer draws it thin). */
+export const PER_BATCH = "train, per batch (smoothed)";
+
 export async function fit(
   model: Module,
   loader: AsyncIterable<any> | Iterable<any>,
@@ -203,7 +206,13 @@ export async function fit(
   const started = performance.now();
   let trainBatchesDone = 0;
   let trainSeconds = 0;
-  const curvePoints = 20; // running-loss points per epoch on the live curves
+  const curvePoints = 20; // per-batch points per epoch on the live curves
+  // The per-batch curve: the batch losses smoothed by an exponential moving average that runs across
+  // epochs (with TensorBoard's bias correction), so it does not restart at every epoch boundary
+  // the way the epoch's running mean does. The "train" curve holds the epoch means.
+  const smoothing = 0.9;
+  let ema = 0;
+  let emaCount = 0;
   // Restores train/eval modes and closes the bar and curves: at the end, or when the notebook's
   // Stop abandons the cell (then the `finally` below never runs; the kernel calls it instead).
   // Where training is, for the bar after a Stop: the epoch, the training batches done in it, and
@@ -275,7 +284,10 @@ export async function fit(
         loss.backward();
         optimizer.step();
         const n = isTensor(x) && x.ndim > 0 ? x.shape[0] : 1;
-        meter.add("loss", loss.item(), n);
+        const lossValue = loss.item();
+        meter.add("loss", lossValue, n);
+        ema = smoothing * ema + (1 - smoothing) * lossValue;
+        emaCount++;
         if (isTensor(out) && isTensor(y))
           noGrad(() => {
             for (const [name, fn] of metrics) meter.add(name, fn(out, y), n);
@@ -289,10 +301,13 @@ export async function fit(
         if (
           curves &&
           batches &&
-          batch % Math.max(1, Math.floor(batches / curvePoints)) === 0 &&
-          batch < batches
+          (batch % Math.max(1, Math.floor(batches / curvePoints)) === 0 || batch === batches)
         )
-          curves.push({ x: epoch - 1 + batch / batches, split: "train", loss: meter.means().loss });
+          curves.push({
+            x: epoch - 1 + batch / batches,
+            split: PER_BATCH,
+            loss: ema / (1 - smoothing ** emaCount),
+          });
       }
       if (batch === 0 && !history.stopped)
         throw new Error(

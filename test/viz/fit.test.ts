@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import { type CurvesPayload, VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { data, F, manualSeed, nn, noGrad, optim, randn, type Tensor } from "../../kernel/engine/index";
-import { accuracy, fit } from "../../kernel/viz/fit";
+import { accuracy, fit, PER_BATCH } from "../../kernel/viz/fit";
 import { ManualClock, RecordingSink } from "./fake-display";
 
 /** 2-D points, class 1 when x0 + x1 > 0: a linear model separates them. */
@@ -126,7 +126,37 @@ describe("fit", () => {
     const series = (m: string, s: string) => final.series.find((c) => c.metric === m && c.split === s);
     assert.deepEqual(series("loss", "validation")?.x, [1, 2]);
     assert.deepEqual(series("accuracy", "validation")?.x, [1, 2]);
-    assert.ok((series("loss", "train")?.x.length ?? 0) > 2, "running loss points within epochs");
+    // Epoch means at whole epochs; beside them the per-batch losses, smoothed across epochs.
+    assert.deepEqual(series("loss", "train")?.x, [1, 2]);
+    const fine = series("loss", PER_BATCH);
+    assert.ok(fine && fine.x.length > 4, "per-batch points within epochs");
+    assert.ok(fine.x.some((x) => !Number.isInteger(x)) && fine.x.includes(1) && fine.x.includes(2));
+    assert.ok(fine.y.every((y) => y !== null && Number.isFinite(y)));
+  });
+
+  it("the per-batch curve runs on across epoch boundaries (no drop where the epoch's mean restarts)", async () => {
+    // Batch losses that fall steadily, 10 - 0.1 k: the epoch's running mean restarts high and would
+    // show a drop at each epoch boundary; the smoothed per-batch curve keeps falling evenly.
+    const { train, model, optimizer } = setup(5);
+    let k = 0;
+    const lossFn = (out: Tensor) => out.sum().mul(0).add(10 - 0.1 * k++);
+    const sink = new RecordingSink();
+    await fit(model, train, { epochs: 3, optimizer, lossFn, sink, clock: new ManualClock(), log: false });
+    const curves = sink.events.filter((e) => VIZ_MIME.curves in e.bundle);
+    const final = curves[curves.length - 1].bundle[VIZ_MIME.curves] as CurvesPayload;
+    const fine = final.series.find((c) => c.split === PER_BATCH && c.metric === "loss");
+    assert.ok(fine, "a per-batch loss curve");
+    const ys = fine.y as number[];
+    const steps = ys.slice(1).map((y, i) => ys[i] - y);
+    assert.ok(steps.every((d) => d > 0), `falls at every point: ${ys.map((y) => y.toFixed(3))}`);
+    const boundary = fine.x.indexOf(1) + 1; // the first point of epoch 2
+    const within = steps.slice(2, boundary - 1);
+    assert.ok(
+      steps[boundary - 1] <= 1.5 * Math.max(...within),
+      `the step into epoch 2 (${steps[boundary - 1]}) is like those within epoch 1 (${within})`,
+    );
+    const epochMeans = final.series.find((c) => c.split === "train" && c.metric === "loss");
+    assert.deepEqual(epochMeans?.x, [1, 2, 3]);
   });
 
   it("a stop signal between epochs ends training; the history has the finished epochs", async () => {

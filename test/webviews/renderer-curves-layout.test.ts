@@ -76,9 +76,9 @@ async function sizeOf(h: Harness, id: string): Promise<Size> {
   }, id);
 }
 
-/** The plot is drawn at the figure's own height (one metric: 120 + 200 px), not collapsed. */
+/** The plot is drawn at the figure's own height (one metric: 152 + 200 px), not collapsed. */
 function assertDrawn(s: Size, when: string): void {
-  const want = 320;
+  const want = 352;
   assert.equal(s.plots, 1, `${when}: ${s.plots} plots in the output`);
   assert.equal(s.layout.height, want, `${when}: plotly's layout height`);
   assert.equal(s.svg.height, want, `${when}: the svg's height`);
@@ -183,7 +183,7 @@ describe("curves renderer keeps its size through VS Code's re-layouts (Chromium)
     // While squeezed to 0 the plot keeps its last drawn size rather than collapsing with its box.
     const squeezed = await sizeOf(h, "live");
     assert.equal(squeezed.layout.width, 500, "no redraw at 0 px wide");
-    assert.equal(squeezed.layout.height, 320);
+    assert.equal(squeezed.layout.height, 352);
     await style(h, "live", "");
     const width = await contentWidth(h, "live");
     await waitForWidth(h, "live", width);

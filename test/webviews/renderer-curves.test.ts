@@ -6,7 +6,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type CurvesPayload, VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { F, manualSeed, nn, optim, randn, tensor } from "../../kernel/engine/index";
-import { type Harness, openHarness, outsideRequests, render, renderBurst, screenshot } from "./browser";
+import {
+  type Harness,
+  openHarness,
+  outsideRequests,
+  render,
+  renderBurst,
+  screenshot,
+  setTheme,
+} from "./browser";
 
 /** Real curves: a tiny linear model fitted with plain gradient steps, loss and accuracy per epoch. */
 function trainingCurves(epochs: number): CurvesPayload {
@@ -191,6 +199,103 @@ describe("curves renderer (Chromium)", () => {
     // an update keeps the user's choice
     await render(h.page, "curves", [{ mime: VIZ_MIME.curves, data: trainingCurves(21) }]);
     assert.equal((await plotState(h)).yaxis.type, "log");
+  });
+
+  it("a 2-epoch curve has whole-epoch ticks (1, 2), not 1.2, 1.4 ...", async () => {
+    await render(h.page, "two", [{ mime: VIZ_MIME.curves, data: trainingCurves(2) }]);
+    await h.page.waitForSelector("#two .js-plotly-plot .xaxislayer-above text", { state: "attached" });
+    const ticks = await h.page.locator("#two .xaxislayer-above text").allTextContents();
+    assert.ok(ticks.length >= 2, `ticks ${ticks}`);
+    assert.ok(
+      ticks.every((t) => /^\d+$/.test(t)),
+      `every x tick is a whole epoch: ${ticks.join(", ")}`,
+    );
+    assert.ok(ticks.includes("1") && ticks.includes("2"), `ticks ${ticks}`);
+    await screenshot(h.page, "curves-2-epochs", "#two");
+  });
+
+  it("the legend is clear of plotly's toolbar, which shows on hover", async () => {
+    const plot = h.page.locator("#two .js-plotly-plot");
+    await plot.hover();
+    const bar = await h.page.locator("#two .modebar").boundingBox();
+    const legend = await h.page.locator("#two .legend").boundingBox();
+    const figure = await plot.boundingBox();
+    assert.ok(bar && legend && figure, "toolbar, legend and figure are on screen");
+    const apart =
+      legend.x + legend.width <= bar.x ||
+      bar.x + bar.width <= legend.x ||
+      legend.y + legend.height <= bar.y ||
+      bar.y + bar.height <= legend.y;
+    assert.ok(apart, `legend ${JSON.stringify(legend)} overlaps the toolbar ${JSON.stringify(bar)}`);
+    assert.ok(legend.y + legend.height <= figure.y + figure.height + 1, "the legend is inside the figure");
+    await screenshot(h.page, "curves-legend-and-toolbar", "#two");
+  });
+
+  it("follows a theme switch live: titles, ticks and legend change colour", async () => {
+    const fill = (selector: string) =>
+      h.page.$eval(selector, (e: any) => (globalThis as any).getComputedStyle(e).fill as string);
+    await setTheme(h.page, "light");
+    await h.page.waitForFunction(
+      () =>
+        (globalThis as any).getComputedStyle((globalThis as any).document.querySelector("#two .gtitle"))
+          .fill === "rgb(59, 59, 59)",
+    );
+    await screenshot(h.page, "curves-light", "#two");
+    await setTheme(h.page, "dark");
+    await h.page.waitForFunction(
+      () =>
+        (globalThis as any).getComputedStyle((globalThis as any).document.querySelector("#two .gtitle"))
+          .fill === "rgb(204, 204, 204)",
+      undefined,
+      { timeout: 5000 },
+    );
+    assert.equal(await fill("#two .xaxislayer-above text"), "rgb(204, 204, 204)");
+    assert.equal(await fill("#two .legendtext"), "rgb(204, 204, 204)");
+    await screenshot(h.page, "curves-dark", "#two");
+    await setTheme(h.page, "light");
+    await h.page.waitForFunction(
+      () =>
+        (globalThis as any).getComputedStyle((globalThis as any).document.querySelector("#two .gtitle"))
+          .fill === "rgb(59, 59, 59)",
+    );
+  });
+
+  it("fit's per-batch curve is drawn thin and light beside the per-epoch means", async () => {
+    const payload: CurvesPayload = {
+      version: 1,
+      title: "Net training",
+      xLabel: "epoch",
+      series: [
+        {
+          metric: "loss",
+          split: "train, per batch (smoothed)",
+          x: [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2],
+          y: [2, 1.8, 1.6, 1.5, 1.4, 1.3, 1.25, 1.2],
+        },
+        { metric: "loss", split: "train", x: [1, 2], y: [1.7, 1.3] },
+      ],
+    };
+    await render(h.page, "fit", [{ mime: VIZ_MIME.curves, data: payload }]);
+    const traces = await h.page.$eval("#fit .js-plotly-plot", (gd: any) =>
+      gd.data.map((t: any) => ({
+        name: t.name,
+        width: t.line.width,
+        opacity: t.opacity,
+        mode: t.mode,
+        colour: t.line.color,
+      })),
+    );
+    const colour = traces[1].colour;
+    assert.deepEqual(traces, [
+      { name: "train, per batch (smoothed)", width: 1.25, opacity: 0.75, mode: "lines", colour },
+      { name: "train", width: 2, opacity: 1, mode: "lines+markers", colour },
+    ]);
+    const ticks = await h.page.locator("#fit .xaxislayer-above text").allTextContents();
+    assert.ok(
+      ticks.every((t) => /^\d+$/.test(t)),
+      `whole epochs only: ${ticks}`,
+    );
+    await screenshot(h.page, "curves-fit-per-batch", "#fit");
   });
 
   it("made no request outside the test server and logged no page error", () => {

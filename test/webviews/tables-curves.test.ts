@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CurvesPayload, SummaryLayer } from "../../kernel/display/payloads-viz";
 import { confusionStats } from "../../webviews/lib/confusion";
-import { curvesFigure, isAccuracy } from "../../webviews/lib/curves-figure";
+import { curvesFigure, integerTicks, isAccuracy } from "../../webviews/lib/curves-figure";
 import { formatReceptiveField, layerTree, visibleRows } from "../../webviews/lib/summary-tree";
 
 const theme = {
@@ -44,6 +44,18 @@ describe("curves figure", () => {
     const acc = fig.layout.yaxis2 as { range: number[]; type: string };
     assert.deepEqual(acc.range, [0, 1]);
     assert.equal((fig.layout.yaxis as { type: string }).type, "linear");
+  });
+
+  it("whole-number ticks for epochs and whole-number x: about 8 of them, never 1.2, 1.4", () => {
+    assert.deepEqual(integerTicks("epoch", [1, 2]), {
+      tickmode: "linear",
+      tick0: 0,
+      dtick: 1,
+      tickformat: "d",
+    });
+    assert.equal(integerTicks("epoch", [0.25, 0.5, 1, 20]).dtick, 5);
+    assert.equal(integerTicks("step", [0, 10_000]).dtick, 2000);
+    assert.deepEqual(integerTicks("step", [0.5, 1.5]), {}, "fractional steps keep plotly's ticks");
   });
 
   it("log scale applies to the loss plot and never to accuracy", () => {

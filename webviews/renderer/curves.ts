@@ -6,6 +6,8 @@
 // error output appended after Stop) made plotly drop the layout's height and, the width having
 // changed, redraw its svg container at height "100%" of an auto-height div: 0 px, for good. The
 // width follows the output through a ResizeObserver, which ignores 0-width (hidden) moments.
+// Colours follow VS Code's theme live: a theme switch changes the body's class and the --vscode-*
+// variables on <html>; a MutationObserver sees it and the plot is redrawn in the new colours.
 
 import type { CurvesPayload } from "../../kernel/display/payloads-viz";
 import { type CurvesTheme, curvesFigure, validateCurves } from "../lib/curves-figure";
@@ -59,7 +61,7 @@ export async function curvesView(payload: unknown, host: ViewHost): Promise<View
   const plot = el("div", { class: "rcp-plot" });
   root.append(el("div", { class: "rcp-toolbar" }, toggle), plot);
   host.element.append(root);
-  const theme = themeOf(host.element);
+  let theme = themeOf(host.element);
   let width = Math.floor(root.clientWidth) || FALLBACK_WIDTH; // 0 while hidden or detached
 
   // Draws run one after another (updates, the log toggle and resizes never interleave).
@@ -93,6 +95,15 @@ export async function curvesView(payload: unknown, host: ViewHost): Promise<View
     redraw();
   });
   resizes.observe(root);
+  const doc = host.element.ownerDocument;
+  const themes = new MutationObserver(() => {
+    const next = themeOf(host.element);
+    if (JSON.stringify(next) === JSON.stringify(theme)) return;
+    theme = next;
+    redraw();
+  });
+  themes.observe(doc.documentElement, { attributes: true, attributeFilter: ["style", "class"] });
+  if (doc.body) themes.observe(doc.body, { attributes: true, attributeFilter: ["class", "style"] });
   await draw();
   return {
     async update(next: unknown) {
@@ -106,6 +117,7 @@ export async function curvesView(payload: unknown, host: ViewHost): Promise<View
     dispose() {
       disposed = true;
       resizes.disconnect();
+      themes.disconnect();
       Plotly.purge(plot);
       root.remove();
     },
