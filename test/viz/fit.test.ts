@@ -139,7 +139,11 @@ describe("fit", () => {
     // show a drop at each epoch boundary; the smoothed per-batch curve keeps falling evenly.
     const { train, model, optimizer } = setup(5);
     let k = 0;
-    const lossFn = (out: Tensor) => out.sum().mul(0).add(10 - 0.1 * k++);
+    const lossFn = (out: Tensor) =>
+      out
+        .sum()
+        .mul(0)
+        .add(10 - 0.1 * k++);
     const sink = new RecordingSink();
     await fit(model, train, { epochs: 3, optimizer, lossFn, sink, clock: new ManualClock(), log: false });
     const curves = sink.events.filter((e) => VIZ_MIME.curves in e.bundle);
@@ -148,7 +152,10 @@ describe("fit", () => {
     assert.ok(fine, "a per-batch loss curve");
     const ys = fine.y as number[];
     const steps = ys.slice(1).map((y, i) => ys[i] - y);
-    assert.ok(steps.every((d) => d > 0), `falls at every point: ${ys.map((y) => y.toFixed(3))}`);
+    assert.ok(
+      steps.every((d) => d > 0),
+      `falls at every point: ${ys.map((y) => y.toFixed(3))}`,
+    );
     const boundary = fine.x.indexOf(1) + 1; // the first point of epoch 2
     const within = steps.slice(2, boundary - 1);
     assert.ok(
