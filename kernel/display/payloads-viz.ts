@@ -141,6 +141,11 @@ export interface ConvStepsPayload {
   stride?: number;
   /** Zero padding on every side. */
   padding?: number;
+  /**
+   * The filter's dilation, for the captions: `kernel` is then already spread out (zeros between
+   * its taps), so the windows, products and sums need nothing else.
+   */
+  dilation?: number;
 }
 
 /** Counts of (true class, predicted class) pairs. */

@@ -4,8 +4,9 @@
 // F.conv2d by the tests); the payload goes to the step-through renderer, and the HTML / text
 // fallbacks list every step.
 //
-// NOTE: the renderer's payload has no dilation; a dilated filter is sent as the equivalent
-// spread-out filter (zeros between the taps), whose steps have the same windows' products and sums.
+// NOTE: a dilated filter is sent to the renderer as the equivalent spread-out filter (zeros between
+// the taps), whose steps have the same windows' products and sums; `dilation` rides along for the
+// captions.
 
 import { type ConvStepsPayload, VIZ_MIME } from "../display/payloads-viz";
 import { Tensor } from "../engine/tensor/tensor";
@@ -156,6 +157,7 @@ export function convSteps(input: unknown, kernel: unknown, options: ConvStepsOpt
     ...(bias !== 0 ? { bias } : {}),
     ...(stride !== 1 ? { stride } : {}),
     ...(padding !== 0 ? { padding } : {}),
+    ...(dilation !== 1 ? { dilation } : {}),
   };
   const text = [
     head,

@@ -67,6 +67,36 @@ describe("convolution step-through", () => {
     assert.equal(sizeFormula(walk), "n - f + 1 = 6 - 3 + 1 = 4");
   });
 
+  it("captions say the stride the window jumps and the dilation that spreads the filter", () => {
+    const strided = walkConvolution({ version: 1, input: lightToDark, kernel: vertical, stride: 2 });
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((k) => stepCaption(strided, k)),
+      [
+        "Convolution: a 6x6 image * a 3x3 filter (stride 2) = a 2x2 output",
+        "Start from top left...",
+        "Move 2 pixels to the next (stride 2)...",
+        "Move down 2 pixels (stride 2) and begin from the leftmost...",
+        "Patiently to the bottom end...",
+      ],
+    );
+    // Dilation 2: the 3x3 filter arrives spread out to 5x5 (viz.convSteps sends it so).
+    const spread = [0, 1, 2, 3, 4].map((r) => [0, 1, 2, 3, 4].map((c) => (r % 2 || c % 2 ? 0 : 1)));
+    const dilated = walkConvolution({ version: 1, input: lightToDark, kernel: spread, dilation: 2 });
+    assert.equal(
+      stepCaption(dilated, 0),
+      "Convolution: a 6x6 image * a 3x3 filter (dilation 2) = a 2x2 output",
+    );
+    assert.equal(
+      stepCaption(dilated, 1),
+      "Start from top left: the filter's taps are 2 pixels apart (dilation 2)...",
+    );
+    assert.equal(stepCaption(dilated, 2), "Move one pixel to the next...");
+    assert.throws(
+      () => walkConvolution({ version: 1, input: lightToDark, kernel: vertical, dilation: 0 }),
+      /dilation must be a positive integer/,
+    );
+  });
+
   it("writes out the products of each window", () => {
     const walk = walkConvolution({ version: 1, input: lightToDark, kernel: vertical });
     assert.equal(

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ConvStepsPayload, VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { F, tensor } from "../../kernel/engine/index";
+import { convSteps } from "../../kernel/viz/conv-steps";
 import { type Harness, openHarness, outsideRequests, render, screenshot, text } from "./browser";
 
 const lightToDark = Array.from({ length: 6 }, () => [10, 10, 10, 0, 0, 0]);
@@ -149,6 +150,46 @@ describe("convolution step-through renderer (Chromium)", () => {
     await h.page.waitForTimeout(2000); // two autoplay intervals: a live timer would have moved on
     assert.equal(await widget.evaluate((w: any) => w.dataset.step), step);
     assert.equal(await widget.evaluate((w: any) => w.isConnected), false);
+  });
+
+  it("with stride 2 and dilation 2 (viz.convSteps) the captions say how far the window jumps", async () => {
+    const strided = convSteps(tensor(lightToDark), tensor(vertical), { stride: 2 }).payload;
+    await render(h.page, "strided", [{ mime: VIZ_MIME.convSteps, data: strided }]);
+    await h.page.click("#strided .rcp-next");
+    await h.page.click("#strided .rcp-next");
+    assert.equal(await text(h.page, "#strided .rcp-caption"), "Move 2 pixels to the next (stride 2)...");
+    await h.page.click("#strided .rcp-next");
+    assert.equal(
+      await text(h.page, "#strided .rcp-caption"),
+      "Move down 2 pixels (stride 2) and begin from the leftmost...",
+    );
+    await screenshot(h.page, "conv-steps-stride-2", "#strided");
+    const dilated = convSteps(tensor(lightToDark), tensor(vertical), { dilation: 2 }).payload;
+    await render(h.page, "dilated", [{ mime: VIZ_MIME.convSteps, data: dilated }]);
+    assert.equal(
+      await text(h.page, "#dilated .rcp-caption"),
+      "Convolution: a 6x6 image * a 3x3 filter (dilation 2) = a 2x2 output",
+    );
+    assert.ok(
+      (await h.page.locator("#dilated figcaption").allTextContents()).includes(
+        "3x3 filter, dilation 2 (spread to 5x5)",
+      ),
+    );
+    await h.page.click("#dilated .rcp-next");
+    assert.equal(
+      await text(h.page, "#dilated .rcp-caption"),
+      "Start from top left: the filter's taps are 2 pixels apart (dilation 2)...",
+    );
+    // The window's values: every other pixel of the 5x5 patch, as F.conv2d with dilation 2 computes.
+    const engine = F.conv2d(tensor([[lightToDark]]), tensor([[vertical]]), { dilation: 2 });
+    await h.page.click("#dilated .rcp-next");
+    await h.page.click("#dilated .rcp-next");
+    await h.page.click("#dilated .rcp-next");
+    const out = await h.page.$$eval("#dilated .rcp-conv-output td", (tds: any[]) =>
+      tds.map((td) => Number(td.textContent)),
+    );
+    assert.deepEqual(out, Array.from(engine.storage.subarray(0, 4)));
+    await screenshot(h.page, "conv-steps-dilation-2", "#dilated");
   });
 
   it("made no request outside the test server and logged no page error", () => {

@@ -24,6 +24,8 @@ export interface ConvWalk {
   padded: number[][];
   padding: number;
   stride: number;
+  /** The filter's dilation (the kernel here is already spread out); captions only. */
+  dilation: number;
   bias: number;
   kernel: number[][];
   outH: number;
@@ -50,6 +52,9 @@ export function walkConvolution(payload: ConvStepsPayload): ConvWalk {
   const stride = payload.stride ?? 1;
   const padding = payload.padding ?? 0;
   const bias = payload.bias ?? 0;
+  const dilation = payload.dilation ?? 1;
+  if (!Number.isInteger(dilation) || dilation < 1)
+    throw new Error(`conv steps: dilation must be a positive integer, got ${dilation}`);
   if (!Number.isInteger(stride) || stride < 1)
     throw new Error(`conv steps: stride must be a positive integer, got ${stride}`);
   if (!Number.isInteger(padding) || padding < 0)
@@ -88,7 +93,7 @@ export function walkConvolution(payload: ConvStepsPayload): ConvWalk {
       steps.push({ row, col, top, left, products, value: sum });
     }
   }
-  return { padded, padding, stride, bias, kernel, outH, outW, steps };
+  return { padded, padding, stride, dilation, bias, kernel, outH, outW, steps };
 }
 
 /** The output after `step` steps: computed cells hold their value, the rest null. */
@@ -99,17 +104,46 @@ export function outputSoFar(walk: ConvWalk, step: number): (number | null)[][] {
   return out;
 }
 
-/** What the slides say at each step ("Start from top left...", "Move one pixel to the next..."). */
+/** The filter's own size: a dilated filter arrives spread out to d (K - 1) + 1. */
+function filterSize(walk: ConvWalk): [number, number] {
+  const d = walk.dilation;
+  return [(walk.kernel.length - 1) / d + 1, (walk.kernel[0].length - 1) / d + 1];
+}
+
+const pixels = (n: number) => (n === 1 ? "one pixel" : `${n} pixels`);
+
+/**
+ * What the slides say at each step ("Start from top left...", "Move one pixel to the next..."),
+ * with the stride the window really jumps and the dilation that spreads its taps.
+ */
 export function stepCaption(walk: ConvWalk, step: number): string {
   const total = walk.steps.length;
-  if (step <= 0)
-    return `Convolution: a ${walk.padded.length - 2 * walk.padding}x${walk.padded[0].length - 2 * walk.padding} image * a ${walk.kernel.length}x${walk.kernel[0].length} filter = a ${walk.outH}x${walk.outW} output`;
-  if (step === 1) return "Start from top left...";
+  const s = walk.stride;
+  const d = walk.dilation;
+  if (step <= 0) {
+    const [kh, kw] = filterSize(walk);
+    const used = [
+      s !== 1 ? `stride ${s}` : "",
+      walk.padding ? `padding ${walk.padding}` : "",
+      d !== 1 ? `dilation ${d}` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    return `Convolution: a ${walk.padded.length - 2 * walk.padding}x${walk.padded[0].length - 2 * walk.padding} image * a ${kh}x${kw} filter${used ? ` (${used})` : ""} = a ${walk.outH}x${walk.outW} output`;
+  }
+  if (step === 1)
+    return d === 1
+      ? "Start from top left..."
+      : `Start from top left: the filter's taps are ${d} pixels apart (dilation ${d})...`;
   if (step === total) return "Patiently to the bottom end...";
   const { col } = walk.steps[step - 1];
-  if (col === 0) return "Move down one pixel and begin from the leftmost...";
-  if (step === 2) return "Move one pixel to the next...";
-  return "Next in the row...";
+  if (col === 0)
+    return s === 1
+      ? "Move down one pixel and begin from the leftmost..."
+      : `Move down ${pixels(s)} (stride ${s}) and begin from the leftmost...`;
+  if (step === 2)
+    return s === 1 ? "Move one pixel to the next..." : `Move ${pixels(s)} to the next (stride ${s})...`;
+  return s === 1 ? "Next in the row..." : `Next in the row, ${pixels(s)} on...`;
 }
 
 /** "10×1 + 10×0 + 10×(-1) + ... = 0", the sum written out (with "+ bias" when there is one). */

@@ -82,7 +82,12 @@ export function convStepsView(payload: unknown, host: ViewHost): View {
       { class: "rcp-conv-row" },
       figure(input.table, `${H}x${W} image${walk.padding ? ` (padding ${walk.padding})` : ""}`),
       el("span", { class: "rcp-conv-op" }, "*"),
-      figure(kernel.table, `${KH}x${KW} filter`),
+      figure(
+        kernel.table,
+        walk.dilation === 1
+          ? `${KH}x${KW} filter`
+          : `${(KH - 1) / walk.dilation + 1}x${(KW - 1) / walk.dilation + 1} filter, dilation ${walk.dilation} (spread to ${KH}x${KW})`,
+      ),
       el("span", { class: "rcp-conv-op" }, "="),
       figure(output.table, `${walk.outH}x${walk.outW} output`),
     ),
