@@ -1,14 +1,15 @@
 // Renderer -> extension -> kernel messaging: the model-summary renderer posts
-// { type: "featureMaps", layer, modelId? }; we ask the kernel with the stdio request
-// { type: "featureMaps", modelId, layer } and answer the renderer with { type: "featureMaps", layer,
-// grid?, error? } (FeatureMapsReply in kernel/display/payloads-viz.ts). Anything else is ignored.
+// { type: "featureMaps", layer, modelId?, sample? }; we ask the kernel with the stdio request
+// { type: "featureMaps", modelId, layer, sample } and answer the renderer with { type: "featureMaps",
+// layer, grid?, error?, canSample?, input? } (FeatureMapsReply in kernel/display/payloads-viz.ts).
+// Anything else is ignored.
 
-import type { FeatureMapsReply, ImageGridPayload } from "../../kernel/display/payloads-viz";
+import type { FeatureMapsReply } from "../../kernel/display/payloads-viz";
 import type { KernelClient } from "./kernel-client";
 
 export function isFeatureMapsRequest(
   m: unknown,
-): m is { type: "featureMaps"; layer: string; modelId?: string } {
+): m is { type: "featureMaps"; layer: string; modelId?: string; sample?: boolean } {
   if (m === null || typeof m !== "object") return false;
   const r = m as Record<string, unknown>;
   return r.type === "featureMaps" && typeof r.layer === "string";
@@ -20,7 +21,7 @@ export async function answerRendererMessage(
   message: unknown,
 ): Promise<FeatureMapsReply | undefined> {
   if (!isFeatureMapsRequest(message)) return undefined;
-  const { layer, modelId } = message;
+  const { layer, modelId, sample } = message;
   if (client.status === "dead" || client.status === "stopped") {
     return {
       type: "featureMaps",
@@ -33,14 +34,17 @@ export async function answerRendererMessage(
       type: "featureMaps",
       layer,
       ...(modelId === undefined ? {} : { modelId }),
+      ...(sample === true ? { sample } : {}),
     });
     if (reply.type === "featureMaps_reply") {
-      const r = reply as { grid?: ImageGridPayload; error?: string };
+      const r = reply as Omit<FeatureMapsReply, "type">;
       return {
         type: "featureMaps",
         layer,
         ...(r.grid ? { grid: r.grid } : {}),
         ...(r.error ? { error: r.error } : {}),
+        ...(r.canSample ? { canSample: true } : {}),
+        ...(r.input ? { input: r.input } : {}),
       };
     }
     const detail =

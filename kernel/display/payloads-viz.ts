@@ -163,6 +163,11 @@ export interface FeatureMapsRequest {
   layer: string;
   /** The ModelSummaryPayload's modelId; without it the kernel answers for the model shown last. */
   modelId?: string;
+  /**
+   * When no input has gone through the model yet: run a sample image of the summary's input shape
+   * (a bright square on a dark ground) through it instead. The reply's `canSample` offers it.
+   */
+  sample?: boolean;
 }
 
 /** Kernel -> renderer: the answer to a FeatureMapsRequest (either `grid` or `error`). */
@@ -171,4 +176,8 @@ export interface FeatureMapsReply {
   layer: string;
   grid?: ImageGridPayload;
   error?: string;
+  /** With an error: no input has gone through the model yet, and a `sample: true` request would work. */
+  canSample?: boolean;
+  /** With a grid: "sample" when it shows a sample image, not the model's last input. */
+  input?: "last" | "sample";
 }

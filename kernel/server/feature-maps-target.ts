@@ -10,7 +10,7 @@ const EXAMPLE = '{ type: "featureMaps", layer: "features.0", modelId?: "<the sum
 
 /** Answers one request; a malformed request gets a reply whose `error` shows the expected shape. */
 export async function featureMapsReply(request: unknown): Promise<FeatureMapsReply> {
-  const r = (request ?? {}) as { type?: unknown; layer?: unknown; modelId?: unknown };
+  const r = (request ?? {}) as { type?: unknown; layer?: unknown; modelId?: unknown; sample?: unknown };
   const layer = typeof r.layer === "string" ? r.layer : "";
   const bad = (what: string): FeatureMapsReply => ({
     type: "featureMaps",
@@ -27,7 +27,7 @@ export async function featureMapsReply(request: unknown): Promise<FeatureMapsRep
   }
   try {
     const { answerFeatureMapsRequest } = await import("../viz/feature-map-requests.js");
-    return answerFeatureMapsRequest({ layer: r.layer, modelId: r.modelId });
+    return answerFeatureMapsRequest({ layer: r.layer, modelId: r.modelId, sample: r.sample === true });
   } catch (err) {
     return {
       type: "featureMaps",

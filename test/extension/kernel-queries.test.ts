@@ -211,6 +211,20 @@ describe("renderer messaging: featureMaps", () => {
     const r = await answerRendererMessage(c, { type: "featureMaps", layer: "conv1", modelId: "m1" });
     assert.deepEqual(c.sent, [{ type: "featureMaps", layer: "conv1", modelId: "m1" }]);
     assert.deepEqual(r, { type: "featureMaps", layer: "conv1", grid });
+    // The sample offer and a sample request travel both ways.
+    const offer = fake({
+      id: 1,
+      type: "featureMaps_reply",
+      layer: "conv1",
+      error: "no input yet",
+      canSample: true,
+    });
+    const o = await answerRendererMessage(offer, { type: "featureMaps", layer: "conv1" });
+    assert.deepEqual(o, { type: "featureMaps", layer: "conv1", error: "no input yet", canSample: true });
+    const s = fake({ id: 1, type: "featureMaps_reply", layer: "conv1", grid, input: "sample" });
+    const sr = await answerRendererMessage(s, { type: "featureMaps", layer: "conv1", sample: true });
+    assert.deepEqual(s.sent, [{ type: "featureMaps", layer: "conv1", sample: true }]);
+    assert.deepEqual(sr, { type: "featureMaps", layer: "conv1", grid, input: "sample" });
   });
 
   test("a kernel error or a kernel without the request becomes an error for the renderer", async () => {

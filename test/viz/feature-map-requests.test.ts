@@ -14,6 +14,7 @@ import {
   clearModelRegistry,
   lastInputOf,
   registerModel,
+  sampleImage,
 } from "../../kernel/viz/feature-map-requests";
 import { unpackNumeric } from "../../kernel/viz/image-grid";
 import { expectClose } from "../helpers";
@@ -40,6 +41,19 @@ describe("feature-map requests", () => {
 
     const before = answerFeatureMapsRequest({ modelId: payload.modelId, layer: "0" });
     assert.match(before.error ?? "", /no input has gone through Sequential yet/);
+    assert.equal(before.canSample, true, "the summary's input shape allows a sample");
+    // Asked for a sample: the layer's output on a bright 3x3 square (rows 1..4, columns 1..4).
+    const sampled = answerFeatureMapsRequest({ modelId: payload.modelId, layer: "0", sample: true });
+    assert.equal(sampled.input, "sample");
+    assert.match(sampled.grid?.title ?? "", /on a sample image \(a bright square\)/);
+    const square = sampleImage([1, 1, 6, 6]);
+    const expected = noGrad(() => (net.getSubmodule("0") as nn.Conv2d).forward(square));
+    expectClose(unpackNumeric(sampled.grid?.data ?? []), expected.storage, "feature maps of the sample");
+    assert.ok(
+      unpackNumeric(sampled.grid?.data ?? []).some((v) => v !== 0),
+      "the square's edges show",
+    );
+    assert.equal(lastInputOf(net), null, "a sample is not kept as the model's input");
 
     // A batch of two: item 0 is the edge image, item 1 noise; the kept input is item 0.
     const batch = cat([lightToDark(), full([1, 1, 6, 6], 7)]);

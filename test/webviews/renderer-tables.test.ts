@@ -149,6 +149,37 @@ describe("model summary renderer with messaging (Chromium)", () => {
     assert.equal(await h.page.locator("#summary .rcp-maps .rcp-tile canvas").count(), 0);
   });
 
+  it("before any input: the error offers a sample image, which is asked for and captioned as such", async () => {
+    await h.page.evaluate(() => {
+      (globalThis as any).host.messages.length = 0;
+    });
+    await h.page.click("#summary button.rcp-layer[data-layer='features.0']");
+    await h.page.evaluate(() =>
+      (globalThis as any).host.send({
+        type: "featureMaps",
+        layer: "features.0",
+        error: "no input has gone through LeNet5 yet; run model.forward(x) on an image",
+        canSample: true,
+      }),
+    );
+    const offer = h.page.locator("#summary .rcp-status button.rcp-sample");
+    assert.equal(await offer.textContent(), "Run a sample image through it");
+    await screenshot(h.page, "model-summary-sample-offer", "#summary .rcp-status");
+    await offer.click();
+    const messages = await h.page.evaluate(() => (globalThis as any).host.messages);
+    assert.deepEqual(messages.at(-1), { type: "featureMaps", layer: "features.0", sample: true });
+    manualSeed(12);
+    const grid = featureMapsOf(model, "features.0", rand([1, 1, 28, 28]));
+    await h.page.evaluate((reply) => (globalThis as any).host.send(reply), {
+      type: "featureMaps",
+      layer: "features.0",
+      grid,
+      input: "sample",
+    });
+    assert.match(await text(h.page, "#summary .rcp-status"), /for a sample image \(a bright square/);
+    assert.equal(await h.page.locator("#summary .rcp-maps .rcp-tile canvas").count(), 6);
+  });
+
   it("made no request outside the test server and logged no page error", () => {
     assert.deepEqual(outsideRequests(h), []);
     assert.deepEqual(h.pageErrors, []);

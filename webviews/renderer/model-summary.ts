@@ -107,14 +107,17 @@ export function modelSummaryView(payload: unknown, host: ViewHost): View {
   host.element.append(root);
 
   let asked: string | null = null;
-  function ask(layer: string) {
+  function ask(layer: string, sample = false) {
     asked = layer;
     status.classList.remove("rcp-error");
-    status.textContent = `Asking the kernel for the feature maps of ${layer}…`;
+    status.textContent = `Asking the kernel for the feature maps of ${layer}${sample ? " on a sample image" : ""}…`;
     // modelId tells the kernel which model this table shows (older payloads have none).
-    host.postMessage?.(
-      p.modelId ? { type: "featureMaps", layer, modelId: p.modelId } : { type: "featureMaps", layer },
-    );
+    host.postMessage?.({
+      type: "featureMaps",
+      layer,
+      ...(p.modelId ? { modelId: p.modelId } : {}),
+      ...(sample ? { sample } : {}),
+    });
   }
 
   function row(r: TreeRow): HTMLTableRowElement {
@@ -190,9 +193,24 @@ export function modelSummaryView(payload: unknown, host: ViewHost): View {
     if (m.error !== undefined || m.grid === undefined) {
       status.textContent = `The kernel could not send the feature maps of ${m.layer}: ${m.error ?? "no maps in the reply"}`;
       status.classList.add("rcp-error");
+      // Nothing has gone through the model yet: offer a sample image of the summary's input shape.
+      if (m.canSample) {
+        const layer = m.layer;
+        status.append(
+          " ",
+          el(
+            "button",
+            { class: "rcp-primary rcp-sample", onclick: () => ask(layer, true) },
+            "Run a sample image through it",
+          ),
+        );
+      }
       return;
     }
-    status.textContent = `Feature maps of ${m.layer} for the last input:`;
+    status.textContent =
+      m.input === "sample"
+        ? `Feature maps of ${m.layer} for a sample image (a bright square on a dark ground; no input has gone through the model yet):`
+        : `Feature maps of ${m.layer} for the last input:`;
     try {
       mountImageGrid(gridModel({ ...m.grid, layer: m.grid.layer ?? m.layer }), maps);
     } catch (e) {

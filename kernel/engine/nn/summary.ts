@@ -129,7 +129,7 @@ export class ModelSummary {
     const text = this.toString();
     const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     // The renderer sends this id back when a layer is clicked (kernel/viz/feature-map-requests.ts).
-    const modelId = this.model ? registerModel(this.model) : undefined;
+    const modelId = this.model ? registerModel(this.model, undefined, this.inputShapes[0]) : undefined;
     return {
       "application/vnd.receptive.model-summary+json": {
         version: 1,

@@ -73,7 +73,7 @@ export type StdioRequest =
    * (1.1) `layer`'s feature maps on the model's last input (kernel/viz/feature-map-requests.ts);
    * without `modelId`, the model shown last answers. Queued behind a running cell, like execute.
    */
-  | { id: RequestId; type: "featureMaps"; layer: string; modelId?: string };
+  | { id: RequestId; type: "featureMaps"; layer: string; modelId?: string; sample?: boolean };
 
 export type StdioMessage =
   | {
@@ -118,7 +118,17 @@ export type StdioMessage =
   | { id: RequestId; type: "interrupt_reply"; result: string }
   | { id: RequestId; type: "reset_reply" }
   /** Either `grid` (an image-grid payload: one tile per channel) or `error` (why not, and the fix). */
-  | { id: RequestId; type: "featureMaps_reply"; layer: string; grid?: ImageGridPayload; error?: string }
+  | {
+      id: RequestId;
+      type: "featureMaps_reply";
+      layer: string;
+      grid?: ImageGridPayload;
+      error?: string;
+      /** (1.2) with an error: a request with `sample: true` would show a sample image. */
+      canSample?: boolean;
+      /** (1.2) with a grid: "sample" when it shows a sample image. */
+      input?: "last" | "sample";
+    }
   | { id: RequestId; type: "shutdown_reply" }
   /** A request that could not be understood; `id` is null when the line was not JSON. */
   | { id: RequestId | null; type: "error_reply"; message: string };
