@@ -36,6 +36,7 @@ export class ReceptiveController implements vscode.Disposable {
   /** Stand-in executions carrying late display updates, one at a time per cell. */
   private readonly updating = new Map<vscode.NotebookCell, Promise<void>>();
   private readonly watched = new WeakSet<KernelClient>();
+  private lastRun: vscode.NotebookDocument | undefined;
 
   constructor(private readonly kernels: KernelManager) {
     this.controller = vscode.notebooks.createNotebookController(
@@ -81,6 +82,11 @@ export class ReceptiveController implements vscode.Disposable {
     return c;
   }
 
+  /** The notebook that last ran cells here (the activation explorer asks its kernel). */
+  lastUsed(): vscode.NotebookDocument | undefined {
+    return this.lastRun?.isClosed ? undefined : this.lastRun;
+  }
+
   /** Cells queued but not started yet are not run (Stop and Restart, like Jupyter's interrupt). */
   cancelQueued(notebook: vscode.NotebookDocument): void {
     const key = notebook.uri.toString();
@@ -92,6 +98,7 @@ export class ReceptiveController implements vscode.Disposable {
     const key = notebook.uri.toString();
     const generation = this.generation.get(key) ?? 0;
     const code = cells.filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    this.lastRun = notebook;
     for (const cell of code) this.pending.add(cell);
     const run = async () => {
       const client = this.client(notebook);

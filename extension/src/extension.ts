@@ -103,7 +103,11 @@ export function activate(context: vscode.ExtensionContext): void {
     if (reply) void messaging.postMessage(reply, editor);
   });
 
-  const explorer = new ActivationExplorer(context, (nb) => controller.client(nb), log);
+  const explorer = new ActivationExplorer(
+    context,
+    { peek: (nb) => manager.peek(nb.uri.toString()), lastUsed: () => controller.lastUsed() },
+    log,
+  );
 
   context.subscriptions.push(
     channel,

@@ -70,6 +70,8 @@ export function queryVariables(
   const inputs: any[] = [];
   for (const [name, v] of Object.entries(exports as Record<string, any>)) {
     if (v instanceof R.nn.Module) {
+      // A model has parameters: a loss (nn.CrossEntropyLoss) or a bare activation is not one.
+      if (v.parameters().length === 0) continue;
       const layers = v.namedModules().filter(([n]: [string]) => n !== "").map(([n, m]: [string, any]) => ({
         name: n, type: m.constructor.name, filters: m.weight instanceof R.Tensor && m.weight.ndim === 4,
       }));
@@ -102,7 +104,9 @@ export function queryExplore(
   const b64 = (t: any) => Buffer.from(new Float32Array(t.contiguous().data).buffer).toString("base64");
   const firstConv = model.modules().find((m: any) => m instanceof R.nn.Conv2d);
   let x: any;
+  let caption = "";
   if (p.input.kind === "file") {
+    caption = require("node:path").basename(p.input.path) + " at " + p.input.size + "x" + p.input.size;
     const channels = firstConv && firstConv.inChannels === 1 ? 1 : 3;
     const img = R.data.decodeImage(require("node:fs").readFileSync(p.input.path), p.input.path, channels);
     const t = R.data.transforms.toTensor()(img);
@@ -111,7 +115,12 @@ export function queryExplore(
     const source = scope[p.input.name];
     if (source === undefined) throw new Error("activation explorer: no variable '" + p.input.name + "'; run the cell that defines it, then Refresh");
     let sample = source.get(p.input.index);
-    if (Array.isArray(sample)) sample = sample[0];
+    // The caption: which sample, and its class when the dataset gives a label ("sample 7 · Sneaker").
+    let label: any = undefined;
+    if (Array.isArray(sample)) { label = sample[1]; sample = sample[0]; }
+    if (label instanceof R.Tensor && label.numel === 1) label = label.item();
+    const classes = source.classes ?? source.dataset?.classes;
+    caption = "sample " + p.input.index + (typeof label === "number" ? " · " + (classes?.[label] ?? "class " + label) : "");
     if (R.data.transforms.isRawImage?.(sample) || (sample && sample.data instanceof Uint8Array)) sample = R.data.transforms.toTensor()(sample);
     if (!(sample instanceof R.Tensor)) throw new Error("activation explorer: sample " + p.input.index + " of '" + p.input.name + "' is not an image tensor (got " + typeof sample + ")");
     x = sample.ndim === 2 ? sample.reshape([1, 1, ...sample.shape]) : sample.ndim === 3 ? sample.unsqueeze(0) : sample;
@@ -124,14 +133,16 @@ export function queryExplore(
   if (!(out instanceof R.Tensor)) throw new Error("activation explorer: layer '" + p.layer + "' returned no tensor");
   const maps = out.ndim === 4 ? out.get(0) : out.ndim === 2 ? out.reshape([out.shape[1], 1, 1]) : out.reshape([1, ...out.shape.slice(-2)]);
   const [C, H, W] = maps.shape;
+  // "layer 3 (Conv2d)", not "3 feature maps": a Sequential's layers are named by number.
+  const named = (/^[0-9]/.test(p.layer) ? "layer " : "") + p.layer + " (" + layer.constructor.name + ")";
   const result: any = {
-    input: { version: 1, kind: "samples", title: "input", shape: [1, x.shape[1], x.shape[2], x.shape[3]], data: { dtype: "float32", base64: b64(x) }, normalize: "shared", ...(x.shape[1] === 3 ? {} : { colormap: "grey" }) },
-    featureMaps: { version: 1, kind: "featureMaps", title: p.layer + " feature maps", layer: p.layer, shape: [C, 1, H, W], data: { dtype: "float32", base64: b64(maps) } },
+    input: { version: 1, kind: "samples", title: "input", shape: [1, x.shape[1], x.shape[2], x.shape[3]], data: { dtype: "float32", base64: b64(x) }, normalize: "shared", tileLabels: [caption], ...(x.shape[1] === 3 ? {} : { colormap: "grey" }) },
+    featureMaps: { version: 1, kind: "featureMaps", title: named + ": feature maps", layer: p.layer, shape: [C, 1, H, W], data: { dtype: "float32", base64: b64(maps) } },
   };
   const w = layer.weight;
   if (w instanceof R.Tensor && w.ndim === 4) {
     const [OC, IC, KH, KW] = w.shape;
-    result.filters = { version: 1, kind: "filters", title: p.layer + " filters", layer: p.layer, shape: [OC * IC, 1, KH, KW], data: { dtype: "float32", base64: b64(w.detach()) }, normalize: "shared", colormap: "diverging", tileLabels: Array.from({ length: OC * IC }, (_, i) => Math.floor(i / IC) + "/" + (i % IC)) };
+    result.filters = { version: 1, kind: "filters", title: named + ": filters", layer: p.layer, shape: [OC * IC, 1, KH, KW], data: { dtype: "float32", base64: b64(w.detach()) }, normalize: "shared", colormap: "diverging", tileLabels: Array.from({ length: OC * IC }, (_, i) => Math.floor(i / IC) + "/" + (i % IC)) };
     result.filterShape = [OC, IC];
   }
   return result;`,

@@ -1,6 +1,8 @@
-// The activation explorer's webview panel in VS Code: one panel, bound to the notebook it was opened
-// for, restored after a reload by a WebviewPanelSerializer (the webview keeps its own choices with
-// getState/setState). Messages are answered by panel-service.ts.
+// The activation explorer's webview panel in VS Code: one panel, restored after a reload by a
+// WebviewPanelSerializer (the webview keeps its own choices with getState/setState). It asks the
+// kernel of the notebook the person last used: the active notebook when its Receptive kernel runs,
+// else the notebook that last ran a cell in Receptive (another editor, a Markdown file or the panel
+// itself may be active). Messages are answered by panel-service.ts.
 
 import { basename } from "node:path";
 import * as vscode from "vscode";
@@ -16,9 +18,25 @@ export class ActivationExplorer implements vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly clientFor: (nb: vscode.NotebookDocument) => KernelClient,
+    private readonly kernels: {
+      /** The notebook's kernel client, if it has one. */
+      peek(nb: vscode.NotebookDocument): KernelClient | undefined;
+      /** The notebook that last ran a cell in Receptive. */
+      lastUsed(): vscode.NotebookDocument | undefined;
+    },
     private readonly log: (line: string) => void,
   ) {}
+
+  /** The notebook whose kernel the explorer asks (see the top of this file). */
+  private pickNotebook(): vscode.NotebookDocument | undefined {
+    const live = (nb: vscode.NotebookDocument | undefined) => {
+      const s = nb && !nb.isClosed ? this.kernels.peek(nb)?.status : undefined;
+      return s === "idle" || s === "busy";
+    };
+    const active = vscode.window.activeNotebookEditor?.notebook;
+    for (const nb of [active, this.kernels.lastUsed(), this.notebook]) if (live(nb)) return nb;
+    return active ?? this.notebook;
+  }
 
   show(notebook: vscode.NotebookDocument | undefined): void {
     this.notebook = notebook ?? this.notebook;
@@ -66,11 +84,11 @@ export class ActivationExplorer implements vscode.Disposable {
       if (this.panel === panel) this.panel = undefined;
     });
     panel.webview.onDidReceiveMessage(async (message: PanelRequest) => {
-      const nb = vscode.window.activeNotebookEditor?.notebook ?? this.notebook;
+      const nb = this.pickNotebook();
       if (nb) this.notebook = nb;
       const reply = await answerPanelMessage(
         {
-          client: nb ? this.clientFor(nb) : undefined,
+          client: nb ? this.kernels.peek(nb) : undefined,
           notebook: nb ? basename(nb.uri.path) : undefined,
           pickImage: async () => {
             const picked = await vscode.window.showOpenDialog({

@@ -248,6 +248,39 @@ describe("the extension in a stand-in VS Code", () => {
     assert.equal((open[1] as Uri).fsPath, course);
   });
 
+  test("the Activation Explorer asks the kernel of the notebook last used, not the active one without a kernel", async () => {
+    await run("const explorerNet = new (require('receptive').nn.Conv2d)(1, 2, 3);");
+    // Another notebook, with no Receptive kernel, becomes the active editor.
+    const other = {
+      uri: Uri.file(join(dir, "notes.ipynb")),
+      notebookType: "jupyter-notebook",
+      metadata: {},
+      getCells: () => [],
+    };
+    vscode.window.activeNotebookEditor = { notebook: other };
+    try {
+      await vscode.commands.get("receptive.openActivationExplorer")!();
+      const panel = vscode.panels.at(-1)!;
+      panel.receive({ type: "ready" });
+      for (let i = 0; i < 100 && panel.sent.length === 0; i++) await sleep(50);
+      const [reply] = panel.sent as {
+        type: string;
+        notebook?: string;
+        models: { name: string }[];
+        error?: string;
+      }[];
+      assert.equal(reply.type, "variables");
+      assert.equal(reply.error, undefined, reply.error);
+      assert.equal(reply.notebook, "lesson.ipynb");
+      assert.ok(
+        reply.models.some((m) => m.name === "explorerNet"),
+        JSON.stringify(reply.models),
+      );
+    } finally {
+      vscode.window.activeNotebookEditor = { notebook };
+    }
+  });
+
   test("Restart Kernel gives fresh state and numbering from 1", async () => {
     await vscode.commands.get("receptive.restartKernel")!();
     const [after] = await run("typeof spins");

@@ -196,10 +196,20 @@ export interface FakeVscode {
   errors: string[];
   log: string[];
   window: { activeNotebookEditor: unknown; inputPrompts: string[] };
+  /** Webview panels the extension opened: what their webviews were sent, and a way to talk to them. */
+  panels: FakePanel[];
   notebookDocuments: unknown[];
 }
 
+/** A webview panel: `receive` plays the webview posting to the extension. */
+export interface FakePanel {
+  title: string;
+  sent: unknown[];
+  receive(message: unknown): void;
+}
+
 export function fakeVscode(): FakeVscode {
+  const panels: FakePanel[] = [];
   const commands = new Map<string, (...args: unknown[]) => unknown>();
   const controllers: FakeController[] = [];
   const statusBar = { text: "", tooltip: "", visible: false };
@@ -240,6 +250,27 @@ export function fakeVscode(): FakeVscode {
     withProgress: async (_o: unknown, task: () => Promise<unknown>) => task(),
     onDidChangeActiveNotebookEditor: () => disposable,
     registerWebviewPanelSerializer: () => disposable,
+    createWebviewPanel: (_type: string, title: string) => {
+      const fromWebview = new Emitter<unknown>();
+      const record: FakePanel = { title, sent: [], receive: (m) => fromWebview.fire(m) };
+      panels.push(record);
+      return {
+        webview: {
+          html: "",
+          options: {},
+          cspSource: "vscode-resource:",
+          asWebviewUri: (u: Uri) => u,
+          postMessage: async (m: unknown) => {
+            record.sent.push(m);
+            return true;
+          },
+          onDidReceiveMessage: fromWebview.event,
+        },
+        onDidDispose: () => disposable,
+        reveal() {},
+        dispose() {},
+      };
+    },
     showNotebookDocument: async (doc: unknown) => ({ notebook: doc }),
   };
   const fake: FakeVscode = {
@@ -256,6 +287,7 @@ export function fakeVscode(): FakeVscode {
     window,
     notebookDocuments: [],
     module: {},
+    panels,
   };
   fake.module = {
     Uri,

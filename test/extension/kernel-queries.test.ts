@@ -25,7 +25,14 @@ const net = new nn.Sequential(new nn.Conv2d(1, 2, 3), new nn.ReLU(), new nn.Flat
 const img = Array.from({ length: 6 }, () => [10, 10, 10, 0, 0, 0]);
 const images = tensor([[img], [img.map((r) => r.map((v) => 10 - v))]]);
 const ds = new data.TensorDataset(images, tensor([0, 1]));
-const notAModel = 3;`;
+const notAModel = 3;
+const lossFn = new nn.CrossEntropyLoss();
+class Labelled extends data.Dataset<any> {
+  readonly classes = ["light left", "dark left"];
+  get length() { return 2; }
+  get(i: number) { return [images.get(i), i]; }
+}
+const labelled = new Labelled();`;
 
 const sampleImage = [
   [10, 10, 10, 0, 0, 0],
@@ -74,8 +81,27 @@ describe("kernel queries", () => {
       [
         { name: "ds", kind: "dataset", length: 2 },
         { name: "images", kind: "tensor", length: 2 },
+        { name: "labelled", kind: "dataset", length: 2 },
       ],
     );
+    // lossFn (an nn.Module without parameters) is not offered as a model.
+  });
+
+  test("captions: the sample's number and class; titles say 'layer 0 (Conv2d)', not '0 filters'", async () => {
+    const r = await queryExplore(client, {
+      model: "net",
+      layer: "0",
+      input: { kind: "dataset", name: "labelled", index: 1 },
+    });
+    assert.deepEqual(r.input.tileLabels, ["sample 1 · dark left"]);
+    assert.equal(r.featureMaps.title, "layer 0 (Conv2d): feature maps");
+    assert.equal(r.filters?.title, "layer 0 (Conv2d): filters");
+    const plain = await queryExplore(client, {
+      model: "net",
+      layer: "1",
+      input: { kind: "dataset", name: "ds", index: 1 },
+    });
+    assert.deepEqual(plain.input.tileLabels, ["sample 1 · class 1"]);
   });
 
   test("a conv layer's feature maps and filters equal the engine's conv2d, in eval mode, leaving no names behind", async () => {

@@ -174,7 +174,7 @@ describe("activation explorer panel in Chromium", () => {
     );
     assert.match(await textOf(".rcp-status"), /2 models in lesson\.ipynb/);
     const layers = await page.$$eval(".rcp-layer vscode-option", (os) => os.map((o) => o.textContent));
-    assert.deepEqual(layers, ["0 (Conv2d)", "1 (ReLU)"]);
+    assert.deepEqual(layers, ["layer 0 (Conv2d)", "layer 1 (ReLU)"], "numbered layers do not read as counts");
     const inputs = await page.$$eval(".rcp-input vscode-option", (os) =>
       os.map((o) => o.getAttribute("value")),
     );
@@ -202,7 +202,10 @@ describe("activation explorer panel in Chromium", () => {
     await send({ type: "explored", ticket, result: edgeResult() });
     await page.waitForSelector(".rcp-side-map canvas");
     assert.equal(await textOf(".rcp-channel"), "channel 0 of 2");
-    assert.match(await textOf(".rcp-status"), /net · 0: 2 feature maps of 4x4, filters 2x1/);
+    assert.match(
+      await textOf(".rcp-status"),
+      /net · layer 0 \(Conv2d\): 2 feature maps of 4x4; filters 2x1 \(out x in channels\)/,
+    );
     // Channel 0's map has rows [0, 30, 30, 0]: the outer columns share a colour, the inner ones another.
     const sel = ".rcp-side-map canvas[data-index='0']";
     assert.deepEqual(await pixel(sel, 0, 0), await pixel(sel, 3, 2));
@@ -246,6 +249,11 @@ describe("activation explorer panel in Chromium", () => {
     });
     await page.waitForSelector(".rcp-status.rcp-error");
     assert.match(await textOf(".rcp-status"), /not an nn\.Module/);
+    // The old pictures answered another question: they go.
+    assert.equal(await page.locator(".rcp-side-map canvas").count(), 0);
+    assert.equal(await page.locator(".rcp-all-maps canvas").count(), 0);
+    assert.equal(await page.locator(".rcp-stepper").isVisible(), false);
+    await page.screenshot({ path: join(ARTIFACTS, "activation-explorer-error.png"), fullPage: true });
   });
 
   test("reopened, it restores its choices and explores them again at the same channel", async () => {

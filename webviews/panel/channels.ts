@@ -1,5 +1,5 @@
 // Pure helpers of the activation explorer: one channel's feature map and the filters that made it,
-// cut out of the layer's full payloads, as image-grid payloads the grid view draws.
+// cut out of the layer's full payloads, as image-grid payloads the grid view draws; layer labels.
 
 import type { ImageGridPayload } from "../../kernel/display/payloads-viz";
 import { decodeNumeric } from "../lib/packed";
@@ -44,4 +44,9 @@ export function filtersOf(r: ExploreResult, c: number): ImageGridPayload | undef
     data: tiles(r.filters, c * IC, IC),
     tileLabels: Array.from({ length: IC }, (_, i) => `in ${i}`),
   };
+}
+
+/** "layer 3 (Conv2d)" for a Sequential's numbered layers (a bare "3" reads as a count), else "features.0 (Conv2d)". */
+export function layerLabel(name: string, type?: string): string {
+  return `${/^\d/.test(name) ? "layer " : ""}${name}${type ? ` (${type})` : ""}`;
 }

@@ -8,7 +8,7 @@ import { gridModel } from "../lib/grid-payload";
 import { el } from "../renderer/dom";
 import { mountImageGrid } from "../renderer/image-grid";
 import { installStyles } from "../renderer/styles";
-import { channelCount, clampChannel, featureMapOf, filtersOf } from "./channels";
+import { channelCount, clampChannel, featureMapOf, filtersOf, layerLabel } from "./channels";
 import { button, dropdown, registerControls, textField } from "./controls";
 import type {
   ExploreResult,
@@ -157,7 +157,7 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     const model = models.find((m) => m.name === state.model);
     const layers = model?.layers ?? [];
     layerSelect.setChoices(
-      layers.map((l) => ({ value: l.name, label: `${l.name} (${l.type})` })),
+      layers.map((l) => ({ value: l.name, label: layerLabel(l.name, l.type) })),
       state.layer ?? layers.find((l) => l.filters)?.name,
     );
     save({ layer: layerSelect.value || undefined });
@@ -233,6 +233,15 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     mountImageGrid(gridModel(payload), target);
   }
 
+  /** After an error the old pictures go: they belonged to another question. */
+  function clearResult(): void {
+    result = undefined;
+    stepper.hidden = true;
+    side.hidden = true;
+    details.hidden = true;
+    for (const view of [inputView, filterView, mapView, allMaps, allFilters]) view.replaceChildren();
+  }
+
   function showResult(r: ExploreResult): void {
     result = r;
     stepper.hidden = false;
@@ -246,8 +255,9 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
     (details.querySelector(".rcp-all-filters-title") as HTMLElement).hidden = !r.filters;
     setChannel(state.channel ?? 0);
     const [C, , H, W] = r.featureMaps.shape;
+    const layer = models.find((x) => x.name === state.model)?.layers.find((l) => l.name === state.layer);
     setStatus(
-      `${state.model} · ${state.layer}: ${C} feature maps of ${H}x${W}${r.filterShape ? `, filters ${r.filterShape.join("x")}` : ""}`,
+      `${state.model} · ${layerLabel(state.layer ?? "", layer?.type)}: ${C} feature map${C === 1 ? "" : "s"} of ${H}x${W}${r.filterShape ? `; filters ${r.filterShape.join("x")} (out x in channels)` : ""}`,
     );
   }
 
@@ -285,8 +295,10 @@ export function startPanel(vscode: VsCodeApi, root: HTMLElement): void {
       reexplore = false;
     } else if (m?.type === "explored") {
       if (m.ticket !== ticket) return; // an older answer
-      if (m.error || !m.result) setStatus(m.error ?? "The kernel sent no result.", true);
-      else showResult(m.result);
+      if (m.error || !m.result) {
+        clearResult();
+        setStatus(m.error ?? "The kernel sent no result.", true);
+      } else showResult(m.result);
     } else if (m?.type === "refresh-request") {
       post({ type: "refresh" });
     } else if (m?.type === "imagePicked") {
