@@ -30,7 +30,10 @@ export function activate(context: vscode.ExtensionContext): void {
     const cwd = uri.scheme === "file" ? dirname(uri.fsPath) : (folder ?? homedir());
     // VS Code's own Electron runs the kernel as Node: users need no separate Node install.
     const electron = Boolean(process.versions.electron);
-    return kernelLaunch({ cliPath: paths.cli, cwd, electron });
+    // Engine frames in tracebacks: hidden unless the setting asks for them (kernel/server/execute/student-errors.ts).
+    const frames = vscode.workspace.getConfiguration("receptive").get<boolean>("errors.showEngineFrames");
+    const env = { ...process.env, RECEPTIVE_ENGINE_FRAMES: frames ? "1" : "0" };
+    return kernelLaunch({ cliPath: paths.cli, cwd, electron, env });
   }, log);
   const manager = kernels;
   const controller = new ReceptiveController(manager);

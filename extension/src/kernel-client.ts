@@ -93,7 +93,8 @@ export class KernelClient {
   private lastCount = 0;
 
   constructor(
-    private readonly launch: KernelLaunch,
+    /** How to start the kernel; a function is asked again at every (re)start (settings may change). */
+    private readonly launch: KernelLaunch | (() => KernelLaunch),
     private readonly log: (line: string) => void = () => {},
     /** How long the kernel may take to answer hello before it is killed. */
     private readonly startTimeoutMs = 60_000,
@@ -111,7 +112,7 @@ export class KernelClient {
   }
 
   private async spawnAndGreet(): Promise<HelloReply> {
-    const { command, args, cwd, env } = this.launch;
+    const { command, args, cwd, env } = typeof this.launch === "function" ? this.launch() : this.launch;
     const t0 = Date.now();
     this.setStatus("starting");
     this.stopping = false;

@@ -17,7 +17,11 @@ export class KernelManager {
     let c = this.clients.get(key);
     if (!c) {
       const name = key.split("/").pop() ?? key;
-      c = new KernelClient(this.launchFor(key), (line) => this.log(`${name}: ${line}`));
+      // The launch is worked out at every start: a restart picks up changed settings.
+      c = new KernelClient(
+        () => this.launchFor(key),
+        (line) => this.log(`${name}: ${line}`),
+      );
       this.clients.set(key, c);
       for (const l of this.createdListeners) l(key, c);
     }

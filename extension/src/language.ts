@@ -1,8 +1,10 @@
-// Completion and hover in Receptive notebook cells, answered by the notebook's running kernel
-// (complete / inspect requests: it knows the variables and types of the cells that ran).
+// Completion, hover and signature help (parameter hints after "(" and ",") in Receptive notebook
+// cells, answered by the notebook's running kernel (complete / inspect requests: it knows the
+// variables and types of the cells that ran). The pure parts are in signature.ts.
 
 import * as vscode from "vscode";
 import type { KernelClient } from "./kernel-client";
+import { hoverText, openCall, signatureParts } from "./signature";
 
 /** The running kernel of the notebook holding `document` (a cell), if any. */
 export type ClientForCell = (document: vscode.TextDocument) => KernelClient | undefined;
@@ -41,8 +43,8 @@ export function registerLanguageFeatures(clientFor: ClientForCell): vscode.Dispo
       const client = live(clientFor(document));
       if (!client || client.status === "busy") return undefined;
       const reply = await client.inspect(document.getText(), document.offsetAt(position));
-      const text = reply.found ? String(reply.data["text/plain"] ?? "") : "";
-      if (!text) return undefined;
+      const text = hoverText(reply.found ? String(reply.data["text/plain"] ?? "") : "");
+      if (!text) return undefined; // nothing known there: no empty "any" box
       const md = new vscode.MarkdownString();
       const [signature, ...doc] = text.split("\n\n");
       md.appendCodeblock(signature, "typescript");
@@ -50,5 +52,33 @@ export function registerLanguageFeatures(clientFor: ClientForCell): vscode.Dispo
       return new vscode.Hover(md);
     },
   });
-  return vscode.Disposable.from(completion, hover);
+  const signatures = vscode.languages.registerSignatureHelpProvider(
+    SELECTORS,
+    {
+      async provideSignatureHelp(document, position) {
+        const client = live(clientFor(document));
+        if (!client || client.status === "busy") return undefined;
+        const code = document.getText();
+        const call = openCall(code, document.offsetAt(position));
+        if (call === null) return undefined;
+        const reply = await client.inspect(code, call.callee);
+        const parts = reply.found ? signatureParts(String(reply.data["text/plain"] ?? "")) : null;
+        if (parts === null) return undefined;
+        const info = new vscode.SignatureInformation(
+          parts.label,
+          parts.documentation ? new vscode.MarkdownString(parts.documentation) : undefined,
+        );
+        info.parameters = parts.parameters.map((p) => new vscode.ParameterInformation(p));
+        const help = new vscode.SignatureHelp();
+        help.signatures = [info];
+        help.activeSignature = 0;
+        // a rest parameter (...shape) takes every later argument
+        const rest = parts.parameters.findIndex(([s]) => parts.label.startsWith("...", s));
+        help.activeParameter = rest >= 0 && call.argument >= rest ? rest : call.argument;
+        return help;
+      },
+    },
+    { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
+  );
+  return vscode.Disposable.from(completion, hover, signatures);
 }

@@ -138,6 +138,24 @@ describe("the extension in a stand-in VS Code", () => {
     cells.push(max);
     const hover = await vscode.providers.hover.provideHover(max.document, 6);
     assert.match(hover.contents.value, /^```typescript\n.*Math\.max\(/);
+    // Nothing known under the cursor: no hover at all (not an empty "any" box).
+    const unknown = cell("notDefinedAnywhere");
+    unknown.document = { ...unknown.document, ...fakeDocument("notDefinedAnywhere") };
+    cells.push(unknown);
+    assert.equal(await vscode.providers.hover.provideHover(unknown.document, 3), undefined);
+    // Parameter hints after "(" and ",": the signature, on the argument being typed.
+    assert.deepEqual(vscode.providers.signatureMeta.triggerCharacters, ["(", ","]);
+    const typing = 'const { F } = require("receptive") as typeof import("receptive");\nF.conv2d(x, ';
+    const call = cell(typing);
+    call.document = { ...call.document, ...fakeDocument(typing) };
+    cells.push(call);
+    const help = await vscode.providers.signature.provideSignatureHelp(call.document, typing.length);
+    assert.ok(help, "signature help after F.conv2d(x, ");
+    const [sig] = help.signatures;
+    assert.match(sig.label, /^conv2d\(input: Tensor, weight: Tensor/);
+    assert.equal(help.activeParameter, 1);
+    const [s, e] = sig.parameters[1].label;
+    assert.equal(sig.label.slice(s, e), "weight: Tensor");
     assert.ok(vscode.log.some((l) => /kernel ready: receptive/.test(l)));
     assert.ok(vscode.log.some((l) => /backend: /.test(l)));
   });
@@ -278,6 +296,31 @@ describe("the extension in a stand-in VS Code", () => {
       );
     } finally {
       vscode.window.activeNotebookEditor = { notebook };
+    }
+  });
+
+  test("errors for students: engine frames hidden unless the setting shows them (after a restart)", async () => {
+    const errorOf = (c: FakeCell) =>
+      JSON.parse(text(c.outputs[0].items[0].data)) as { stack: string; message: string };
+    const code =
+      'const { F, randn } = require("receptive");\nF.conv2d(randn([1, 1, 2, 2]), randn([1, 1, 3, 3]));';
+    const [hidden] = await run(code);
+    const stack = errorOf(hidden).stack;
+    assert.match(stack, /frames? inside receptive hidden/);
+    assert.doesNotMatch(stack, /engine[/\\]ops/, "no engine frame");
+    // The fix at the end of the long conv2d message is on screen: the lines are wrapped.
+    assert.ok(
+      stack.split("\n").every((l) => l.length <= 100),
+      stack,
+    );
+    assert.match(stack.replace(/\s+/g, " "), /use a smaller kernel, more padding, or a larger input/);
+    vscode.settings["receptive.errors.showEngineFrames"] = true;
+    try {
+      await vscode.commands.get("receptive.restartKernel")!();
+      const [shown] = await run(code);
+      assert.match(errorOf(shown).stack, /engine[/\\]ops[/\\]conv/);
+    } finally {
+      vscode.settings["receptive.errors.showEngineFrames"] = false;
     }
   });
 

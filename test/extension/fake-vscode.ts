@@ -161,6 +161,22 @@ export class MarkdownString {
     return this;
   }
 }
+export class SignatureInformation {
+  parameters: ParameterInformation[] = [];
+  constructor(
+    readonly label: string,
+    readonly documentation?: MarkdownString,
+  ) {}
+}
+export class ParameterInformation {
+  constructor(readonly label: [number, number] | string) {}
+}
+export class SignatureHelp {
+  signatures: SignatureInformation[] = [];
+  activeSignature = 0;
+  activeParameter = 0;
+}
+
 export class Hover {
   constructor(readonly contents: MarkdownString) {}
 }
@@ -186,7 +202,7 @@ export interface FakeVscode {
   /** Commands run that the extension did not register: [id, ...args]. */
   executed: unknown[][];
   opened: { type: string; data: NotebookData }[];
-  providers: { completion?: any; hover?: any };
+  providers: { completion?: any; hover?: any; signature?: any; signatureMeta?: any };
   module: Record<string, unknown>;
   controllers: FakeController[];
   commands: Map<string, (...args: unknown[]) => unknown>;
@@ -198,6 +214,8 @@ export interface FakeVscode {
   window: { activeNotebookEditor: unknown; inputPrompts: string[] };
   /** Webview panels the extension opened: what their webviews were sent, and a way to talk to them. */
   panels: FakePanel[];
+  /** User settings by full name, e.g. "receptive.errors.showEngineFrames". */
+  settings: Record<string, unknown>;
   notebookDocuments: unknown[];
 }
 
@@ -288,6 +306,7 @@ export function fakeVscode(): FakeVscode {
     notebookDocuments: [],
     module: {},
     panels,
+    settings: {},
   };
   fake.module = {
     Uri,
@@ -299,6 +318,9 @@ export function fakeVscode(): FakeVscode {
     CompletionItem,
     MarkdownString,
     Hover,
+    SignatureInformation,
+    ParameterInformation,
+    SignatureHelp,
     NotebookCellKind: { Markup: 1, Code: 2 },
     StatusBarAlignment: { Left: 1, Right: 2 },
     ProgressLocation: { Window: 10, Notification: 15 },
@@ -329,6 +351,9 @@ export function fakeVscode(): FakeVscode {
     },
     workspace: {
       getWorkspaceFolder: () => undefined,
+      getConfiguration: (section: string) => ({
+        get: (key: string) => fake.settings[`${section}.${key}`],
+      }),
       get notebookDocuments() {
         return fake.notebookDocuments;
       },
@@ -357,6 +382,11 @@ export function fakeVscode(): FakeVscode {
       },
       registerHoverProvider: (_s: unknown, p: unknown) => {
         fake.providers.hover = p;
+        return disposable;
+      },
+      registerSignatureHelpProvider: (_s: unknown, p: unknown, meta: unknown) => {
+        fake.providers.signature = p;
+        fake.providers.signatureMeta = meta;
         return disposable;
       },
     },

@@ -123,6 +123,28 @@ describe("stdio protocol", () => {
     assert.equal(later.executionCount, stopped.executionCount + 1);
   });
 
+  test("errors for students: no test-runner advice, import and submodule hints, engine frames hidden, few at a time", async () => {
+    const runner = await client.execute('test("adds", () => {});');
+    assert.doesNotMatch(runner.error!.evalue, /@types\/jest|install type definitions/);
+    assert.match(runner.error!.evalue, /Cannot find name 'test'\. Run the cell that defines it first/);
+    const missing = await client.execute("noGrad(() => 1);");
+    assert.match(missing.error!.evalue, /import \{ noGrad \} from "receptive"/);
+    await client.execute(
+      'import { nn, F, randn } from "receptive";\nconst net = new nn.Sequential(new nn.Conv2d(1, 2, 3));',
+    );
+    const sub = await client.execute('net.getSubmodule("0").weight');
+    assert.match(sub.error!.evalue, /\(model\.getSubmodule\("0"\) as nn\.Conv2d\)\.weight/);
+    const engine = await client.execute("F.conv2d(randn([1, 1, 2, 2]), randn([1, 1, 3, 3]));");
+    const trace = engine.error!.traceback.join("\n");
+    assert.match(trace, /^ReceptiveError: conv2d: the kernel \(3x3\) is larger/);
+    assert.match(trace, new RegExp(`at cell\\[${engine.executionCount}\\] line 1`));
+    assert.doesNotMatch(trace, /kernel[/\\]engine[/\\]/, "no frame inside the engine");
+    assert.match(trace, /\d frames? inside receptive hidden/);
+    const many = await client.execute("a1 + a2 + a3 + a4 + a5");
+    assert.equal(many.error!.evalue.split("\n").length, 4);
+    assert.match(many.error!.evalue, /\(and 2 more errors: fix these first/);
+  });
+
   test("input() asks with input_request; input_reply answers while the cell waits", async () => {
     const id = client.upcomingId;
     const running = client.start({

@@ -24,6 +24,7 @@ import { InterruptState } from "./interrupt";
 import { ModuleLoader } from "./module-loader";
 import { explainOutOfMemory } from "./out-of-memory";
 import { guardProcessExit, ProcessExitError } from "./process-exit";
+import { hideEngineFrames, studentDiagnostic } from "./student-errors";
 
 export type ExecuteOutcome =
   | { status: "ok"; result?: MimeBundle }
@@ -32,6 +33,8 @@ export type ExecuteOutcome =
 const CELL_GLOBAL = Symbol.for("receptive.cell");
 /** Late errors kept for the next cell; more are counted (they were shown on their own cell). */
 const MAX_LATE_ERRORS = 5;
+/** TypeScript errors shown per cell. */
+const MAX_DIAGNOSTICS = 3;
 
 /**
  * Runs callbacks each in its own macrotask, delivered through a MessagePort.
@@ -193,15 +196,23 @@ export class ExecutionSession {
     try {
       const result = this.cells.compile(src);
       if ("diagnostics" in result) {
-        const lines = result.diagnostics.map(
+        // The first few, written for students (student-errors.ts); the rest often follow from them.
+        const shown = result.diagnostics.slice(0, MAX_DIAGNOSTICS);
+        const more = result.diagnostics.length - shown.length;
+        const lines = shown.map(
           (d) =>
-            `${d.fileName ? `${d.fileName} ` : ""}line ${d.start.line + 1}, column ${d.start.character + 1}: ${d.messageText}`,
+            `${d.fileName ? `${d.fileName} ` : ""}line ${d.start.line + 1}, column ${d.start.character + 1}: ${studentDiagnostic(d.code, d.messageText)}`,
         );
         const srcLines = src.split("\n");
-        const traceback = result.diagnostics.flatMap((d, i) => {
+        const traceback = shown.flatMap((d, i) => {
           const at = srcLines[d.start.line] ?? "";
           return d.fileName ? [lines[i]] : [lines[i], `    ${at}`, `    ${" ".repeat(d.start.character)}^`];
         });
+        if (more > 0) {
+          const note = `(and ${more} more error${more === 1 ? "" : "s"}: fix these first, the rest often follow from them)`;
+          lines.push(note);
+          traceback.push(note);
+        }
         return { status: "error", ename: "TypeScriptError", evalue: lines.join("\n"), traceback };
       }
       compiled = result;
@@ -272,7 +283,7 @@ export class ExecutionSession {
         traceback: [`Uncaught ${String(err)}`],
       };
     }
-    const traceback = cellTraceback(err, cellName, js, src, 0);
+    const traceback = hideEngineFrames(cellTraceback(err, cellName, js, src, 0));
     return { status: "error", ename: err.name, evalue: err.message, traceback };
   }
 
