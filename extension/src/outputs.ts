@@ -52,45 +52,10 @@ export interface CellError {
 }
 
 /**
- * A kernel error as VS Code shows it: name, message, and the traceback as the stack. Long lines are
- * wrapped (VS Code's error output does not wrap: the fix at the end of a long message was cut off).
+ * A kernel error as VS Code shows it: name, message, and the traceback as the stack. (Its long
+ * lines wrap because the extension makes `notebook.output.wordWrap` default to true.)
  */
 export function kernelError(e: { ename: string; evalue: string; traceback?: string[] }): CellError {
-  const lines = e.traceback ?? [];
-  // A source line with a caret under it stays whole, or the caret would point elsewhere.
-  const underlined = (i: number) => /^\s*\^\s*$/.test(lines[i + 1] ?? "");
-  const stack = lines
-    .flatMap((l, i) => (underlined(i) ? [l] : wrapLine(l)))
-    .join("\n")
-    .trim();
-  return { name: e.ename, message: wrapText(e.evalue), stack: stack || undefined };
-}
-
-/** Lines of text wrapped at `width` (on spaces; a continuation keeps the line's indent plus 2). */
-export function wrapText(text: string, width = WRAP_WIDTH): string {
-  return text
-    .split("\n")
-    .flatMap((l) => wrapLine(l, width))
-    .join("\n");
-}
-
-const WRAP_WIDTH = 100;
-
-function wrapLine(line: string, width = WRAP_WIDTH): string[] {
-  if (line.length <= width) return [line];
-  const indent = `${/^\s*/.exec(line)?.[0] ?? ""}  `;
-  const out: string[] = [];
-  let rest = line;
-  let prefix = "";
-  while (prefix.length + rest.length > width) {
-    const room = width - prefix.length;
-    let cut = rest.lastIndexOf(" ", room);
-    if (cut <= prefix.length / 2 || cut <= 0) cut = rest.indexOf(" ", room); // one long word: keep it whole
-    if (cut <= 0) break;
-    out.push(prefix + rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut + 1).trimStart();
-    prefix = indent;
-  }
-  out.push(prefix + rest);
-  return out;
+  const stack = (e.traceback ?? []).join("\n").trim();
+  return { name: e.ename, message: e.evalue, stack: stack || undefined };
 }

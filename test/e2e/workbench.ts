@@ -256,3 +256,35 @@ export async function receptiveStatus(page: Page): Promise<string> {
   const item = page.locator(".part.statusbar .statusbar-item", { hasText: "Receptive:" }).first();
   return ((await item.textContent().catch(() => "")) ?? "").trim();
 }
+
+/** "Preferences: Color Theme", then the theme labelled `label` (e.g. "Dark Modern"). */
+export async function pickColorTheme(page: Page, label: string): Promise<void> {
+  await runCommand(page, "Preferences: Color Theme");
+  const input = quickInput(page).locator(".quick-input-box input");
+  await input.fill(label);
+  await pickRow(page, label);
+  await page.waitForTimeout(500);
+}
+
+/** The frame (of any output webview) holding an element that matches `selector` with `text`. */
+export async function frameWith(
+  page: Page,
+  selector: string,
+  text: RegExp,
+  timeoutMs = 60_000,
+): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame.isDetached()) continue;
+      const n = await frame
+        .locator(selector, { hasText: text })
+        .count()
+        .catch(() => 0);
+      if (n > 0) return frame;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`no output webview shows ${selector} with ${text} within ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}

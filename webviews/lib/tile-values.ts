@@ -28,7 +28,7 @@ export function formatCell(v: number): string {
 /** Cell size in CSS pixels for labels like these (11 px monospace: about 7 px a character). */
 export function cellSize(labels: readonly string[]): { width: number; height: number } {
   const longest = labels.reduce((n, s) => Math.max(n, s.length), 1);
-  return { width: Math.max(22, 7 * longest + 8), height: 20 };
+  return { width: Math.max(26, 7 * longest + 10), height: 22 };
 }
 
 /** Black or white, whichever reads better on `rgb` (relative luminance, WCAG). */
