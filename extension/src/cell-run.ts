@@ -20,7 +20,7 @@ export interface CellSink {
   update(displayId: string, items: OutputItemData[]): void;
   error(error: CellError): void;
   /** `executionCount`: the kernel's number for the cell; none when it did not run. */
-  end(outcome: CellOutcome, executionCount?: number): void;
+  end(outcome: CellOutcome, executionCount?: number): void | Promise<void>;
   /** Asks the person for a line of text (a cell's `await input(prompt)`); undefined when cancelled. */
   input?(prompt: string, password: boolean): Promise<string | undefined>;
 }
@@ -51,7 +51,7 @@ export async function runCell(client: KernelClient, code: string, sink: CellSink
     const e = err instanceof Error ? err : new Error(String(err));
     sink.error({ name: e.name, message: e.message });
   } finally {
-    sink.end(outcome, count);
+    await sink.end(outcome, count);
   }
   return outcome;
 }

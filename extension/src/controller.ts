@@ -33,6 +33,16 @@ export class ReceptiveController implements vscode.Disposable {
   private readonly running = new Map<vscode.NotebookCell, vscode.NotebookCellExecution>();
   /** Cells handed to executeAll that have not ended yet (queued or running). */
   private readonly pending = new Set<vscode.NotebookCell>();
+  /**
+   * Live updates of a running cell's output: one replaceOutputItems in flight per output, and only
+   * the newest of those that came meanwhile is sent next. (fit redraws its bar and curves several
+   * times a second; each went to the renderer in turn, and a Stop's end of the cell waited behind
+   * them for seconds.)
+   */
+  private readonly live = new Map<
+    vscode.NotebookCellOutput,
+    { cell: vscode.NotebookCell; done: Promise<void>; newest?: vscode.NotebookCellOutputItem[] }
+  >();
   /** Stand-in executions carrying late display updates, one at a time per cell. */
   private readonly updating = new Map<vscode.NotebookCell, Promise<void>>();
   private readonly watched = new WeakSet<KernelClient>();
@@ -180,10 +190,12 @@ export class ReceptiveController implements vscode.Disposable {
           password,
           ignoreFocusOut: true,
         }),
-      end: (outcome: CellOutcome, executionCount?: number) => {
+      end: async (outcome: CellOutcome, executionCount?: number) => {
+        const ended = Date.now();
+        await this.flushLive(cell); // the newest display of each output is shown before the end
         this.running.delete(cell);
         if (executionCount !== undefined) exec.executionOrder = executionCount;
-        exec.end(outcome === "aborted" ? undefined : outcome === "ok", Date.now());
+        exec.end(outcome === "aborted" ? undefined : outcome === "ok", ended);
       },
     };
   }
@@ -203,7 +215,7 @@ export class ReceptiveController implements vscode.Disposable {
       const items = toItems(bundleToItems(u.data));
       const exec = this.running.get(cell);
       if (exec) {
-        void exec.replaceOutputItems(items, output);
+        this.replaceLive(cell, exec, output, items);
         continue;
       }
       // Queued to run again: its outputs are about to be cleared, and VS Code shows it pending.
@@ -215,6 +227,47 @@ export class ReceptiveController implements vscode.Disposable {
       void next.then(() => {
         if (this.updating.get(cell) === next) this.updating.delete(cell);
       });
+    }
+  }
+
+  private replaceLive(
+    cell: vscode.NotebookCell,
+    exec: vscode.NotebookCellExecution,
+    output: vscode.NotebookCellOutput,
+    items: vscode.NotebookCellOutputItem[],
+  ): void {
+    const busy = this.live.get(output);
+    if (busy) {
+      busy.newest = items; // the one waiting is superseded
+      return;
+    }
+    const state: {
+      cell: vscode.NotebookCell;
+      done: Promise<void>;
+      newest?: vscode.NotebookCellOutputItem[];
+    } = {
+      cell,
+      done: Promise.resolve(),
+    };
+    const send = async (first: vscode.NotebookCellOutputItem[]) => {
+      let next: vscode.NotebookCellOutputItem[] | undefined = first;
+      while (next) {
+        await Promise.resolve(exec.replaceOutputItems(next, output)).catch(() => {}); // output cleared meanwhile
+        next = state.newest;
+        state.newest = undefined;
+      }
+      this.live.delete(output);
+    };
+    this.live.set(output, state);
+    state.done = send(items);
+  }
+
+  /** Waits until the cell's live updates have all reached VS Code (before its execution ends). */
+  private async flushLive(cell: vscode.NotebookCell): Promise<void> {
+    for (;;) {
+      const pending = [...this.live.values()].filter((s) => s.cell === cell);
+      if (pending.length === 0) return;
+      await Promise.all(pending.map((s) => s.done));
     }
   }
 

@@ -288,7 +288,7 @@ describe("Stop in VS Code, in a notebook grown one cell at a time", () => {
     600_000,
     async () => {
       const slow = await appendAndRun(
-        'class SlowToCount extends data.Dataset<number> { get length() { const t = Date.now(); while (Date.now() - t < 15000) {} return 1; } get(i: number) { return i; } } const slowData = new SlowToCount(); console.log("slow ready");',
+        'import { data as rdata } from "receptive"; class SlowToCount extends rdata.Dataset<number> { get length() { const t = Date.now(); while (Date.now() - t < 15000) {} return 1; } get(i: number) { return i; } } const slowData = new SlowToCount(); console.log("slow ready");',
       );
       assert.equal(await waitForCellState(page, slow, ["success", "error"], 60_000), "success");
       const k = ++n;

@@ -24,7 +24,9 @@ function recordingSink(): CellSink & { events: Event[] } {
     display: (items, displayId) => events.push(["display", items, displayId]),
     update: (displayId, items) => events.push(["update", displayId, items]),
     error: (e) => events.push(["error", e]),
-    end: (outcome, count) => events.push(["end", outcome, count]),
+    end: (outcome, count) => {
+      events.push(["end", outcome, count]);
+    },
   };
 }
 

@@ -169,6 +169,17 @@ describe("the extension in a stand-in VS Code", () => {
     assert.equal(text(shown.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "'epoch 3'");
   });
 
+  test("a burst of live updates ends on the newest one, shown before the cell ends", async () => {
+    const [burst] = await run(
+      'const bar = display("step 0");\nfor (let i = 1; i <= 300; i++) bar.update("step " + i);',
+    );
+    const exec = execOf(burst);
+    assert.equal(text(burst.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "'step 300'");
+    const replaces = exec.events.filter((e) => e.startsWith("replace")).length;
+    assert.ok(replaces >= 1, "updated in place");
+    assert.equal(exec.events.at(-1), "end:true", "the last update came before the end");
+  });
+
   test("a late display update of a cell queued to run again does not start it twice", async () => {
     // The update arrives while the cell waits its turn: a stand-in execution would take over the
     // pending state VS Code shows, end it, and the cell would seem to start a second time.
