@@ -115,10 +115,8 @@ describe("a student's day one in VS Code: numbers, samples, curves, errors, hint
     const frame = await frameWith(page, ".rcp-tensor .rcp-numbers span", /9/);
     const numbers = await frame.locator(".rcp-tensor .rcp-numbers span").allTextContents();
     assert.deepEqual(numbers, ["9", "6", "9", "8"]);
-    await frame
-      .locator(".rcp-tensor")
-      .first()
-      .screenshot({ path: join(ARTIFACTS, "student-tensor-light.png") });
+    await revealCell(page, 1);
+    await cellRow(page, 1).screenshot({ path: join(ARTIFACTS, "student-tensor-light.png") });
   });
 
   step("a summary made before any input offers a sample, then draws its feature maps", 180_000, async () => {
@@ -197,11 +195,9 @@ describe("a student's day one in VS Code: numbers, samples, curves, errors, hint
     }
     assert.ok(light < 128 && dark >= 128, `curve title brightness ${light} in light, ${dark} in dark`);
     await screenshot(page, ARTIFACTS, "student-dark");
-    const frame = await frameWith(page, ".rcp-tensor .rcp-numbers span", /9/);
-    await frame
-      .locator(".rcp-tensor")
-      .first()
-      .screenshot({ path: join(ARTIFACTS, "student-tensor-dark.png") });
+    await revealCell(page, 1);
+    await page.waitForTimeout(500);
+    await cellRow(page, 1).screenshot({ path: join(ARTIFACTS, "student-tensor-dark.png") });
     await pickColorTheme(page, "Light Modern");
   });
 });
