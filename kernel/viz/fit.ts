@@ -206,7 +206,10 @@ export async function fit(
   const started = performance.now();
   let trainBatchesDone = 0;
   let trainSeconds = 0;
-  const curvePoints = 20; // per-batch points per epoch on the live curves
+  // Per-batch points on the live curves: about 20 an epoch, at most about 1,000 in all (a long run
+  // would otherwise send tens of thousands of points several times a second).
+  const batchEvery =
+    batches === undefined ? 1 : Math.max(1, Math.floor(batches / 20), Math.floor((batches * epochs) / 1000));
   // The per-batch curve: the batch losses smoothed by an exponential moving average that runs across
   // epochs (with TensorBoard's bias correction), so it does not restart at every epoch boundary
   // the way the epoch's running mean does. The "train" curve holds the epoch means.
@@ -298,11 +301,7 @@ export async function fit(
         trainBatchesDone++;
         trainSeconds += (performance.now() - t0) / 1000;
         bar?.update(state("train"));
-        if (
-          curves &&
-          batches &&
-          (batch % Math.max(1, Math.floor(batches / curvePoints)) === 0 || batch === batches)
-        )
+        if (curves && batches && (batch % batchEvery === 0 || batch === batches))
           curves.push({
             x: epoch - 1 + batch / batches,
             split: PER_BATCH,

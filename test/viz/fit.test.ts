@@ -166,6 +166,23 @@ describe("fit", () => {
     assert.deepEqual(epochMeans?.x, [1, 2, 3]);
   });
 
+  it("a long run keeps the per-batch curve to about 1,000 points", async () => {
+    const { train, model, optimizer } = setup(6);
+    const sink = new RecordingSink();
+    await fit(model, train, {
+      epochs: 500,
+      optimizer,
+      lossFn: F.crossEntropy,
+      sink,
+      clock: new ManualClock(),
+      log: false,
+    });
+    const curves = sink.events.filter((e) => VIZ_MIME.curves in e.bundle);
+    const final = curves[curves.length - 1].bundle[VIZ_MIME.curves] as CurvesPayload;
+    const fine = final.series.find((c) => c.split === PER_BATCH);
+    assert.ok(fine && fine.x.length >= 500 && fine.x.length <= 1100, `${fine?.x.length} per-batch points`);
+  });
+
   it("a stop signal between epochs ends training; the history has the finished epochs", async () => {
     const { train, model, optimizer } = setup(3);
     const stop = new AbortController();
