@@ -89,7 +89,7 @@ const KINDS: Kind[] = [
   {
     name: "training with fit",
     code: (n) =>
-      `let v${n} = 1; console.log("go ${n}"); await fit(net, loader, { epochs: 1000, optimizer: opt, lossFn: F.crossEntropy });`,
+      `let v${n} = 1; console.log("go ${n}"); await fit(net, loader, { epochs: 100000, optimizer: opt, lossFn: F.crossEntropy });`,
     check: (n) => `console.log("check ${n}", v${n} === 1, String(net.forward(xs).shape), net.training)`,
     expect: (n) => new RegExp(`check ${n} true 256,2 true`),
     runMs: 1500,
