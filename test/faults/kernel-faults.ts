@@ -2,16 +2,18 @@
 // via test/kernel/jupyter_client_bridge.py), nbclient, and the stdio protocol of the VS Code
 // extension. After each fault the kernel must still run cells with the variables it had.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { installKernelspec } from "../../kernel/server/jupyter/kernelspec";
+import { KERNEL_NODE_FLAGS } from "../../kernel/server/node-flags";
 import { type Collected, JupyterBridge, resultText, stdoutOf } from "../kernel/jupyter-bridge";
 import { StdioClient } from "../kernel/stdio-client";
 import { alive, childrenOf, sleep, waitFor } from "../processes";
 import { type Fault, failed, type Outcome, ok } from "./fault";
 
+const cli = join(__dirname, "..", "..", "kernel", "cli.js");
 let bridge: JupyterBridge | undefined;
 let stdio: StdioClient | undefined;
 const dir = mkdtempSync(join(tmpdir(), "receptive-faults-kernel-"));
@@ -230,6 +232,33 @@ async function stdioOrphan(): Promise<Outcome> {
   return living.length ? failed(`its child ${living.join(", ")} outlived it`) : ok("its child ended with it");
 }
 
+/** The editor (the stdio kernel's parent) dies while a cell spins in `while (true) {}`. */
+async function stdioEditorDies(): Promise<Outcome> {
+  const editor = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const k = require("node:child_process").spawn(process.execPath, ${JSON.stringify([...KERNEL_NODE_FLAGS, cli, "kernel", "stdio"])}, { stdio: ["pipe", "ignore", "ignore"] });
+k.stdin.write(JSON.stringify({ id: 1, type: "execute", code: "while (true) {}" }) + "\\n");
+console.log(k.pid);
+setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const kernel = await new Promise<number>((resolve) =>
+    editor.stdout?.once("data", (d) => resolve(Number(String(d)))),
+  );
+  await sleep(2000); // the cell is spinning
+  editor.kill("SIGKILL");
+  for (let i = 0; i < 20; i++) {
+    await sleep(500);
+    if (!alive(kernel))
+      return ok(`the kernel stopped its cell and exited ${(i + 1) / 2} s after the editor died`);
+  }
+  process.kill(kernel, "SIGKILL");
+  return failed("the kernel was still spinning 10 s after the editor died");
+}
+
 export const kernelFaults: Fault[] = [
   jupyterError("a cell that throws", 'throw new RangeError("too far")', /RangeError: too far/),
   jupyterError(
@@ -258,6 +287,7 @@ export const kernelFaults: Fault[] = [
   { name: "20,000 console.log lines in one cell", via: "nbclient", run: nbclientManyLines },
   { name: "process.exit(1) in a cell", via: "stdio", run: stdioExit },
   { name: "the launcher of a stdio kernel killed", via: "stdio", run: stdioOrphan },
+  { name: "the editor dies while a cell spins", via: "stdio", run: stdioEditorDies },
 ];
 
 /** Ends the shared kernels. */

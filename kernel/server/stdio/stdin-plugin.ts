@@ -1,12 +1,15 @@
 // Runs in the kernel's side thread: reads the stdio protocol's requests from stdin, answers
 // `interrupt` at once (the main thread may be busy) and passes every other line to the main thread.
 // An interrupt stops the running cell and cancels the execute requests read before it
-// (execute-ledger.ts): it is answered once none of them can run any more.
+// (execute-ledger.ts): it is answered once none of them can run any more. It also watches the
+// process that started the kernel (the VS Code extension host): when that dies, every cell is
+// stopped and the kernel exits, so a crashed editor leaves no kernel spinning in a loop.
 
 import { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import { isatty, ReadStream } from "node:tty";
 import type { InterruptResult } from "../execute/interrupt";
+import { watchParent } from "../jupyter/parent-watch";
 import type { SideThreadContext } from "../side-thread";
 import { ExecuteLedger } from "./execute-ledger";
 
@@ -16,6 +19,8 @@ export interface StdinPluginOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** When the main thread has not exited this long after the kernel's parent died, kill it. */
+const PARENT_GONE_KILL_MS = 5000;
 
 export async function startPlugin(ctx: SideThreadContext, options: StdinPluginOptions): Promise<void> {
   const ledger = new ExecuteLedger(options.ledger);
@@ -52,4 +57,12 @@ export async function startPlugin(ctx: SideThreadContext, options: StdinPluginOp
     ctx.toMain({ type: "stdio:line", line, seq: type === "execute" ? ++executesRead : undefined });
   });
   lines.on("close", () => ctx.toMain({ type: "stdio:eof" }));
+  if (process.ppid > 1) {
+    watchParent(process.ppid, async () => {
+      ledger.cancelUpTo(executesRead);
+      setTimeout(() => process.kill(process.pid, "SIGKILL"), PARENT_GONE_KILL_MS).unref();
+      await stopAll(executesRead);
+      ctx.toMain({ type: "stdio:eof" });
+    });
+  }
 }
