@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
-const FLAGSHIP = "notebooks/03-lenet-fashion-mnist.ipynb";
+const FLAGSHIP = "notebooks/05-lenet-fashion-mnist.ipynb";
 const say = (line) => console.log(`start: ${line}`);
 
 function run(command, args, options = {}) {
@@ -40,7 +40,7 @@ mkdirSync(out, { recursive: true });
 const cli = join(root, "dist", "kernel", "cli.js");
 const help = spawnSync(process.execPath, [cli, "run", "--help"], { encoding: "utf8" });
 const canHtml = `${help.stdout}${help.stderr}`.includes("--html");
-const executed = join(out, "03-lenet-fashion-mnist.ipynb");
+const executed = join(out, "05-lenet-fashion-mnist.ipynb");
 const report = join(out, "report.html");
 say("no `code` command on PATH, so no VS Code to open: running the flagship notebook headless instead");
 say(

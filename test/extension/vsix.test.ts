@@ -63,7 +63,7 @@ describe("npm run package: the .vsix", () => {
       "extension/kernel/dist/kernel/engine/backends/wasm/kernels-relaxed.wasm",
       "extension/kernel/node_modules/tslab/package.json",
       "extension/kernel/node_modules/@tslab/typescript-for-tslab/lib/typescript.js",
-      "extension/notebooks/03-lenet-fashion-mnist.ipynb",
+      "extension/notebooks/05-lenet-fashion-mnist.ipynb",
     ];
     const missing = expected.filter((e) => !entries.includes(e));
     assert.deepEqual(missing, [], `missing from the vsix (it has ${entries.length} entries)`);
