@@ -21,6 +21,7 @@ after(() => rmSync(out, { recursive: true, force: true }));
  */
 const BUDGET_SECONDS: Record<string, number> = {
   "01-convolution.ipynb": 90,
+  "02-padding-stride-dilation.ipynb": 90,
   "03-pooling-unpooling-receptive-fields.ipynb": 120,
   "05-lenet-fashion-mnist.ipynb": 300,
   "08-pretrained-onnx.ipynb": 180,
@@ -189,6 +190,48 @@ describe("course notebooks", () => {
       ]),
       "exercise-1-check",
       /AssertionError/,
+    );
+  });
+
+  it("02: padding tables, strides, dilation and parameter counts of the slides, two exercises", () => {
+    const name = "02-padding-stride-dilation.ipynb";
+    assertCourseFormat(name);
+    assertGreen(name, runNotebook(name));
+  });
+
+  it("02: a wrong padding table or a wrong exercise fails the run at its check", () => {
+    const name = "02-padding-stride-dilation.ipynb";
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "padding-tables",
+          from: 'reflect: F.pad(m, [1, 1, 1, 1], "reflect")',
+          to: 'reflect: F.pad(m, [1, 1, 1, 1], "replicate")',
+        },
+      ]),
+      "check-tables",
+      /Expected values to be strictly deep-equal/,
+    );
+    // The output size without the floor: right whenever the stride fits, wrong elsewhere.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "exercise-1-solution",
+          from: "Math.floor((n + 2 * p - d * (f - 1) - 1) / s) + 1",
+          to: "(n + 2 * p - d * (f - 1) - 1) / s + 1",
+        },
+      ]),
+      "exercise-1-check",
+      /n=\d+ f=\d+ p=\d+ s=[23] d=\d+/,
+    );
+    // The bias forgotten.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-2-solution", from: "(bias ? 1 : 0)", to: "0" }]),
+      "exercise-2-check",
+      /Conv2d\(1, 6, 5, bias true\)/,
     );
   });
 
