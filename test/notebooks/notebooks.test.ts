@@ -235,15 +235,51 @@ describe("course notebooks", () => {
     );
   });
 
-  it("03: pooling slide, self-check answers and VGG-16's totals", () => {
+  it("03: pooling slides, unpooling, transposed convolution, receptive fields and HSE's self-check, three exercises", () => {
     const name = "03-pooling-unpooling-receptive-fields.ipynb";
+    assertCourseFormat(name);
     const run = runNotebook(name);
-    assert.equal(run.status, 0, run.stderr);
-    const cells = [...run.text.values()].join("\n");
-    assert.match(cells, /\[\[9\., 6\.\],\n\s+\[9\., 8\.\]\]/, "the 4x4 max-pool slide");
-    assert.match(cells, /C_in = 1: 40 parameters/);
-    assert.match(cells, /C_in = 3: 112 parameters/);
-    assert.match(cells, /Total params: 138,357,544/);
+    assertGreen(name, run);
+    assert.match(
+      run.text.get("self-check-answers")!,
+      /receptive field 17 \(stride-1 pools: 9\); parameters 40 and 112/,
+    );
+  });
+
+  it("03: a wrong pooling table or a wrong exercise fails the run at its check", () => {
+    const name = "03-pooling-unpooling-receptive-fields.ipynb";
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "avg-pool", from: "F.avgPool2d(x, 2)", to: "F.maxPool2d(x, 2)" }]),
+      "check-pooling",
+      /Expected values to be strictly deep-equal/,
+    );
+    // The jump updated before the field grows: right for stride-1 stacks, wrong after a pool.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "exercise-1-solution",
+          from: "r += dilation * (kernel - 1) * j;\n    j *= stride;",
+          to: "j *= stride;\n    r += dilation * (kernel - 1) * j;",
+        },
+      ]),
+      "exercise-1-check",
+      /AssertionError/,
+    );
+    // Rows and columns swapped.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "exercise-3-solution",
+          from: "out[Math.floor(index / width)][index % width]",
+          to: "out[index % width][Math.floor(index / width)]",
+        },
+      ]),
+      "exercise-3-check",
+      /the slide's example/,
+    );
   });
 
   it("08: PaddleOCR's pretrained networks read a real screenshot", () => {
