@@ -298,12 +298,69 @@ describe("course notebooks", () => {
     assert.ok(diff < 1e-3, `detector vs ONNX Runtime: ${diff}`);
   });
 
-  it("05: LeNet-5 learns Fashion-MNIST", () => {
+  // The embedded sample (2,000 + 500 images) instead of the full Fashion-MNIST: what a machine without
+  // the dataset and without network runs. Also quicker, so the planted mistakes use it.
+  const SAMPLE: Edit[] = [
+    {
+      cell: "data",
+      from: "data.FashionMNIST({ train: true })",
+      to: "data.FashionMNIST({ train: true, sample: true })",
+    },
+    {
+      cell: "data",
+      from: "data.FashionMNIST({ train: false })",
+      to: "data.FashionMNIST({ train: false, sample: true })",
+    },
+  ];
+
+  it("05: LeNet-5 has 61,706 parameters and learns Fashion-MNIST past its floor, two exercises", () => {
     const name = "05-lenet-fashion-mnist.ipynb";
+    assertCourseFormat(name);
     const run = runNotebook(name);
-    assert.equal(run.status, 0, run.stderr);
-    const acc = Number(/test accuracy: (\d\.\d+)/.exec([...run.text.values()].join("\n"))?.[1]);
+    assertGreen(name, run);
+    assert.match(run.text.get("check-data")!, /the full dataset: 60000 \+ 10000 images/);
+    const acc = Number(/test accuracy: (\d\.\d+)/.exec(run.text.get("exercise-1-solution")!)?.[1]);
     // PyTorch reaches 0.869 with this recipe (test/bench/results); a broken gradient stays near 0.1.
     assert.ok(acc > 0.84, `test accuracy ${acc}`);
+  });
+
+  it("05: on the embedded sample its expectations are the sample's", () => {
+    const name = "05-lenet-fashion-mnist.ipynb";
+    const run = runNotebook(name, SAMPLE);
+    assertGreen(name, run);
+    assert.match(run.text.get("check-data")!, /the embedded sample: 2000 \+ 500 images/);
+    assert.match(run.text.get("check-fit")!, /≥ 0\.7 on the sample/);
+  });
+
+  it("05: a wrong parameter count, a network that does not learn, or a wrong exercise fails the run", () => {
+    const name = "05-lenet-fashion-mnist.ipynb";
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "model", from: "new nn.Linear(120, 84)", to: "new nn.Linear(120, 84, { bias: false })" },
+      ]),
+      "check-model",
+      /Expected values to be strictly deep-equal/,
+    );
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "fit",
+          from: "optimizer, lossFn",
+          to: "optimizer: new optim.SGD(net.parameters(), { lr: 0 }), lossFn",
+        },
+      ]),
+      "check-fit",
+      /the training loss fell|is below 0\.7/,
+    );
+    assertFailsAt(
+      name,
+      runNotebook(name, [...SAMPLE, { cell: "exercise-1-solution", from: "model.eval();", to: "" }]),
+      "exercise-1-check",
+      /evaluate leaves the model in eval mode/,
+    );
   });
 });
