@@ -9,7 +9,7 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
   },
   run: {
     summary:
-      "execute a notebook headless: run NOTEBOOK.ipynb [--out F] [--html F] [--timeout S] [--allow-errors]",
+      "execute a notebook headless: run NOTEBOOK.ipynb [--out F] [--html F] [--report F] [--timeout S] [--budget S] [--allow-errors]",
     run: async (args) => (await import("./server/run-notebook.js")).runNotebookCommand(args),
   },
   kernel: {

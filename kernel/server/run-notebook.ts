@@ -1,6 +1,7 @@
 // `receptive run NOTEBOOK.ipynb`: executes every code cell headless, like
 // `jupyter nbconvert --execute`, and writes the outputs into the notebook (or --out) atomically,
-// and with --html a self-contained HTML report of the run (html-report.ts).
+// with --html a self-contained HTML report of the run (html-report.ts) and with --report a JSON
+// report of every code cell (run-report.ts). --timeout stops a cell, --budget the whole notebook.
 // Exits non-zero on the first failing cell (with its number and message) unless --allow-errors.
 // Every failure ends the run with its cause on stderr, never a hang: a malformed notebook or a
 // destination that cannot be written is refused before any cell runs; a cell that exits the process
@@ -26,13 +27,19 @@ import {
   writeFileAtomically,
 } from "./notebook-file";
 import { parentAlive, rerunAsChild, watchParent } from "./run-child";
+import { RunReporter } from "./run-report";
 import { SideThreadHost } from "./side-thread-host";
 
-const USAGE = `usage: receptive run NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--html REPORT.html] [--timeout SECONDS] [--allow-errors]
+const USAGE = `usage: receptive run NOTEBOOK.ipynb [--out EXECUTED.ipynb] [--html REPORT.html] [--report REPORT.json]
+                     [--timeout SECONDS] [--budget SECONDS] [--allow-errors]
 
 Runs every code cell in order and saves the outputs (into NOTEBOOK.ipynb unless --out is given).
   --html F         also write a self-contained HTML report of the run (rich outputs as pictures)
+  --report F       also write a JSON report of every code cell: ok, error (name and message),
+                   timeout or not run (and why), seconds; rewritten after every cell
   --timeout S      stop a cell that runs longer than S seconds (counts as an error)
+  --budget S       stop the notebook after S seconds in all: the running cell is stopped, the rest
+                   are not run, and the run fails
   --allow-errors   keep going after a failing cell and exit 0
 `;
 
@@ -40,7 +47,9 @@ export interface RunOptions {
   notebook: string;
   out?: string;
   html?: string;
+  report?: string;
   timeoutSeconds?: number;
+  budgetSeconds?: number;
   allowErrors: boolean;
 }
 
@@ -56,10 +65,13 @@ export function parseRunArgs(args: string[]): RunOptions | string {
     try {
       if (a === "--out" || a === "-o") opts.out = value();
       else if (a === "--html") opts.html = value();
-      else if (a === "--timeout") {
+      else if (a === "--report") opts.report = value();
+      else if (a === "--timeout" || a === "--budget") {
         const v = value();
-        opts.timeoutSeconds = Number(v);
-        if (!(opts.timeoutSeconds > 0)) return `--timeout must be a positive number of seconds, got '${v}'`;
+        const seconds = Number(v);
+        if (!(seconds > 0)) return `${a} must be a positive number of seconds, got '${v}'`;
+        if (a === "--timeout") opts.timeoutSeconds = seconds;
+        else opts.budgetSeconds = seconds;
       } else if (a === "--allow-errors") opts.allowErrors = true;
       else if (a.startsWith("-")) return `unknown option '${a}'`;
       else if (opts.notebook === undefined) opts.notebook = a;
@@ -111,7 +123,9 @@ interface RunPlan {
   path: string;
   outPath: string;
   htmlPath?: string;
+  reportPath?: string;
   nb: Notebook;
+  reporter: RunReporter;
 }
 
 /** Reads and checks the notebook and checks the destinations can be written: throws with the cause. */
@@ -119,14 +133,22 @@ function planRun(opts: RunOptions): RunPlan {
   const path = resolve(opts.notebook);
   const outPath = resolve(opts.out ?? opts.notebook);
   const htmlPath = opts.html === undefined ? undefined : resolve(opts.html);
+  const reportPath = opts.report === undefined ? undefined : resolve(opts.report);
   const nb = readNotebook(path);
+  const stem = outPath.replace(/\.ipynb$/, "");
   if (htmlPath === outPath)
     throw new Error(
-      `--html ${opts.html} would overwrite the executed notebook ${outPath}; give the report its own name, e.g. --html ${outPath.replace(/\.ipynb$/, "")}.html`,
+      `--html ${opts.html} would overwrite the executed notebook ${outPath}; give the report its own name, e.g. --html ${stem}.html`,
+    );
+  if (reportPath !== undefined && (reportPath === outPath || reportPath === htmlPath))
+    throw new Error(
+      `--report ${opts.report} would overwrite ${reportPath === outPath ? "the executed notebook" : "the HTML report"} ${reportPath}; give it its own name, e.g. --report ${stem}.report.json`,
     );
   checkWritable(outPath, "the executed notebook", "--out", "executed.ipynb");
   if (htmlPath !== undefined) checkWritable(htmlPath, "the HTML report", "--html", "report.html");
-  return { path, outPath, htmlPath, nb };
+  if (reportPath !== undefined) checkWritable(reportPath, "the JSON report", "--report", "report.json");
+  const reporter = new RunReporter(reportPath, opts.notebook, nb);
+  return { path, outPath, htmlPath, reportPath, nb, reporter };
 }
 
 /** When a destination failed at the end of a run: the file goes to a fresh temporary folder instead. */
@@ -140,8 +162,8 @@ function keepElsewhere(path: string, text: () => string): string {
   }
 }
 
-/** Writes the executed notebook and the report; returns what went wrong (empty when both were written). */
-function writeOutputs({ path, outPath, htmlPath, nb }: RunPlan): string[] {
+/** Writes the executed notebook and the reports; returns what went wrong (empty when all were written). */
+function writeOutputs({ path, outPath, htmlPath, reportPath, nb, reporter }: RunPlan): string[] {
   if (!parentAlive()) process.kill(process.pid, "SIGKILL"); // `receptive run` was killed: write nothing
   const problems: string[] = [];
   const save = (what: string, to: string, text: () => string) => {
@@ -153,6 +175,7 @@ function writeOutputs({ path, outPath, htmlPath, nb }: RunPlan): string[] {
   };
   save("the executed notebook", outPath, () => notebookText(nb));
   if (htmlPath !== undefined) save("the HTML report", htmlPath, () => notebookToHtml(nb, basename(path)));
+  if (reportPath !== undefined) save("the JSON report", reportPath, () => reporter.text());
   return problems;
 }
 
@@ -213,7 +236,7 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
   // A cell that ends the process is a failed cell: its error is recorded, the outputs so far are
   // written, exit code 1. NOTE: from here on every way out is exitNow: the session keeps the event
   // loop alive, so returning would hang.
-  let running: { count: number; index: number; collector: OutputCollector } | undefined;
+  let running: { count: number; index: number; collector: OutputCollector; started: number } | undefined;
   const { setCode, exitNow } = trapExits((exitArgument, code) => {
     const where = running === undefined ? "before the first cell ran" : `in cell ${running.count}`;
     const evalue =
@@ -226,6 +249,13 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
       evalue,
       traceback: [`ProcessExit: ${evalue}`],
     });
+    if (running !== undefined)
+      plan.reporter.record(running.count, (Date.now() - running.started) / 1000, {
+        ename: "ProcessExit",
+        evalue,
+        timedOut: false,
+      });
+    plan.reporter.end(`the process exited ${where}`, false);
     const problems = writeOutputs(plan);
     const cell =
       running === undefined ? "" : `cell ${running.count} (notebook cell ${running.index + 1}) failed: `;
@@ -247,23 +277,37 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
     nb.metadata.language_info ??= { name: "typescript", file_extension: ".ts", mimetype: "text/typescript" };
     const displays = new Map<string, { data: MimeBundle; metadata: Record<string, unknown> }[]>();
     const codeCells = nb.cells.filter((c) => c.cell_type === "code");
+    const { reporter } = plan;
+    const budgetEnds = opts.budgetSeconds === undefined ? Infinity : Date.now() + opts.budgetSeconds * 1000;
+    const budgetNote = `the notebook ran longer than its --budget of ${opts.budgetSeconds} s`;
     let count = 0;
     let failed: string | null = null;
+    let notRunReason = "";
     for (const [i, cell] of nb.cells.entries()) {
       if (cell.cell_type !== "code") continue;
       count++;
+      const budgetLeft = budgetEnds - Date.now();
+      if (budgetLeft <= 0) {
+        failed = `${budgetNote}; cells ${count} to ${codeCells.length} were not run`;
+        notRunReason = budgetNote;
+        break;
+      }
       const collector = new OutputCollector(displays);
-      running = { count, index: i, collector };
+      const started = Date.now();
+      running = { count, index: i, collector, started };
       cell.outputs = collector.outputs;
       cell.execution_count = count;
-      const started = Date.now();
-      const cancelTimeout =
-        opts.timeoutSeconds === undefined
-          ? () => {}
-          : side.interruptAfter(session.nextCellNumber, opts.timeoutSeconds * 1000);
+      // The cell may run until its --timeout or the end of the --budget, whichever comes first.
+      const timeoutMs = (opts.timeoutSeconds ?? Infinity) * 1000;
+      const limitedByBudget = budgetLeft < timeoutMs;
+      const limitMs = Math.min(timeoutMs, budgetLeft);
+      const cancelTimeout = Number.isFinite(limitMs)
+        ? side.interruptAfter(session.nextCellNumber, limitMs)
+        : () => {};
       const outcome = await session.execute(cellSource(cell), collector);
       cancelTimeout();
-      const seconds = ((Date.now() - started) / 1000).toFixed(2);
+      const elapsed = (Date.now() - started) / 1000;
+      const seconds = elapsed.toFixed(2);
       if (outcome.status === "ok") {
         if (outcome.result) {
           collector.outputs.push({
@@ -274,31 +318,42 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
           });
         }
         stdout(`cell ${count}/${codeCells.length} ok (${seconds} s)\n`);
+        reporter.record(count, elapsed);
         continue;
       }
       let { ename, evalue } = outcome;
-      const timedOut = ename === "Interrupted" && opts.timeoutSeconds !== undefined;
+      const timedOut = ename === "Interrupted" && Number.isFinite(limitMs);
+      const outOfBudget = timedOut && limitedByBudget;
       if (timedOut) {
         ename = "Timeout";
-        evalue = `the cell ran longer than --timeout ${opts.timeoutSeconds} s and was stopped`;
+        evalue = outOfBudget
+          ? `${budgetNote}; this cell was stopped and the rest were not run`
+          : `the cell ran longer than --timeout ${opts.timeoutSeconds} s and was stopped`;
       }
       collector.outputs.push({ output_type: "error", ename, evalue, traceback: outcome.traceback });
+      reporter.record(count, elapsed, { ename, evalue, timedOut });
       const message = `cell ${count} (notebook cell ${i + 1}) failed: ${ename}: ${evalue}`;
       stdout(`cell ${count}/${codeCells.length} failed (${seconds} s)\n`);
-      if (!opts.allowErrors) {
+      if (!opts.allowErrors || outOfBudget) {
         failed = message;
+        notRunReason = outOfBudget
+          ? budgetNote
+          : `cell ${count} failed and the run stopped there (--allow-errors runs every cell)`;
         break;
       }
       stderr(`receptive run: ${message}\n`);
     }
     running = undefined;
+    reporter.end(notRunReason, true);
     const problems = writeOutputs(plan);
     const code = failed !== null || problems.length > 0 ? 1 : 0;
     setCode(code);
     if (failed !== null) stderr(`receptive run: ${failed}\n`);
     for (const p of problems) stderr(`receptive run: ${p}\n`);
-    if (code === 0)
-      stdout(`wrote ${plan.outPath}${plan.htmlPath === undefined ? "" : ` and ${plan.htmlPath}`}\n`);
+    if (code === 0) {
+      const written = [plan.outPath, plan.htmlPath, plan.reportPath].filter((p) => p !== undefined);
+      stdout(`wrote ${written.join(written.length > 2 ? ", " : " and ").replace(/, ([^,]*)$/, " and $1")}\n`);
+    }
     await side.close();
     session.close();
     return exitNow(code);
@@ -307,6 +362,7 @@ export async function runNotebookCommand(args: string[]): Promise<number> {
     running = undefined;
     setCode(1);
     stderr(`receptive run: ${(err as Error).stack ?? String(err)}\n`);
+    plan.reporter.end(`receptive run failed: ${(err as Error).message}`, false);
     for (const p of writeOutputs(plan)) stderr(`receptive run: ${p}\n`);
     return exitNow(1);
   }
