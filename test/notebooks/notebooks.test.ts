@@ -99,6 +99,13 @@ function runNotebook(name: string, edits: Edit[] = []): Run {
 }
 
 /**
+ * Check cells: the slides' checks (ids "check-...", part of the lesson, not graded) and the
+ * exercises' checks (tagged tests or hidden-tests, what `receptive assignment grade` scores).
+ */
+const isCheckCell = (c: Cell) =>
+  c.cell_type === "code" && (c.id?.startsWith("check-") || c.metadata.tags?.some((t) => t.endsWith("tests")));
+
+/**
  * The course's format: an introduction naming the lecture it follows, cell ids, no outputs
  * committed, `node:assert` checks, and at least two exercises, each a `solution` cell followed by a
  * `tests` cell.
@@ -133,14 +140,14 @@ function assertCourseFormat(name: string): void {
     const next = code[code.indexOf(s) + 1];
     assert.ok(next?.metadata.tags?.includes("tests"), `exercise ${s.id} is followed by a tests cell`);
   }
-  for (const c of code.filter((c) => c.metadata.tags?.some((t) => t.endsWith("tests"))))
+  for (const c of code.filter(isCheckCell))
     assert.match(joined(c.source), /assert\./, `check cell ${c.id} asserts`);
 }
 
 /** The run passed: exit code 0 and every check cell printed its ✓ line. */
 function assertGreen(name: string, run: Run): void {
   assert.equal(run.status, 0, `receptive run ${name} failed:\n${run.stderr}`);
-  for (const c of course(name).cells.filter((c) => c.metadata.tags?.some((t) => t.endsWith("tests"))))
+  for (const c of course(name).cells.filter(isCheckCell))
     assert.match(run.text.get(c.id!) ?? "", /✓/, `check cell ${c.id} of ${name} printed no ✓ line`);
 }
 
