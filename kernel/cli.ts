@@ -12,6 +12,10 @@ const commands: Record<string, { summary: string; run: (args: string[]) => Promi
       "execute a notebook headless: run NOTEBOOK.ipynb [--out F] [--html F] [--report F] [--timeout S] [--budget S] [--allow-errors]",
     run: async (args) => (await import("./server/run-notebook.js")).runNotebookCommand(args),
   },
+  assignment: {
+    summary: "course assignments: release SRC OUT (the student version), grade SUBMISSIONS --source SRC",
+    run: async (args) => (await import("./server/assignment/command.js")).runAssignmentCommand(args),
+  },
   kernel: {
     summary: "install the Jupyter kernelspec (kernel install) or run the kernel (kernel start)",
     run: async (args) => (await import("./server/kernel-command.js")).runKernelCommand(args),

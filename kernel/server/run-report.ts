@@ -42,6 +42,9 @@ export interface RunReport {
   cells: CellReport[];
 }
 
+/** The reason of a cell not run yet (while running, or when the process died before it). */
+export const NOT_REACHED = "the run has not reached it yet";
+
 const tagsOf = (metadata: Record<string, unknown>): string[] =>
   Array.isArray(metadata.tags) ? metadata.tags.filter((t): t is string => typeof t === "string") : [];
 
@@ -67,7 +70,7 @@ export class RunReporter {
         count,
         status: "not run",
         seconds: null,
-        reason: "the run has not reached it yet",
+        reason: NOT_REACHED,
       });
     });
   }
