@@ -9,7 +9,16 @@
 // own copy and its own grade. The grades go to OUT: OUT/<student>/report.json, report.html and the
 // executed notebook, and OUT/grades.csv (each written atomically).
 
-import { copyFileSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  type Dirent,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import {
@@ -66,7 +75,7 @@ const hidden = (name: string) => name.startsWith(".");
 
 /** The submissions in a folder, sorted by student. */
 function findSubmissions(dir: string, notebookName: string): Submission[] {
-  let entries: import("node:fs").Dirent[];
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

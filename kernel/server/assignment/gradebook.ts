@@ -158,7 +158,7 @@ export function gradebookCsv(checks: Check[], reports: StudentReport[]): string 
     r.student,
     r.score,
     r.maxScore,
-    r.problems.length > 0 && r.run.ended === "not run" ? "no notebook" : r.run.ended,
+    r.run.ended,
     ...checks.map((c) => r.checks.find((x) => x.id === c.id)?.points ?? 0),
   ]);
   return `${[header, ...rows].map((row) => row.map(csvField).join(",")).join("\n")}\n`;
