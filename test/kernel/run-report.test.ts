@@ -5,10 +5,10 @@
 
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import type { RunReport } from "../../kernel/server/run-report";
 import { sleep, waitFor } from "../processes";
 
@@ -24,9 +24,15 @@ const code = (id: string, source: string, tags: string[] = []) => ({
   source,
 });
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh folder with `nb.ipynb` holding these cells (a markdown cell first). */
 function notebook(cells: unknown[]): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), "receptive-report-"));
+  made.push(dir);
   const path = join(dir, "nb.ipynb");
   const md = { cell_type: "markdown", id: "intro", metadata: {}, source: "# a notebook" };
   writeFileSync(
