@@ -11,7 +11,7 @@ import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { CellCompiler, calleeAt, hasTopLevelForAwait } from "../../kernel/server/execute/cell-compiler";
 import { mapToCell } from "../../kernel/server/execute/error-location";
-import { importedSpecifiers, resolveEsm } from "../../kernel/server/execute/module-loader";
+import { importedSpecifiers, ModuleLoader, resolveEsm } from "../../kernel/server/execute/module-loader";
 import { respellPropertyNames } from "../../kernel/server/execute/property-names";
 import { codePointsToUtf16, utf16ToCodePoints } from "../../kernel/server/jupyter/cursor";
 import { decode, encode, makeHeader, SignatureHistory, Signer } from "../../kernel/server/jupyter/wire";
@@ -85,6 +85,22 @@ describe("cell imports", () => {
     mkdirSync(nested, { recursive: true });
     assert.equal(resolveEsm("@scope/lib", nested), pathToFileURL(join(pkg, "dist", "index.js")).href);
     assert.throws(() => resolveEsm("not-installed", nested), /Cannot find module 'not-installed'/);
+  });
+
+  test("packages that come with Receptive load from a notebook anywhere; the notebook's own copy first", () => {
+    const dir = mkdtempSync(join(tmpdir(), "receptive-loader-"));
+    const loader = new ModuleLoader(dir);
+    assert.equal(typeof (loader.require("pngjs") as { PNG: unknown }).PNG, "function"); // Receptive's
+    const own = join(dir, "node_modules", "pngjs");
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, "package.json"), JSON.stringify({ name: "pngjs", main: "index.js" }));
+    writeFileSync(join(own, "index.js"), "module.exports = { mine: true };");
+    assert.deepEqual(new ModuleLoader(dir).require("pngjs"), { mine: true });
+    assert.throws(
+      () => loader.require("not-installed-anywhere"),
+      /Cannot find module 'not-installed-anywhere'/,
+    );
+    assert.throws(() => loader.require("./missing-local"), /Cannot find module '\.\/missing-local'/);
   });
 
   test("top-level for-await is detected, nested ones are not", () => {

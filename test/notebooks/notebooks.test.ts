@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -74,6 +74,7 @@ function runNotebook(name: string, edits: Edit[] = []): Run {
     cell.source = src.replace(edit.from, edit.to);
   }
   const dir = mkdtempSync(join(out, "run-"));
+  cpSync(join(root, "notebooks", "images"), join(dir, "images"), { recursive: true }); // the pictures cells open
   const source = join(dir, name);
   const target = join(dir, `executed-${name}`);
   writeFileSync(source, JSON.stringify(nb));

@@ -27,7 +27,14 @@ export class ModuleLoader {
     const load = (id: string) => {
       if (this.esModules.has(id)) return this.esModules.get(id);
       if (isReceptiveSpecifier(id)) return this.selfRequire(id);
-      return this.notebookRequire(id);
+      try {
+        return this.notebookRequire(id);
+      } catch (err) {
+        // Packages that come with Receptive (onnxruntime-node, the pretrained models of notebook 08)
+        // load from a notebook anywhere, as `receptive` does; the notebook's own copy comes first.
+        if (!isBareNotFound(err, id)) throw err;
+        return this.selfRequire(id);
+      }
     };
     this.require = Object.assign(load, {
       resolve: this.notebookRequire.resolve,
@@ -58,6 +65,16 @@ export class ModuleLoader {
       this.esModules.set(specifier, { __esModule: true, ...namespace });
     }
   }
+}
+
+/** `require(id)` failed because bare `id` (not a path) is not installed beside the notebook. */
+function isBareNotFound(err: unknown, id: string): boolean {
+  const bare = !id.startsWith(".") && !isAbsolute(id) && !id.startsWith("node:");
+  return (
+    bare &&
+    (err as { code?: string }).code === "MODULE_NOT_FOUND" &&
+    String((err as Error).message).includes(`'${id}'`)
+  );
 }
 
 /** Module specifiers in `import ... from "x"`, `export ... from "x"` and `import("x")`. */
