@@ -33,10 +33,21 @@ const fallbacks = new Set(base.fallbacks);
 const totals = new Map<string, { ms: number; wallMs: number; calls: number }>();
 const byShape = process.env.BY_SHAPE === "1";
 
-/** The profile row of a call: the kernel's name, with BY_SHAPE its numeric and null arguments. */
+/**
+ * The profile row of a call: the kernel's name, with BY_SHAPE its numeric and null arguments and
+ * the sizes of a geometry argument (ConvGeometry, PoolGeometry).
+ */
 function rowOf(name: string, args: unknown[]): string {
   if (!byShape) return name;
-  const shape = args.map((a) => (typeof a === "number" ? a : a === null ? "-" : "")).filter((a) => a !== "");
+  const show = (a: unknown): string =>
+    typeof a === "number"
+      ? String(a)
+      : a === null
+        ? "-"
+        : typeof a === "object" && !ArrayBuffer.isView(a) && !Array.isArray(a)
+          ? Object.values(a as object).join(",")
+          : "";
+  const shape = args.map(show).filter((a) => a !== "");
   return `${name}(${shape.join(",")})`;
 }
 const kernels: Record<string, KernelFn> = {};

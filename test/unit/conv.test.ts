@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import type {
   conv2dBackward,
   conv2dForward,
@@ -24,7 +25,7 @@ const bwd = refKernel("conv2dBackward") as typeof conv2dBackward;
 const tFwd = refKernel("convTranspose2dForward") as typeof convTranspose2dForward;
 const tBwd = refKernel("convTranspose2dBackward") as typeof convTranspose2dBackward;
 
-/** Kernel geometry in the kernels' argument order after the buffers. */
+/** A conv's sizes, short names (as ConvGeometry with sH for strideH, pT for padTop...). */
 interface Geo {
   N: number;
   C: number;
@@ -43,8 +44,16 @@ interface Geo {
   dW: number;
   G: number;
 }
-const sizes = (g: Geo) =>
-  [g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.OH, g.OW, g.sH, g.sW, g.pT, g.pL, g.dH, g.dW, g.G] as const;
+const geometry = (g: Geo): ConvGeometry => ({
+  ...g,
+  strideH: g.sH,
+  strideW: g.sW,
+  padTop: g.pT,
+  padLeft: g.pL,
+  dilationH: g.dH,
+  dilationW: g.dW,
+  groups: g.G,
+});
 
 // Conv geometries: padTop/padLeft with OH/OW chosen freely cover asymmetric ('same') padding.
 const convCases: [string, Geo][] = [
@@ -238,14 +247,14 @@ describe("conv ref kernels (float64 gradient check)", () => {
         const w = f64Random(outN, 4); // loss = sum(out * w)
         const run = ([x, k, b]: Float64Array[]) => {
           const out = new Float64Array(outN);
-          forward(out, x, k, b, ...sizes(g));
+          forward(out, x, k, b, geometry(g));
           return dot(out, w);
         };
         gradcheck(`${name}`, [inp, weight, bias], run, ([x, k]) => {
           const dinp = new Float64Array(x.length);
           const dweight = new Float64Array(k.length);
           const dbias = new Float64Array(g.OC);
-          backward(dinp, dweight, dbias, w, x, k, ...sizes(g));
+          backward(dinp, dweight, dbias, w, x, k, geometry(g));
           return [dinp, dweight, dbias];
         });
       });
@@ -257,10 +266,10 @@ describe("conv ref kernels (float64 gradient check)", () => {
     const weight = f64Random(weightSize(g, false), 6);
     const dout = f64Random(g.N * g.OC * g.OH * g.OW, 7);
     const once = new Float64Array(weight.length);
-    bwd(null, once, null, dout, inp, weight, ...sizes(g));
+    bwd(null, once, null, dout, inp, weight, geometry(g));
     const twice = new Float64Array(weight.length);
-    bwd(null, twice, null, dout, inp, weight, ...sizes(g));
-    bwd(null, twice, null, dout, inp, weight, ...sizes(g));
+    bwd(null, twice, null, dout, inp, weight, geometry(g));
+    bwd(null, twice, null, dout, inp, weight, geometry(g));
     expectClose(
       twice,
       once.map((v) => 2 * v),
@@ -292,11 +301,11 @@ describe("conv ref kernels (float64 gradient check)", () => {
     const y = f64Random(g.N * g.OC * g.OH * g.OW, 9);
     const weight = f64Random(g.OC * g.C * g.KH * g.KW, 10); // (OC, C, KH, KW) = (C', OC', KH, KW) of the transpose
     const cx = new Float64Array(y.length);
-    fwd(cx, x, weight, null, ...sizes(g));
+    fwd(cx, x, weight, null, geometry(g));
     // The transpose maps (N, OC, OH, OW) back to (N, C, H, W).
     const t: Geo = { ...g, C: g.OC, H: g.OH, W: g.OW, OC: g.C, OH: g.H, OW: g.W };
     const ty = new Float64Array(x.length);
-    tFwd(ty, y, weight, null, ...sizes(t));
+    tFwd(ty, y, weight, null, geometry(t));
     assert.ok(Math.abs(dot(cx, y) - dot(x, ty)) < 1e-10, `${dot(cx, y)} vs ${dot(x, ty)}`);
   });
 });

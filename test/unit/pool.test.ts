@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { PoolGeometry } from "../../kernel/engine/backends/geometry";
 import {
   adaptiveAvgPool2dBackward,
   adaptiveAvgPool2dForward,
@@ -49,7 +50,10 @@ describe("pool ref kernels: float64 gradient checks", () => {
     it(`avgPool2d ${H}x${W} k${KH}x${KW} s${sH}x${sW} p${pH}x${pW} ceil=${ceilMode} countIncludePad=${cip} divisor=${div}`, () => {
       const [N, C] = [2, 2];
       const [OH, OW] = pool2dOutputSize([H, W], [KH, KW], { stride: [sH, sW], padding: [pH, pW], ceilMode });
-      const args = [N, C, H, W, OH, OW, KH, KW, sH, sW, pH, pW, cip, div] as const;
+      const g: PoolGeometry = {
+        ...{ N, C, H, W, OH, OW, KH, KW },
+        ...{ strideH: sH, strideW: sW, padTop: pH, padLeft: pW, dilationH: 1, dilationW: 1 },
+      };
       const inp = f64Random(N * C * H * W, 3); // (N, C, H, W)
       const w = f64Random(N * C * OH * OW, 7); // (N, C, OH, OW)
       gradcheck(
@@ -57,12 +61,12 @@ describe("pool ref kernels: float64 gradient checks", () => {
         [inp],
         ([x]) => {
           const out = f64(N * C * OH * OW);
-          avgPool2dForward(out, x, ...args);
+          avgPool2dForward(out, x, g, cip, div);
           return dot(out, w);
         },
         ([x]) => {
           const dinp = f64(x.length);
-          avgPool2dBackward(dinp, w, ...args);
+          avgPool2dBackward(dinp, w, g, cip, div);
           return [dinp];
         },
       );
@@ -84,12 +88,12 @@ describe("pool ref kernels: float64 gradient checks", () => {
         [inp],
         ([x]) => {
           const out = f64(N * C * OH * OW);
-          adaptiveAvgPool2dForward(out, x, N, C, H, W, OH, OW);
+          adaptiveAvgPool2dForward(out, x, { N, C, H, W, OH, OW });
           return dot(out, w);
         },
         ([x]) => {
           const dinp = f64(x.length);
-          adaptiveAvgPool2dBackward(dinp, w, N, C, H, W, OH, OW);
+          adaptiveAvgPool2dBackward(dinp, w, { N, C, H, W, OH, OW });
           return [dinp];
         },
       );
@@ -107,12 +111,12 @@ describe("pool ref kernels: float64 gradient checks", () => {
       [inp],
       ([x]) => {
         const out = f64(N * C * OH * OW);
-        maxUnpool2dForward(out, x, indices, N, C, H, W, OH, OW);
+        maxUnpool2dForward(out, x, indices, { N, C, H, W, OH, OW });
         return dot(out, w);
       },
       ([x]) => {
         const dinp = f64(x.length);
-        maxUnpool2dBackward(dinp, w, indices, N, C, H, W, OH, OW);
+        maxUnpool2dBackward(dinp, w, indices, { N, C, H, W, OH, OW });
         return [dinp];
       },
     );

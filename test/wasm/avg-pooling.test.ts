@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { PoolPlanes } from "../../kernel/engine/backends/geometry";
 import {
   adaptiveAvgPool2dBackward,
   adaptiveAvgPool2dForward,
@@ -13,12 +14,10 @@ import {
 } from "../../kernel/engine/backends/ref/pool";
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { expectIdentical, expectMatchesRef, f32Random } from "./wasm-helpers";
+import { expectIdentical, expectMatchesRef, f32Random, poolGeometry } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
-
-type Fn = (...args: unknown[]) => void;
 
 interface AvgCase {
   name: string;
@@ -34,36 +33,10 @@ interface AvgCase {
   divisorOverride?: number;
 }
 
-/** ref's sizes after the buffers, with PyTorch's output-size arithmetic (ceil mode included). */
-function avgSizes(c: AvgCase): (number | boolean)[] {
-  const [KH, KW] = c.K;
-  const [sH, sW] = c.stride;
-  const [pH, pW] = c.pad ?? [0, 0];
-  const out = (size: number, k: number, s: number, p: number) => {
-    const span = size + 2 * p - k;
-    let o = (c.ceilMode ? Math.ceil(span / s) : Math.floor(span / s)) + 1;
-    if (c.ceilMode && (o - 1) * s >= size + p) o--; // the last window must start inside the input or left padding
-    return o;
-  };
-  const OH = out(c.H, KH, sH, pH);
-  const OW = out(c.W, KW, sW, pW);
-  return [
-    c.N,
-    c.C,
-    c.H,
-    c.W,
-    OH,
-    OW,
-    KH,
-    KW,
-    sH,
-    sW,
-    pH,
-    pW,
-    c.countIncludePad ?? true,
-    c.divisorOverride ?? 0,
-  ];
-}
+/** The pooling geometry of a case, with PyTorch's output-size arithmetic (ceil mode included). */
+const avgGeometry = (c: AvgCase) => poolGeometry({ ...c, KH: c.K[0], KW: c.K[1] });
+/** The divisor arguments of a case: countIncludePad (default true) and divisorOverride (0: none). */
+const divisor = (c: AvgCase) => [c.countIncludePad ?? true, c.divisorOverride ?? 0] as const;
 
 const avgCases: AvgCase[] = [
   { name: "2x2 stride 2 on odd planes", N: 2, C: 3, H: 9, W: 11, K: [2, 2], stride: [2, 2] },
@@ -124,13 +97,12 @@ const avgCases: AvgCase[] = [
   { name: "7x7 over the whole 7x7 plane", N: 3, C: 5, H: 7, W: 7, K: [7, 7], stride: [7, 7] },
 ];
 
-// [N, C, H, W, OH, OW]
-const adaptiveCases: number[][] = [
-  [2, 3, 7, 7, 1, 1], // global average pooling
-  [1, 4, 10, 9, 3, 4], // overlapping windows
-  [2, 2, 5, 6, 5, 6], // identity
-  [1, 3, 4, 3, 7, 5], // output bigger than the input
-  [4, 16, 4, 4, 1, 1], // ResNet-18-CIFAR's head
+const adaptiveCases: PoolPlanes[] = [
+  { N: 2, C: 3, H: 7, W: 7, OH: 1, OW: 1 }, // global average pooling
+  { N: 1, C: 4, H: 10, W: 9, OH: 3, OW: 4 }, // overlapping windows
+  { N: 2, C: 2, H: 5, W: 6, OH: 5, OW: 6 }, // identity
+  { N: 1, C: 3, H: 4, W: 3, OH: 7, OW: 5 }, // output bigger than the input
+  { N: 4, C: 16, H: 4, W: 4, OH: 1, OW: 1 }, // ResNet-18-CIFAR's head
 ];
 
 describe("wasm average pooling vs ref", () => {
@@ -146,48 +118,51 @@ describe("wasm average pooling vs ref", () => {
   });
 
   for (const c of avgCases) {
-    const s = avgSizes(c);
-    const [N, C, H, W, OH, OW] = s as number[];
+    const g = avgGeometry(c);
+    const d = divisor(c);
+    const { N, C, H, W, OH, OW } = g;
     it(`avgPool2d ${c.name}: forward, and backward accumulates`, () => {
       const inp = f32Random(N * C * H * W, 1 + H * W);
       const expected = new Float32Array(N * C * OH * OW);
-      refKernel("avgPool2dForward")(expected, inp, ...s);
+      refKernel("avgPool2dForward")(expected, inp, g, ...d);
       const actual = new Float32Array(expected.length).fill(Number.NaN);
-      (avgPool2dForward as Fn)(actual, inp, ...s);
+      avgPool2dForward(actual, inp, g, ...d);
       expectMatchesRef(actual, expected, `${c.name}: out`);
       const dout = f32Random(expected.length, 2);
       const e = f32Random(inp.length, 3);
-      refKernel("avgPool2dBackward")(e, dout, ...s);
+      refKernel("avgPool2dBackward")(e, dout, g, ...d);
       const a = f32Random(inp.length, 3);
-      (avgPool2dBackward as Fn)(a, dout, ...s);
+      avgPool2dBackward(a, dout, g, ...d);
       expectMatchesRef(a, e, `${c.name}: dinp`);
     });
   }
 
-  for (const [N, C, H, W, OH, OW] of adaptiveCases)
+  for (const p of adaptiveCases) {
+    const { N, C, H, W, OH, OW } = p;
     it(`adaptiveAvgPool2d (${N}, ${C}, ${H}, ${W}) -> ${OH}x${OW}: forward, and backward accumulates`, () => {
-      const s = [N, C, H, W, OH, OW];
       const inp = f32Random(N * C * H * W, 4 + H);
       const expected = new Float32Array(N * C * OH * OW);
-      refKernel("adaptiveAvgPool2dForward")(expected, inp, ...s);
+      refKernel("adaptiveAvgPool2dForward")(expected, inp, p);
       const actual = new Float32Array(expected.length).fill(Number.NaN);
-      (adaptiveAvgPool2dForward as Fn)(actual, inp, ...s);
+      adaptiveAvgPool2dForward(actual, inp, p);
       expectMatchesRef(actual, expected, "out");
       const dout = f32Random(expected.length, 5);
       const e = f32Random(inp.length, 6);
-      refKernel("adaptiveAvgPool2dBackward")(e, dout, ...s);
+      refKernel("adaptiveAvgPool2dBackward")(e, dout, p);
       const a = f32Random(inp.length, 6);
-      (adaptiveAvgPool2dBackward as Fn)(a, dout, ...s);
+      adaptiveAvgPool2dBackward(a, dout, p);
       expectMatchesRef(a, e, "dinp");
     });
+  }
 
   it("gives bit-identical results on 1, 2 and 3 threads", () => {
     const c: AvgCase = { name: "big", N: 32, C: 64, H: 33, W: 31, K: [3, 3], stride: [2, 2], pad: [1, 1] };
-    const s = avgSizes(c);
-    const [N, C, H, W, OH, OW] = s as number[];
+    const g = avgGeometry(c);
+    const d = divisor(c);
+    const { N, C, H, W, OH, OW } = g;
     const inp = f32Random(N * C * H * W, 7);
     const dout = f32Random(N * C * OH * OW, 8);
-    const ad = [N, C, H, W, 5, 3];
+    const ad = { N, C, H, W, OH: 5, OW: 3 };
     const adOut = f32Random(N * C * 5 * 3, 9);
     const defaultThreads = getNumThreads();
     const run = (threads: number) => {
@@ -198,10 +173,10 @@ describe("wasm average pooling vs ref", () => {
         adaptive: new Float32Array(N * C * 5 * 3),
         adaptiveDinp: f32Random(inp.length, 11),
       };
-      (avgPool2dForward as Fn)(r.out, inp, ...s);
-      (avgPool2dBackward as Fn)(r.dinp, dout, ...s);
-      (adaptiveAvgPool2dForward as Fn)(r.adaptive, inp, ...ad);
-      (adaptiveAvgPool2dBackward as Fn)(r.adaptiveDinp, adOut, ...ad);
+      avgPool2dForward(r.out, inp, g, ...d);
+      avgPool2dBackward(r.dinp, dout, g, ...d);
+      adaptiveAvgPool2dForward(r.adaptive, inp, ad);
+      adaptiveAvgPool2dBackward(r.adaptiveDinp, adOut, ad);
       return r;
     };
     try {

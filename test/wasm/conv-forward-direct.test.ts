@@ -6,66 +6,50 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { directPays } from "../../kernel/engine/backends/wasm/conv-forward";
-import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
-import { expectIdentical, expectMatchesRef, f32Random, intGenerator } from "./wasm-helpers";
+import {
+  type ConvCase,
+  convGeometry,
+  convLengths,
+  convMacs,
+  expectIdentical,
+  expectMatchesRef,
+  f32Random,
+  intGenerator,
+} from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
 
-interface Case {
-  name: string;
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OC: number;
-  KH: number;
-  KW: number;
-  stride?: [number, number];
-  pad?: [top: number, left: number, bottom: number, right: number];
-  dilation?: [number, number];
-}
-
-/** The 16 sizes ref's kernels take, with PyTorch's output-size arithmetic (groups 1). */
-function sizes(c: Case): ConvSizes {
-  const [sH, sW] = c.stride ?? [1, 1];
-  const [pT, pL, pB, pR] = c.pad ?? [0, 0, 0, 0];
-  const [dH, dW] = c.dilation ?? [1, 1];
-  const OH = Math.floor((c.H + pT + pB - dH * (c.KH - 1) - 1) / sH) + 1;
-  const OW = Math.floor((c.W + pL + pR - dW * (c.KW - 1) - 1) / sW) + 1;
-  return [c.N, c.C, c.H, c.W, c.OC, c.KH, c.KW, OH, OW, sH, sW, pT, pL, dH, dW, 1];
-}
-
-const run = conv2dForward as (...args: unknown[]) => void;
+type Case = ConvCase & { name: string };
 
 /** The wasm kernel's output, every element first set to NaN (so each must be written). */
 function forward(
-  s: ConvSizes,
+  g: ConvGeometry,
   inp: Float32Array,
   weight: Float32Array,
   bias: Float32Array | null,
 ): Float32Array {
-  const [N, , , , OC, , , OH, OW] = s;
-  const out = new Float32Array(N * OC * OH * OW).fill(Number.NaN);
-  run(out, inp, weight, bias, ...s);
+  const out = new Float32Array(convLengths(g).out).fill(Number.NaN);
+  conv2dForward(out, inp, weight, bias, g);
   return out;
 }
 
-function checkAgainstRef(s: ConvSizes, withBias: boolean, what: string): void {
-  const [N, C, H, W, OC, KH, KW, OH, OW] = s;
-  assert.ok(directPays(s), `${what}: takes the direct path`);
-  const inp = f32Random(N * C * H * W, 1 + N * C * H * W);
-  const weight = f32Random(OC * C * KH * KW, 2 + OC);
-  const bias = withBias ? f32Random(OC, 3 + OC) : null;
-  const expected = new Float32Array(N * OC * OH * OW);
-  refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
-  expectMatchesRef(forward(s, inp, weight, bias), expected, what);
+function checkAgainstRef(g: ConvGeometry, withBias: boolean, what: string): void {
+  const n = convLengths(g);
+  assert.ok(directPays(g), `${what}: takes the direct path`);
+  const inp = f32Random(n.inp, 1 + n.inp);
+  const weight = f32Random(n.weight, 2 + g.OC);
+  const bias = withBias ? f32Random(g.OC, 3 + g.OC) : null;
+  const expected = new Float32Array(n.out);
+  refKernel("conv2dForward")(expected, inp, weight, bias, g);
+  expectMatchesRef(forward(g, inp, weight, bias), expected, what);
 }
 
 const cases: Case[] = [
@@ -137,15 +121,16 @@ describe("wasm direct conv2d forward vs ref", () => {
     ["planes under 64 MiB (3 x 1000 x 1000 image)", { ...cases[2], N: 4, H: 1000, W: 1000 }, true],
   ];
   for (const [what, c, direct] of choices)
-    it(`${direct ? "is" : "is not"} chosen for ${what}`, () => assert.equal(directPays(sizes(c)), direct));
+    it(`${direct ? "is" : "is not"} chosen for ${what}`, () =>
+      assert.equal(directPays(convGeometry(c)), direct));
 
   it("is not chosen for grouped convs", () => {
-    assert.ok(!directPays([8, 4, 8, 8, 4, 3, 3, 6, 6, 1, 1, 0, 0, 1, 1, 2]));
+    assert.ok(!directPays(convGeometry({ N: 8, C: 4, H: 8, W: 8, OC: 4, KH: 3, KW: 3, groups: 2 })));
   });
 
   for (const c of cases)
     for (const withBias of [true, false])
-      it(`${c.name}${withBias ? "" : ", no bias"}`, () => checkAgainstRef(sizes(c), withBias, c.name));
+      it(`${c.name}${withBias ? "" : ", no bias"}`, () => checkAgainstRef(convGeometry(c), withBias, c.name));
 
   // Negative padding (cropping) reaches this kernel through convTranspose2d's adjoint convs.
   it("matches ref on random shapes (stride, dilation, padding from -1 to 2)", () => {
@@ -167,9 +152,9 @@ describe("wasm direct conv2d forward vs ref", () => {
         pad: [int(-1, 2), int(-1, 2), int(-1, 2), int(-1, 2)],
         dilation: [int(1, 2), int(1, 2)],
       };
-      const s = sizes(c);
-      if (s[7] < 1 || s[8] < 1 || s[7] * s[8] < 4) continue;
-      checkAgainstRef(s, i % 3 !== 0, `${c.name} ${JSON.stringify(s)}`);
+      const g = convGeometry(c);
+      if (g.OH < 1 || g.OW < 1 || g.OH * g.OW < 4) continue;
+      checkAgainstRef(g, i % 3 !== 0, `${c.name} ${JSON.stringify(g)}`);
       checked++;
     }
     assert.ok(checked >= 30, `only ${checked} random shapes were valid`);
@@ -178,16 +163,16 @@ describe("wasm direct conv2d forward vs ref", () => {
   it("writes an output that lives in wasm memory (a resident buffer) in place", () => {
     if (runtime instanceof Error) throw runtime;
     for (const c of [cases[1], { ...cases[1], N: 3 }]) {
-      const s = sizes(c);
-      const [N, C, H, W, OC, KH, KW, OH, OW] = s;
-      const inp = f32Random(N * C * H * W, 21);
-      const weight = f32Random(OC * C * KH * KW, 22);
-      const bias = f32Random(OC, 23);
-      const expected = new Float32Array(N * OC * OH * OW);
-      refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      const inp = f32Random(n.inp, 21);
+      const weight = f32Random(n.weight, 22);
+      const bias = f32Random(g.OC, 23);
+      const expected = new Float32Array(n.out);
+      refKernel("conv2dForward")(expected, inp, weight, bias, g);
       const out = runtime.arena.resident(expected.length).fill(Number.NaN);
-      run(out, inp, weight, bias, ...s);
-      expectMatchesRef(out, expected, `${c.name}, ${N} images, resident output`);
+      conv2dForward(out, inp, weight, bias, g);
+      expectMatchesRef(out, expected, `${c.name}, ${g.N} images, resident output`);
     }
   });
 
@@ -199,19 +184,19 @@ describe("wasm direct conv2d forward vs ref", () => {
   ])
     it(`gives bit-identical results with the thread pool on and off (${N} images, ${OC} channels)`, () => {
       const defaultThreads = getNumThreads();
-      const s = sizes({ name: "", N, C: 3, H: 32, W: 31, OC, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
-      const [, C, H, W, , KH, KW, OH, OW] = s;
-      assert.ok(directPays(s));
-      assert.ok(N * OC * OH * OW * C * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
-      const inp = f32Random(N * C * H * W, 11);
-      const weight = f32Random(OC * C * KH * KW, 12);
+      const g = convGeometry({ N, C: 3, H: 32, W: 31, OC, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
+      const n = convLengths(g);
+      assert.ok(directPays(g));
+      assert.ok(convMacs(g) >= PARALLEL_MIN_MACS, "big enough to use the pool");
+      const inp = f32Random(n.inp, 11);
+      const weight = f32Random(n.weight, 12);
       const bias = f32Random(OC, 13);
       try {
         setNumThreads(1);
-        const single = forward(s, inp, weight, bias);
+        const single = forward(g, inp, weight, bias);
         for (const threads of [2, 3]) {
           setNumThreads(threads);
-          expectIdentical(forward(s, inp, weight, bias), single, `${threads} threads`);
+          expectIdentical(forward(g, inp, weight, bias), single, `${threads} threads`);
         }
         if (runtime instanceof Error) throw runtime;
         assert.equal(runtime.pool.startupFailure, null);

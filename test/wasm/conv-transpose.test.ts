@@ -8,37 +8,20 @@ import { convTranspose2dBackward, convTranspose2dForward } from "../../kernel/en
 import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
-import { expectIdentical, expectMatchesRef, f32Random } from "./wasm-helpers";
+import {
+  type ConvTransposeCase,
+  convTransposeGeometry,
+  expectIdentical,
+  expectMatchesRef,
+  f32Random,
+} from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
 
-interface Case {
-  name: string;
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OC: number;
-  K: [number, number];
-  stride?: [number, number];
-  pad?: [top: number, left: number, bottom: number, right: number];
-  outputPadding?: [number, number];
-  dilation?: [number, number];
-  groups?: number;
-}
+type Case = Omit<ConvTransposeCase, "KH" | "KW"> & { name: string; K: [number, number] };
 
-/** The 16 sizes ref's kernels take: OH = (H - 1) sH - pT - pB + dH (KH - 1) + outputPadding + 1. */
-function sizes(c: Case): number[] {
-  const [KH, KW] = c.K;
-  const [sH, sW] = c.stride ?? [1, 1];
-  const [pT, pL, pB, pR] = c.pad ?? [0, 0, 0, 0];
-  const [oH, oW] = c.outputPadding ?? [0, 0];
-  const [dH, dW] = c.dilation ?? [1, 1];
-  const OH = (c.H - 1) * sH - pT - pB + dH * (KH - 1) + oH + 1;
-  const OW = (c.W - 1) * sW - pL - pR + dW * (KW - 1) + oW + 1;
-  return [c.N, c.C, c.H, c.W, c.OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, c.groups ?? 1];
-}
+const sizes = (c: Case) => convTransposeGeometry({ ...c, KH: c.K[0], KW: c.K[1] });
 
 const cases: Case[] = [
   { name: "3x3, odd sizes", N: 2, C: 5, H: 7, W: 9, OC: 3, K: [3, 3] },
@@ -92,8 +75,6 @@ const cases: Case[] = [
   { name: "deep: C = 40, K = 5x5", N: 1, C: 40, H: 4, W: 3, OC: 9, K: [5, 5], pad: [2, 2, 2, 2] },
 ];
 
-type Fn = (...args: unknown[]) => void;
-
 describe("wasm convTranspose2d vs ref", () => {
   it("are wasm kernels, not ref fallbacks", () => {
     const { fallbacks } = backendInfo();
@@ -103,7 +84,7 @@ describe("wasm convTranspose2d vs ref", () => {
 
   for (const c of cases) {
     const s = sizes(c);
-    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = s;
+    const { N, C, H, W, OC, KH, KW, OH, OW, groups: G } = s;
     const inLen = N * C * H * W;
     const wLen = C * (OC / G) * KH * KW;
     const outLen = N * OC * OH * OW;
@@ -113,9 +94,9 @@ describe("wasm convTranspose2d vs ref", () => {
         const weight = f32Random(wLen, 2 + wLen);
         const bias = withBias ? f32Random(OC, 3) : null;
         const expected = new Float32Array(outLen);
-        refKernel("convTranspose2dForward")(expected, inp, weight, bias, ...s);
+        refKernel("convTranspose2dForward")(expected, inp, weight, bias, s);
         const actual = new Float32Array(outLen).fill(Number.NaN); // must be overwritten
-        (convTranspose2dForward as Fn)(actual, inp, weight, bias, ...s);
+        convTranspose2dForward(actual, inp, weight, bias, s);
         expectMatchesRef(actual, expected, `${c.name}: out`);
       });
     it(`backward ${c.name} accumulates into every gradient`, () => {
@@ -128,9 +109,9 @@ describe("wasm convTranspose2d vs ref", () => {
         dbias: f32Random(OC, 9),
       });
       const e = start();
-      refKernel("convTranspose2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, ...s);
+      refKernel("convTranspose2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, s);
       const a = start();
-      (convTranspose2dBackward as Fn)(a.dinp, a.dweight, a.dbias, dout, inp, weight, ...s);
+      convTranspose2dBackward(a.dinp, a.dweight, a.dbias, dout, inp, weight, s);
       expectMatchesRef(a.dinp, e.dinp, `${c.name}: dinp`);
       expectMatchesRef(a.dweight, e.dweight, `${c.name}: dweight`);
       expectMatchesRef(a.dbias, e.dbias, `${c.name}: dbias`);
@@ -139,14 +120,14 @@ describe("wasm convTranspose2d vs ref", () => {
 
   it("skips null gradients", () => {
     const s = sizes(cases[1]);
-    const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+    const { N, C, H, W, OC, KH, KW, OH, OW } = s;
     const inp = f32Random(N * C * H * W, 1);
     const weight = f32Random(C * OC * KH * KW, 2);
     const dout = f32Random(N * OC * OH * OW, 3);
     const dweight = new Float32Array(weight.length);
-    (convTranspose2dBackward as Fn)(null, dweight, null, dout, inp, weight, ...s);
+    convTranspose2dBackward(null, dweight, null, dout, inp, weight, s);
     const expected = new Float32Array(weight.length);
-    refKernel("convTranspose2dBackward")(null, expected, null, dout, inp, weight, ...s);
+    refKernel("convTranspose2dBackward")(null, expected, null, dout, inp, weight, s);
     expectMatchesRef(dweight, expected, "dweight alone");
   });
 
@@ -163,7 +144,7 @@ describe("wasm convTranspose2d vs ref", () => {
       pad: [1, 1, 1, 1],
     };
     const s = sizes(c);
-    const [N, C, H, W, OC, KH, KW, OH, OW] = s;
+    const { N, C, H, W, OC, KH, KW, OH, OW } = s;
     assert.ok(N * C * H * W * OC * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
     const inp = f32Random(N * C * H * W, 11);
     const weight = f32Random(C * OC * KH * KW, 12);
@@ -173,14 +154,14 @@ describe("wasm convTranspose2d vs ref", () => {
     const run = (threads: number) => {
       setNumThreads(threads);
       const out = new Float32Array(N * OC * OH * OW);
-      (convTranspose2dForward as Fn)(out, inp, weight, bias, ...s);
-      const g = {
+      convTranspose2dForward(out, inp, weight, bias, s);
+      const grads = {
         dinp: new Float32Array(inp.length),
         dweight: new Float32Array(weight.length),
         dbias: new Float32Array(OC),
       };
-      (convTranspose2dBackward as Fn)(g.dinp, g.dweight, g.dbias, dout, inp, weight, ...s);
-      return { out, ...g };
+      convTranspose2dBackward(grads.dinp, grads.dweight, grads.dbias, dout, inp, weight, s);
+      return { out, ...grads };
     };
     try {
       const single = run(1);

@@ -10,35 +10,19 @@ import { backendInfo, refKernel, setBackend } from "../../kernel/engine/backends
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
-import { expectMatchesRef, f32Random } from "./wasm-helpers";
+import {
+  type ConvCase,
+  convGeometry,
+  convLengths,
+  convMacs,
+  expectMatchesRef,
+  f32Random,
+} from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
 
-interface Case {
-  name: string;
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OC: number;
-  KH: number;
-  KW: number;
-  stride?: [number, number];
-  pad?: [top: number, left: number, bottom: number, right: number];
-  dilation?: [number, number];
-  groups?: number;
-}
-
-/** The 16 sizes ref's kernels take, with PyTorch's output-size arithmetic. */
-function sizes(c: Case): number[] {
-  const [sH, sW] = c.stride ?? [1, 1];
-  const [pT, pL, pB, pR] = c.pad ?? [0, 0, 0, 0];
-  const [dH, dW] = c.dilation ?? [1, 1];
-  const OH = Math.floor((c.H + pT + pB - dH * (c.KH - 1) - 1) / sH) + 1;
-  const OW = Math.floor((c.W + pL + pR - dW * (c.KW - 1) - 1) / sW) + 1;
-  return [c.N, c.C, c.H, c.W, c.OC, c.KH, c.KW, OH, OW, sH, sW, pT, pL, dH, dW, c.groups ?? 1];
-}
+type Case = ConvCase & { name: string };
 
 /** A 3x3, stride-2, padding-1 case (ResNet's downsampling convs). */
 function down(name: string, N: number, C: number, H: number, W: number, OC: number): Case {
@@ -191,20 +175,18 @@ describe("wasm conv2d kernels vs ref", () => {
   });
 
   for (const c of cases) {
-    const s = sizes(c);
-    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = s;
-    const inLen = N * C * H * W;
-    const wLen = OC * (C / G) * KH * KW;
-    const outLen = N * OC * OH * OW;
+    const g = convGeometry(c);
+    const { inp: inLen, weight: wLen, out: outLen } = convLengths(g);
+    const { OC } = g;
     for (const withBias of [true, false])
       it(`conv2dForward ${c.name}${withBias ? "" : ", no bias"}`, () => {
         const inp = f32Random(inLen, 1 + inLen);
         const weight = f32Random(wLen, 2 + wLen);
         const bias = withBias ? f32Random(OC, 3) : null;
         const expected = new Float32Array(outLen);
-        refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+        refKernel("conv2dForward")(expected, inp, weight, bias, g);
         const actual = new Float32Array(outLen).fill(Number.NaN); // must be overwritten
-        runForward(actual, inp, weight, bias, s);
+        conv2dForward(actual, inp, weight, bias, g);
         expectMatchesRef(actual, expected, `${c.name}: out`);
       });
     it(`conv2dBackward ${c.name} accumulates into every gradient`, () => {
@@ -217,9 +199,9 @@ describe("wasm conv2d kernels vs ref", () => {
         dbias: f32Random(OC, 9),
       });
       const e = start();
-      refKernel("conv2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, ...s);
+      refKernel("conv2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, g);
       const a = start();
-      runBackward(a.dinp, a.dweight, a.dbias, dout, inp, weight, s);
+      conv2dBackward(a.dinp, a.dweight, a.dbias, dout, inp, weight, g);
       expectMatchesRef(a.dinp, e.dinp, `${c.name}: dinp`);
       expectMatchesRef(a.dweight, e.dweight, `${c.name}: dweight`);
       expectMatchesRef(a.dbias, e.dbias, `${c.name}: dbias`);
@@ -227,15 +209,15 @@ describe("wasm conv2d kernels vs ref", () => {
   }
 
   it("skips null gradients", () => {
-    const s = sizes(cases[2]);
-    const [N, C, H, W, OC, KH, KW, OH, OW] = s;
-    const inp = f32Random(N * C * H * W, 1);
-    const weight = f32Random(OC * C * KH * KW, 2);
-    const dout = f32Random(N * OC * OH * OW, 3);
-    const dweight = new Float32Array(OC * C * KH * KW);
-    runBackward(null, dweight, null, dout, inp, weight, s);
+    const g = convGeometry(cases[2]);
+    const n = convLengths(g);
+    const inp = f32Random(n.inp, 1);
+    const weight = f32Random(n.weight, 2);
+    const dout = f32Random(n.out, 3);
+    const dweight = new Float32Array(n.weight);
+    conv2dBackward(null, dweight, null, dout, inp, weight, g);
     const expected = new Float32Array(dweight.length);
-    refKernel("conv2dBackward")(null, expected, null, dout, inp, weight, ...s);
+    refKernel("conv2dBackward")(null, expected, null, dout, inp, weight, g);
     expectMatchesRef(dweight, expected, "dweight alone");
   });
 
@@ -247,24 +229,24 @@ describe("wasm conv2d kernels vs ref", () => {
   for (const c of threaded)
     it(`gives bit-identical results with the thread pool on and off (${c.name})`, () => {
       const defaultThreads = getNumThreads();
-      const s = sizes(c);
-      const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = s;
-      assert.ok((N * OC * OH * OW * C * KH * KW) / G >= PARALLEL_MIN_MACS, "big enough to use the pool");
-      const inp = f32Random(N * C * H * W, 11);
-      const weight = f32Random((OC * C * KH * KW) / G, 12);
-      const bias = f32Random(OC, 13);
-      const dout = f32Random(N * OC * OH * OW, 14);
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      assert.ok(convMacs(g) >= PARALLEL_MIN_MACS, "big enough to use the pool");
+      const inp = f32Random(n.inp, 11);
+      const weight = f32Random(n.weight, 12);
+      const bias = f32Random(g.OC, 13);
+      const dout = f32Random(n.out, 14);
       const run = (threads: number) => {
         setNumThreads(threads);
-        const out = new Float32Array(N * OC * OH * OW);
-        runForward(out, inp, weight, bias, s);
-        const g = {
+        const out = new Float32Array(n.out);
+        conv2dForward(out, inp, weight, bias, g);
+        const grads = {
           dinp: new Float32Array(inp.length),
           dweight: new Float32Array(weight.length),
-          dbias: new Float32Array(OC),
+          dbias: new Float32Array(g.OC),
         };
-        runBackward(g.dinp, g.dweight, g.dbias, dout, inp, weight, s);
-        return { out, ...g };
+        conv2dBackward(grads.dinp, grads.dweight, grads.dbias, dout, inp, weight, g);
+        return { out, ...grads };
       };
       try {
         const single = run(1);
@@ -276,27 +258,3 @@ describe("wasm conv2d kernels vs ref", () => {
       }
     });
 });
-
-type Sizes = number[];
-
-function runForward(
-  out: Float32Array,
-  inp: Float32Array,
-  weight: Float32Array,
-  bias: Float32Array | null,
-  s: Sizes,
-) {
-  (conv2dForward as (...args: unknown[]) => void)(out, inp, weight, bias, ...s);
-}
-
-function runBackward(
-  dinp: Float32Array | null,
-  dweight: Float32Array | null,
-  dbias: Float32Array | null,
-  dout: Float32Array,
-  inp: Float32Array,
-  weight: Float32Array,
-  s: Sizes,
-) {
-  (conv2dBackward as (...args: unknown[]) => void)(dinp, dweight, dbias, dout, inp, weight, ...s);
-}

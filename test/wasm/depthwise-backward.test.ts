@@ -10,33 +10,15 @@ import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
-import { expectIdentical, expectMatchesRef, f32Random } from "./wasm-helpers";
+import { type ConvCase, convGeometry, expectIdentical, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
 
-interface Case {
-  name: string;
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  K: [number, number];
-  stride?: [number, number];
-  pad?: [top: number, left: number, bottom: number, right: number];
-  dilation?: [number, number];
-}
+/** A depthwise conv (groups = C = OC): ConvCase without OC and groups, the kernel size as K. */
+type Case = Omit<ConvCase, "OC" | "KH" | "KW" | "groups"> & { name: string; K: [number, number] };
 
-/** The 16 sizes ref's conv kernels take (groups = C = OC), with PyTorch's output-size arithmetic. */
-function sizes(c: Case): number[] {
-  const [KH, KW] = c.K;
-  const [sH, sW] = c.stride ?? [1, 1];
-  const [pT, pL, pB, pR] = c.pad ?? [0, 0, 0, 0];
-  const [dH, dW] = c.dilation ?? [1, 1];
-  const OH = Math.floor((c.H + pT + pB - dH * (KH - 1) - 1) / sH) + 1;
-  const OW = Math.floor((c.W + pL + pR - dW * (KW - 1) - 1) / sW) + 1;
-  return [c.N, c.C, c.H, c.W, c.C, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, c.C];
-}
+const sizes = (c: Case) => convGeometry({ ...c, OC: c.C, KH: c.K[0], KW: c.K[1], groups: c.C });
 
 const cases: Case[] = [
   { name: "3x3 pad 1, odd planes", N: 3, C: 5, H: 9, W: 11, K: [3, 3], pad: [1, 1, 1, 1] },
@@ -61,7 +43,7 @@ const cases: Case[] = [
 describe("wasm depthwise conv2d backward vs ref", () => {
   for (const c of cases) {
     const s = sizes(c);
-    const [N, C, H, W, , KH, KW, OH, OW] = s;
+    const { N, C, H, W, KH, KW, OH, OW } = s;
     const inLen = N * C * H * W;
     const wLen = C * KH * KW;
     const outLen = N * C * OH * OW;
@@ -75,9 +57,9 @@ describe("wasm depthwise conv2d backward vs ref", () => {
         dbias: f32Random(C, 6),
       });
       const e = start();
-      refKernel("conv2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, ...s);
+      refKernel("conv2dBackward")(e.dinp, e.dweight, e.dbias, dout, inp, weight, s);
       const a = start();
-      conv2dBackward(a.dinp, a.dweight, a.dbias, dout, inp, weight, ...(s as Sizes));
+      conv2dBackward(a.dinp, a.dweight, a.dbias, dout, inp, weight, s);
       expectMatchesRef(a.dinp, e.dinp, `${c.name}: dinp`);
       expectMatchesRef(a.dweight, e.dweight, `${c.name}: dweight`);
       expectMatchesRef(a.dbias, e.dbias, `${c.name}: dbias`);
@@ -86,7 +68,7 @@ describe("wasm depthwise conv2d backward vs ref", () => {
 
   it("skips null gradients", () => {
     const s = sizes(cases[1]);
-    const [N, C, H, W, , KH, KW, OH, OW] = s;
+    const { N, C, H, W, KH, KW, OH, OW } = s;
     const inp = f32Random(N * C * H * W, 1);
     const weight = f32Random(C * KH * KW, 2);
     const dout = f32Random(N * C * OH * OW, 3);
@@ -94,8 +76,8 @@ describe("wasm depthwise conv2d backward vs ref", () => {
       const a = new Float32Array(which === "dinp" ? inp.length : weight.length);
       const e = new Float32Array(a.length);
       const args = (b: Float32Array) => (which === "dinp" ? [b, null, null] : [null, b, null]);
-      refKernel("conv2dBackward")(...args(e), dout, inp, weight, ...s);
-      (conv2dBackward as (...a: unknown[]) => void)(...args(a), dout, inp, weight, ...s);
+      refKernel("conv2dBackward")(...args(e), dout, inp, weight, s);
+      (conv2dBackward as (...a: unknown[]) => void)(...args(a), dout, inp, weight, s);
       expectMatchesRef(a, e, `${which} alone`);
     }
   });
@@ -103,7 +85,7 @@ describe("wasm depthwise conv2d backward vs ref", () => {
   it("gives bit-identical results on 1, 2 and 3 threads", () => {
     const c: Case = { name: "big", N: 8, C: 32, H: 33, W: 31, K: [3, 3], pad: [1, 1, 1, 1] };
     const s = sizes(c);
-    const [N, C, H, W, , KH, KW, OH, OW] = s;
+    const { N, C, H, W, KH, KW, OH, OW } = s;
     assert.ok(N * C * OH * OW * KH * KW >= PARALLEL_MIN_MACS, "big enough to use the pool");
     const inp = f32Random(N * C * H * W, 7);
     const weight = f32Random(C * KH * KW, 8);
@@ -116,7 +98,7 @@ describe("wasm depthwise conv2d backward vs ref", () => {
         dweight: f32Random(weight.length, 11),
         dbias: new Float32Array(C),
       };
-      conv2dBackward(g.dinp, g.dweight, g.dbias, dout, inp, weight, ...(s as Sizes));
+      conv2dBackward(g.dinp, g.dweight, g.dbias, dout, inp, weight, s);
       return g;
     };
     try {
@@ -135,8 +117,3 @@ describe("wasm depthwise conv2d backward vs ref", () => {
     }
   });
 });
-
-type Sizes =
-  Parameters<typeof conv2dBackward> extends [unknown, unknown, unknown, unknown, unknown, unknown, ...infer R]
-    ? R
-    : never;

@@ -13,7 +13,7 @@ import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kerne
 import { WorkerPoolError } from "../../kernel/engine/backends/wasm/pool";
 import { CLAIM } from "../../kernel/engine/backends/wasm/protocol";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
-import { expectMatchesRef, f32Random } from "./wasm-helpers";
+import { convGeometry, convLengths, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
@@ -21,16 +21,16 @@ const rt = runtime;
 setBackend("wasm");
 
 // A conv big enough to be split across 2 threads (N images, one share per thread).
-const s = [8, 8, 16, 15, 16, 3, 3, 16, 15, 1, 1, 1, 1, 1, 1, 1];
-const [N, C, H, W, OC, KH, KW, OH, OW] = s;
-const inp = f32Random(N * C * H * W, 1);
-const weight = f32Random(OC * C * KH * KW, 2);
-const expected = new Float32Array(N * OC * OH * OW);
-refKernel("conv2dForward")(expected, inp, weight, null, ...s);
+const g = convGeometry({ N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] });
+const n = convLengths(g);
+const inp = f32Random(n.inp, 1);
+const weight = f32Random(n.weight, 2);
+const expected = new Float32Array(n.out);
+refKernel("conv2dForward")(expected, inp, weight, null, g);
 
 function conv(): Float32Array {
   const out = new Float32Array(expected.length);
-  (conv2dForward as (...a: unknown[]) => void)(out, inp, weight, null, ...s);
+  conv2dForward(out, inp, weight, null, g);
   return out;
 }
 

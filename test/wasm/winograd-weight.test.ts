@@ -6,9 +6,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
-import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
@@ -17,7 +17,7 @@ import {
   winogradWeightGradientDots,
   winogradWeightPays,
 } from "../../kernel/engine/backends/wasm/winograd-weight";
-import { type Conv3x3Case, conv3x3Sizes, expectMatchesRef, f32Random } from "./wasm-helpers";
+import { type Conv3x3Case, conv3x3Geometry, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
@@ -25,7 +25,7 @@ const rt = runtime;
 setBackend("wasm");
 
 type Case = Conv3x3Case;
-const sizes = conv3x3Sizes;
+const sizes = conv3x3Geometry;
 
 const cases: Case[] = [
   { name: "16 channels, 32x32, batch 32 (5 chunks)", N: 32, C: 16, H: 32, W: 32, OC: 16, pad: [1, 1, 1, 1] },
@@ -40,14 +40,14 @@ const cases: Case[] = [
 describe("wasm Winograd weight gradient (dot products) vs ref", () => {
   for (const c of cases) {
     const s = sizes(c);
-    const [N, C, H, W, OC, , , OH, OW] = s;
+    const { N, C, H, W, OC, OH, OW } = s;
     it(`${c.name}, added into dweight`, () => {
       assert.ok(OH % 4 === 0 && OW % 4 === 0, "whole 4x4 tiles");
       const inp = f32Random(N * C * H * W, 1 + N * C);
       const dout = f32Random(N * OC * OH * OW, 2 + OC);
       const expected = f32Random(OC * C * 9, 3);
       const actual = expected.slice();
-      refKernel("conv2dBackward")(null, expected, null, dout, inp, new Float32Array(OC * C * 9), ...s);
+      refKernel("conv2dBackward")(null, expected, null, dout, inp, new Float32Array(OC * C * 9), s);
       weightGradient(actual, dout, inp, s);
       expectMatchesRef(actual, expected, `${c.name}: dweight`);
     });
@@ -55,7 +55,7 @@ describe("wasm Winograd weight gradient (dot products) vs ref", () => {
 
   it("gives bit-identical results on 1, 2 and 3 threads", () => {
     const s = sizes({ name: "", N: 9, C: 18, H: 32, W: 32, OC: 17, pad: [1, 1, 1, 1] });
-    const [N, C, H, W, OC, , , OH, OW] = s;
+    const { N, C, H, W, OC, OH, OW } = s;
     assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the pool");
     const inp = f32Random(N * C * H * W, 11);
     const dout = f32Random(N * OC * OH * OW, 12);
@@ -77,17 +77,15 @@ describe("wasm Winograd weight gradient (dot products) vs ref", () => {
   it("is used for 3x3, stride 1, 16+ channels, planes of whole 4x4 tiles", () => {
     const base = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });
     assert.ok(winogradWeightPays(base));
-    const changed = (i: number, v: number) => base.map((x, j) => (j === i ? v : x)) as ConvSizes;
-    assert.ok(!winogradWeightPays(changed(1, 8)), "8 input channels");
-    assert.ok(!winogradWeightPays(changed(4, 8)), "8 output channels");
-    assert.ok(!winogradWeightPays(changed(7, 7)), "OH = 7");
-    assert.ok(!winogradWeightPays(changed(8, 6)), "OW = 6");
-    assert.ok(!winogradWeightPays(changed(9, 2)), "stride 2");
-    assert.ok(!winogradWeightPays(changed(15, 2)), "2 groups");
-    const c32 = changed(1, 32).map((x, j) => (j === 4 ? 32 : x)) as ConvSizes;
+    assert.ok(!winogradWeightPays({ ...base, C: 8 }), "8 input channels");
+    assert.ok(!winogradWeightPays({ ...base, OC: 8 }), "8 output channels");
+    assert.ok(!winogradWeightPays({ ...base, OH: 7 }), "OH = 7");
+    assert.ok(!winogradWeightPays({ ...base, OW: 6 }), "OW = 6");
+    assert.ok(!winogradWeightPays({ ...base, strideH: 2 }), "stride 2");
+    assert.ok(!winogradWeightPays({ ...base, groups: 2 }), "2 groups");
+    const c32 = { ...base, C: 32, OC: 32 };
     assert.ok(!winogradWeightPays(c32), "32 channels on 8x8 (winograd.ts)");
-    const wide = c32.map((x, j) => (j === 3 || j === 8 ? 16 : x)) as ConvSizes;
-    assert.ok(winogradWeightPays(wide), "32 channels on 8x16 (rows of whole vectors)");
+    assert.ok(winogradWeightPays({ ...c32, W: 16, OW: 16 }), "32 channels on 8x16 (rows of whole vectors)");
   });
 
   for (const [inC, outC] of [
@@ -97,24 +95,24 @@ describe("wasm Winograd weight gradient (dot products) vs ref", () => {
     it(`conv2dBackward's weight gradient (and bias gradient) come from it when it pays (${inC} -> ${outC})`, () => {
       const s = sizes({ name: "", N: 3, C: inC, H: 16, W: 16, OC: outC, pad: [1, 1, 1, 1] });
       assert.ok(winogradWeightPays(s) && winogradWeightGradientPays(s) === inC >= 32);
-      const [N, C, H, W, OC, , , OH, OW] = s;
+      const { N, C, H, W, OC, OH, OW } = s;
       const inp = f32Random(N * C * H * W, 21);
       const weight = f32Random(OC * C * 9, 22);
       const dout = f32Random(N * OC * OH * OW, 23);
       const dweightOp = new Float32Array(weight.length);
       const dbiasOp = new Float32Array(OC);
-      (conv2dBackward as (...args: unknown[]) => void)(null, dweightOp, dbiasOp, dout, inp, weight, ...s);
+      conv2dBackward(null, dweightOp, dbiasOp, dout, inp, weight, s);
       const dweight = new Float32Array(weight.length);
       weightGradient(dweight, dout, inp, s);
       assert.deepEqual(dweightOp, dweight, "weight gradient");
       const dbias = new Float32Array(OC);
-      refKernel("conv2dBackward")(null, null, dbias, dout, inp, weight, ...s);
+      refKernel("conv2dBackward")(null, null, dbias, dout, inp, weight, s);
       expectMatchesRef(dbiasOp, dbias, "bias gradient");
     });
 });
 
 /** dweight += conv2d's weight gradient for dout, through winograd-weight.ts (dout put in the arena first). */
-function weightGradient(dweight: Float32Array, dout: Float32Array, inp: Float32Array, s: ConvSizes): void {
+function weightGradient(dweight: Float32Array, dout: Float32Array, inp: Float32Array, s: ConvGeometry): void {
   rt.arena.begin();
   const pDout = rt.arena.put(dout);
   winogradWeightGradientDots(rt, dweight, pDout, inp, s);

@@ -7,9 +7,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
-import type { ConvSizes } from "../../kernel/engine/backends/wasm/conv-geometry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
@@ -20,7 +20,7 @@ import {
   winogradWeightGradient,
   winogradWeightGradientPays,
 } from "../../kernel/engine/backends/wasm/winograd";
-import { type Conv3x3Case, conv3x3Sizes, expectMatchesRef, f32Random } from "./wasm-helpers";
+import { type Conv3x3Case, conv3x3Geometry, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
@@ -28,7 +28,7 @@ const rt = runtime;
 setBackend("wasm");
 
 type Case = Conv3x3Case;
-const sizes = conv3x3Sizes;
+const sizes = conv3x3Geometry;
 
 const cases: Case[] = [
   { name: "odd plane, pad 1", N: 2, C: 9, H: 7, W: 11, OC: 10, pad: [1, 1, 1, 1] },
@@ -75,7 +75,7 @@ const cases: Case[] = [
 describe("wasm Winograd conv vs ref", () => {
   for (const c of cases) {
     const s = sizes(c);
-    const [N, C, H, W, OC, , , OH, OW] = s;
+    const { N, C, H, W, OC, OH, OW } = s;
     const inLen = N * C * H * W;
     const wLen = OC * C * 9;
     const outLen = N * OC * OH * OW;
@@ -85,7 +85,7 @@ describe("wasm Winograd conv vs ref", () => {
         const weight = f32Random(wLen, 2 + wLen);
         const bias = withBias ? f32Random(OC, 3) : null;
         const expected = new Float32Array(outLen);
-        refKernel("conv2dForward")(expected, inp, weight, bias, ...s);
+        refKernel("conv2dForward")(expected, inp, weight, bias, s);
         const actual = new Float32Array(outLen).fill(Number.NaN); // must be overwritten
         winogradForward(rt, actual, inp, weight, bias, s);
         expectMatchesRef(actual, expected, `${c.name}: out`);
@@ -95,7 +95,7 @@ describe("wasm Winograd conv vs ref", () => {
       const dout = f32Random(outLen, 9 + outLen);
       const weight = new Float32Array(wLen);
       const expected = f32Random(wLen, 10);
-      refKernel("conv2dBackward")(null, expected, null, dout, inp, weight, ...s);
+      refKernel("conv2dBackward")(null, expected, null, dout, inp, weight, s);
       const actual = f32Random(wLen, 10);
       weightGradient(actual, dout, inp, s);
       expectMatchesRef(actual, expected, `${c.name}: dweight`);
@@ -104,7 +104,7 @@ describe("wasm Winograd conv vs ref", () => {
       const weight = f32Random(wLen, 5 + wLen);
       const dout = f32Random(outLen, 6 + outLen);
       const expected = f32Random(inLen, 7);
-      refKernel("conv2dBackward")(expected, null, null, dout, new Float32Array(inLen), weight, ...s);
+      refKernel("conv2dBackward")(expected, null, null, dout, new Float32Array(inLen), weight, s);
       const actual = f32Random(inLen, 7);
       inputGradient(actual, dout, weight, s);
       expectMatchesRef(actual, expected, `${c.name}: dinp`);
@@ -119,7 +119,7 @@ describe("wasm Winograd conv vs ref", () => {
   for (const c of threaded)
     it(`gives bit-identical results on 1, 2 and 3 threads (${c.name})`, () => {
       const s = sizes(c);
-      const [N, C, H, W, OC, , , OH, OW] = s;
+      const { N, C, H, W, OC, OH, OW } = s;
       assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the pool");
       const inp = f32Random(N * C * H * W, 11);
       const weight = f32Random(OC * C * 9, 12);
@@ -148,19 +148,17 @@ describe("wasm Winograd conv vs ref", () => {
   it("is used only for 3x3, stride 1, dilation 1, one group, 16+ channels", () => {
     const base = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });
     assert.ok(winogradPays(base));
-    const changed = (i: number, v: number) => base.map((x, j) => (j === i ? v : x)) as ConvSizes;
-    assert.ok(!winogradPays(changed(1, 8)), "8 input channels");
-    assert.ok(!winogradPays(changed(4, 8)), "8 output channels");
-    assert.ok(!winogradPays(changed(5, 5)), "5x3 kernel");
-    assert.ok(!winogradPays(changed(9, 2)), "stride 2");
-    assert.ok(!winogradPays(changed(13, 2)), "dilation 2");
-    assert.ok(!winogradPays(changed(15, 2)), "2 groups");
+    assert.ok(!winogradPays({ ...base, C: 8 }), "8 input channels");
+    assert.ok(!winogradPays({ ...base, OC: 8 }), "8 output channels");
+    assert.ok(!winogradPays({ ...base, KH: 5 }), "5x3 kernel");
+    assert.ok(!winogradPays({ ...base, strideH: 2 }), "stride 2");
+    assert.ok(!winogradPays({ ...base, dilationH: 2 }), "dilation 2");
+    assert.ok(!winogradPays({ ...base, groups: 2 }), "2 groups");
     assert.ok(!winogradWeightGradientPays(base), "weight gradient with 16 channels");
-    const c32 = changed(1, 32).map((x, j) => (j === 4 ? 32 : x)) as ConvSizes;
+    const c32 = { ...base, C: 32, OC: 32 };
     assert.ok(winogradWeightGradientPays(c32), "weight gradient with 32 channels on 8x8");
-    const odd = c32.map((x, j) => (j === 8 ? 7 : x)) as ConvSizes;
-    assert.ok(!winogradWeightGradientPays(odd), "weight gradient with 32 channels, F(2x2)");
-    assert.ok(winogradWeightGradientPays(changed(1, 64).map((x, j) => (j === 4 ? 64 : x)) as ConvSizes));
+    assert.ok(!winogradWeightGradientPays({ ...c32, OW: 7 }), "weight gradient with 32 channels, F(2x2)");
+    assert.ok(winogradWeightGradientPays({ ...base, C: 64, OC: 64 }));
   });
 });
 
@@ -168,22 +166,22 @@ describe("wasm conv2d kernels and Winograd", () => {
   it("conv2dForward and conv2dBackward's input and weight gradients dispatch to Winograd when it pays", () => {
     const s = sizes({ name: "", N: 2, C: 64, H: 8, W: 8, OC: 64, pad: [1, 1, 1, 1] });
     assert.ok(winogradPays(s) && winogradWeightGradientPays(s));
-    const [N, C, H, W, OC, , , OH, OW] = s;
+    const { N, C, H, W, OC, OH, OW } = s;
     const inp = f32Random(N * C * H * W, 21);
     const weight = f32Random(OC * C * 9, 22);
     const dout = f32Random(N * OC * OH * OW, 23);
     const viaOp = new Float32Array(N * OC * OH * OW);
-    (conv2dForward as (...args: unknown[]) => void)(viaOp, inp, weight, null, ...s);
+    conv2dForward(viaOp, inp, weight, null, s);
     const direct = new Float32Array(viaOp.length);
     winogradForward(rt, direct, inp, weight, null, s);
     assert.deepEqual(viaOp, direct, "forward");
     const dinpOp = new Float32Array(inp.length);
-    (conv2dBackward as (...args: unknown[]) => void)(dinpOp, null, null, dout, inp, weight, ...s);
+    conv2dBackward(dinpOp, null, null, dout, inp, weight, s);
     const dinp = new Float32Array(inp.length);
     inputGradient(dinp, dout, weight, s);
     assert.deepEqual(dinpOp, dinp, "input gradient");
     const dweightOp = new Float32Array(weight.length);
-    (conv2dBackward as (...args: unknown[]) => void)(null, dweightOp, null, dout, inp, weight, ...s);
+    conv2dBackward(null, dweightOp, null, dout, inp, weight, s);
     const dweight = new Float32Array(weight.length);
     weightGradient(dweight, dout, inp, s);
     assert.deepEqual(dweightOp, dweight, "weight gradient");
@@ -191,14 +189,14 @@ describe("wasm conv2d kernels and Winograd", () => {
 });
 
 /** dinp += conv2d's input gradient for dout, through the Winograd path (dout put in the arena first). */
-function inputGradient(dinp: Float32Array, dout: Float32Array, weight: Float32Array, s: ConvSizes): void {
+function inputGradient(dinp: Float32Array, dout: Float32Array, weight: Float32Array, s: ConvGeometry): void {
   rt.arena.begin();
   const pDout = rt.arena.put(dout);
   winogradInputGradient(rt, dinp, pDout, weight, s);
 }
 
 /** dweight += conv2d's weight gradient for dout, through the Winograd path (dout put in the arena first). */
-function weightGradient(dweight: Float32Array, dout: Float32Array, inp: Float32Array, s: ConvSizes): void {
+function weightGradient(dweight: Float32Array, dout: Float32Array, inp: Float32Array, s: ConvGeometry): void {
   rt.arena.begin();
   const pDout = rt.arena.put(dout);
   winogradWeightGradient(rt, dweight, pDout, inp, s);

@@ -5,6 +5,7 @@
 
 import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
+import type { ConvGeometry } from "../backends/geometry";
 import {
   conv2dBackward,
   conv2dForward,
@@ -98,26 +99,6 @@ interface AnyConvOptions {
   dilation?: number | readonly number[];
   groups?: number;
   outputPadding?: number | readonly number[];
-}
-
-/** Sizes as the kernels take them (the spatial dims of conv1d are H = 1, W = L). */
-interface Geometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  OC: number;
-  KH: number;
-  KW: number;
-  OH: number;
-  OW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-  dilationH: number;
-  dilationW: number;
-  groups: number;
 }
 
 function splitBias<O extends object>(
@@ -298,7 +279,8 @@ function convNd(
     );
   }
 
-  const g: Geometry = {
+  // The kernels' sizes (../backends/geometry.ts); conv1d's spatial dims are H = 1, W = L.
+  const g: ConvGeometry = {
     N,
     C,
     H: dims === 2 ? spatialIn[0] : 1,
@@ -326,62 +308,18 @@ function runConv(
   input: Tensor,
   weight: Tensor,
   bias: Tensor | null,
-  g: Geometry,
+  g: ConvGeometry,
   outShape: number[],
 ): Tensor {
   const forward = transposed ? convTranspose2dForward : conv2dForward;
   const backward = transposed ? convTranspose2dBackward : conv2dBackward;
   const out = emptyStorage(g.N * g.OC * g.OH * g.OW); // (N, OC, OH, OW)
-  forward(
-    out,
-    input.storage,
-    weight.storage,
-    bias?.storage ?? null,
-    g.N,
-    g.C,
-    g.H,
-    g.W,
-    g.OC,
-    g.KH,
-    g.KW,
-    g.OH,
-    g.OW,
-    g.strideH,
-    g.strideW,
-    g.padTop,
-    g.padLeft,
-    g.dilationH,
-    g.dilationW,
-    g.groups,
-  );
+  forward(out, input.storage, weight.storage, bias?.storage ?? null, g);
   return fromOp(op, out, outShape, [input, weight, bias], [input, weight], (dout, acc) => {
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, H, W), += onto it
     const dweight = needsGrad(weight) ? gradBuffer(weight.numel) : null; // weight's layout
     const dbias = needsGrad(bias) ? gradBuffer(g.OC) : null; // (OC)
-    backward(
-      dinp,
-      dweight,
-      dbias,
-      dout,
-      input.storage,
-      weight.storage,
-      g.N,
-      g.C,
-      g.H,
-      g.W,
-      g.OC,
-      g.KH,
-      g.KW,
-      g.OH,
-      g.OW,
-      g.strideH,
-      g.strideW,
-      g.padTop,
-      g.padLeft,
-      g.dilationH,
-      g.dilationW,
-      g.groups,
-    );
+    backward(dinp, dweight, dbias, dout, input.storage, weight.storage, g);
     return [dinp, dweight, dbias];
   });
 }

@@ -4,6 +4,7 @@
 
 import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp } from "../autograd/record";
+import type { PoolGeometry, PoolPlanes } from "../backends/geometry";
 import {
   adaptiveAvgPool2dBackward,
   adaptiveAvgPool2dForward,
@@ -20,14 +21,6 @@ import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { poolOutputSize, unpoolOutputSize } from "./pool-shape";
 import { checkTensor } from "./tensor-args";
-
-/**
- * maxPool2dBackward with a trailing hint for the wasm backend: dinp holds zeros, so it need not be
- * copied into wasm memory (ref's += onto zeros ignores it).
- */
-const maxPool2dBackwardZeroed = maxPool2dBackward as (
-  ...args: [...Parameters<typeof maxPool2dBackward>, boolean]
-) => void;
 
 /** A size per spatial dim: one number for all of them, or one entry per dim ([h, w] in 2-D). */
 export type PoolSize = number | readonly number[];
@@ -210,6 +203,26 @@ function windowOutput(p: Planes, w: Window): [number, number] {
   return out;
 }
 
+/** The kernels' sizes (../backends/geometry.ts) for planes pooled to OH x OW. */
+function poolPlanes(p: Planes, OH: number, OW: number): PoolPlanes {
+  return { N: p.N, C: p.C, H: p.H, W: p.W, OH, OW };
+}
+
+/** The kernels' sizes for a sliding window over the planes. */
+function poolGeometry(p: Planes, w: Window, OH: number, OW: number): PoolGeometry {
+  return {
+    ...poolPlanes(p, OH, OW),
+    KH: w.k[0],
+    KW: w.k[1],
+    strideH: w.s[0],
+    strideW: w.s[1],
+    padTop: w.pad[0],
+    padLeft: w.pad[1],
+    dilationH: w.dil[0],
+    dilationW: w.dil[1],
+  };
+}
+
 // ---- max pooling ------------------------------------------------------------------------------
 
 function maxPool(
@@ -222,16 +235,16 @@ function maxPool(
   const p = planes(input, op, dims);
   const w = slidingWindow(p, kernelSize, options);
   const [OH, OW] = windowOutput(p, w);
-  const { N, C, H, W } = p;
-  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
-  const idx = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
-  maxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, ...w.dil);
+  const g = poolGeometry(p, w, OH, OW);
+  const out = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  const idx = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  maxPool2dForward(out, idx, input.storage, g);
   const shape = outShape(p, OH, OW);
   const indices = new Tensor(idx, shape, "int64"); // returned to the caller with returnIndices
   const output = fromOp(op, out, shape, [input], [indices], (dout, acc) => {
     const zeroed = !acc?.[0];
     const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
-    maxPool2dBackwardZeroed(dinp, dout, idx, N, C, H, W, OH, OW, zeroed);
+    maxPool2dBackward(dinp, dout, idx, g, zeroed);
     return [dinp];
   });
   return options.returnIndices ? [output, indices] : output;
@@ -309,13 +322,12 @@ function avgPool(
   );
   const countIncludePad = options.countIncludePad ?? true;
   const [OH, OW] = windowOutput(p, w);
-  const { N, C, H, W } = p;
-  const args = [N, C, H, W, OH, OW, ...w.k, ...w.s, ...w.pad, countIncludePad, divisor] as const;
-  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
-  avgPool2dForward(out, input.storage, ...args);
+  const g = poolGeometry(p, w, OH, OW);
+  const out = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  avgPool2dForward(out, input.storage, g, countIncludePad, divisor);
   return fromOp(op, out, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
-    avgPool2dBackward(dinp, dout, ...args);
+    avgPool2dBackward(dinp, dout, g, countIncludePad, divisor);
     return [dinp];
   });
 }
@@ -362,12 +374,12 @@ function adaptiveOutput(p: Planes, outputSize: AdaptiveSize): [number, number] {
 function adaptiveAvgPool(op: string, dims: 1 | 2, input: Tensor, outputSize: AdaptiveSize): Tensor {
   const p = planes(input, op, dims);
   const [OH, OW] = adaptiveOutput(p, outputSize);
-  const { N, C, H, W } = p;
-  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
-  adaptiveAvgPool2dForward(out, input.storage, N, C, H, W, OH, OW);
+  const g = poolPlanes(p, OH, OW);
+  const out = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  adaptiveAvgPool2dForward(out, input.storage, g);
   return fromOp(op, out, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
-    adaptiveAvgPool2dBackward(dinp, dout, N, C, H, W, OH, OW);
+    adaptiveAvgPool2dBackward(dinp, dout, g);
     return [dinp];
   });
 }
@@ -381,16 +393,16 @@ function adaptiveMaxPool(
 ): Tensor | [Tensor, Tensor] {
   const p = planes(input, op, dims);
   const [OH, OW] = adaptiveOutput(p, outputSize);
-  const { N, C, H, W } = p;
-  const out = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
-  const idx = emptyStorage(N * C * OH * OW); // (N, C, OH, OW)
-  adaptiveMaxPool2dForward(out, idx, input.storage, N, C, H, W, OH, OW);
+  const g = poolPlanes(p, OH, OW);
+  const out = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  const idx = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  adaptiveMaxPool2dForward(out, idx, input.storage, g);
   const shape = outShape(p, OH, OW);
   const indices = new Tensor(idx, shape, "int64"); // returned to the caller with returnIndices
   const output = fromOp(op, out, shape, [input], [indices], (dout, acc) => {
     const zeroed = !acc?.[0];
     const dinp = acc?.[0] ?? gradBuffer(input.numel); // (N, C, H, W), += onto it
-    maxPool2dBackwardZeroed(dinp, dout, idx, N, C, H, W, OH, OW, zeroed);
+    maxPool2dBackward(dinp, dout, idx, g, zeroed);
     return [dinp];
   });
   return returnIndices ? [output, indices] : output;
@@ -513,7 +525,7 @@ function maxUnpool(
     () =>
       `output size would be ${show(p, out)} ((L - 1) * stride - 2 * padding + kernelSize); use less padding`,
   );
-  const { N, C, H, W } = p;
+  const g = poolPlanes(p, OH, OW); // H, W: the pooled input; OH, OW: the restored size
   const idx = indices.storage; // (N, C, H, W)
   for (let i = 0; i < idx.length; i++) {
     const v = idx[i];
@@ -524,12 +536,12 @@ function maxUnpool(
         `index ${v} at flat position ${i} of indices is outside the output plane of ${show(p, out)} (${OH * OW} positions); were the indices made by a pool with this kernelSize, stride and padding?`,
     );
   }
-  const res = new Float32Array(N * C * OH * OW); // (N, C, OH, OW)
-  maxUnpool2dForward(res, input.storage, idx, N, C, H, W, OH, OW);
+  const res = new Float32Array(p.N * p.C * OH * OW); // (N, C, OH, OW)
+  maxUnpool2dForward(res, input.storage, idx, g);
   const saved = idx.slice(); // indices as they were at the call
   return fromOp(op, res, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
-    maxUnpool2dBackward(dinp, dout, saved, N, C, H, W, OH, OW);
+    maxUnpool2dBackward(dinp, dout, saved, g);
     return [dinp];
   });
 }

@@ -1,15 +1,12 @@
 // Reference 2-D convolution kernels (cross-correlation, as PyTorch and every framework compute
 // it) and transposed convolution, forward and backward, as direct loops over NCHW buffers.
-// conv1d runs through these with H = 1. Padding is implicit zeros: explicit padTop/padLeft plus the
-// output size OH/OW cover symmetric, asymmetric ('same' with an even kernel) and cropped cases.
-//
-// Sizes: N batch, C input channels, H/W input height/width, OC output channels, KH/KW kernel,
-// OH/OW output height/width, G groups (C/G input and OC/G output channels per group).
-// Input row of output row oh and kernel row kh: ih = oh * strideH - padTop + kh * dilationH.
+// conv1d runs through these with H = 1. Every kernel takes the call's sizes as one ConvGeometry
+// (../geometry.ts: the letters, the padding, and which input row each output row reads).
 
+import type { ConvGeometry } from "../geometry";
 import { type Buf, defineKernel } from "../registry";
 
-/** First o >= 0 with o * stride + offset >= 0 (where a kernel tap enters the input). */
+/** First o >= 0 with o * stride + offset >= 0 (where a weight tap enters the input). */
 function first(stride: number, offset: number): number {
   return Math.max(0, Math.ceil(-offset / stride));
 }
@@ -24,37 +21,34 @@ function end(n: number, stride: number, offset: number, size: number): number {
  */
 export const conv2dForward = defineKernel(
   "conv2dForward",
-  (
-    out: Buf,
-    inp: Buf,
-    weight: Buf,
-    bias: Buf | null,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OC: number,
-    KH: number,
-    KW: number,
-    OH: number,
-    OW: number,
-    strideH: number,
-    strideW: number,
-    padTop: number,
-    padLeft: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-  ) => {
+  (out: Buf, inp: Buf, weight: Buf, bias: Buf | null, g: ConvGeometry) => {
+    const {
+      N,
+      C,
+      H,
+      W,
+      OC,
+      KH,
+      KW,
+      OH,
+      OW,
+      strideH,
+      strideW,
+      padTop,
+      padLeft,
+      dilationH,
+      dilationW,
+      groups,
+    } = g;
     const CG = C / groups; // input channels per group
     const OCG = OC / groups; // output channels per group
     for (let n = 0; n < N; n++)
       for (let oc = 0; oc < OC; oc++) {
         const o = (n * OC + oc) * OH * OW; // out plane (OH, OW)
         out.fill(bias === null ? 0 : bias[oc], o, o + OH * OW);
-        const g = Math.floor(oc / OCG);
+        const grp = Math.floor(oc / OCG); // its group
         for (let cg = 0; cg < CG; cg++) {
-          const i = (n * C + g * CG + cg) * H * W; // inp plane (H, W)
+          const i = (n * C + grp * CG + cg) * H * W; // inp plane (H, W)
           const wk = (oc * CG + cg) * KH * KW; // weight plane (KH, KW)
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {
@@ -88,23 +82,26 @@ export const conv2dBackward = defineKernel(
     dout: Buf,
     inp: Buf,
     weight: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OC: number,
-    KH: number,
-    KW: number,
-    OH: number,
-    OW: number,
-    strideH: number,
-    strideW: number,
-    padTop: number,
-    padLeft: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
+    g: ConvGeometry,
   ) => {
+    const {
+      N,
+      C,
+      H,
+      W,
+      OC,
+      KH,
+      KW,
+      OH,
+      OW,
+      strideH,
+      strideW,
+      padTop,
+      padLeft,
+      dilationH,
+      dilationW,
+      groups,
+    } = g;
     const CG = C / groups;
     const OCG = OC / groups;
     for (let n = 0; n < N; n++)
@@ -116,9 +113,9 @@ export const conv2dBackward = defineKernel(
           dbias[oc] += s;
         }
         if (dinp === null && dweight === null) continue;
-        const g = Math.floor(oc / OCG);
+        const grp = Math.floor(oc / OCG); // its group
         for (let cg = 0; cg < CG; cg++) {
-          const i = (n * C + g * CG + cg) * H * W; // inp / dinp plane (H, W)
+          const i = (n * C + grp * CG + cg) * H * W; // inp / dinp plane (H, W)
           const wk = (oc * CG + cg) * KH * KW; // weight / dweight plane (KH, KW)
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {
@@ -154,28 +151,25 @@ export const conv2dBackward = defineKernel(
  */
 export const convTranspose2dForward = defineKernel(
   "convTranspose2dForward",
-  (
-    out: Buf,
-    inp: Buf,
-    weight: Buf,
-    bias: Buf | null,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OC: number,
-    KH: number,
-    KW: number,
-    OH: number,
-    OW: number,
-    strideH: number,
-    strideW: number,
-    padTop: number,
-    padLeft: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
-  ) => {
+  (out: Buf, inp: Buf, weight: Buf, bias: Buf | null, g: ConvGeometry) => {
+    const {
+      N,
+      C,
+      H,
+      W,
+      OC,
+      KH,
+      KW,
+      OH,
+      OW,
+      strideH,
+      strideW,
+      padTop,
+      padLeft,
+      dilationH,
+      dilationW,
+      groups,
+    } = g;
     const CG = C / groups;
     const OCG = OC / groups;
     for (let n = 0; n < N; n++)
@@ -185,10 +179,10 @@ export const convTranspose2dForward = defineKernel(
       }
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++) {
-        const g = Math.floor(c / CG);
+        const grp = Math.floor(c / CG); // its group
         const i = (n * C + c) * H * W; // inp plane (H, W)
         for (let ocg = 0; ocg < OCG; ocg++) {
-          const o = (n * OC + g * OCG + ocg) * OH * OW; // out plane (OH, OW)
+          const o = (n * OC + grp * OCG + ocg) * OH * OW; // out plane (OH, OW)
           const wk = (c * OCG + ocg) * KH * KW; // weight plane (KH, KW)
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {
@@ -222,23 +216,26 @@ export const convTranspose2dBackward = defineKernel(
     dout: Buf,
     inp: Buf,
     weight: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OC: number,
-    KH: number,
-    KW: number,
-    OH: number,
-    OW: number,
-    strideH: number,
-    strideW: number,
-    padTop: number,
-    padLeft: number,
-    dilationH: number,
-    dilationW: number,
-    groups: number,
+    g: ConvGeometry,
   ) => {
+    const {
+      N,
+      C,
+      H,
+      W,
+      OC,
+      KH,
+      KW,
+      OH,
+      OW,
+      strideH,
+      strideW,
+      padTop,
+      padLeft,
+      dilationH,
+      dilationW,
+      groups,
+    } = g;
     const CG = C / groups;
     const OCG = OC / groups;
     if (dbias !== null)
@@ -252,10 +249,10 @@ export const convTranspose2dBackward = defineKernel(
     if (dinp === null && dweight === null) return;
     for (let n = 0; n < N; n++)
       for (let c = 0; c < C; c++) {
-        const g = Math.floor(c / CG);
+        const grp = Math.floor(c / CG); // its group
         const i = (n * C + c) * H * W; // inp / dinp plane (H, W)
         for (let ocg = 0; ocg < OCG; ocg++) {
-          const o = (n * OC + g * OCG + ocg) * OH * OW; // dout plane (OH, OW)
+          const o = (n * OC + grp * OCG + ocg) * OH * OW; // dout plane (OH, OW)
           const wk = (c * OCG + ocg) * KH * KW; // weight / dweight plane (KH, KW)
           for (let kh = 0; kh < KH; kh++)
             for (let kw = 0; kw < KW; kw++) {

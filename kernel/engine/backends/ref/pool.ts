@@ -1,12 +1,14 @@
 // Reference pooling kernels over NCHW planes: max (with argmax indices), average (PyTorch's divisor
 // arithmetic), adaptive average/max, and max-unpooling. Every (n, c) plane is pooled on its own;
-// indices are flat positions h * W + w inside the input plane, as PyTorch reports them.
+// indices are flat positions h * W + w inside the input plane, as PyTorch reports them. Sizes come
+// as one PoolGeometry (sliding windows) or PoolPlanes (adaptive, unpooling): see ../geometry.ts.
 
+import type { PoolGeometry, PoolPlanes } from "../geometry";
 import { type Buf, defineKernel } from "../registry";
 
 /**
  * out, indices (N, C, OH, OW) = max of inp (N, C, H, W) over each window; padding acts as -inf.
- * Window (oh, ow) reads rows oh * strideH - padH + i * dilationH (i < KH), columns likewise.
+ * Window (oh, ow) reads rows oh * strideH - padTop + i * dilationH (i < KH), columns likewise.
  *
  * NOTE: as PyTorch's CPU kernel: a value wins when it is greater than the running max or NaN, so
  * the first maximum wins ties and a NaN propagates (the last NaN's index is reported). The index
@@ -14,34 +16,17 @@ import { type Buf, defineKernel } from "../registry";
  */
 export const maxPool2dForward = defineKernel(
   "maxPool2dForward",
-  (
-    out: Buf,
-    indices: Buf,
-    inp: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    KH: number,
-    KW: number,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-  ) => {
+  (out: Buf, indices: Buf, inp: Buf, g: PoolGeometry) => {
+    const { N, C, H, W, OH, OW, KH, KW, strideH, strideW, padTop, padLeft, dilationH, dilationW } = g;
     for (let p = 0; p < N * C; p++) {
       const ip = p * H * W; // plane offset in inp (N, C, H, W)
       const op = p * OH * OW; // plane offset in out, indices (N, C, OH, OW)
       for (let oh = 0; oh < OH; oh++) {
-        let h0 = oh * strideH - padH;
+        let h0 = oh * strideH - padTop;
         const h1 = Math.min(h0 + (KH - 1) * dilationH + 1, H);
         while (h0 < 0) h0 += dilationH;
         for (let ow = 0; ow < OW; ow++) {
-          let w0 = ow * strideW - padW;
+          let w0 = ow * strideW - padLeft;
           const w1 = Math.min(w0 + (KW - 1) * dilationW + 1, W);
           while (w0 < 0) w0 += dilationW;
           let best = Number.NEGATIVE_INFINITY;
@@ -65,24 +50,16 @@ export const maxPool2dForward = defineKernel(
 /**
  * dinp (N, C, H, W) += dout (N, C, OH, OW) routed to each output's argmax (indices, same shape as
  * dout). Serves max and adaptive max pooling. Indices outside the plane (a window that held no
- * input at all) carry no gradient.
+ * input at all) carry no gradient. `dinpZeroed`: the caller promises dinp holds zeros, a hint for
+ * backends that would otherwise copy dinp in (wasm); ref adds onto it either way.
  */
 export const maxPool2dBackward = defineKernel(
   "maxPool2dBackward",
-  (
-    dinp: Buf,
-    dout: Buf,
-    indices: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-  ) => {
-    for (let p = 0; p < N * C; p++) {
-      const ip = p * H * W;
-      const op = p * OH * OW;
+  (dinp: Buf, dout: Buf, indices: Buf, p: PoolPlanes, _dinpZeroed = false) => {
+    const { N, C, H, W, OH, OW } = p;
+    for (let q = 0; q < N * C; q++) {
+      const ip = q * H * W;
+      const op = q * OH * OW;
       for (let j = 0; j < OH * OW; j++) {
         const idx = indices[op + j];
         if (idx >= 0 && idx < H * W) dinp[ip + idx] += dout[op + j];
@@ -101,21 +78,15 @@ function avgWindow(
   win: Int32Array,
   oh: number,
   ow: number,
-  H: number,
-  W: number,
-  KH: number,
-  KW: number,
-  strideH: number,
-  strideW: number,
-  padH: number,
-  padW: number,
+  g: PoolGeometry,
   countIncludePad: boolean,
   divisorOverride: number,
 ): void {
-  let h0 = oh * strideH - padH;
-  let w0 = ow * strideW - padW;
-  let h1 = Math.min(h0 + KH, H + padH);
-  let w1 = Math.min(w0 + KW, W + padW);
+  const { H, W, KH, KW, strideH, strideW, padTop, padLeft } = g;
+  let h0 = oh * strideH - padTop;
+  let w0 = ow * strideW - padLeft;
+  let h1 = Math.min(h0 + KH, H + padTop);
+  let w1 = Math.min(w0 + KW, W + padLeft);
   const padded = (h1 - h0) * (w1 - w0);
   h0 = Math.max(h0, 0);
   w0 = Math.max(w0, 0);
@@ -134,45 +105,15 @@ function avgWindow(
  */
 export const avgPool2dForward = defineKernel(
   "avgPool2dForward",
-  (
-    out: Buf,
-    inp: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    KH: number,
-    KW: number,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    countIncludePad: boolean,
-    divisorOverride: number,
-  ) => {
+  (out: Buf, inp: Buf, g: PoolGeometry, countIncludePad: boolean, divisorOverride: number) => {
+    const { N, C, H, W, OH, OW } = g;
     const win = new Int32Array(5); // [h0, h1, w0, w1, divisor]
     for (let p = 0; p < N * C; p++) {
       const ip = p * H * W;
       const op = p * OH * OW;
       for (let oh = 0; oh < OH; oh++)
         for (let ow = 0; ow < OW; ow++) {
-          avgWindow(
-            win,
-            oh,
-            ow,
-            H,
-            W,
-            KH,
-            KW,
-            strideH,
-            strideW,
-            padH,
-            padW,
-            countIncludePad,
-            divisorOverride,
-          );
+          avgWindow(win, oh, ow, g, countIncludePad, divisorOverride);
           const [h0, h1, w0, w1, divisor] = win;
           let s = 0;
           for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) s += inp[ip + h * W + w];
@@ -185,48 +126,18 @@ export const avgPool2dForward = defineKernel(
 /** dinp (N, C, H, W) += dout (N, C, OH, OW) / divisor over each window (the adjoint of avgPool2dForward). */
 export const avgPool2dBackward = defineKernel(
   "avgPool2dBackward",
-  (
-    dinp: Buf,
-    dout: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    KH: number,
-    KW: number,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    countIncludePad: boolean,
-    divisorOverride: number,
-  ) => {
+  (dinp: Buf, dout: Buf, g: PoolGeometry, countIncludePad: boolean, divisorOverride: number) => {
+    const { N, C, H, W, OH, OW } = g;
     const win = new Int32Array(5);
     for (let p = 0; p < N * C; p++) {
       const ip = p * H * W;
       const op = p * OH * OW;
       for (let oh = 0; oh < OH; oh++)
         for (let ow = 0; ow < OW; ow++) {
-          avgWindow(
-            win,
-            oh,
-            ow,
-            H,
-            W,
-            KH,
-            KW,
-            strideH,
-            strideW,
-            padH,
-            padW,
-            countIncludePad,
-            divisorOverride,
-          );
+          avgWindow(win, oh, ow, g, countIncludePad, divisorOverride);
           const [h0, h1, w0, w1, divisor] = win;
-          const g = dout[op + oh * OW + ow] / divisor;
-          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dinp[ip + h * W + w] += g;
+          const d = dout[op + oh * OW + ow] / divisor;
+          for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) dinp[ip + h * W + w] += d;
         }
     }
   },
@@ -235,10 +146,11 @@ export const avgPool2dBackward = defineKernel(
 /** out (N, C, OH, OW) = mean of inp (N, C, H, W) over rows [floor(oh H / OH), ceil((oh + 1) H / OH)), columns likewise. */
 export const adaptiveAvgPool2dForward = defineKernel(
   "adaptiveAvgPool2dForward",
-  (out: Buf, inp: Buf, N: number, C: number, H: number, W: number, OH: number, OW: number) => {
-    for (let p = 0; p < N * C; p++) {
-      const ip = p * H * W;
-      const op = p * OH * OW;
+  (out: Buf, inp: Buf, p: PoolPlanes) => {
+    const { N, C, H, W, OH, OW } = p;
+    for (let q = 0; q < N * C; q++) {
+      const ip = q * H * W;
+      const op = q * OH * OW;
       for (let oh = 0; oh < OH; oh++) {
         const h0 = Math.floor((oh * H) / OH);
         const h1 = Math.ceil(((oh + 1) * H) / OH);
@@ -257,10 +169,11 @@ export const adaptiveAvgPool2dForward = defineKernel(
 /** dinp (N, C, H, W) += dout (N, C, OH, OW) spread evenly over each adaptive window. */
 export const adaptiveAvgPool2dBackward = defineKernel(
   "adaptiveAvgPool2dBackward",
-  (dinp: Buf, dout: Buf, N: number, C: number, H: number, W: number, OH: number, OW: number) => {
-    for (let p = 0; p < N * C; p++) {
-      const ip = p * H * W;
-      const op = p * OH * OW;
+  (dinp: Buf, dout: Buf, p: PoolPlanes) => {
+    const { N, C, H, W, OH, OW } = p;
+    for (let q = 0; q < N * C; q++) {
+      const ip = q * H * W;
+      const op = q * OH * OW;
       for (let oh = 0; oh < OH; oh++) {
         const h0 = Math.floor((oh * H) / OH);
         const h1 = Math.ceil(((oh + 1) * H) / OH);
@@ -281,10 +194,11 @@ export const adaptiveAvgPool2dBackward = defineKernel(
  */
 export const adaptiveMaxPool2dForward = defineKernel(
   "adaptiveMaxPool2dForward",
-  (out: Buf, indices: Buf, inp: Buf, N: number, C: number, H: number, W: number, OH: number, OW: number) => {
-    for (let p = 0; p < N * C; p++) {
-      const ip = p * H * W;
-      const op = p * OH * OW;
+  (out: Buf, indices: Buf, inp: Buf, p: PoolPlanes) => {
+    const { N, C, H, W, OH, OW } = p;
+    for (let q = 0; q < N * C; q++) {
+      const ip = q * H * W;
+      const op = q * OH * OW;
       for (let oh = 0; oh < OH; oh++) {
         const h0 = Math.floor((oh * H) / OH);
         const h1 = Math.ceil(((oh + 1) * H) / OH);
@@ -316,10 +230,11 @@ export const adaptiveMaxPool2dForward = defineKernel(
  */
 export const maxUnpool2dForward = defineKernel(
   "maxUnpool2dForward",
-  (out: Buf, inp: Buf, indices: Buf, N: number, C: number, H: number, W: number, OH: number, OW: number) => {
-    for (let p = 0; p < N * C; p++) {
-      const ip = p * H * W;
-      const op = p * OH * OW;
+  (out: Buf, inp: Buf, indices: Buf, p: PoolPlanes) => {
+    const { N, C, H, W, OH, OW } = p;
+    for (let q = 0; q < N * C; q++) {
+      const ip = q * H * W;
+      const op = q * OH * OW;
       for (let j = 0; j < H * W; j++) out[op + indices[ip + j]] = inp[ip + j];
     }
   },
@@ -328,20 +243,11 @@ export const maxUnpool2dForward = defineKernel(
 /** dinp (N, C, H, W) = dout (N, C, OH, OW) gathered at indices (N, C, H, W): the adjoint of the scatter. */
 export const maxUnpool2dBackward = defineKernel(
   "maxUnpool2dBackward",
-  (
-    dinp: Buf,
-    dout: Buf,
-    indices: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-  ) => {
-    for (let p = 0; p < N * C; p++) {
-      const ip = p * H * W;
-      const op = p * OH * OW;
+  (dinp: Buf, dout: Buf, indices: Buf, p: PoolPlanes) => {
+    const { N, C, H, W, OH, OW } = p;
+    for (let q = 0; q < N * C; q++) {
+      const ip = q * H * W;
+      const op = q * OH * OW;
       for (let j = 0; j < H * W; j++) dinp[ip + j] += dout[op + indices[ip + j]];
     }
   },

@@ -3,54 +3,34 @@
 // split planes, which never share an output, so any thread count gives the same bits.
 // Float64 buffers go to the ref kernels.
 
+import type { PoolGeometry, PoolPlanes } from "../geometry";
 import { type Buf, refKernel } from "../registry";
+import { allF32, type F32, putPoolGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
-type F32 = Float32Array;
-
-const allF32 = (bufs: Buf[]): boolean => bufs.every((b) => b instanceof Float32Array);
-
-/** avg pooling's sizes after the buffers, in ref's order. */
-type AvgSizes = [
-  N: number,
-  C: number,
-  H: number,
-  W: number,
-  OH: number,
-  OW: number,
-  KH: number,
-  KW: number,
-  strideH: number,
-  strideW: number,
-  padH: number,
-  padW: number,
-  countIncludePad: boolean,
-  divisorOverride: number,
-];
-
 export function avgPoolKernels(rt: WasmRuntime) {
   const { arena } = rt;
-
-  /** The geometry block assembly/avg-pool.ts reads. */
-  function putGeometry(s: AvgSizes): number {
-    const [, , H, W, OH, OW, KH, KW, sH, sW, pH, pW, countIncludePad, divisorOverride] = s;
-    return arena.putI32([H, W, OH, OW, KH, KW, sH, sW, pH, pW, countIncludePad ? 1 : 0, divisorOverride]);
-  }
 
   /** Threads for `reads` window reads over `planes` planes, as [p0, p1) ranges. */
   const planeRanges = (planes: number, reads: number) => ranges(planes, 1, threadsFor(rt, reads));
 
   /** out (N, C, OH, OW) = average of inp (N, C, H, W) over each window (see ref). */
-  function avgPool2dForward(out: Buf, inp: Buf, ...sizes: AvgSizes): void {
-    if (!allF32([out, inp])) {
-      refKernel("avgPool2dForward")(out, inp, ...sizes);
+  function avgPool2dForward(
+    out: Buf,
+    inp: Buf,
+    g: PoolGeometry,
+    countIncludePad: boolean,
+    divisorOverride: number,
+  ): void {
+    if (!allF32(out, inp)) {
+      refKernel("avgPool2dForward")(out, inp, g, countIncludePad, divisorOverride);
       return;
     }
-    const [N, C, H, W, OH, OW, KH, KW] = sizes;
+    const { N, C, H, W, OH, OW, KH, KW } = g;
     const planes = N * C;
     arena.begin();
-    const geo = putGeometry(sizes);
+    const geo = putPoolGeometry(arena, g, countIncludePad, divisorOverride);
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
     const pOut = arena.target((out as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const calls = planeRanges(planes, planes * OH * OW * KH * KW).map(([p0, p1]) => [
@@ -65,15 +45,21 @@ export function avgPoolKernels(rt: WasmRuntime) {
   }
 
   /** dinp (N, C, H, W) += dout (N, C, OH, OW) / divisor over each window (see ref). */
-  function avgPool2dBackward(dinp: Buf, dout: Buf, ...sizes: AvgSizes): void {
-    if (!allF32([dinp, dout])) {
-      refKernel("avgPool2dBackward")(dinp, dout, ...sizes);
+  function avgPool2dBackward(
+    dinp: Buf,
+    dout: Buf,
+    g: PoolGeometry,
+    countIncludePad: boolean,
+    divisorOverride: number,
+  ): void {
+    if (!allF32(dinp, dout)) {
+      refKernel("avgPool2dBackward")(dinp, dout, g, countIncludePad, divisorOverride);
       return;
     }
-    const [N, C, H, W, OH, OW, KH, KW] = sizes;
+    const { N, C, H, W, OH, OW, KH, KW } = g;
     const planes = N * C;
     arena.begin();
-    const geo = putGeometry(sizes);
+    const geo = putPoolGeometry(arena, g, countIncludePad, divisorOverride);
     const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const pDinp = arena.put((dinp as F32).subarray(0, planes * H * W)); // (N, C, H, W), += onto it
     const calls = planeRanges(planes, planes * OH * OW * KH * KW).map(([p0, p1]) => [
@@ -88,32 +74,22 @@ export function avgPoolKernels(rt: WasmRuntime) {
   }
 
   /** out (N, C, OH, OW) = mean of inp (N, C, H, W) over each adaptive window (see ref). */
-  function adaptiveAvgPool2dForward(
-    out: Buf,
-    inp: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-  ): void {
-    if (!allF32([out, inp])) {
-      refKernel("adaptiveAvgPool2dForward")(out, inp, N, C, H, W, OH, OW);
+  function adaptiveAvgPool2dForward(out: Buf, inp: Buf, p: PoolPlanes): void {
+    if (!allF32(out, inp)) {
+      refKernel("adaptiveAvgPool2dForward")(out, inp, p);
       return;
     }
+    const { N, C, H, W, OH, OW } = p;
     const planes = N * C;
     arena.begin();
+    const geo = putPoolGeometry(arena, p);
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
     const pOut = arena.target((out as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     // Windows overlap by at most one row/column: about H * W reads per plane, plus the overlap.
     const calls = planeRanges(planes, planes * (H + OH) * (W + OW)).map(([p0, p1]) => [
       p0,
       p1,
-      H,
-      W,
-      OH,
-      OW,
+      geo,
       pOut,
       pInp,
     ]);
@@ -122,31 +98,21 @@ export function avgPoolKernels(rt: WasmRuntime) {
   }
 
   /** dinp (N, C, H, W) += dout (N, C, OH, OW) spread evenly over each adaptive window (see ref). */
-  function adaptiveAvgPool2dBackward(
-    dinp: Buf,
-    dout: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-  ): void {
-    if (!allF32([dinp, dout])) {
-      refKernel("adaptiveAvgPool2dBackward")(dinp, dout, N, C, H, W, OH, OW);
+  function adaptiveAvgPool2dBackward(dinp: Buf, dout: Buf, p: PoolPlanes): void {
+    if (!allF32(dinp, dout)) {
+      refKernel("adaptiveAvgPool2dBackward")(dinp, dout, p);
       return;
     }
+    const { N, C, H, W, OH, OW } = p;
     const planes = N * C;
     arena.begin();
+    const geo = putPoolGeometry(arena, p);
     const pDout = arena.put((dout as F32).subarray(0, planes * OH * OW)); // (N, C, OH, OW)
     const pDinp = arena.put((dinp as F32).subarray(0, planes * H * W)); // (N, C, H, W), += onto it
     const calls = planeRanges(planes, planes * (H + OH) * (W + OW)).map(([p0, p1]) => [
       p0,
       p1,
-      H,
-      W,
-      OH,
-      OW,
+      geo,
       pDinp,
       pDout,
     ]);

@@ -9,9 +9,10 @@
 // planes of whole 4x4 tiles, see winogradWeightPays, else winograd.ts from 32 channels). Float64
 // goes to ref.
 
+import type { ConvGeometry } from "../geometry";
 import { type Buf, refKernel } from "../registry";
-import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
 import type { ThreadedKernel } from "./exports";
+import { allF32, type F32, putConvGeometry } from "./geometry";
 import { ranges, runEach, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
@@ -43,21 +44,21 @@ export function convBackwardKernel(rt: WasmRuntime) {
     dout: Buf,
     inp: Buf,
     weight: Buf,
-    ...sizes: ConvSizes
+    g: ConvGeometry,
   ): void {
-    if (![dinp, dweight, dbias, dout, inp, weight].every(isF32)) {
-      refKernel("conv2dBackward")(dinp, dweight, dbias, dout, inp, weight, ...sizes);
+    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) {
+      refKernel("conv2dBackward")(dinp, dweight, dbias, dout, inp, weight, g);
       return;
     }
-    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+    const { N, C, H, W, OC, KH, KW, OH, OW, groups: G } = g;
     const P = OH * OW;
     const K = (C / G) * KH * KW;
     const macs = N * OC * P * K;
     arena.begin();
-    const geo = putGeometry(arena, sizes);
+    const geo = putConvGeometry(arena, g);
     const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
     const threads = threadsFor(rt, macs);
-    if (dinp !== null && dweight !== null && threads >= 2 && bothDirect(sizes)) {
+    if (dinp !== null && dweight !== null && threads >= 2 && bothDirect(g)) {
       // Both gradients direct: side by side, half the threads each (one dispatch, no thread shifts
       // the same input planes as another); every share is computed as on one thread.
       const half = threads >> 1;
@@ -71,35 +72,29 @@ export function convBackwardKernel(rt: WasmRuntime) {
       weights.finish();
       return;
     }
-    if (dinp !== null && winogradPays(sizes)) {
-      winogradInputGradient(rt, dinp, pDout, weight, sizes); // 3x3, 16+ channels: assembly/winograd.ts
-    } else if (dinp !== null && directGradientPays(sizes)) {
+    if (dinp !== null && winogradPays(g)) {
+      winogradInputGradient(rt, dinp, pDout, weight, g); // 3x3, 16+ channels: assembly/winograd.ts
+    } else if (dinp !== null && directGradientPays(g)) {
       // Few channels: the direct kernel (assembly/conv-direct-grad.ts), images split across threads.
       const input = directInput(dinp, sharesFor(threadsFor(rt, macs)));
       runShares(rt, "conv2dBackwardInputDirect", input.calls);
       input.finish();
-    } else if (dinp !== null && transposedConvPays(sizes)) {
+    } else if (dinp !== null && transposedConvPays(g)) {
       // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
-      const [, , , , , , , , , , , pT, pL, dH, dW] = sizes;
-      const tsizes: ConvSizes = [
-        N,
-        OC,
-        OH,
-        OW,
-        C,
-        KH,
-        KW,
-        H,
-        W,
-        1,
-        1,
-        dH * (KH - 1) - pT,
-        dW * (KW - 1) - pL,
-        dH,
-        dW,
-        G,
-      ];
-      const tgeo = putGeometry(arena, tsizes, 1);
+      const flipped: ConvGeometry = {
+        ...g,
+        C: OC,
+        H: OH,
+        W: OW,
+        OC: C,
+        OH: H,
+        OW: W,
+        strideH: 1,
+        strideW: 1,
+        padTop: g.dilationH * (KH - 1) - g.padTop,
+        padLeft: g.dilationW * (KW - 1) - g.padLeft,
+      };
+      const tgeo = putConvGeometry(arena, flipped, 1);
       const pWt = arena.alloc(4 * OC * K); // (C, OC/G, KH, KW)
       flipTransposed(arena.f32(), pWt / 4, weight as F32, OC, C, KH, KW, G);
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
@@ -122,12 +117,12 @@ export function convBackwardKernel(rt: WasmRuntime) {
       runShares(rt, "conv2dBackwardInput", calls);
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     }
-    if (dweight !== null && winogradWeightPays(sizes)) {
+    if (dweight !== null && winogradWeightPays(g)) {
       // 3x3, 16+ channels, planes of whole 4x4 tiles: Winograd with dot products (winograd-weight.ts)
-      winogradWeightGradientDots(rt, dweight, pDout, inp, sizes);
-    } else if (dweight !== null && winogradWeightGradientPays(sizes)) {
-      winogradWeightGradient(rt, dweight, pDout, inp, sizes); // 3x3, 32+ channels: assembly/winograd.ts
-    } else if (dweight !== null && directGradientPays(sizes)) {
+      winogradWeightGradientDots(rt, dweight, pDout, inp, g);
+    } else if (dweight !== null && winogradWeightGradientPays(g)) {
+      winogradWeightGradient(rt, dweight, pDout, inp, g); // 3x3, 32+ channels: assembly/winograd.ts
+    } else if (dweight !== null && directGradientPays(g)) {
       // Few channels: the direct kernel, the bias gradient as one more tap of the same pass.
       const weights = directWeight(dweight, dbias, threadsFor(rt, macs));
       runShares(rt, "conv2dBackwardWeightDirect", weights.calls);
@@ -138,12 +133,13 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
       // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
       const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
-      const chunkGeo = putGeometry(arena, sizes, chunk);
+      const chunkGeo = putConvGeometry(arena, g, chunk);
       const D = chunk * P;
       // One image's zero-padded planes (C/G, PH, PW), as assembly/conv-geometry.ts convPaddedHeight/Width.
-      const [, , , , , , , , , sH, sW, , , dH, dW] = sizes;
       const paddedFloats =
-        (C / G) * ((OH - 1) * sH + (KH - 1) * dH + 1) * ((OW - 1) * sW + (KW - 1) * dW + 1);
+        (C / G) *
+        ((OH - 1) * g.strideH + (KH - 1) * g.dilationH + 1) *
+        ((OW - 1) * g.strideW + (KW - 1) * g.dilationW + 1);
       const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
         // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D), padded planes
         const col = arena.alloc(4 * ((k1 - k0 + OC / G) * D + paddedFloats));
@@ -177,7 +173,7 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C, KH, KW), += onto it
       const pDb = dbias === null ? 0 : arena.put((dbias as F32).subarray(0, OC)); // (OC), += onto it
-      const chunkGeo = putGeometry(arena, sizes, Math.min(N, Math.ceil(DIRECT_WEIGHT_DEPTH / P)));
+      const chunkGeo = putConvGeometry(arena, g, Math.min(N, Math.ceil(DIRECT_WEIGHT_DEPTH / P)));
       const units = kernels.directWeightUnits(chunkGeo, dbias === null ? 0 : 1);
       const calls = ranges(units, 1, parts).map(([u0, u1]) => {
         const scratch = arena.alloc(kernels.directWeightScratchBytes(chunkGeo, u1 - u0));
@@ -204,9 +200,9 @@ interface DirectCalls {
 type Share = [ThreadedKernel, number[]];
 
 /** Whether both gradients take the direct kernels (no Winograd for either). */
-function bothDirect(s: ConvSizes): boolean {
+function bothDirect(g: ConvGeometry): boolean {
   return (
-    directGradientPays(s) && !winogradPays(s) && !winogradWeightPays(s) && !winogradWeightGradientPays(s)
+    directGradientPays(g) && !winogradPays(g) && !winogradWeightPays(g) && !winogradWeightGradientPays(g)
   );
 }
 
@@ -216,10 +212,10 @@ function bothDirect(s: ConvSizes): boolean {
  * when the stride is 1, the conv is not depthwise, its GEMM has at least a micro-tile of rows
  * (C/G), and the padded output is not much larger than the output (it would multiply zeros).
  */
-function transposedConvPays(s: ConvSizes): boolean {
-  const [, C, H, W, OC, , , OH, OW, sH, sW, , , , , G] = s;
+function transposedConvPays(g: ConvGeometry): boolean {
+  const { C, H, W, OC, OH, OW, groups: G } = g;
   const depthwise = G === C && G === OC && G > 1;
-  return sH === 1 && sW === 1 && !depthwise && C / G >= MR && H * W <= 1.25 * OH * OW;
+  return g.strideH === 1 && g.strideW === 1 && !depthwise && C / G >= MR && H * W <= 1.25 * OH * OW;
 }
 
 /**
@@ -228,9 +224,8 @@ function transposedConvPays(s: ConvSizes): boolean {
  * NOTE: measured (1 thread, batch 32-64): the direct weight gradient is 2-2.5x faster on LeNet's
  * conv1, 1.5x on conv2, 1.1-1.3x at 16 and 32 channels (3x3), a tie at 64 (so the limit is 32 x 32).
  */
-export function directGradientPays(s: ConvSizes): boolean {
-  const [, C, , , OC, , , , , sH, sW, , , , , G] = s;
-  return sH === 1 && sW === 1 && G === 1 && C * OC <= DIRECT_MAX_CHANNEL_PAIRS;
+export function directGradientPays(g: ConvGeometry): boolean {
+  return g.strideH === 1 && g.strideW === 1 && g.groups === 1 && g.C * g.OC <= DIRECT_MAX_CHANNEL_PAIRS;
 }
 
 /** dst[off..] (KH, OC, J) = w[oc][c][kh][kw] at column c*KW + kw, zeros in columns C*KW..J. */

@@ -2,8 +2,9 @@
 // straight into packed GEMM panels (assembly/conv-forward.ts), images split across threads.
 // Depthwise (groups = C = OC) has a direct kernel (assembly/depthwise.ts). Float64 goes to ref.
 
+import type { ConvGeometry } from "../geometry";
 import { type Buf, refKernel } from "../registry";
-import { type ConvSizes, type F32, isF32, putGeometry } from "./conv-geometry";
+import { allF32, type F32, putConvGeometry } from "./geometry";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { winogradForward, winogradPays } from "./winograd";
@@ -12,20 +13,20 @@ export function convForwardKernel(rt: WasmRuntime) {
   const { arena, kernels } = rt;
 
   /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias (OC, or null). */
-  function conv2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, ...sizes: ConvSizes): void {
-    if (![out, inp, weight, bias].every(isF32)) {
-      refKernel("conv2dForward")(out, inp, weight, bias, ...sizes);
+  function conv2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, g: ConvGeometry): void {
+    if (!allF32(out, inp, weight, bias)) {
+      refKernel("conv2dForward")(out, inp, weight, bias, g);
       return;
     }
-    if (winogradPays(sizes)) {
-      winogradForward(rt, out, inp, weight, bias, sizes); // 3x3 stride 1, 16+ channels
+    if (winogradPays(g)) {
+      winogradForward(rt, out, inp, weight, bias, g); // 3x3 stride 1, 16+ channels
       return;
     }
-    const [N, C, H, W, OC, KH, KW, OH, OW, , , , , , , G] = sizes;
+    const { N, C, H, W, OC, KH, KW, OH, OW, groups: G } = g;
     const P = OH * OW;
     const K = (C / G) * KH * KW;
     arena.begin();
-    const geo = putGeometry(arena, sizes);
+    const geo = putConvGeometry(arena, g);
     const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
     const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
     const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
@@ -42,7 +43,7 @@ export function convForwardKernel(rt: WasmRuntime) {
       arena.get(pOut, outF);
       return;
     }
-    if (directPays(sizes)) {
+    if (directPays(g)) {
       // Few channels: the direct kernel, four images per pass (assembly/conv-direct.ts).
       const table = arena.alloc(kernels.convDirectTableBytes(geo)); // (ceil(OC/2), K) entries
       kernels.convDirectTable(table, geo, pW);
@@ -86,8 +87,8 @@ const DIRECT_IMAGES = 4;
  * conv is 1x1 stride 1 (there im2col is a plain copy and the GEMM wins from 32 channels on).
  * Stride 2 gains most (1.2-2.6x): im2col gathers its columns one float at a time.
  */
-export function directPays(sizes: ConvSizes): boolean {
-  const [N, C, , , OC, KH, KW, OH, OW, sH, sW, , , dH, dW, G] = sizes;
+export function directPays(g: ConvGeometry): boolean {
+  const { N, C, OC, KH, KW, OH, OW, strideH: sH, strideW: sW, dilationH: dH, dilationW: dW, groups: G } = g;
   const K = C * KH * KW;
   const pointwise = KH === 1 && KW === 1 && sH === 1 && sW === 1;
   const shape = OC <= 16 || (OC <= 64 && K <= 288 && !pointwise);

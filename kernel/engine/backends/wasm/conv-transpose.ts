@@ -9,14 +9,13 @@
 // The conv kernels are looked up at call time, so this follows their fast paths (GEMM, depthwise)
 // and threading (which never changes the numbers) as they change.
 
+import type { ConvGeometry } from "../geometry";
 import { type Buf, type KernelFn, refKernel } from "../registry";
+import { allF32 } from "./geometry";
 
-const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
-
-/** The 16 sizes of the adjoint convolution, in the order ref's conv kernels take them. */
-function adjoint(sizes: number[]): number[] {
-  const [N, C, H, W, OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G] = sizes;
-  return [N, OC, OH, OW, C, KH, KW, H, W, sH, sW, pT, pL, dH, dW, G];
+/** The adjoint convolution's geometry: inputs and outputs swapped, the window as it is. */
+function adjoint(g: ConvGeometry): ConvGeometry {
+  return { ...g, C: g.OC, H: g.OH, W: g.OW, OC: g.C, OH: g.H, OW: g.W };
 }
 
 /** `kernel(name)` is the wasm backend's implementation of a conv kernel. */
@@ -24,25 +23,19 @@ export function convTransposeKernels(kernel: (name: "conv2dForward" | "conv2dBac
   const none = new Float32Array(0); // an operand the called kernel does not read
 
   /** out (N, OC, OH, OW) = convTranspose(inp (N, C, H, W), weight (C, OC/G, KH, KW)) + bias (OC, or null). */
-  function convTranspose2dForward(
-    out: Buf,
-    inp: Buf,
-    weight: Buf,
-    bias: Buf | null,
-    ...sizes: number[]
-  ): void {
-    if (!allF32([out, inp, weight, bias])) {
-      refKernel("convTranspose2dForward")(out, inp, weight, bias, ...sizes);
+  function convTranspose2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, g: ConvGeometry): void {
+    if (!allF32(out, inp, weight, bias)) {
+      refKernel("convTranspose2dForward")(out, inp, weight, bias, g);
       return;
     }
-    const [N, , , , OC, , , OH, OW] = sizes;
+    const { N, OC, OH, OW } = g;
     const plane = OH * OW;
     for (let n = 0; n < N; n++)
       for (let oc = 0; oc < OC; oc++) {
         const at = (n * OC + oc) * plane;
         out.fill(bias === null ? 0 : bias[oc], at, at + plane);
       }
-    kernel("conv2dBackward")(out, null, null, inp, none, weight, ...adjoint(sizes));
+    kernel("conv2dBackward")(out, null, null, inp, none, weight, adjoint(g));
   }
 
   /** dinp (N, C, H, W), dweight (C, OC/G, KH, KW), dbias (OC) += gradients from dout (N, OC, OH, OW). */
@@ -53,20 +46,20 @@ export function convTransposeKernels(kernel: (name: "conv2dForward" | "conv2dBac
     dout: Buf,
     inp: Buf,
     weight: Buf,
-    ...sizes: number[]
+    g: ConvGeometry,
   ): void {
-    if (!allF32([dinp, dweight, dbias, dout, inp, weight])) {
-      refKernel("convTranspose2dBackward")(dinp, dweight, dbias, dout, inp, weight, ...sizes);
+    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) {
+      refKernel("convTranspose2dBackward")(dinp, dweight, dbias, dout, inp, weight, g);
       return;
     }
-    const [N, C, H, W, OC, , , OH, OW] = sizes;
-    const adj = adjoint(sizes);
+    const { N, C, H, W, OC, OH, OW } = g;
+    const adj = adjoint(g);
     if (dinp !== null) {
       const grad = new Float32Array(N * C * H * W); // (N, C, H, W)
-      kernel("conv2dForward")(grad, dout, weight, null, ...adj);
+      kernel("conv2dForward")(grad, dout, weight, null, adj);
       for (let i = 0; i < grad.length; i++) dinp[i] += grad[i];
     }
-    if (dweight !== null) kernel("conv2dBackward")(null, dweight, null, inp, dout, weight, ...adj);
+    if (dweight !== null) kernel("conv2dBackward")(null, dweight, null, inp, dout, weight, adj);
     if (dbias !== null) {
       const plane = OH * OW;
       for (let n = 0; n < N; n++)

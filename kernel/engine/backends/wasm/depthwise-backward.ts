@@ -4,13 +4,11 @@
 // semantics as backends/ref/conv.ts. Threads split planes (input gradient) or channels (weight
 // gradient, images summed in order), so any thread count gives the same bits.
 
+import type { ConvGeometry } from "../geometry";
 import { type Buf, type KernelFn, refKernel } from "../registry";
+import { allF32, type F32, putConvGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
-
-type F32 = Float32Array;
-
-const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
 
 /** Kernels overriding `general` (the wasm conv2dBackward) for depthwise convolutions. */
 export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | undefined) {
@@ -25,18 +23,17 @@ export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | un
     dout: Buf,
     inp: Buf,
     weight: Buf,
-    ...sizes: number[]
+    g: ConvGeometry,
   ): void {
-    const [N, C, H, W, OC, KH, KW, OH, OW] = sizes;
-    const G = sizes[15];
-    if (G !== C || OC !== C || !allF32([dinp, dweight, dbias, dout, inp, weight])) {
-      fallback(dinp, dweight, dbias, dout, inp, weight, ...sizes);
+    const { N, C, H, W, OC, KH, KW, OH, OW, groups: G } = g;
+    if (G !== C || OC !== C || !allF32(dinp, dweight, dbias, dout, inp, weight)) {
+      fallback(dinp, dweight, dbias, dout, inp, weight, g);
       return;
     }
     const P = OH * OW;
     const threads = threadsFor(rt, N * C * P * KH * KW);
     arena.begin();
-    const geo = arena.putI32(sizes.slice(1)); // conv-geometry.ts's block: every size but N
+    const geo = putConvGeometry(arena, g);
     const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
     const pDout = arena.put((dout as F32).subarray(0, N * C * P)); // (N, C, OH, OW)
     if (dinp !== null) {

@@ -140,26 +140,8 @@ export interface KernelExports {
   ): void;
   avgPool2dForward(p0: number, p1: number, geo: number, out: number, inp: number): void;
   avgPool2dBackward(p0: number, p1: number, geo: number, dinp: number, dout: number): void;
-  adaptiveAvgPool2dForward(
-    p0: number,
-    p1: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    out: number,
-    inp: number,
-  ): void;
-  adaptiveAvgPool2dBackward(
-    p0: number,
-    p1: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    dinp: number,
-    dout: number,
-  ): void;
+  adaptiveAvgPool2dForward(p0: number, p1: number, geo: number, out: number, inp: number): void;
+  adaptiveAvgPool2dBackward(p0: number, p1: number, geo: number, dinp: number, dout: number): void;
   softmaxForward(out: number, inp: number, outer: number, D: number, inner: number): void;
   logSoftmaxForward(out: number, inp: number, outer: number, D: number, inner: number): void;
   softmaxBackward(dinp: number, dout: number, out: number, outer: number, D: number, inner: number): void;

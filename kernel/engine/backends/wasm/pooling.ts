@@ -2,11 +2,11 @@
 // backends/ref/pool.ts, including the f32 argmax indices). Both split planes across threads when
 // big. Float64 buffers go to the ref kernels.
 
+import type { PoolGeometry, PoolPlanes } from "../geometry";
 import { type Buf, refKernel } from "../registry";
+import { allF32, type F32, putPoolGeometry } from "./geometry";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
-
-type F32 = Float32Array;
 
 /** Window reads per thread below which pooling stays on the calling thread. */
 export const PARALLEL_MIN_READS = 1 << 19;
@@ -21,34 +21,16 @@ export function poolKernels(rt: WasmRuntime) {
   };
 
   /** out, indices (N, C, OH, OW) = max of inp (N, C, H, W) over each window (see ref). */
-  function maxPool2dForward(
-    out: Buf,
-    indices: Buf,
-    inp: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    KH: number,
-    KW: number,
-    strideH: number,
-    strideW: number,
-    padH: number,
-    padW: number,
-    dilationH: number,
-    dilationW: number,
-  ): void {
-    const args = [N, C, H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW] as const;
-    if (![out, indices, inp].every((b) => b instanceof Float32Array)) {
-      refKernel("maxPool2dForward")(out, indices, inp, ...args);
+  function maxPool2dForward(out: Buf, indices: Buf, inp: Buf, g: PoolGeometry): void {
+    if (!allF32(out, indices, inp)) {
+      refKernel("maxPool2dForward")(out, indices, inp, g);
       return;
     }
+    const { N, C, H, W, OH, OW, KH, KW } = g;
     const planes = N * C;
     const outLen = planes * OH * OW;
     arena.begin();
-    const geo = arena.putI32([H, W, OH, OW, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW]);
+    const geo = putPoolGeometry(arena, g);
     const pInp = arena.put((inp as F32).subarray(0, planes * H * W)); // (N, C, H, W)
     const pOut = arena.target((out as F32).subarray(0, outLen)); // (N, C, OH, OW)
     const pIdx = arena.target((indices as F32).subarray(0, outLen)); // (N, C, OH, OW)
@@ -63,22 +45,12 @@ export function poolKernels(rt: WasmRuntime) {
    * dinp (N, C, H, W) += dout (N, C, OH, OW) routed through indices (see ref). `dinpZeroed`: the
    * caller promises dinp holds zeros, so it is not copied in (ref ignores the hint).
    */
-  function maxPool2dBackward(
-    dinp: Buf,
-    dout: Buf,
-    indices: Buf,
-    N: number,
-    C: number,
-    H: number,
-    W: number,
-    OH: number,
-    OW: number,
-    dinpZeroed = false,
-  ): void {
-    if (![dinp, dout, indices].every((b) => b instanceof Float32Array)) {
-      refKernel("maxPool2dBackward")(dinp, dout, indices, N, C, H, W, OH, OW);
+  function maxPool2dBackward(dinp: Buf, dout: Buf, indices: Buf, p: PoolPlanes, dinpZeroed = false): void {
+    if (!allF32(dinp, dout, indices)) {
+      refKernel("maxPool2dBackward")(dinp, dout, indices, p);
       return;
     }
+    const { N, C, H, W, OH, OW } = p;
     const planes = N * C;
     arena.begin();
     const n = planes * H * W;

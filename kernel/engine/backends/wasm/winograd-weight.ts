@@ -7,8 +7,9 @@
 // chunk's dU apart), then the chunks' dU are added in order and threads split output channels
 // (final transform): bit-identical on any thread count.
 
+import type { ConvGeometry } from "../geometry";
 import type { Buf } from "../registry";
-import { type ConvSizes, type F32, putGeometry } from "./conv-geometry";
+import { type F32, putConvGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { rowLength, winogradPays } from "./winograd";
@@ -31,10 +32,9 @@ const MAX_TILES = 2048;
  * and 4x4 planes with 32+ channels 1.0-1.15x (plain SIMD 64@8x8 1.5x), left to winograd.ts.
  * F(2x2) planes (odd sizes) lost 2.5x to the direct kernel (7x7, 15x15).
  */
-export function winogradWeightPays(s: ConvSizes): boolean {
-  const [, C, , , OC, , , OH, OW] = s;
-  const wholeTiles = OH % 4 === 0 && OW % 4 === 0;
-  return winogradPays(s) && wholeTiles && (Math.min(C, OC) < 32 || OW % 16 === 0);
+export function winogradWeightPays(g: ConvGeometry): boolean {
+  const wholeTiles = g.OH % 4 === 0 && g.OW % 4 === 0;
+  return winogradPays(g) && wholeTiles && (Math.min(g.C, g.OC) < 32 || g.OW % 16 === 0);
 }
 
 /**
@@ -47,12 +47,12 @@ export function winogradWeightGradientDots(
   dweight: Buf,
   pDout: number,
   inp: Buf,
-  sizes: ConvSizes,
+  g: ConvGeometry,
 ): void {
   const { arena, kernels } = rt;
-  const [N, C, H, W, OC, , , OH, OW] = sizes;
+  const { N, C, H, W, OC, OH, OW } = g;
   const xis = 36; // 6x6 transformed tile
-  const geo = putGeometry(arena, sizes);
+  const geo = putConvGeometry(arena, g);
   const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
   const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
   const tiles = (OH / 4) * (OW / 4);

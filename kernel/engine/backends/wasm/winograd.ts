@@ -3,8 +3,9 @@
 // and the input gradient of conv2dBackward (a conv of dout with the flipped, transposed weight)
 // dispatch here when winogradPays; images are split across threads (bit-identical for any count).
 
+import type { ConvGeometry } from "../geometry";
 import type { Buf } from "../registry";
-import { type ConvSizes, type F32, putGeometry } from "./conv-geometry";
+import { type F32, putConvGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
@@ -24,10 +25,10 @@ const GRADIENT_MAX_TILES = 2048;
  * im2col + GEMM: a 3x3 kernel, stride 1, dilation 1, one group, padding 0-2 on each side, and at
  * least 16 input and output channels (fewer: the transforms cost about as much as the multiplies saved).
  */
-export function winogradPays(s: ConvSizes): boolean {
-  const [, C, , , OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G] = s;
+export function winogradPays(g: ConvGeometry): boolean {
+  const { C, OC, KH, KW, OH, OW, padTop: pT, padLeft: pL } = g;
   const pads = pT >= 0 && pT <= 2 && pL >= 0 && pL <= 2;
-  const unit = sH === 1 && sW === 1 && dH === 1 && dW === 1 && G === 1;
+  const unit = g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.groups === 1;
   return KH === 3 && KW === 3 && unit && pads && C >= 16 && OC >= 16 && OH >= 2 && OW >= 2;
 }
 
@@ -37,10 +38,9 @@ export function winogradPays(s: ConvSizes): boolean {
  * 16x16: 1.3x less CPU than the direct kernel, 16 on 32x32: 0.86x), else 64+ (F(2x2): below that,
  * writing and packing the transformed tiles costs more than the multiplies saved).
  */
-export function winogradWeightGradientPays(s: ConvSizes): boolean {
-  const [, C, , , OC, , , OH, OW] = s;
-  const wholeTiles = OH % 4 === 0 && OW % 4 === 0;
-  return winogradPays(s) && Math.min(C, OC) >= (wholeTiles ? 32 : 64);
+export function winogradWeightGradientPays(g: ConvGeometry): boolean {
+  const wholeTiles = g.OH % 4 === 0 && g.OW % 4 === 0;
+  return winogradPays(g) && Math.min(g.C, g.OC) >= (wholeTiles ? 32 : 64);
 }
 
 /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C, 3, 3)) + bias (OC, or null), f32. */
@@ -50,15 +50,15 @@ export function winogradForward(
   inp: Buf,
   weight: Buf,
   bias: Buf | null,
-  sizes: ConvSizes,
+  g: ConvGeometry,
 ): void {
   const { arena } = rt;
-  const [N, C, H, W, OC, , , OH, OW] = sizes;
+  const { N, C, H, W, OC, OH, OW } = g;
   arena.begin();
   const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
   const pBias = bias === null ? 0 : arena.put((bias as F32).subarray(0, OC)); // (OC)
   const pOut = arena.target((out as F32).subarray(0, N * OC * OH * OW)); // (N, OC, OH, OW)
-  run(rt, sizes, false, pOut, pInp, weight as F32, pBias);
+  run(rt, g, false, pOut, pInp, weight as F32, pBias);
   arena.get(pOut, (out as F32).subarray(0, N * OC * OH * OW));
 }
 
@@ -72,23 +72,34 @@ export function winogradInputGradient(
   dinp: Buf,
   pDout: number,
   weight: Buf,
-  sizes: ConvSizes,
+  g: ConvGeometry,
 ): void {
   const { arena } = rt;
-  const [N, C, H, W, OC, , , OH, OW, , , pT, pL] = sizes;
-  const tsizes: ConvSizes = [N, OC, OH, OW, C, 3, 3, H, W, 1, 1, 2 - pT, 2 - pL, 1, 1, 1];
+  const { N, C, H, W, OC, OH, OW } = g;
+  // The conv of dout with the flipped, transposed weight (stride, dilation and groups are 1).
+  const flipped: ConvGeometry = {
+    ...g,
+    C: OC,
+    H: OH,
+    W: OW,
+    OC: C,
+    OH: H,
+    OW: W,
+    padTop: 2 - g.padTop,
+    padLeft: 2 - g.padLeft,
+  };
   const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
-  run(rt, tsizes, true, pDinp, pDout, weight as F32, 0);
+  run(rt, flipped, true, pDinp, pDout, weight as F32, 0);
   arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
 }
 
 /**
- * out (+)= conv3x3 over `s` (C = K input channels, OC = M output channels) in the arena. `flip`:
+ * out (+)= conv3x3 over `g` (C = K input channels, OC = M output channels) in the arena. `flip`:
  * `weight` is the forward conv's (K, M, 3, 3), used flipped and transposed (the input gradient).
  */
 function run(
   rt: WasmRuntime,
-  s: ConvSizes,
+  g: ConvGeometry,
   flip: boolean,
   pOut: number,
   pInp: number,
@@ -96,10 +107,10 @@ function run(
   pBias: number,
 ): void {
   const { arena, kernels } = rt;
-  const [N, K, , , M, , , OH, OW] = s;
-  const f4 = useF4(s);
+  const { N, C: K, OC: M, OH, OW } = g;
+  const f4 = useF4(g);
   const [xis, side] = f4 ? [36, 4] : [16, 2]; // transformed tile size, output tile side
-  const geo = putGeometry(arena, s, flip ? 1 : 0);
+  const geo = putConvGeometry(arena, g, flip ? 1 : 0);
   const pW = arena.put(weight.subarray(0, M * K * 9)); // (M, K, 3, 3), or (K, M, 3, 3) flipped
   const pU = arena.alloc(4 * xis * M * K); // (xis, M, K)
   const wCalls = ranges(M, 1, threadsFor(rt, xis * M * K)).map(([m0, m1]) => [
@@ -143,9 +154,8 @@ function run(
  * than F(2x2, 3x3): where its rows of 4x4 tiles are whole vectors (OW a multiple of 16), or its
  * planes are whole tiles (OH and OW multiples of 4: tiles gathered four at a time).
  */
-function useF4(s: ConvSizes): boolean {
-  const [, , , , , , , OH, OW] = s;
-  return OW % 16 === 0 || (OW % 4 === 0 && OH % 4 === 0);
+function useF4(g: ConvGeometry): boolean {
+  return g.OW % 16 === 0 || (g.OW % 4 === 0 && g.OH % 4 === 0);
 }
 
 /**
@@ -160,14 +170,14 @@ export function winogradWeightGradient(
   dweight: Buf,
   pDout: number,
   inp: Buf,
-  sizes: ConvSizes,
+  g: ConvGeometry,
 ): void {
   const { arena, kernels } = rt;
-  const [N, C, H, W, OC, , , OH, OW] = sizes;
+  const { N, C, H, W, OC, OH, OW } = g;
   // F(4x4, 3x3) transforms on planes of whole 4x4 tiles, else F(2x2, 3x3)
   const f4 = OH % 4 === 0 && OW % 4 === 0;
   const [xis, side] = f4 ? [36, 4] : [16, 2];
-  const geo = putGeometry(arena, sizes);
+  const geo = putConvGeometry(arena, g);
   const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
   const pDw = arena.put((dweight as F32).subarray(0, OC * C * 9)); // (OC, C, 3, 3), += onto it
   const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);

@@ -4,19 +4,7 @@
 // Sums run in f64 like ref's JS numbers, so results match it to the last bit or so. Each call
 // takes a range of planes [p0, p1) of N * C, so threads split planes and never share an output.
 
-// Geometry block: i32 fields at these byte offsets.
-const H_ = 0;
-const W_ = 4;
-const OH_ = 8;
-const OW_ = 12;
-const KH_ = 16;
-const KW_ = 20;
-const SH_ = 24;
-const SW_ = 28;
-const PH_ = 32;
-const PW_ = 36;
-const INCLUDE_PAD_ = 40; // 1 = countIncludePad
-const DIVISOR_ = 44; // divisorOverride, 0 = none
+import { DIVISOR_, H_, INCLUDE_PAD_, KH_, KW_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./pool-geometry";
 
 /**
  * Planes [p0, p1): out (N*C, OH, OW) = window sums of inp (N*C, H, W) / divisor when `backward` is
@@ -31,8 +19,8 @@ function avgPool(p0: i32, p1: i32, geo: usize, out: usize, inp: usize, backward:
   const KW = load<i32>(geo, KW_);
   const sH = load<i32>(geo, SH_);
   const sW = load<i32>(geo, SW_);
-  const pH = load<i32>(geo, PH_);
-  const pW = load<i32>(geo, PW_);
+  const pH = load<i32>(geo, PT_);
+  const pW = load<i32>(geo, PL_);
   const includePad = load<i32>(geo, INCLUDE_PAD_) != 0;
   const divisorOverride = load<i32>(geo, DIVISOR_);
   for (let p = p0; p < p1; p++) {
@@ -84,7 +72,11 @@ export function avgPool2dBackward(p0: i32, p1: i32, geo: usize, dinp: usize, dou
  * [floor(oh H / OH), ceil((oh + 1) H / OH)), columns likewise; with `backward` 1, dinp (`inp`) +=
  * dout (`out`) spread evenly over each window instead.
  */
-function adaptive(p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32, out: usize, inp: usize, backward: bool): void {
+function adaptive(p0: i32, p1: i32, geo: usize, out: usize, inp: usize, backward: bool): void {
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const OH = load<i32>(geo, OH_);
+  const OW = load<i32>(geo, OW_);
   for (let p = p0; p < p1; p++) {
     const plane = inp + 4 * p * H * W;
     const o = out + 4 * p * OH * OW;
@@ -114,29 +106,11 @@ function adaptive(p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32, out: usize
 }
 
 /** Planes [p0, p1): out (N*C, OH, OW) = adaptive average pooling of inp (N*C, H, W). */
-export function adaptiveAvgPool2dForward(
-  p0: i32,
-  p1: i32,
-  H: i32,
-  W: i32,
-  OH: i32,
-  OW: i32,
-  out: usize,
-  inp: usize,
-): void {
-  adaptive(p0, p1, H, W, OH, OW, out, inp, false);
+export function adaptiveAvgPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, inp: usize): void {
+  adaptive(p0, p1, geo, out, inp, false);
 }
 
 /** Planes [p0, p1): dinp (N*C, H, W) += dout (N*C, OH, OW) spread evenly over each adaptive window. */
-export function adaptiveAvgPool2dBackward(
-  p0: i32,
-  p1: i32,
-  H: i32,
-  W: i32,
-  OH: i32,
-  OW: i32,
-  dinp: usize,
-  dout: usize,
-): void {
-  adaptive(p0, p1, H, W, OH, OW, dout, dinp, true);
+export function adaptiveAvgPool2dBackward(p0: i32, p1: i32, geo: usize, dinp: usize, dout: usize): void {
+  adaptive(p0, p1, geo, dout, dinp, true);
 }

@@ -2,19 +2,7 @@
 // backends/ref/pool.ts: padding acts as -inf, the first maximum wins ties, NaN propagates, and an
 // index is the flat position h * W + w in the input plane (stored as f32, like ref).
 
-// Geometry block: i32 fields at these byte offsets.
-const H_ = 0;
-const W_ = 4;
-const OH_ = 8;
-const OW_ = 12;
-const KH_ = 16;
-const KW_ = 20;
-const SH_ = 24;
-const SW_ = 28;
-const PH_ = 32;
-const PW_ = 36;
-const DH_ = 40;
-const DW_ = 44;
+import { DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./pool-geometry";
 
 /** Planes [p0, p1) of out, indices (N*C, OH, OW) = max over the windows of inp (N*C, H, W). */
 export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indices: usize, inp: usize): void {
@@ -26,8 +14,8 @@ export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indic
   const KW = load<i32>(geo, KW_);
   const sH = load<i32>(geo, SH_);
   const sW = load<i32>(geo, SW_);
-  const pH = load<i32>(geo, PH_);
-  const pW = load<i32>(geo, PW_);
+  const pH = load<i32>(geo, PT_);
+  const pW = load<i32>(geo, PL_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
   if (KH == 2 && KW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1 && 2 * OH <= H && 2 * OW <= W) {
