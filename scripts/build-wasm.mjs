@@ -1,14 +1,19 @@
 // Compiles the AssemblyScript kernels (kernel/engine/backends/wasm/assembly) into two variants
 // next to the compiled backend in dist/: plain SIMD and relaxed SIMD (fused multiply-add).
 // The loader picks one at run time. Both import one shared memory from JS (env.memory) so
-// worker threads can run the same kernels over the same bytes. Nothing here is committed.
-import { mkdirSync } from "node:fs";
+// worker threads can run the same kernels over the same bytes. First it writes the module's entry
+// and its TypeScript view (kernel/engine/backends/wasm/exports.generated.ts) from the kernels'
+// own files (wasm-exports.mjs), so tsc must run after it. Nothing it writes is committed.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
+import { entrySource, readKernels, typescriptView } from "./wasm-exports.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const entry = join(root, "kernel/engine/backends/wasm/assembly/index.ts");
+const assemblyDir = join(root, "kernel/engine/backends/wasm/assembly");
+const viewFile = join(root, "kernel/engine/backends/wasm/exports.generated.ts");
 const outDir = join(root, "dist/kernel/engine/backends/wasm");
 // 32768 pages = 2 GiB: the most the arena may ever grow to (shared memory needs a maximum).
 export const MAXIMUM_PAGES = 32768;
@@ -17,6 +22,21 @@ const variants = [
   { file: "kernels-simd.wasm", features: "simd,threads" },
   { file: "kernels-relaxed.wasm", features: "simd,threads,relaxed-simd" },
 ];
+
+let kernels;
+let enums;
+try {
+  ({ kernels, enums } = readKernels(assemblyDir));
+} catch (e) {
+  console.error(`build-wasm: ${e.message}`);
+  process.exit(1);
+}
+const view = typescriptView(kernels, enums);
+// Rewritten only when it changes, so that an unchanged build leaves tsc's inputs alone.
+if (!existsSync(viewFile) || readFileSync(viewFile, "utf8") !== view) writeFileSync(viewFile, view);
+const entryDir = mkdtempSync(join(tmpdir(), "receptive-wasm-"));
+const entry = join(entryDir, "entry.ts");
+writeFileSync(entry, entrySource(kernels, assemblyDir, entryDir));
 
 mkdirSync(outDir, { recursive: true });
 for (const { file, features } of variants) {
@@ -46,7 +66,12 @@ for (const { file, features } of variants) {
   if (error) {
     console.error(stderr.toString());
     console.error(`build-wasm: ${file} failed: ${error.message}`);
+    rmSync(entryDir, { recursive: true, force: true });
     process.exit(1);
   }
 }
-console.log(`build-wasm: ${variants.map((v) => v.file).join(", ")} -> ${outDir}`);
+rmSync(entryDir, { recursive: true, force: true });
+console.log(
+  `build-wasm: ${kernels.length} kernels (${kernels.filter((k) => k.threaded).length} threaded) in ` +
+    `${variants.map((v) => v.file).join(", ")} -> ${outDir}; their TypeScript view -> ${viewFile}`,
+);

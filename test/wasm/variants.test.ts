@@ -44,6 +44,7 @@ function runKernelTests(variant: string, flags: string[]): void {
     "winograd.test.js",
     "conv-backward-direct.test.js",
     "winograd-weight.test.js",
+    "exports.test.js",
   ].map((f) => join(__dirname, f));
   const args = [...flags, "--test", "--test-reporter=tap", ...files];
   const r = spawnSync(process.execPath, args, {

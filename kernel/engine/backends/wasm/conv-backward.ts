@@ -11,7 +11,7 @@
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, refKernel } from "../registry";
-import type { ThreadedKernel } from "./exports";
+import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32, putConvGeometry } from "./geometry";
 import { ranges, runEach, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";

@@ -7,12 +7,13 @@
 // memory (resident-storage.ts) needs none. From SPLIT_ELEMENTS on, threads split the elements.
 
 import { type Buf, refKernel } from "../registry";
+import { Binary, Unary } from "./exports.generated";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
-/** Op codes of assembly/elementwise.ts. */
-const UNARY_CODES: Readonly<Record<string, number>> = { relu: 0, leakyRelu: 1, affine: 2, neg: 3, square: 4 };
-const BINARY_CODES: Readonly<Record<string, number>> = { add: 0, sub: 1, mul: 2, div: 3 };
+/** Op codes of assembly/elementwise.ts by op name (its enums Unary and Binary). */
+const UNARY_CODES: Readonly<Record<string, number>> = Unary;
+const BINARY_CODES: Readonly<Record<string, number>> = Binary;
 
 /** Below this many elements the JS loop beats the copies. */
 const MIN_ELEMENTS = 256;

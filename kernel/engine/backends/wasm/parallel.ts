@@ -2,7 +2,7 @@
 // of whole units (images, micro-tiles), at most one per thread; one share runs directly on the
 // calling thread without touching the pool.
 
-import type { ThreadedKernel } from "./exports";
+import type { ThreadedKernel } from "./exports.generated";
 import { MAX_SHARES } from "./protocol";
 import type { WasmRuntime } from "./runtime";
 

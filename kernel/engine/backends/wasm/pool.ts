@@ -16,7 +16,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { THREADED_KERNELS, type ThreadedKernel } from "./exports";
+import { THREADED_KERNELS, type ThreadedKernel } from "./exports.generated";
 import {
   argsIndex,
   CLAIM,

@@ -3,7 +3,7 @@
 // Created at import; an Error (with the reasons) where WebAssembly SIMD is unavailable.
 
 import { Arena } from "./arena";
-import type { KernelExports } from "./exports";
+import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
 import { loadKernels, type Variant } from "./loader";
 import { ThreadPool } from "./pool";
 import { MAXIMUM_PAGES, type WasmMemory, wasmApi } from "./wasm-api";
@@ -24,6 +24,8 @@ function createRuntime(): WasmRuntime | Error {
   try {
     const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
     const instance = new wasmApi!.Instance(loaded.module, { env: { memory } });
+    const stale = staleExports(instance.exports);
+    if (stale !== null) return new Error(`wasm kernels: ${stale} (a stale build? run npm run build)`);
     const kernels = instance.exports as unknown as KernelExports;
     if (kernels.isRelaxed() !== (loaded.variant === "relaxed" ? 1 : 0))
       return new Error(`wasm kernels: ${loaded.variant} module reports the wrong variant (stale build?)`);
@@ -40,3 +42,17 @@ function createRuntime(): WasmRuntime | Error {
 }
 
 export const runtime: WasmRuntime | Error = createRuntime();
+
+/**
+ * What differs between a loaded module's exports and the TypeScript view generated from the
+ * kernels' sources (exports.generated.ts): a missing kernel or another parameter count, else null.
+ */
+export function staleExports(exports: Record<string, unknown>): string | null {
+  for (const [name, arity] of Object.entries(KERNEL_ARITY)) {
+    const fn = exports[name];
+    if (typeof fn !== "function") return `the compiled module has no kernel ${name}`;
+    if (fn.length !== arity)
+      return `${name} has ${fn.length} parameters in the compiled module, ${arity} in its source`;
+  }
+  return null;
+}

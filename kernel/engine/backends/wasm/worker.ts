@@ -5,7 +5,7 @@
 // it never keeps the process alive.
 
 import { workerData } from "node:worker_threads";
-import { THREADED_KERNELS } from "./exports";
+import { THREADED_KERNELS } from "./exports.generated";
 import {
   argsIndex,
   claimShare,

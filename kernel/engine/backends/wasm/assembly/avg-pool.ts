@@ -57,12 +57,18 @@ function avgPool(p0: i32, p1: i32, geo: usize, out: usize, inp: usize, backward:
   }
 }
 
-/** Planes [p0, p1): out (N*C, OH, OW) = average of inp (N*C, H, W) over each window. */
+/**
+ * Planes [p0, p1): out (N*C, OH, OW) = average of inp (N*C, H, W) over each window.
+ * @threaded
+ */
 export function avgPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, inp: usize): void {
   avgPool(p0, p1, geo, out, inp, false);
 }
 
-/** Planes [p0, p1): dinp (N*C, H, W) += dout (N*C, OH, OW) / divisor over each window. */
+/**
+ * Planes [p0, p1): dinp (N*C, H, W) += dout (N*C, OH, OW) / divisor over each window.
+ * @threaded
+ */
 export function avgPool2dBackward(p0: i32, p1: i32, geo: usize, dinp: usize, dout: usize): void {
   avgPool(p0, p1, geo, dout, dinp, true);
 }
@@ -105,12 +111,18 @@ function adaptive(p0: i32, p1: i32, geo: usize, out: usize, inp: usize, backward
   }
 }
 
-/** Planes [p0, p1): out (N*C, OH, OW) = adaptive average pooling of inp (N*C, H, W). */
+/**
+ * Planes [p0, p1): out (N*C, OH, OW) = adaptive average pooling of inp (N*C, H, W).
+ * @threaded
+ */
 export function adaptiveAvgPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, inp: usize): void {
   adaptive(p0, p1, geo, out, inp, false);
 }
 
-/** Planes [p0, p1): dinp (N*C, H, W) += dout (N*C, OH, OW) spread evenly over each adaptive window. */
+/**
+ * Planes [p0, p1): dinp (N*C, H, W) += dout (N*C, OH, OW) spread evenly over each adaptive window.
+ * @threaded
+ */
 export function adaptiveAvgPool2dBackward(p0: i32, p1: i32, geo: usize, dinp: usize, dout: usize): void {
   adaptive(p0, p1, geo, dout, dinp, true);
 }

@@ -60,6 +60,7 @@ function col2imAdd(dinp: usize, dcol: usize, geo: usize): void {
  * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
  * `col` holds C/G * KH * KW * OH * OW floats; `scratch` is GEMM scratch for (C/G * KH * KW) x
  * (OH * OW) with depth OC/G.
+ * @threaded
  */
 export function conv2dBackwardInput(
   n0: i32,

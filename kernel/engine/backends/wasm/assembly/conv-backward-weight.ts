@@ -45,6 +45,7 @@ function im2colPadded(col: usize, padded: usize, geo: usize, k0: i32, k1: i32, l
  * whose depth is CHUNK * OH * OW, so small planes still give the GEMM a deep loop. `col` holds
  * (k1 - k0) * CHUNK * OH * OW floats of im2col rows, then (OC/G) * CHUNK * OH * OW for dout's planes
  * side by side (unused when CHUNK is 1), then one image's zero-padded planes (C/G, PH, PW); `scratch` is GEMM scratch for (OC/G) x (k1 - k0) with depth CHUNK * OH * OW.
+ * @threaded
  */
 export function conv2dBackwardWeight(
   k0: i32,

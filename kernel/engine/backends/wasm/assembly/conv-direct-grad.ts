@@ -115,6 +115,7 @@ export function directWeightUnits(geo: usize, withBias: i32): i32 {
  * being the bias (a plane of ones); missing channels and taps read a zero plane and are dropped.
  * Images go CHUNK at a time (the geometry block's 16th field): their planes are shifted first, then
  * each unit walks them with its sums in registers.
+ * @threaded
  */
 export function conv2dBackwardWeightDirect(
   u0: i32,
@@ -270,6 +271,7 @@ export function directInputScratchBytes(geo: usize): i32 {
  * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
  * `wz` (KH, OC, J) with J = directInputColumns holds w[oc][c][kh][kw] at column c*KW + kw (zeros past
  * C*KW); `scratch` has directInputScratchBytes.
+ * @threaded
  */
 export function conv2dBackwardInputDirect(
   n0: i32,

@@ -149,6 +149,7 @@ function interleave(planes: usize, inp: usize, geo: usize, N: i32, n0: i32): voi
  * OH * OW >= 4. `table` comes from convDirectTable; `planes` holds convDirectPlanesBytes. The last
  * pixel block of a plane overlaps the one before when OH * OW is not a multiple of 4: it
  * recomputes and rewrites the same values.
+ * @threaded
  */
 export function convDirectForward(
   n0: i32,

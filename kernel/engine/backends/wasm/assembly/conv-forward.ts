@@ -126,6 +126,7 @@ function fillTaps(taps: usize, geo: usize, K: i32): void {
  * (OC; 0 for none), or out += conv(inp, weight) when the geometry block says so (the input
  * gradient of a stride-1 conv is such a conv, see backends/wasm/conv.ts). `col` holds convForwardColFloats floats; `scratch` is packedScratchBytes for
  * (OC/G) rows and depth C/G * KH * KW.
+ * @threaded
  */
 export function conv2dForward(
   n0: i32,

@@ -33,17 +33,26 @@ export const CHUNK_ = 60;
   for (; i < n; i++) store<f32>(p + 4 * i, 0);
 }
 
-/** Rows of the zero-padded planes packColumns reads: exactly the rows some output's taps reach. */
+/**
+ * Rows of the zero-padded planes packColumns reads: exactly the rows some output's taps reach.
+ * @internal a helper of other assembly files, not a wasm export
+ */
 export function convPaddedHeight(geo: usize): i32 {
   return (load<i32>(geo, OH_) - 1) * load<i32>(geo, SH_) + (load<i32>(geo, KH_) - 1) * load<i32>(geo, DH_) + 1;
 }
 
-/** Width of the zero-padded planes packColumns reads. */
+/**
+ * Width of the zero-padded planes packColumns reads.
+ * @internal a helper of other assembly files, not a wasm export
+ */
 export function convPaddedWidth(geo: usize): i32 {
   return (load<i32>(geo, OW_) - 1) * load<i32>(geo, SW_) + (load<i32>(geo, KW_) - 1) * load<i32>(geo, DW_) + 1;
 }
 
-/** padded (CG, PH, PW)[c][y][x] = inp (CG, H, W)[c][y - pT][x - pL], zero outside the input. */
+/**
+ * padded (CG, PH, PW)[c][y][x] = inp (CG, H, W)[c][y - pT][x - pL], zero outside the input.
+ * @internal a helper of other assembly files, not a wasm export
+ */
 export function padPlanes(padded: usize, inp: usize, geo: usize, CG: i32): void {
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
@@ -55,6 +64,7 @@ export function padPlanes(padded: usize, inp: usize, geo: usize, CG: i32): void 
 /**
  * padded (PH, PW)[y][x] = plane (H, W)[y - pT][x - pL], zero outside the input: one plane into a
  * zero-padded plane of any size (kernels that read 4-wide past the last output use wider ones).
+ * @internal a helper of other assembly files, not a wasm export
  */
 export function padPlane(padded: usize, plane: usize, geo: usize, PH: i32, PW: i32): void {
   const H = load<i32>(geo, H_);

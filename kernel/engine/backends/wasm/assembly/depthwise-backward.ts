@@ -14,6 +14,7 @@ import { madd } from "./simd";
 /**
  * Planes [q0, q1) of N * C: dinp (N, C, H, W) += the input gradient from dout (N, C, OH, OW) and
  * weight (C, 1, KH, KW). `padded` holds depthwisePaddedHeight x ...Width floats (the forward's padded plane).
+ * @threaded
  */
 export function depthwiseBackwardInput(
   q0: i32,
@@ -79,6 +80,7 @@ export function depthwiseBackwardInput(
 /**
  * Channels [c0, c1): dweight (C, 1, KH, KW) += sum over images n = 0..N-1 (in order) of dout[n, c]
  * (OH, OW) correlated with inp[n, c] (H, W). `padded` holds one padded plane.
+ * @threaded
  */
 export function depthwiseBackwardWeight(
   c0: i32,

@@ -20,6 +20,7 @@ export function depthwisePaddedHeight(geo: usize): i32 {
  * is copied into a zero-padded plane `padded` (depthwisePaddedHeight x depthwisePaddedWidth floats),
  * then every output is bias + sum over (kh, kw) of weight * input, in ref's order; four outputs at
  * a time when the stride is 1.
+ * @threaded
  */
 export function depthwiseForward(
   q0: i32,

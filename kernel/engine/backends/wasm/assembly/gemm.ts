@@ -36,6 +36,7 @@ export function sgemmScratchBytes(rows: i32, cols: i32, K: i32): i32 {
  * A's logical element (i, k) is at A[p] + 4 * (i * aRow + k * aCol); B's (k, j) at B[p] + 4 * (k * bRow + j * bCol).
  * `accumulate` adds into C instead of overwriting it. `scratch` holds sgemmScratchBytes(m1 - m0, n1 - n0, K)
  * bytes, 16-byte aligned, private to this call.
+ * @threaded
  */
 export function sgemm(
   p0: i32,
@@ -163,6 +164,7 @@ function gemmBlock(
  * elements apart; `scratch` holds packedScratchBytes(M, K) bytes. Same sums, in the same order,
  * as gemm. Unless accumulating, a non-zero `rowBias` (M) starts row i's sums at rowBias[i] (a
  * fused bias: no separate pass writing it into C first).
+ * @internal a helper of other assembly files, not a wasm export
  */
 export function gemmPackedB(
   M: i32,
@@ -220,7 +222,10 @@ export function packedAFloats(M: i32, K: i32): i32 {
   return roundUp(M, MR) * K;
 }
 
-/** Packs all of A (M, K) (element (i, k) at a + 4 * (i * aRow + k * aCol)) for gemmPrepacked. */
+/**
+ * Packs all of A (M, K) (element (i, k) at a + 4 * (i * aRow + k * aCol)) for gemmPrepacked.
+ * @internal a helper of other assembly files, not a wasm export
+ */
 export function packAWhole(dst: usize, a: usize, aRow: i32, aCol: i32, M: i32, K: i32): void {
   const Mpad = roundUp(M, MR);
   for (let pc = 0; pc < K; pc += KC) packA(dst + 4 * <usize>pc * Mpad, a, aRow, aCol, 0, M, pc, min(KC, K - pc));
@@ -230,6 +235,7 @@ export function packAWhole(dst: usize, a: usize, aRow: i32, aCol: i32, M: i32, K
  * gemmPackedB with A packed beforehand too (packAWhole), for an A that many calls share (Winograd's
  * transformed weights): nothing is packed per call. Same sums, in the same order, as gemm.
  * `tile` holds MR * NR floats.
+ * @internal a helper of other assembly files, not a wasm export
  */
 export function gemmPrepacked(
   M: i32,

@@ -91,7 +91,10 @@ export function batchNormForward(
   batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training);
 }
 
-/** batchNormForward for channels [c0, c1) only: threads split channels, which share nothing. */
+/**
+ * batchNormForward for channels [c0, c1) only: threads split channels, which share nothing.
+ * @threaded
+ */
 export function batchNormForwardChannels(
   c0: i32,
   c1: i32,
@@ -164,6 +167,7 @@ export function batchNormBackward(
 /**
  * batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). `zeroed` = 1: dinp
  * is known to hold zeros, so it is written, not read and added to (0 + x is x).
+ * @threaded
  */
 export function batchNormBackwardChannels(
   c0: i32,

@@ -4,7 +4,10 @@
 
 import { DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./pool-geometry";
 
-/** Planes [p0, p1) of out, indices (N*C, OH, OW) = max over the windows of inp (N*C, H, W). */
+/**
+ * Planes [p0, p1) of out, indices (N*C, OH, OW) = max over the windows of inp (N*C, H, W).
+ * @threaded
+ */
 export function maxPool2dForward(p0: i32, p1: i32, geo: usize, out: usize, indices: usize, inp: usize): void {
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
@@ -124,7 +127,10 @@ function maxPool2x2(p0: i32, p1: i32, H: i32, W: i32, OH: i32, OW: i32, out: usi
   }
 }
 
-/** dinp (N*C, H, W) += dout (N*C, OH, OW) routed to each output's argmax; out-of-plane indices skip. */
+/**
+ * dinp (N*C, H, W) += dout (N*C, OH, OW) routed to each output's argmax; out-of-plane indices skip.
+ * @threaded
+ */
 export function maxPool2dBackward(dinp: usize, dout: usize, indices: usize, planes: i32, HW: i32, OHW: i32): void {
   for (let p = 0; p < planes; p++) {
     const d = dinp + 4 * p * HW;

@@ -19,6 +19,7 @@ import { winograd4GradientTiles } from "./winograd4";
  * F(4x4) tile transforms into this thread's V (36, C, ld) and O (36, OC, ld), then dUs[k] (36, OC,
  * C) = O V^T (overwritten, not added). `scratch` holds winograd4GradientScratchFloats for the largest
  * chunk; V and O have 16 bytes to spare after them (see winogradWeightDots).
+ * @threaded
  */
 export function winogradWeightChunks(k0: i32, k1: i32, chunks: i32, N: i32, ld: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, scratch: usize, dUs: usize): void {
   const K = load<i32>(geo, C_);
@@ -32,7 +33,10 @@ export function winogradWeightChunks(k0: i32, k1: i32, chunks: i32, N: i32, ld: 
   }
 }
 
-/** Floats [i0, i1) of dst = src[0] + src[1] + ... + src[chunks - 1], added in that order; src (chunks, n). */
+/**
+ * Floats [i0, i1) of dst = src[0] + src[1] + ... + src[chunks - 1], added in that order; src (chunks, n).
+ * @threaded
+ */
 export function sumChunks(i0: i32, i1: i32, dst: usize, src: usize, chunks: i32, n: i32): void {
   const stride: usize = 4 * <usize>n;
   let i = i0;
@@ -60,6 +64,7 @@ export function sumChunks(i0: i32, i1: i32, dst: usize, src: usize, chunks: i32,
  * For xi in [x0, x1): dU[xi] (M, K) = (add: +=) O[xi] (M, ld) @ V[xi] (K, ld)^T over columns
  * [0, T) (columns T..ld are ignored). O is (xis, M, ld), V (xis, K, ld), dU (xis, M, K) floats.
  * Rows may be read up to 3 floats past T (masked): callers leave 16 bytes after O and V.
+ * @internal a helper of other assembly files, not a wasm export
  */
 export function winogradWeightDots(x0: i32, x1: i32, T: i32, ld: i32, M: i32, K: i32, O: usize, V: usize, dU: usize, add: i32): void {
   const rowBytes: usize = 4 * <usize>ld;

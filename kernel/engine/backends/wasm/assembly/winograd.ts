@@ -49,6 +49,7 @@ export function winogradScratchBytes(geo: usize, chunk: i32): i32 {
 /**
  * For xi in [x0, x1): Up[xi] = U[xi] (M, K) packed for gemmPrepacked (packedAFloats(M, K) floats
  * apart), so that the forward kernels' GEMMs, every chunk on every thread, read it as it is.
+ * @threaded
  */
 export function winogradPackWeights(x0: i32, x1: i32, Up: usize, U: usize, M: i32, K: i32): void {
   const packed: usize = 4 * <usize>packedAFloats(M, K);
@@ -59,6 +60,7 @@ export function winogradPackWeights(x0: i32, x1: i32, Up: usize, U: usize, M: i3
  * U (16, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1 0 0; .5 .5 .5; .5 -.5 .5;
  * 0 0 1]. g (3, 3) = w (M, K, 3, 3)[m][k], or, when `flip`, w (K, M, 3, 3)[k][m] rotated by 180
  * degrees (the input gradient's conv: transposed channels, flipped kernel). Four k per vector.
+ * @threaded
  */
 export function winogradWeights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {
   const f = flip != 0;
@@ -129,7 +131,10 @@ export function winogradWeights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K:
   v128.store32_lane(d + 3 * xiStride, x2, 0);
 }
 
-/** padded (K, PH, PW)[k][y][x] = inp (K, H, W)[k][y - pT][x - pL], zero outside the input. */
+/**
+ * padded (K, PH, PW)[k][y][x] = inp (K, H, W)[k][y - pT][x - pL], zero outside the input.
+ * @internal a helper of other assembly files, not a wasm export
+ */
 export function padImage(padded: usize, inp: usize, K: i32, H: i32, W: i32, PH: i32, PW: i32, pT: i32, pL: i32): void {
   const x0 = min(PW, max(0, pL)); // first x inside the input
   const x1 = max(x0, min(PW, W + pL)); // one past the last
@@ -377,6 +382,7 @@ function transformOutput(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i
  * 0 for none) with U = winogradWeights packed by winogradPackWeights, or out += conv3x3(inp) when the geometry block's add
  * field is set. Geometry: C = K, OC = M, stride 1, dilation 1, one group. `scratch` holds
  * winogradScratchBytes(geo, chunk) bytes, private to this call.
+ * @threaded
  */
 export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
   const K = load<i32>(geo, C_);
@@ -432,6 +438,7 @@ export function winogradGradientPaddedFloats(geo: usize): i32 {
  * (N, K, H, W) and O (16, M, T) = A o A^T of dout (N, M, OH, OW) (zero past its edges), A^T =
  * [1 1 1 0; 0 1 -1 -1]; image n's tiles are columns (n - c0) * TH * TW + ty * TW + tx. `padded`
  * holds winogradGradientPaddedFloats floats.
+ * @threaded
  */
 export function winogradGradientTiles(n0: i32, n1: i32, c0: i32, T: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, padded: usize): void {
   const K = load<i32>(geo, C_);
@@ -520,6 +527,7 @@ function transformGradient(O: usize, xiStride: usize, T: i32, padded: usize, M: 
 /**
  * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (4, 4) = dU (16, M, K)[.][m][k],
  * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]. Four k per vector (their taps added lane by lane).
+ * @threaded
  */
 export function winogradWeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
   const xiStride: usize = 4 * <usize>M * K;

@@ -53,6 +53,7 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
  * U (36, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1/4 0 0; -1/6 -1/6 -1/6;
  * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]; g as in winogradWeights (flip: the input
  * gradient's transposed, rotated kernel). Four k per vector; the last K % 4 one at a time, in lane 0.
+ * @threaded
  */
 export function winograd4Weights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {
   const f = flip != 0;
@@ -288,6 +289,7 @@ function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: 
  * chunk, gathered from all its images' padded planes. U = winograd4Weights packed by
  * winogradPackWeights; `scratch` holds
  * winograd4ScratchBytes(geo, chunk) bytes.
+ * @threaded
  */
 export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
   const K = load<i32>(geo, C_);
@@ -452,6 +454,7 @@ export function winograd4GradientScratchFloats(geo: usize, images: i32): i32 {
  * and O (36, M, ld) = A o A^T of dout (N, M, OH, OW); image n's tiles are columns (n - c0) * TT +
  * ty * TW + tx. ld is a multiple of 4 past the chunk's tiles, and n1 - n0 images are a multiple
  * of 4 tiles unless n1 ends the chunk (the last vector's extra lanes land in columns past its tiles).
+ * @threaded
  */
 export function winograd4GradientTiles(n0: i32, n1: i32, c0: i32, ld: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, scratch: usize): void {
   const K = load<i32>(geo, C_);
@@ -539,6 +542,7 @@ function transformGradient4(O: usize, xiStride: usize, ld: i32, dout: usize, M: 
  * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (6, 6) = dU (36, M, K)[.][m][k],
  * G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1]. Four k per
  * vector; the last K % 4 one at a time, in lane 0.
+ * @threaded
  */
 export function winograd4WeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
   const xiStride: usize = 4 * <usize>M * K;
