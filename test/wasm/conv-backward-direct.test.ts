@@ -1,8 +1,8 @@
-// The direct conv2d gradient kernels (assembly/conv-direct-grad.ts: stride 1, no groups, few
-// channels) against ref on randomized odd shapes: padding (asymmetric, wider than the kernel),
-// dilation, odd channel counts and pixel counts (dout copied to whole f32x4 runs), the bias fused
-// into the weight gradient's pass or alone, the += semantics of every gradient, and bit-identical
-// results on 1, 2 and 3 threads (threads split weight-gradient units and input-gradient images).
+// Which convs the direct conv2d gradient kernels (assembly/conv-direct-grad.ts: stride 1, no
+// groups, few channels) take: the table's direct cases (kernel-cases.ts DIRECT_GRADIENT, also run
+// there on 1 and 2 threads) and randomized odd shapes (padding asymmetric and wider than the
+// kernel, dilation, odd channel and pixel counts), whose every combination of gradients (the bias
+// fused into the weight gradient's pass or alone) accumulates like ref.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -10,17 +10,9 @@ import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { directGradientPays } from "../../kernel/engine/backends/wasm/conv-backward";
-import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
-import {
-  convGeometry,
-  convLengths,
-  convMacs,
-  expectIdentical,
-  expectMatchesRef,
-  f32Random,
-  intGenerator,
-} from "./wasm-helpers";
+import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { DIRECT_GRADIENT } from "./kernel-cases";
+import { convGeometry, convLengths, expectMatchesRef, f32Random, intGenerator } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
@@ -74,12 +66,10 @@ function inputs(g: ConvGeometry, seed: number) {
 }
 
 describe("wasm direct conv2d gradients vs ref", () => {
-  const fixed: [string, ConvGeometry][] = [
-    ["LeNet conv1", conv(5, 1, 28, 28, 6, 5, 5, [2, 2, 2, 2], [1, 1])],
-    ["LeNet conv2", conv(3, 6, 14, 14, 16, 5, 5, [0, 0, 0, 0], [1, 1])],
-    ["32 x 32 channels, the largest direct conv", conv(2, 32, 9, 7, 32, 3, 3, [1, 1, 1, 1], [1, 1])],
-    ["3 -> 65 channels, 7x7 on a wide plane", conv(1, 3, 12, 37, 65, 7, 7, [3, 3, 3, 3], [1, 1])],
-  ];
+  it("takes the direct path for the table's direct cases", () => {
+    for (const c of DIRECT_GRADIENT) assert.ok(directGradientPays(convGeometry(c)), c.name);
+  });
+
   const rand = intGenerator(2026);
   const random: [string, ConvGeometry][] = [];
   while (random.length < 24) {
@@ -92,7 +82,7 @@ describe("wasm direct conv2d gradients vs ref", () => {
     random.push([`random ${Object.values(g).join(",")}`, g]);
   }
 
-  for (const [name, s] of [...fixed, ...random]) {
+  for (const [name, s] of random) {
     it(`${name}: takes the direct path`, () => assert.ok(directGradientPays(s)));
     for (const which of ["xwb", "wb", "w", "x", "b"])
       it(`${name}: ${which} accumulate like ref`, () => {
@@ -105,37 +95,4 @@ describe("wasm direct conv2d gradients vs ref", () => {
           if (e[k] !== null) expectMatchesRef(a[k]!, e[k]!, `${name}: ${k}`);
       });
   }
-
-  const threaded: [string, ConvGeometry][] = [
-    ["LeNet conv1, batch 64", conv(64, 1, 28, 28, 6, 5, 5, [2, 2, 2, 2], [1, 1])],
-    ["LeNet conv2, batch 64", conv(64, 6, 14, 14, 16, 5, 5, [0, 0, 0, 0], [1, 1])],
-    ["odd channels and pixels", conv(14, 5, 23, 21, 7, 3, 4, [1, 2, 0, 1], [1, 2])],
-  ];
-  for (const [name, s] of threaded)
-    it(`${name}: bit-identical on 1, 2 and 3 threads`, () => {
-      assert.ok(convMacs(s) >= PARALLEL_MIN_MACS, "big enough to use the pool");
-      assert.ok(directGradientPays(s));
-      const { inp, weight, dout } = inputs(s, 21);
-      const defaultThreads = getNumThreads();
-      // "xw" and "xwb" run both gradients side by side (half the threads each), "x" and "w" alone.
-      const run = (threads: number, which: string) => {
-        setNumThreads(threads);
-        const g = start(s, which);
-        backward(s, g, dout, inp, weight, false);
-        return g;
-      };
-      try {
-        for (const which of ["xwb", "xw", "x", "w"]) {
-          const one = run(1, which);
-          for (const threads of [2, 3]) {
-            const t = run(threads, which);
-            for (const k of ["dinp", "dweight", "dbias"] as const)
-              if (one[k] !== null)
-                expectIdentical(t[k]!, one[k]!, `${name} ${which}: ${k} on ${threads} threads`);
-          }
-        }
-      } finally {
-        setNumThreads(defaultThreads);
-      }
-    });
 });

@@ -30,19 +30,10 @@ function runKernelTests(variant: string, flags: string[]): void {
   // Without NODE_TEST_CONTEXT the child runs its own test run instead of deferring to ours.
   const { NODE_TEST_CONTEXT: _, ...env } = process.env;
   const files = [
-    "gemm.test.js",
-    "conv.test.js",
+    "kernels.test.js",
     "conv-forward-direct.test.js",
-    "elementwise.test.js",
-    "pooling.test.js",
-    "norm.test.js",
-    "depthwise-backward.test.js",
-    "conv-transpose.test.js",
-    "avg-pooling.test.js",
-    "softmax.test.js",
-    "optim.test.js",
-    "winograd.test.js",
     "conv-backward-direct.test.js",
+    "winograd.test.js",
     "winograd-weight.test.js",
     "exports.test.js",
   ].map((f) => join(__dirname, f));

@@ -3,6 +3,7 @@
 // has no meaningful elementwise relative error; float32 sums of K terms drift by ~sqrt(K) ulps).
 
 import type { ConvGeometry, PoolGeometry } from "../../kernel/engine/backends/geometry";
+import type { Buf } from "../../kernel/engine/backends/registry";
 import { pool2dOutputSize } from "../../kernel/engine/ops/pool-shape";
 import { expectClose } from "../helpers";
 
@@ -31,7 +32,7 @@ export function intGenerator(seed: number): (lo: number, hi: number) => number {
 }
 
 /** Compares a wasm result with ref's: |a - e| <= 1e-4 * (|e| + rms of expected's finite values). */
-export function expectMatchesRef(actual: Float32Array, expected: Float32Array, what: string): void {
+export function expectMatchesRef(actual: Buf, expected: Buf, what: string): void {
   let sq = 0;
   let finite = 0;
   for (const e of expected)

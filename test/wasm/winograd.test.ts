@@ -20,7 +20,8 @@ import {
   winogradWeightGradient,
   winogradWeightGradientPays,
 } from "../../kernel/engine/backends/wasm/winograd";
-import { type Conv3x3Case, conv3x3Geometry, expectMatchesRef, f32Random } from "./wasm-helpers";
+import { WINOGRAD } from "./kernel-cases";
+import { type Conv3x3Case, conv3x3Geometry, convGeometry, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
@@ -163,6 +164,10 @@ describe("wasm Winograd conv vs ref", () => {
 });
 
 describe("wasm conv2d kernels and Winograd", () => {
+  it("takes the table's Winograd cases (kernel-cases.ts)", () => {
+    for (const c of WINOGRAD) assert.ok(winogradPays(convGeometry(c)), c.name);
+  });
+
   it("conv2dForward and conv2dBackward's input and weight gradients dispatch to Winograd when it pays", () => {
     const s = sizes({ name: "", N: 2, C: 64, H: 8, W: 8, OC: 64, pad: [1, 1, 1, 1] });
     assert.ok(winogradPays(s) && winogradWeightGradientPays(s));

@@ -13,14 +13,6 @@ import { numelOf } from "../tensor/shape";
 import type { Tensor } from "../tensor/tensor";
 import { checkTensor } from "./tensor-args";
 
-/**
- * batchNormBackward with a trailing hint for the wasm backend: dinp holds zeros, so it need not be
- * copied into wasm memory (ref's += onto zeros ignores it).
- */
-const batchNormBackwardZeroed = batchNormBackward as (
-  ...args: [...Parameters<typeof batchNormBackward>, boolean]
-) => void;
-
 export interface BatchNormOptions {
   /** Per-channel scale gamma, shape (C). */
   weight?: Tensor | null;
@@ -145,7 +137,7 @@ export function batchNorm(
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, inner), += onto it
     const dweight = needsGrad(weight) ? gradBuffer(C) : null; // (C)
     const dbias = needsGrad(bias) ? gradBuffer(C) : null; // (C)
-    batchNormBackwardZeroed(
+    batchNormBackward(
       dinp,
       dweight,
       dbias,

@@ -64,7 +64,8 @@ export const batchNormForward = defineKernel(
  * Gradients of batchNormForward (nulls are skipped), with xhat = (inp - mean) * rstd:
  * dbias (C) += sum dout; dweight (C) += sum dout * xhat;
  * dinp (N, C, inner) = weight * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)) in training
- * (the batch statistics depend on the input), weight * rstd * dout otherwise.
+ * (the batch statistics depend on the input), weight * rstd * dout otherwise. `dinpZeroed`: the
+ * caller promises dinp holds zeros, a hint for backends that would otherwise copy it in (wasm).
  */
 export const batchNormBackward = defineKernel(
   "batchNormBackward",
@@ -81,6 +82,7 @@ export const batchNormBackward = defineKernel(
     C: number,
     inner: number,
     training: boolean,
+    _dinpZeroed = false,
   ) => {
     const M = N * inner;
     for (let c = 0; c < C; c++) {

@@ -72,6 +72,8 @@ export class ThreadPool {
   private lastCall = Number.NEGATIVE_INFINITY;
   /** Calls opened so far (in the claim word, so a late worker cannot claim from a closed call). */
   private epoch = 0;
+  /** Calls handed to worker threads so far (tests check that a big call really was split). */
+  threadedCalls = 0;
 
   /**
    * How long the caller spins for its workers, and workers for their next call, before sleeping
@@ -154,6 +156,7 @@ export class ThreadPool {
       ints[errorIndex(i)] = 0;
     }
     this.checkOversubscription();
+    this.threadedCalls++;
     Atomics.store(ints, DONE, 0);
     Atomics.store(ints, CLAIM, claimWord(++this.epoch, shares));
     for (let w = 1; w <= helpers; w++) {
