@@ -7,6 +7,7 @@
 
 import {
   backendInfo,
+  FALL_BACK,
   type KernelFn,
   kernelNames,
   refKernel,
@@ -57,8 +58,13 @@ for (const name of kernelNames()) {
   kernels[name] = (...args) => {
     const t = cpuMs();
     const w = performance.now();
-    const r = impl(...args);
-    const row = rowOf(name, args);
+    let r = impl(...args);
+    let row = rowOf(name, args);
+    if (r === FALL_BACK) {
+      // The wasm kernel left this call to ref (float64, small tensors, an op it lacks): time ref's.
+      r = refKernel(name)(...args);
+      row = `${row} [ref]`;
+    }
     const entry = totals.get(row) ?? { ms: 0, wallMs: 0, calls: 0 };
     entry.ms += cpuMs() - t;
     entry.wallMs += performance.now() - w;
@@ -89,7 +95,7 @@ for (const [name, { ms, wallMs, calls }] of [...totals].sort((a, b) => b[1].ms -
   inKernels += ms / steps;
   inKernelsWall += wallMs / steps;
   const kernel = name.split("(")[0];
-  const where = fallbacks.has(kernel) || base.name === "ref" ? "ref" : base.name;
+  const where = fallbacks.has(kernel) || base.name === "ref" || name.endsWith("[ref]") ? "ref" : base.name;
   console.log(
     `  ${(ms / steps).toFixed(2).padStart(7)} ${((100 * ms) / steps / total).toFixed(1).padStart(5)}%  ${(wallMs / steps).toFixed(2).padStart(7)}  ${name} (${where}, ${calls / steps} calls)`,
   );

@@ -4,6 +4,8 @@
 // ops' kernels into the gradient accumulated so far.
 
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
   clearGradBuffers,
@@ -123,6 +125,16 @@ describe("gradient buffers", () => {
       const expected = Math.fround(Math.fround(ws[i] * 2) + Math.fround(ws[i] * 3));
       if (g[i] !== expected) assert.fail(`element ${i}: got ${g[i]}, expected ${expected}`);
     }
+  });
+
+  it("uses the backend contract only: nothing in autograd/ imports the wasm backend", () => {
+    const dir = join(__dirname, "../../../kernel/engine/autograd");
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts")))
+      for (const [, from] of readFileSync(join(dir, file), "utf8").matchAll(/from "([^"]+)"/g))
+        assert.ok(
+          !from.includes("backends/wasm"),
+          `autograd/${file} imports ${from}: use backends/registry.ts`,
+        );
   });
 
   it("doubles the gradient of x + x", () => {

@@ -1,11 +1,13 @@
 // The wasm backend as users meet it: the default when WebAssembly SIMD exists, described by
-// backendInfo(), switchable back to ref, falling back to ref per kernel it lacks, bounded memory
+// backendInfo() (which counts the calls each backend ran), switchable back to ref, falling back to
+// ref per kernel it lacks, bounded memory
 // across repeated calls, and worker threads that never keep the process alive.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { whereForward } from "../../kernel/engine/backends/ref/elementwise";
 import { linearBackward, linearForward } from "../../kernel/engine/backends/ref/matmul";
 import { backendInfo, getBackend, refKernel, setBackend } from "../../kernel/engine/backends/registry";
@@ -53,6 +55,41 @@ describe("wasm backend", () => {
     const expected = new Float32Array(6);
     refKernel("whereForward")(expected, cond, a, b, shape, strides, strides, strides);
     assert.deepEqual(out, expected);
+  });
+
+  it("counts per kernel (and op) which backend ran each call: ref's calls never count as wasm", () => {
+    const before = backendInfo().calls;
+    const ran = (kernel: string, backend: string) =>
+      (backendInfo().calls[kernel]?.[backend] ?? 0) - (before[kernel]?.[backend] ?? 0);
+    R.relu(R.randn([1000])); // wasm
+    R.exp(R.randn([1000])); // exp has no wasm kernel: ref
+    R.relu(R.randn([10])); // fewer than 256 elements: ref
+    const g = { N: 1, C: 1, H: 3, W: 3, OC: 1, KH: 2, KW: 2, OH: 2, OW: 2 };
+    const sizes = {
+      ...g,
+      strideH: 1,
+      strideW: 1,
+      padTop: 0,
+      padLeft: 0,
+      dilationH: 1,
+      dilationW: 1,
+      groups: 1,
+    };
+    const f64 = (n: number) => new Float64Array(n).fill(0.5);
+    conv2dForward(f64(4), f64(9), f64(4), null, sizes); // float64 buffers: ref
+    assert.deepEqual(
+      [ran("unaryForward(relu)", "wasm"), ran("unaryForward(relu)", "ref"), ran("unaryForward(exp)", "ref")],
+      [1, 1, 1],
+    );
+    assert.equal(ran("unaryForward(exp)", "wasm"), 0);
+    assert.deepEqual([ran("conv2dForward", "ref"), ran("conv2dForward", "wasm")], [1, 0]);
+    setBackend("ref");
+    try {
+      R.relu(R.randn([1000]));
+      assert.equal(ran("unaryForward(relu)", "ref"), 2, "on the ref backend every call counts under ref");
+    } finally {
+      setBackend("wasm");
+    }
   });
 
   it("trains a linear layer through autograd on wasm kernels", () => {

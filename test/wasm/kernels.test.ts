@@ -1,12 +1,14 @@
 // Every registered wasm kernel against its ref kernel, from the table of cases in kernel-cases.ts:
 // each case runs on ref, then on wasm at 1 thread (ref's values: 1e-4 relative, or bit for bit
 // where the case says so) and at 2 threads (the 1-thread bits; a case marked threaded must hand
-// shares to a worker). variants.test.ts runs this file in both SIMD variants (plain and relaxed).
-// A kernel registered without a case fails here.
+// shares to a worker). A wasm kernel returns FALL_BACK exactly for the cases that say it leaves
+// them to ref (then ref runs, as dispatch does, and backendInfo counts the call under ref).
+// variants.test.ts runs this file in both SIMD variants (plain and relaxed). A kernel registered
+// without a case fails here.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Buf, refKernel, setBackend } from "../../kernel/engine/backends/registry";
+import { type Buf, FALL_BACK, refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import {
   getNumThreads,
   setNumThreads,
@@ -34,6 +36,23 @@ function call(kernel: (...args: unknown[]) => unknown, c: KernelCase): Result {
   const args = c.args();
   const returned = kernel(...args);
   return { outputs: c.outputs.map((i) => args[i] as Buf | null), returned };
+}
+
+/** The wasm kernel's call; where it falls back (as the case must say), ref's, as dispatch runs it. */
+function callWasm(c: KernelCase): Result {
+  let fellBack = false;
+  const result = call((...args) => {
+    const r = kernels[c.kernel](...args);
+    if (r !== FALL_BACK) return r;
+    fellBack = true;
+    return refKernel(c.kernel)(...args);
+  }, c);
+  assert.equal(
+    fellBack,
+    c.onRef !== undefined,
+    fellBack ? "the wasm kernel left this case to ref" : `expected ref to run it: ${c.onRef}`,
+  );
+  return result;
 }
 
 /** Asserts two buffers hold the same bits (NaN as NaN, -0 apart from 0), naming the first differences. */
@@ -91,11 +110,11 @@ describe("wasm kernels vs ref, from the table of cases", () => {
       try {
         const expected = call(refKernel(c.kernel), c);
         setNumThreads(1);
-        const one = call(kernels[c.kernel], c);
+        const one = callWasm(c);
         compare(one, expected, c, "ref", "1 thread vs ref");
         setNumThreads(2);
         const before = rt.pool.threadedCalls;
-        const two = call(kernels[c.kernel], c);
+        const two = callWasm(c);
         compare(two, one, c, "bits", "2 threads vs 1");
         if (c.threaded) assert.ok(rt.pool.threadedCalls > before, "2 threads: no share went to a worker");
       } finally {

@@ -7,9 +7,10 @@
 // saved tensors are freed once it has run, unless `retainGraph` (PyTorch's retain_graph).
 
 import { binaryForward } from "../backends/ref/elementwise";
+import { isResident } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
-import { copyGrad, isResident, releaseGradBuffer } from "./grad-buffers";
+import { copyGrad, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
 import type { Grad, GradNode, GradTarget } from "./node";
 

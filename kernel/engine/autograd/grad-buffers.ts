@@ -7,17 +7,19 @@
 // NOTE: emptying the pool at the end of each pass was slower than no pool at all: buffers held
 // until the end of the pass survived scavenges, and freeing them took full (mark-compact) GCs.
 //
-// With the wasm backend the pool's buffers live in wasm memory (the arena's resident buffers,
-// up to MAX_RESIDENT bytes): kernels then read a gradient where it is and write or add into one
-// in place, instead of copying each into and out of wasm memory. A resident buffer never leaves
-// the engine (a leaf's .grad gets a copy) and is never dropped from the pool (it cannot be freed).
+// With the wasm backend the pool's buffers live in wasm memory (the backend's storage, through the
+// registry's newStorage, up to MAX_RESIDENT bytes): kernels then read a gradient where it is and
+// write or add into one in place, instead of copying each into and out of wasm memory. A resident
+// buffer never leaves the engine (a leaf's .grad gets a copy) and is never dropped from the pool
+// (the pool holds it, so the storage is never reclaimed). Only the backend contract
+// (backends/registry.ts) is used here: no backend's internals.
 
-import { runtime } from "../backends/wasm/runtime";
+import { copyStorage, fillZeros, isResident, newStorage } from "../backends/registry";
 
-const arena = runtime instanceof Error ? null : runtime.arena;
-const kernels = runtime instanceof Error ? null : runtime.kernels;
 /** Bytes of wasm memory the pool may take (64 MiB); beyond it, buffers are ordinary arrays. */
 const MAX_RESIDENT = 1 << 26;
+/** Below this many floats a gradient is an ordinary array (backends keep small storage there too). */
+const MIN_RESIDENT = 256;
 
 const free = new Map<number, Float32Array[]>();
 /** The pool's own resident buffers (other resident arrays, e.g. tensor storage, are never pooled). */
@@ -39,10 +41,8 @@ export function gradBuffer(n: number): Float32Array {
   const b = free.get(n)?.pop();
   if (b === undefined) return fresh(n);
   pooled -= n;
-  const at = isResident(b) ? arena!.addressOf(b) : -1;
   // NOTE: JS's fill on a view of shared memory is about ten times slower than wasm's memset.
-  if (at >= 0) kernels!.fillZero(at, 4 * n);
-  else b.fill(0);
+  fillZeros(b);
   return b;
 }
 
@@ -54,34 +54,22 @@ export function gradBufferUninit(n: number): Float32Array {
   return b;
 }
 
-/** A new zeroed buffer: resident in wasm memory while the pool's share lasts. */
+/** A new zeroed buffer: the active backend's storage (wasm memory) while the pool's share lasts. */
 function fresh(n: number): Float32Array {
-  if (arena === null || n < 256 || residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
-  let b: Float32Array;
-  try {
-    b = arena.resident(n);
-  } catch {
-    return new Float32Array(n); // wasm memory could not grow: an ordinary array will do
+  if (n < MIN_RESIDENT || residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
+  const b = newStorage(n); // zeros; an ordinary array when the backend keeps none (or has no room)
+  if (isResident(b)) {
+    own.add(b);
+    residentBytes += 4 * n;
   }
-  kernels!.fillZero(b.byteOffset, 4 * n); // was the arena's scratch space
-  own.add(b);
-  residentBytes += 4 * n;
   return b;
 }
 
 /** A copy of g in a pool buffer (inside wasm memory, a memmove: JS's set there runs word by word). */
 export function copyGrad(g: Float32Array): Float32Array {
   const c = gradBufferUninit(g.length);
-  const from = isResident(g) ? arena!.addressOf(g) : -1;
-  const to = isResident(c) ? arena!.addressOf(c) : -1;
-  if (from >= 0 && to >= 0) kernels!.copyBytes(to, from, 4 * g.length);
-  else c.set(g);
+  copyStorage(c, g);
   return c;
-}
-
-/** True for a buffer in wasm memory (it must not become a user's .grad; copy it). */
-export function isResident(b: Float32Array): boolean {
-  return arena !== null && arena.addressOf(b) >= 0;
 }
 
 /** Gives a gradient buffer back (only runBackward does: the engine must own it and be done with it). */

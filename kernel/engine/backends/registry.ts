@@ -1,6 +1,10 @@
-// Kernel dispatch. Every kernel is defined once with its `ref` implementation (the specification);
-// other backends (wasm SIMD) register faster implementations under the same name. A call goes to
-// the active backend's implementation when it has one, else to `ref`: per-op fallback.
+// Kernel dispatch and the backend contract. Every kernel is defined once with its `ref`
+// implementation (the specification); other backends (wasm SIMD) register faster implementations
+// under the same name. A call goes to the active backend's implementation when it has one and it
+// takes the arguments (it returns FALL_BACK for those it leaves to ref: float64 buffers, small
+// tensors, ops it lacks), else to `ref`; every call is counted by the backend that ran it
+// (backendInfo().calls). A backend may also own memory: `allocate` hands out tensor storage where
+// its kernels read it in place, and `isResident`, `fillZeros` and `copy` work on that storage.
 //
 // Adding a kernel: `export const fooForward = defineKernel("fooForward", (out, inp, ...) => {...})`
 // in backends/ref/<family>.ts. A backend overrides it with `registerBackend({kernels: {fooForward}})`.
@@ -11,6 +15,9 @@ import { ReceptiveError } from "../errors";
 export type Buf = Float32Array | Float64Array;
 // Kernels have heterogeneous signatures.
 export type KernelFn = (...args: any[]) => any;
+
+/** What a backend's kernel returns for arguments it leaves to ref (the call then runs ref's). */
+export const FALL_BACK: unique symbol = Symbol("fall back to ref");
 
 export interface Backend {
   readonly name: string;
@@ -27,6 +34,12 @@ export interface Backend {
    * values), or null for an ordinary array.
    */
   allocate?(n: number, zeroed: boolean): Float32Array | null;
+  /** Whether `a` lives in this backend's memory (storage from `allocate`, or a view of it). */
+  isResident?(a: Float32Array): boolean;
+  /** Zeros `a`, which lives in this backend's memory (JS's fill there can be slow: shared memory). */
+  fillZeros?(a: Float32Array): void;
+  /** dst = src (one length), dst living in this backend's memory; src anywhere. */
+  copy?(dst: Float32Array, src: Float32Array): void;
 }
 
 const refKernels: Record<string, KernelFn> = {};
@@ -40,13 +53,47 @@ const ref: Backend = {
 backends.set("ref", ref);
 let active: Backend = ref;
 
+/** Calls per kernel (and op, for kernels whose first argument names one) per backend that ran them. */
+const calls = new Map<string, Record<string, number>>();
+
+/** The call counts of `kernel`, or of `kernel(op)`. */
+function countsOf(kernel: string, op?: string): Record<string, number> {
+  const key = op === undefined ? kernel : `${kernel}(${op})`;
+  let counts = calls.get(key);
+  if (counts === undefined) {
+    counts = {};
+    calls.set(key, counts);
+  }
+  return counts;
+}
+
 /** Declares a kernel by name with its reference implementation; returns the dispatching function. */
 export function defineKernel<F extends KernelFn>(name: string, refImpl: F): F {
   if (name in refKernels) throw new Error(`kernel ${name} is defined twice`);
   refKernels[name] = refImpl;
+  const plain = countsOf(name);
+  const byOp = new Map<string, Record<string, number>>();
+  const counts = (first: unknown): Record<string, number> => {
+    if (typeof first !== "string") return plain;
+    let c = byOp.get(first);
+    if (c === undefined) {
+      c = countsOf(name, first);
+      byOp.set(first, c);
+    }
+    return c;
+  };
   const dispatch = (...args: Parameters<F>): ReturnType<F> => {
     const impl = active.kernels[name];
-    return (impl ?? refImpl)(...args);
+    const c = counts(args[0]);
+    if (impl !== undefined) {
+      const result = impl(...args);
+      if (result !== FALL_BACK) {
+        c[active.name] = (c[active.name] ?? 0) + 1;
+        return result;
+      }
+    }
+    c.ref = (c.ref ?? 0) + 1;
+    return refImpl(...args);
   };
   return dispatch as F;
 }
@@ -65,6 +112,32 @@ export function newStorage(n: number): Float32Array {
  */
 export function emptyStorage(n: number): Float32Array {
   return active.allocate?.(n, false) ?? new Float32Array(n);
+}
+
+/** Whether `a` lives in a backend's own memory (wasm memory), where only that backend's helpers are fast. */
+export function isResident(a: Float32Array): boolean {
+  for (const b of backends.values()) if (b.isResident?.(a)) return true;
+  return false;
+}
+
+/** Zeros `a`: in wasm memory with a memset (JS's fill on a view of shared memory goes element by element). */
+export function fillZeros(a: Float32Array): void {
+  for (const b of backends.values())
+    if (b.fillZeros !== undefined && b.isResident?.(a)) {
+      b.fillZeros(a);
+      return;
+    }
+  a.fill(0);
+}
+
+/** dst = src (one length): into wasm memory with a memmove where src lives there too. */
+export function copyStorage(dst: Float32Array, src: Float32Array): void {
+  for (const b of backends.values())
+    if (b.copy !== undefined && b.isResident?.(dst)) {
+      b.copy(dst, src);
+      return;
+    }
+  dst.set(src);
 }
 
 /** The reference implementation of a kernel, for tests that compare backends. */
@@ -98,13 +171,36 @@ export function getBackend(): string {
   return active.name;
 }
 
-export function backendInfo(): { name: string; description: string; kernels: number; fallbacks: string[] } {
+export interface BackendInfo {
+  /** The active backend ("wasm" or "ref"). */
+  name: string;
+  /** One line for status displays, e.g. "WebAssembly SIMD (relaxed), 2 threads". */
+  description: string;
+  /** How many kernels the active backend implements. */
+  kernels: number;
+  /** The kernels it has no implementation of: every call of them runs on ref. */
+  fallbacks: string[];
+  /**
+   * Calls so far, per kernel (per op for elementwise kernels: "unaryForward(exp)"), per backend that
+   * ran them. An implemented kernel still runs some calls on ref (float64 buffers, small tensors,
+   * ops the backend lacks): those count under "ref", never under the backend.
+   */
+  calls: Record<string, Record<string, number>>;
+}
+
+export function backendInfo(): BackendInfo {
   const names = kernelNames();
   return {
     name: active.name,
     description: active.describe?.() ?? active.name,
     kernels: names.filter((n) => n in active.kernels).length,
     fallbacks: active === ref ? [] : names.filter((n) => !(n in active.kernels)),
+    calls: Object.fromEntries(
+      [...calls]
+        .filter(([, counts]) => Object.keys(counts).length > 0)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([kernel, counts]) => [kernel, { ...counts }]),
+    ),
   };
 }
 

@@ -4,8 +4,9 @@
 // Float64 buffers go to the ref kernels.
 
 import type { PoolGeometry, PoolPlanes } from "../geometry";
-import { type Buf, refKernel } from "../registry";
-import { allF32, type F32, putPoolGeometry } from "./geometry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
+import { putPoolGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
@@ -22,11 +23,8 @@ export function avgPoolKernels(rt: WasmRuntime) {
     g: PoolGeometry,
     countIncludePad: boolean,
     divisorOverride: number,
-  ): void {
-    if (!allF32(out, inp)) {
-      refKernel("avgPool2dForward")(out, inp, g, countIncludePad, divisorOverride);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(out, inp)) return FALL_BACK;
     const { N, C, H, W, OH, OW, KH, KW } = g;
     const planes = N * C;
     arena.begin();
@@ -51,11 +49,8 @@ export function avgPoolKernels(rt: WasmRuntime) {
     g: PoolGeometry,
     countIncludePad: boolean,
     divisorOverride: number,
-  ): void {
-    if (!allF32(dinp, dout)) {
-      refKernel("avgPool2dBackward")(dinp, dout, g, countIncludePad, divisorOverride);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dout)) return FALL_BACK;
     const { N, C, H, W, OH, OW, KH, KW } = g;
     const planes = N * C;
     arena.begin();
@@ -74,11 +69,8 @@ export function avgPoolKernels(rt: WasmRuntime) {
   }
 
   /** out (N, C, OH, OW) = mean of inp (N, C, H, W) over each adaptive window (see ref). */
-  function adaptiveAvgPool2dForward(out: Buf, inp: Buf, p: PoolPlanes): void {
-    if (!allF32(out, inp)) {
-      refKernel("adaptiveAvgPool2dForward")(out, inp, p);
-      return;
-    }
+  function adaptiveAvgPool2dForward(out: Buf, inp: Buf, p: PoolPlanes): typeof FALL_BACK | undefined {
+    if (!allF32(out, inp)) return FALL_BACK;
     const { N, C, H, W, OH, OW } = p;
     const planes = N * C;
     arena.begin();
@@ -98,11 +90,8 @@ export function avgPoolKernels(rt: WasmRuntime) {
   }
 
   /** dinp (N, C, H, W) += dout (N, C, OH, OW) spread evenly over each adaptive window (see ref). */
-  function adaptiveAvgPool2dBackward(dinp: Buf, dout: Buf, p: PoolPlanes): void {
-    if (!allF32(dinp, dout)) {
-      refKernel("adaptiveAvgPool2dBackward")(dinp, dout, p);
-      return;
-    }
+  function adaptiveAvgPool2dBackward(dinp: Buf, dout: Buf, p: PoolPlanes): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dout)) return FALL_BACK;
     const { N, C, H, W, OH, OW } = p;
     const planes = N * C;
     arena.begin();

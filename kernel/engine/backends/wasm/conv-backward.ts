@@ -10,9 +10,10 @@
 // goes to ref.
 
 import type { ConvGeometry } from "../geometry";
-import { type Buf, refKernel } from "../registry";
+import { type Buf, FALL_BACK } from "../registry";
 import type { ThreadedKernel } from "./exports.generated";
-import { allF32, type F32, putConvGeometry } from "./geometry";
+import { allF32, type F32 } from "./f32";
+import { putConvGeometry } from "./geometry";
 import { ranges, runEach, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
@@ -45,11 +46,8 @@ export function convBackwardKernel(rt: WasmRuntime) {
     inp: Buf,
     weight: Buf,
     g: ConvGeometry,
-  ): void {
-    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) {
-      refKernel("conv2dBackward")(dinp, dweight, dbias, dout, inp, weight, g);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) return FALL_BACK;
     const { N, C, H, W, OC, KH, KW, OH, OW, groups: G } = g;
     const P = OH * OW;
     const K = (C / G) * KH * KW;

@@ -3,8 +3,9 @@
 // Depthwise (groups = C = OC) has a direct kernel (assembly/depthwise.ts). Float64 goes to ref.
 
 import type { ConvGeometry } from "../geometry";
-import { type Buf, refKernel } from "../registry";
-import { allF32, type F32, putConvGeometry } from "./geometry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
+import { putConvGeometry } from "./geometry";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { winogradForward, winogradPays } from "./winograd";
@@ -13,11 +14,14 @@ export function convForwardKernel(rt: WasmRuntime) {
   const { arena, kernels } = rt;
 
   /** out (N, OC, OH, OW) = conv(inp (N, C, H, W), weight (OC, C/G, KH, KW)) + bias (OC, or null). */
-  function conv2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, g: ConvGeometry): void {
-    if (!allF32(out, inp, weight, bias)) {
-      refKernel("conv2dForward")(out, inp, weight, bias, g);
-      return;
-    }
+  function conv2dForward(
+    out: Buf,
+    inp: Buf,
+    weight: Buf,
+    bias: Buf | null,
+    g: ConvGeometry,
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(out, inp, weight, bias)) return FALL_BACK;
     if (winogradPays(g)) {
       winogradForward(rt, out, inp, weight, bias, g); // 3x3 stride 1, 16+ channels
       return;

@@ -10,8 +10,8 @@
 // and threading (which never changes the numbers) as they change.
 
 import type { ConvGeometry } from "../geometry";
-import { type Buf, type KernelFn, refKernel } from "../registry";
-import { allF32 } from "./geometry";
+import { type Buf, FALL_BACK, type KernelFn } from "../registry";
+import { allF32 } from "./f32";
 
 /** The adjoint convolution's geometry: inputs and outputs swapped, the window as it is. */
 function adjoint(g: ConvGeometry): ConvGeometry {
@@ -23,11 +23,14 @@ export function convTransposeKernels(kernel: (name: "conv2dForward" | "conv2dBac
   const none = new Float32Array(0); // an operand the called kernel does not read
 
   /** out (N, OC, OH, OW) = convTranspose(inp (N, C, H, W), weight (C, OC/G, KH, KW)) + bias (OC, or null). */
-  function convTranspose2dForward(out: Buf, inp: Buf, weight: Buf, bias: Buf | null, g: ConvGeometry): void {
-    if (!allF32(out, inp, weight, bias)) {
-      refKernel("convTranspose2dForward")(out, inp, weight, bias, g);
-      return;
-    }
+  function convTranspose2dForward(
+    out: Buf,
+    inp: Buf,
+    weight: Buf,
+    bias: Buf | null,
+    g: ConvGeometry,
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(out, inp, weight, bias)) return FALL_BACK;
     const { N, OC, OH, OW } = g;
     const plane = OH * OW;
     for (let n = 0; n < N; n++)
@@ -47,11 +50,8 @@ export function convTransposeKernels(kernel: (name: "conv2dForward" | "conv2dBac
     inp: Buf,
     weight: Buf,
     g: ConvGeometry,
-  ): void {
-    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) {
-      refKernel("convTranspose2dBackward")(dinp, dweight, dbias, dout, inp, weight, g);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) return FALL_BACK;
     const { N, C, H, W, OC, OH, OW } = g;
     const adj = adjoint(g);
     if (dinp !== null) {

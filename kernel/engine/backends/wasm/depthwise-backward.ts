@@ -5,15 +5,15 @@
 // gradient, images summed in order), so any thread count gives the same bits.
 
 import type { ConvGeometry } from "../geometry";
-import { type Buf, type KernelFn, refKernel } from "../registry";
-import { allF32, type F32, putConvGeometry } from "./geometry";
+import type { Buf, FALL_BACK, KernelFn } from "../registry";
+import { allF32, type F32 } from "./f32";
+import { putConvGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
 /** Kernels overriding `general` (the wasm conv2dBackward) for depthwise convolutions. */
-export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | undefined) {
+export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn) {
   const { arena, kernels } = rt;
-  const fallback = general ?? refKernel("conv2dBackward");
 
   /** dinp (N, C, H, W), dweight (C, 1, KH, KW), dbias (C) += gradients from dout (N, C, OH, OW). */
   function conv2dBackward(
@@ -24,12 +24,10 @@ export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn | un
     inp: Buf,
     weight: Buf,
     g: ConvGeometry,
-  ): void {
+  ): typeof FALL_BACK | undefined {
     const { N, C, H, W, OC, KH, KW, OH, OW, groups: G } = g;
-    if (G !== C || OC !== C || !allF32(dinp, dweight, dbias, dout, inp, weight)) {
-      fallback(dinp, dweight, dbias, dout, inp, weight, g);
-      return;
-    }
+    if (G !== C || OC !== C || !allF32(dinp, dweight, dbias, dout, inp, weight))
+      return general(dinp, dweight, dbias, dout, inp, weight, g); // or FALL_BACK for float64
     const P = OH * OW;
     const threads = threadsFor(rt, N * C * P * KH * KW);
     arena.begin();

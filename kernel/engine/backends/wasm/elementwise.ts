@@ -6,7 +6,7 @@
 // loop still repays (several times faster than the JIT's scalar loop); tensor storage in wasm
 // memory (resident-storage.ts) needs none. From SPLIT_ELEMENTS on, threads split the elements.
 
-import { type Buf, refKernel } from "../registry";
+import { type Buf, FALL_BACK } from "../registry";
 import { Binary, Unary } from "./exports.generated";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
@@ -29,17 +29,15 @@ export function elementwiseKernels(rt: WasmRuntime) {
   const at = (p: number, o: number): number => (p === 0 ? 0 : p + o);
 
   /** out[i] = f(x[i]) */
-  function unaryForward(op: string, out: Buf, x: Buf, a = 0, b = 0): void {
+  function unaryForward(op: string, out: Buf, x: Buf, a = 0, b = 0): typeof FALL_BACK | undefined {
     const code = UNARY_CODES[op];
     if (
       code === undefined ||
       !(out instanceof Float32Array) ||
       !(x instanceof Float32Array) ||
       out.length < MIN_ELEMENTS
-    ) {
-      refKernel("unaryForward")(op, out, x, a, b);
-      return;
-    }
+    )
+      return FALL_BACK;
     const n = out.length;
     arena.begin();
     const px = arena.put(x.subarray(0, n)); // (n)
@@ -53,7 +51,15 @@ export function elementwiseKernels(rt: WasmRuntime) {
   }
 
   /** dx[i] = dout[i] * f'(x[i]) */
-  function unaryBackward(op: string, dx: Buf, x: Buf, y: Buf, dout: Buf, a = 0, b = 0): void {
+  function unaryBackward(
+    op: string,
+    dx: Buf,
+    x: Buf,
+    _y: Buf, // ref's signature: the forward's output (the wasm ops need only x)
+    dout: Buf,
+    a = 0,
+    _b = 0,
+  ): typeof FALL_BACK | undefined {
     const code = UNARY_CODES[op];
     if (
       code === undefined ||
@@ -61,10 +67,8 @@ export function elementwiseKernels(rt: WasmRuntime) {
       !(x instanceof Float32Array) ||
       !(dout instanceof Float32Array) ||
       dx.length < MIN_ELEMENTS
-    ) {
-      refKernel("unaryBackward")(op, dx, x, y, dout, a, b);
-      return;
-    }
+    )
+      return FALL_BACK;
     const n = dx.length;
     arena.begin();
     const px = arena.put(x.subarray(0, n)); // (n)
@@ -87,7 +91,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
     shape: readonly number[],
     sa: readonly number[],
     sb: readonly number[],
-  ): void {
+  ): typeof FALL_BACK | undefined {
     const code = BINARY_CODES[op];
     const n = out.length;
     const aFull = isContiguous(shape, sa);
@@ -100,10 +104,8 @@ export function elementwiseKernels(rt: WasmRuntime) {
       n < MIN_ELEMENTS ||
       !aFull ||
       !(bScalar || isContiguous(shape, sb))
-    ) {
-      refKernel("binaryForward")(op, out, a, b, shape, sa, sb);
-      return;
-    }
+    )
+      return FALL_BACK;
     arena.begin();
     const pa = arena.put(a.subarray(0, n)); // (n)
     const pb = arena.put(b.subarray(0, bScalar ? 1 : n)); // (n) or (1)
@@ -127,12 +129,12 @@ export function elementwiseKernels(rt: WasmRuntime) {
     db: Buf | null,
     a: Buf,
     b: Buf,
-    y: Buf,
+    _y: Buf, // ref's signature: the forward's output (add, sub and mul need none)
     dout: Buf,
     shape: readonly number[],
     sa: readonly number[],
     sb: readonly number[],
-  ): void {
+  ): typeof FALL_BACK | undefined {
     const n = dout.length;
     if (
       !(op === "add" || op === "sub" || op === "mul") ||
@@ -140,10 +142,8 @@ export function elementwiseKernels(rt: WasmRuntime) {
       n < MIN_ELEMENTS ||
       !isContiguous(shape, sa) ||
       !isContiguous(shape, sb)
-    ) {
-      refKernel("binaryBackward")(op, da, db, a, b, y, dout, shape, sa, sb);
-      return;
-    }
+    )
+      return FALL_BACK;
     arena.begin();
     const pDout = arena.put((dout as Float32Array).subarray(0, n)); // (n)
     const needOperands = op === "mul";

@@ -4,14 +4,7 @@
 // address instead of 16 sizes.
 
 import type { ConvGeometry, PoolGeometry, PoolPlanes } from "../geometry";
-import type { Buf } from "../registry";
 import type { Arena } from "./arena";
-
-export type F32 = Float32Array;
-
-/** Whether every buffer (or missing one) is float32; float64 buffers go to the ref kernels. */
-export const allF32 = (...bufs: (Buf | null)[]): boolean =>
-  bufs.every((b) => b === null || b instanceof Float32Array);
 
 /**
  * Puts a conv geometry block into the arena and returns its address: every size but N (C, H, W,

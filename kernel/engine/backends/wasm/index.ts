@@ -50,6 +50,15 @@ if (!(runtime instanceof Error) && wasmKernels !== null) {
     priority: 10,
     kernels: wasmKernels,
     allocate: wasmStorage?.allocate,
+    isResident: (a) => rt.arena.addressOf(a) >= 0,
+    fillZeros: (a) => rt.kernels.fillZero(rt.arena.addressOf(a), 4 * a.length),
+    copy: (dst, src) => {
+      const to = rt.arena.addressOf(dst);
+      const from = rt.arena.addressOf(src);
+      // NOTE: JS's set between views of shared memory runs element by element; wasm's is a memmove.
+      if (to >= 0 && from >= 0) rt.kernels.copyBytes(to, from, 4 * dst.length);
+      else dst.set(src);
+    },
     describe: () => {
       const threads = rt.pool.threads;
       const failure = rt.pool.startupFailure;

@@ -2,13 +2,10 @@
 // backends/ref/matmul.ts): copy operands into the arena, run the SGEMM, copy the result out.
 // Float64 buffers (only gradient checks use them) go to the ref kernels.
 
-import { type Buf, refKernel } from "../registry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
 import type { WasmRuntime } from "./runtime";
 import { runSgemm } from "./sgemm";
-
-type F32 = Float32Array;
-
-const isF32 = (b: Buf | null): boolean => b === null || b instanceof Float32Array;
 
 export function matmulKernels(rt: WasmRuntime) {
   const { arena } = rt;
@@ -25,11 +22,8 @@ export function matmulKernels(rt: WasmRuntime) {
     transA = false,
     transB = false,
     accumulate = false,
-  ): void {
-    if (!isF32(out) || !isF32(a) || !isF32(b)) {
-      refKernel("matmul")(out, a, b, batch, M, K, N, transA, transB, accumulate);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(out, a, b)) return FALL_BACK;
     arena.begin();
     const pa = arena.put((a as F32).subarray(0, batch * M * K)); // (batch, M, K) or (batch, K, M)
     const pb = arena.put((b as F32).subarray(0, batch * K * N)); // (batch, K, N) or (batch, N, K)
@@ -64,11 +58,8 @@ export function matmulKernels(rt: WasmRuntime) {
     B: number,
     IC: number,
     OC: number,
-  ): void {
-    if (!isF32(out) || !isF32(inp) || !isF32(weight) || !isF32(bias)) {
-      refKernel("linearForward")(out, inp, weight, bias, B, IC, OC);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(out, inp, weight, bias)) return FALL_BACK;
     arena.begin();
     const pInp = arena.put((inp as F32).subarray(0, B * IC)); // (B, IC)
     const pW = arena.put((weight as F32).subarray(0, OC * IC)); // (OC, IC)
@@ -112,11 +103,8 @@ export function matmulKernels(rt: WasmRuntime) {
     B: number,
     IC: number,
     OC: number,
-  ): void {
-    if (![dinp, dweight, dbias, dout, inp, weight].every(isF32)) {
-      refKernel("linearBackward")(dinp, dweight, dbias, dout, inp, weight, B, IC, OC);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dweight, dbias, dout, inp, weight)) return FALL_BACK;
     arena.begin();
     const pDout = arena.put((dout as F32).subarray(0, B * OC)); // (B, OC)
     if (dinp !== null) {

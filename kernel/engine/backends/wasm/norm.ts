@@ -3,13 +3,10 @@
 // the ref kernels. Threads split channels (each channel's sums stay on one thread), so any thread
 // count gives the same bits.
 
-import { type Buf, refKernel } from "../registry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
-
-type F32 = Float32Array;
-
-const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
 
 export function normKernels(rt: WasmRuntime) {
   const { arena } = rt;
@@ -38,11 +35,8 @@ export function normKernels(rt: WasmRuntime) {
     inner: number,
     eps: number,
     training: boolean,
-  ): void {
-    if (!allF32([out, mean, rstd, variance, inp, weight, bias])) {
-      refKernel("batchNormForward")(out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(out, mean, rstd, variance, inp, weight, bias)) return FALL_BACK;
     const n = N * C * inner;
     arena.begin();
     const pInp = arena.put((inp as F32).subarray(0, n)); // (N, C, inner)
@@ -81,24 +75,8 @@ export function normKernels(rt: WasmRuntime) {
     inner: number,
     training: boolean,
     dinpZeroed = false,
-  ): void {
-    if (!allF32([dinp, dweight, dbias, dout, inp, mean, rstd, weight])) {
-      refKernel("batchNormBackward")(
-        dinp,
-        dweight,
-        dbias,
-        dout,
-        inp,
-        mean,
-        rstd,
-        weight,
-        N,
-        C,
-        inner,
-        training,
-      );
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dweight, dbias, dout, inp, mean, rstd, weight)) return FALL_BACK;
     const n = N * C * inner;
     arena.begin();
     const pDout = arena.put((dout as F32).subarray(0, n)); // (N, C, inner)

@@ -3,12 +3,9 @@
 // where ref stores). One parameter tensor per call; single-threaded (memory-bound).
 // Float64 buffers go to the ref kernels.
 
-import { type Buf, refKernel } from "../registry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
 import type { WasmRuntime } from "./runtime";
-
-type F32 = Float32Array;
-
-const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
 
 export function optimKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
@@ -28,11 +25,8 @@ export function optimKernels(rt: WasmRuntime) {
     nesterov: boolean,
     maximize: boolean,
     first: boolean,
-  ): void {
-    if (!allF32([p, grad, buf])) {
-      refKernel("sgdUpdate")(p, grad, buf, lr, momentum, dampening, weightDecay, nesterov, maximize, first);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(p, grad, buf)) return FALL_BACK;
     const n = p.length;
     arena.begin();
     const pP = arena.put(p as F32); // (n)
@@ -70,25 +64,8 @@ export function optimKernels(rt: WasmRuntime) {
     decoupled: boolean,
     maximize: boolean,
     step: number,
-  ): void {
-    if (!allF32([p, grad, m, v, vmax])) {
-      refKernel("adamUpdate")(
-        p,
-        grad,
-        m,
-        v,
-        vmax,
-        lr,
-        beta1,
-        beta2,
-        eps,
-        weightDecay,
-        decoupled,
-        maximize,
-        step,
-      );
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(p, grad, m, v, vmax)) return FALL_BACK;
     const n = p.length;
     arena.begin();
     const pP = arena.put(p as F32); // (n)

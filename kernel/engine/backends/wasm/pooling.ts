@@ -3,8 +3,9 @@
 // big. Float64 buffers go to the ref kernels.
 
 import type { PoolGeometry, PoolPlanes } from "../geometry";
-import { type Buf, refKernel } from "../registry";
-import { allF32, type F32, putPoolGeometry } from "./geometry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
+import { putPoolGeometry } from "./geometry";
 import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 
@@ -21,11 +22,8 @@ export function poolKernels(rt: WasmRuntime) {
   };
 
   /** out, indices (N, C, OH, OW) = max of inp (N, C, H, W) over each window (see ref). */
-  function maxPool2dForward(out: Buf, indices: Buf, inp: Buf, g: PoolGeometry): void {
-    if (!allF32(out, indices, inp)) {
-      refKernel("maxPool2dForward")(out, indices, inp, g);
-      return;
-    }
+  function maxPool2dForward(out: Buf, indices: Buf, inp: Buf, g: PoolGeometry): typeof FALL_BACK | undefined {
+    if (!allF32(out, indices, inp)) return FALL_BACK;
     const { N, C, H, W, OH, OW, KH, KW } = g;
     const planes = N * C;
     const outLen = planes * OH * OW;
@@ -45,11 +43,14 @@ export function poolKernels(rt: WasmRuntime) {
    * dinp (N, C, H, W) += dout (N, C, OH, OW) routed through indices (see ref). `dinpZeroed`: the
    * caller promises dinp holds zeros, so it is not copied in (ref ignores the hint).
    */
-  function maxPool2dBackward(dinp: Buf, dout: Buf, indices: Buf, p: PoolPlanes, dinpZeroed = false): void {
-    if (!allF32(dinp, dout, indices)) {
-      refKernel("maxPool2dBackward")(dinp, dout, indices, p);
-      return;
-    }
+  function maxPool2dBackward(
+    dinp: Buf,
+    dout: Buf,
+    indices: Buf,
+    p: PoolPlanes,
+    dinpZeroed = false,
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dout, indices)) return FALL_BACK;
     const { N, C, H, W, OH, OW } = p;
     const planes = N * C;
     arena.begin();

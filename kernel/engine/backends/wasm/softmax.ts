@@ -4,12 +4,9 @@
 // assembly/softmax.ts. Single-threaded: these see (batch, classes) logits, tiny next to the convs.
 // Float64 buffers go to the ref kernels.
 
-import { type Buf, refKernel } from "../registry";
+import { type Buf, FALL_BACK } from "../registry";
+import { allF32, type F32 } from "./f32";
 import type { WasmRuntime } from "./runtime";
-
-type F32 = Float32Array;
-
-const allF32 = (bufs: (Buf | null)[]): boolean => bufs.every((b) => b === null || b instanceof Float32Array);
 
 export function softmaxKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
@@ -17,11 +14,8 @@ export function softmaxKernels(rt: WasmRuntime) {
   /** out (outer, D, inner) = (log-)softmax of inp along D. */
   const forward =
     (name: "softmaxForward" | "logSoftmaxForward") =>
-    (out: Buf, inp: Buf, outer: number, D: number, inner: number): void => {
-      if (!allF32([out, inp])) {
-        refKernel(name)(out, inp, outer, D, inner);
-        return;
-      }
+    (out: Buf, inp: Buf, outer: number, D: number, inner: number): typeof FALL_BACK | undefined => {
+      if (!allF32(out, inp)) return FALL_BACK;
       const n = outer * D * inner;
       arena.begin();
       const pInp = arena.put((inp as F32).subarray(0, n)); // (outer, D, inner)
@@ -33,11 +27,15 @@ export function softmaxKernels(rt: WasmRuntime) {
   /** dinp (outer, D, inner) += the (log-)softmax gradient from dout and the forward's out. */
   const backward =
     (name: "softmaxBackward" | "logSoftmaxBackward") =>
-    (dinp: Buf, dout: Buf, out: Buf, outer: number, D: number, inner: number): void => {
-      if (!allF32([dinp, dout, out])) {
-        refKernel(name)(dinp, dout, out, outer, D, inner);
-        return;
-      }
+    (
+      dinp: Buf,
+      dout: Buf,
+      out: Buf,
+      outer: number,
+      D: number,
+      inner: number,
+    ): typeof FALL_BACK | undefined => {
+      if (!allF32(dinp, dout, out)) return FALL_BACK;
       const n = outer * D * inner;
       arena.begin();
       const pDout = arena.put((dout as F32).subarray(0, n)); // (outer, D, inner)
@@ -57,9 +55,8 @@ export function softmaxKernels(rt: WasmRuntime) {
     C: number,
     inner: number,
     ignoreIndex: number,
-  ): number {
-    if (!allF32([losses, inp, target, weight]))
-      return refKernel("nllLossForward")(losses, inp, target, weight, N, C, inner, ignoreIndex);
+  ): number | typeof FALL_BACK {
+    if (!allF32(losses, inp, target, weight)) return FALL_BACK;
     arena.begin();
     const pInp = arena.put((inp as F32).subarray(0, N * C * inner)); // (N, C, inner)
     const pTarget = arena.put((target as F32).subarray(0, N * inner)); // (N, inner)
@@ -80,11 +77,8 @@ export function softmaxKernels(rt: WasmRuntime) {
     C: number,
     inner: number,
     ignoreIndex: number,
-  ): void {
-    if (!allF32([dinp, dlosses, target, weight])) {
-      refKernel("nllLossBackward")(dinp, dlosses, target, weight, N, C, inner, ignoreIndex);
-      return;
-    }
+  ): typeof FALL_BACK | undefined {
+    if (!allF32(dinp, dlosses, target, weight)) return FALL_BACK;
     arena.begin();
     const pDlosses = arena.put((dlosses as F32).subarray(0, N * inner)); // (N, inner)
     const pTarget = arena.put((target as F32).subarray(0, N * inner)); // (N, inner)

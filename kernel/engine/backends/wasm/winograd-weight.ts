@@ -9,7 +9,8 @@
 
 import type { ConvGeometry } from "../geometry";
 import type { Buf } from "../registry";
-import { type F32, putConvGeometry } from "./geometry";
+import type { F32 } from "./f32";
+import { putConvGeometry } from "./geometry";
 import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { rowLength, winogradPays } from "./winograd";
