@@ -156,7 +156,7 @@ export function typescriptView(kernels, enums) {
     ...kernels.map((k) => `  ${k.name}: ${k.params.length},`),
     "};",
     "",
-    "/** Kernels a worker thread may be asked to run (`@threaded`), by index: the pool sends the index. */",
+    "/** Kernels a worker thread may be asked to run (`@threaded`), by index: threads/workers.ts sends the index. */",
     "export const THREADED_KERNELS = [",
     ...kernels.filter((k) => k.threaded).map((k) => `  "${k.name}",`),
     "] as const satisfies readonly (keyof KernelExports)[];",

@@ -425,7 +425,7 @@ describe("conv errors", () => {
   it("rejects a kernel larger than the padded input", () => {
     throwsWith(
       () => F.conv2d(zeros([1, 1, 5, 5]), zeros([1, 1, 7, 7])),
-      "conv2d: the kernel (7x7) is larger than the padded input (5x5",
+      "conv2d: the kernel size (7x7) is larger than the padded input (5x5",
     );
     throwsWith(
       () => F.conv2d(zeros([1, 1, 5, 5]), zeros([1, 1, 3, 3]), null, { dilation: 3 }),

@@ -117,7 +117,7 @@ describe("gradient buffers", () => {
   it("gives both inputs of an add their own copy of the gradient", () => {
     const x = randn([4, 1000], { requiresGrad: true });
     const w = randn([4, 1000]);
-    // a + b, then * w: add's gradient comes from mul's pool buffer (in wasm memory with wasm).
+    // a + b, then * w: add's gradient comes from mul's recycled buffer (in wasm memory with wasm).
     x.mul(2).add(x.mul(3)).mul(w).sum().backward();
     const ws = w.data;
     const g = x.grad!.data;

@@ -179,7 +179,7 @@ describe("summary: receptive-field arithmetic", () => {
     assert.deepEqual(s.layers[4].outputShape, [1, 1, 5]);
   });
   it("the cat question: fifty 3x3 convs to see a 100x100 px cat (seed 000: 'around 50')", () => {
-    const conv3 = { kernel: [3, 3], stride: [1, 1], padding: [0, 0], dilation: [1, 1] };
+    const conv3 = { kernelSize: [3, 3], stride: [1, 1], padding: [0, 0], dilation: [1, 1] };
     const sizes = (n: number) => stackField(Array(n).fill(conv3)).size[0];
     assert.equal(sizes(49), 99);
     assert.equal(sizes(50), 101);
@@ -190,7 +190,7 @@ describe("summary: receptive-field arithmetic", () => {
     // Pooling grows it faster: the same depth with a stride-2 pool after every second conv.
     const pooled = stackField(
       Array.from({ length: 6 }, (_, i) =>
-        i % 2 === 1 ? { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1] } : conv3,
+        i % 2 === 1 ? { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1] } : conv3,
       ),
     );
     assert.deepEqual(pooled.size, [22, 22]);

@@ -150,7 +150,7 @@ describe("wasm backend", () => {
       const n = 208, a = new Float32Array(n * n).fill(1), out = new Float32Array(n * n);
       matmul(out, a, a, 1, n, n, n);
       if (out[n * n - 1] !== n) throw new Error("wrong product " + out[n * n - 1]);
-      console.log(require(${JSON.stringify(join(__dirname, "../../kernel/engine/backends/wasm/runtime.js"))}).runtime.pool.workerCount);
+      console.log(require(${JSON.stringify(join(__dirname, "../../kernel/engine/backends/wasm/runtime.js"))}).runtime.workers.workerCount);
     `;
     // A hang (workers keeping the process alive) shows up as the 60 s kill, not as a slow pass.
     const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });

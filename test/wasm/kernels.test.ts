@@ -113,10 +113,10 @@ describe("wasm kernels vs ref, from the table of cases", () => {
         const one = callWasm(c);
         compare(one, expected, c, "ref", "1 thread vs ref");
         setNumThreads(2);
-        const before = rt.pool.threadedCalls;
+        const before = rt.workers.threadedCalls;
         const two = callWasm(c);
         compare(two, one, c, "bits", "2 threads vs 1");
-        if (c.threaded) assert.ok(rt.pool.threadedCalls > before, "2 threads: no share went to a worker");
+        if (c.threaded) assert.ok(rt.workers.threadedCalls > before, "2 threads: no share went to a worker");
       } finally {
         setNumThreads(defaultThreads);
       }

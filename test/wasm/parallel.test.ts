@@ -1,11 +1,11 @@
 // How calls are cut into shares (backends/wasm/parallel.ts): ranges cover [0, n) exactly in whole
 // units, never empty, at most the parts asked for; splittable calls take two shares per thread,
-// never more than the pool's argument slots hold.
+// never more than the worker threads' argument slots hold.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ranges, sharesFor } from "../../kernel/engine/backends/wasm/parallel";
-import { MAX_SHARES, MAX_WORKERS } from "../../kernel/engine/backends/wasm/protocol";
+import { ranges, sharesFor } from "../../kernel/engine/backends/wasm/threads/parallel";
+import { MAX_SHARES, MAX_WORKERS } from "../../kernel/engine/backends/wasm/threads/protocol";
 
 describe("wasm call splitting", () => {
   it("cuts [0, n) into contiguous, non-empty ranges of whole units", () => {
@@ -29,7 +29,7 @@ describe("wasm call splitting", () => {
     }
   });
 
-  it("takes two shares per thread, one on one thread, and stays within the pool's slots", () => {
+  it("takes two shares per thread, one on one thread, and stays within the argument slots", () => {
     assert.equal(sharesFor(1), 1);
     assert.equal(sharesFor(2), 4);
     assert.equal(sharesFor(MAX_WORKERS + 1), MAX_SHARES);

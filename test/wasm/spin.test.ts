@@ -7,12 +7,12 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { describe, it } from "node:test";
-import { CONTROL_BYTES, NO_SPIN_UNTIL } from "../../kernel/engine/backends/wasm/protocol";
-import { oversubscriptionCheck, spinUntil } from "../../kernel/engine/backends/wasm/spin";
+import { CONTROL_BYTES, NO_SPIN_UNTIL } from "../../kernel/engine/backends/wasm/threads/protocol";
+import { oversubscriptionCheck, spinUntil } from "../../kernel/engine/backends/wasm/threads/spin";
 
 const control = () => new Int32Array(new SharedArrayBuffer(CONTROL_BYTES));
 
-describe("wasm pool spinning", () => {
+describe("wasm worker threads spinning", () => {
   it("spins until the condition holds, or until its time is up", () => {
     const ints = control();
     let checks = 0;

@@ -89,7 +89,7 @@ export function convLengths(g: ConvGeometry): { inp: number; weight: number; out
   };
 }
 
-/** Multiply-adds of a conv (how much work the thread pool sees). */
+/** Multiply-adds of a conv (how much work the worker threads see). */
 export function convMacs(g: ConvGeometry): number {
   return (g.N * g.OC * g.OH * g.OW * g.C * g.KH * g.KW) / g.groups;
 }
@@ -102,7 +102,7 @@ export function conv3x3Geometry(c: Conv3x3Case): ConvGeometry {
   return convGeometry({ ...c, KH: 3, KW: 3 });
 }
 
-/** A sliding-window pool as the tests describe it (stride defaults to the window, padding to 0). */
+/** A sliding-window pooling as the tests describe it (stride defaults to the window, padding to 0). */
 export interface PoolCase {
   N: number;
   C: number;

@@ -10,8 +10,8 @@ import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/threads/parallel";
 import { winogradWeightGradientPays } from "../../kernel/engine/backends/wasm/winograd";
 import {
   winogradWeightGradientDots,
@@ -56,7 +56,7 @@ describe("wasm Winograd weight gradient (dot products) vs ref", () => {
   it("gives bit-identical results on 1, 2 and 3 threads", () => {
     const s = sizes({ name: "", N: 9, C: 18, H: 32, W: 32, OC: 17, pad: [1, 1, 1, 1] });
     const { N, C, H, W, OC, OH, OW } = s;
-    assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the pool");
+    assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the worker threads");
     const inp = f32Random(N * C * H * W, 11);
     const dout = f32Random(N * OC * OH * OW, 12);
     const defaultThreads = getNumThreads();

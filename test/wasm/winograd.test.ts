@@ -11,8 +11,8 @@ import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/parallel";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/threads/parallel";
 import {
   winogradForward,
   winogradInputGradient,
@@ -121,7 +121,7 @@ describe("wasm Winograd conv vs ref", () => {
     it(`gives bit-identical results on 1, 2 and 3 threads (${c.name})`, () => {
       const s = sizes(c);
       const { N, C, H, W, OC, OH, OW } = s;
-      assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the pool");
+      assert.ok(N * OC * OH * OW * C * 4 >= PARALLEL_MIN_MACS, "big enough to use the worker threads");
       const inp = f32Random(N * C * H * W, 11);
       const weight = f32Random(OC * C * 9, 12);
       const bias = f32Random(OC, 13);
@@ -140,7 +140,7 @@ describe("wasm Winograd conv vs ref", () => {
       try {
         const single = run(1);
         for (const threads of [2, 3]) assert.deepEqual(run(threads), single, `${threads} threads`);
-        assert.equal(rt.pool.startupFailure, null);
+        assert.equal(rt.workers.startupFailure, null);
       } finally {
         setNumThreads(defaultThreads);
       }

@@ -87,7 +87,7 @@ export function runBackward(
         const ig = inputGrads[k];
         if (ig === null || ig === undefined) return;
         if (n === null) {
-          // Not wanted after all: a wasm-resident buffer goes back to the pool (it cannot be freed).
+          // Not wanted after all: a wasm-resident buffer goes back to the free list (it cannot be freed).
           const shared =
             overlaps(ig, g) ||
             isHeld(grads, ig) ||

@@ -2,36 +2,39 @@
 // consumed it is done (the engine made it and nobody else can see it: never a user's array, never
 // a `.grad`), and ops' backward closures take their gradient buffers here instead of
 // `new Float32Array`: a warm buffer of the right size instead of fresh memory that the OS must
-// zero and page in. The pool outlives a backward pass on purpose: the next step asks for the same
-// sizes, so in steady state backward allocates nothing and its buffers never become garbage.
-// NOTE: emptying the pool at the end of each pass was slower than no pool at all: buffers held
-// until the end of the pass survived scavenges, and freeing them took full (mark-compact) GCs.
+// zero and page in. The free lists (one per size) outlive a backward pass on purpose: the next step
+// asks for the same sizes, so in steady state backward allocates nothing and its buffers never
+// become garbage. NOTE: emptying the lists at the end of each pass was slower than not recycling
+// at all: buffers held until the end of the pass survived scavenges, and freeing them took full
+// (mark-compact) GCs.
 //
-// With the wasm backend the pool's buffers live in wasm memory (the backend's storage, through the
-// registry's newStorage, up to MAX_RESIDENT bytes): kernels then read a gradient where it is and
-// write or add into one in place, instead of copying each into and out of wasm memory. A resident
-// buffer never leaves the engine (a leaf's .grad gets a copy) and is never dropped from the pool
-// (the pool holds it, so the storage is never reclaimed). Only the backend contract
+// With the wasm backend the recycled buffers live in wasm memory (the backend's storage, through
+// the registry's newStorage, up to MAX_RESIDENT bytes): kernels then read a gradient where it is
+// and write or add into one in place, instead of copying each into and out of wasm memory. A
+// resident buffer never leaves the engine (a leaf's .grad gets a copy) and is never dropped from
+// the free lists (they hold it, so the storage is never reclaimed). Only the backend contract
 // (backends/registry.ts) is used here: no backend's internals.
 
 import { copyStorage, fillZeros, isResident, newStorage } from "../backends/registry";
 
-/** Bytes of wasm memory the pool may take (64 MiB); beyond it, buffers are ordinary arrays. */
+/** Bytes of wasm memory recycled gradients may take (64 MiB); beyond it, ordinary arrays. */
 const MAX_RESIDENT = 1 << 26;
 /** Below this many floats a gradient is an ordinary array (backends keep small storage there too). */
 const MIN_RESIDENT = 256;
 
+/** Free buffers by size in floats. */
 const free = new Map<number, Float32Array[]>();
-/** The pool's own resident buffers (other resident arrays, e.g. tensor storage, are never pooled). */
+/** The resident buffers made here (other resident arrays, e.g. tensor storage, are never recycled). */
 const own = new WeakSet<Float32Array>();
-/** Bytes of wasm memory the pool's buffers take. */
+/** Bytes of wasm memory the resident buffers made here take. */
 let residentBytes = 0;
-let pooled = 0;
-/** At most this many floats wait in the pool (64 MiB), at most PER_SIZE buffers of one size. */
-const MAX_POOLED = 1 << 24;
+/** Floats of ordinary buffers waiting in the free lists. */
+let waiting = 0;
+/** At most this many floats of ordinary buffers wait (64 MiB), at most PER_SIZE buffers of one size. */
+const MAX_WAITING = 1 << 24;
 const PER_SIZE = 8;
 
-/** Bytes of wasm memory the pool's buffers take (for tests). */
+/** Bytes of wasm memory the recycled gradient buffers take (for tests). */
 export function gradBufferBytes(): number {
   return residentBytes;
 }
@@ -40,7 +43,7 @@ export function gradBufferBytes(): number {
 export function gradBuffer(n: number): Float32Array {
   const b = free.get(n)?.pop();
   if (b === undefined) return fresh(n);
-  pooled -= n;
+  waiting -= n;
   // NOTE: JS's fill on a view of shared memory is about ten times slower than wasm's memset.
   fillZeros(b);
   return b;
@@ -50,11 +53,11 @@ export function gradBuffer(n: number): Float32Array {
 export function gradBufferUninit(n: number): Float32Array {
   const b = free.get(n)?.pop();
   if (b === undefined) return fresh(n);
-  pooled -= n;
+  waiting -= n;
   return b;
 }
 
-/** A new zeroed buffer: the active backend's storage (wasm memory) while the pool's share lasts. */
+/** A new zeroed buffer: the active backend's storage (wasm memory) while MAX_RESIDENT lasts. */
 function fresh(n: number): Float32Array {
   if (n < MIN_RESIDENT || residentBytes + 4 * n > MAX_RESIDENT) return new Float32Array(n);
   const b = newStorage(n); // zeros; an ordinary array when the backend keeps none (or has no room)
@@ -65,7 +68,7 @@ function fresh(n: number): Float32Array {
   return b;
 }
 
-/** A copy of g in a pool buffer (inside wasm memory, a memmove: JS's set there runs word by word). */
+/** A copy of g in a recycled buffer (inside wasm memory, a memmove: JS's set there runs word by word). */
 export function copyGrad(g: Float32Array): Float32Array {
   const c = gradBufferUninit(g.length);
   copyStorage(c, g);
@@ -77,7 +80,7 @@ export function releaseGradBuffer(b: Float32Array): void {
   const n = b.length;
   const resident = isResident(b);
   if (resident && !own.has(b)) return;
-  if (!resident && (pooled + n > MAX_POOLED || b.byteOffset !== 0 || b.buffer.byteLength !== 4 * n)) return;
+  if (!resident && (waiting + n > MAX_WAITING || b.byteOffset !== 0 || b.buffer.byteLength !== 4 * n)) return;
   let list = free.get(n);
   if (list === undefined) {
     list = [];
@@ -85,14 +88,14 @@ export function releaseGradBuffer(b: Float32Array): void {
   }
   if (!resident && list.length >= PER_SIZE) return;
   list.push(b);
-  pooled += n;
+  waiting += n;
 }
 
-/** Drops every pooled ordinary buffer (for tests, and to give memory back after training). */
+/** Drops every waiting ordinary buffer (for tests, and to give memory back after training). */
 export function clearGradBuffers(): void {
   for (const [n, list] of free) {
     const kept = list.filter(isResident);
-    pooled -= (list.length - kept.length) * n;
+    waiting -= (list.length - kept.length) * n;
     if (kept.length > 0) free.set(n, kept);
     else free.delete(n);
   }

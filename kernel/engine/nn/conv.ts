@@ -6,7 +6,7 @@
 // Weight (OC, IC/groups, KH, KW); ConvTranspose2d's weight is (IC, OC/groups, KH, KW) and
 //   OH = (H-1)*stride - 2*padding + dilation*(KH-1) + outputPadding + 1.
 // NOTE: paddingMode other than "zeros" pads with F.pad first and convolves with padding 0, as
-// PyTorch does; padding "same" with an even kernel pads one more on the right/bottom.
+// PyTorch does; padding "same" with an even kernel size pads one more on the right/bottom.
 
 import { check, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/tensor";

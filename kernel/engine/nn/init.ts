@@ -61,7 +61,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   );
 }
 
-/** [fanIn, fanOut] of a weight: (out, in, *kernel) -> [in * k, out * k]. */
+/** [fanIn, fanOut] of a weight: (out, in, *kernelSize) -> [in * k, out * k]. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   check(
     t.ndim >= 2,

@@ -30,7 +30,7 @@ export type Field = ReceptiveField | "global" | null;
 
 /** One sliding window per spatial dim. */
 export interface Window {
-  kernel: number[];
+  kernelSize: number[];
   stride: number[];
   padding: number[];
   dilation: number[];
@@ -43,7 +43,7 @@ export function inputField(dims: number): ReceptiveField {
 
 /** The field after a sliding window (conv or pool), by the guide's recurrence. */
 export function applyWindow(rf: ReceptiveField, w: Window): ReceptiveField {
-  const keff = w.kernel.map((k, i) => w.dilation[i] * (k - 1) + 1);
+  const keff = w.kernelSize.map((k, i) => w.dilation[i] * (k - 1) + 1);
   return {
     size: rf.size.map((r, i) => r + (keff[i] - 1) * rf.jump[i]),
     jump: rf.jump.map((j, i) => j * w.stride[i]),
@@ -54,7 +54,7 @@ export function applyWindow(rf: ReceptiveField, w: Window): ReceptiveField {
 /** The field after a stack of windows applied to the raw input: e.g. how far n 3x3 convs see. */
 export function stackField(
   windows: readonly Window[],
-  dims = windows[0]?.kernel.length ?? 2,
+  dims = windows[0]?.kernelSize.length ?? 2,
 ): ReceptiveField {
   return windows.reduce(applyWindow, inputField(dims));
 }
@@ -73,18 +73,18 @@ function windowOf(m: Module, inShape: readonly number[], outShape: readonly numb
         : m.padding === "same"
           ? m.kernelSize.map((k, i) => Math.floor((m.dilation[i] * (k - 1)) / 2))
           : m.padding;
-    return { kernel: m.kernelSize, stride: m.stride, padding, dilation: m.dilation };
+    return { kernelSize: m.kernelSize, stride: m.stride, padding, dilation: m.dilation };
   }
   if (m instanceof MaxPool1d || m instanceof MaxPool2d)
     return {
-      kernel: perDim(m.kernelSize, n),
+      kernelSize: perDim(m.kernelSize, n),
       stride: perDim(m.stride, n),
       padding: perDim(m.padding, n),
       dilation: perDim(m.dilation, n),
     };
   if (m instanceof AvgPool2d)
     return {
-      kernel: perDim(m.kernelSize, n),
+      kernelSize: perDim(m.kernelSize, n),
       stride: perDim(m.stride, n),
       padding: perDim(m.padding, n),
       dilation: Array(n).fill(1),
@@ -95,18 +95,18 @@ function windowOf(m: Module, inShape: readonly number[], outShape: readonly numb
 
 /**
  * Adaptive pooling as a window: exact when each input size is a multiple of the output size
- * (kernel = stride = L / O, e.g. global pooling). Otherwise the windows differ in size and the
+ * (kernelSize = stride = L / O, e.g. global pooling). Otherwise the windows differ in size and the
  * largest one (and the mean stride L / O) is used.
  */
 export function adaptiveWindow(inSize: readonly number[], outSize: readonly number[]): Window {
-  const kernel = inSize.map((L, i) => {
+  const kernelSize = inSize.map((L, i) => {
     const O = outSize[i];
     let k = 0;
     for (let o = 0; o < O; o++) k = Math.max(k, Math.ceil(((o + 1) * L) / O) - Math.floor((o * L) / O));
     return k;
   });
   return {
-    kernel,
+    kernelSize,
     stride: inSize.map((L, i) => L / outSize[i]),
     padding: inSize.map(() => 0),
     dilation: inSize.map(() => 1),

@@ -16,7 +16,7 @@ export interface ConvTransposeSizeOptions extends ConvSizeOptions {
 
 /**
  * Output length of a convolution along one dim: floor((n + 2p - d(k - 1) - 1) / s) + 1.
- * May be <= 0 when the kernel does not fit; the ops reject that with a clear error.
+ * May be <= 0 when the kernel size does not fit; the ops reject that with a clear error.
  */
 export function convOutputSize(
   n: number,
@@ -37,7 +37,7 @@ export function convTransposeOutputSize(
 
 /**
  * PyTorch's padding='same' for stride 1: the total d(k - 1) split as [before, after], with the
- * odd one out after (right/bottom). An even kernel therefore pads asymmetrically.
+ * odd one out after (right/bottom). An even kernel size therefore pads asymmetrically.
  */
 export function samePadding(k: number, dilation = 1): [number, number] {
   const total = dilation * (k - 1);
@@ -45,7 +45,7 @@ export function samePadding(k: number, dilation = 1): [number, number] {
   return [before, total - before];
 }
 
-/** Learnable parameters of a conv layer: OC * (C/groups * prod(kernel)) weights + OC biases. */
+/** Learnable parameters of a conv layer: OC * (C/groups * prod(kernelSize)) weights + OC biases. */
 export function convParameterCount(
   inChannels: number,
   outChannels: number,

@@ -38,7 +38,7 @@ export interface Conv1dOptions {
 
 export interface ConvTranspose2dOptions {
   stride?: Size2d;
-  /** Rows/columns removed from each side of the full output (dilation * (kernel - 1) - padding zeros added to the input). */
+  /** Rows/columns removed from each side of the full output (dilation * (kernelSize - 1) - padding zeros added to the input). */
   padding?: Size2d;
   /** Extra rows/columns at the bottom/right, to pick among the input sizes a strided conv maps to one size. */
   outputPadding?: Size2d;
@@ -135,7 +135,7 @@ function convNd(
   checkTensor(input, op, "input");
   checkTensor(weight, op, "weight");
   const spatial = dims === 2 ? "H, W" : "L";
-  const kernelDims = dims === 2 ? "KH, KW" : "K";
+  const sizeDims = dims === 2 ? "KH, KW" : "K"; // the weight's spatial dims, as shapes name them
 
   // Ranks.
   const batched = input.ndim === dims + 2;
@@ -146,7 +146,7 @@ function convNd(
       `expects a ${dims + 1}-D (C, ${spatial}) or ${dims + 2}-D (N, C, ${spatial}) input, got rank ${input.ndim} with shape ${fmtShape(input.shape)}` +
       rankHint(input, dims),
   );
-  const wLayout = transposed ? `(C, OC/groups, ${kernelDims})` : `(OC, C/groups, ${kernelDims})`;
+  const wLayout = transposed ? `(C, OC/groups, ${sizeDims})` : `(OC, C/groups, ${sizeDims})`;
   check(
     weight.ndim === dims + 2,
     op,
@@ -169,7 +169,7 @@ function convNd(
   const N = batched ? input.shape[0] : 1;
   const C = input.shape[batched ? 1 : 0];
   const spatialIn = input.shape.slice(-dims);
-  const kernel = weight.shape.slice(2);
+  const kernelSize = weight.shape.slice(2); // the weight's spatial size (PyTorch's kernel_size)
   let OC: number;
   if (transposed) {
     check(
@@ -229,9 +229,9 @@ function convNd(
         stride.every((s) => s === 1),
         op,
         () =>
-          `padding='same' is not supported for strided convolutions (stride ${fmtOpt(stride)}); use stride 1, or pass an explicit padding (e.g. padding=${Math.floor((kernel[dims - 1] - 1) / 2)})`,
+          `padding='same' is not supported for strided convolutions (stride ${fmtOpt(stride)}); use stride 1, or pass an explicit padding (e.g. padding=${Math.floor((kernelSize[dims - 1] - 1) / 2)})`,
       );
-      const pairs = kernel.map((k, d) => samePadding(k, dilation[d]));
+      const pairs = kernelSize.map((k, d) => samePadding(k, dilation[d]));
       before = pairs.map((p) => p[0]);
       after = pairs.map((p) => p[1]);
     }
@@ -251,7 +251,7 @@ function convNd(
         `outputPadding must be smaller than either stride or dilation, got outputPadding ${fmtOpt(outputPadding)} with stride ${fmtOpt(stride)} and dilation ${fmtOpt(dilation)}`,
     );
     spatialOut = spatialIn.map((n, d) =>
-      convTransposeOutputSize(n, kernel[d], {
+      convTransposeOutputSize(n, kernelSize[d], {
         stride: stride[d],
         padding: before[d],
         dilation: dilation[d],
@@ -262,20 +262,20 @@ function convNd(
       spatialOut.every((s) => s > 0),
       op,
       () =>
-        `the output would be empty (${fmtSize(spatialOut)}) for input size ${fmtSize(spatialIn)}, kernel ${fmtSize(kernel)}, stride ${fmtOpt(stride)}, padding ${fmtOpt(before)}, dilation ${fmtOpt(dilation)}; use less padding`,
+        `the output would be empty (${fmtSize(spatialOut)}) for input size ${fmtSize(spatialIn)}, kernel size ${fmtSize(kernelSize)}, stride ${fmtOpt(stride)}, padding ${fmtOpt(before)}, dilation ${fmtOpt(dilation)}; use less padding`,
     );
   } else {
-    const span = kernel.map((k, d) => dilation[d] * (k - 1) + 1);
+    const span = kernelSize.map((k, d) => dilation[d] * (k - 1) + 1);
     const padded = spatialIn.map((n, d) => n + before[d] + after[d]);
     check(
       span.every((s, d) => s <= padded[d]),
       op,
       () =>
-        `the kernel (${fmtSize(kernel)}${dilation.some((d) => d > 1) ? `, dilation ${fmtOpt(dilation)}, spanning ${fmtSize(span)}` : ""}) is larger than the padded input (${fmtSize(padded)}: input ${fmtSize(spatialIn)} of shape ${fmtShape(input.shape)} plus padding); use a smaller kernel${dilation.some((d) => d > 1) ? " or dilation" : ""}, more padding, or a larger input`,
+        `the kernel size (${fmtSize(kernelSize)}${dilation.some((d) => d > 1) ? `, dilation ${fmtOpt(dilation)}, spanning ${fmtSize(span)}` : ""}) is larger than the padded input (${fmtSize(padded)}: input ${fmtSize(spatialIn)} of shape ${fmtShape(input.shape)} plus padding); use a smaller kernel size${dilation.some((d) => d > 1) ? " or dilation" : ""}, more padding, or a larger input`,
     );
     // With 'same' (stride 1) the sum before + after is what counts; convOutputSize takes one side.
     spatialOut = spatialIn.map((n, d) =>
-      convOutputSize(n + before[d] + after[d], kernel[d], { stride: stride[d], dilation: dilation[d] }),
+      convOutputSize(n + before[d] + after[d], kernelSize[d], { stride: stride[d], dilation: dilation[d] }),
     );
   }
 
@@ -286,8 +286,8 @@ function convNd(
     H: dims === 2 ? spatialIn[0] : 1,
     W: spatialIn[dims - 1],
     OC,
-    KH: dims === 2 ? kernel[0] : 1,
-    KW: kernel[dims - 1],
+    KH: dims === 2 ? kernelSize[0] : 1,
+    KW: kernelSize[dims - 1],
     OH: dims === 2 ? spatialOut[0] : 1,
     OW: spatialOut[dims - 1],
     strideH: dims === 2 ? stride[0] : 1,

@@ -30,7 +30,7 @@ export interface MaxPool2dOptions {
   stride?: PoolSize | null;
   /** Implicit -inf padding on both sides; at most half the kernel size. Default 0. */
   padding?: PoolSize;
-  /** Spacing between the kernel's taps. Default 1. */
+  /** Spacing between the window's taps. Default 1. */
   dilation?: PoolSize;
   /** Round the output size up (a last partial window), not down. Default false. */
   ceilMode?: boolean;
@@ -197,7 +197,7 @@ function windowOutput(p: Planes, w: Window): [number, number] {
     return (
       `kernelSize ${show(p, w.k)}${dilated} is larger than the padded input ${show(p, padded)} ` +
       `(input ${show(p, [p.H, p.W])}, padding ${show(p, w.pad)}), so the output size would be ${show(p, out)}; ` +
-      `use a smaller kernel${isDilated ? " or dilation" : ""}, more padding, or a larger input`
+      `use a smaller kernelSize${isDilated ? " or dilation" : ""}, more padding, or a larger input`
     );
   });
   return out;

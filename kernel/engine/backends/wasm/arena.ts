@@ -14,11 +14,11 @@
 //
 // Resident buffers. `resident(n)` hands out a Float32Array that lives in wasm memory for good,
 // below the scratch region (the scratch base moves up; it is only called between kernel calls).
-// The gradient buffer pool (autograd/grad-buffers.ts) keeps its buffers there: they never reach a
-// user and are recycled, never freed. So does tensor storage (resident-storage.ts): its blocks are
-// recycled when the GC has collected their arrays. `put` of a resident array returns its address instead of
-// copying it in, `get` into one skips the copy when the result is already there, and `target`
-// lets a kernel write its output straight into one.
+// Tensor storage (resident-storage.ts) keeps its blocks there, recycled when the GC has collected
+// their arrays; recycled gradient buffers (autograd/grad-buffers.ts) are storage held for good.
+// `put` of a resident array returns its address instead of copying it in, `get` into one skips the
+// copy when the result is already there, and `target` lets a kernel write its output straight
+// into one.
 
 import { PAGE_BYTES, type WasmMemory } from "./wasm-api";
 

@@ -14,9 +14,9 @@ import { type Buf, FALL_BACK } from "../registry";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
-import { ranges, runEach, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR } from "./sgemm";
+import { ranges, runEach, runShares, sharesFor, threadsFor } from "./threads/parallel";
 import {
   winogradInputGradient,
   winogradPays,

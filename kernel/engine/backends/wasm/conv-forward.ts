@@ -6,8 +6,8 @@ import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
-import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 import { winogradForward, winogradPays } from "./winograd";
 
 export function convForwardKernel(rt: WasmRuntime) {

@@ -8,8 +8,8 @@ import type { ConvGeometry } from "../geometry";
 import type { Buf, FALL_BACK, KernelFn } from "../registry";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
-import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, threadsFor } from "./threads/parallel";
 
 /** Kernels overriding `general` (the wasm conv2dBackward) for depthwise convolutions. */
 export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn) {

@@ -8,8 +8,8 @@
 
 import { type Buf, FALL_BACK } from "../registry";
 import { Binary, Unary } from "./exports.generated";
-import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 
 /** Op codes of assembly/elementwise.ts by op name (its enums Unary and Binary). */
 const UNARY_CODES: Readonly<Record<string, number>> = Unary;

@@ -1,23 +1,23 @@
-// Registers the `wasm` backend (AssemblyScript SIMD kernels on a worker pool) and makes it the
+// Registers the `wasm` backend (AssemblyScript SIMD kernels on worker threads) and makes it the
 // default when this runtime has WebAssembly SIMD; kernels it does not implement fall back to `ref`
 // per call. `setBackend("ref")` switches back. Import this module for its side effect.
 
 import { availableParallelism } from "node:os";
 import { check } from "../../errors";
 import { type KernelFn, registerBackend, setBackend } from "../registry";
-import { avgPoolKernels } from "./avg-pooling";
+import { avgPoolKernels } from "./avg-pool";
 import { convKernels } from "./conv";
 import { convTransposeKernels } from "./conv-transpose";
 import { depthwiseBackwardKernels } from "./depthwise-backward";
 import { elementwiseKernels } from "./elementwise";
 import { matmulKernels } from "./matmul";
+import { maxPoolKernels } from "./max-pool";
 import { normKernels } from "./norm";
 import { optimKernels } from "./optim";
-import { poolKernels } from "./pooling";
-import { MAX_WORKERS } from "./protocol";
 import { residentStorage } from "./resident-storage";
 import { runtime } from "./runtime";
 import { softmaxKernels } from "./softmax";
+import { MAX_WORKERS } from "./threads/protocol";
 
 /** The kernels the wasm backend implements, by name (null when it is unavailable). */
 export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
@@ -27,7 +27,7 @@ export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
         ...matmulKernels(runtime),
         ...convKernels(runtime),
         ...elementwiseKernels(runtime),
-        ...poolKernels(runtime),
+        ...maxPoolKernels(runtime),
         ...normKernels(runtime),
         ...avgPoolKernels(runtime),
         ...softmaxKernels(runtime),
@@ -60,8 +60,8 @@ if (!(runtime instanceof Error) && wasmKernels !== null) {
       else dst.set(src);
     },
     describe: () => {
-      const threads = rt.pool.threads;
-      const failure = rt.pool.startupFailure;
+      const threads = rt.workers.threads;
+      const failure = rt.workers.startupFailure;
       return (
         `WebAssembly SIMD${rt.variant === "relaxed" ? " (relaxed)" : ""}, ${threads} thread${threads === 1 ? "" : "s"}` +
         (failure === null ? "" : ` (${failure})`)
@@ -78,7 +78,7 @@ export function wasmUnavailableReason(): string | null {
 
 /**
  * Sets how many threads (including the calling one) wasm kernels may use; defaults to the core
- * count. Accepts whole numbers from 1 to 4 per core (at most 64, the pool's limit) and rejects the
+ * count. Accepts whole numbers from 1 to 4 per core (at most 64, the worker threads' limit) and rejects the
  * rest with an error saying what this machine has: more threads than cores only take turns on them
  * (PyTorch merely warns; a silent cap hid typos like setNumThreads(1000)).
  */
@@ -96,15 +96,15 @@ export function setNumThreads(n: number): void {
     () =>
       `${n} threads is more than this machine can use: it has ${cores} cores (os.availableParallelism()), and at most ${maxThreads()} threads are allowed (4 per core, at most ${MAX_WORKERS + 1}); threads beyond the cores only take turns on them. Use setNumThreads(${cores})`,
   );
-  if (!(runtime instanceof Error)) runtime.pool.threads = n;
+  if (!(runtime instanceof Error)) runtime.workers.threads = n;
 }
 
-/** The most threads setNumThreads accepts here: 4 per core, at most the pool's limit. */
+/** The most threads setNumThreads accepts here: 4 per core, at most the worker threads' limit. */
 export function maxThreads(): number {
   return Math.min(4 * availableParallelism(), MAX_WORKERS + 1);
 }
 
 /** Threads wasm kernels may use, counting the calling thread (1 when the wasm backend is unavailable). */
 export function getNumThreads(): number {
-  return runtime instanceof Error ? 1 : runtime.pool.threads;
+  return runtime instanceof Error ? 1 : runtime.workers.threads;
 }

@@ -5,8 +5,8 @@
 
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
-import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 
 export function normKernels(rt: WasmRuntime) {
   const { arena } = rt;

@@ -1,11 +1,11 @@
 // The process's one wasm runtime: the chosen kernel module, the shared memory, the calling
-// thread's instance, the arena that owns that memory and the worker pool that shares it.
+// thread's instance, the arena that owns that memory and the worker threads that share it.
 // Created at import; an Error (with the reasons) where WebAssembly SIMD is unavailable.
 
 import { Arena } from "./arena";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
 import { loadKernels, type Variant } from "./loader";
-import { ThreadPool } from "./pool";
+import { WorkerThreads } from "./threads/workers";
 import { MAXIMUM_PAGES, type WasmMemory, wasmApi } from "./wasm-api";
 
 export interface WasmRuntime {
@@ -13,7 +13,7 @@ export interface WasmRuntime {
   kernels: KernelExports;
   memory: WasmMemory;
   arena: Arena;
-  pool: ThreadPool;
+  workers: WorkerThreads;
 }
 
 const INITIAL_PAGES = 256; // 16 MiB; the arena grows it on demand
@@ -34,7 +34,7 @@ function createRuntime(): WasmRuntime | Error {
       kernels,
       memory,
       arena: new Arena(memory, kernels.heapBase()),
-      pool: new ThreadPool(loaded.module, memory),
+      workers: new WorkerThreads(loaded.module, memory),
     };
   } catch (e) {
     return new Error(`wasm kernels could not be instantiated: ${e instanceof Error ? e.message : String(e)}`);

@@ -2,8 +2,8 @@
 // big enough to pay for the hand-off: by batch when there are enough matrices, else by columns or
 // rows of C in whole micro-tiles. The split never changes the numbers (see assembly/gemm.ts).
 
-import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, threadsFor } from "./threads/parallel";
 
 export const MR = 4; // micro-tile rows (assembly/gemm.ts)
 export const NR = 8; // micro-tile columns

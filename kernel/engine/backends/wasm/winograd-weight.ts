@@ -11,8 +11,8 @@ import type { ConvGeometry } from "../geometry";
 import type { Buf } from "../registry";
 import type { F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
-import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, threadsFor } from "./threads/parallel";
 import { rowLength, winogradPays } from "./winograd";
 
 /** Floats of V + O per chunk to aim for (~2 MiB: they stay in cache between transform and products). */

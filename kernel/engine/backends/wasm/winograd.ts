@@ -7,8 +7,8 @@ import type { ConvGeometry } from "../geometry";
 import type { Buf } from "../registry";
 import type { F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
-import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, threadsFor } from "./threads/parallel";
 
 /** Tiles (2x2 output blocks) to aim for per GEMM: whole images, at least one. */
 const CHUNK_TILES = 256;

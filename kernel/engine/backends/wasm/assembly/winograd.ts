@@ -59,7 +59,7 @@ export function winogradPackWeights(x0: i32, x1: i32, Up: usize, U: usize, M: i3
 /**
  * U (16, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1 0 0; .5 .5 .5; .5 -.5 .5;
  * 0 0 1]. g (3, 3) = w (M, K, 3, 3)[m][k], or, when `flip`, w (K, M, 3, 3)[k][m] rotated by 180
- * degrees (the input gradient's conv: transposed channels, flipped kernel). Four k per vector.
+ * degrees (the input gradient's conv: transposed channels, flipped weight). Four k per vector.
  * @threaded
  */
 export function winogradWeights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {

@@ -52,7 +52,7 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
 /**
  * U (36, M, K)[xi][m][k] = (G g G^T)[xi] for rows m in [m0, m1), G = [1/4 0 0; -1/6 -1/6 -1/6;
  * -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]; g as in winogradWeights (flip: the input
- * gradient's transposed, rotated kernel). Four k per vector; the last K % 4 one at a time, in lane 0.
+ * gradient's transposed, rotated weight). Four k per vector; the last K % 4 one at a time, in lane 0.
  * @threaded
  */
 export function winograd4Weights(m0: i32, m1: i32, U: usize, w: usize, M: i32, K: i32, flip: i32): void {

@@ -1,10 +1,10 @@
 // Splitting a kernel call into per-thread shares and running them: shares are contiguous ranges
 // of whole units (images, micro-tiles), at most one per thread; one share runs directly on the
-// calling thread without touching the pool.
+// calling thread without touching the worker threads.
 
-import type { ThreadedKernel } from "./exports.generated";
+import type { ThreadedKernel } from "../exports.generated";
+import type { WasmRuntime } from "../runtime";
 import { MAX_SHARES } from "./protocol";
-import type { WasmRuntime } from "./runtime";
 
 /**
  * Below this many multiply-adds (~100 us on one thread) a call stays on the calling thread: waking a
@@ -14,7 +14,7 @@ import type { WasmRuntime } from "./runtime";
 export const PARALLEL_MIN_MACS = 1 << 21;
 
 /**
- * While the workers still spin after the last call (pool.warm), a hand-off costs ~5 us, so calls
+ * While the workers still spin after the last call (workers.warm), a hand-off costs ~5 us, so calls
  * this many times smaller are split too (a ReLU over 2^16 floats: 9 us on one thread, 7 on two).
  */
 export const WARM_DISCOUNT = 4;
@@ -24,13 +24,13 @@ export const WARM_DISCOUNT = 4;
  * and minimum, the size below which a call stays on the calling thread while the workers sleep).
  */
 export function threadsFor(rt: WasmRuntime, work: number, minWork = PARALLEL_MIN_MACS): number {
-  const min = rt.pool.warm ? minWork / WARM_DISCOUNT : minWork;
-  return work < min ? 1 : rt.pool.threads;
+  const min = rt.workers.warm ? minWork / WARM_DISCOUNT : minWork;
+  return work < min ? 1 : rt.workers.threads;
 }
 
 /**
  * Shares per thread for calls whose shares are independent and cost little to cut finer (images,
- * planes, channels, elements). Threads claim shares as they go (pool.ts), so with two per thread
+ * planes, channels, elements). Threads claim shares as they go (workers.ts), so with two per thread
  * whoever is ahead takes more: the calling thread has the data the serial ops just wrote in its
  * cache, and a worker ran equal shares 15-30% slower (LeNet-5 at 2 threads: conv forward 728 vs
  * 612 us a step); a worker that starts late is likewise covered.
@@ -59,7 +59,7 @@ export function ranges(n: number, unit: number, parts: number): [number, number]
 export function runShares(rt: WasmRuntime, kernel: ThreadedKernel, calls: number[][]): void {
   const fn = rt.kernels[kernel] as (...args: number[]) => void;
   if (calls.length === 1) fn(...calls[0]);
-  else rt.pool.run(kernel, calls, (args) => fn(...args));
+  else rt.workers.run(kernel, calls, (args) => fn(...args));
 }
 
 /** Runs independent kernel calls side by side, one per thread: calls[0] here, the rest on workers. */
@@ -67,7 +67,7 @@ export function runEach(rt: WasmRuntime, calls: [ThreadedKernel, number[]][]): v
   const fns = calls.map(([kernel]) => rt.kernels[kernel] as (...args: number[]) => void);
   if (calls.length === 1) fns[0](...calls[0][1]);
   else
-    rt.pool.run(
+    rt.workers.run(
       calls.map(([kernel]) => kernel),
       calls.map(([, args]) => args),
       (args, i) => fns[i](...args),

@@ -1,11 +1,12 @@
 // A kernel worker thread: instantiates the same wasm module over the same shared memory as the
 // calling thread, then loops forever: wait for its slot's sequence number to change (spinning
 // briefly, then sleeping), claim the call's shares one by one and run each (protocol.ts), counting
-// it done. It never touches the event loop again, so it needs no messages; the pool unref()s it so
+// it done. It never touches the event loop again, so it needs no messages; workers.ts unref()s it so
 // it never keeps the process alive.
 
 import { workerData } from "node:worker_threads";
-import { THREADED_KERNELS } from "./exports.generated";
+import { THREADED_KERNELS } from "../exports.generated";
+import { type WasmMemory, type WasmModule, wasmApi } from "../wasm-api";
 import {
   argsIndex,
   claimShare,
@@ -19,7 +20,6 @@ import {
   type WorkerInit,
 } from "./protocol";
 import { spinUntil } from "./spin";
-import { type WasmMemory, type WasmModule, wasmApi } from "./wasm-api";
 
 const { module: wasmModule, memory, control, slot } = workerData as WorkerInit;
 const ints = new Int32Array(control);
@@ -30,7 +30,7 @@ const argv = new Array<number>(MAX_ARGS);
 
 /**
  * Returns when the caller has bumped this slot's sequence number. Spins first (for SPIN_US, set by
- * the pool; see spin.ts spinUntil): a training step makes a threaded call every few hundred
+ * workers.ts; see spin.ts spinUntil): a training step makes a threaded call every few hundred
  * microseconds, and waking from Atomics.wait costs 50-100 us per call; then sleeps.
  */
 function awaitCall(): void {

@@ -7,8 +7,8 @@ import type { PoolGeometry, PoolPlanes } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import { putPoolGeometry } from "./geometry";
-import { ranges, runShares, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, threadsFor } from "./threads/parallel";
 
 export function avgPoolKernels(rt: WasmRuntime) {
   const { arena } = rt;

@@ -1,7 +1,7 @@
-// The worker pool: threads that run slices (shares) of one kernel call over the shared wasm memory
+// The worker threads: they run slices (shares) of one kernel call over the shared wasm memory
 // alongside the calling thread, which claims shares too and then blocks (Atomics.wait) until all
 // are done, so the kernel API stays synchronous (protocol.ts: how shares are handed out). Workers
-// start lazily, the first time a call wants them, and are unref()ed: an idle pool never keeps the
+// start lazily, the first time a call wants them, and are unref()ed: idle workers never keep the
 // process alive.
 // NOTE: Atomics.wait on the calling thread is fine in Node and Electron's main process (our kernel
 // process); a browser main thread would need the kernels to run from a worker instead.
@@ -10,13 +10,14 @@
 // with a warning. One that dies before it claims a share costs nothing: the caller runs the share.
 // A worker that dies or hangs in the middle of a share cannot be observed while we block, so
 // the wait has a deadline (waitTimeoutMs, or 200x the calling thread's own share if longer): past it
-// every worker is terminated, the kernel call throws WorkerPoolError (a clear error for the cell,
+// every worker is terminated, the kernel call throws WorkerThreadError (a clear error for the cell,
 // not a hung kernel), and the next call starts fresh workers. After MAX_RESTARTS such failures threads stay off.
 
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { THREADED_KERNELS, type ThreadedKernel } from "./exports.generated";
+import { THREADED_KERNELS, type ThreadedKernel } from "../exports.generated";
+import type { WasmMemory, WasmModule } from "../wasm-api";
 import {
   argsIndex,
   CLAIM,
@@ -35,18 +36,17 @@ import {
   type WorkerInit,
 } from "./protocol";
 import { oversubscriptionCheck, spinMs, spinningOff, spinUntil } from "./spin";
-import type { WasmMemory, WasmModule } from "./wasm-api";
 
 const STARTUP_TIMEOUT_MS = 10_000;
-/** Failed calls after which the pool stops using threads for the rest of the process. */
+/** Failed calls after which threads stay off for the rest of the process. */
 const MAX_RESTARTS = 3;
 
-/** A kernel call whose worker died or hung; the pool has been torn down and restarts on next use. */
-export class WorkerPoolError extends Error {
-  override name = "WorkerPoolError";
+/** A kernel call whose worker died or hung; the workers have been stopped and restart on next use. */
+export class WorkerThreadError extends Error {
+  override name = "WorkerThreadError";
 }
 
-export class ThreadPool {
+export class WorkerThreads {
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
   private readonly ints = new Int32Array(this.control);
   private readonly args = new Float64Array(this.control);
@@ -56,7 +56,7 @@ export class ThreadPool {
   private failure: string | null = null;
   /** Workers whose thread has exited (seen between calls, on the event loop). */
   private readonly exited = new Set<Worker>();
-  /** Calls that failed because a worker died or hung (each one tore the pool down). */
+  /** Calls that failed because a worker died or hung (each one stopped every worker). */
   private restarts = 0;
   /**
    * The least time a call waits for its workers before declaring them dead or hung. Generous on
@@ -140,7 +140,7 @@ export class ThreadPool {
     local: (args: number[], call: number) => void,
   ): void {
     const shares = calls.length;
-    if (shares > MAX_SHARES) throw new Error(`wasm pool: ${shares} shares, at most ${MAX_SHARES}`);
+    if (shares > MAX_SHARES) throw new Error(`wasm threads: ${shares} shares, at most ${MAX_SHARES}`);
     const helpers = Math.min(shares, this.threads) - 1;
     if (helpers > 0 && this.exited.size > 0) this.replaceExited();
     if (helpers <= 0 || !this.ensureWorkers(helpers)) {
@@ -150,7 +150,8 @@ export class ThreadPool {
     const { ints } = this;
     for (let i = 0; i < shares; i++) {
       const args = calls[i];
-      if (args.length > MAX_ARGS) throw new Error(`wasm pool: ${args.length} arguments, at most ${MAX_ARGS}`);
+      if (args.length > MAX_ARGS)
+        throw new Error(`wasm threads: ${args.length} arguments, at most ${MAX_ARGS}`);
       this.args.set(args, argsIndex(i));
       ints[kernelIndex(i)] = THREADED_KERNELS.indexOf(typeof kernel === "string" ? kernel : kernel[i]);
       ints[errorIndex(i)] = 0;
@@ -190,14 +191,15 @@ export class ThreadPool {
     this.lastCall = performance.now();
     if (localError !== null) throw localError;
     for (let i = 0; i < shares; i++)
-      if (ints[errorIndex(i)] !== 0) throw new Error(`wasm pool: ${kernel} failed on a worker (share ${i})`);
+      if (ints[errorIndex(i)] !== 0)
+        throw new Error(`wasm threads: ${kernel} failed on a worker (share ${i})`);
   }
 
   /**
    * After a call's workers missed their deadline: terminates every worker (a hung one stops at its
    * next interrupt check), so the next call starts fresh ones, and returns the error to throw.
    */
-  private tearDown(kernel: string | readonly string[], limitMs: number): WorkerPoolError {
+  private tearDown(kernel: string | readonly string[], limitMs: number): WorkerThreadError {
     for (const worker of this.workers) void worker.terminate();
     this.workers.length = 0;
     this.exited.clear();
@@ -207,21 +209,21 @@ export class ThreadPool {
     if (stop)
       this.failure = `worker threads were torn down ${this.restarts} times (dead or hung workers); threads are off`;
     const message =
-      `wasm pool: the worker threads did not finish ${kernel} within ${Math.round(limitMs)} ms (a worker died or hung). ` +
+      `wasm threads: the worker threads did not finish ${kernel} within ${Math.round(limitMs)} ms (a worker died or hung). ` +
       (stop
         ? `Threads are now off for this process (${MAX_RESTARTS} failures); kernels run on the calling thread.`
         : "The workers were stopped and will restart on the next call; run the cell again.") +
       " setNumThreads(1) avoids worker threads altogether.";
-    process.emitWarning(message, { code: "RECEPTIVE_WASM_POOL" });
-    return new WorkerPoolError(message);
+    process.emitWarning(message, { code: "RECEPTIVE_WASM_THREADS" });
+    return new WorkerThreadError(message);
   }
 
   /** Replaces workers whose thread exited since the last call (a crash between calls), with a warning. */
   private replaceExited(): void {
     const dead = this.workers.filter((w) => this.exited.has(w)).length;
     process.emitWarning(
-      `wasm pool: ${dead} worker thread${dead === 1 ? "" : "s"} exited unexpectedly; restarting the pool`,
-      { code: "RECEPTIVE_WASM_POOL" },
+      `wasm threads: ${dead} worker thread${dead === 1 ? "" : "s"} exited unexpectedly; restarting the worker threads`,
+      { code: "RECEPTIVE_WASM_THREADS" },
     );
     for (const worker of this.workers) if (!this.exited.has(worker)) void worker.terminate();
     this.workers.length = 0;

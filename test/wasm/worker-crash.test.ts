@@ -1,7 +1,7 @@
-// A worker thread that dies must not hang the kernel: killed between calls, the pool replaces it
+// A worker thread that dies must not hang the kernel: killed between calls, it is replaced
 // (with a warning) and the next threaded kernel gives the right answer; killed before it claims
 // its share, the caller runs that share; hung in the middle of a share, the caller's wait times
-// out, the call throws a clear WorkerPoolError, and the call after it runs on fresh workers with
+// out, the call throws a clear WorkerThreadError, and the call after it runs on fresh workers with
 // the right answer.
 
 import assert from "node:assert/strict";
@@ -10,9 +10,9 @@ import { describe, it } from "node:test";
 import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { WorkerPoolError } from "../../kernel/engine/backends/wasm/pool";
-import { CLAIM } from "../../kernel/engine/backends/wasm/protocol";
 import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { CLAIM } from "../../kernel/engine/backends/wasm/threads/protocol";
+import { WorkerThreadError } from "../../kernel/engine/backends/wasm/threads/workers";
 import { convGeometry, convLengths, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
@@ -48,28 +48,28 @@ async function warningsDuring(f: () => void): Promise<string[]> {
   return seen;
 }
 
-describe("wasm worker pool crash handling", () => {
+describe("wasm worker thread crash handling", () => {
   const threadsBefore = getNumThreads();
-  const timeoutBefore = rt.pool.waitTimeoutMs;
+  const timeoutBefore = rt.workers.waitTimeoutMs;
 
   it("replaces a worker that died between calls and still computes the right result", async () => {
     setNumThreads(2);
     try {
       expectMatchesRef(conv(), expected, "before the crash");
-      assert.equal(rt.pool.workerCount, 1, "one worker thread runs the second share");
-      const victim = rt.pool.workerThreads[0];
-      await victim.terminate(); // the 'exit' event reaches the pool on the event loop
+      assert.equal(rt.workers.workerCount, 1, "one worker thread runs the second share");
+      const victim = rt.workers.workerThreads[0];
+      await victim.terminate(); // the 'exit' event reaches the workers' owner on the event loop
       let out: Float32Array = new Float32Array(0);
       const warnings = await warningsDuring(() => {
         out = conv();
       });
       expectMatchesRef(out, expected, "after the crash");
       assert.ok(
-        warnings.some((w) => /worker thread exited unexpectedly; restarting the pool/.test(w)),
+        warnings.some((w) => /worker thread exited unexpectedly; restarting the worker threads/.test(w)),
         `expected a restart warning, got ${JSON.stringify(warnings)}`,
       );
-      assert.equal(rt.pool.workerCount, 1);
-      assert.notEqual(rt.pool.workerThreads[0], victim, "a fresh worker");
+      assert.equal(rt.workers.workerCount, 1);
+      assert.notEqual(rt.workers.workerThreads[0], victim, "a fresh worker");
     } finally {
       setNumThreads(threadsBefore);
     }
@@ -79,17 +79,19 @@ describe("wasm worker pool crash handling", () => {
     setNumThreads(2);
     try {
       expectMatchesRef(conv(), expected, "warm");
-      const victim = rt.pool.workerThreads[0];
+      const victim = rt.workers.workerThreads[0];
       const exited = once(victim, "exit");
-      void victim.terminate(); // no await: the pool still counts on it for the next call
-      // Give the thread time to die without letting the pool see its 'exit' (an event-loop event).
+      void victim.terminate(); // no await: the next call still counts on it
+      // Give the thread time to die without letting WorkerThreads see its 'exit' (an event-loop event).
       const until = performance.now() + 200;
       while (performance.now() < until);
       expectMatchesRef(conv(), expected, "the caller ran the dead worker's share");
       await exited;
       const warnings = await warningsDuring(() => expectMatchesRef(conv(), expected, "after the restart"));
-      assert.ok(warnings.some((w) => /worker thread exited unexpectedly; restarting the pool/.test(w)));
-      assert.notEqual(rt.pool.workerThreads[0], victim, "a fresh worker");
+      assert.ok(
+        warnings.some((w) => /worker thread exited unexpectedly; restarting the worker threads/.test(w)),
+      );
+      assert.notEqual(rt.workers.workerThreads[0], victim, "a fresh worker");
     } finally {
       setNumThreads(threadsBefore);
     }
@@ -99,7 +101,7 @@ describe("wasm worker pool crash handling", () => {
     setNumThreads(2);
     try {
       expectMatchesRef(conv(), expected, "warm");
-      rt.pool.waitTimeoutMs = 300;
+      rt.workers.waitTimeoutMs = 300;
       // The worker's share: a GEMM of 256 x 256 x 256 repeated 4,000 times (several seconds), far
       // past the deadline; this thread's share waits until the worker has claimed its own.
       const n = 256;
@@ -128,13 +130,13 @@ describe("wasm worker pool crash handling", () => {
         n,
         scratch,
       ];
-      const control = (rt.pool as unknown as { ints: Int32Array }).ints; // the pool's control words
+      const control = (rt.workers as unknown as { ints: Int32Array }).ints; // the workers' control words
       const t0 = performance.now();
       let claimed = t0; // when the worker had claimed its share: the wait starts there
       let error: unknown = null;
       const warnings = await warningsDuring(() => {
         try {
-          rt.pool.run("sgemm", [gemm(0), gemm(4000)], (_args, share) => {
+          rt.workers.run("sgemm", [gemm(0), gemm(4000)], (_args, share) => {
             assert.equal(share, 0);
             // Until the worker has claimed share 1 (the claim word's next share reaches 2).
             while ((Atomics.load(control, CLAIM) & 127) < 2 && performance.now() - t0 < 10_000);
@@ -147,7 +149,7 @@ describe("wasm worker pool crash handling", () => {
       // On a loaded machine the worker may take seconds to start its share; from then on the
       // caller must give up after the 300 ms timeout, not wait for the seconds-long GEMM.
       const waited = performance.now() - claimed;
-      assert.ok(error instanceof WorkerPoolError, `expected a WorkerPoolError, got ${String(error)}`);
+      assert.ok(error instanceof WorkerThreadError, `expected a WorkerThreadError, got ${String(error)}`);
       const message = (error as Error).message;
       assert.match(message, /did not finish sgemm within \d+ ms \(a worker died or hung\)/);
       assert.match(message, /will restart on the next call/);
@@ -158,12 +160,12 @@ describe("wasm worker pool crash handling", () => {
         "the same message as a process warning",
       );
       // The next call starts fresh workers and is right.
-      rt.pool.waitTimeoutMs = timeoutBefore;
+      rt.workers.waitTimeoutMs = timeoutBefore;
       expectMatchesRef(conv(), expected, "after the restart");
-      assert.equal(rt.pool.workerCount, 1);
-      assert.equal(rt.pool.startupFailure, null, "threads stay on after one failure");
+      assert.equal(rt.workers.workerCount, 1);
+      assert.equal(rt.workers.startupFailure, null, "threads stay on after one failure");
     } finally {
-      rt.pool.waitTimeoutMs = timeoutBefore;
+      rt.workers.waitTimeoutMs = timeoutBefore;
       setNumThreads(threadsBefore);
     }
   });

@@ -6,13 +6,13 @@ import type { PoolGeometry, PoolPlanes } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import { putPoolGeometry } from "./geometry";
-import { ranges, runShares, sharesFor, threadsFor } from "./parallel";
 import type { WasmRuntime } from "./runtime";
+import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 
 /** Window reads per thread below which pooling stays on the calling thread. */
 export const PARALLEL_MIN_READS = 1 << 19;
 
-export function poolKernels(rt: WasmRuntime) {
+export function maxPoolKernels(rt: WasmRuntime) {
   const { arena, kernels } = rt;
   /** Room for n floats of zeros in the arena (a += destination known to hold zeros, not copied in). */
   const zeros = (n: number): number => {
