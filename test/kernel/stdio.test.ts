@@ -136,7 +136,7 @@ describe("stdio protocol", () => {
     assert.match(sub.error!.evalue, /\(model\.getSubmodule\("0"\) as nn\.Conv2d\)\.weight/);
     const engine = await client.execute("F.conv2d(randn([1, 1, 2, 2]), randn([1, 1, 3, 3]));");
     const trace = engine.error!.traceback.join("\n");
-    assert.match(trace, /^ReceptiveError: conv2d: the kernel \(3x3\) is larger/);
+    assert.match(trace, /^ReceptiveError: conv2d: the kernel size \(3x3\) is larger/);
     assert.match(trace, new RegExp(`at cell\\[${engine.executionCount}\\] line 1`));
     assert.doesNotMatch(trace, /kernel[/\\]engine[/\\]/, "no frame inside the engine");
     assert.match(trace, /\d frames? inside receptive hidden/);
