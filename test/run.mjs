@@ -12,7 +12,10 @@ const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith(".test.js") && existsSync(join(sources, p.slice(root.length).replace(/\.js$/, ".ts"))))
+    else if (
+      name.endsWith(".test.js") &&
+      existsSync(join(sources, p.slice(root.length).replace(/\.js$/, ".ts")))
+    )
       files.push(p);
   }
 };

@@ -197,6 +197,17 @@ describe("Jupyter kernel reliability with jupyter_client", () => {
     assert.equal(resultText(await run("'still here'")), "'still here'");
   });
 
+  test("tracebacks name the cell by its execution count, also after silent requests", async () => {
+    for (let i = 0; i < 3; i++)
+      await bridge.call("execute_content", { kernel: "r", content: { code: "1 + 1", silent: true } });
+    const failed = await run('throw new Error("named")');
+    const count = failed.reply.execution_count;
+    assert.ok(
+      failed.reply.traceback.some((line: string) => line.includes(`cell[${count}]`)),
+      `execution count ${count}, traceback ${JSON.stringify(failed.reply.traceback)}`,
+    );
+  });
+
   test("a replayed signed message is refused, not run twice, and logged", async () => {
     const r = await bridge.call("replay", {
       kernel: "r",

@@ -319,7 +319,8 @@ export class JupyterKernel {
         return this.requestInput(msg, prompt, password);
       },
     };
-    const outcome = await this.exec.execute(code, output);
+    // Tracebacks name the cell as the front end numbers it (a silent request takes no number).
+    const outcome = await this.exec.execute(code, output, counts ? `cell[${count}]` : undefined);
     this.cancelInput(); // an interrupted cell's question is no longer open
     if (outcome.status === "ok") {
       if (outcome.result && !silent) {
