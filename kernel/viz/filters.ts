@@ -1,7 +1,8 @@
 // `viz.filters(layerOrTensor)`: a conv layer's weights (OC, IC, KH, KW) as tiles. Filters over 3
 // input channels (a first layer on RGB images) are drawn as RGB pictures, one per output channel,
-// on one shared colour range; otherwise each (output, input) channel pair is a tile on a shared
-// blue-white-red range, so strong and weak filters compare.
+// on one shared colour range; otherwise each (output, input) channel pair is a tile on the
+// blue-white-red map, each on its own range so that small trained weights are not washed out to
+// white (the renderer's "shared range" choice compares strong and weak filters).
 
 import type { ImageGridPayload } from "../display/payloads-viz";
 import { Module } from "../engine/nn/module";
@@ -53,7 +54,7 @@ export function filters(
   const p = imageGridPayload(new Float32Array(v.subarray(0, n * KH * KW)), [n, 1, KH, KW], {
     kind: "filters",
     title: n < OC * IC ? `${label}, first ${n} of ${OC * IC}` : label,
-    normalize: "shared",
+    normalize: "perChannel",
     colormap: "auto",
     tileLabels: Array.from({ length: n }, (_, k) =>
       IC === 1 ? `filter ${k}` : `${Math.floor(k / IC)}/${k % IC}`,

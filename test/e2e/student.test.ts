@@ -156,7 +156,7 @@ describe("a student's day one in VS Code: numbers, samples, curves, errors, hint
       assert.match(shown, new RegExp(`at cell\\[${n}\\] line 2`), shown);
       assert.match(shown, /frames? inside receptive hidden/);
       assert.doesNotMatch(shown, /kernel\/engine\//, "no engine frame with an install path");
-      assert.match(shown.replace(/\s+/g, " "), /use a smaller kernel, more padding, or a larger input/);
+      assert.match(shown.replace(/\s+/g, " "), /use a smaller kernel size, more padding, or a larger input/);
       // Nothing is cut off at the right: the error's text fits its box.
       const clipped = await out.evaluate((e: any) =>
         [...e.querySelectorAll("*")].some((c: any) => c.scrollWidth > c.clientWidth + 2 && c.clientWidth > 0),

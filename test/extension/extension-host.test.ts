@@ -319,7 +319,7 @@ describe("the extension in a stand-in VS Code", () => {
     const stack = errorOf(hidden).stack;
     assert.match(stack, /frames? inside receptive hidden/);
     assert.doesNotMatch(stack, /engine[/\\]ops/, "no engine frame");
-    assert.match(stack.replace(/\s+/g, " "), /use a smaller kernel, more padding, or a larger input/);
+    assert.match(stack.replace(/\s+/g, " "), /use a smaller kernel size, more padding, or a larger input/);
     vscode.settings["receptive.errors.showEngineFrames"] = true;
     try {
       await vscode.commands.get("receptive.restartKernel")!();
