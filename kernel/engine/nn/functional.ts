@@ -5,6 +5,14 @@ export * from "../ops/conv";
 export * from "../ops/distance";
 export * from "../ops/dropout";
 export { elu, hardtanh, leakyRelu, relu, relu6, sigmoid, softplus, tanh } from "../ops/elementwise";
+export {
+  type InterpolateMode,
+  type InterpolateOptions,
+  interpolate,
+  upsample,
+  upsampleBilinear,
+  upsampleNearest,
+} from "../ops/interpolate";
 export * from "../ops/loss";
 export { linear } from "../ops/matmul";
 export * from "../ops/norm";

@@ -46,3 +46,4 @@ export {
   MaxPool2d,
   MaxUnpool2d,
 } from "./pooling";
+export { Upsample, type UpsampleOptions, UpsamplingBilinear2d, UpsamplingNearest2d } from "./upsample";
