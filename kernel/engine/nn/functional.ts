@@ -4,7 +4,27 @@
 export * from "../ops/conv";
 export * from "../ops/distance";
 export * from "../ops/dropout";
-export { elu, hardtanh, leakyRelu, relu, relu6, sigmoid, softplus, tanh } from "../ops/elementwise";
+// The elementwise activations (relu ... silu, gelu, prelu).
+export {
+  celu,
+  elu,
+  type GeluOptions,
+  gelu,
+  hardsigmoid,
+  hardswish,
+  hardtanh,
+  leakyRelu,
+  mish,
+  prelu,
+  relu,
+  relu6,
+  type SoftplusOptions,
+  selu,
+  sigmoid,
+  silu,
+  softplus,
+  tanh,
+} from "../ops/elementwise";
 export {
   type InterpolateMode,
   type InterpolateOptions,

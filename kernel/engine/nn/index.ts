@@ -1,7 +1,26 @@
 // `nn`: modules and layers (torch.nn). Classes keep PyTorch's names; `nn.init` and
 // `nn.functional` (also exported as `F` at the top level) are namespaces, as in PyTorch.
 
-export { ELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, Softmax, Tanh } from "./activation";
+export {
+  CELU,
+  ELU,
+  GELU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LeakyReLU,
+  LogSoftmax,
+  Mish,
+  PReLU,
+  ReLU,
+  ReLU6,
+  SELU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from "./activation";
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./batchnorm";
 export { ModuleList, Sequential } from "./containers";
 export {

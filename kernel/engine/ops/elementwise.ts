@@ -133,11 +133,113 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 export const relu = (x: Tensor): Tensor => unary("relu", x);
 export const relu6 = (x: Tensor): Tensor => unary("hardtanh", x, 0, 6, "relu6");
 export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => unary("hardtanh", x, minVal, maxVal);
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => unary("leakyRelu", x, negativeSlope);
-export const elu = (x: Tensor, alpha = 1): Tensor => unary("elu", x, alpha);
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x);
 export const tanh = (x: Tensor): Tensor => unary("tanh", x);
-export const softplus = (x: Tensor): Tensor => unary("softplus", x);
+
+// Activations with a parameter take it positionally, as PyTorch does (`F.elu(x, 0.5)`), or by
+// name in an options object (`F.elu(x, {alpha: 0.5})`, PyTorch's `alpha=0.5`).
+
+/** x for x > 0, negativeSlope * x otherwise. */
+export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: number } = 0.01): Tensor {
+  const slope = param("leakyRelu", "negativeSlope", negativeSlope, 0.01);
+  return unary("leakyRelu", x, slope);
+}
+
+/** x for x > 0, alpha * (exp(x) - 1) otherwise. */
+export function elu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
+  return unary("elu", x, param("elu", "alpha", alpha, 1));
+}
+
+/** x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (elu, continuously differentiable in x). */
+export function celu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
+  const a = param("celu", "alpha", alpha, 1);
+  check(a !== 0, "celu", "alpha must not be 0 (celu divides by it); use alpha = 1 for the default");
+  return unary("celu", x, a);
+}
+
+/** scale * elu(x, alpha) with SELU's fixed alpha ~1.6733 and scale ~1.0507 (self-normalising nets). */
+export const selu = (x: Tensor): Tensor => unary("selu", x);
+
+export interface SoftplusOptions {
+  /** Sharpness: log(1 + exp(beta x)) / beta. Default 1. */
+  beta?: number;
+  /** Above this beta * x the result is x itself (for numerical stability). Default 20. */
+  threshold?: number;
+}
+
+/** log(1 + exp(beta x)) / beta, a smooth relu; x itself where beta * x > threshold. */
+export function softplus(x: Tensor, beta: number | SoftplusOptions = 1, threshold = 20): Tensor {
+  if (typeof beta === "object" && beta !== null) ({ beta = 1, threshold = threshold } = beta);
+  checkNumber("softplus", "beta", beta);
+  checkNumber("softplus", "threshold", threshold);
+  check(beta !== 0, "softplus", "beta must not be 0 (softplus divides by it); the default is 1");
+  return unary("softplus", x, beta, threshold);
+}
+
+/** x * sigmoid(x) ("swish"; EfficientNet's activation). */
+export const silu = (x: Tensor): Tensor => unary("silu", x);
+
+/** x * relu6(x + 3) / 6 (MobileNetV3's cheap swish). */
+export const hardswish = (x: Tensor): Tensor => unary("hardswish", x);
+
+/** relu6(x + 3) / 6 (MobileNetV3's cheap sigmoid, in its squeeze-and-excitation blocks). */
+export const hardsigmoid = (x: Tensor): Tensor => unary("hardsigmoid", x);
+
+/** x * tanh(softplus(x)). */
+export const mish = (x: Tensor): Tensor => unary("mish", x);
+
+export interface GeluOptions {
+  /** 'none' (default): x * Phi(x) with the exact normal CDF; 'tanh': its tanh approximation. */
+  approximate?: "none" | "tanh";
+}
+
+/** x * Phi(x), Phi the standard normal CDF (transformers' activation). */
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  const { approximate = "none" } = options;
+  check(
+    approximate === "none" || approximate === "tanh",
+    "gelu",
+    () => `approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`,
+  );
+  return unary(approximate === "tanh" ? "geluTanh" : "gelu", x, 0, 0, "gelu");
+}
+
+/**
+ * x for x > 0, weight * x otherwise, with a learned slope: weight holds one value, or one per
+ * channel (dim 1 of input). A composite of where and mul.
+ */
+export function prelu(input: Tensor, weight: Tensor): Tensor {
+  checkTensor(input, "prelu", "input");
+  checkTensor(weight, "prelu", "weight");
+  const channels = input.ndim >= 2 ? input.shape[1] : 1;
+  check(
+    weight.numel === 1 || (weight.ndim === 1 && weight.numel === channels),
+    "prelu",
+    () =>
+      `weight must hold 1 value or one per channel (dim 1 of input, ${channels} for input shape [${input.shape.join(", ")}]), ` +
+      `got shape [${weight.shape.join(", ")}]; build it with nn.PReLU(${channels}) or nn.PReLU()`,
+  );
+  // A (1, C, 1, ...) view so the slopes multiply along the channel dim; one value broadcasts as a scalar.
+  const slope =
+    weight.numel === 1 ? weight.reshape([]) : weight.reshape(input.shape.map((s, d) => (d === 1 ? s : 1)));
+  return where(gt(input, 0), input, mul(slope, input));
+}
+
+/** A scalar parameter given positionally or as options[key]; `def` when absent. */
+function param<K extends string>(
+  op: string,
+  key: K,
+  value: number | { [k in K]?: number },
+  def: number,
+): number {
+  const v = typeof value === "object" && value !== null ? (value[key] ?? def) : value;
+  checkNumber(op, key, v);
+  return v;
+}
+
+function checkNumber(op: string, name: string, v: unknown): asserts v is number {
+  check(typeof v === "number" && !Number.isNaN(v), op, () => `${name} must be a number, got ${String(v)}`);
+}
 
 /** cond ? a : b elementwise, with broadcasting; gradients flow to a and b where chosen. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {

@@ -151,6 +151,19 @@ def build():
     case("L1Loss sum", "L1Loss", [], {"reduction": "sum"}, [randn(3, 4), randn(3, 4)])
     case("TripletMarginLoss", "TripletMarginLoss", [], {"margin": 0.5, "swap": True}, [randn(4, 6), randn(4, 6), randn(4, 6)])
 
+    # ---- issue 17: activations -----------------------------------------------------------------
+    case("SiLU", "SiLU", [], {}, [randn(3, 4) * 3])
+    case("Hardswish", "Hardswish", [], {}, [randn(3, 4) * 3])
+    case("Hardsigmoid", "Hardsigmoid", [], {}, [randn(3, 4) * 3])
+    case("GELU", "GELU", [], {}, [randn(3, 4) * 2])
+    case("GELU tanh", "GELU", [], {"approximate": "tanh"}, [randn(3, 4) * 2])
+    case("Mish", "Mish", [], {}, [randn(3, 4) * 2])
+    case("SELU", "SELU", [], {}, [randn(3, 4) * 2])
+    case("CELU", "CELU", [0.7], {}, [randn(3, 4) * 2])
+    case("Softplus", "Softplus", [2.0, 3.0], {}, [randn(3, 4) * 2])
+    case("PReLU one slope", "PReLU", [], {}, [randn(2, 3, 4)])
+    case("PReLU per channel", "PReLU", [3, 0.1], {}, [randn(2, 3, 4, 4)])
+
 
 def main():
     torch.set_num_threads(1)

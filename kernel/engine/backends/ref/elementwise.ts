@@ -49,14 +49,108 @@ export const UNARY = {
   elu: { f: (x, a) => (x > 0 ? x : a * Math.expm1(x)), df: (x, y, a) => (x > 0 ? 1 : y + a), reads: "xy" },
   sigmoid: { f: (x) => sigmoid(x), df: (_x, y) => y * (1 - y), reads: "y" },
   tanh: { f: (x) => Math.tanh(x), df: (_x, y) => 1 - y * y, reads: "y" },
-  /** log(1 + exp(x)) */
-  softplus: { f: (x) => (x > 20 ? x : Math.log1p(Math.exp(x))), df: (x) => sigmoid(x), reads: "x" },
+  /** log(1 + exp(a x)) / a with beta a; x itself where a x > b (the threshold). */
+  softplus: {
+    f: (x, a, b) => (x * a > b ? x : Math.log1p(Math.exp(x * a)) / a),
+    df: (x, _y, a, b) => (x * a > b ? 1 : sigmoid(x * a)),
+    reads: "x",
+  },
+  /** x * sigmoid(x), also called swish */
+  silu: { f: (x) => x / (1 + Math.exp(-x)), df: (x) => silu1(x), reads: "x" },
+  /** x * relu6(x + 3) / 6; the gradient x / 3 + 1/2 on [-3, 3] (MobileNetV3) */
+  hardswish: {
+    f: (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
+    df: (x) => (x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1),
+    reads: "x",
+  },
+  /** relu6(x + 3) / 6; the gradient passes where -3 < x < 3 */
+  hardsigmoid: {
+    f: (x) => Math.min(Math.max(x + 3, 0), 6) / 6,
+    df: (x) => (x > -3 && x < 3 ? 1 / 6 : 0),
+    reads: "x",
+  },
+  /** x * Phi(x), Phi the standard normal CDF (gelu with approximate 'none') */
+  gelu: {
+    f: (x) => 0.5 * x * erfc(-x * Math.SQRT1_2),
+    df: (x) => 0.5 * erfc(-x * Math.SQRT1_2) + x * Math.exp(-0.5 * x * x) * INV_SQRT_2PI,
+    reads: "x",
+  },
+  /** gelu with approximate 'tanh': 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) */
+  geluTanh: { f: (x) => 0.5 * x * (1 + Math.tanh(geluInner(x))), df: (x) => geluTanh1(x), reads: "x" },
+  /** x * tanh(softplus(x)) */
+  mish: { f: (x) => x * Math.tanh(Math.log1p(Math.exp(x))), df: (x) => mish1(x), reads: "x" },
+  /** SELU_SCALE * elu(x, SELU_ALPHA) */
+  selu: {
+    f: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * Math.expm1(x)),
+    df: (x) => (x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x)),
+    reads: "x",
+  },
+  /** celu with alpha a: x for x > 0, a * (exp(x / a) - 1) otherwise */
+  celu: {
+    f: (x, a) => (x > 0 ? x : a * Math.expm1(x / a)),
+    df: (x, _y, a) => (x > 0 ? 1 : Math.exp(x / a)),
+    reads: "x",
+  },
 } satisfies Record<string, UnaryDef>;
 
 export type UnaryOp = keyof typeof UNARY;
 
 function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+/** SELU's constants (Klambauer et al. 2017), PyTorch's to double precision. */
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
+const INV_SQRT_2PI = 0.3989422804014327; // 1 / sqrt(2 pi)
+const GELU_BETA = Math.sqrt(2 / Math.PI);
+const GELU_KAPPA = 0.044715;
+
+/** silu'(x) = s (1 + x (1 - s)) with s = sigmoid(x) */
+function silu1(x: number): number {
+  const s = sigmoid(x);
+  return s * (1 + x * (1 - s));
+}
+
+function geluInner(x: number): number {
+  return GELU_BETA * (x + GELU_KAPPA * x * x * x);
+}
+
+/** The derivative of gelu's tanh form, as PyTorch's GeluBackward computes it. */
+function geluTanh1(x: number): number {
+  const t = Math.tanh(geluInner(x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_BETA * (1 + 3 * GELU_KAPPA * x * x);
+}
+
+/** mish'(x) = t + x sigmoid(x) (1 - t^2) with t = tanh(softplus(x)) */
+function mish1(x: number): number {
+  const t = Math.tanh(Math.log1p(Math.exp(x)));
+  return t + x * sigmoid(x) * (1 - t * t);
+}
+
+/**
+ * The complementary error function 1 - erf(x), with a relative error below 1.2e-7 everywhere
+ * (Numerical Recipes' erfcc, a Chebyshev fit): gelu reads erfc(-x / sqrt 2) so its tail keeps
+ * its relative precision where 1 + erf(x) would cancel.
+ */
+export function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const poly =
+    -1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const r = t * Math.exp(-z * z + poly);
+  return x >= 0 ? r : 2 - r;
 }
 
 function roundHalfEven(x: number): number {
