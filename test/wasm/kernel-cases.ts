@@ -191,26 +191,41 @@ function elementwiseCases(): KernelCase[] {
     ["affine", 0.5, -1.25],
     ["neg", 0, 0],
     ["square", 0, 0],
+    ["hardswish", 0, 0],
+    ["hardsigmoid", 0, 0],
+    ["silu", 0, 0],
+    ["gelu", 0, 0],
+    ["geluTanh", 0, 0],
     ["sigmoid", 0, 0, "sigmoid has no wasm kernel"],
     ["exp", 0, 0, "exp has no wasm kernel"],
   ];
-  const unaryCase = (op: string, a: number, b: number, n: number, onRef?: string, threaded = false) => {
+  const unaryCase = (
+    op: string,
+    a: number,
+    b: number,
+    n: number,
+    onRef?: string,
+    threaded = false,
+    scale = 1, // values in [-4 scale, 4 scale]
+  ) => {
+    const x = (seed: number) => values(n, seed).map((v) => v * scale);
+    const wide = scale === 1 ? "" : ` in [-${4 * scale}, ${4 * scale}]`;
     cases.push({
       kernel: "unaryForward",
-      name: `${op} on ${n} elements`,
-      args: () => [op, nan(n), values(n, n), a, b],
+      name: `${op} on ${n} elements${wide}`,
+      args: () => [op, nan(n), x(n), a, b],
       outputs: [1],
       threaded,
       onRef,
     });
     cases.push({
       kernel: "unaryBackward",
-      name: `${op} on ${n} elements`,
+      name: `${op} on ${n} elements${wide}`,
       args: () => {
-        const x = values(n, n + 1);
+        const xs = x(n + 1);
         const y = new Float32Array(n);
-        refKernel("unaryForward")(op, y, x, a, b);
-        return [op, nan(n), x, y, rand(n, n + 2), a, b];
+        refKernel("unaryForward")(op, y, xs, a, b);
+        return [op, nan(n), xs, y, rand(n, n + 2), a, b];
       },
       outputs: [1],
       threaded,
@@ -223,6 +238,10 @@ function elementwiseCases(): KernelCase[] {
   const long = (1 << 18) + 13; // past SPLIT_ELEMENTS, shares not multiples of 16
   unaryCase("affine", 0.5, -1.25, long, undefined, true);
   unaryCase("relu", 0, 0, long, undefined, true);
+  unaryCase("silu", 0, 0, long, undefined, true);
+  // The smooth activations' tails: exp underflowing and overflowing, erfc far out.
+  for (const op of ["hardswish", "hardsigmoid", "silu", "gelu", "geluTanh"])
+    unaryCase(op, 0, 0, 1003, undefined, false, 30);
 
   const binaryForward = (op: string, shape: number[], scalar: boolean, threaded = false, onRef?: string) => {
     const n = shape.reduce((p, q) => p * q, 1);

@@ -1,4 +1,5 @@
-// wasm versions of unaryForward / unaryBackward (relu, leakyRelu, affine, neg, square) and of
+// wasm versions of unaryForward / unaryBackward (relu, leakyRelu, affine, neg, square, and the
+// smooth activations hardswish, hardsigmoid, silu, gelu, geluTanh: assembly/activation.ts) and of
 // binaryForward's common shapes (same shape, or a one-element right operand) for + - * /, and
 // binaryBackward for same-shape + - * (residual connections).
 // Other ops and broadcasts go to the ref kernels, as do float64 buffers.

@@ -1,7 +1,21 @@
 // Elementwise kernels over contiguous f32 buffers, four lanes at a time: the activations training
-// uses most (relu, leaky relu) forward and backward, and same-shape / scalar-operand arithmetic.
-// Each matches backends/ref/elementwise.ts exactly (f32 add/mul/div round the same as JS's f64
-// arithmetic stored to f32), including relu(NaN) = 0 and relu'(0) = 0.
+// uses most (relu, leaky relu; hardswish, hardsigmoid, silu, gelu) forward and backward, and
+// same-shape / scalar-operand arithmetic. Each matches backends/ref/elementwise.ts exactly (f32
+// add/mul/div round the same as JS's f64 arithmetic stored to f32), including relu(NaN) = 0 and
+// relu'(0) = 0; the smooth activations within a few float32 roundings (activation.ts).
+
+import {
+  gelu1V,
+  geluTanh1V,
+  geluTanhV,
+  geluV,
+  hardsigmoid1V,
+  hardsigmoidV,
+  hardswish1V,
+  hardswishV,
+  silu1V,
+  siluV,
+} from "./activation";
 
 /**
  * Unary op codes, named as backends/ref/elementwise.ts names the ops: the TypeScript view of these
@@ -13,6 +27,53 @@ export const enum Unary {
   affine = 2, // a * x + b
   neg = 3,
   square = 4,
+  // The smooth activations of MobileNetV3 and EfficientNet (activation.ts has their math).
+  hardswish = 5,
+  hardsigmoid = 6,
+  silu = 7,
+  gelu = 8,
+  geluTanh = 9,
+}
+
+/** f(x) of an activation from Unary.hardswish on (op a constant after inlining). */
+// @ts-ignore: decorator
+@inline function activation(op: i32, x: v128): v128 {
+  if (op == Unary.hardswish) return hardswishV(x);
+  if (op == Unary.hardsigmoid) return hardsigmoidV(x);
+  if (op == Unary.silu) return siluV(x);
+  if (op == Unary.gelu) return geluV(x);
+  return geluTanhV(x);
+}
+
+/** f'(x) of an activation from Unary.hardswish on. */
+// @ts-ignore: decorator
+@inline function activation1(op: i32, x: v128): v128 {
+  if (op == Unary.hardswish) return hardswish1V(x);
+  if (op == Unary.hardsigmoid) return hardsigmoid1V(x);
+  if (op == Unary.silu) return silu1V(x);
+  if (op == Unary.gelu) return gelu1V(x);
+  return geluTanh1V(x);
+}
+
+/** out (n) = f(x (n)) for one activation; the last n % 4 elements go through lane 0 of a vector. */
+// @ts-ignore: decorator
+@inline function activationLoop(op: i32, out: usize, x: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + 4 * i, activation(op, v128.load(x + 4 * i)));
+  for (; i < n; i++)
+    store<f32>(out + 4 * i, f32x4.extract_lane(activation(op, f32x4.splat(load<f32>(x + 4 * i))), 0));
+}
+
+/** dx (n) = dout (n) * f'(x (n)) for one activation. */
+// @ts-ignore: decorator
+@inline function activation1Loop(op: i32, dx: usize, x: usize, dout: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4)
+    v128.store(dx + 4 * i, f32x4.mul(v128.load(dout + 4 * i), activation1(op, v128.load(x + 4 * i))));
+  for (; i < n; i++) {
+    const slope = f32x4.extract_lane(activation1(op, f32x4.splat(load<f32>(x + 4 * i))), 0);
+    store<f32>(dx + 4 * i, load<f32>(dout + 4 * i) * slope);
+  }
 }
 
 /**
@@ -60,6 +121,15 @@ function reluBackward(dx: usize, x: usize, dout: usize, n: i32): i32 {
  * @threaded
  */
 export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32): void {
+  if (op >= Unary.hardswish) {
+    // One loop per activation, so each inlines its own math.
+    if (op == Unary.hardswish) activationLoop(Unary.hardswish, out, x, n);
+    else if (op == Unary.hardsigmoid) activationLoop(Unary.hardsigmoid, out, x, n);
+    else if (op == Unary.silu) activationLoop(Unary.silu, out, x, n);
+    else if (op == Unary.gelu) activationLoop(Unary.gelu, out, x, n);
+    else activationLoop(Unary.geluTanh, out, x, n);
+    return;
+  }
   const zero = f32x4.splat(0);
   const va = f32x4.splat(a);
   const vb = f32x4.splat(b);
@@ -91,6 +161,14 @@ export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f
  * @threaded
  */
 export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32, a: f32): void {
+  if (op >= Unary.hardswish) {
+    if (op == Unary.hardswish) activation1Loop(Unary.hardswish, dx, x, dout, n);
+    else if (op == Unary.hardsigmoid) activation1Loop(Unary.hardsigmoid, dx, x, dout, n);
+    else if (op == Unary.silu) activation1Loop(Unary.silu, dx, x, dout, n);
+    else if (op == Unary.gelu) activation1Loop(Unary.gelu, dx, x, dout, n);
+    else activation1Loop(Unary.geluTanh, dx, x, dout, n);
+    return;
+  }
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   const va = f32x4.splat(a);
