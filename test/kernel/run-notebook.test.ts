@@ -113,6 +113,22 @@ describe("receptive run", () => {
     assert.equal(live.outputs[0].data["text/plain"], "{ step: 3 }");
   });
 
+  test("a function sees a top-level let or var as later cells set it (not a stale copy)", () => {
+    const cells = [
+      "let lr = 0.1;\nvar epochs = 1;\nfunction settings() { return [lr, epochs]; }",
+      "lr = 0.01; epochs += 2;",
+      "settings()",
+      "let lr = 5; // declared again: earlier functions keep the earlier variable\n[lr, settings()[0]]",
+      "lr++; lr",
+    ].map(codeCell);
+    const { dir, path } = writeNotebook("live.ipynb", cells);
+    const out = join(dir, "out.ipynb");
+    const r = receptiveRun(path, "--out", out);
+    assert.equal(r.code, 0, r.stderr);
+    const text = codeCells(readNb(out)).map((c: any) => joined(c.outputs[0]?.data?.["text/plain"] ?? ""));
+    assert.deepEqual(text.slice(2), ["[ 0.01, 3 ]", "[ 5, 0.01 ]", "6"]);
+  });
+
   test("stops at the first error with the cell number, keeping the outputs so far", () => {
     const { dir, path } = copyFixture("failing.ipynb");
     const out = join(dir, "executed.ipynb");

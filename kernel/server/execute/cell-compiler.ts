@@ -1,10 +1,12 @@
 // TypeScript cells -> JavaScript on tslab's converter: each cell is type-checked against the
 // declarations of the cells before it (carried as a .d.ts), top-level await is allowed, and the
 // last expression is stored in a variable so the kernel can show it. Property names are respelled
-// first (property-names.ts) so names from earlier cells work in `{ q }` and destructuring.
+// first (property-names.ts) so names from earlier cells work in `{ q }` and destructuring, and
+// top-level `let`/`var` stay live across cells (live-bindings.ts).
 
 import { join } from "node:path";
 import type { Converter, Diagnostic, DiagnosticPos } from "tslab/dist/converter";
+import { liveBindings } from "./live-bindings";
 import { packageRoot } from "./package-root";
 import { respellPropertyNames } from "./property-names";
 import { type TS, typescript } from "./typescript";
@@ -95,7 +97,7 @@ export class CellCompiler {
       };
     }
     return {
-      js: converted.output ?? "",
+      js: liveBindings(converted.output ?? ""),
       declarations: converted.declOutput ?? this.declarations,
       hasTopLevelAwait: converted.hasToplevelAwait === true || hasTopLevelForAwait(src),
       lastExpressionVar: converted.lastExpressionVar,

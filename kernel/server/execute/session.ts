@@ -62,12 +62,17 @@ class OwnMacrotask {
   }
 }
 
-/** The scope cells share: a proxy that turns `export` definitions into plain, rewritable values. */
+/**
+ * The scope cells share: a proxy that turns `export` definitions into plain, rewritable values,
+ * except the live bindings of top-level `let`/`var` (live-bindings.ts), accessors with a setter.
+ */
 function createScope(): Record<string, any> {
   const values: Record<string, any> = {};
   return new Proxy(values, {
     defineProperty: (_t, prop, attrs) => {
       if (prop === "__esModule") return true;
+      if (attrs.set) return Reflect.defineProperty(values, prop, attrs);
+      delete values[prop as string];
       values[prop as string] = attrs.get ? attrs.get() : attrs.value;
       return true;
     },
