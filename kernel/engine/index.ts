@@ -47,6 +47,8 @@ export {
 export { linear, matmul } from "./ops/matmul";
 export { amax, amin, logsumexp } from "./ops/reduce";
 export { cat, chunk, split, stack } from "./ops/shape";
+// torchvision.ops (boxes, NMS, RoI pooling, focal loss), beside `models` as in torchvision.
+export * as ops from "./ops/torchvision";
 export * as optim from "./optim/index";
 export {
   arange,

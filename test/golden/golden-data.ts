@@ -88,11 +88,14 @@ export function callCase(c: GoldenCase, slot: (k: number, path: (string | number
     assert.equal(typeof self[method], "function", `Tensor has no method ${method}`);
     return self[method](...rest.slice(1));
   }
-  const table = (c.op.startsWith("torch.") ? R : R.F) as unknown as Record<
-    string,
-    (...a: unknown[]) => unknown
-  >;
-  const name = c.op.replace(/^torch\./, "");
+  // torch.cat -> cat, torchvision.ops.box_iou -> ops.boxIou, anything else is F.<name>.
+  const [table, name] = (
+    c.op.startsWith("torch.")
+      ? [R, c.op.slice(6)]
+      : c.op.startsWith("ops.")
+        ? [R.ops, c.op.slice(4)]
+        : [R.F, c.op]
+  ) as [Record<string, (...a: unknown[]) => unknown>, string];
   assert.equal(typeof table[name], "function", `no function ${c.op}`);
   return table[name](...rest);
 }

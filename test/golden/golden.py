@@ -53,7 +53,8 @@ class Cases:
 
     # ---- cases -----------------------------------------------------------------------------
     def case(self, name, op, *args, fn=None, after=(), **kwargs):
-        """Records one call. `op` is the PyTorch name: 'conv2d' (F), 'Tensor.sum' (method), 'torch.cat'.
+        """Records one call. `op` is the PyTorch name: 'conv2d' (F), 'Tensor.sum' (method), 'torch.cat',
+        'torchvision.ops.box_iou' (our `ops.boxIou`).
 
         `fn` overrides how PyTorch is called; `after` names input positions whose values are
         compared after the call too (BatchNorm's running stats)."""
@@ -129,6 +130,10 @@ def _enc_tensor(t):
 
 
 def _resolve(op):
+    if op.startswith("torchvision.ops."):
+        import torchvision.ops
+
+        return getattr(torchvision.ops, op.split(".", 2)[2])
     if op.startswith("Tensor."):
         method = op.split(".", 1)[1]
         return lambda self, *a, **k: getattr(self, method)(*a, **k)
@@ -138,6 +143,8 @@ def _resolve(op):
 
 
 def _ts_name(op):
+    if op.startswith("torchvision.ops."):
+        return "ops." + camel(op.split(".", 2)[2])
     if op.startswith("Tensor.") or op.startswith("torch."):
         prefix, name = op.split(".", 1)
         return prefix + "." + camel(name)
