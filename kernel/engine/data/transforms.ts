@@ -1,5 +1,7 @@
 // Image transforms (torchvision.transforms) as functions that return a transform (toTensor,
-// normalize, randomCrop, randomHorizontalFlip, resize, centerCrop, compose):
+// normalize, randomCrop, randomHorizontalFlip, resize, centerCrop, compose; the random
+// augmentations randomRotation, randomAffine, colorJitter, randomErasing, gaussianBlur and
+// randomResizedCrop are in augment.ts, their fixed-parameter forms in transforms-functional.ts):
 // `compose([randomCrop(28, { padding: 4 }), randomHorizontalFlip(), toTensor(), normalize([0.286], [0.353])])`.
 // Spatial transforms take a RawImage (bytes, height x width x channels, as datasets store them)
 // or a Tensor (C, H, W) / (H, W) and return the same kind.
@@ -7,6 +9,25 @@
 import { check, fmtShape } from "../errors";
 import { defaultGenerator, type Generator } from "../tensor/random";
 import { Tensor } from "../tensor/tensor";
+import { roundHalfEven } from "./transforms-functional";
+
+export {
+  type ColorJitterOptions,
+  colorJitter,
+  type GaussianBlurOptions,
+  gaussianBlur,
+  type RandomAffineOptions,
+  type RandomErasingOptions,
+  type RandomResizedCropOptions,
+  type RandomRotationOptions,
+  randomAffine,
+  randomErasing,
+  randomResizedCrop,
+  randomRotation,
+  resizedCropParams,
+} from "./augment";
+// torchvision.transforms.functional: the same operations with every parameter given.
+export * as functional from "./transforms-functional";
 
 /** An 8-bit image as stored by datasets: `data[(y * width + x) * channels + c]` (like a PIL image). */
 export interface RawImage {
@@ -189,12 +210,6 @@ export function randomHorizontalFlip(
     const v = planes("randomHorizontalFlip", img);
     return v.make(v.C, v.H, v.W, (c, y, x) => v.at(c, y, v.W - 1 - x));
   };
-}
-
-/** Python's round(): halves go to the even neighbour (torchvision's centre crop uses it). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**
