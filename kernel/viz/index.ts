@@ -3,6 +3,7 @@
 // image/png and/or text/html and text/plain fallbacks for JupyterLab, GitHub and nbconvert.
 // `fit` is the training loop with a live progress bar and curves.
 
+export { type AugmentationsOptions, augmentations } from "./augmentations";
 export { type ConfusionMatrixFigure, confusionMatrix } from "./confusion-matrix";
 export { type ConvStep, type ConvStepsFigure, type ConvStepsOptions, convSteps } from "./conv-steps";
 export { type CurvesOptions, curves, type SeriesInput } from "./curves";
