@@ -175,7 +175,15 @@ function gridTransform(
   const tx = [f(f(m[0]) / hw), f(f(m[1]) / hw), f(f(m[2]) / hw)];
   const ty = [f(f(m[3]) / hh), f(f(m[4]) / hh), f(f(m[5]) / hh)];
   const out = new Float32Array(C * OH * OW); // (C, OH, OW)
-  const taps: [number, number][] = []; // (flat position in a plane, weight) of one output pixel
+  // Up to four taps of one output pixel: flat positions in a plane (-1 outside: read nothing) and weights.
+  const at = new Int32Array(4);
+  const wt = new Float64Array(4);
+  const tap = (k: number, x: number, y: number, w: number) => {
+    const ok = x >= 0 && x < W && y >= 0 && y < H;
+    at[k] = ok ? y * W + x : -1;
+    wt[k] = ok ? w : 0;
+  };
+  const plane = H * W;
   for (let oy = 0; oy < OH; oy++) {
     const by = f(-OH * 0.5 + 0.5 + oy);
     for (let ox = 0; ox < OW; ox++) {
@@ -185,25 +193,24 @@ function gridTransform(
       // grid_sample's unnormalize (alignCorners false): ((g + 1) * size - 1) / 2
       const ix = f(f(f(f(gx + 1) * W) - 1) / 2);
       const iy = f(f(f(f(gy + 1) * H) - 1) / 2);
-      taps.length = 0;
       if (mode === "nearest") {
-        const [x, y] = [nearbyint(ix), nearbyint(iy)];
-        if (x >= 0 && x < W && y >= 0 && y < H) taps.push([y * W + x, 1]);
+        tap(0, nearbyint(ix), nearbyint(iy), 1);
+        for (let k = 1; k < 4; k++) tap(k, -1, -1, 0);
       } else {
-        const [x0, y0] = [Math.floor(ix), Math.floor(iy)];
-        const [dx, dy] = [f(ix - x0), f(iy - y0)];
-        for (const [x, y, w] of [
-          [x0, y0, f(f(1 - dx) * f(1 - dy))],
-          [x0 + 1, y0, f(dx * f(1 - dy))],
-          [x0, y0 + 1, f(f(1 - dx) * dy)],
-          [x0 + 1, y0 + 1, f(dx * dy)],
-        ])
-          if (x >= 0 && x < W && y >= 0 && y < H) taps.push([y * W + x, w]);
+        const x0 = Math.floor(ix);
+        const y0 = Math.floor(iy);
+        const dx = f(ix - x0);
+        const dy = f(iy - y0);
+        tap(0, x0, y0, f(f(1 - dx) * f(1 - dy)));
+        tap(1, x0 + 1, y0, f(dx * f(1 - dy)));
+        tap(2, x0, y0 + 1, f(f(1 - dx) * dy));
+        tap(3, x0 + 1, y0 + 1, f(dx * dy));
       }
-      const inside = taps.reduce((s, [, w]) => s + w, 0); // the sampled channel of ones
+      const inside = wt[0] + wt[1] + wt[2] + wt[3]; // the sampled channel of ones
       for (let c = 0; c < C; c++) {
+        const o = c * plane;
         let s = 0;
-        for (const [i, w] of taps) s += w * v[c * H * W + i];
+        for (let k = 0; k < 4; k++) if (at[k] >= 0) s += wt[k] * v[o + at[k]];
         if (fill !== undefined) {
           if (mode === "nearest") s = inside < 0.5 ? fill[c] : s;
           else s = s * inside + (1 - inside) * fill[c];
@@ -352,6 +359,7 @@ export function gaussianBlur(
   const gx = gaussianKernel1d(kx, sx);
   const gy = gaussianKernel1d(ky, sy);
   const reflect = (i: number, n: number) => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+  const k2 = Float32Array.from({ length: ky * kx }, (_, k) => gy[Math.floor(k / kx)] * gx[k % kx]); // (ky, kx)
   const out = new Float32Array(C * H * W); // (C, H, W)
   for (let c = 0; c < C; c++)
     for (let y = 0; y < H; y++)
@@ -359,7 +367,7 @@ export function gaussianBlur(
         let s = 0;
         for (let i = 0; i < ky; i++) {
           const row = c * H * W + reflect(y + i - py, H) * W;
-          for (let j = 0; j < kx; j++) s += f(gy[i] * gx[j]) * v[row + reflect(x + j - px, W)];
+          for (let j = 0; j < kx; j++) s += k2[i * kx + j] * v[row + reflect(x + j - px, W)];
         }
         out[(c * H + y) * W + x] = s;
       }
