@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { data, ops, ReceptiveError, type Tensor, tensor } from "../../kernel/engine/index";
+import { expectClose } from "../helpers";
 
 function throwsClearly(fn: () => unknown, re: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -91,6 +92,16 @@ describe("data.Shapes", () => {
     assert.deepEqual(target.mask.shape, [4, 16, 16]);
   });
 
+  it("shows itself in a notebook as a grid captioned with class names", () => {
+    const ds = new data.Shapes({ count: 20, channels: 3 });
+    const bundle = (ds as unknown as Record<symbol, () => Record<string, unknown>>)[
+      Symbol.for("Jupyter.display")
+    ]();
+    assert.equal(bundle["text/plain"], "Shapes: 20 samples, 3 classes: circle, square, triangle");
+    assert.match(bundle["text/html"] as string, /circle|square|triangle/);
+    assert.ok(typeof bundle["image/png"] === "string");
+  });
+
   it("refuses bad options, naming them", () => {
     throwsClearly(() => new data.Shapes({ size: 2 }), /^Shapes: size must be a whole number >= 4/);
     throwsClearly(() => new data.Shapes({ shapesPerImage: [3, 1] }), /^Shapes: shapesPerImage must be/);
@@ -171,6 +182,15 @@ describe("data.Noisy", () => {
     assert.notDeepEqual(values(new data.Noisy(clean, { std: 0.2, seed: 6 }).get(2)[0]), values(x));
     const clipped = values(new data.Noisy(clean, { std: 0.5 }).get(0)[0]);
     assert.ok(clipped.every((v) => v >= 0 && v <= 1));
+  });
+
+  it("takes RawImage bytes as [0, 1] floats", () => {
+    const raw: data.RawImage = { data: Uint8Array.from([0, 51, 255, 102]), height: 2, width: 2, channels: 1 };
+    const ds = { length: 1, get: () => [raw, 3] } as unknown as data.Dataset;
+    const [x, clean] = new data.Noisy(ds, { std: 0.05, seed: 1 }).get(0);
+    expectClose(values(clean), [0, 0.2, 1, 0.4], "clean");
+    assert.deepEqual(x.shape, [1, 2, 2]);
+    assert.ok(values(x).some((v, i) => v !== values(clean)[i]));
   });
 
   it("salt and pepper replaces about `amount` of the elements with 0 or 1", () => {
