@@ -44,11 +44,13 @@ export {
   tanh,
   where,
 } from "./ops/elementwise";
+export { type GatherOptions, gather, type ScatterOptions, scatter, scatterAdd } from "./ops/indexing";
 export { linear, matmul } from "./ops/matmul";
 export { amax, amin, logsumexp } from "./ops/reduce";
 export { cat, chunk, split, stack } from "./ops/shape";
 // torchvision.ops (boxes, NMS, RoI pooling, focal loss), beside `models` as in torchvision.
 export * as ops from "./ops/torchvision";
+export { argsort, type SortOptions, sort, type TopkOptions, topk, type ValuesIndices } from "./ops/sort";
 export * as optim from "./optim/index";
 export {
   arange,

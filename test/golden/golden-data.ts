@@ -41,7 +41,15 @@ export function goldenFiles(): GoldenFile[] {
   return readdirSync(dataDir)
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => JSON.parse(readFileSync(join(dataDir, f), "utf8")) as GoldenFile);
+    .map((f) => JSON.parse(readFileSync(join(dataDir, f), "utf8"), nonFinite) as GoldenFile);
+}
+
+/** golden.py writes NaN and infinities (which JSON lacks) as these strings. */
+function nonFinite(_key: string, v: unknown): unknown {
+  if (v === "NaN") return Number.NaN;
+  if (v === "Infinity") return Number.POSITIVE_INFINITY;
+  if (v === "-Infinity") return Number.NEGATIVE_INFINITY;
+  return v;
 }
 
 export function decode(e: Encoded): Tensor {

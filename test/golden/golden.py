@@ -19,7 +19,10 @@ def camel(name):
 
 
 def _g(v):
-    # 9 significant digits round-trip float32 exactly.
+    # 9 significant digits round-trip float32 exactly. JSON has no NaN or infinity: those are the
+    # strings "NaN", "Infinity", "-Infinity" (golden-data.ts reads them back as numbers).
+    if v != v or v in (float("inf"), float("-inf")):
+        return "NaN" if v != v else "Infinity" if v > 0 else "-Infinity"
     return float("%.9g" % v)
 
 

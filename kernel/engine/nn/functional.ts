@@ -25,6 +25,7 @@ export {
   softplus,
   tanh,
 } from "../ops/elementwise";
+export { type OneHotOptions, oneHot } from "../ops/indexing";
 export {
   type InterpolateMode,
   type InterpolateOptions,

@@ -18,6 +18,7 @@ import {
 import { emptyStorage } from "../backends/registry";
 import { check, fmtShape, ReceptiveError } from "../errors";
 import type { Tensor } from "../tensor/tensor";
+import { namedArgs } from "./arguments";
 import { antialiasTaps, areaTaps, cubicTaps, linearTaps, nearestTaps, unitTaps } from "./interpolate-taps";
 import { checkTensor } from "./tensor-args";
 
@@ -91,34 +92,7 @@ type SizeOrScale =
  * options object) as one options object; nn.Upsample takes its constructor arguments the same way.
  */
 export function interpolateOptions(op: string, args: readonly InterpolateArg[]): InterpolateOptions {
-  return collect(op, ARG_NAMES, args);
-}
-
-/** Positional arguments named `names`, then an optional trailing options object, as one object. */
-function collect(op: string, names: readonly string[], args: readonly InterpolateArg[]): InterpolateOptions {
-  const o: Record<string, unknown> = {};
-  let positional = args.length;
-  const last = args[args.length - 1];
-  if (last !== null && typeof last === "object" && !Array.isArray(last)) {
-    positional--;
-    Object.assign(o, last);
-  }
-  check(
-    positional <= names.length,
-    op,
-    () => `takes at most ${names.length + 1} arguments (input, ${names.join(", ")}), got ${positional + 1}`,
-  );
-  for (let i = 0; i < positional; i++) {
-    const name = names[i];
-    if (args[i] === undefined) continue;
-    check(
-      !(name in o),
-      op,
-      () => `${name} was given both positionally and in the options object; give it once`,
-    );
-    o[name] = args[i];
-  }
-  return o as InterpolateOptions;
+  return namedArgs<InterpolateOptions>(op, ARG_NAMES, args);
 }
 
 function fmt(v: unknown): string {
@@ -164,13 +138,21 @@ export function upsample(input: Tensor, ...args: InterpolateArg[]): Tensor {
 
 /** Deprecated: interpolate with mode 'nearest' (torch.nn.functional.upsample_nearest). */
 export function upsampleNearest(input: Tensor, ...args: SizeOrScale[]): Tensor {
-  const { size, scaleFactor } = collect("upsampleNearest", ["size", "scaleFactor"], args);
+  const { size, scaleFactor } = namedArgs<InterpolateOptions>(
+    "upsampleNearest",
+    ["size", "scaleFactor"],
+    args,
+  );
   return resize("upsampleNearest", input, { size, scaleFactor, mode: "nearest" });
 }
 
 /** Deprecated: interpolate with mode 'bilinear' and alignCorners true (torch's upsample_bilinear). */
 export function upsampleBilinear(input: Tensor, ...args: SizeOrScale[]): Tensor {
-  const { size, scaleFactor } = collect("upsampleBilinear", ["size", "scaleFactor"], args);
+  const { size, scaleFactor } = namedArgs<InterpolateOptions>(
+    "upsampleBilinear",
+    ["size", "scaleFactor"],
+    args,
+  );
   return resize("upsampleBilinear", input, { size, scaleFactor, mode: "bilinear", alignCorners: true });
 }
 

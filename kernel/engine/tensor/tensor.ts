@@ -12,9 +12,11 @@ import { newStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import * as ew from "../ops/elementwise";
 import * as inPlace from "../ops/in-place";
+import * as ix from "../ops/indexing";
 import { matmul } from "../ops/matmul";
 import * as red from "../ops/reduce";
 import * as sh from "../ops/shape";
+import * as so from "../ops/sort";
 import { checkTensor } from "../ops/tensor-args";
 import { formatTensor } from "./format";
 import { numelOf, type Shape, stridesOf } from "./shape";
@@ -301,6 +303,37 @@ export class Tensor {
   }
   repeat(...sizes: (number | readonly number[])[]): Tensor {
     return sh.repeat(this, flatArgs(sizes));
+  }
+
+  // ---- indexing along a dim and sorting (ops/indexing.ts, ops/sort.ts) -----------------------
+  /** Along `dim`, the entries `index` (int64, this tensor's rank) names: torch.gather. */
+  gather(dim: number, index: Tensor, options: ix.GatherOptions = {}): Tensor {
+    return ix.gather(this, dim, index, options);
+  }
+  /** A copy with src (a tensor or a number) written where `index` points along `dim`: torch.scatter. */
+  scatter(
+    dim: number,
+    index: Tensor,
+    src?: Tensor | number | ix.ScatterOptions,
+    options: ix.ScatterOptions = {},
+  ): Tensor {
+    return ix.scatter(this, dim, index, src, options);
+  }
+  /** A copy with src added where `index` points along `dim` (repeats add up): torch.scatter_add. */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return ix.scatterAdd(this, dim, index, src);
+  }
+  /** `{ values, indices }` sorted along dim (default -1), ascending unless descending. */
+  sort(...args: (number | boolean | so.SortOptions | undefined)[]): so.ValuesIndices {
+    return so.sort(this, ...args);
+  }
+  /** The int64 positions that sort this tensor along dim. */
+  argsort(...args: (number | boolean | so.SortOptions | undefined)[]): Tensor {
+    return so.argsort(this, ...args);
+  }
+  /** `{ values, indices }` of the k largest (or smallest) entries along dim. */
+  topk(k: number, ...args: (number | boolean | so.TopkOptions | undefined)[]): so.ValuesIndices {
+    return so.topk(this, k, ...args);
   }
 
   // ---- elementwise --------------------------------------------------------------------------
