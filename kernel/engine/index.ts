@@ -47,6 +47,8 @@ export {
 export { type GatherOptions, gather, type ScatterOptions, scatter, scatterAdd } from "./ops/indexing";
 export { linear, matmul } from "./ops/matmul";
 export { amax, amin, logsumexp } from "./ops/reduce";
+export { flip, fliplr, flipud, type RollOptions, roll } from "./ops/reorder";
+export { type CumsumOptions, cumsum } from "./ops/scan";
 export { cat, chunk, split, stack } from "./ops/shape";
 // torchvision.ops (boxes, NMS, RoI pooling, focal loss), beside `models` as in torchvision.
 export * as ops from "./ops/torchvision";

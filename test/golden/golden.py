@@ -72,6 +72,8 @@ class Cases:
                 return {"t": tensor_ids[id(a)]}
             if isinstance(a, (list, tuple)):
                 return [enc(x) for x in a]
+            if isinstance(a, torch.dtype):  # our dtype names
+                return {torch.float32: "float32", torch.int64: "int64", torch.bool: "bool"}[a]
             if isinstance(a, float) and (a != a or a in (float("inf"), float("-inf"))):
                 return {"num": str(a)}
             return a

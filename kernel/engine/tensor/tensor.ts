@@ -15,6 +15,8 @@ import * as inPlace from "../ops/in-place";
 import * as ix from "../ops/indexing";
 import { matmul } from "../ops/matmul";
 import * as red from "../ops/reduce";
+import * as ro from "../ops/reorder";
+import * as scan from "../ops/scan";
 import * as sh from "../ops/shape";
 import * as so from "../ops/sort";
 import { checkTensor } from "../ops/tensor-args";
@@ -334,6 +336,26 @@ export class Tensor {
   /** `{ values, indices }` of the k largest (or smallest) entries along dim. */
   topk(k: number, ...args: (number | boolean | so.TopkOptions | undefined)[]): so.ValuesIndices {
     return so.topk(this, k, ...args);
+  }
+
+  // ---- reordering and running totals (ops/reorder.ts, ops/scan.ts) ---------------------------
+  /** Reverses the order of entries along dims: x.flip(0), x.flip([0, 1]), x.flip(0, 1). */
+  flip(...dims: (number | readonly number[])[]): Tensor {
+    return ro.flip(this, ...dims);
+  }
+  fliplr(): Tensor {
+    return ro.fliplr(this);
+  }
+  flipud(): Tensor {
+    return ro.flipud(this);
+  }
+  /** Shifts entries cyclically along dims (as if flattened without dims): torch.roll. */
+  roll(...args: (number | readonly number[] | ro.RollOptions | null | undefined)[]): Tensor {
+    return ro.roll(this, ...args);
+  }
+  /** Running sums along dim: x.cumsum(1), x.cumsum({ dim: 1, dtype: "float32" }). */
+  cumsum(...args: (number | scan.CumsumOptions | undefined)[]): Tensor {
+    return scan.cumsum(this, ...args);
   }
 
   // ---- elementwise --------------------------------------------------------------------------
