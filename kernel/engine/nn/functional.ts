@@ -25,6 +25,7 @@ export {
   softplus,
   tanh,
 } from "../ops/elementwise";
+export * from "../ops/fold";
 export { type OneHotOptions, oneHot } from "../ops/indexing";
 export {
   type InterpolateMode,
@@ -38,5 +39,6 @@ export * from "../ops/loss";
 export { linear } from "../ops/matmul";
 export * from "../ops/norm";
 export * from "../ops/pad";
+export * from "../ops/pixel-shuffle";
 export * from "../ops/pool";
 export * from "../ops/softmax";

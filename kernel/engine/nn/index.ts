@@ -32,6 +32,7 @@ export {
   type PaddingMode,
 } from "./conv";
 export { Dropout, Dropout2d } from "./dropout";
+export { Fold, PixelShuffle, PixelUnshuffle, Unfold } from "./fold";
 export * as functional from "./functional";
 export * as init from "./init";
 export { Flatten, Identity, Linear, Unflatten } from "./linear";

@@ -164,6 +164,12 @@ def build():
     case("PReLU one slope", "PReLU", [], {}, [randn(2, 3, 4)])
     case("PReLU per channel", "PReLU", [3, 0.1], {}, [randn(2, 3, 4, 4)])
 
+    # ---- issue 17: fold, unfold, pixel shuffle -------------------------------------------------
+    case("Unfold", "Unfold", [(2, 3)], {"dilation": (1, 2), "padding": 1, "stride": (2, 1)}, [randn(2, 3, 5, 6)])
+    case("Fold", "Fold", [(4, 5), 2], {"stride": (2, 1)}, [randn(2, 8, 8)])
+    case("PixelShuffle", "PixelShuffle", [2], {}, [randn(2, 8, 3, 3)])
+    case("PixelUnshuffle", "PixelUnshuffle", [3], {}, [randn(1, 2, 6, 9)])
+
 
 def main():
     torch.set_num_threads(1)
