@@ -38,6 +38,7 @@ export {
 export * from "../ops/loss";
 export { linear } from "../ops/matmul";
 export * from "../ops/norm";
+export * from "../ops/normalize";
 export * from "../ops/pad";
 export * from "../ops/pixel-shuffle";
 export * from "../ops/pool";
