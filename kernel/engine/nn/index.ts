@@ -67,3 +67,4 @@ export {
   MaxUnpool2d,
 } from "./pooling";
 export { Upsample, type UpsampleOptions, UpsamplingBilinear2d, UpsamplingNearest2d } from "./upsample";
+export * as utils from "./utils";
