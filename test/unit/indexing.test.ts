@@ -151,6 +151,17 @@ describe("gather and scatter values", () => {
     expectClose(x.grad!.storage, [1, 1, 1], "scatterAdd");
   });
 
+  it("scatter's backward leaves the upstream gradient as it was (a retained grad reads it)", () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = scatter(x, 0, long([1]), 5);
+    y.retainGrad();
+    y.mul(tensor([1, 2, 3]))
+      .sum()
+      .backward();
+    expectClose(y.grad!.storage, [1, 2, 3], "y.grad");
+    expectClose(x.grad!.storage, [1, 0, 3], "x.grad");
+  });
+
   it("scatter with reduce has no gradient, as in PyTorch 1.13, and says what to use", () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
     const out = scatter(x, 0, long([0]), tensor([5]), { reduce: "add" });

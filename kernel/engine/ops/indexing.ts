@@ -6,7 +6,7 @@
 // input's. The index has the input's rank; along every dim but `dim` it is no larger than the
 // input (gather) or than the input and src (scatter).
 
-import { gradBuffer } from "../autograd/grad-buffers";
+import { gradBuffer, gradBufferUninit } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import { gatherAlong, type IndexGeometry, type ScatterReduce, scatterAlong } from "../backends/ref/indexing";
 import { emptyStorage, newStorage } from "../backends/registry";
@@ -194,9 +194,12 @@ function scatterInto(
       gatherAlong(dsrc, dout, index.storage, g);
     }
     if (!needsGrad(input)) return [null, dsrc];
-    // (input shape): dout itself for scatterAdd; for scatter, 0 where it overwrote the input
-    if (op === "scatter") scatterAlong(dout, null, 0, index.storage, g, "none");
-    return [dout, dsrc];
+    if (op !== "scatter") return [dout, dsrc]; // scatterAdd: the input's gradient is dout itself
+    // scatter: dout with 0 where the input was overwritten (a copy: dout may be read elsewhere)
+    const dinp = gradBufferUninit(input.numel); // (input shape)
+    dinp.set(dout);
+    scatterAlong(dinp, null, 0, index.storage, g, "none");
+    return [dinp, dsrc];
   });
   result.dtype = input.dtype;
   return result;
