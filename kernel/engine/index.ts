@@ -50,9 +50,9 @@ export { amax, amin, logsumexp } from "./ops/reduce";
 export { flip, fliplr, flipud, type RollOptions, roll } from "./ops/reorder";
 export { type CumsumOptions, cumsum } from "./ops/scan";
 export { cat, chunk, split, stack } from "./ops/shape";
+export { argsort, type SortOptions, sort, type TopkOptions, topk, type ValuesIndices } from "./ops/sort";
 // torchvision.ops (boxes, NMS, RoI pooling, focal loss), beside `models` as in torchvision.
 export * as ops from "./ops/torchvision";
-export { argsort, type SortOptions, sort, type TopkOptions, topk, type ValuesIndices } from "./ops/sort";
 export * as optim from "./optim/index";
 export {
   arange,
