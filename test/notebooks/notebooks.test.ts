@@ -24,6 +24,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "02-padding-stride-dilation.ipynb": 90,
   "03-pooling-unpooling-receptive-fields.ipynb": 120,
   "05-lenet-fashion-mnist.ipynb": 300,
+  "06-initialisation-batchnorm.ipynb": 300,
   "08-pretrained-onnx.ipynb": 180,
 };
 
@@ -287,6 +288,47 @@ describe("course notebooks", () => {
       ]),
       "exercise-3-check",
       /the slide's example/,
+    );
+  });
+
+  it("06: zero init, activation and gradient statistics through 24 layers, Xavier vs He, batch norm's speed-up, two exercises", () => {
+    const name = "06-initialisation-batchnorm.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    assert.match(run.text.get("depth-stats")!, /He {9}activation std: layer 1 1\.\de\+0/);
+  });
+
+  it("06: a wrong initialisation claim or a wrong exercise fails the run at its check", () => {
+    const name = "06-initialisation-batchnorm.ipynb";
+    // He's init with Xavier's variance: the activations fade through 24 layers.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "depth-stats",
+          from: 'nn.init.kaimingNormal_(w, { nonlinearity: "relu" })',
+          to: "nn.init.xavierNormal_(w)",
+        },
+      ]),
+      "check-depth",
+      /He keeps every layer's activations near 1/,
+    );
+    // LSUV that measures but never rescales.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-1-solution", from: "layer.weight.mul_(1 / std);", to: "" }]),
+      "exercise-1-check",
+      /every conv output has std near 1/,
+    );
+    // The running variance updated with the biased batch variance.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        { cell: "exercise-2-solution", from: "mul((momentum * m) / (m - 1))", to: "mul(momentum)" },
+      ]),
+      "exercise-2-check",
+      /runningVar differs/,
     );
   });
 
