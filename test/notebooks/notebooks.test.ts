@@ -25,6 +25,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "03-pooling-unpooling-receptive-fields.ipynb": 120,
   "05-lenet-fashion-mnist.ipynb": 300,
   "06-initialisation-batchnorm.ipynb": 300,
+  "07-architectures.ipynb": 300,
   "08-pretrained-onnx.ipynb": 180,
 };
 
@@ -329,6 +330,53 @@ describe("course notebooks", () => {
       ]),
       "exercise-2-check",
       /runningVar differs/,
+    );
+  });
+
+  it("07: AlexNet's groups, VGG-16's table row by row, Inception, plain vs residual depth, GAP, cheap convolutions, two exercises", () => {
+    const name = "07-architectures.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    assert.match(
+      run.text.get("vgg-slide-rows")!,
+      /add up to 15,237,608 values \(15\.2M; 61\.0 MB at 4 bytes\) and 138,344,128 weights/,
+    );
+  });
+
+  it("07: a wrong slide row or a wrong exercise fails the run at its check", () => {
+    const name = "07-architectures.ipynb";
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "vgg-slide-rows",
+          from: "memory: 112 * 112 * 128, weights: 3 * 3 * 64 * 128",
+          to: "memory: 112 * 112 * 128, weights: 3 * 3 * 128 * 128",
+        },
+      ]),
+      "check-vgg",
+      /row 5 \(CONV3-128\)/,
+    );
+    // The input channels never updated: right for the first conv only.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-1-solution", from: "      c = v;\n", to: "" }]),
+      "exercise-1-check",
+      /VGG-16's features, as on the slide/,
+    );
+    // The branches concatenated in the wrong order: same shape and parameters, wrong channels.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "exercise-2-solution",
+          from: "cat([this.branch1.forward(x), this.branch2.forward(x),",
+          to: "cat([this.branch2.forward(x), this.branch1.forward(x),",
+        },
+      ]),
+      "exercise-2-check",
+      /branch 1 comes first/,
     );
   });
 
