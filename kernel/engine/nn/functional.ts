@@ -26,6 +26,8 @@ export {
   tanh,
 } from "../ops/elementwise";
 export * from "../ops/fold";
+// Layer, group and instance normalisation (issue 17).
+export * from "../ops/group-norm";
 export { type OneHotOptions, oneHot } from "../ops/indexing";
 export {
   type InterpolateMode,
@@ -35,6 +37,7 @@ export {
   upsampleBilinear,
   upsampleNearest,
 } from "../ops/interpolate";
+export * from "../ops/layer-norm";
 export * from "../ops/loss";
 export { linear } from "../ops/matmul";
 export * from "../ops/norm";

@@ -55,6 +55,16 @@ export {
   type StateDict,
   stateDictVersions,
 } from "./module";
+export {
+  GroupNorm,
+  type GroupNormOptions,
+  InstanceNorm1d,
+  InstanceNorm2d,
+  InstanceNorm3d,
+  type InstanceNormOptions,
+  LayerNorm,
+  type LayerNormOptions,
+} from "./normalization";
 export { Parameter } from "./parameter";
 export {
   AdaptiveAvgPool1d,

@@ -12,19 +12,30 @@ function isOptions(v: unknown): v is Record<string, unknown> {
 /**
  * The arguments after an op's required ones as one object: positional values named by `names`
  * in order, then the entries of a trailing options object. Undefined positional values are skipped;
- * a name given both ways is an error.
+ * a name given both ways is an error, and so is an option not in `known` when the op lists every
+ * option it takes there (the positional names and any keyword-only ones).
  */
 export function namedArgs<T extends object>(
   op: string,
   names: readonly (keyof T & string)[],
   args: readonly unknown[],
+  known?: readonly (keyof T & string)[],
 ): Partial<T> {
   const o: Record<string, unknown> = {};
+  // Trailing undefined values are arguments not given (`f(x, w, { eps })` through `f(input, weight, bias, eps)`).
   let positional = args.length;
+  while (positional > 0 && args[positional - 1] === undefined) positional--;
   const last = args[positional - 1];
   if (isOptions(last)) {
     positional--;
-    for (const [k, v] of Object.entries(last)) if (v !== undefined) o[k] = v;
+    for (const [k, v] of Object.entries(last)) {
+      check(
+        known === undefined || (known as readonly string[]).includes(k),
+        op,
+        () => `unknown option '${k}'; the options after the required arguments are ${known!.join(", ")}`,
+      );
+      if (v !== undefined) o[k] = v;
+    }
   }
   check(
     positional <= names.length,

@@ -38,6 +38,9 @@ def enc_arg(a):
     return a
 
 
+# Layers whose weight and bias start as ones and zeros: randomised before the call.
+NORMS = ("BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm")
+
 cases = []
 gen = torch.Generator().manual_seed(SEED)
 
@@ -50,11 +53,15 @@ def case(name, cls, args, kwargs, inputs, train=True, grad_inputs=None):
     torch.manual_seed(len(cases) + SEED)
     m = getattr(nn, cls)(*args, **kwargs)
     m.train(train)
-    # Make batch-norm affine parameters non-trivial so their gradients are tested.
+    # Make norm layers' affine parameters non-trivial so their gradients are tested (and instance
+    # norm's running statistics, which its eval mode reads).
     with torch.no_grad():
         for pname, p in m.named_parameters():
-            if pname in ("weight", "bias") and cls.startswith("BatchNorm"):
+            if pname in ("weight", "bias") and cls.startswith(NORMS):
                 p.copy_(randn(*p.shape) * 0.5 + (1.0 if pname == "weight" else 0.0))
+        for bname, b in m.named_buffers():
+            if bname in ("running_mean", "running_var") and cls.startswith("InstanceNorm"):
+                b.copy_(randn(*b.shape).abs() * 0.5 + (0.5 if bname == "running_var" else 0.0))
     before = {k: enc(v) for k, v in m.state_dict().items()}
     grad_inputs = grad_inputs if grad_inputs is not None else [i for i, x in enumerate(inputs) if x.is_floating_point()]
     ins = [x.detach().clone().requires_grad_(i in grad_inputs) for i, x in enumerate(inputs)]
@@ -169,6 +176,17 @@ def build():
     case("Fold", "Fold", [(4, 5), 2], {"stride": (2, 1)}, [randn(2, 8, 8)])
     case("PixelShuffle", "PixelShuffle", [2], {}, [randn(2, 8, 3, 3)])
     case("PixelUnshuffle", "PixelUnshuffle", [3], {}, [randn(1, 2, 6, 9)])
+    # ---- issue 17: layer, group and instance norm ------------------------------------------------
+    case("LayerNorm", "LayerNorm", [6], {}, [randn(3, 6) * 2 + 1])
+    case("LayerNorm (C, H, W) eps", "LayerNorm", [(3, 4, 4)], {"eps": 1e-3}, [randn(2, 3, 4, 4)])
+    case("LayerNorm no affine", "LayerNorm", [[5]], {"elementwise_affine": False}, [randn(2, 4, 5)])
+    case("GroupNorm", "GroupNorm", [2, 4], {}, [randn(2, 4, 3, 3) * 2])
+    case("GroupNorm no affine eps", "GroupNorm", [3, 6], {"affine": False, "eps": 1e-3}, [randn(2, 6, 5)])
+    case("InstanceNorm2d", "InstanceNorm2d", [3], {}, [randn(2, 3, 4, 4)])
+    case("InstanceNorm2d affine + running stats train", "InstanceNorm2d", [3], {"affine": True, "track_running_stats": True, "momentum": 0.2}, [randn(2, 3, 4, 4) * 2 + 1])
+    case("InstanceNorm2d running stats eval", "InstanceNorm2d", [3], {"track_running_stats": True}, [randn(2, 3, 4, 4)], train=False)
+    case("InstanceNorm1d unbatched", "InstanceNorm1d", [2], {"affine": True}, [randn(2, 7)])
+    case("InstanceNorm3d", "InstanceNorm3d", [2], {"affine": True}, [randn(2, 2, 3, 2, 3)])
 
 
 def main():
