@@ -331,3 +331,25 @@ describe("summary in a notebook", () => {
     assert.match(bundle["text/html"], /^<pre>[\s\S]*Total params: 61,706[\s\S]*<\/pre>$/);
   });
 });
+
+describe("summary: a 3-D (video) stack", () => {
+  it("has receptive fields over depth, height and width", () => {
+    const net = new nn.Sequential(
+      new nn.Conv3d(3, 4, [3, 5, 5], { padding: [1, 2, 2] }),
+      new nn.MaxPool3d([1, 2, 2]),
+      new nn.AvgPool3d(2),
+      new nn.AdaptiveAvgPool3d(1),
+    );
+    const got = summary(net, [1, 3, 4, 8, 8]).layers.filter((l) => l.depth === 1);
+    assert.deepEqual(
+      got.map((l) => [l.type, l.outputShape, l.receptiveField]),
+      [
+        ["Conv3d", [1, 4, 4, 8, 8], { size: [3, 5, 5], jump: [1, 1, 1], start: [0.5, 0.5, 0.5] }],
+        ["MaxPool3d", [1, 4, 4, 4, 4], { size: [3, 6, 6], jump: [1, 2, 2], start: [0.5, 1, 1] }],
+        ["AvgPool3d", [1, 4, 2, 2, 2], { size: [4, 8, 8], jump: [2, 4, 4], start: [1, 2, 2] }],
+        ["AdaptiveAvgPool3d", [1, 4, 1, 1, 1], { size: [6, 12, 12], jump: [4, 8, 8], start: [2, 4, 4] }],
+      ],
+    );
+    assert.equal(got[0].multAdds, (4 * 3 * 75 + 4) * 4 * 8 * 8);
+  });
+});

@@ -7,6 +7,7 @@
 // (the weight's or the pooling window's height/width, PyTorch's kernel_size), OH/OW output
 // height/width, G groups (C/G input and OC/G output channels per group); `d` prefixes gradients.
 // 1-D ops run on planes of height 1 (H = KH = OH = 1, strideH = dilationH = 1, padTop = 0).
+// 3-D ops add D/KD/OD (depth), strideD, padFront, dilationD.
 
 /**
  * One 2-D convolution (cross-correlation). Buffers: inp (N, C, H, W), weight (OC, C/G, KH, KW),
@@ -62,4 +63,32 @@ export interface PoolGeometry extends PoolPlanes {
   readonly padLeft: number;
   readonly dilationH: number;
   readonly dilationW: number;
+}
+
+/**
+ * One 3-D convolution (video, volumes): ConvGeometry with a depth dim D in front of H and W.
+ * Buffers: inp (N, C, D, H, W), weight (OC, C/G, KD, KH, KW), bias (OC), out (N, OC, OD, OH, OW).
+ * Input depth of output depth od and weight depth kd: id = od * strideD - padFront + kd * dilationD.
+ */
+export interface ConvGeometry3d extends ConvGeometry {
+  readonly D: number;
+  readonly KD: number;
+  readonly OD: number;
+  readonly strideD: number;
+  readonly padFront: number;
+  readonly dilationD: number;
+}
+
+/** The volumes a 3-D pool maps: inp (N, C, D, H, W) to out (N, C, OD, OH, OW), each (n, c) on its own. */
+export interface PoolPlanes3d extends PoolPlanes {
+  readonly D: number;
+  readonly OD: number;
+}
+
+/** A sliding-window 3-D pool: PoolGeometry with a depth dim (window od reads depths od * strideD - padFront + i * dilationD). */
+export interface PoolGeometry3d extends PoolGeometry, PoolPlanes3d {
+  readonly KD: number;
+  readonly strideD: number;
+  readonly padFront: number;
+  readonly dilationD: number;
 }

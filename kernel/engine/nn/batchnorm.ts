@@ -1,7 +1,8 @@
 // Batch normalization: normalises each channel with the batch's statistics in training mode
 // and with running estimates (buffers) in eval mode, then scales and shifts (weight, bias).
 //
-// Shape: BatchNorm1d (N, C) or (N, C, L); BatchNorm2d (N, C, H, W); output as input.
+// Shape: BatchNorm1d (N, C) or (N, C, L); BatchNorm2d (N, C, H, W); BatchNorm3d (N, C, D, H, W);
+// output as input.
 // NOTE: running stats update as running = (1 - momentum) * running + momentum * batch, with the
 // unbiased batch variance; `momentum: null` uses a cumulative average (factor 1/numBatchesTracked).
 // State dict version 2 added numBatchesTracked; loading an older dict sets it to 0, as PyTorch does.
@@ -131,6 +132,19 @@ export class BatchNorm2d extends BatchNormNd {
       () =>
         `expects 4D input (N, C, H, W), got shape ${fmtShape(input.shape)}` +
         (input.ndim === 2 ? "; for (N, C) features use BatchNorm1d" : ""),
+    );
+  }
+}
+
+/** Batch norm over (N, C, D, H, W) (video clips, volumes): per channel, statistics over N, D, H and W. */
+export class BatchNorm3d extends BatchNormNd {
+  protected checkInput(input: Tensor): void {
+    check(
+      input.ndim === 5,
+      "BatchNorm3d",
+      () =>
+        `expects 5D input (N, C, D, H, W), got shape ${fmtShape(input.shape)}` +
+        (input.ndim === 4 ? "; for (N, C, H, W) images use BatchNorm2d" : ""),
     );
   }
 }

@@ -1,5 +1,5 @@
-// Convolution layers: Conv1d, Conv2d (with paddingMode), ConvTranspose2d. They hold the
-// weight and bias and call F.conv1d / F.conv2d / F.convTranspose2d.
+// Convolution layers: Conv1d, Conv2d, Conv3d (with paddingMode), ConvTranspose2d. They hold the
+// weight and bias and call F.conv1d / F.conv2d / F.conv3d / F.convTranspose2d.
 //
 // Shape (Conv2d): input (N, IC, H, W) -> output (N, OC, OH, OW) with
 //   OH = floor((H + 2*padding - dilation*(KH-1) - 1) / stride) + 1   (same for OW).
@@ -11,7 +11,7 @@
 import { check, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { empty } from "./empty";
-import { conv1d, conv2d, convTranspose2d, pad } from "./functional";
+import { conv1d, conv2d, conv3d, convTranspose2d, pad } from "./functional";
 import { Module, reprArgs } from "./module";
 import { Parameter } from "./parameter";
 import { resetWeightAndBias } from "./reset";
@@ -192,6 +192,30 @@ export class Conv2d extends ConvNd {
   forward(input: Tensor): Tensor {
     const [x, padding] = this.padInput(input);
     return conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+}
+
+/**
+ * 3-D convolution over (N, IC, D, H, W) -> (N, OC, OD, OH, OW), e.g. over the frames of a video
+ * clip: new Conv3d(3, 64, [3, 7, 7], { stride: [1, 2, 2], padding: [1, 3, 3] }).
+ */
+export class Conv3d extends ConvNd {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    options: ConvOptions = {},
+  ) {
+    super("Conv3d", 3, false, inChannels, outChannels, kernelSize, options);
+  }
+  forward(input: Tensor): Tensor {
+    const [x, padding] = this.padInput(input);
+    return conv3d(x, this.weight, this.bias, {
       stride: this.stride,
       padding,
       dilation: this.dilation,

@@ -45,4 +45,5 @@ export * from "../ops/normalize";
 export * from "../ops/pad";
 export * from "../ops/pixel-shuffle";
 export * from "../ops/pool";
+export * from "../ops/pool3d";
 export * from "../ops/softmax";

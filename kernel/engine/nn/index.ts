@@ -21,11 +21,12 @@ export {
   Softplus,
   Tanh,
 } from "./activation";
-export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./batchnorm";
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, type BatchNormOptions } from "./batchnorm";
 export { ModuleList, Sequential } from "./containers";
 export {
   Conv1d,
   Conv2d,
+  Conv3d,
   type ConvOptions,
   ConvTranspose2d,
   type ConvTransposeOptions,
@@ -69,11 +70,15 @@ export { Parameter } from "./parameter";
 export {
   AdaptiveAvgPool1d,
   AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
   AdaptiveMaxPool2d,
+  AdaptiveMaxPool3d,
   AvgPool1d,
   AvgPool2d,
+  AvgPool3d,
   MaxPool1d,
   MaxPool2d,
+  MaxPool3d,
   MaxUnpool2d,
 } from "./pooling";
 export { Upsample, type UpsampleOptions, UpsamplingBilinear2d, UpsamplingNearest2d } from "./upsample";

@@ -1,4 +1,5 @@
-// Pooling layers: MaxPool1d/2d, AvgPool2d, AdaptiveAvgPool2d, MaxUnpool2d over F's pooling ops.
+// Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool2d/3d,
+// MaxUnpool2d over F's pooling ops.
 //
 // Shape (MaxPool2d): (N, C, H, W) -> (N, C, OH, OW) with
 //   OH = floor((H + 2*padding - dilation*(KH-1) - 1) / stride) + 1   (ceil with ceilMode).
@@ -8,11 +9,15 @@ import type { Tensor } from "../tensor/tensor";
 import {
   adaptiveAvgPool1d,
   adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
   adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
   avgPool1d,
   avgPool2d,
+  avgPool3d,
   maxPool1d,
   maxPool2d,
+  maxPool3d,
   maxUnpool2d,
 } from "./functional";
 import { Module, reprArgs } from "./module";
@@ -87,6 +92,13 @@ export class MaxPool2d extends MaxPoolNd {
   }
 }
 
+/** Max over windows of (N, C, D, H, W) (video clips, volumes). With returnIndices, forward returns [output, indices]. */
+export class MaxPool3d extends MaxPoolNd {
+  forward(input: Tensor): any {
+    return maxPool3d(input, this.kernelSize, this.options);
+  }
+}
+
 export interface AvgPoolOptions {
   stride?: IntOrTuple | null;
   padding?: IntOrTuple;
@@ -97,6 +109,7 @@ export interface AvgPoolOptions {
 
 /** Mean over windows of (N, C, H, W). */
 export class AvgPool2d extends Module {
+  protected readonly pool = avgPool2d;
   readonly stride: IntOrTuple;
   readonly padding: IntOrTuple;
   readonly ceilMode: boolean;
@@ -120,7 +133,7 @@ export class AvgPool2d extends Module {
     this.divisorOverride = divisorOverride;
   }
   forward(input: Tensor): Tensor {
-    return avgPool2d(input, this.kernelSize, {
+    return this.pool(input, this.kernelSize, {
       stride: this.stride,
       padding: this.padding,
       ceilMode: this.ceilMode,
@@ -140,6 +153,11 @@ export class AvgPool2d extends Module {
       ],
     );
   }
+}
+
+/** Mean over windows of (N, C, D, H, W); the options of AvgPool2d, each size a number or [d, h, w]. */
+export class AvgPool3d extends AvgPool2d {
+  protected override readonly pool = avgPool3d;
 }
 
 /** Mean pooling to a fixed output size [OH, OW] whatever the input size (null keeps that dim). */
@@ -253,6 +271,37 @@ export class AdaptiveMaxPool2d extends Module {
   }
   forward(input: Tensor): any {
     return adaptiveMaxPool2d(input, this.outputSize, { returnIndices: this.returnIndices });
+  }
+  override extraRepr(): string {
+    return reprArgs([this.outputSize], [["returnIndices", this.returnIndices, false]]);
+  }
+}
+
+/** Mean pooling of (N, C, D, H, W) to a fixed output size [OD, OH, OW] (null keeps that dim); 1 is global pooling. */
+export class AdaptiveAvgPool3d extends Module {
+  constructor(readonly outputSize: number | readonly (number | null)[]) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool3d(input, this.outputSize);
+  }
+  override extraRepr(): string {
+    return reprArgs([this.outputSize]);
+  }
+}
+
+/** Max pooling of (N, C, D, H, W) to a fixed output size [OD, OH, OW]; with returnIndices, forward returns [output, indices]. */
+export class AdaptiveMaxPool3d extends Module {
+  readonly returnIndices: boolean;
+  constructor(
+    readonly outputSize: number | readonly (number | null)[],
+    { returnIndices = false }: { returnIndices?: boolean } = {},
+  ) {
+    super();
+    this.returnIndices = returnIndices;
+  }
+  forward(input: Tensor): any {
+    return adaptiveMaxPool3d(input, this.outputSize, { returnIndices: this.returnIndices });
   }
   override extraRepr(): string {
     return reprArgs([this.outputSize], [["returnIndices", this.returnIndices, false]]);

@@ -12,9 +12,17 @@
 // Once the spatial dims are gone (Flatten, Linear, global pooling to 1x1 followed by a flatten) every
 // unit sees the whole input: "global". Transposed convs and unpooling have no field here (null).
 
-import { Conv1d, Conv2d, ConvTranspose2d } from "./conv";
+import { Conv1d, Conv2d, Conv3d, ConvTranspose2d } from "./conv";
 import type { Module } from "./module";
-import { AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d, MaxUnpool2d } from "./pooling";
+import {
+  AdaptiveAvgPool2d,
+  AdaptiveAvgPool3d,
+  AvgPool2d,
+  MaxPool1d,
+  MaxPool2d,
+  MaxPool3d,
+  MaxUnpool2d,
+} from "./pooling";
 
 export interface ReceptiveField {
   /** Input pixels seen by one output unit, per spatial dim. */
@@ -66,7 +74,7 @@ const perDim = (v: number | readonly number[], n: number): number[] =>
 /** The window of a conv or pool layer, or null for a layer that is not a sliding window. */
 function windowOf(m: Module, inShape: readonly number[], outShape: readonly number[]): Window | null {
   const n = spatial(inShape).length;
-  if (m instanceof Conv1d || m instanceof Conv2d) {
+  if (m instanceof Conv1d || m instanceof Conv2d || m instanceof Conv3d) {
     const padding =
       m.padding === "valid"
         ? Array(n).fill(0)
@@ -75,7 +83,7 @@ function windowOf(m: Module, inShape: readonly number[], outShape: readonly numb
           : m.padding;
     return { kernelSize: m.kernelSize, stride: m.stride, padding, dilation: m.dilation };
   }
-  if (m instanceof MaxPool1d || m instanceof MaxPool2d)
+  if (m instanceof MaxPool1d || m instanceof MaxPool2d || m instanceof MaxPool3d)
     return {
       kernelSize: perDim(m.kernelSize, n),
       stride: perDim(m.stride, n),
@@ -89,7 +97,8 @@ function windowOf(m: Module, inShape: readonly number[], outShape: readonly numb
       padding: perDim(m.padding, n),
       dilation: Array(n).fill(1),
     };
-  if (m instanceof AdaptiveAvgPool2d) return adaptiveWindow(spatial(inShape), spatial(outShape));
+  if (m instanceof AdaptiveAvgPool2d || m instanceof AdaptiveAvgPool3d)
+    return adaptiveWindow(spatial(inShape), spatial(outShape));
   return null;
 }
 

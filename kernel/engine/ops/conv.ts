@@ -1,17 +1,19 @@
-// Convolutions: F.conv1d, F.conv2d and F.convTranspose2d with PyTorch's arguments, defaults and
-// output sizes. All three validate here (errors in the caller's terms: their op, their shapes)
-// and run on the 2-D kernels of backends/ref/conv.ts: conv1d is conv2d with H = 1, and an
-// unbatched input is a batch of one; both have the same memory layout, so no copies are made.
+// Convolutions: F.conv1d, F.conv2d, F.conv3d and F.convTranspose2d with PyTorch's arguments,
+// defaults and output sizes. All validate here (errors in the caller's terms: their op, their
+// shapes) and run on the 2-D kernels of backends/ref/conv.ts (conv1d is conv2d with H = 1) or the
+// 3-D ones of backends/ref/conv3d.ts; an unbatched input is a batch of one, the same memory
+// layout, so no copies are made.
 
 import { gradBuffer } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
-import type { ConvGeometry } from "../backends/geometry";
+import type { ConvGeometry, ConvGeometry3d } from "../backends/geometry";
 import {
   conv2dBackward,
   conv2dForward,
   convTranspose2dBackward,
   convTranspose2dForward,
 } from "../backends/ref/conv";
+import { conv3dBackward, conv3dForward } from "../backends/ref/conv3d";
 import { emptyStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
@@ -26,6 +28,14 @@ export interface Conv2dOptions {
   /** Implicit zero padding on both sides of each dim, or 'valid' (none) or 'same' (stride 1 only). */
   padding?: Size2d | "same" | "valid";
   dilation?: Size2d;
+  groups?: number;
+}
+
+export interface Conv3dOptions {
+  stride?: number | readonly number[];
+  /** Implicit zero padding on both sides of each dim ([d, h, w]), or 'valid' or 'same' (stride 1 only). */
+  padding?: number | readonly number[] | "same" | "valid";
+  dilation?: number | readonly number[];
   groups?: number;
 }
 
@@ -77,6 +87,21 @@ export function conv1d(
 }
 
 /**
+ * 3-D convolution over an input (N, C, D, H, W) or (C, D, H, W) (video: D frames; volumes) with
+ * weight (OC, C/groups, KD, KH, KW) and optional bias (OC). Output (N, OC, OD, OH, OW) with
+ * OD = floor((D + 2 * padding - dilation * (KD - 1) - 1) / stride) + 1, likewise OH and OW.
+ */
+export function conv3d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null | Conv3dOptions,
+  options: Conv3dOptions = {},
+): Tensor {
+  [bias, options] = splitBias("conv3d", bias, options);
+  return convNd("conv3d", 3, false, input, weight, bias, options);
+}
+
+/**
  * 2-D transposed convolution ("deconvolution", the gradient of conv2d with respect to its input)
  * over (N, C, H, W) or (C, H, W) with weight (C, OC/groups, KH, KW) and optional bias (OC).
  * Output (N, OC, OH, OW), OH = (H - 1) * stride - 2 * padding + dilation * (KH - 1) + outputPadding + 1.
@@ -92,6 +117,10 @@ export function convTranspose2d(
 }
 
 // ---- shared validation and dispatch ------------------------------------------------------------
+
+/** Spatial dims of a convolution, and their letters. */
+type Dims = 1 | 2 | 3;
+const SPATIAL = { 1: "L", 2: "H, W", 3: "D, H, W" } as const;
 
 interface AnyConvOptions {
   stride?: number | readonly number[];
@@ -113,19 +142,19 @@ function splitBias<O extends object>(
   return [null, { ...bias, ...options }];
 }
 
-/** "3x3" for 2-D sizes, "3" for 1-D. */
+/** "3x3" for 2-D sizes, "3" for 1-D, "2x3x3" for 3-D. */
 function fmtSize(v: readonly number[]): string {
   return v.join("x");
 }
 
-/** "[2, 1]" for 2-D options, "2" for 1-D. */
+/** "[2, 1]" for 2-D and 3-D options, "2" for 1-D. */
 function fmtOpt(v: readonly number[]): string {
   return v.length === 1 ? String(v[0]) : fmtShape(v);
 }
 
 function convNd(
   op: string,
-  dims: 1 | 2,
+  dims: Dims,
   transposed: boolean,
   input: Tensor,
   weight: Tensor,
@@ -134,8 +163,8 @@ function convNd(
 ): Tensor {
   checkTensor(input, op, "input");
   checkTensor(weight, op, "weight");
-  const spatial = dims === 2 ? "H, W" : "L";
-  const sizeDims = dims === 2 ? "KH, KW" : "K"; // the weight's spatial dims, as shapes name them
+  const spatial = SPATIAL[dims];
+  const sizeDims = ["K", "KH, KW", "KD, KH, KW"][dims - 1]; // the weight's spatial dims, as shapes name them
 
   // Ranks.
   const batched = input.ndim === dims + 2;
@@ -216,7 +245,7 @@ function convNd(
     check(!transposed && (padding === "same" || padding === "valid"), op, () =>
       transposed
         ? `padding must be a number or ${dims} numbers (transposed convolutions take no 'same' or 'valid'), got '${padding}'`
-        : `padding must be a number, ${dims === 2 ? "[h, w]" : "[l]"}, 'same' or 'valid', got '${padding}'` +
+        : `padding must be a number, ${["[l]", "[h, w]", "[d, h, w]"][dims - 1]}, 'same' or 'valid', got '${padding}'` +
           ((padding as string) === "full"
             ? "; for a 'full' convolution pass padding = dilation * (kernel size - 1)"
             : ""),
@@ -279,6 +308,34 @@ function convNd(
     );
   }
 
+  const outShape = batched ? [N, OC, ...spatialOut] : [OC, ...spatialOut];
+  if (dims === 3) {
+    const g3: ConvGeometry3d = {
+      N,
+      C,
+      D: spatialIn[0],
+      H: spatialIn[1],
+      W: spatialIn[2],
+      OC,
+      KD: kernelSize[0],
+      KH: kernelSize[1],
+      KW: kernelSize[2],
+      OD: spatialOut[0],
+      OH: spatialOut[1],
+      OW: spatialOut[2],
+      strideD: stride[0],
+      strideH: stride[1],
+      strideW: stride[2],
+      padFront: before[0],
+      padTop: before[1],
+      padLeft: before[2],
+      dilationD: dilation[0],
+      dilationH: dilation[1],
+      dilationW: dilation[2],
+      groups,
+    };
+    return runConv3d(op, input, weight, bias, g3, outShape);
+  }
   // The kernels' sizes (../backends/geometry.ts); conv1d's spatial dims are H = 1, W = L.
   const g: ConvGeometry = {
     N,
@@ -298,7 +355,6 @@ function convNd(
     dilationW: dilation[dims - 1],
     groups,
   };
-  const outShape = batched ? [N, OC, ...spatialOut] : [OC, ...spatialOut];
   return runConv(op, transposed, input, weight, bias, g, outShape);
 }
 
@@ -324,9 +380,28 @@ function runConv(
   });
 }
 
+function runConv3d(
+  op: string,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  g: ConvGeometry3d,
+  outShape: number[],
+): Tensor {
+  const out = emptyStorage(g.N * g.OC * g.OD * g.OH * g.OW); // (N, OC, OD, OH, OW)
+  conv3dForward(out, input.storage, weight.storage, bias?.storage ?? null, g);
+  return fromOp(op, out, outShape, [input, weight, bias], [input, weight], (dout) => {
+    const dinp = needsGrad(input) ? gradBuffer(input.numel) : null; // (N, C, D, H, W)
+    const dweight = needsGrad(weight) ? gradBuffer(weight.numel) : null; // (OC, C/G, KD, KH, KW)
+    const dbias = needsGrad(bias) ? gradBuffer(g.OC) : null; // (OC)
+    conv3dBackward(dinp, dweight, dbias, dout, input.storage, weight.storage, g);
+    return [dinp, dweight, dbias];
+  });
+}
+
 /** How to reshape an input of the wrong rank. */
-function rankHint(input: Tensor, dims: 1 | 2): string {
-  const layout = dims === 2 ? "(N, C, H, W)" : "(N, C, L)";
+function rankHint(input: Tensor, dims: Dims): string {
+  const layout = `(N, C, ${SPATIAL[dims]})`;
   if (input.ndim === dims) {
     const missing = new Array<number>(dims + 2 - input.ndim).fill(1);
     return `; add batch and channel dims: x.reshape([${[...missing, ...input.shape].join(", ")}])`;
@@ -337,9 +412,11 @@ function rankHint(input: Tensor, dims: 1 | 2): string {
 }
 
 /** Suggests a permute when the input looks channels-last. */
-function channelHint(input: Tensor, expected: number, dims: 1 | 2): string {
+function channelHint(input: Tensor, expected: number, dims: Dims): string {
   const last = input.shape[input.ndim - 1];
   if (input.ndim === dims + 2 && last === expected && dims === 2)
     return "; the input looks channels-last (N, H, W, C): convert with x.permute([0, 3, 1, 2])";
-  return `; the channel dim comes right after the batch dim (N, C, ${dims === 2 ? "H, W" : "L"}): make the layer's inChannels match it`;
+  if (input.ndim === dims + 2 && last === expected && dims === 3)
+    return "; the input looks channels-last (N, D, H, W, C): convert with x.permute([0, 4, 1, 2, 3])";
+  return `; the channel dim comes right after the batch dim (N, C, ${SPATIAL[dims]}): make the layer's inChannels match it`;
 }

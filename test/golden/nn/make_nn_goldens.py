@@ -188,6 +188,20 @@ def build():
     case("InstanceNorm1d unbatched", "InstanceNorm1d", [2], {"affine": True}, [randn(2, 7)])
     case("InstanceNorm3d", "InstanceNorm3d", [2], {"affine": True}, [randn(2, 2, 3, 2, 3)])
 
+    # ---- issue 17: 3-D layers (video clips, volumes) ---------------------------------------------
+    x5 = randn(2, 3, 4, 6, 5)
+    case("Conv3d", "Conv3d", [3, 4, 3], {"padding": 1}, [x5])
+    case("Conv3d (1, 3, 3) stride groups no bias", "Conv3d", [3, 6, (1, 3, 3)], {"stride": (1, 2, 2), "groups": 3, "bias": False}, [x5])
+    case("Conv3d same replicate", "Conv3d", [3, 2, 2], {"padding": "same", "padding_mode": "replicate"}, [x5])
+    case("MaxPool3d", "MaxPool3d", [2], {}, [x5])
+    case("MaxPool3d (1, 3, 3) pad ceil", "MaxPool3d", [(1, 3, 3)], {"stride": (1, 2, 2), "padding": (0, 1, 1), "ceil_mode": True}, [x5])
+    case("AvgPool3d", "AvgPool3d", [2], {"stride": 1}, [x5])
+    case("AvgPool3d pad exclude", "AvgPool3d", [3], {"stride": 2, "padding": 1, "count_include_pad": False}, [x5])
+    case("AdaptiveAvgPool3d", "AdaptiveAvgPool3d", [(1, 2, 2)], {}, [x5])
+    case("AdaptiveMaxPool3d", "AdaptiveMaxPool3d", [2], {}, [x5])
+    case("BatchNorm3d train", "BatchNorm3d", [3], {}, [x5])
+    case("BatchNorm3d eval", "BatchNorm3d", [3], {"eps": 1e-3}, [x5], train=False)
+
 
 def main():
     torch.set_num_threads(1)
