@@ -39,6 +39,8 @@ export {
 } from "../ops/interpolate";
 export * from "../ops/layer-norm";
 export * from "../ops/loss";
+export * from "../ops/loss-metric";
+export * from "../ops/loss-regression";
 export { linear } from "../ops/matmul";
 export * from "../ops/norm";
 export * from "../ops/normalize";

@@ -47,6 +47,9 @@ export {
   type Reduction,
   TripletMarginLoss,
 } from "./loss";
+export { ContrastiveLoss, CosineEmbeddingLoss, MarginRankingLoss } from "./loss-metric";
+export { HuberLoss, KLDivLoss, PoissonNLLLoss, SmoothL1Loss } from "./loss-regression";
+export { ArcFace, type ArcFaceOptions, CosFace, type CosFaceOptions } from "./margin-heads";
 export {
   type ForwardHook,
   type ForwardPreHook,

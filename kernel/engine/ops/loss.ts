@@ -5,6 +5,8 @@
 //
 // NOTE: 'mean' of a class-index loss divides by the total weight of the targets not ignored
 // (the count of them without weights), as PyTorch does; every other 'mean' is over elements.
+// More losses: loss-regression.ts (huber, smooth l1, KL, Poisson), loss-metric.ts (pair losses);
+// the reduction they share: loss-reduction.ts.
 
 import { fromOp, needsGrad } from "../autograd/record";
 import { bceBackward, bceForward, nllLossBackward, nllLossForward } from "../backends/ref/loss";
@@ -13,17 +15,19 @@ import { broadcastShapes, numelOf, sameShape } from "../tensor/shape";
 import type { Tensor } from "../tensor/tensor";
 import { pairwiseDistance } from "./distance";
 import * as ew from "./elementwise";
-import { mean, sum } from "./reduce";
+import {
+  checkReduction,
+  checkSameShape,
+  type Reduction,
+  type ReductionOptions,
+  reduce,
+} from "./loss-reduction";
+import { sum } from "./reduce";
 import { expand, reshape } from "./shape";
 import { logSoftmax } from "./softmax";
 import { checkTensor } from "./tensor-args";
 
-export type Reduction = "mean" | "sum" | "none";
-
-export interface ReductionOptions {
-  /** 'mean' (default) averages, 'sum' adds up, 'none' returns the loss of every element. */
-  reduction?: Reduction;
-}
+export type { Reduction, ReductionOptions } from "./loss-reduction";
 
 export interface NllLossOptions extends ReductionOptions {
   /** A rescaling weight per class, shape (C). */
@@ -57,35 +61,6 @@ export interface TripletMarginLossOptions extends ReductionOptions {
 }
 
 // ---- helpers ---------------------------------------------------------------------------------
-
-function checkReduction(op: string, reduction: unknown): asserts reduction is Reduction {
-  check(
-    reduction === "mean" || reduction === "sum" || reduction === "none",
-    op,
-    () => `reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`,
-  );
-}
-
-function reduce(loss: Tensor, reduction: Reduction): Tensor {
-  if (reduction === "none") return loss;
-  return reduction === "sum" ? sum(loss) : mean(loss);
-}
-
-/** Elementwise losses compare equal shapes; PyTorch would broadcast (with a warning), we refuse. */
-function checkSameShape(op: string, input: Tensor, target: Tensor): void {
-  checkTensor(input, op, "input");
-  checkTensor(target, op, "target");
-  check(
-    sameShape(input.shape, target.shape),
-    op,
-    () =>
-      `target shape ${fmtShape(target.shape)} differs from input shape ${fmtShape(input.shape)}; ` +
-      `they must match (broadcasting them is almost always a bug). ` +
-      (numelOf(input.shape) === numelOf(target.shape)
-        ? `Reshape one of them, e.g. target.view(${fmtShape(input.shape)})`
-        : "They hold different numbers of values: check that this target belongs to this output"),
-  );
-}
 
 /** An optional per-element weight, broadcast to `shape` (a copy, with gradient summing back). */
 function weightTo(

@@ -1,7 +1,9 @@
 """Goldens for the losses: every option of nll_loss and cross_entropy (class weights, an ignore
 index that is actually hit, label smoothing with and without weights and ignores, all reductions,
 K-dim inputs, unbatched inputs, class-probability targets), binary cross-entropy on probabilities
-and on logits (weights, pos_weight), mse, l1 and the triplet margin loss."""
+and on logits (weights, pos_weight), mse, l1 and the triplet margin loss; issue 17: huber,
+smooth l1, kl_div (batchmean, log_target), poisson_nll, cosine_embedding, margin_ranking and the
+contrastive loss (Hadsell et al. 2006), the last against a direct PyTorch implementation."""
 
 import torch
 import torch.nn.functional as F
@@ -207,3 +209,69 @@ def build(C):
     C.case("triplet_margin_loss swap", "triplet_margin_loss", C.randn(6, 3), C.randn(6, 3), C.randn(6, 3), swap=True, margin=0.5)
     C.case("triplet_margin_loss p=3 eps", "triplet_margin_loss", C.randn(3, 5), C.randn(3, 5), C.randn(3, 5), p=3, eps=1e-3)
     C.case("triplet_margin_loss unbatched", "triplet_margin_loss", C.randn(4), C.randn(4), C.randn(4), margin=3.0)
+
+    # ---- issue 17: robust regression ----------------------------------------------------------
+    for r in REDUCTIONS:
+        C.case(f"huber_loss {r}", "huber_loss", C.randn(4, 5, scale=2.0), C.randn(4, 5), reduction=r)
+        C.case(f"smooth_l1_loss {r}", "smooth_l1_loss", C.randn(4, 5, scale=2.0), C.randn(4, 5), reduction=r)
+    C.case("huber_loss delta 0.5", "huber_loss", C.randn(3, 6), C.randn(3, 6), delta=0.5)
+    C.case("huber_loss delta 2.5 sum", "huber_loss", C.randn(2, 3, 4, scale=3.0), C.randn(2, 3, 4), delta=2.5, reduction="sum")
+    C.case("smooth_l1_loss beta 0.3", "smooth_l1_loss", C.randn(3, 6), C.randn(3, 6), beta=0.3)
+    C.case("smooth_l1_loss beta 0 (l1)", "smooth_l1_loss", C.randn(3, 4), C.randn(3, 4), beta=0.0, reduction="sum")
+
+    # ---- kl_div ------------------------------------------------------------------------------------
+    logq = lambda *s: torch.log_softmax(C.randn(*s, grad=False), -1).detach().requires_grad_(True)
+    probs_last = lambda *s: torch.softmax(C.randn(*s, grad=False), -1).detach().requires_grad_(True)
+    for r in ["mean", "batchmean", "sum", "none"]:
+        C.case(f"kl_div {r}", "kl_div", logq(4, 5), probs_last(4, 5), reduction=r)
+    C.case("kl_div log_target batchmean", "kl_div", logq(3, 6), logq(3, 6), reduction="batchmean", log_target=True)
+    C.case("kl_div log_target none (N, C, L)", "kl_div", logq(2, 3, 4), logq(2, 3, 4), reduction="none", log_target=True)
+    C.case(
+        "kl_div zero targets",
+        "kl_div",
+        logq(2, 4),
+        C.const([[0.0, 0.5, 0.5, 0.0], [1.0, 0.0, 0.0, 0.0]]),
+        reduction="batchmean",
+    )
+
+    # ---- poisson_nll_loss ------------------------------------------------------------------------
+    counts = lambda *s: C.randint(0, 6, *s).float()
+    for r in REDUCTIONS:
+        C.case(f"poisson_nll_loss {r}", "poisson_nll_loss", C.randn(3, 4), counts(3, 4), reduction=r)
+    C.case("poisson_nll_loss rates (log_input=False)", "poisson_nll_loss", C.rand(3, 4, low=0.1, high=4.0), counts(3, 4), log_input=False)
+    C.case("poisson_nll_loss full", "poisson_nll_loss", C.randn(4, 3), counts(4, 3), full=True, reduction="sum")
+    C.case(
+        "poisson_nll_loss full, rates, eps, target grad",
+        "poisson_nll_loss",
+        C.rand(2, 5, low=0.1, high=4.0),
+        C.rand(2, 5, low=0.5, high=5.0),
+        log_input=False,
+        full=True,
+        eps=1e-3,
+    )
+
+    # ---- pair losses -----------------------------------------------------------------------------
+    signs = lambda n: C.const([1.0 if i % 3 else -1.0 for i in range(n)])
+    for r in REDUCTIONS:
+        C.case(f"cosine_embedding_loss {r}", "cosine_embedding_loss", C.randn(6, 4), C.randn(6, 4), signs(6), reduction=r)
+    C.case("cosine_embedding_loss margin 0.2", "cosine_embedding_loss", C.randn(6, 5), C.randn(6, 5), signs(6), margin=0.2)
+    C.case("cosine_embedding_loss margin -0.5", "cosine_embedding_loss", C.randn(5, 3), C.randn(5, 3), signs(5), margin=-0.5, reduction="sum")
+    C.case("cosine_embedding_loss unbatched", "cosine_embedding_loss", C.randn(4), C.randn(4), C.const(-1.0), margin=0.1)
+    for r in REDUCTIONS:
+        C.case(f"margin_ranking_loss {r}", "margin_ranking_loss", C.randn(6), C.randn(6), signs(6), reduction=r)
+    C.case("margin_ranking_loss margin 0.5 (N, K)", "margin_ranking_loss", C.randn(3, 4), C.randn(3, 4), C.const([[1.0, -1.0, 1.0, 1.0]] * 3), margin=0.5)
+
+    # The contrastive loss of Hadsell, Chopra & LeCun 2006 (eq. 4), target 1 = similar pair.
+    def contrastive(x1, x2, target, margin=1.0, p=2.0, eps=1e-6, squared=True, reduction="mean"):
+        d = F.pairwise_distance(x1, x2, p=p, eps=eps)
+        gap = torch.clamp(margin - d, min=0)
+        similar, dissimilar = (0.5 * d**2, 0.5 * gap**2) if squared else (d, gap)
+        loss = target * similar + (1 - target) * dissimilar
+        return loss if reduction == "none" else loss.sum() if reduction == "sum" else loss.mean()
+
+    pairs = lambda n: C.const([float(i % 2) for i in range(n)])
+    for r in REDUCTIONS:
+        C.case(f"contrastive_loss {r}", "contrastive_loss", C.randn(6, 4, scale=0.5), C.randn(6, 4, scale=0.5), pairs(6), reduction=r, fn=contrastive)
+    C.case("contrastive_loss margin 2 p=1", "contrastive_loss", C.randn(5, 3), C.randn(5, 3), pairs(5), margin=2.0, p=1.0, fn=contrastive)
+    C.case("contrastive_loss not squared (the slide's form)", "contrastive_loss", C.randn(6, 3, scale=0.4), C.randn(6, 3, scale=0.4), pairs(6), squared=False, margin=1.5, fn=contrastive)
+    C.case("contrastive_loss unbatched, dissimilar", "contrastive_loss", C.randn(4, scale=0.3), C.randn(4, scale=0.3), C.const(0.0), fn=contrastive)

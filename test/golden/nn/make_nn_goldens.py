@@ -8,6 +8,7 @@ with respect to float inputs and parameters, and the state dict after (running s
 """
 
 import json
+import math
 import os
 import re
 import sys
@@ -38,6 +39,46 @@ def enc_arg(a):
     return a
 
 
+class ArcFace(nn.Module):
+    """The ArcFace head written directly (Deng et al. 2019; as arcface-pytorch's ArcMarginProduct):
+    s * cos(theta_y + m) for the true class, s * cos(theta_j) for the others."""
+
+    def __init__(self, in_features, num_classes, s=64.0, m=0.5, easy_margin=False):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_classes, in_features))
+        nn.init.xavier_uniform_(self.weight)
+        self.s, self.m, self.easy_margin = s, m, easy_margin
+
+    def forward(self, x, target):
+        cos = nn.functional.linear(nn.functional.normalize(x), nn.functional.normalize(self.weight))
+        sin = torch.sqrt((1.0 - cos**2).clamp(0, 1))
+        phi = cos * math.cos(self.m) - sin * math.sin(self.m)
+        if self.easy_margin:
+            phi = torch.where(cos > 0, phi, cos)
+        else:
+            phi = torch.where(cos > math.cos(math.pi - self.m), phi, cos - math.sin(math.pi - self.m) * self.m)
+        one_hot = nn.functional.one_hot(target, cos.shape[1]).bool()
+        return torch.where(one_hot, phi, cos) * self.s
+
+
+class CosFace(nn.Module):
+    """The CosFace head written directly (Wang et al. 2018): s * (cos(theta_j) - m [j = y])."""
+
+    def __init__(self, in_features, num_classes, s=64.0, m=0.35):
+        super().__init__()
+        self.weight = nn.Parameter(torch.empty(num_classes, in_features))
+        nn.init.xavier_uniform_(self.weight)
+        self.s, self.m = s, m
+
+    def forward(self, x, target):
+        cos = nn.functional.linear(nn.functional.normalize(x), nn.functional.normalize(self.weight))
+        one_hot = nn.functional.one_hot(target, cos.shape[1]).bool()
+        return torch.where(one_hot, cos - self.m, cos) * self.s
+
+
+# Modules that torch.nn lacks: written out above, or torchvision's.
+EXTRA = {"ArcFace": ArcFace, "CosFace": CosFace}
+
 # Layers whose weight and bias start as ones and zeros: randomised before the call.
 NORMS = ("BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm")
 
@@ -51,7 +92,7 @@ def randn(*shape):
 
 def case(name, cls, args, kwargs, inputs, train=True, grad_inputs=None):
     torch.manual_seed(len(cases) + SEED)
-    m = getattr(nn, cls)(*args, **kwargs)
+    m = (EXTRA[cls] if cls in EXTRA else getattr(nn, cls))(*args, **kwargs)
     m.train(train)
     # Make norm layers' affine parameters non-trivial so their gradients are tested (and instance
     # norm's running statistics, which its eval mode reads).
@@ -201,6 +242,22 @@ def build():
     case("AdaptiveMaxPool3d", "AdaptiveMaxPool3d", [2], {}, [x5])
     case("BatchNorm3d train", "BatchNorm3d", [3], {}, [x5])
     case("BatchNorm3d eval", "BatchNorm3d", [3], {"eps": 1e-3}, [x5], train=False)
+
+    # ---- issue 17: losses and margin heads -------------------------------------------------------
+    case("HuberLoss delta", "HuberLoss", [], {"delta": 0.7}, [randn(3, 4) * 2, randn(3, 4)])
+    case("SmoothL1Loss beta sum", "SmoothL1Loss", [], {"beta": 0.5, "reduction": "sum"}, [randn(3, 4) * 2, randn(3, 4)])
+    case("KLDivLoss batchmean", "KLDivLoss", [], {"reduction": "batchmean"}, [torch.log_softmax(randn(4, 5), 1), torch.softmax(randn(4, 5), 1)])
+    case("KLDivLoss log_target", "KLDivLoss", [], {"reduction": "sum", "log_target": True}, [torch.log_softmax(randn(3, 4), 1), torch.log_softmax(randn(3, 4), 1)])
+    case("PoissonNLLLoss full", "PoissonNLLLoss", [], {"full": True}, [randn(3, 4), torch.randint(0, 6, (3, 4), generator=gen).float()], grad_inputs=[0])
+    ones_and_minus = torch.tensor([1.0, -1.0, 1.0, -1.0, -1.0])
+    case("CosineEmbeddingLoss margin", "CosineEmbeddingLoss", [], {"margin": 0.3}, [randn(5, 4), randn(5, 4), ones_and_minus], grad_inputs=[0, 1])
+    case("MarginRankingLoss margin", "MarginRankingLoss", [], {"margin": 0.2}, [randn(5), randn(5), ones_and_minus], grad_inputs=[0, 1])
+    labels = torch.randint(0, 5, (6,), generator=gen)
+    case("ArcFace", "ArcFace", [4, 5], {"s": 30.0, "m": 0.5}, [randn(6, 4), labels])
+    case("ArcFace easy margin", "ArcFace", [4, 5], {"s": 16.0, "m": 0.3, "easy_margin": True}, [randn(6, 4), labels])
+    case("ArcFace large margin (theta + m past pi)", "ArcFace", [3, 4], {"m": 1.2}, [randn(6, 3), labels % 4])
+    case("CosFace", "CosFace", [4, 5], {"s": 30.0, "m": 0.35}, [randn(6, 4), labels])
+    case("CosFace defaults", "CosFace", [4, 5], {}, [randn(6, 4), labels])
 
 
 def main():
