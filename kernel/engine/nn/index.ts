@@ -84,5 +84,6 @@ export {
   MaxPool3d,
   MaxUnpool2d,
 } from "./pooling";
+export { type ModuleClass, SqueezeExcitation, type SqueezeExcitationOptions } from "./squeeze-excitation";
 export { Upsample, type UpsampleOptions, UpsamplingBilinear2d, UpsamplingNearest2d } from "./upsample";
 export * as utils from "./utils";

@@ -15,6 +15,7 @@ import sys
 
 import torch
 import torch.nn as nn
+import torchvision
 
 FORMAT_VERSION = 1
 SEED = 20261121
@@ -77,7 +78,7 @@ class CosFace(nn.Module):
 
 
 # Modules that torch.nn lacks: written out above, or torchvision's.
-EXTRA = {"ArcFace": ArcFace, "CosFace": CosFace}
+EXTRA = {"ArcFace": ArcFace, "CosFace": CosFace, "SqueezeExcitation": torchvision.ops.SqueezeExcitation}
 
 # Layers whose weight and bias start as ones and zeros: randomised before the call.
 NORMS = ("BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm")
@@ -258,6 +259,10 @@ def build():
     case("ArcFace large margin (theta + m past pi)", "ArcFace", [3, 4], {"m": 1.2}, [randn(6, 3), labels % 4])
     case("CosFace", "CosFace", [4, 5], {"s": 30.0, "m": 0.35}, [randn(6, 4), labels])
     case("CosFace defaults", "CosFace", [4, 5], {}, [randn(6, 4), labels])
+
+    # ---- issue 17: squeeze-and-excitation (torchvision.ops) --------------------------------------
+    case("SqueezeExcitation", "SqueezeExcitation", [4, 2], {}, [randn(2, 4, 5, 3)])
+    case("SqueezeExcitation unbatched", "SqueezeExcitation", [6, 3], {}, [randn(6, 3, 3)])
 
 
 def main():
