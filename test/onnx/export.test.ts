@@ -187,6 +187,25 @@ const layerCases: Case[] = [
     input: [2, 3, 5, 5],
   },
   { name: "BatchNorm1d (N, C)", make: seq(new nn.BatchNorm1d(6)), input: [2, 6] },
+  {
+    name: "3-D: Conv3d, BatchNorm3d, MaxPool3d",
+    make: seq(
+      new nn.Conv3d(2, 4, [3, 3, 3], { padding: [1, 1, 1], stride: [1, 2, 2] }),
+      new nn.BatchNorm3d(4),
+      new nn.MaxPool3d([1, 2, 2], { ceilMode: true }),
+    ),
+    input: [2, 2, 4, 9, 8],
+  },
+  {
+    name: "3-D: Conv3d replicate, AvgPool3d, AdaptiveAvgPool3d",
+    make: seq(
+      new nn.Conv3d(2, 3, 2, { padding: "same", paddingMode: "replicate", groups: 1 }),
+      new nn.AvgPool3d(2, { stride: 1, padding: 1, countIncludePad: false }),
+      new nn.AdaptiveAvgPool3d(1),
+    ),
+    input: [2, 2, 3, 5, 4],
+  },
+  { name: "3-D: AdaptiveMaxPool3d", make: seq(new nn.AdaptiveMaxPool3d([2, 2, 1])), input: [2, 3, 4, 6, 5] },
   { name: "BatchNorm1d (N, C, L)", make: seq(new nn.BatchNorm1d(4)), input: [2, 4, 7] },
   { name: "Linear", make: seq(new nn.Linear(12, 5)), input: [2, 12] },
   { name: "Linear without bias", make: seq(new nn.Linear(12, 5, { bias: false })), input: [2, 12] },

@@ -32,7 +32,7 @@ const shapeOf = (t: unknown): readonly number[] => (t as Tensor).shape;
 const key = (call: LayerCall, name: string) => (call.path ? `${call.path}.${name}` : name);
 
 function conv(b: GraphBuilder, call: LayerCall, x: readonly string[]): string {
-  const m = call.module as nn.Conv1d | nn.Conv2d;
+  const m = call.module as nn.Conv1d | nn.Conv2d | nn.Conv3d;
   const n = m.kernelSize.length;
   const inShape = shapeOf(call.inputs[0]);
   // [begin, end] padding per spatial dim, as the layer computes it (padding "same" may be uneven).
@@ -359,17 +359,22 @@ const reshapeLayer: Emit = (b, call, x) =>
 export const layerTable = new Map<Function, Emit>([
   [nn.Conv1d, conv],
   [nn.Conv2d, conv],
+  [nn.Conv3d, conv],
   [nn.ConvTranspose2d, convTranspose],
   [nn.Linear, linear],
   [nn.BatchNorm1d, batchNorm],
   [nn.BatchNorm2d, batchNorm],
+  [nn.BatchNorm3d, batchNorm],
   [nn.MaxPool1d, maxPool],
   [nn.MaxPool2d, maxPool],
+  [nn.MaxPool3d, maxPool],
   [nn.AvgPool1d, avgPool],
   [nn.AvgPool2d, avgPool],
   [nn.AdaptiveAvgPool1d, adaptive("Average")],
   [nn.AdaptiveAvgPool2d, adaptive("Average")],
   [nn.AdaptiveMaxPool2d, adaptive("Max")],
+  [nn.AdaptiveAvgPool3d, adaptive("Average")],
+  [nn.AdaptiveMaxPool3d, adaptive("Max")],
   [nn.ReLU, simple("Relu")],
   [nn.Sigmoid, simple("Sigmoid")],
   [nn.Tanh, simple("Tanh")],
