@@ -25,6 +25,8 @@ describe("ref kernels: float64 gradient checks", () => {
     hardtanh: [-0.4, 0.3],
     leakyRelu: [0.1, 0],
     elu: [1.3, 0],
+    celu: [0.7, 0],
+    softplus: [2, 20], // beta, threshold: beta 0 divides by 0
   };
   const piecewiseConstant = new Set(["sign", "floor", "round"]);
   for (const op of Object.keys(UNARY) as (keyof typeof UNARY)[]) {
