@@ -23,6 +23,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "01-convolution.ipynb": 90,
   "02-padding-stride-dilation.ipynb": 90,
   "03-pooling-unpooling-receptive-fields.ipynb": 120,
+  "04-backprop-through-convolution.ipynb": 90,
   "05-lenet-fashion-mnist.ipynb": 300,
   "06-initialisation-batchnorm.ipynb": 300,
   "07-architectures.ipynb": 300,
@@ -289,6 +290,54 @@ describe("course notebooks", () => {
       ]),
       "exercise-3-check",
       /the slide's example/,
+    );
+  });
+
+  it("04: the slide's conv forward and backward, im2col, fold, pooling's gradients, three exercises", () => {
+    const name = "04-backprop-through-convolution.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    assert.match(
+      run.text.get("slide-backward")!,
+      /∂w = \[\[12,16\],\[24,28\]\]\n∂x = \[\[1,3,2\],\[4,10,6\],\[3,7,4\]\]/,
+    );
+  });
+
+  it("04: a wrong slide value or a wrong exercise fails the run at its check", () => {
+    const name = "04-backprop-through-convolution.ipynb";
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "slide-example", from: "[3, 4]", to: "[4, 3]" }]),
+      "check-forward",
+      /the slide's 3x3 input and 2x2 filter/,
+    );
+    // The bias forgotten: right on the slide (bias 0), wrong against F.conv2d.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-1-solution", from: ".add(bias.reshape([1, OC, 1]))", to: "" }]),
+      "exercise-1-check",
+      /differs from F\.conv2d/,
+    );
+    // The shared weights' gradient averaged over the batch instead of summed: right for one image.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "exercise-2-solution",
+          from: ".sum(0).reshape(weight.shape)",
+          to: ".mean(0).reshape(weight.shape)",
+        },
+      ]),
+      "exercise-2-check",
+      /dw differs from autograd/,
+    );
+    // Average pooling's gradient divided by k instead of k².
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-3-solution", from: ".div(k * k)", to: ".div(k)" }]),
+      "exercise-3-check",
+      /average pooling, k=2 stride=2/,
     );
   });
 
