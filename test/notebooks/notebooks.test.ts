@@ -28,6 +28,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "06-initialisation-batchnorm.ipynb": 300,
   "07-architectures.ipynb": 300,
   "08-pretrained-onnx.ipynb": 180,
+  "10-detection.ipynb": 180,
 };
 
 interface Output {
@@ -426,6 +427,65 @@ describe("course notebooks", () => {
       ]),
       "exercise-2-check",
       /branch 1 comes first/,
+    );
+  });
+
+  it("10: boxes, IoU 0/1/(1/7), NMS, the YOLO loss by hand, a single-shot detector on Shapes, two exercises", () => {
+    const name = "10-detection.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    const iou = Number(/test mean IoU: detector (\d\.\d+)/.exec(run.text.get("evaluate-code")!)?.[1]);
+    // 0.834 measured; a detector that ignores the image (the average box) reaches 0.265.
+    assert.ok(iou > 0.6, `test mean IoU ${iou}`);
+  });
+
+  it("10: a wrong slide value, a wrong loss, a detector that does not learn or a wrong exercise fails the run", () => {
+    const name = "10-detection.ipynb";
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "iou-cases", from: "[1, 1, 3, 3]", to: "[1, 1, 4, 4]" }]),
+      "check-iou",
+      /expected 1\/7/,
+    );
+    // The square roots of the box sizes left out: the loss of the hand case is 0.628.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "yolo-loss-code",
+          from: "sq(pred.narrow(1, 3, 2).sqrt(), target.narrow(1, 3, 2).sqrt())",
+          to: "sq(pred.narrow(1, 3, 2), target.narrow(1, 3, 2))",
+        },
+      ]),
+      "check-yolo-loss",
+      /the hand case's loss is 0\.62/,
+    );
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "train", from: "{ lr: 3e-3 }", to: "{ lr: 0 }" }]),
+      "check-detector",
+      /the YOLO loss fell/,
+    );
+    // The overlap not clamped at 0: boxes apart get a positive "intersection".
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        {
+          cell: "exercise-1-solution",
+          from: "Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]))",
+          to: "Math.min(a[2], b[2]) - Math.max(a[0], b[0])",
+        },
+      ]),
+      "exercise-1-check",
+      /boxes apart/,
+    );
+    // Suppressed boxes still suppress (and are kept): B comes back.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-2-solution", from: "if (dropped.has(i)) continue;", to: "" }]),
+      "exercise-2-check",
+      /the worked case/,
     );
   });
 
