@@ -8,13 +8,14 @@ import { dirname, join } from "node:path";
 import * as vscode from "vscode";
 import { CONTROLLER_ID, NOTEBOOK_TYPE, ReceptiveController } from "./controller";
 import { kernelLaunch } from "./kernel-launch";
-import { queryBackend } from "./kernel-queries";
+import { type BackendInfo, queryBackend } from "./kernel-queries";
 import { KernelManager } from "./kernels";
 import { registerLanguageFeatures } from "./language";
 import { newNotebookJson } from "./notebook-template";
 import { ActivationExplorer } from "./panel-host";
 import { extensionPaths } from "./paths";
 import { answerRendererMessage } from "./renderer-bridge";
+import { statusBarItem } from "./status-bar";
 
 let kernels: KernelManager | undefined;
 
@@ -41,18 +42,21 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.notebookDocuments.find((nb) => nb.getCells().some((c) => c.document === doc));
   const activeNotebook = () => vscode.window.activeNotebookEditor?.notebook;
 
-  // Status bar: the kernel's state and the engine backend it runs on.
+  // Status bar: the kernel's state, the engine backend it runs on and ONNX Runtime's provider.
   const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
   status.command = "receptive.restartKernel";
-  const backends = new Map<string, string>();
+  const backends = new Map<string, BackendInfo | "asking">();
   const showStatus = () => {
     const nb = activeNotebook();
     const client = nb && manager.peek(nb.uri.toString());
     if (!nb || !client) return void status.hide();
-    const backend = backends.get(nb.uri.toString());
-    const state = client.status === "idle" ? (backend ?? "ready") : client.status;
-    status.text = `$(circuit-board) Receptive: ${state}`;
-    status.tooltip = `Receptive kernel ${client.info?.implementationVersion ?? ""} (${client.status})${backend ? `\nBackend: ${backend}` : ""}\nClick to restart the kernel.`;
+    const item = statusBarItem({
+      status: client.status,
+      version: client.info?.implementationVersion,
+      backend: backends.get(nb.uri.toString()),
+    });
+    status.text = item.text;
+    status.tooltip = item.tooltip;
     status.show();
   };
   manager.onCreated((key, client) => {
@@ -73,9 +77,13 @@ export function activate(context: vscode.ExtensionContext): void {
     const ask = () =>
       queryBackend(client).then(
         (b) => {
-          backends.set(key, b.description);
+          backends.set(key, b);
           showStatus();
           log(`backend: ${b.description}`);
+          if (b.onnxRuntime)
+            log(
+              `ONNX Runtime: ${b.onnxRuntime.description}${b.onnxRuntime.notes.map((n) => `; ${n}`).join("")}`,
+            );
         },
         (err) => {
           log(`backend query failed: ${err}`);
@@ -85,7 +93,7 @@ export function activate(context: vscode.ExtensionContext): void {
       );
     client.onStatus((s) => {
       if (s === "idle" && !backends.has(key)) {
-        backends.set(key, "…");
+        backends.set(key, "asking");
         void ask();
       }
     });

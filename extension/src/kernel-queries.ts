@@ -48,14 +48,33 @@ export async function queryJson<T>(client: Pick<KernelClient, "execute">, body: 
 export interface BackendInfo {
   name: string;
   description: string;
+  /** ONNX Runtime in the kernel (absent from kernels older than onnx.runtimeInfo). */
+  onnxRuntime?: OnnxRuntimeInfo;
 }
 
-/** The engine's active backend, e.g. { name: "wasm", description: "WebAssembly SIMD (relaxed), 2 threads" }. */
+/** What `onnx.runtimeInfo()` answers (kernel/engine/onnx/runtime-info.ts). */
+export interface OnnxRuntimeInfo {
+  available: boolean;
+  version: string | null;
+  /** "cpu" or "cuda"; null when not available. */
+  provider: string | null;
+  /** "CPU", "CUDA" or "not available". */
+  description: string;
+  /** Why it is not available, or why CUDA cannot run here. */
+  notes: string[];
+}
+
+/**
+ * The engine's active backend and ONNX Runtime's provider, e.g. { name: "wasm", description:
+ * "WebAssembly SIMD (relaxed), 2 threads", onnxRuntime: { description: "CPU", ... } }.
+ */
 export function queryBackend(client: Pick<KernelClient, "execute">): Promise<BackendInfo> {
   return queryJson(
     client,
-    `const info = require("receptive").backendInfo();
-  return { name: info.name, description: info.description };`,
+    `const R = require("receptive");
+  const info = R.backendInfo();
+  const onnxRuntime = typeof R.onnx?.runtimeInfo === "function" ? await R.onnx.runtimeInfo() : undefined;
+  return { name: info.name, description: info.description, onnxRuntime };`,
   );
 }
 

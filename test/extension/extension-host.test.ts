@@ -1,8 +1,8 @@
 // The bundled extension (extension/dist/extension.js) activated against a stand-in `vscode` module
 // (fake-vscode.ts; the code-server end-to-end test runs it in a real VS Code): the controller's
 // identity, the commands, cells run through the real kernel with execution order, timing, streams,
-// displays updated in place (also in an earlier cell), errors, Stop, Restart, the backend in the
-// status bar, and the renderer's featureMaps message answered.
+// displays updated in place (also in an earlier cell), errors, Stop, Restart, the backend and ONNX
+// Runtime's provider in the status bar, and the renderer's featureMaps message answered.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -120,7 +120,9 @@ describe("the extension in a stand-in VS Code", () => {
     assert.equal(text(b.outputs[0].items.find((i) => i.mime === "text/plain")!.data), "42");
     for (let i = 0; i < 50 && !/WebAssembly|reference|ref/i.test(vscode.statusBar.text); i++)
       await sleep(100);
-    assert.match(vscode.statusBar.text, /Receptive: .*(WebAssembly|ref)/);
+    // The engine backend, then ONNX Runtime's provider (the CPU here), with why not CUDA on hover.
+    assert.match(vscode.statusBar.text, /Receptive: .*(WebAssembly|ref).* · ONNX Runtime: CPU$/);
+    assert.match(vscode.statusBar.tooltip, /\nONNX Runtime \d+\.\d+\.\d+: CPU\n {2}CUDA: /);
   });
 
   test("completion and hover in a cell come from the running kernel; the kernel's log goes to the channel", async () => {

@@ -61,6 +61,18 @@ describe("kernel queries", () => {
     const b = await queryBackend(client);
     assert.ok(["wasm", "ref"].includes(b.name));
     assert.ok(b.description.length > 0);
+    // ONNX Runtime's provider: the CPU here (no GPU, no CUDA binaries), with why not CUDA.
+    const ort = b.onnxRuntime!;
+    assert.deepEqual(
+      { available: ort.available, provider: ort.provider, description: ort.description },
+      { available: true, provider: "cpu", description: "CPU" },
+    );
+    assert.match(ort.version ?? "", /^\d+\.\d+\.\d+$/);
+    assert.equal(ort.notes.length, 1);
+    assert.match(
+      ort.notes[0],
+      /^CUDA: (onnxruntime-node was installed without its CUDA binaries|no NVIDIA GPU driver)/,
+    );
   });
 
   test("model variables with their layers, and the dataset and 4-D tensor variables", async () => {

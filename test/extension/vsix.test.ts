@@ -1,6 +1,7 @@
 // `npm run package` (scripts/package.mjs): the .vsix holds the extension's main bundle, the
 // renderer and panel bundles, the kernel with its runtime dependencies and wasm kernels, and the
-// course notebooks, and no sources or source maps; unzipped, its own kernel runs a cell on stdio.
+// course notebooks, and no sources or source maps; unzipped, its own kernel runs a cell on stdio
+// with ONNX Runtime on the CPU, and still runs (ONNX Runtime "not available") without the binary.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -95,6 +96,40 @@ describe("npm run package: the .vsix", () => {
       assert.equal(reply.result?.["text/plain"], "10");
       const backend = await queryBackend(client);
       assert.equal(backend.name, "wasm");
+      // The .vsix carries this platform's ONNX Runtime binary, and it loads.
+      assert.equal(backend.onnxRuntime?.description, "CPU");
+    } finally {
+      await client.shutdown();
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  test("without this platform's ONNX Runtime binary its kernel still runs, and says ONNX Runtime is not available", async () => {
+    // As when a .vsix for another platform is installed here: only its binary folder differs.
+    const ort = join(unpacked, "extension", "kernel", "node_modules", "onnxruntime-node");
+    const bin = join(ort, "bin", "napi-v6", process.platform, process.arch);
+    assert.ok(existsSync(bin), `${bin} is in the .vsix`);
+    rmSync(bin, { recursive: true });
+    const cliPath = join(unpacked, "extension", "kernel", "dist", "kernel", "cli.js");
+    const cwd = mkdtempSync(join(tmpdir(), "receptive-vsix-cwd-"));
+    const client = new KernelClient(kernelLaunch({ cliPath, cwd }));
+    try {
+      await client.start();
+      const reply = await client.execute(
+        'import { F, tensor } from "receptive";\nF.relu(tensor([-1, 2])).sum().item()',
+      );
+      assert.equal(reply.status, "ok", JSON.stringify(reply.error));
+      assert.equal(reply.result?.["text/plain"], "2");
+      const backend = await queryBackend(client);
+      assert.equal(backend.name, "wasm");
+      assert.equal(backend.onnxRuntime?.available, false);
+      assert.equal(backend.onnxRuntime?.description, "not available");
+      assert.match(
+        backend.onnxRuntime?.notes[0] ?? "",
+        new RegExp(
+          `^ONNX Runtime could not be loaded on ${process.platform}-${process.arch} \\(.*onnxruntime_binding\\.node.*\\)\\. Install it with`,
+        ),
+      );
     } finally {
       await client.shutdown();
       rmSync(cwd, { recursive: true, force: true });

@@ -171,6 +171,7 @@ describe("onnx.InferenceSession providers", () => {
         const back = await onnx.importModel(${JSON.stringify(join(dir, "no-ort.onnx"))});
         console.log("import", back.parameters().length);
         await onnx.InferenceSession.create(${JSON.stringify(model("conv_relu"))}).catch((e) => console.log(e.message));
+        console.log("runtimeInfo", JSON.stringify(await onnx.runtimeInfo()));
       })();`;
     const r = spawnSync(process.execPath, ["--require", preload, "-e", code], {
       cwd: root,
@@ -183,6 +184,32 @@ describe("onnx.InferenceSession providers", () => {
       r.stdout,
       /onnx\.InferenceSession\.create: ONNX Runtime could not be loaded on \w+-\w+ \(Cannot find module 'onnxruntime-node'\)\. Install it with `npm install onnxruntime-node`; the engine itself \(tensors, nn, training\) works without it\./,
     );
+    // What the extension's status bar shows: "not available", the reason on hover.
+    const info = JSON.parse(r.stdout.match(/^runtimeInfo (.*)$/m)?.[1] ?? "null");
+    assert.deepEqual(info, {
+      available: false,
+      version: null,
+      provider: null,
+      description: "not available",
+      notes: [
+        `ONNX Runtime could not be loaded on ${process.platform}-${process.arch} (Cannot find module 'onnxruntime-node'). Install it with \`npm install onnxruntime-node\`; the engine itself (tensors, nn, training) works without it.`,
+      ],
+    });
+  });
+
+  it("runtimeInfo: the CPU here, with why CUDA cannot run (what the extension's status bar shows)", async () => {
+    const info = await onnx.runtimeInfo();
+    assert.equal(info.available, true);
+    assert.equal(info.provider, "cpu");
+    assert.equal(info.description, "CPU");
+    assert.match(info.version ?? "", /^1\.\d+\.\d+$/);
+    // This machine has neither the CUDA binaries nor a GPU: ruled out from those facts, with the fix.
+    assert.equal(info.notes.length, 1);
+    assert.match(
+      info.notes[0],
+      /^CUDA: onnxruntime-node was installed without its CUDA binaries .*ONNXRUNTIME_NODE_INSTALL=cuda12/,
+    );
+    assert.equal(await onnx.runtimeInfo(), info, "asked once per process");
   });
 
   describe("explaining a CUDA failure", () => {

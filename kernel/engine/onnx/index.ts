@@ -11,4 +11,5 @@ export { OnnxOp } from "./import/modules";
 export { supportedOps } from "./import/op-table";
 export { cudaInstallCommand, type ExecutionProvider } from "./providers";
 export { type ToPyTorchOptions, toPyTorch } from "./pytorch/write";
+export { type RuntimeInfo, runtimeInfo } from "./runtime-info";
 export { InferenceSession, type ModuleSource, type SessionOptions, type ValueInfo } from "./session";

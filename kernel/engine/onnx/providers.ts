@@ -55,6 +55,18 @@ function providerLibrary(name: "cuda" | "tensorrt", platform: string): string {
 export function explainProviderFailure(name: string, ortMessage: string, facts: MachineFacts): string {
   const said = ortMessage.split("\n")[0].trim();
   if (name !== "cuda" && name !== "tensorrt") return `ONNX Runtime said: ${said}`;
+  return (
+    ruledOut(name, facts) ??
+    `ONNX Runtime could not load its ${providerTitle(name)} provider (${said}): install the CUDA 12 runtime and ` +
+      "cuDNN 9 libraries and make them findable (LD_LIBRARY_PATH on Linux, PATH on Windows), then restart the kernel."
+  );
+}
+
+/**
+ * Why the GPU provider `name` ("cuda", "tensorrt") cannot run here, when the machine's facts alone
+ * show it (no binaries for this platform, binaries not installed, no NVIDIA driver); else null.
+ */
+export function ruledOut(name: "cuda" | "tensorrt", facts: MachineFacts): string | null {
   const where = `${facts.platform}-${facts.arch}`;
   if (where !== "linux-x64" && where !== "win32-x64")
     return `onnxruntime-node ships ${providerTitle(name)} binaries only for linux-x64 and win32-x64, and this is ${where}.`;
@@ -76,8 +88,5 @@ export function explainProviderFailure(name: string, ortMessage: string, facts: 
       `no NVIDIA GPU driver is loaded on this machine (/dev/nvidia0 is missing), so ${providerTitle(name)} ` +
       "cannot run; use a machine with an NVIDIA GPU and its driver."
     );
-  return (
-    `ONNX Runtime could not load its ${providerTitle(name)} provider (${said}): install the CUDA 12 runtime and ` +
-    "cuDNN 9 libraries and make them findable (LD_LIBRARY_PATH on Linux, PATH on Windows), then restart the kernel."
-  );
+  return null;
 }
