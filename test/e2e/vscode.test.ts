@@ -28,6 +28,7 @@ import {
   openWorkbench,
   outputFrame,
   pngStats,
+  receptiveStatus,
   revealCell,
   runCell,
   runCommand,
@@ -157,6 +158,21 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
       const shades = new Set<string>();
       for (let i = 0; i < pixels.rgba.length; i += 4) shades.add(pixels.rgba.slice(i, i + 3).join(","));
       assert.ok(shades.size >= 2, `the first tensor tile is one flat colour: ${[...shades]}`);
+
+      // The status bar: the engine backend, then ONNX Runtime's provider (the .vsix carries this
+      // platform's binary; no GPU here), and on hover why CUDA cannot run.
+      let status = "";
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+        status = await receptiveStatus(page);
+        if (/ONNX Runtime/.test(status)) break;
+      }
+      assert.match(status, /Receptive: WebAssembly .* · ONNX Runtime: CPU$/);
+      await page.locator(".part.statusbar .statusbar-item", { hasText: "Receptive:" }).first().hover();
+      const hover = page.locator(".monaco-hover, .workbench-hover", { hasText: "ONNX Runtime" }).first();
+      await hover.waitFor({ timeout: 10_000 });
+      assert.match((await hover.textContent()) ?? "", /ONNX Runtime \d+\.\d+\.\d+: CPU\s*CUDA: /);
+      await screenshot(page, ARTIFACTS, "status-bar");
+      await page.mouse.move(0, 0);
     },
   );
 
