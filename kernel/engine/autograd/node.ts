@@ -42,6 +42,12 @@ export class GradNode {
   private saved: SavedTensor[];
   /** Set by backward without retainGraph: the saved tensors and the closure are gone. */
   private freed = false;
+  /**
+   * The op's arguments other than its tensor inputs, as it used them ({ kernelSize, stride... },
+   * { min, max }, { dim, start, end }): PyTorch's `grad_fn._saved_*`. Exporters (onnx/) write
+   * functional ops from them. Set by `withArgs` (autograd/record.ts); empty for most ops.
+   */
+  args: Readonly<Record<string, unknown>> = {};
 
   constructor(
     /** The op's name, shown in error messages and `t.gradFn.name` (e.g. "conv2d"). */

@@ -30,6 +30,15 @@ export function fromOp(
   return out;
 }
 
+/**
+ * Records the arguments of the op that made `t` on its autograd node (GradNode.args), for
+ * exporters; a no-op when no node was recorded. Returns `t`.
+ */
+export function withArgs(t: Tensor, args: Readonly<Record<string, unknown>>): Tensor {
+  if (t.gradFn !== null) t.gradFn.args = args;
+  return t;
+}
+
 /** True when backward must produce a gradient for `t`. */
 export function needsGrad(t: Tensor | null | undefined): t is Tensor {
   return t?.requiresGrad === true;

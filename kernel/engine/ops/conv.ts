@@ -5,7 +5,7 @@
 // layout, so no copies are made.
 
 import { gradBuffer } from "../autograd/grad-buffers";
-import { fromOp, needsGrad } from "../autograd/record";
+import { fromOp, needsGrad, withArgs } from "../autograd/record";
 import type { ConvGeometry, ConvGeometry3d } from "../backends/geometry";
 import {
   conv2dBackward,
@@ -334,7 +334,8 @@ function convNd(
       dilationW: dilation[2],
       groups,
     };
-    return runConv3d(op, input, weight, bias, g3, outShape);
+    const out3d = runConv3d(op, input, weight, bias, g3, outShape);
+    return withArgs(out3d, { stride, dilation, groups, padBegin: before, padEnd: after });
   }
   // The kernels' sizes (../backends/geometry.ts); conv1d's spatial dims are H = 1, W = L.
   const g: ConvGeometry = {
@@ -355,7 +356,8 @@ function convNd(
     dilationW: dilation[dims - 1],
     groups,
   };
-  return runConv(op, transposed, input, weight, bias, g, outShape);
+  const out = runConv(op, transposed, input, weight, bias, g, outShape);
+  return withArgs(out, { stride, dilation, groups, padBegin: before, padEnd: after });
 }
 
 function runConv(

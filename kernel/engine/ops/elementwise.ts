@@ -3,7 +3,7 @@
 
 import { gradBuffer } from "../autograd/grad-buffers";
 import type { Saved } from "../autograd/node";
-import { fromOp, needsGrad } from "../autograd/record";
+import { fromOp, needsGrad, withArgs } from "../autograd/record";
 import {
   BINARY,
   type BinaryOp,
@@ -96,7 +96,8 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary("maximum
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary("minimum", a, b);
 /** x ** exponent; a number exponent uses the unary kernel (no gradient to compute for it). */
 export function pow(x: TensorLike, exponent: TensorLike): Tensor {
-  if (typeof exponent === "number" && x instanceof Tensor) return unary("powScalar", x, exponent, 0, "pow");
+  if (typeof exponent === "number" && x instanceof Tensor)
+    return withArgs(unary("powScalar", x, exponent, 0, "pow"), { exponent });
   return binary("pow", x, exponent);
 }
 
@@ -126,13 +127,15 @@ export const round = (x: Tensor): Tensor => unary("round", x);
 /** Limits values to [min, max]; either bound may be omitted. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   check(min != null || max != null, "clamp", "at least one of min and max must be given");
-  return unary("clamp", x, min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY, "clamp");
+  const y = unary("clamp", x, min ?? Number.NEGATIVE_INFINITY, max ?? Number.POSITIVE_INFINITY, "clamp");
+  return withArgs(y, { min: min ?? null, max: max ?? null });
 }
 
 // ---- activations -------------------------------------------------------------------------------
 export const relu = (x: Tensor): Tensor => unary("relu", x);
 export const relu6 = (x: Tensor): Tensor => unary("hardtanh", x, 0, 6, "relu6");
-export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => unary("hardtanh", x, minVal, maxVal);
+export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor =>
+  withArgs(unary("hardtanh", x, minVal, maxVal), { minVal, maxVal });
 export const sigmoid = (x: Tensor): Tensor => unary("sigmoid", x);
 export const tanh = (x: Tensor): Tensor => unary("tanh", x);
 
@@ -142,19 +145,20 @@ export const tanh = (x: Tensor): Tensor => unary("tanh", x);
 /** x for x > 0, negativeSlope * x otherwise. */
 export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: number } = 0.01): Tensor {
   const slope = param("leakyRelu", "negativeSlope", negativeSlope, 0.01);
-  return unary("leakyRelu", x, slope);
+  return withArgs(unary("leakyRelu", x, slope), { negativeSlope: slope });
 }
 
 /** x for x > 0, alpha * (exp(x) - 1) otherwise. */
 export function elu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
-  return unary("elu", x, param("elu", "alpha", alpha, 1));
+  const a = param("elu", "alpha", alpha, 1);
+  return withArgs(unary("elu", x, a), { alpha: a });
 }
 
 /** x for x > 0, alpha * (exp(x / alpha) - 1) otherwise (elu, continuously differentiable in x). */
 export function celu(x: Tensor, alpha: number | { alpha?: number } = 1): Tensor {
   const a = param("celu", "alpha", alpha, 1);
   check(a !== 0, "celu", "alpha must not be 0 (celu divides by it); use alpha = 1 for the default");
-  return unary("celu", x, a);
+  return withArgs(unary("celu", x, a), { alpha: a });
 }
 
 /** scale * elu(x, alpha) with SELU's fixed alpha ~1.6733 and scale ~1.0507 (self-normalising nets). */
@@ -173,7 +177,7 @@ export function softplus(x: Tensor, beta: number | SoftplusOptions = 1, threshol
   checkNumber("softplus", "beta", beta);
   checkNumber("softplus", "threshold", threshold);
   check(beta !== 0, "softplus", "beta must not be 0 (softplus divides by it); the default is 1");
-  return unary("softplus", x, beta, threshold);
+  return withArgs(unary("softplus", x, beta, threshold), { beta, threshold });
 }
 
 /** x * sigmoid(x) ("swish"; EfficientNet's activation). */
@@ -201,7 +205,7 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
     "gelu",
     () => `approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`,
   );
-  return unary(approximate === "tanh" ? "geluTanh" : "gelu", x, 0, 0, "gelu");
+  return withArgs(unary(approximate === "tanh" ? "geluTanh" : "gelu", x, 0, 0, "gelu"), { approximate });
 }
 
 /**
@@ -222,7 +226,8 @@ export function prelu(input: Tensor, weight: Tensor): Tensor {
   // A (1, C, 1, ...) view so the slopes multiply along the channel dim; one value broadcasts as a scalar.
   const slope =
     weight.numel === 1 ? weight.reshape([]) : weight.reshape(input.shape.map((s, d) => (d === 1 ? s : 1)));
-  return where(gt(input, 0), input, mul(slope, input));
+  // Named "prelu" in the autograd graph, with its weight, for exporters.
+  return withArgs(whereAs("prelu", gt(input, 0), input, mul(slope, input)), { weight });
 }
 
 /** A scalar parameter given positionally or as options[key]; `def` when absent. */
@@ -243,10 +248,15 @@ function checkNumber(op: string, name: string, v: unknown): asserts v is number 
 
 /** cond ? a : b elementwise, with broadcasting; gradients flow to a and b where chosen. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  checkTensor(cond, "where", "condition");
-  const ta = asTensor(a, "where", "input");
-  const tb = asTensor(b, "where", "other");
-  const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, "where"), tb.shape, "where");
+  return whereAs("where", cond, a, b);
+}
+
+/** where, recorded in the autograd graph as `op` (a composite like prelu). */
+function whereAs(op: string, cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor(cond, op, "condition");
+  const ta = asTensor(a, op, "input");
+  const tb = asTensor(b, op, "other");
+  const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape, op), tb.shape, op);
   const sc = broadcastStrides(cond.shape, shape);
   const sa = broadcastStrides(ta.shape, shape);
   const sb = broadcastStrides(tb.shape, shape);
@@ -254,7 +264,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   whereForward(out, cond.storage, ta.storage, tb.storage, shape, sc, sa, sb);
   const dtype = ta.dtype === tb.dtype ? ta.dtype : "float32";
   return fromOp(
-    "where",
+    op,
     out,
     shape,
     [null, ta, tb],

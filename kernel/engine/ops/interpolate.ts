@@ -8,7 +8,7 @@
 // Shape: out (N, C, O1, ...) with Oi = size[i], or floor(Li * scaleFactor[i]).
 
 import { gradBuffer } from "../autograd/grad-buffers";
-import { fromOp } from "../autograd/record";
+import { fromOp, withArgs } from "../autograd/record";
 import {
   type InterpolateGeometry,
   interpolateBackward,
@@ -269,11 +269,13 @@ function resize(op: string, input: Tensor, o: InterpolateOptions): Tensor {
   };
   const out = emptyStorage(g.P * OD * OH * OW); // (N, C, ...outSize)
   interpolateForward(out, input.storage, g);
-  return fromOp(op, out, [input.shape[0], input.shape[1], ...outSize], [input], [], (dout) => {
+  const y = fromOp(op, out, [input.shape[0], input.shape[1], ...outSize], [input], [], (dout) => {
     const dinp = gradBuffer(input.numel); // (N, C, ...spatial), zeros
     interpolateBackward(dinp, dout, g);
     return [dinp];
   });
+  // scales: the factors the coordinates were mapped with (null per dim where the sizes' ratio was).
+  return withArgs(y, { mode, size: outSize, scales: scales.map((v) => v ?? null), alignCorners, antialias });
 }
 
 /** Spatial sizes as (D, H, W), 1 for the dims a 1-D or 2-D input lacks. */

@@ -3,7 +3,7 @@
 // 'replicate' and 'circular' pad the last 1, 2 or 3 dims of an input with one or two leading dims
 // (circular needs both: a batch dim and a channel dim).
 
-import { fromOp } from "../autograd/record";
+import { fromOp, withArgs } from "../autograd/record";
 import { type PadMode, padBackward, padForward } from "../backends/ref/pad";
 import { check, fmtShape } from "../errors";
 import { numelOf } from "../tensor/shape";
@@ -134,5 +134,6 @@ export function pad(
     return [dinp];
   });
   result.dtype = input.dtype;
-  return result;
+  // Per dim of the input (negative entries crop).
+  return withArgs(result, { padBegin: before, padEnd: after, mode: padMode, value: fill });
 }

@@ -3,7 +3,7 @@
 // kernels on planes of height 1. Output sizes come from pool-shape.ts (PyTorch's arithmetic).
 
 import { gradBuffer } from "../autograd/grad-buffers";
-import { fromOp } from "../autograd/record";
+import { fromOp, withArgs } from "../autograd/record";
 import type { PoolGeometry, PoolPlanes } from "../backends/geometry";
 import {
   adaptiveAvgPool2dBackward,
@@ -179,6 +179,18 @@ function slidingWindow(
   return { k, s, pad, dil, ceilMode: o.ceilMode ?? false };
 }
 
+/** A window as its op's autograd node records it for exporters: one entry per spatial dim. */
+function windowArgs(p: Planes, w: Window) {
+  const perDim = (v: [number, number]) => (p.dims === 2 ? [...v] : [v[1]]);
+  return {
+    kernelSize: perDim(w.k),
+    stride: perDim(w.s),
+    padding: perDim(w.pad),
+    dilation: perDim(w.dil),
+    ceilMode: w.ceilMode,
+  };
+}
+
 /** [OH, OW] of a sliding window over the planes, checked to be at least 1. */
 function windowOutput(p: Planes, w: Window): [number, number] {
   const size = (d: number, L: number) =>
@@ -247,6 +259,8 @@ function maxPool(
     maxPool2dBackward(dinp, dout, idx, g, zeroed);
     return [dinp];
   });
+  // The indices are the op's second output (recorded for exporters only when returned).
+  withArgs(output, { ...windowArgs(p, w), indices: options.returnIndices ? indices : null });
   return options.returnIndices ? [output, indices] : output;
 }
 
@@ -325,10 +339,15 @@ function avgPool(
   const g = poolGeometry(p, w, OH, OW);
   const out = emptyStorage(p.N * p.C * OH * OW); // (N, C, OH, OW)
   avgPool2dForward(out, input.storage, g, countIncludePad, divisor);
-  return fromOp(op, out, outShape(p, OH, OW), [input], [], (dout) => {
+  const output = fromOp(op, out, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
     avgPool2dBackward(dinp, dout, g, countIncludePad, divisor);
     return [dinp];
+  });
+  return withArgs(output, {
+    ...windowArgs(p, w),
+    countIncludePad,
+    divisorOverride: options.divisorOverride ?? null,
   });
 }
 
@@ -405,6 +424,7 @@ function adaptiveMaxPool(
     maxPool2dBackward(dinp, dout, idx, g, zeroed);
     return [dinp];
   });
+  withArgs(output, { indices: returnIndices ? indices : null });
   return returnIndices ? [output, indices] : output;
 }
 
@@ -539,11 +559,13 @@ function maxUnpool(
   const res = new Float32Array(p.N * p.C * OH * OW); // (N, C, OH, OW)
   maxUnpool2dForward(res, input.storage, idx, g);
   const saved = idx.slice(); // indices as they were at the call
-  return fromOp(op, res, outShape(p, OH, OW), [input], [], (dout) => {
+  const output = fromOp(op, res, outShape(p, OH, OW), [input], [], (dout) => {
     const dinp = new Float32Array(input.numel); // (N, C, H, W)
     maxUnpool2dBackward(dinp, dout, saved, g);
     return [dinp];
   });
+  const perDim = (v: [number, number]) => (dims === 2 ? [...v] : [v[1]]);
+  return withArgs(output, { kernelSize: perDim(k), stride: perDim(s), padding: perDim(pad), indices });
 }
 
 /**

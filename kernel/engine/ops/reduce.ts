@@ -60,7 +60,8 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   check(x.dtype === "float32", "mean", () => `expects a float tensor, got ${x.dtype}; call .float() first`);
   const p = plan(x, dim, keepdim, "mean");
-  return ew.div(sum(x, dim, keepdim), p.count);
+  // Recorded as "mean" (a div by the count), so exporters see a mean, not a fixed count.
+  return ew.binary("div", sum(x, dim, keepdim), p.count, "mean");
 }
 
 function extreme(x: Tensor, dim: Dims, keepdim: boolean, isMin: boolean, op: string): Tensor {

@@ -1,7 +1,7 @@
 // Shape and data-movement ops. Views (reshape, squeeze, unsqueeze, flatten) share storage and pass
 // gradients through unchanged; permute/expand/slice/cat copy, with adjoint kernels for backward.
 
-import { fromOp, needsGrad } from "../autograd/record";
+import { fromOp, needsGrad, withArgs } from "../autograd/record";
 import { broadcastTo, sumTo } from "../backends/ref/reduce";
 import { indexSelect as indexSelectKernel, permute as permuteKernel, sliceDim } from "../backends/ref/shape";
 import { check, fmtShape } from "../errors";
@@ -152,7 +152,8 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
     return [dx];
   });
   result.dtype = x.dtype;
-  return result;
+  // As given (Python's rules for negative and out-of-range bounds, which ONNX's Slice shares).
+  return withArgs(result, { dim: d, start: start ?? null, end: end ?? null, step });
 }
 
 /** The entry `index` along `dim`, dropping that dim. */

@@ -1,7 +1,7 @@
 // Softmax and log-softmax along one dim: numerically stable primitives (the max is subtracted
 // before exponentiating) with their own backward. logSoftmax feeds crossEntropy.
 
-import { fromOp } from "../autograd/record";
+import { fromOp, withArgs } from "../autograd/record";
 import {
   logSoftmaxBackward,
   logSoftmaxForward,
@@ -40,11 +40,12 @@ export function softmax(input: Tensor, dim: DimArg): Tensor {
   const [outer, D, inner] = along("softmax", input, dim);
   const out = new Float32Array(input.numel); // (outer, D, inner)
   softmaxForward(out, input.storage, outer, D, inner);
-  return fromOp("softmax", out, input.shape, [input], ["output"], (dout) => {
+  const y = fromOp("softmax", out, input.shape, [input], ["output"], (dout) => {
     const dinp = new Float32Array(input.numel); // (outer, D, inner)
     softmaxBackward(dinp, dout, out, outer, D, inner);
     return [dinp];
   });
+  return withArgs(y, { dim: typeof dim === "number" ? dim : dim.dim });
 }
 
 /** log(softmax(x)) along `dim`, computed as x - logsumexp(x) (stable for large scores). */
@@ -52,9 +53,10 @@ export function logSoftmax(input: Tensor, dim: DimArg): Tensor {
   const [outer, D, inner] = along("logSoftmax", input, dim);
   const out = new Float32Array(input.numel); // (outer, D, inner)
   logSoftmaxForward(out, input.storage, outer, D, inner);
-  return fromOp("logSoftmax", out, input.shape, [input], ["output"], (dout) => {
+  const y = fromOp("logSoftmax", out, input.shape, [input], ["output"], (dout) => {
     const dinp = new Float32Array(input.numel); // (outer, D, inner)
     logSoftmaxBackward(dinp, dout, out, outer, D, inner);
     return [dinp];
   });
+  return withArgs(y, { dim: typeof dim === "number" ? dim : dim.dim });
 }

@@ -10,6 +10,7 @@ export class GraphBuilder {
   readonly initializers: IrTensor[] = [];
   private readonly used = new Set<string>();
   private readonly constants = new Map<string, string>();
+  private readonly memos = new Map<unknown, unknown>();
 
   constructor(
     /** The default-domain opset being written. */
@@ -47,6 +48,12 @@ export class GraphBuilder {
     );
     this.nodes.push({ name: nodeName, opType, domain: "", inputs: [...inputs], outputs: outs, attrs });
     return outs;
+  }
+
+  /** `make()` once per key (a layer call with several outputs writes its nodes once). */
+  memo<T>(key: unknown, make: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, make());
+    return this.memos.get(key) as T;
   }
 
   /** A one-output node; returns its output name. */

@@ -1,14 +1,15 @@
 // How the tensor operations between layers are written in ONNX: a table from the autograd op name
 // (`t.gradFn.name`) to the nodes it becomes. These are the ops a model's own forward calls between
 // its layers: residual adds, flatten and view, torch.cat, functional pooling and activations.
-// The autograd graph records an op's name and inputs, not its arguments, so each entry recovers
-// what it needs from the input and output shapes; an op whose arguments cannot be recovered that
-// way (F.maxPool2d's kernel size, F.leakyRelu's slope...) is reported with the layer to use instead.
+// Ops with arguments (F.maxPool2d's kernel size, F.leakyRelu's slope, x.clamp's bounds...) record
+// them on their autograd node (GradNode.args) and are written by functional.ts; the entries here
+// recover what they need from the input and output shapes.
 
 import type { GradNode } from "../../autograd/node";
 import type { Tensor } from "../../tensor/tensor";
 import { int, ints } from "../format/ir";
 import type { GraphBuilder } from "./builder";
+import { functionalTable } from "./functional";
 import { adaptivePool, NotExportable } from "./layers";
 import { clip, reshape } from "./shapes";
 
@@ -18,6 +19,10 @@ export interface GlueCall {
   inputs: readonly (Tensor | null)[];
   output: Tensor;
   node?: GradNode;
+  /** Writes a tensor argument of the op (from node.args, e.g. MaxUnpool's indices); its name. */
+  nameOf?: (t: Tensor) => string;
+  /** Names a second output of the op (a max pool's indices, node.args.indices). */
+  define?: (t: Tensor, name: string) => void;
 }
 
 type Emit = (b: GraphBuilder, call: GlueCall, x: readonly string[]) => string;
@@ -136,25 +141,10 @@ const viewOp: Emit = (b, call, x) =>
 
 /** Ops whose arguments the autograd graph does not record, and the layer that records them. */
 const needsLayer: Record<string, string> = {
-  conv1d: "nn.Conv1d",
-  conv2d: "nn.Conv2d",
-  convTranspose2d: "nn.ConvTranspose2d",
-  maxPool1d: "nn.MaxPool1d",
-  maxPool2d: "nn.MaxPool2d",
-  avgPool1d: "nn.AvgPool1d",
-  avgPool2d: "nn.AvgPool2d",
   batchNorm: "nn.BatchNorm2d",
-  leakyRelu: "nn.LeakyReLU",
-  elu: "nn.ELU",
-  hardtanh: "nn.Hardtanh",
-  clamp: "nn.Hardtanh",
-  softmax: "nn.Softmax",
-  logSoftmax: "nn.LogSoftmax",
-  pad: "a Conv2d paddingMode, or padding of a layer",
-  dropout: "nn.Dropout (exported in eval mode, where it is removed)",
 };
 
-/** Autograd op name -> how it is written. */
+/** Autograd op name -> how it is written (with functional.ts's table for ops with arguments). */
 export const glueTable: Record<string, Emit> = {
   add: same("Add"),
   sub: same("Sub"),
@@ -162,11 +152,6 @@ export const glueTable: Record<string, Emit> = {
   div: same("Div"),
   maximum: same("Max"),
   minimum: same("Min"),
-  pow: (b, call, x) => {
-    if (call.inputs.length < 2)
-      throw new NotExportable("x.pow(number) does not record its exponent; use x.pow(tensor(e))");
-    return b.op("Pow", x, {}, "Pow");
-  },
   matmul: same("MatMul"),
   relu: same("Relu"),
   sigmoid: same("Sigmoid"),
@@ -181,7 +166,6 @@ export const glueTable: Record<string, Emit> = {
   floor: same("Floor"),
   sin: same("Sin"),
   cos: same("Cos"),
-  softplus: same("Softplus"),
   square: (b, _call, x) => b.op("Mul", [x[0], x[0]], {}, "Square"),
   rsqrt: (b, _call, x) => b.op("Reciprocal", [b.op("Sqrt", [x[0]], {}, "Rsqrt.sqrt")], {}, "Rsqrt"),
   relu6: (b, _call, x) => clip(b, x[0], 0, 6, "Relu6"),
@@ -237,13 +221,11 @@ export const glueTable: Record<string, Emit> = {
       x[0],
       "GlobalAveragePool",
     ),
-  adaptiveMaxPool2d: (b, call, x) =>
-    adaptivePool(b, "Max", (call.inputs[0] as Tensor).shape, call.output.shape, x[0], "GlobalMaxPool"),
 };
 
 /** The entry for an autograd op, or a NotExportable naming the layer to use. */
 export function glueEntry(op: string): Emit {
-  const entry = glueTable[op];
+  const entry = glueTable[op] ?? functionalTable[op];
   if (entry !== undefined) return entry;
   const layer = needsLayer[op];
   throw new NotExportable(

@@ -8,6 +8,7 @@ import * as nn from "../../nn/index";
 import type { Tensor } from "../../tensor/tensor";
 import { float, int, ints, str } from "../format/ir";
 import type { GraphBuilder } from "./builder";
+import { avgPoolNode, maxPoolNodes, maxUnpoolNode, type Window } from "./pool";
 import { clip, reshape, symmetricPads, tuple } from "./shapes";
 
 /** One call of a layer during the traced forward. */
@@ -98,7 +99,7 @@ export function padNode(
 }
 
 /** Circular padding before opset 19 (no "wrap" mode): concatenate slices from the other side. */
-function circularPad(
+export function circularPad(
   b: GraphBuilder,
   x: string,
   shape: readonly number[],
@@ -201,85 +202,57 @@ function batchNorm(b: GraphBuilder, call: LayerCall, x: readonly string[]): stri
   );
 }
 
-/**
- * A pooling layer's window geometry as ONNX writes it without ceil_mode: PyTorch's ceil mode
- * (a last, partial window that starts inside the input or its left padding) becomes extra padding
- * at the end, worked out from the traced output size. NOTE: ONNX changed ceil_mode's rule to
- * PyTorch's in 2024, so older checkers and runtimes disagree on ceil_mode outputs; explicit
- * padding means the same everywhere.
- */
-function poolGeometry(
-  call: LayerCall,
-  kernelSize: number | readonly number[],
-  stride: number | readonly number[],
-  padding: number | readonly number[],
-  dilation: number | readonly number[] = 1,
-) {
-  const inShape = shapeOf(call.inputs[0]);
-  const outShape = shapeOf(Array.isArray(call.output) ? call.output[0] : call.output);
-  const n = inShape.length - 2;
-  const kernel = tuple(kernelSize, n);
-  const strides = tuple(stride, n);
-  const begin = tuple(padding, n);
-  const dilations = tuple(dilation, n);
-  const end = kernel.map((k, i) => {
-    const span = dilations[i] * (k - 1) + 1;
-    return Math.max(begin[i], (outShape[2 + i] - 1) * strides[i] + span - inShape[2 + i] - begin[i]);
-  });
-  return { n, kernel, strides, dilations, begin, end, extra: end.map((e, i) => e - begin[i]) };
+/** A pooling layer's window, per spatial dim, from its int-or-tuple attributes. */
+function layerWindow(call: LayerCall, m: { kernelSize: unknown; stride: unknown; padding: unknown }): Window {
+  const n = shapeOf(call.inputs[0]).length - 2;
+  const dilation = (m as { dilation?: number | number[] }).dilation ?? 1;
+  return {
+    kernel: tuple(m.kernelSize as number | number[], n),
+    stride: tuple(m.stride as number | number[], n),
+    padding: tuple(m.padding as number | number[], n),
+    dilation: tuple(dilation, n),
+  };
 }
+
+/** The output of a layer call, or its `index`-th output for a layer returning several. */
+const outputOf = (call: LayerCall) => (Array.isArray(call.output) ? call.output[0] : call.output) as Tensor;
 
 function maxPool(b: GraphBuilder, call: LayerCall, x: readonly string[]): string {
   const m = call.module as nn.MaxPool2d;
-  if (m.returnIndices)
-    throw new NotExportable("returnIndices: true is not exported (ONNX's indices differ from PyTorch's)");
-  const g = poolGeometry(call, m.kernelSize, m.stride, m.padding, m.dilation);
-  return b.op(
-    "MaxPool",
-    [x[0]],
-    {
-      kernel_shape: ints(g.kernel),
-      strides: ints(g.strides),
-      pads: ints([...g.begin, ...g.end]),
-      dilations: ints(g.dilations),
-    },
-    call.path,
+  // With returnIndices the layer returns [values, indices]: one MaxPool node writes both.
+  const outs = b.memo(call.output, () =>
+    maxPoolNodes(
+      b,
+      x[0],
+      shapeOf(call.inputs[0]),
+      shapeOf(outputOf(call)),
+      layerWindow(call, m),
+      m.returnIndices,
+      call.path,
+    ),
   );
+  return outs[call.index ?? 0] as string;
 }
 
 function avgPool(b: GraphBuilder, call: LayerCall, x: readonly string[]): string {
   const m = call.module as nn.AvgPool2d;
-  const g = poolGeometry(call, m.kernelSize, m.stride, m.padding);
   const divisor = (m as { divisorOverride?: number | null }).divisorOverride ?? null;
-  const padded = g.begin.some((p) => p > 0);
-  const overhang = g.extra.some((e) => e > 0);
-  if (divisor !== null && overhang)
-    throw new NotExportable("divisorOverride with a ceilMode overhang is not exported");
-  let input = x[0];
-  let pads = [...g.begin, ...g.end];
-  let countPad = m.countIncludePad || divisor !== null;
-  if (countPad && padded && overhang) {
-    // PyTorch divides by the window clipped to the padded input: pad with real zeros, then count
-    // only those (not the ceil-mode overhang).
-    const lr = g.begin.map((p) => [p, p] as [number, number]);
-    input = padNode(b, input, shapeOf(call.inputs[0]), lr, "constant", `${call.path}.pad`);
-    pads = [...Array(g.n).fill(0), ...g.extra];
-    countPad = false;
-  } else if (countPad && overhang) countPad = false;
-  const y = b.op(
-    "AveragePool",
-    [input],
-    {
-      kernel_shape: ints(g.kernel),
-      strides: ints(g.strides),
-      pads: ints(pads),
-      count_include_pad: int(countPad ? 1 : 0),
-    },
-    divisor === null ? call.path : `${call.path}.mean`,
+  return avgPoolNode(
+    b,
+    x[0],
+    shapeOf(call.inputs[0]),
+    shapeOf(call.output),
+    layerWindow(call, m),
+    m.countIncludePad,
+    divisor,
+    call.path,
   );
-  if (divisor === null) return y;
-  const area = g.kernel.reduce((a, k) => a * k, 1);
-  return b.op("Mul", [y, b.floats([area / divisor], [], `${call.path}.rescale`)], {}, call.path);
+}
+
+function maxUnpool(b: GraphBuilder, call: LayerCall, x: readonly string[]): string {
+  const m = call.module as nn.MaxUnpool2d;
+  const w = layerWindow(call, m);
+  return maxUnpoolNode(b, x[0], x[1], shapeOf(call.inputs[0]), shapeOf(call.output), w, call.path);
 }
 
 /** Adaptive pooling as a global pool or a fixed pool (PyTorch's exporter has the same limits). */
@@ -403,14 +376,7 @@ export const layerTable = new Map<Function, Emit>([
   [nn.Identity, passThrough],
   [nn.Dropout, passThrough],
   [nn.Dropout2d, passThrough],
-  [
-    nn.MaxUnpool2d,
-    () => {
-      throw new NotExportable(
-        "MaxUnpool2d is not exported yet (it needs MaxPool2d's indices in PyTorch's layout)",
-      );
-    },
-  ],
+  [nn.MaxUnpool2d, maxUnpool],
 ]);
 
 /** The table entry for `m`, or undefined when the exporter traces inside it. */

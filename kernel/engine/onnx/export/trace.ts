@@ -80,6 +80,7 @@ function writeGraph(trace: Trace, o: TraceOptions): IrGraph {
     producer.outputs[producer.outputs.indexOf(value)] = outputNames[i];
     for (const n of b.nodes) n.inputs = n.inputs.map((v) => (v === value ? outputNames[i] : v));
   });
+  prune(b, outputNames);
   const batchOf = (t: Tensor) =>
     o.dynamicBatch && t.ndim > 0 && inputs.length > 0 && t.shape[0] === inputs[0].shape[0] ? "batch" : null;
   const info = (t: Tensor, name: string): IrValueInfo => ({
@@ -94,4 +95,20 @@ function writeGraph(trace: Trace, o: TraceOptions): IrGraph {
     inputs: inputs.map((t, i) => info(t, inputNames[i])),
     outputs: outputs.map((t, i) => info(t, outputNames[i])),
   };
+}
+
+/**
+ * Drops nodes none of whose outputs is used (values computed on the way to an op that did not
+ * need them, like the product inside prelu, or pool indices nobody reads), then unused initializers.
+ */
+function prune(b: GraphBuilder, outputs: readonly string[]): void {
+  for (;;) {
+    const used = new Set([...outputs, ...b.nodes.flatMap((n) => n.inputs)]);
+    const dead = b.nodes.findIndex((n) => !n.outputs.some((o) => used.has(o)));
+    if (dead < 0) break;
+    b.nodes.splice(dead, 1);
+  }
+  const used = new Set([...outputs, ...b.nodes.flatMap((n) => n.inputs)]);
+  const kept = b.initializers.filter((t) => used.has(t.name));
+  b.initializers.splice(0, b.initializers.length, ...kept);
 }

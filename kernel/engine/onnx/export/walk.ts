@@ -91,12 +91,43 @@ export interface Visitor {
 }
 
 /**
+ * Ops that return a second tensor besides their output, and the key of their autograd node's
+ * arguments (GradNode.args) that holds it: a max pool's indices. The second tensor has no autograd
+ * node of its own, so the walk finds its producer here (and would otherwise take it for a constant).
+ */
+const SECOND_OUTPUTS: Record<string, string> = {
+  maxPool1d: "indices",
+  maxPool2d: "indices",
+  adaptiveMaxPool1d: "indices",
+  adaptiveMaxPool2d: "indices",
+};
+
+/** Second outputs (pool indices) reachable from `outputs` -> the first output of their op. */
+function secondOutputs(outputs: readonly Tensor[]): Map<Tensor, Tensor> {
+  const found = new Map<Tensor, Tensor>();
+  const seen = new Set<Tensor>();
+  const stack = [...outputs];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t) || t.gradFn === null) continue;
+    seen.add(t);
+    const key = SECOND_OUTPUTS[t.gradFn.name];
+    const second = key === undefined ? undefined : t.gradFn.args[key];
+    if (second instanceof Tensor) found.set(second, t);
+    for (const i of t.gradFn.inputs) if (i !== null) stack.push(i);
+    for (const a of Object.values(t.gradFn.args)) if (a instanceof Tensor) stack.push(a);
+  }
+  return found;
+}
+
+/**
  * Writes everything the outputs depend on, producers first (depth-first from the outputs), and
  * returns the outputs' names. `names` holds the inputs' names and collects the rest. Every
  * NotExportable is collected and thrown together, naming the layer path or op and its input shape.
  */
 export function walk(trace: Trace, names: Map<Tensor, string>, v: Visitor, op: string): string[] {
   const problems: string[] = [];
+  const seconds = secondOutputs(trace.outputs);
   const attempt = (what: string, write: () => string): string => {
     try {
       return write();
@@ -122,9 +153,18 @@ export function walk(trace: Trace, names: Map<Tensor, string>, v: Visitor, op: s
     } else if (t.gradFn !== null) {
       const node = t.gradFn;
       const x = node.inputs.map((i) => (i === null ? "" : visit(i)));
+      const define = (other: Tensor, value: string) => void names.set(other, value);
       name = attempt(`${node.name} in the forward (input ${inputShape(node.inputs)})`, () =>
-        v.glue({ op: node.name, inputs: node.inputs, output: t, node }, x),
+        v.glue({ op: node.name, inputs: node.inputs, output: t, node, nameOf: visit, define }, x),
       );
+    } else if (seconds.has(t)) {
+      // Writing the op's first output names this one (GlueCall.define).
+      visit(seconds.get(t)!);
+      name = names.get(t) ?? "";
+      if (name === "")
+        problems.push(
+          `${trace.outputs.includes(t) ? "an output" : "a tensor"}: the op that made it wrote no second output`,
+        );
     } else name = v.constant(t);
     names.set(t, name);
     return name;

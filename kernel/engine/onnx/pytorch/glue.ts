@@ -46,6 +46,14 @@ export const torchGlue: Record<string, Expr> = {
   sub: infix("-"),
   mul: infix("*"),
   div: infix("/"),
+  mean: (c, x) => {
+    // sum / count (ops/reduce.ts): torch.mean of the sum's input, so the count follows the batch.
+    const summed = c.inputs[0] as Tensor;
+    const node = summed.gradFn;
+    if (node === null || node.name !== "sum" || c.nameOf === undefined) return infix("/")(c, x);
+    const { axes, keep } = reducedAxes({ op: "sum", inputs: node.inputs, output: summed, node });
+    return `torch.mean(${c.nameOf(node.inputs[0] as Tensor)}, dim=${py(axes)}, keepdim=${py(keep)})`;
+  },
   maximum: fn("torch.maximum"),
   minimum: fn("torch.minimum"),
   pow: (c, x) => {
