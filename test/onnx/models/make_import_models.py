@@ -41,7 +41,7 @@ def save(name, opset, nodes, x_shape, y_rank, inits=(), x_dims=None, check=True,
         list(inits),
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_import_models.py")
-    model.ir_version = 3 if opset < 8 else 4 if opset < 10 else 6 if opset < 13 else 7 if opset < 15 else 8
+    model.ir_version = 3 if opset < 8 else 4 if opset < 10 else 6 if opset < 13 else 7 if opset < 15 else 8 if opset < 19 else 9
     if model.ir_version < 4:  # initializers were graph inputs too before IR 4
         model.graph.input.extend(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in model.graph.initializer)
     if check and opset <= 17:
@@ -140,8 +140,42 @@ save("resize_opset10", 10, [N("Resize", ["x", "s"], ["y"], mode="nearest")], [2,
 save("upsample_attr_opset7", 7, [N("Upsample", ["x"], ["y"], scales=[1.0, 1.0, 2.0, 2.0])], [2, 3, 4, 5], 4)
 save("upsample_input_opset9", 9, [N("Upsample", ["x", "s"], ["y"])], [2, 3, 4, 5], 4, [f32([1, 1, 3, 2], "s")])
 
+# Resize in every mode: the coordinate_transformation_modes, nearest_modes, linear, cubic (a,
+# exclude_outside), shrinking, sizes and scales, axes (18), half_pixel_symmetric (19); Upsample linear.
+def resize(name, opset, x_shape, s=None, sz=None, **attrs):
+    # Opsets 11-12: roi and scales are required inputs (empty when unused).
+    inputs = ["x", "" if opset >= 13 else "roi", "s" if s or opset < 13 else "", "sz" if sz else ""]
+    inits = ([f32(s or [], "s")] if s or opset < 13 else []) + ([i64(sz, "sz")] if sz else [])
+    inits += [f32([], "roi")] if opset < 13 else []
+    save(name, opset, [N("Resize", inputs, ["y"], **attrs)], x_shape, len(x_shape), inits)
+
+
+for coords in ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"]:
+    resize(f"resize_linear_{coords}", 13, [2, 3, 5, 4], s=[1, 1, 2, 1.5], mode="linear", coordinate_transformation_mode=coords)
+    resize(f"resize_cubic_{coords}", 13, [2, 3, 5, 4], sz=[2, 3, 9, 7], mode="cubic", coordinate_transformation_mode=coords)
+resize("resize_linear_shrink_to_1", 13, [2, 3, 6, 5], sz=[2, 3, 3, 1], mode="linear", coordinate_transformation_mode="pytorch_half_pixel")
+resize("resize_cubic_exclude_outside", 13, [2, 3, 5, 4], s=[1, 1, 1.7, 2.5], mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1)
+resize("resize_nearest_half_pixel_ceil", 13, [2, 3, 5, 4], s=[1, 1, 1.5, 2.5], mode="nearest", nearest_mode="round_prefer_ceil")
+resize("resize_nearest_tf_half_pixel", 11, [2, 3, 5, 4], sz=[2, 3, 7, 9], mode="nearest", coordinate_transformation_mode="tf_half_pixel_for_nn", nearest_mode="ceil")
+resize("resize_nearest_shrink", 13, [2, 3, 9, 8], s=[1, 1, 0.5, 0.75], mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+resize("resize_nearest_3d", 13, [2, 3, 5], s=[1, 1, 2.5], mode="nearest", coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+resize("resize_axes_opset18", 18, [2, 3, 5, 4], sz=[9, 7], axes=[2, 3], mode="linear")
+resize("resize_half_pixel_symmetric_opset19", 19, [2, 3, 5, 4], s=[1, 1, 1.6, 2.0], mode="linear", coordinate_transformation_mode="half_pixel_symmetric")
+save("resize_linear_opset10", 10, [N("Resize", ["x", "s"], ["y"], mode="linear")], [2, 3, 4, 5], 4, [f32([1, 1, 2, 1.5], "s")])
+save("upsample_linear_opset9", 9, [N("Upsample", ["x", "s"], ["y"], mode="linear")], [2, 3, 4, 5], 4, [f32([1, 1, 2, 3], "s")])
+save("upsample_nearest_opset7", 7, [N("Upsample", ["x"], ["y"], mode="nearest", scales=[1.0, 1.0, 1.5, 2.5])], [2, 3, 4, 5], 4)
+
+# The activations PyTorch's SiLU/Hardswish/Hardsigmoid/GELU/Mish/SELU/CELU/Softplus/PReLU export to.
+save("activations_new_opset14", 14, [
+    N("Selu", ["x"], ["a"]), N("Celu", ["a"], ["b"], alpha=0.7), N("Softplus", ["b"], ["c"]), N("HardSwish", ["c"], ["d"]),
+    N("HardSigmoid", ["d"], ["e"], alpha=1 / 6, beta=0.5), N("Selu", ["e"], ["f"], alpha=1.5, gamma=0.9), N("Erf", ["f"], ["g"]),
+    N("Sigmoid", ["g"], ["h"]), N("Mul", ["g", "h"], ["i"]), N("PRelu", ["i", "slope"], ["y"]),
+], [2, 3, 4, 5], 4, [w(3, 1, 1, name="slope")])
+save("mish_opset18", 18, [N("Mish", ["x"], ["y"])], [2, 3, 4], 3)
+save("gelu_opset20", 20, [N("Gelu", ["x"], ["a"]), N("Gelu", ["a"], ["y"], approximate="tanh")], [2, 3, 4], 3)
+
 # Two ops the importer does not support, to check that one error names both.
-save("unsupported_two", 13, [N("Relu", ["x"], ["a"], name="ok"), N("Erf", ["a"], ["b"], name="erf_node"), N("Det", ["b"], ["y"], name="det_node")], [2, 3, 3], 1, check=False)
+save("unsupported_two", 13, [N("Relu", ["x"], ["a"], name="ok"), N("Hardmax", ["a"], ["b"], name="hardmax_node"), N("Det", ["b"], ["y"], name="det_node")], [2, 3, 3], 1, check=False)
 
 with open(f"{out}/cases.json", "w") as f:
     json.dump(cases, f)

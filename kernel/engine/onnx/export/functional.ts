@@ -252,16 +252,21 @@ const softplus: Emit = (b, call, x) => {
 const prelu: Emit = (b, call, x) => {
   const { weight } = args<{ weight: Tensor }>(call);
   if (call.nameOf === undefined) throw new NotExportable("its weight was not recorded");
-  let slope = call.nameOf(weight);
+  const slope = call.nameOf(weight);
   const rank = (call.inputs[1] as Tensor).ndim;
-  // ONNX broadcasts from the right: one slope per channel (dim 1) is shaped (C, 1, ...).
-  if (weight.numel > 1 && rank > 2)
-    slope = b.op(
-      "Reshape",
-      [slope, b.int64s([weight.numel, ...Array<number>(rank - 2).fill(1)], undefined, "PRelu.shape")],
-      {},
-      "PRelu.slope",
-    );
+  // ONNX broadcasts from the right: one slope per channel (dim 1) is shaped (C, 1, ...). The
+  // initializer named after the weight's state-dict key is written in that shape; other uses of
+  // the weight get the original shape under another name.
+  const init = b.initializers.find((t) => t.name === slope);
+  if (weight.numel > 1 && rank > 2) {
+    if (init === undefined || call.define === undefined)
+      throw new NotExportable("its weight must be a parameter or a constant");
+    const flat = b.unique(`${slope}.flat`);
+    for (const node of b.nodes) node.inputs = node.inputs.map((v) => (v === slope ? flat : v));
+    b.initializers.push({ ...init, dims: [weight.numel, ...Array<number>(rank - 2).fill(1)] });
+    init.name = flat;
+    call.define(weight, flat);
+  }
   return b.op("PRelu", [x[1], slope], {}, "PRelu");
 };
 

@@ -3,6 +3,7 @@
 // Parameters, so summaries, feature maps and fine-tuning see ordinary layers.
 // Each entry is keyed by the opset from which it applies (attribute changes across opsets).
 
+import * as F from "../../nn/functional";
 import * as nn from "../../nn/index";
 import { Tensor } from "../../tensor/tensor";
 import { type Built, generic, type OpEntry } from "./generic";
@@ -212,6 +213,25 @@ const dropout = (n: NodeContext): Built => {
   return layer(new nn.Dropout(ratio));
 };
 
+const hardSigmoid = (n: NodeContext) => {
+  const alpha = n.float("alpha", 0.2);
+  const beta = n.float("beta", 0.5);
+  // PyTorch's hardsigmoid, relu6(x + 3) / 6 (alpha 1/6 as float32).
+  if (Math.abs(alpha - 1 / 6) < 1e-7 && beta === 0.5) return layer(new nn.Hardsigmoid());
+  return generic(n, ([x]) => x!.mul(alpha).add(beta).clamp(0, 1), {
+    attributes: `alpha=${alpha}, beta=${beta}`,
+  });
+};
+
+/** Selu: nn.SELU for PyTorch's constants (ONNX's defaults), else scale * elu(x, alpha). */
+const selu = (n: NodeContext): Built => {
+  const alpha = n.float("alpha", 1.6732631921768188);
+  const gamma = n.float("gamma", 1.0507010221481323);
+  if (Math.abs(alpha - 1.6732632423543772) < 1e-6 && Math.abs(gamma - 1.0507009873554805) < 1e-6)
+    return layer(new nn.SELU());
+  return generic(n, ([x]) => F.elu(x!, alpha).mul(gamma), { attributes: `alpha=${alpha}, gamma=${gamma}` });
+};
+
 /** ONNX op type -> { first opset of a definition: how to build it }. */
 export const layerOps: Record<string, OpEntry> = {
   Conv: { 1: conv },
@@ -225,6 +245,16 @@ export const layerOps: Record<string, OpEntry> = {
   Tanh: { 1: () => layer(new nn.Tanh()) },
   LeakyRelu: { 1: (n) => layer(new nn.LeakyReLU(n.float("alpha", 0.01))) },
   Elu: { 1: (n) => layer(new nn.ELU(n.float("alpha", 1))) },
+  Celu: { 12: (n) => layer(new nn.CELU(n.float("alpha", 1))) },
+  Selu: { 1: selu },
+  Softplus: { 1: () => layer(new nn.Softplus()) },
+  HardSigmoid: { 1: hardSigmoid },
+  HardSwish: { 14: () => layer(new nn.Hardswish()) },
+  Mish: { 18: () => layer(new nn.Mish()) },
+  Gelu: {
+    20: (n) =>
+      layer(new nn.GELU({ approximate: n.string("approximate", "none") === "tanh" ? "tanh" : "none" })),
+  },
   Softmax: { 13: softmax13(nn.Softmax) },
   LogSoftmax: { 13: softmax13(nn.LogSoftmax) },
   Clip: { 1: clip },

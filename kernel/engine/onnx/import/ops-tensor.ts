@@ -4,12 +4,15 @@
 // opset 13, Pad's attributes before 11). Shape arithmetic on integer tensors is done in plain JS, so
 // it also works during summary's shape-only pass.
 
+import { fromOp } from "../../autograd/record";
+import { erfc } from "../../backends/ref/elementwise";
 import { fmtShape } from "../../errors";
 import * as F from "../../nn/functional";
 import { cat } from "../../ops/shape";
 import { Tensor } from "../../tensor/tensor";
 import { type Build, generic, type OpEntry } from "./generic";
 import { type NodeContext, NotImportable, toEngine } from "./node-context";
+import { resize } from "./resize";
 
 const values = (t: Tensor): number[] => Array.from(t.storage);
 const intTensor = (v: readonly number[], shape: readonly number[] = [v.length]) =>
@@ -271,14 +274,6 @@ const globalPool =
       return how === "avg" ? x!.mean(dims, true) : x!.amax(dims, true);
     });
 
-const hardSigmoid = (n: NodeContext) => {
-  const alpha = n.float("alpha", 0.2);
-  const beta = n.float("beta", 0.5);
-  return generic(n, ([x]) => x!.mul(alpha).add(beta).clamp(0, 1), {
-    attributes: `alpha=${alpha}, beta=${beta}`,
-  });
-};
-
 const matmul: Build = (n) =>
   generic(
     n,
@@ -292,57 +287,31 @@ const matmul: Build = (n) =>
     { roles: ["A", "B"] },
   );
 
-/**
- * Resize / Upsample, nearest neighbour with whole-number factors: each value repeated factor times
- * along each spatial dim ((N, C, H, 1, W, 1) -> expand -> reshape), which is what the coordinate
- * modes below give for whole factors. Scales from an attribute (Upsample 7-8) or an input.
- */
-const resize =
-  (kind: "Resize" | "Upsample"): Build =>
-  (n) => {
-    const mode = n.string("mode", "nearest");
-    if (mode !== "nearest") throw new NotImportable(`mode "${mode}" is not supported (nearest is)`);
-    const coords = n.string("coordinate_transformation_mode", "half_pixel");
-    const rounding = n.string("nearest_mode", "round_prefer_floor");
-    const exact =
-      kind === "Upsample" ||
-      (coords === "asymmetric" && rounding === "floor") ||
-      ((coords === "half_pixel" || coords === "pytorch_half_pixel") && rounding === "round_prefer_floor");
-    if (!exact)
-      throw new NotImportable(
-        `coordinate_transformation_mode "${coords}" with nearest_mode "${rounding}" is not supported`,
-      );
-    // Scales: Upsample's attribute (opsets 7-8) or input 1 (9); Resize's input 1 (10) or 2 (11+).
-    const scaleInput = kind === "Upsample" || n.opset < 11 ? 1 : 2;
-    const scales =
-      kind === "Upsample" && n.opset < 9
-        ? (n.floats("scales") ?? null)
-        : n.input(scaleInput) === ""
-          ? null
-          : n.constInts(scaleInput, "scales");
-    const sizes = kind === "Resize" && n.opset >= 11 && n.input(3) !== "" ? n.constInts(3, "sizes") : null;
-    const constants = kind === "Resize" ? [1, 2, 3] : [1];
-    return generic(
-      n,
-      ([x]) => {
-        const shape = x!.shape;
-        const factors = shape.map((s, i) =>
-          scales && scales.length > 0 ? scales[i] : sizes ? sizes[i] / s : 1,
-        );
-        if (factors.some((f, i) => !Number.isInteger(f) || f < 1 || (i < 2 && f !== 1)))
-          throw new NotImportable(
-            `scales ${JSON.stringify(factors)} are not whole numbers >= 1 on the spatial dims only`,
-          );
-        const split = shape.flatMap((s, i) => (i < 2 ? [s] : [s, 1]));
-        const grown = shape.flatMap((s, i) => (i < 2 ? [s] : [s, factors[i]]));
-        return x!
-          .reshape(split)
-          .expand(grown)
-          .reshape(shape.map((s, i) => s * factors[i]));
-      },
-      { constants, attributes: `mode=${mode}` },
-    );
-  };
+/** Expand: x broadcast with a shape (ONNX broadcasts both ways: a 1 in the shape keeps x's dim). */
+const expand: Build = (n) => {
+  const target = n.constInts(1, "shape")!;
+  return generic(
+    n,
+    ([x]) => {
+      const rank = Math.max(x!.ndim, target.length);
+      const xs = [...Array<number>(rank - x!.ndim).fill(1), ...x!.shape];
+      const ts = [...Array<number>(rank - target.length).fill(1), ...target];
+      return x!.reshape(xs).expand(xs.map((d, i) => Math.max(d, ts[i])));
+    },
+    { constants: [1] },
+  );
+};
+
+/** erf, differentiable (d/dx erf = 2 / sqrt(pi) exp(-x^2)): GELU as PyTorch exports it before opset 20. */
+function erf(x: Tensor): Tensor {
+  const out = Float32Array.from(x.storage, (v) => 1 - erfc(v));
+  return fromOp("erf", out, x.shape, [x], [x], (dout) => {
+    const dx = new Float32Array(x.numel);
+    for (let i = 0; i < dx.length; i++)
+      dx[i] = dout[i] * Math.exp(-x.storage[i] * x.storage[i]) * (2 / Math.sqrt(Math.PI));
+    return [dx];
+  });
+}
 
 /** ONNX op type -> { first opset of a definition: how to build it }. */
 export const tensorOps: Record<string, OpEntry> = {
@@ -364,12 +333,12 @@ export const tensorOps: Record<string, OpEntry> = {
   Floor: { 1: unary((x) => x.floor()) },
   Sin: { 1: unary((x) => x.sin()) },
   Cos: { 1: unary((x) => x.cos()) },
-  Softplus: { 1: unary((x) => F.softplus(x)) },
-  HardSigmoid: { 1: hardSigmoid },
-  HardSwish: { 14: unary((x) => x.mul(x.add(3).clamp(0, 6).div(6))) },
   PRelu: {
     1: (n) =>
-      generic(n, ([x, slope]) => x!.relu().add(x!.neg().relu().neg().mul(slope!)), { roles: ["X", "slope"] }),
+      // The slope is named "weight", as PyTorch's PReLU names it.
+      generic(n, ([x, slope]) => x!.relu().add(x!.neg().relu().neg().mul(slope!)), {
+        roles: ["X", "weight"],
+      }),
   },
   Reshape: { 5: reshape },
   Flatten: { 1: flatten },
@@ -389,6 +358,8 @@ export const tensorOps: Record<string, OpEntry> = {
   LogSoftmax: { 1: softmaxOld(true) },
   GlobalAveragePool: { 1: globalPool("avg") },
   GlobalMaxPool: { 1: globalPool("max") },
+  Erf: { 1: unary(erf) },
+  Expand: { 8: expand },
   Resize: { 10: resize("Resize") },
   Upsample: { 7: resize("Upsample") },
 };
