@@ -8,7 +8,7 @@
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Tensor as OrtTensor } from "onnxruntime-node";
 import * as R from "../../kernel/engine/index";
@@ -134,6 +134,13 @@ async function exportImportTimes(dir: string): Promise<{ exportMs: number; impor
   return { exportMs, importMs: performance.now() - t, mb: bytes.length / 2 ** 20 };
 }
 
+/** The CPU and how busy the machine was when the section started (ratios move on a loaded machine). */
+function machine(): string {
+  const cpu = cpus();
+  const [one, five] = loadavg();
+  return `CPU: ${cpu[0]?.model ?? "unknown"}, ${cpu.length} logical cores; load average ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min) at the start.`;
+}
+
 const fmt = (v: number | undefined) => (v === undefined ? "n/a" : v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? "n/a" : `${(a / b).toFixed(2)}x`;
@@ -157,9 +164,12 @@ export async function runOnnxBench(
       "InferenceSession (engine Tensors in and out), onnx.compile, the engine's wasm forward, PyTorch CPU eval.",
     "Goals: session and compile within 5% of raw (ratio >= 0.95).",
     "",
+    machine(),
+    "",
     "| case | threads | raw ORT | session / raw | compile / raw | ORT / wasm | ORT / PyTorch |",
     "| --- | --- | --- | --- | --- | --- | --- |",
   ];
+  console.log(lines.find((l) => l.startsWith("CPU: ")));
   try {
     for (const threads of THREADS) {
       const torch = torchPeer(
