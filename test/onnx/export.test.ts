@@ -487,6 +487,24 @@ const resizeCases: Case[] = [
   { name: "linear 1-D", make: seq(new nn.Upsample({ scaleFactor: 3, mode: "linear" })), input: [2, 3, 5] },
   { name: "nearest 1-D", make: seq(new nn.Upsample({ size: 12 })), input: [2, 3, 5] },
   { name: "area", make: fn((x) => F.interpolate(x, { size: [2, 3], mode: "area" })), input: [2, 3, 8, 6] },
+  {
+    name: "trilinear 5-D by scale and by size",
+    make: fn((x) =>
+      cat(
+        [
+          F.interpolate(x, { scaleFactor: 2, mode: "trilinear" }).flatten(1),
+          F.interpolate(x, { size: [5, 6, 7], mode: "trilinear", alignCorners: true }).flatten(1),
+        ],
+        1,
+      ),
+    ),
+    input: [2, 2, 3, 4, 5],
+  },
+  {
+    name: "bilinear recomputeScaleFactor",
+    make: fn((x) => F.interpolate(x, { scaleFactor: 1.7, recomputeScaleFactor: true, mode: "bilinear" })),
+    input: [2, 3, 5, 4],
+  },
 ];
 
 const modelCases: Case[] = [
@@ -555,7 +573,18 @@ describe("onnx.exportModel", () => {
     for (const [i, c] of functionalCases.entries()) it(c.name, () => roundTrip(c, 400 + i));
   });
   describe("F.interpolate and nn.Upsample as Resize", () => {
-    for (const [i, c] of resizeCases.entries()) it(c.name, () => roundTrip(c, 500 + i));
+    // Each also imported back (Resize at run-time sizes included): the same outputs.
+    for (const [i, c] of resizeCases.entries())
+      it(c.name, async () => {
+        await roundTrip(c, 500 + i);
+        const x = randn([3, ...c.input.slice(1)]);
+        const net = c.make();
+        net.eval();
+        const back = await onnx.importModel(file(c));
+        const got = noGrad(() => back.forward(x)) as Tensor;
+        const want = noGrad(() => net.forward(x)) as Tensor;
+        expectClose(got.data, want.data, `${c.name}: imported vs engine`, { atol: 1e-5, rtol: 1e-4 });
+      });
   });
   describe("every model in models", () => {
     for (const [i, c] of modelCases.entries()) it(c.name, () => roundTrip(c, 300 + i));

@@ -149,13 +149,19 @@ export const resize =
     };
     const scales =
       kind === "Upsample" && n.opset < 9 ? (n.floats("scales") ?? null) : given(scaleInput, "scales");
-    const sizes = kind === "Resize" && n.opset >= 11 ? given(3, "sizes") : null;
-    if (scales === null && sizes === null) throw new NotImportable("it has neither scales nor sizes");
+    // Sizes may be computed in the graph (the exporter's Concat(Shape(x)[:2], spatial sizes)):
+    // then they are read at run time.
+    const hasSizes = kind === "Resize" && n.opset >= 11 && n.input(3) !== "";
+    const runtimeSizes = hasSizes && n.constant(3) === null;
+    const constSizes = hasSizes && !runtimeSizes ? given(3, "sizes") : null;
+    if (scales === null && constSizes === null && !runtimeSizes)
+      throw new NotImportable("it has neither scales nor sizes");
     const axesAttr = n.ints("axes");
-    const constants = kind === "Resize" ? [1, 2, 3] : [1];
+    const constants = kind === "Resize" ? (runtimeSizes ? [1, 2] : [1, 2, 3]) : [1];
     return generic(
       n,
-      ([x]) => {
+      ([x, , , computed]) => {
+        const sizes = constSizes ?? (runtimeSizes && computed ? Array.from(computed.storage) : null);
         const rank = x!.ndim;
         const axes = (axesAttr ?? x!.shape.map((_, d) => d)).map((a) => (a < 0 ? a + rank : a));
         let y = x!;
