@@ -143,8 +143,6 @@ const batchNorm = (n: NodeContext): Built => {
 const pool =
   (kind: "max" | "avg") =>
   (n: NodeContext): Built => {
-    if (kind === "max" && n.node.outputs.length > 1 && n.node.outputs[1] !== "")
-      throw new NotImportable("its Indices output is not supported");
     const kernel = n.ints("kernel_shape");
     if (kernel === undefined) throw new NotImportable("kernel_shape is missing");
     if (kernel.length > 2)
@@ -154,6 +152,32 @@ const pool =
     const countIncludePad = n.int("count_include_pad", 0) === 1;
     // PyTorch's pools take at most half the kernel as padding.
     const torchPadding = symmetric?.every((p, i) => p <= Math.floor(kernel[i] / 2)) ? symmetric : null;
+    if (kind === "max" && n.node.outputs.length > 1 && n.node.outputs[1] !== "") {
+      // Indices: ONNX numbers a position in the whole tensor, PyTorch within the plane.
+      if (torchPadding === null || n.int("storage_order", 0) !== 0)
+        throw new NotImportable(
+          "its Indices output is supported with symmetric pads and storage_order 0 only",
+        );
+      const options = {
+        stride: strides,
+        padding: torchPadding,
+        dilation: dilations,
+        ceilMode,
+        returnIndices: true as const,
+      };
+      return generic(
+        n,
+        ([x]) => {
+          const [values, indices] =
+            kernel.length === 1 ? F.maxPool1d(x!, kernel, options) : F.maxPool2d(x!, kernel, options);
+          const plane = x!.shape.slice(2).reduce((a, b) => a * b, 1);
+          const per = indices.numel / (x!.shape[0] * x!.shape[1]);
+          const flat = Float32Array.from(indices.storage, (v, i) => v + Math.floor(i / per) * plane);
+          return [values, new Tensor(flat, indices.shape, "int64")];
+        },
+        { attributes: `kernel_shape=${kernel}, strides=${strides}, pads=${pads}` },
+      );
+    }
     const make = (padding: number[]) =>
       kind === "max"
         ? new (kernel.length === 1 ? nn.MaxPool1d : nn.MaxPool2d)(kernel, {
@@ -223,6 +247,37 @@ const hardSigmoid = (n: NodeContext) => {
   });
 };
 
+/** MaxUnpool: values at ONNX's indices (positions in the whole output) into output_shape or the default size. */
+const maxUnpool = (n: NodeContext): Built => {
+  const kernel = n.ints("kernel_shape");
+  if (kernel === undefined || kernel.length > 2)
+    throw new NotImportable("kernel_shape must be given for 1-D or 2-D unpooling");
+  const strides = n.ints("strides") ?? kernel.map(() => 1);
+  const pads = n.ints("pads") ?? kernel.map(() => 0).concat(kernel.map(() => 0));
+  const begin = pads.slice(0, kernel.length);
+  if (begin.some((p, i) => p !== pads[kernel.length + i]))
+    throw new NotImportable(`uneven pads ${JSON.stringify(pads)} are not supported`);
+  return generic(
+    n,
+    ([x, indices, shape]) => {
+      const size = shape ? Array.from(shape.storage).slice(2) : undefined;
+      const spatial =
+        size ?? x!.shape.slice(2).map((s, i) => (s - 1) * strides[i] - 2 * begin[i] + kernel[i]);
+      const plane = spatial.reduce((a, b) => a * b, 1);
+      const local = new Tensor(
+        Float32Array.from(indices!.storage, (v) => v % plane),
+        indices!.shape,
+        "int64",
+      );
+      const options = { stride: strides, padding: begin, outputSize: spatial };
+      return kernel.length === 1
+        ? F.maxUnpool1d(x!, local, kernel, options)
+        : F.maxUnpool2d(x!, local, kernel, options);
+    },
+    { attributes: `kernel_shape=${kernel}, strides=${strides}, pads=${pads}` },
+  );
+};
+
 /** Selu: nn.SELU for PyTorch's constants (ONNX's defaults), else scale * elu(x, alpha). */
 const selu = (n: NodeContext): Built => {
   const alpha = n.float("alpha", 1.6732631921768188);
@@ -240,6 +295,7 @@ export const layerOps: Record<string, OpEntry> = {
   BatchNormalization: { 1: batchNorm },
   MaxPool: { 1: pool("max") },
   AveragePool: { 1: pool("avg") },
+  MaxUnpool: { 9: maxUnpool },
   Relu: { 1: () => layer(new nn.ReLU()) },
   Sigmoid: { 1: () => layer(new nn.Sigmoid()) },
   Tanh: { 1: () => layer(new nn.Tanh()) },

@@ -287,6 +287,54 @@ const matmul: Build = (n) =>
     { roles: ["A", "B"] },
   );
 
+/** Mod of integers (fmod = 0: the sign of the divisor, Python's %), in plain JS. */
+const mod: Build = (n) => {
+  if (n.int("fmod", 0) !== 0) throw new NotImportable("fmod=1 is not supported");
+  return generic(n, ([a, b]) => {
+    if (a!.dtype !== "int64" || b!.dtype !== "int64")
+      throw new Error("Mod of float tensors is not supported");
+    const d = b!.storage;
+    const shape = d.length === 1 ? a!.shape : a!.shape;
+    if (d.length !== 1 && d.length !== a!.numel)
+      throw new Error("Mod's divisor must be a scalar or the dividend's shape");
+    const out = Float32Array.from(a!.storage, (v, i) => {
+      const m = d.length === 1 ? d[0] : d[i];
+      return ((v % m) + m) % m;
+    });
+    return new Tensor(out, shape, "int64");
+  });
+};
+
+/** CumSum of integers along a constant axis (exclusive, reverse), in plain JS: index arithmetic. */
+const cumSum: Build = (n) => {
+  const exclusive = n.int("exclusive", 0) === 1;
+  const reverse = n.int("reverse", 0) === 1;
+  const [axisIn] = n.constInts(1, "axis") ?? [0];
+  return generic(
+    n,
+    ([x]) => {
+      if (x!.dtype !== "int64") throw new Error("CumSum of float tensors is not supported");
+      const axis = norm(axisIn, x!.ndim);
+      const len = x!.shape[axis];
+      const inner = prod(x!.shape.slice(axis + 1));
+      const outer = prod(x!.shape.slice(0, axis));
+      const out = new Float32Array(x!.numel);
+      for (let o = 0; o < outer; o++)
+        for (let i = 0; i < inner; i++) {
+          let acc = 0;
+          for (let j = 0; j < len; j++) {
+            const k = (o * len + (reverse ? len - 1 - j : j)) * inner + i;
+            if (!exclusive) acc += x!.storage[k];
+            out[k] = acc;
+            if (exclusive) acc += x!.storage[k];
+          }
+        }
+      return new Tensor(out, x!.shape, "int64");
+    },
+    { constants: [1] },
+  );
+};
+
 /** Expand: x broadcast with a shape (ONNX broadcasts both ways: a 1 in the shape keeps x's dim). */
 const expand: Build = (n) => {
   const target = n.constInts(1, "shape")!;
@@ -360,6 +408,8 @@ export const tensorOps: Record<string, OpEntry> = {
   GlobalMaxPool: { 1: globalPool("max") },
   Erf: { 1: unary(erf) },
   Expand: { 8: expand },
+  Mod: { 10: mod },
+  CumSum: { 11: cumSum },
   Resize: { 10: resize("Resize") },
   Upsample: { 7: resize("Upsample") },
 };
