@@ -1,7 +1,10 @@
 // `viz`: pictures of what a CNN does, for notebooks. Each helper returns a figure (or, for live
 // curves, a handle) that shows as ONE MIME bundle: the Receptive payload for our renderers plus
 // image/png and/or text/html and text/plain fallbacks for JupyterLab, GitHub and nbconvert.
-// `fit` is the training loop with a live progress bar and curves.
+// `fit` is the training loop with a live progress bar and curves. Loading viz registers how the
+// engine's objects display (formatters.ts).
+
+import "./formatters";
 
 export { type AugmentationsOptions, augmentations } from "./augmentations";
 export { type ConfusionMatrixFigure, confusionMatrix } from "./confusion-matrix";

@@ -8,6 +8,7 @@ import type { Module } from "../engine/nn/module";
 import { summary } from "../engine/nn/summary";
 import { lastInputOf, registerModel } from "./feature-map-requests";
 import { escapeHtml } from "./html";
+import { summaryBundle } from "./summary-display";
 
 /** An input shape (batch 1) the model is known to take, if any. */
 function knownInputShape(model: Module): number[] | undefined {
@@ -26,10 +27,7 @@ export function moduleBundle(model: Module): MimeBundle {
   const shape = knownInputShape(model);
   if (shape !== undefined) {
     try {
-      const bundle = (summary(model, shape) as unknown as Record<symbol, () => MimeBundle>)[
-        Symbol.for("Jupyter.display")
-      ]();
-      return { ...bundle, "text/plain": tree };
+      return { ...summaryBundle(summary(model, shape)), "text/plain": tree };
     } catch {
       // a model whose forward does not take this shape: show the tree
     }

@@ -1,16 +1,18 @@
 // Display building blocks without a kernel: the PNG encoder (decoded back with node:zlib), tensor
-// MIME bundles (payload, number table, heatmap), self-rendering objects and display handles.
+// MIME bundles (payload, number table, heatmap), self-rendering objects, the formatter registry
+// and display handles.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inflateSync } from "node:zlib";
 import { display } from "../../kernel/display/display-api";
+import { formatterFor, registerFormatter } from "../../kernel/display/formatters";
 import { JUPYTER_DISPLAY, toMimeBundle } from "../../kernel/display/mime";
 import { crc32, encodePng } from "../../kernel/display/png";
 import { TENSOR_MIME, type TensorPayload } from "../../kernel/display/schema";
 import { setDisplaySinkProvider } from "../../kernel/display/sink";
-import { tensorBundle, tensorHeatmap, tensorTable } from "../../kernel/display/tensor-view";
 import { tensor } from "../../kernel/engine/index";
+import { tensorBundle, tensorHeatmap, tensorTable } from "../../kernel/viz/tensor-display";
 
 /** Splits a PNG into chunks, checking each CRC. */
 function chunks(png: Buffer): { type: string; data: Buffer }[] {
@@ -132,6 +134,48 @@ describe("display", () => {
     assert.throws(
       () => toMimeBundle({ [JUPYTER_DISPLAY]: () => "html" }),
       /must return a MIME bundle object/,
+    );
+  });
+
+  test("formatters are found along the prototype chain, nearest class first", () => {
+    class Shape {}
+    class Square extends Shape {}
+    class Tiny extends Square {}
+    class Circle extends Shape {}
+    registerFormatter(Shape, () => ({ "text/html": "a shape" }));
+    registerFormatter(Square, (sq) => ({ "text/html": `a square (${sq instanceof Square})` }));
+    assert.equal(toMimeBundle(new Circle())["text/html"], "a shape");
+    assert.equal(toMimeBundle(new Square())["text/html"], "a square (true)");
+    assert.equal(toMimeBundle(new Tiny())["text/html"], "a square (true)");
+    assert.equal(typeof toMimeBundle(new Tiny())["text/plain"], "string", "text/plain is added");
+    registerFormatter(Square, () => ({ "text/html": "replaced", "text/plain": "sq" }));
+    assert.deepEqual(toMimeBundle(new Tiny()), { "text/html": "replaced", "text/plain": "sq" });
+    assert.equal(formatterFor(Object.create(null)), undefined);
+    assert.deepEqual(toMimeBundle({ plain: 1 }), { "text/plain": "{ plain: 1 }" });
+  });
+
+  test("an object's own Symbol.for('Jupyter.display') method wins over its class's formatter", () => {
+    class Card {}
+    class OwnCard extends Card {
+      [JUPYTER_DISPLAY]() {
+        return { "text/markdown": "mine" };
+      }
+    }
+    registerFormatter(Card, () => ({ "text/markdown": "registered" }));
+    assert.equal(toMimeBundle(new OwnCard())["text/markdown"], "mine");
+    assert.equal(toMimeBundle(new Card())["text/markdown"], "registered");
+  });
+
+  test("a formatter that returns no bundle, or a non-class, is explained", () => {
+    class Broken {}
+    registerFormatter(Broken, () => "html" as never);
+    assert.throws(
+      () => toMimeBundle(new Broken()),
+      /display: the formatter must return a MIME bundle object/,
+    );
+    assert.throws(
+      () => registerFormatter({ prototype: {} }, () => ({})),
+      /registerFormatter: expected a class/,
     );
   });
 

@@ -1,4 +1,5 @@
-// How onnx objects show in a notebook (Symbol.for("Jupyter.display"), what the kernel renders): a
+// How onnx objects show in a notebook (the kernel's toMimeBundle, through the formatters viz
+// registers for them, kernel/viz/onnx-display.ts): a
 // session as its provider, inputs and outputs with the fallback note; an imported model with fixed
 // input sizes as its summary table with op types; a compiled model as its module under the
 // provider line.
@@ -6,11 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { toMimeBundle } from "../../kernel/display/mime";
 import { models, nn, onnx, randn } from "../../kernel/engine/index";
+import "../../kernel/viz/index";
 import { tempDir } from "./helpers";
 
-const display = (v: object) =>
-  (v as Record<symbol, () => Record<string, unknown>>)[Symbol.for("Jupyter.display")]();
+const display = toMimeBundle;
 const dir = tempDir("onnx-display");
 
 describe("onnx displays", () => {

@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CurvesPayload } from "../../kernel/display/payloads-viz";
-import { tensorBundle } from "../../kernel/display/tensor-view";
 import { arange, manualSeed, randn, tensor, zeros } from "../../kernel/engine/index";
 import { curvesHtml } from "../../kernel/viz/curves-svg";
+import { tensorBundle } from "../../kernel/viz/tensor-display";
 
 describe("printing tensors", () => {
   it("prints a 64x3x32x32 CIFAR batch summarised, 3 items at each end of every dim", () => {

@@ -314,24 +314,6 @@ describe("summary: the pass itself", () => {
   });
 });
 
-describe("summary in a notebook", () => {
-  it("renders itself as the model-summary payload with text and HTML fallbacks", () => {
-    const s = summary(models.lenet5(), [1, 1, 28, 28]);
-    const render = (s as unknown as Record<symbol, () => Record<string, any>>)[Symbol.for("Jupyter.display")];
-    const bundle = render.call(s);
-    const payload = bundle["application/vnd.receptive.model-summary+json"];
-    assert.equal(payload.version, 1);
-    assert.equal(payload.model, "LeNet5");
-    assert.equal(payload.totals.totalParams, 61706);
-    assert.deepEqual(
-      payload.layers.map((l: { name: string }) => l.name),
-      s.layers.map((l) => l.name),
-    );
-    assert.equal(bundle["text/plain"], s.toString());
-    assert.match(bundle["text/html"], /^<pre>[\s\S]*Total params: 61,706[\s\S]*<\/pre>$/);
-  });
-});
-
 describe("summary: a 3-D (video) stack", () => {
   it("has receptive fields over depth, height and width", () => {
     const net = new nn.Sequential(

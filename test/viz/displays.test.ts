@@ -1,13 +1,51 @@
-// Modules and datasets shown in a notebook (the kernel's toMimeBundle): a module as its summary
-// table once an input shape is known, its PyTorch tree as text; a dataset as a labelled grid.
+// The engine's objects shown in a notebook (the kernel's toMimeBundle, through the formatters viz
+// registers): a tensor as its payload and pictures; a summary as the model-summary payload; a
+// module as its summary table once an input shape is known, its PyTorch tree as text; a dataset
+// as a labelled grid; a user's subclass with its own display method as that.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { toMimeBundle } from "../../kernel/display/mime";
 import { type ImageGridPayload, type ModelSummaryPayload, VIZ_MIME } from "../../kernel/display/payloads-viz";
-import { data, nn, noGrad, randn, tensor } from "../../kernel/engine/index";
+import { TENSOR_MIME, type TensorPayload } from "../../kernel/display/schema";
+import { data, models, nn, noGrad, randn, summary, tensor } from "../../kernel/engine/index";
 import { answerFeatureMapsRequest } from "../../kernel/viz/feature-map-requests";
+import "../../kernel/viz/formatters";
 import { unpackNumeric } from "../../kernel/viz/image-grid";
+
+describe("tensor display", () => {
+  it("the tensor payload, the PyTorch text, a number table and a heatmap", () => {
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = toMimeBundle(t);
+    const p = b[TENSOR_MIME] as TensorPayload;
+    assert.deepEqual(p.shape, [2, 2]);
+    assert.deepEqual(p.values, [1, 2, 3, 4]);
+    assert.equal(b["text/plain"], t.toString());
+    assert.match(b["text/html"] as string, /^<table/);
+    assert.equal(typeof b["image/png"], "string");
+  });
+});
+
+describe("summary display", () => {
+  it("the model-summary payload with text and HTML fallbacks", () => {
+    const s = summary(models.lenet5(), [1, 1, 28, 28]);
+    const bundle = toMimeBundle(s);
+    const payload = bundle[VIZ_MIME.modelSummary] as ModelSummaryPayload;
+    assert.equal(payload.version, 1);
+    assert.equal(payload.model, "LeNet5");
+    assert.equal(payload.totals.totalParams, 61706);
+    assert.deepEqual(
+      payload.layers.map((l) => l.name),
+      s.layers.map((l) => l.name),
+    );
+    assert.equal(typeof payload.modelId, "string", "the summarised model answers feature-map requests");
+    assert.equal(bundle["text/plain"], s.toString());
+    assert.match(bundle["text/html"] as string, /^<pre>[\s\S]*Total params: 61,706[\s\S]*<\/pre>$/);
+  });
+});
 
 describe("module display", () => {
   it("a conv net: the tree until an input has run, then the summary at that input's shape", () => {
@@ -73,5 +111,21 @@ describe("dataset display", () => {
     const points = toMimeBundle(new data.TensorDataset(randn([5, 2]), tensor([0, 1, 0, 1, 0])));
     assert.deepEqual(Object.keys(points), ["text/plain"]);
     assert.equal(points["text/plain"], "TensorDataset: 5 samples");
+  });
+});
+
+describe("a user's own display method", () => {
+  it("wins over the formatter of the class it extends", () => {
+    class Shown extends nn.Sequential {
+      [Symbol.for("Jupyter.display")]() {
+        return { "text/markdown": "**my net**" };
+      }
+    }
+    const b = toMimeBundle(new Shown(new nn.Linear(2, 2)));
+    assert.equal(b["text/markdown"], "**my net**");
+    assert.equal(b[VIZ_MIME.modelSummary], undefined);
+    // subclasses without one display as their nearest registered class (Module)
+    class Plain extends nn.Sequential {}
+    assert.ok(toMimeBundle(new Plain(new nn.Linear(2, 2)))[VIZ_MIME.modelSummary]);
   });
 });

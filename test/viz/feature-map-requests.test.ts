@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { toMimeBundle } from "../../kernel/display/mime";
 import type { ModelSummaryPayload } from "../../kernel/display/payloads-viz";
 import { VIZ_MIME } from "../../kernel/display/payloads-viz";
 import { cat, full, nn, noGrad, summary, tensor } from "../../kernel/engine/index";
@@ -16,10 +17,9 @@ import {
   registerModel,
   sampleImage,
 } from "../../kernel/viz/feature-map-requests";
+import "../../kernel/viz/formatters";
 import { unpackNumeric } from "../../kernel/viz/image-grid";
 import { expectClose } from "../helpers";
-
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 /** Conv(1 -> 2, 3x3: vertical edge and its negative) -> ReLU -> Flatten -> Linear. */
 function edgeNet(): nn.Sequential {
@@ -35,7 +35,7 @@ describe("feature-map requests", () => {
   it("summary's display carries a modelId that answers with the layer's output on the last input", () => {
     clearModelRegistry();
     const net = edgeNet();
-    const bundle = (summary(net, [1, 1, 6, 6]) as any)[JUPYTER_DISPLAY]();
+    const bundle = toMimeBundle(summary(net, [1, 1, 6, 6]));
     const payload = bundle[VIZ_MIME.modelSummary] as ModelSummaryPayload;
     assert.equal(typeof payload.modelId, "string");
 

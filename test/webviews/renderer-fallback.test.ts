@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { VIZ_MIME } from "../../kernel/display/payloads-viz";
-import { tensorBundle } from "../../kernel/display/tensor-view";
 import { F, tensor } from "../../kernel/engine/index";
+import { tensorBundle } from "../../kernel/viz/tensor-display";
 import { type Harness, openHarness, outsideRequests, render, screenshot, text } from "./browser";
 
 const lightToDark = Array.from({ length: 6 }, () => [10, 10, 10, 0, 0, 0]);

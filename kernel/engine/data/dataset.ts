@@ -16,13 +16,6 @@ export abstract class Dataset<T = unknown> {
    */
   getBatch?(indices: readonly number[]): unknown;
 
-  /** In a notebook: a labelled grid of the first images (kernel/viz/dataset-display.ts). */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    // Loaded on first display: keeps the viz code out of the engine's start-up.
-    const viz: typeof import("../../viz/dataset-display") = require("../../viz/dataset-display");
-    return viz.datasetBundle(this);
-  }
-
   protected checkIndex(index: number): void {
     check(
       Number.isInteger(index) && index >= 0 && index < this.length,

@@ -399,12 +399,6 @@ export abstract class Module {
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
-  /** In a notebook: the summary table when an input shape is known (kernel/viz/module-display.ts). */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    // Loaded on first display: the viz code imports layers, which extend this class.
-    const viz: typeof import("../../viz/module-display") = require("../../viz/module-display");
-    return viz.moduleBundle(this);
-  }
 }
 
 /** A tuple argument printed as users write it: `5` when all entries are equal, else `[3, 5]`. */

@@ -13,7 +13,6 @@
 // other layers with parameters N * params; "Forward/backward pass size" = 2 x the output bytes of
 // the leaf layers that have parameters; MB are 1e6 bytes.
 
-import { registerModel } from "../../viz/feature-map-requests";
 import { enableGrad } from "../autograd/grad-mode";
 import { getBackend, hasBackend, registerBackend, setBackend } from "../backends/registry";
 import { check, fmtShape } from "../errors";
@@ -88,7 +87,7 @@ export class ModelSummary {
   readonly inputBytes: number;
   readonly forwardBackwardBytes: number;
   readonly paramsBytes: number;
-  /** The summarised model, for the display's feature-map requests (set by summary()). */
+  /** The summarised model (set by summary()); in a notebook its layers' feature maps are a click away. */
   declare readonly model?: Module;
   constructor(
     readonly modelName: string,
@@ -120,37 +119,6 @@ export class ModelSummary {
   }
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
-  }
-  /**
-   * In a notebook: the layer table for the Receptive renderer (the model-summary payload of
-   * kernel/display/payloads-viz.ts), with the text table as HTML and plain-text fallbacks.
-   */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    const text = this.toString();
-    const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-    // The renderer sends this id back when a layer is clicked (kernel/viz/feature-map-requests.ts).
-    const modelId = this.model ? registerModel(this.model, undefined, this.inputShapes[0]) : undefined;
-    return {
-      "application/vnd.receptive.model-summary+json": {
-        version: 1,
-        model: this.modelName,
-        inputShapes: this.inputShapes,
-        layers: this.layers,
-        totals: {
-          totalParams: this.totalParams,
-          trainableParams: this.trainableParams,
-          nonTrainableParams: this.nonTrainableParams,
-          totalMultAdds: this.totalMultAdds,
-          inputBytes: this.inputBytes,
-          forwardBackwardBytes: this.forwardBackwardBytes,
-          paramsBytes: this.paramsBytes,
-          totalBytes: this.totalBytes,
-        },
-        ...(modelId ? { modelId } : {}),
-      },
-      "text/html": `<pre>${escaped}</pre>`,
-      "text/plain": text,
-    };
   }
 }
 

@@ -6,7 +6,6 @@
 import { check, fmtShape } from "../errors";
 import { Module } from "../nn/index";
 import { Tensor } from "../tensor/tensor";
-import { compiledBundle } from "./display";
 import { type ExportOptions, exportBytes } from "./export/export";
 import { InferenceSession, type SessionOptions } from "./session";
 
@@ -20,8 +19,8 @@ export class CompiledModel {
   readonly module: Module;
   private readonly options: CompileOptions;
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
-  /** The provider once a session exists (for the display). */
-  private providerName: string | null = null;
+  /** The provider once a session exists ("cpu", "cuda"), else null; `provider()` waits for it. */
+  providerName: string | null = null;
 
   constructor(module: Module, options: CompileOptions) {
     this.module = module;
@@ -61,14 +60,6 @@ export class CompiledModel {
 
   toString(): string {
     return `Compiled(${this.module.constructor.name}) through ONNX Runtime\n${this.module.toString()}`;
-  }
-
-  /** In a notebook: the module's own display (its summary) under the provider line. */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    const own = (this.module as unknown as Record<symbol, () => Record<string, unknown>>)[
-      Symbol.for("Jupyter.display")
-    ]();
-    return compiledBundle(this.providerName, own, this.toString());
   }
 }
 

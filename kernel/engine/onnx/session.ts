@@ -11,7 +11,6 @@ import { check, fmtShape, ReceptiveError } from "../errors";
 import { Module } from "../nn/index";
 import { Tensor } from "../tensor/tensor";
 import { fromOrt, type OrtType, toOrt } from "./convert";
-import { sessionBundle } from "./display";
 import { exportBytes } from "./export/export";
 import { decodeModel } from "./format/read";
 import { kindOf } from "./messages";
@@ -185,11 +184,6 @@ export class InferenceSession {
   /** Frees ONNX Runtime's memory for this model. */
   async release(): Promise<void> {
     await this.session.release();
-  }
-
-  /** In a notebook: provider, inputs and outputs as a small table (display.ts). */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return sessionBundle(this);
   }
 
   toString(): string {

@@ -5,7 +5,6 @@
 
 import { check, fmtShape, ReceptiveError } from "../../errors";
 import { Module } from "../../nn/index";
-import { summary } from "../../nn/summary";
 import type { Tensor } from "../../tensor/tensor";
 import { Tensor as TensorClass } from "../../tensor/tensor";
 import { DataType, dataTypeName, type IrValueInfo } from "../format/ir";
@@ -117,29 +116,6 @@ export class OnnxModel extends Module {
         );
       });
     });
-  }
-
-  /**
-   * In a notebook: the summary table (op types as layer types) when the graph's input has fixed
-   * sizes apart from the batch, else the module's usual display.
-   */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    const shape = this.graphInputs.length === 1 ? this.graphInputs[0].shape : null;
-    if (shape !== null && shape.length > 0 && shape.slice(1).every((d) => typeof d === "number")) {
-      try {
-        const table = summary(this, [1, ...(shape.slice(1) as number[])]) as unknown as Record<
-          symbol,
-          () => Record<string, unknown>
-        >;
-        return { ...table[Symbol.for("Jupyter.display")](), "text/plain": this.toString() };
-      } catch {
-        // fall back to the module's own display
-      }
-    }
-    const own = (Module.prototype as unknown as Record<symbol, () => Record<string, unknown>>)[
-      Symbol.for("Jupyter.display")
-    ];
-    return own.call(this);
   }
 
   override extraRepr(): string {

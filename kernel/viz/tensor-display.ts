@@ -1,10 +1,10 @@
 // Tensors as a MIME bundle: the Receptive payload, the PyTorch-style text, a number table for small
 // matrices (the lecture's 6x6 examples read like the slides) and a viridis heatmap PNG.
 
-import type { Tensor } from "../engine/index";
-import { viridis } from "./colormap";
-import { encodePng } from "./png";
-import { type MimeBundle, TENSOR_MIME, type TensorPayload } from "./schema";
+import { viridis } from "../display/colormap";
+import { encodePng } from "../display/png";
+import { type MimeBundle, TENSOR_MIME, type TensorPayload } from "../display/schema";
+import type { Tensor } from "../engine/tensor/tensor";
 
 const MAX_PAYLOAD_VALUES = 4096; // values sent to the renderer before truncating
 const MAX_TABLE_ROWS = 32; // number tables only for matrices up to this size
