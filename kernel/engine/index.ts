@@ -1,8 +1,8 @@
 // The public surface of the `receptive` package: tensors, autograd, the functional API `F`,
 // and backend selection. PyTorch names in camelCase; keyword arguments as a trailing options object.
+// The engine imports nothing outside kernel/engine (test/unit/engine-imports.test.ts); a notebook
+// cell's `receptive` adds viz and fit (kernel/viz/notebook.ts).
 
-export { type FitOptions, fit, type History } from "../viz/fit";
-export * as viz from "../viz/index";
 export type { BackwardOptions } from "./autograd/backward";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
 export { zeroGrad } from "./autograd/zero-grad";

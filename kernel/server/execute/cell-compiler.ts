@@ -4,10 +4,10 @@
 // first (property-names.ts) so names from earlier cells work in `{ q }` and destructuring, and
 // top-level `let`/`var` stay live across cells (live-bindings.ts).
 
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { Converter, Diagnostic, DiagnosticPos } from "tslab/dist/converter";
 import { liveBindings } from "./live-bindings";
-import { packageRoot } from "./package-root";
+import { notebookEntry, packageRoot } from "./package-root";
 import { respellPropertyNames } from "./property-names";
 import { type TS, typescript } from "./typescript";
 
@@ -40,6 +40,17 @@ function forwardReceptive(path: string): string {
   return root + rest;
 }
 
+/**
+ * The package.json TypeScript reads for `receptive` from a cell: the package's own with `types` set
+ * to the notebook entry (engine, viz and fit), the module the loader maps the name to.
+ */
+function notebookPackageJson(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const pkg = JSON.parse(text);
+  pkg.types = `./${toPosix(relative(packageRoot, notebookEntry))}.d.ts`;
+  return JSON.stringify(pkg);
+}
+
 let sysPatched = false;
 function patchTypeScriptSys(): void {
   if (sysPatched) return;
@@ -49,6 +60,12 @@ function patchTypeScriptSys(): void {
     const original = sys[name];
     sys[name] = (path: string, ...rest: unknown[]) => original.call(sys, forwardReceptive(path), ...rest);
   }
+  const readFile = sys.readFile;
+  sys.readFile = (path: string, ...rest: unknown[]) => {
+    const text = readFile.call(sys, path, ...rest);
+    const isVirtual = forwardReceptive(path) !== path;
+    return isVirtual && forwardReceptive(path) === `${root}/package.json` ? notebookPackageJson(text) : text;
+  };
   const realpath = sys.realpath;
   // Keep the virtual node_modules path (not the real one) so relative imports inside our .d.ts
   // files resolve through the same forwarding.

@@ -1,12 +1,13 @@
 // How cells load modules: `require` resolved from the notebook's folder, `receptive` always mapped to
-// this package, and ES modules (ESM-only packages, top-level await, "import"-only exports) loaded
-// with a real `import()` before the cell runs, since tslab compiles imports to `require`.
+// this package (the bare name to the notebook entry: engine, viz and fit), and ES modules (ESM-only
+// packages, top-level await, "import"-only exports) loaded with a real `import()` before the cell
+// runs, since tslab compiles imports to `require`.
 
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isReceptiveSpecifier, packageRoot } from "./package-root";
+import { isReceptiveSpecifier, notebookEntry, packageRoot } from "./package-root";
 import { type TS, typescript } from "./typescript";
 
 /** Errors that mean "this module can only be loaded with import()". */
@@ -26,6 +27,7 @@ export class ModuleLoader {
     this.notebookRequire = createRequire(join(notebookDir, "__notebook__.js"));
     const load = (id: string) => {
       if (this.esModules.has(id)) return this.esModules.get(id);
+      if (id === "receptive") return this.selfRequire(`${notebookEntry}.js`);
       if (isReceptiveSpecifier(id)) return this.selfRequire(id);
       try {
         return this.notebookRequire(id);

@@ -26,7 +26,7 @@ let exported: Set<string> | undefined;
 function receptiveExports(): Set<string> {
   if (exported === undefined) {
     try {
-      exported = new Set(Object.keys(require("../../engine/index")));
+      exported = new Set(Object.keys(require("../../viz/notebook")));
     } catch {
       exported = new Set();
     }
