@@ -54,7 +54,7 @@ function rowOf(name: string, args: unknown[]): string {
 const kernels: Record<string, KernelFn> = {};
 for (const name of kernelNames()) {
   // What dispatch would call on the base backend: its own kernel, or ref's where it falls back.
-  const impl = base.name === "wasm" && !fallbacks.has(name) ? wasmKernels![name] : refKernel(name);
+  const impl = base.name === "wasm" && !fallbacks.has(name) ? wasmKernels()![name] : refKernel(name);
   kernels[name] = (...args) => {
     const t = cpuMs();
     const w = performance.now();

@@ -4,10 +4,12 @@
 // so each run gets a fresh process (and the relaxed-SIMD flag when it needs one).
 // Usage: node receptive-runner.js <backend: wasm|ref> <threads> <case name>...
 
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import * as R from "../../kernel/engine/index";
 import { CASES } from "./cases";
 import { measure } from "./timing";
+
+const runtime = wasmRuntime();
 
 const [backend, threadsArg, ...names] = process.argv.slice(2);
 R.setBackend(backend);

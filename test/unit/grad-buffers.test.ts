@@ -13,11 +13,13 @@ import {
   gradBufferBytes,
   releaseGradBuffer,
 } from "../../kernel/engine/autograd/grad-buffers";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { F, manualSeed, models, randint, randn, type Tensor } from "../../kernel/engine/index";
 import { conv2d } from "../../kernel/engine/ops/conv";
 import { batchNorm } from "../../kernel/engine/ops/norm";
 import { maxPool2d } from "../../kernel/engine/ops/pool";
+
+const runtime = wasmRuntime();
 
 function assertClose(actual: Float32Array, expected: Float32Array, tol = 1e-5): void {
   assert.equal(actual.length, expected.length);

@@ -7,8 +7,10 @@ import { describe, it } from "node:test";
 import "../../kernel/engine/backends/ref/elementwise"; // registers the ref kernels compared with
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { expectMatchesRef, f32Random } from "./wasm-helpers";
+
+const runtime = wasmRuntime();
 
 if (runtime instanceof Error) throw runtime;
 const { arena } = runtime;
@@ -41,7 +43,7 @@ describe("wasm arena resident buffers", () => {
     const n = before / 4 + 1024;
     const x = f32Random(n, 3);
     const y = new Float32Array(n);
-    wasmKernels!.unaryForward("relu", y, x);
+    wasmKernels()!.unaryForward("relu", y, x);
     assert.ok(arena.capacity > before);
     assert.deepEqual(r.slice(), values);
     assert.equal(arena.addressOf(r), r.byteOffset);
@@ -53,14 +55,14 @@ describe("wasm arena resident buffers", () => {
     const dout = arena.resident(n);
     dout.set(f32Random(n, 5));
     const dx = arena.resident(n);
-    wasmKernels!.unaryBackward("relu", dx, x, x, dout);
+    wasmKernels()!.unaryBackward("relu", dx, x, x, dout);
     const expected = new Float32Array(n);
     refKernel("unaryBackward")("relu", expected, x, x, dout.slice());
     expectMatchesRef(dx.slice(), expected, "unaryBackward into a resident dx");
     // dx written over dout (ops/elementwise.ts does this), resident and ordinary.
     for (const inPlace of [arena.resident(n), new Float32Array(n)]) {
       inPlace.set(dout);
-      wasmKernels!.unaryBackward("relu", inPlace, x, x, inPlace);
+      wasmKernels()!.unaryBackward("relu", inPlace, x, x, inPlace);
       expectMatchesRef(inPlace.slice(), expected, "unaryBackward with dx = dout");
     }
     // a += b in place on a resident a (gradient accumulation).
@@ -68,7 +70,7 @@ describe("wasm arena resident buffers", () => {
     a.set(f32Random(n, 6));
     const sum = new Float32Array(n);
     refKernel("binaryForward")("add", sum, a.slice(), dout.slice(), [n], [1], [1]);
-    wasmKernels!.binaryForward("add", a, a, dout, [n], [1], [1]);
+    wasmKernels()!.binaryForward("add", a, a, dout, [n], [1], [1]);
     expectMatchesRef(a.slice(), sum, "a += b on a resident a");
   });
 });

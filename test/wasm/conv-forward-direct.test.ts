@@ -10,7 +10,7 @@ import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { directPays } from "../../kernel/engine/backends/wasm/conv-forward";
 import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { DIRECT_FORWARD } from "./kernel-cases";
 import {
   type ConvCase,
@@ -20,6 +20,8 @@ import {
   f32Random,
   intGenerator,
 } from "./wasm-helpers";
+
+const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");

@@ -10,7 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { KERNEL_ARITY, THREADED_KERNELS, Unary } from "../../kernel/engine/backends/wasm/exports.generated";
-import { runtime, staleExports } from "../../kernel/engine/backends/wasm/runtime";
+import { staleExports, wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
+
+const runtime = wasmRuntime();
 
 type Kernel = {
   name: string;

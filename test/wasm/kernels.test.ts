@@ -15,15 +15,17 @@ import {
   wasmKernels,
   wasmUnavailableReason,
 } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import "../../kernel/engine/index"; // defines every ref kernel
 import { KERNEL_CASES, type KernelCase } from "./kernel-cases";
 import { expectMatchesRef } from "./wasm-helpers";
 
+const runtime = wasmRuntime();
+
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
 const rt = runtime;
-const kernels = wasmKernels!;
+const kernels = wasmKernels()!;
 setBackend("wasm");
 
 /** A call's written arguments and return value. */

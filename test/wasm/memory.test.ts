@@ -9,14 +9,17 @@ import { describe, it } from "node:test";
 import { setBackend } from "../../kernel/engine/backends/registry";
 import { fullGc } from "../../kernel/engine/backends/wasm/gc-hooks";
 import { wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import * as R from "../../kernel/engine/index";
+
+const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 setBackend("wasm");
 
-assert.ok(fullGc !== null, "a synchronous GC must be available in this runtime");
-const gc = fullGc;
+const collect = fullGc();
+assert.ok(collect !== null, "a synchronous GC must be available in this runtime");
+const gc = collect;
 
 /** Resident set in MiB after a full garbage collection. */
 function rssMiB(): number {

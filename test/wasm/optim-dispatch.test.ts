@@ -17,7 +17,7 @@ describe("wasm optimizer updates", () => {
     for (const name of ["sgdUpdate", "adamUpdate"])
       kernels[name] = (...args) => {
         calls.push(name);
-        return wasmKernels![name](...args);
+        return wasmKernels()![name](...args);
       };
     registerBackend({ name: "optim-spy", priority: -1, hidden: true, kernels });
     setBackend("optim-spy");

@@ -9,8 +9,10 @@ import { describe, it } from "node:test";
 import { emptyStorage, newStorage, setBackend } from "../../kernel/engine/backends/registry";
 import { wasmStorage, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
 import { residentStorage } from "../../kernel/engine/backends/wasm/resident-storage";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import * as R from "../../kernel/engine/index";
+
+const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;
@@ -46,7 +48,7 @@ function trainer() {
 
 describe("tensor storage in wasm memory", () => {
   it("holds ops' outputs, parameters and optimizer state", () => {
-    assert.ok(wasmStorage !== null, "resident storage is on by default");
+    assert.ok(wasmStorage() !== null, "resident storage is on by default");
     const { model, opt, step } = trainer();
     step();
     const conv = model.get(0) as R.nn.Conv2d;
@@ -63,7 +65,7 @@ describe("tensor storage in wasm memory", () => {
 
   it("stops growing in a synchronous training loop: dead steps' blocks are reused", () => {
     const { step } = trainer();
-    const stats = wasmStorage!.stats;
+    const stats = wasmStorage()!.stats;
     for (let i = 0; i < 100; i++) step();
     const used = stats.usedBytes;
     const reclaims = stats.reclaims;
@@ -114,7 +116,7 @@ describe("tensor storage in wasm memory", () => {
       const { wasmStorage } = require(${JSON.stringify(join(engine, "backends/wasm/index"))});
       R.manualSeed(2);
       const y = R.relu(R.randn([4, 8, 16, 16]));
-      console.log(JSON.stringify({ off: wasmStorage === null, shared: y.storage.buffer instanceof SharedArrayBuffer, sum: y.sum().item() }));`;
+      console.log(JSON.stringify({ off: wasmStorage() === null, shared: y.storage.buffer instanceof SharedArrayBuffer, sum: y.sum().item() }));`;
     const run = (env: string) => {
       const r = spawnSync(process.execPath, ["-e", script], {
         encoding: "utf8",
@@ -162,9 +164,9 @@ describe("tensor storage in wasm memory", () => {
     // Blocks of every output size full of NaN, dropped; then enough handed out that a reclaim
     // must run (twice its 64 MiB threshold, or more when much is alive), which frees them.
     for (const n of sizes) for (let i = 0; i < 4; i++) newStorage(n).fill(Number.NaN);
-    const reclaims = wasmStorage!.stats.reclaims;
-    for (let i = 0; i < 96 && wasmStorage!.stats.reclaims === reclaims; i++) newStorage(1 << 20);
-    assert.ok(wasmStorage!.stats.reclaims > reclaims, "a reclaim ran");
+    const reclaims = wasmStorage()!.stats.reclaims;
+    for (let i = 0; i < 96 && wasmStorage()!.stats.reclaims === reclaims; i++) newStorage(1 << 20);
+    assert.ok(wasmStorage()!.stats.reclaims > reclaims, "a reclaim ran");
     const reused = emptyStorage(sizes[0]); // a NaN block, or an output of the run above
     assert.ok(
       reused.some((v) => v !== 0),

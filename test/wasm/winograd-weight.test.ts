@@ -10,7 +10,7 @@ import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/threads/parallel";
 import { winogradWeightGradientPays } from "../../kernel/engine/backends/wasm/winograd";
 import {
@@ -18,6 +18,8 @@ import {
   winogradWeightPays,
 } from "../../kernel/engine/backends/wasm/winograd-weight";
 import { type Conv3x3Case, conv3x3Geometry, expectMatchesRef, f32Random } from "./wasm-helpers";
+
+const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;

@@ -11,7 +11,7 @@ import type { ConvGeometry } from "../../kernel/engine/backends/geometry";
 import { conv2dBackward, conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { PARALLEL_MIN_MACS } from "../../kernel/engine/backends/wasm/threads/parallel";
 import {
   winogradForward,
@@ -22,6 +22,8 @@ import {
 } from "../../kernel/engine/backends/wasm/winograd";
 import { WINOGRAD } from "./kernel-cases";
 import { type Conv3x3Case, conv3x3Geometry, convGeometry, expectMatchesRef, f32Random } from "./wasm-helpers";
+
+const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;

@@ -10,10 +10,12 @@ import { describe, it } from "node:test";
 import { conv2dForward } from "../../kernel/engine/backends/ref/conv";
 import { refKernel, setBackend } from "../../kernel/engine/backends/registry";
 import { getNumThreads, setNumThreads, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { runtime } from "../../kernel/engine/backends/wasm/runtime";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { CLAIM } from "../../kernel/engine/backends/wasm/threads/protocol";
 import { WorkerThreadError } from "../../kernel/engine/backends/wasm/threads/workers";
 import { convGeometry, convLengths, expectMatchesRef, f32Random } from "./wasm-helpers";
+
+const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
 if (runtime instanceof Error) throw runtime;

@@ -8,6 +8,10 @@
 //
 // Adding a kernel: `export const fooForward = defineKernel("fooForward", (out, inp, ...) => {...})`
 // in backends/ref/<family>.ts. A backend overrides it with `registerBackend({kernels: {fooForward}})`.
+//
+// A backend whose start costs something (wasm compiles its module and reserves memory) is
+// registered with `deferBackend`: it starts on the first kernel call, storage request or backend
+// query, so importing the engine starts nothing.
 
 import { ReceptiveError } from "../errors";
 
@@ -53,6 +57,24 @@ const ref: Backend = {
 backends.set("ref", ref);
 let active: Backend = ref;
 
+/** Backends still to start (deferBackend), in the order they were deferred. */
+let deferred: (() => void)[] = [];
+
+/**
+ * Starts a backend the first time the registry is used (a kernel call, storage, a backend query):
+ * `start` registers it and may make it active. The backend's cost is paid by the first op.
+ */
+export function deferBackend(start: () => void): void {
+  deferred.push(start);
+}
+
+/** Runs the deferred starts (once each; a start that throws is not retried). */
+function startDeferred(): void {
+  const starts = deferred;
+  deferred = [];
+  for (const start of starts) start();
+}
+
 /** Calls per kernel (and op, for kernels whose first argument names one) per backend that ran them. */
 const calls = new Map<string, Record<string, number>>();
 
@@ -83,6 +105,7 @@ export function defineKernel<F extends KernelFn>(name: string, refImpl: F): F {
     return c;
   };
   const dispatch = (...args: Parameters<F>): ReturnType<F> => {
+    if (deferred.length > 0) startDeferred();
     const impl = active.kernels[name];
     const c = counts(args[0]);
     if (impl !== undefined) {
@@ -103,6 +126,7 @@ export function defineKernel<F extends KernelFn>(name: string, refImpl: F): F {
  * memory, see wasm/resident-storage.ts), else an ordinary array. Ops take their outputs here.
  */
 export function newStorage(n: number): Float32Array {
+  if (deferred.length > 0) startDeferred();
   return active.allocate?.(n, true) ?? new Float32Array(n);
 }
 
@@ -111,6 +135,7 @@ export function newStorage(n: number): Float32Array {
  * every element: saves newStorage's zero-fill, a pass over the whole output.
  */
 export function emptyStorage(n: number): Float32Array {
+  if (deferred.length > 0) startDeferred();
   return active.allocate?.(n, false) ?? new Float32Array(n);
 }
 
@@ -156,6 +181,7 @@ export function registerBackend(backend: Backend): void {
 }
 
 export function availableBackends(): string[] {
+  if (deferred.length > 0) startDeferred();
   return [...backends.values()]
     .filter((b) => !b.hidden)
     .sort((a, b) => b.priority - a.priority)
@@ -163,11 +189,13 @@ export function availableBackends(): string[] {
 }
 
 export function hasBackend(name: string): boolean {
+  if (deferred.length > 0) startDeferred();
   return backends.has(name);
 }
 
 /** The active backend's name ("ref" or "wasm"). */
 export function getBackend(): string {
+  if (deferred.length > 0) startDeferred();
   return active.name;
 }
 
@@ -189,6 +217,7 @@ export interface BackendInfo {
 }
 
 export function backendInfo(): BackendInfo {
+  if (deferred.length > 0) startDeferred();
   const names = kernelNames();
   return {
     name: active.name,
@@ -206,6 +235,7 @@ export function backendInfo(): BackendInfo {
 
 /** Chooses the backend for all following ops. */
 export function setBackend(name: string): void {
+  if (deferred.length > 0) startDeferred();
   const b = backends.get(name);
   if (b === undefined)
     throw new ReceptiveError(

@@ -14,29 +14,36 @@ export interface Registry<T> {
   cleanupSome?: () => void;
 }
 
-const context = (() => {
-  try {
-    setFlagsFromString("--expose-gc");
-    setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
-    return createContext({});
-  } catch {
-    return null;
+let context: object | null | undefined;
+
+/** The vm context with both turned on (made on first use: setting V8 flags is process-wide). */
+function gcContext(): object | null {
+  if (context === undefined) {
+    try {
+      setFlagsFromString("--expose-gc");
+      setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+      context = createContext({});
+    } catch {
+      context = null;
+    }
   }
-})();
+  return context;
+}
 
 /** A full, synchronous garbage collection, or null. */
-export const fullGc: (() => void) | null = (() => {
-  const gc =
-    context === null ? undefined : runInContext("typeof gc === 'function' ? gc : undefined", context);
+export function fullGc(): (() => void) | null {
+  const c = gcContext();
+  const gc = c === null ? undefined : runInContext("typeof gc === 'function' ? gc : undefined", c);
   // NOTE: gc({ type: "major" }) is cheaper but leaves collected targets' callbacks unqueued
   // (cleanupSome finds none); only a plain gc() does (~5 ms with the engine's JS heap).
   return typeof gc === "function" ? () => gc() : null;
-})();
+}
 
 /** A FinalizationRegistry calling `onCollected(held)`; with `cleanupSome` where the runtime has it. */
 export function makeFinalizationRegistry<T>(onCollected: (held: T) => void): Registry<T> {
+  const c = gcContext();
   const Ctor: typeof FinalizationRegistry =
-    context === null ? FinalizationRegistry : runInContext("FinalizationRegistry", context);
+    c === null ? FinalizationRegistry : runInContext("FinalizationRegistry", c);
   const registry = new Ctor<T>(onCollected);
   const cleanupSome = (registry as { cleanupSome?: () => void }).cleanupSome;
   return {

@@ -1,10 +1,11 @@
 // Registers the `wasm` backend (AssemblyScript SIMD kernels on worker threads) and makes it the
 // default when this runtime has WebAssembly SIMD; kernels it does not implement fall back to `ref`
-// per call. `setBackend("ref")` switches back. Import this module for its side effect.
+// per call. `setBackend("ref")` switches back. Importing this module defers the backend's start to
+// the first op (registry.ts's deferBackend).
 
 import { availableParallelism } from "node:os";
 import { check } from "../../errors";
-import { type KernelFn, registerBackend, setBackend } from "../registry";
+import { deferBackend, type KernelFn, registerBackend, setBackend } from "../registry";
 import { avgPoolKernels } from "./avg-pool";
 import { convKernels } from "./conv";
 import { convTransposeKernels } from "./conv-transpose";
@@ -15,41 +16,60 @@ import { maxPoolKernels } from "./max-pool";
 import { normKernels } from "./norm";
 import { optimKernels } from "./optim";
 import { residentStorage } from "./resident-storage";
-import { runtime } from "./runtime";
+import { wasmRuntime } from "./runtime";
 import { softmaxKernels } from "./softmax";
 import { MAX_WORKERS } from "./threads/protocol";
 
+let kernels: Readonly<Record<string, KernelFn>> | null | undefined;
+
 /** The kernels the wasm backend implements, by name (null when it is unavailable). */
-export const wasmKernels: Readonly<Record<string, KernelFn>> | null =
-  runtime instanceof Error
-    ? null
-    : {
-        ...matmulKernels(runtime),
-        ...convKernels(runtime),
-        ...elementwiseKernels(runtime),
-        ...maxPoolKernels(runtime),
-        ...normKernels(runtime),
-        ...avgPoolKernels(runtime),
-        ...softmaxKernels(runtime),
-        ...optimKernels(runtime),
-        ...convTransposeKernels((name) => wasmKernels![name]),
-        ...depthwiseBackwardKernels(runtime, convKernels(runtime).conv2dBackward),
-      };
+export function wasmKernels(): Readonly<Record<string, KernelFn>> | null {
+  if (kernels !== undefined) return kernels;
+  const runtime = wasmRuntime();
+  kernels =
+    runtime instanceof Error
+      ? null
+      : {
+          ...matmulKernels(runtime),
+          ...convKernels(runtime),
+          ...elementwiseKernels(runtime),
+          ...maxPoolKernels(runtime),
+          ...normKernels(runtime),
+          ...avgPoolKernels(runtime),
+          ...softmaxKernels(runtime),
+          ...optimKernels(runtime),
+          ...convTransposeKernels((name) => wasmKernels()![name]),
+          ...depthwiseBackwardKernels(runtime, convKernels(runtime).conv2dBackward),
+        };
+  return kernels;
+}
+
+let storage: ReturnType<typeof residentStorage> | null | undefined;
 
 /**
  * Tensor storage in wasm memory (resident-storage.ts); null without the runtime or with
  * RECEPTIVE_WASM_STORAGE=0 (tensors in ordinary arrays, copied in and out around each kernel).
  */
-export const wasmStorage =
-  runtime instanceof Error || process.env.RECEPTIVE_WASM_STORAGE === "0" ? null : residentStorage(runtime);
+export function wasmStorage(): ReturnType<typeof residentStorage> | null {
+  if (storage !== undefined) return storage;
+  const runtime = wasmRuntime();
+  storage =
+    runtime instanceof Error || process.env.RECEPTIVE_WASM_STORAGE === "0" ? null : residentStorage(runtime);
+  return storage;
+}
 
-if (!(runtime instanceof Error) && wasmKernels !== null) {
-  const rt = runtime;
+// NOTE: started by the first op (registry.ts's deferBackend), not here: importing the engine
+// compiles no wasm and reserves no memory.
+deferBackend(() => {
+  const rt = wasmRuntime();
+  const own = wasmKernels();
+  if (rt instanceof Error || own === null) return;
+  const storage = wasmStorage();
   registerBackend({
     name: "wasm",
     priority: 10,
-    kernels: wasmKernels,
-    allocate: wasmStorage?.allocate,
+    kernels: own,
+    allocate: storage?.allocate,
     isResident: (a) => rt.arena.addressOf(a) >= 0,
     fillZeros: (a) => rt.kernels.fillZero(rt.arena.addressOf(a), 4 * a.length),
     copy: (dst, src) => {
@@ -69,10 +89,11 @@ if (!(runtime instanceof Error) && wasmKernels !== null) {
     },
   });
   setBackend("wasm");
-}
+});
 
 /** Why the wasm backend is unavailable (no WebAssembly SIMD, or kernels not built), else null. */
 export function wasmUnavailableReason(): string | null {
+  const runtime = wasmRuntime();
   return runtime instanceof Error ? runtime.message : null;
 }
 
@@ -96,6 +117,7 @@ export function setNumThreads(n: number): void {
     () =>
       `${n} threads is more than this machine can use: it has ${cores} cores (os.availableParallelism()), and at most ${maxThreads()} threads are allowed (4 per core, at most ${MAX_WORKERS + 1}); threads beyond the cores only take turns on them. Use setNumThreads(${cores})`,
   );
+  const runtime = wasmRuntime();
   if (!(runtime instanceof Error)) runtime.workers.threads = n;
 }
 
@@ -106,5 +128,6 @@ export function maxThreads(): number {
 
 /** Threads wasm kernels may use, counting the calling thread (1 when the wasm backend is unavailable). */
 export function getNumThreads(): number {
+  const runtime = wasmRuntime();
   return runtime instanceof Error ? 1 : runtime.workers.threads;
 }

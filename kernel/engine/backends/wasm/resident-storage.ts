@@ -58,6 +58,7 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
   const stats: StorageStats = { usedBytes: 0, freeBytes: 0, reclaims: 0 };
   /** Free blocks' addresses by size in floats. */
   const free = new Map<number, number[]>();
+  const gc = fullGc();
   const registry = makeFinalizationRegistry<Block>(({ at, n }) => {
     const list = free.get(n);
     if (list === undefined) free.set(n, [at]);
@@ -73,9 +74,9 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
   /** Gives the blocks of collected storage back now (a full GC, then the registry's callbacks). */
   function reclaim(): void {
     sinceReclaim = 0;
-    if (fullGc === null || registry.cleanupSome === undefined) return;
+    if (gc === null || registry.cleanupSome === undefined) return;
     const start = performance.now();
-    fullGc();
+    gc();
     registry.cleanupSome();
     lastReclaim = performance.now();
     lastGcMs = lastReclaim - start;

@@ -1,6 +1,7 @@
 // The process's one wasm runtime: the chosen kernel module, the shared memory, the calling
 // thread's instance, the arena that owns that memory and the worker threads that share it.
-// Created at import; an Error (with the reasons) where WebAssembly SIMD is unavailable.
+// Created on first use (the wasm backend starts with the first op, not at import); an Error (with
+// the reasons) where WebAssembly SIMD is unavailable.
 
 import { Arena } from "./arena";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
@@ -41,7 +42,13 @@ function createRuntime(): WasmRuntime | Error {
   }
 }
 
-export const runtime: WasmRuntime | Error = createRuntime();
+let runtime: WasmRuntime | Error | undefined;
+
+/** The runtime, created by the first call: compiles the kernel module and reserves its memory. */
+export function wasmRuntime(): WasmRuntime | Error {
+  if (runtime === undefined) runtime = createRuntime();
+  return runtime;
+}
 
 /**
  * What differs between a loaded module's exports and the TypeScript view generated from the
