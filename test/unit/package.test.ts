@@ -1,5 +1,6 @@
 // `import ... from "receptive"` resolves through the package's exports map, from CommonJS and ESM,
-// anywhere inside the project (the notebooks folder included).
+// anywhere inside the project (the notebooks folder included). In a plain script it is the engine
+// alone, started by the first op; `receptive/viz` is the notebook pictures and `fit`.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -48,5 +49,42 @@ describe("the receptive package", () => {
         ],
       ],
     ]);
+  });
+
+  it("is the engine alone in a plain script: no notebook code, and no wasm until the first op", () => {
+    // Counts wasm modules compiled (the wasm backend's start) before and after the first op.
+    const out = run(join(root, "notebooks"), [
+      "-e",
+      `let compiled = 0;
+       const Module = WebAssembly.Module;
+       WebAssembly.Module = function (bytes) { compiled++; return new Module(bytes); };
+       const R = require("receptive");
+       const notebook = Object.keys(require.cache).filter((f) => /[\\/]kernel[\\/](viz|display|server)[\\/]/.test(f));
+       const atImport = compiled;
+       const y = R.relu(R.randn([4, 300]));
+       console.log(JSON.stringify({ notebook, atImport, afterOp: compiled, backend: R.getBackend(), viz: "viz" in R, sum: y.sum().item() >= 0 }));`,
+    ]);
+    const r = JSON.parse(out);
+    assert.deepEqual(r.notebook, [], "files of kernel/viz, kernel/display or kernel/server loaded");
+    assert.equal(r.atImport, 0, "importing compiled wasm");
+    assert.ok(r.afterOp >= 1, "the first op starts the wasm backend");
+    assert.equal(r.backend, "wasm");
+    assert.equal(r.viz, false);
+    assert.equal(r.sum, true);
+  });
+
+  it("has receptive/viz: the viz helpers and fit, from require and import", () => {
+    const cwd = join(root, "notebooks");
+    const cjs = run(cwd, [
+      "-e",
+      'const viz = require("receptive/viz"); console.log(typeof viz.fit, viz.convSteps([[1, 2], [3, 4]], [[1]]).output.join(";"))',
+    ]);
+    assert.equal(cjs, "function 1,2;3,4");
+    const esm = run(cwd, [
+      "--input-type=module",
+      "-e",
+      'import { fit, curves } from "receptive/viz"; console.log(typeof fit, typeof curves)',
+    ]);
+    assert.equal(esm, "function function");
   });
 });

@@ -1,6 +1,7 @@
 // viz and fit in the real kernel: a notebook run by `receptive run` (the kernel's executor and
 // display sink) keeps fit's progress bar and curves as two outputs updated in place, shows the
-// figures as cell results and modules / datasets as their summary / sample grid.
+// figures as cell results and modules / datasets as their summary / sample grid; `receptive/viz`
+// is the same viz as the one `receptive` brings.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -31,6 +32,8 @@ live.close();
 undefined`,
   "model",
   "ds",
+  `import * as pictures from "receptive/viz";
+[typeof pictures.fit, pictures.fit === fit, typeof pictures.curves].join(" ")`,
 ];
 
 describe("viz in a notebook run by the kernel", () => {
@@ -99,5 +102,11 @@ describe("viz in a notebook run by the kernel", () => {
     const d = outputs[5].find((o) => o.output_type === "execute_result");
     assert.deepEqual(d.data[VIZ_MIME.imageGrid].shape, [16, 1, 4, 4]);
     assert.equal([d.data["text/plain"]].flat().join(""), "TensorDataset: 64 samples");
+  });
+
+  it("receptive/viz in a cell: the same viz and fit as the notebook's receptive", () => {
+    const r = outputs[6].find((o) => o.output_type === "execute_result");
+    assert.ok(r, JSON.stringify(outputs[6]));
+    assert.equal([r.data["text/plain"]].flat().join(""), "'function true function'");
   });
 });
