@@ -125,6 +125,7 @@ writeFileSync(
       private: true,
       main: pkg.main,
       types: pkg.types,
+      typesVersions: pkg.typesVersions,
       exports: pkg.exports,
       bin: pkg.bin,
       dependencies: pkg.dependencies,

@@ -1,6 +1,8 @@
-// The engine stands alone: no file under kernel/engine imports (statically, with a lazy require(),
-// a dynamic import() or a type-only import) anything outside kernel/engine, so a Node script's
-// `receptive` never loads the notebook code (kernel/display, kernel/viz, kernel/server).
+// The layers' dependency direction (docs/architecture.md): the engine stands alone, no file under
+// kernel/engine names (statically, with a lazy require(), a dynamic import() or a type-only
+// import) a module outside kernel/engine, so a Node script's `receptive` never loads the notebook
+// code (kernel/display, kernel/viz, kernel/server); the display layer stands alone too; viz reaches
+// only the display layer and the engine.
 
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -9,14 +11,19 @@ import { describe, it } from "node:test";
 import ts from "typescript";
 
 const root = join(__dirname, "..", "..", "..");
-const engine = join(root, "kernel", "engine");
-// NOTE: names resolve from where the compiled file runs (dist/kernel/engine/...), as require does.
+// NOTE: names resolve from where the compiled file runs (dist/kernel/...), as require does.
 const dist = join(root, "dist");
-const compiledEngine = join(dist, "kernel", "engine");
+
+/** The folders under kernel/ whose files a layer's files may name (its own first). */
+const LAYERS: Record<string, string[]> = {
+  engine: ["engine"],
+  display: ["display"],
+  viz: ["viz", "display", "engine"],
+};
 
 /**
- * Files outside the engine it may read, with the reason. The package's package.json: an exported
- * ONNX file names the version that produced it (onnx/export/export.ts).
+ * Files outside the layers they may read, with the reason. The package's package.json: an exported
+ * ONNX file names the version that produced it (engine/onnx/export/export.ts).
  */
 const ALLOWED_OUTSIDE = new Set([join(root, "package.json")]);
 
@@ -62,33 +69,40 @@ function moduleNames(file: string, text: string): { name: string | null; line: n
   return found;
 }
 
-/** The imports of `file` that leave the engine, as "file:line -> what" lines. */
-function outsideImports(file: string, text: string): string[] {
+/** The imports of `file` that leave the folders `allowed` (under kernel/), as "file:line -> what" lines. */
+function outsideImports(file: string, text: string, allowed: string[]): string[] {
+  const folders = allowed.map((f) => join(dist, "kernel", f));
   const where = (line: number) => `${relative(root, file)}:${line}`;
   const bad: string[] = [];
   for (const { name, line } of moduleNames(file, text)) {
     if (name === null) bad.push(`${where(line)} -> a computed module name (cannot be checked)`);
     else if (name === "receptive" || name.startsWith("receptive/"))
-      bad.push(`${where(line)} -> ${name} (the package itself: import engine files relatively)`);
+      bad.push(`${where(line)} -> ${name} (the package itself: name its files by relative path)`);
     else if (name.startsWith(".")) {
       const target = resolve(join(dist, relative(root, dirname(file))), name);
-      const inside = target === compiledEngine || target.startsWith(`${compiledEngine}/`);
+      const inside = folders.some((f) => target === f || target.startsWith(`${f}/`));
       if (!inside && !ALLOWED_OUTSIDE.has(target)) bad.push(`${where(line)} -> ${relative(dist, target)}`);
     }
   }
   return bad;
 }
 
-describe("the engine's imports", () => {
-  it("stay inside kernel/engine", () => {
-    const files = sourceFiles(engine);
-    assert.ok(files.length > 100, `expected the engine's sources under ${engine}, found ${files.length}`);
-    const bad = files.flatMap((f) => outsideImports(f, readFileSync(f, "utf8")));
-    assert.deepEqual(bad, [], `engine files import code outside kernel/engine:\n${bad.join("\n")}`);
-  });
+describe("the layers' imports", () => {
+  for (const [layer, allowed] of Object.entries(LAYERS)) {
+    it(`kernel/${layer} names only kernel/{${allowed.join(", ")}}`, () => {
+      const files = sourceFiles(join(root, "kernel", layer));
+      assert.ok(files.length > 5, `expected sources under kernel/${layer}, found ${files.length}`);
+      const bad = files.flatMap((f) => outsideImports(f, readFileSync(f, "utf8"), allowed));
+      assert.deepEqual(
+        bad,
+        [],
+        `kernel/${layer} imports code outside kernel/{${allowed}}:\n${bad.join("\n")}`,
+      );
+    });
+  }
 
   it("are all found: static, re-exports, lazy require(), import() and import types", () => {
-    const file = join(engine, "nn", "example.ts");
+    const file = join(root, "kernel", "engine", "nn", "example.ts");
     const text = [
       'import { registerModel } from "../../viz/feature-map-requests";',
       'export { display } from "../../display/index";',
@@ -101,7 +115,7 @@ describe("the engine's imports", () => {
       'import { readFileSync } from "node:fs";',
       'const version = require("../../../../package.json");',
     ].join("\n");
-    assert.deepEqual(outsideImports(file, text), [
+    assert.deepEqual(outsideImports(file, text, ["engine"]), [
       "kernel/engine/nn/example.ts:1 -> kernel/viz/feature-map-requests",
       "kernel/engine/nn/example.ts:2 -> kernel/display/index",
       "kernel/engine/nn/example.ts:3 -> kernel/server/execute/session",
