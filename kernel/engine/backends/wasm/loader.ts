@@ -1,4 +1,4 @@
-// Loads the compiled kernels synchronously at import and picks the variant: relaxed SIMD (fused
+// Loads the compiled kernels synchronously (when the backend starts, runtime.ts) and picks the variant: relaxed SIMD (fused
 // multiply-add) when this runtime can compile it, else plain SIMD. Node 20 only accepts relaxed
 // SIMD with --experimental-wasm-relaxed-simd (newer Node and Electron have it on); we never require
 // the flag. RECEPTIVE_WASM_VARIANT=simd|relaxed forces a variant (tests and benchmarks use it).
