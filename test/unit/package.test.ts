@@ -51,7 +51,7 @@ describe("the receptive package", () => {
     ]);
   });
 
-  it("is the engine alone in a plain script: no notebook code, and no wasm until the first op", () => {
+  it("is the engine alone in a plain script: no notebook code, no image decoders, no wasm until the first op", () => {
     // Counts wasm modules compiled (the wasm backend's start) before and after the first op.
     const out = run(join(root, "notebooks"), [
       "-e",
@@ -60,12 +60,14 @@ describe("the receptive package", () => {
        WebAssembly.Module = function (bytes) { compiled++; return new Module(bytes); };
        const R = require("receptive");
        const notebook = Object.keys(require.cache).filter((f) => /[\\/]kernel[\\/](viz|display|server)[\\/]/.test(f));
+       const decoders = Object.keys(require.cache).filter((f) => /node_modules[\\/](pngjs|jpeg-js)[\\/]/.test(f));
        const atImport = compiled;
        const y = R.relu(R.randn([4, 300]));
-       console.log(JSON.stringify({ notebook, atImport, afterOp: compiled, backend: R.getBackend(), viz: "viz" in R, sum: y.sum().item() >= 0 }));`,
+       console.log(JSON.stringify({ notebook, decoders, atImport, afterOp: compiled, backend: R.getBackend(), viz: "viz" in R, sum: y.sum().item() >= 0 }));`,
     ]);
     const r = JSON.parse(out);
     assert.deepEqual(r.notebook, [], "files of kernel/viz, kernel/display or kernel/server loaded");
+    assert.deepEqual(r.decoders, [], "the image decoders load with the first image, not at import");
     assert.equal(r.atImport, 0, "importing compiled wasm");
     assert.ok(r.afterOp >= 1, "the first op starts the wasm backend");
     assert.equal(r.backend, "wasm");

@@ -9,11 +9,15 @@
 
 import { type Dirent, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import * as jpeg from "jpeg-js";
-import { PNG } from "pngjs";
+import type * as JpegJs from "jpeg-js";
+import type * as PngJs from "pngjs";
 import { check } from "../errors";
 import { Dataset } from "./dataset";
 import { type RawImage, type Transform, toTensor } from "./transforms";
+
+// The decoders, loaded with the first image (importing the engine does not load them, 25 files).
+const pngjs = (): typeof PngJs => require("pngjs");
+const jpegJs = (): typeof JpegJs => require("jpeg-js");
 
 export const IMAGE_EXTENSIONS = [".png", ".jpg", ".jpeg"] as const;
 
@@ -89,13 +93,13 @@ export function decodeImage(
   let height: number;
   try {
     if (isPng) {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const png = pngjs().PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       rgba = png.data;
       width = png.width;
       height = png.height;
     } else {
       // jpeg-js's own limits back ours up where the header scan found no frame size.
-      const img = jpeg.decode(bytes, {
+      const img = jpegJs().decode(bytes, {
         useTArray: true,
         formatAsRGBA: true,
         tolerantDecoding: false,
