@@ -1,6 +1,6 @@
 // The public surface of the `receptive` package: tensors, autograd, the functional API `F`,
 // and backend selection. PyTorch names in camelCase; keyword arguments as a trailing options object.
-// The engine imports nothing outside kernel/engine (test/unit/engine-imports.test.ts); a notebook
+// The engine imports nothing outside kernel/engine (test/unit/import-graph.test.ts); a notebook
 // cell's `receptive` adds viz and fit (kernel/viz/notebook.ts).
 
 export type { BackwardOptions } from "./autograd/backward";
