@@ -1,5 +1,6 @@
 // What `import("receptive")` costs a plain Node script: the modules it loads (by folder) and the
-// time it takes, the median of several fresh processes. Run after `npm run build`:
+// time it takes, the median and the minimum of several fresh processes (on a busy machine the
+// minimum is the steadier number). Run after `npm run build`:
 //   node scripts/measure-import.mjs [<package root>] [--runs 7]
 // The package root defaults to this checkout; point it at another build (an older commit) to
 // compare. Also reports whether importing compiled wasm (the backend should start with the first op).
@@ -63,7 +64,9 @@ console.log(
       byFolder,
       wasmCompiledAtImport: wasmCompiles,
       importMsMedian: Math.round(median(results.map((r) => r.ms))),
+      importMsMin: Math.round(Math.min(...results.map((r) => r.ms))),
       processMsMedian: Math.round(median(results.map((r) => r.wallMs))),
+      processMsMin: Math.round(Math.min(...results.map((r) => r.wallMs))),
     },
     null,
     2,
