@@ -95,6 +95,9 @@ describe("models match torchvision", () => {
     assert.equal(count("resnet50"), 25_557_032);
     assert.equal(count("vgg11"), 132_863_336);
     assert.equal(count("vgg19"), 143_667_240);
+    assert.equal(count("googlenet"), 13_004_888); // with the auxiliary heads; 6,624,904 without
+    assert.equal(count("efficientnetB0"), 5_288_548);
+    assert.equal(count("unet"), 31_030_658); // the paper's network (the PyTorch reference in make_model_goldens.py)
   });
 });
 

@@ -1,7 +1,7 @@
 // Conv2dNormActivation (torchvision.ops.misc): the conv -> batch norm -> activation block that
-// MobileNets are made of, and `makeDivisible`, the channel rounding their width multipliers use.
+// MobileNets and EfficientNet are made of, and `makeDivisible`, the channel rounding their width multipliers use.
 
-import { ReLU, ReLU6 } from "../nn/activation";
+import { ReLU, ReLU6, SiLU } from "../nn/activation";
 import { BatchNorm2d } from "../nn/batchnorm";
 import { Sequential } from "../nn/containers";
 import { Conv2d } from "../nn/conv";
@@ -10,17 +10,18 @@ export interface ConvNormActivationOptions {
   kernelSize?: number;
   stride?: number;
   groups?: number;
-  /** "relu6" (MobileNetV2) or "relu" (MobileNetV1). */
-  activation?: "relu" | "relu6";
+  /** "relu6" (MobileNetV2), "relu" (MobileNetV1), "silu" (EfficientNet) or null (none: a linear projection). */
+  activation?: "relu" | "relu6" | "silu" | null;
 }
 
-/** Sequential(Conv2d(bias: false, "same"-style padding (k - 1) / 2), BatchNorm2d, ReLU6 or ReLU). */
+/** Sequential(Conv2d(bias: false, "same"-style padding (k - 1) / 2), BatchNorm2d, the activation if any). */
 export class Conv2dNormActivation extends Sequential {
   constructor(
     inChannels: number,
     outChannels: number,
     { kernelSize = 3, stride = 1, groups = 1, activation = "relu6" }: ConvNormActivationOptions = {},
   ) {
+    const act = { relu: ReLU, relu6: ReLU6, silu: SiLU };
     super(
       new Conv2d(inChannels, outChannels, kernelSize, {
         stride,
@@ -29,7 +30,7 @@ export class Conv2dNormActivation extends Sequential {
         bias: false,
       }),
       new BatchNorm2d(outChannels),
-      activation === "relu6" ? new ReLU6() : new ReLU(),
+      ...(activation === null ? [] : [new act[activation]()]),
     );
   }
 }

@@ -4,11 +4,23 @@
 
 export { AlexNet, type AlexNetOptions, alexnet } from "./alexnet";
 export { Conv2dNormActivation, makeDivisible } from "./conv-norm-act";
+export { EfficientNet, type EfficientNetOptions, efficientnetB0, MBConv } from "./efficientnet";
+export {
+  BasicConv2d,
+  GoogLeNet,
+  type GoogLeNetOptions,
+  type GoogLeNetOutputs,
+  googlenet,
+  Inception,
+  InceptionAux,
+} from "./googlenet";
 export { LeNet5, type LeNet5Options, lenet5 } from "./lenet";
 export { DepthwiseSeparable, MobileNetV1, type MobileNetV1Options, mobilenetV1 } from "./mobilenet-v1";
 export { InvertedResidual, MobileNetV2, type MobileNetV2Options, mobilenetV2 } from "./mobilenet-v2";
 export { BasicBlock, Bottleneck, ResNet, type ResNetOptions, resnet18, resnet34, resnet50 } from "./resnet";
+export { SqueezeExcitation, StochasticDepth, stochasticDepth } from "./squeeze-excitation";
 export { TinyVGG, type TinyVGGOptions, tinyVGG } from "./tiny-vgg";
+export { DoubleConv, UNet, type UNetOptions, unet } from "./unet";
 export {
   VGG,
   type VGGOptions,
@@ -22,3 +34,5 @@ export {
   vgg19Bn,
   vggConfigs,
 } from "./vgg";
+export { YoloTiny, type YoloTinyOptions, yoloTiny } from "./yolo";
+export { cellIou, type YoloLossOptions, type YoloTargetOptions, yoloLoss, yoloTargets } from "./yolo-loss";

@@ -91,6 +91,55 @@ class MobileNetV1(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+class DoubleConv(nn.Sequential):
+    def __init__(self, cin, cout, padding=1, batch_norm=False):
+        def conv(c):
+            return nn.Conv2d(c, cout, 3, padding=padding, bias=not batch_norm)
+
+        def norm():
+            return [nn.BatchNorm2d(cout)] if batch_norm else []
+
+        super().__init__(conv(cin), *norm(), nn.ReLU(), conv(cout), *norm(), nn.ReLU())
+
+
+class UNet(nn.Module):
+    """Ronneberger et al. 2015: double 3x3 convs, 2x2 max-pools, up-convs halving the channels,
+    skip concatenations, a 1x1 head. Module names are the engine's (encoders, ups, decoders, head)."""
+
+    def __init__(self, in_channels=1, num_classes=2, width=64, depth=4, up="transposed", batch_norm=False):
+        super().__init__()
+        ch = lambda i: width * 2**i
+        self.encoders = nn.ModuleList(
+            [DoubleConv(in_channels if i == 0 else ch(i - 1), ch(i), batch_norm=batch_norm) for i in range(depth + 1)]
+        )
+        self.pool = nn.MaxPool2d(2)
+        self.ups, self.decoders = nn.ModuleList(), nn.ModuleList()
+        for i in range(depth, 0, -1):
+            if up == "transposed":
+                self.ups.append(nn.ConvTranspose2d(ch(i), ch(i - 1), 2, stride=2))
+            else:
+                self.ups.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear"), nn.Conv2d(ch(i), ch(i - 1), 1)))
+            self.decoders.append(DoubleConv(ch(i), ch(i - 1), batch_norm=batch_norm))
+        self.head = nn.Conv2d(width, num_classes, 1)
+
+
+class YoloTiny(nn.Module):
+    """Four conv3x3-BN-LeakyReLU(0.1)-maxpool blocks, a fifth conv to 16w, adaptive pool to S x S,
+    a 1x1 head to B*5 + C channels (the engine's models.yoloTiny)."""
+
+    def __init__(self, grid_size=7, num_boxes=2, num_classes=20, in_channels=3, width=16):
+        super().__init__()
+        block = lambda cin, cout: nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.1))
+        layers, cin = [], in_channels
+        for i in range(4):
+            layers += [block(cin, width * 2**i), nn.MaxPool2d(2)]
+            cin = width * 2**i
+        layers.append(block(cin, width * 16))
+        self.backbone = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(grid_size)
+        self.head = nn.Conv2d(width * 16, num_boxes * 5 + num_classes, 1)
+
+
 def cifar_resnet(arch, width, num_classes):
     """torchvision's ResNet with a 3x3 stride-1 stem, no max-pool, and stage widths w, 2w, 4w, 8w."""
     block = tvm.resnet.BasicBlock if arch in ("resnet18", "resnet34") else tvm.resnet.Bottleneck
@@ -129,6 +178,15 @@ ZOO = [
     ("mobilenetV2", {}, tv("mobilenet_v2")),
     ("mobilenetV2", {"numClasses": 10, "widthMult": 0.5}, tv("mobilenet_v2", num_classes=10, width_mult=0.5)),
     ("mobilenetV1", {}, lambda: MobileNetV1()),
+    ("googlenet", {}, tv("googlenet", aux_logits=True, init_weights=True)),
+    ("googlenet", {"auxLogits": False, "numClasses": 10}, tv("googlenet", aux_logits=False, num_classes=10, init_weights=True)),
+    ("efficientnetB0", {}, tv("efficientnet_b0")),
+    ("efficientnetB0", {"numClasses": 10}, tv("efficientnet_b0", num_classes=10)),
+    ("unet", {}, lambda: UNet()),
+    ("unet", {"inChannels": 3, "numClasses": 5, "width": 8, "depth": 3, "up": "bilinear", "batchNorm": True},
+     lambda: UNet(3, 5, 8, 3, "bilinear", True)),
+    ("yoloTiny", {}, lambda: YoloTiny()),
+    ("yoloTiny", {"gridSize": 4, "numBoxes": 1, "numClasses": 3, "width": 8}, lambda: YoloTiny(4, 1, 3, 3, 8)),
     ("lenet5", {}, lambda: LeNet5()),
     ("tinyVGG", {}, lambda: TinyVGG()),
 ]
