@@ -15,5 +15,12 @@ export { type FeatureMapsFigure, type FeatureMapsOptions, featureMaps } from "./
 export { VizFigure } from "./figure";
 export { type FiltersOptions, filters } from "./filters";
 export { accuracy, type FitOptions, fit, type History } from "./fit";
+export {
+  type LayerStat,
+  type LayerStatsFigure,
+  type LayerStatsOptions,
+  layerStats,
+  type ValueStats,
+} from "./layer-stats";
 export { type CurvePoint, type LiveCurves, type LiveCurvesOptions, liveCurves } from "./live-curves";
 export { type SamplesOptions, samples } from "./samples";

@@ -227,3 +227,5 @@ export function orthogonal_(
     return t;
   });
 }
+
+export { type LsuvLayer, type LsuvOptions, lsuv } from "./lsuv";
