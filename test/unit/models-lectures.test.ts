@@ -267,6 +267,37 @@ describe("yoloTiny and yoloLoss", () => {
       }
       assert.ok(g.some((v) => v !== 0));
     });
+  it("yoloDecode inverts yoloTargets: a one-box prediction equal to the target decodes to the boxes", () => {
+    const boxes = [
+      [
+        [0.1, 0.2, 0.3, 0.6],
+        [0.55, 0.5, 0.95, 0.7],
+      ],
+      [[0.4, 0.4, 0.5, 0.45]],
+    ];
+    const target = models.yoloTargets(boxes, [[2, 0], [1]], { gridSize: 4, numClasses: 3 });
+    const found = models.yoloDecode(target, { numBoxes: 1, threshold: 0.5 });
+    assert.equal(found.length, 2);
+    const sorted = (d: models.YoloDetection[]) => [...d].sort((a, b) => a.box[0] - b.box[0]);
+    assert.deepEqual(
+      sorted(found[0]).map((d) => [d.classIndex, d.score, d.predictor]),
+      [
+        [2, 1, 0],
+        [0, 1, 0],
+      ],
+    );
+    expectClose(
+      sorted(found[0]).flatMap((d) => d.box),
+      boxes[0].flat(),
+      "decoded boxes",
+    );
+    expectClose(found[1][0].box, boxes[1][0], "decoded box");
+    assert.deepEqual(found[1][0].cell, [1, 1]);
+    assert.throws(
+      () => models.yoloDecode(randn([1, 3, 3, 4])),
+      /yoloDecode: pred must be \(N, S, S, B\*5 \+ C\) with numBoxes 2/,
+    );
+  });
   it("bad shapes are clear errors", () => {
     const pred = randn([1, 3, 3, 14]);
     assert.throws(

@@ -35,4 +35,12 @@ export {
   vggConfigs,
 } from "./vgg";
 export { YoloTiny, type YoloTinyOptions, yoloTiny } from "./yolo";
-export { cellIou, type YoloLossOptions, type YoloTargetOptions, yoloLoss, yoloTargets } from "./yolo-loss";
+export {
+  cellIou,
+  type YoloDetection,
+  type YoloLossOptions,
+  type YoloTargetOptions,
+  yoloDecode,
+  yoloLoss,
+  yoloTargets,
+} from "./yolo-loss";

@@ -209,3 +209,62 @@ export function yoloTargets(boxes: number[][][], labels: number[][], options: Yo
   });
   return new Tensor(out, [boxes.length, S, S, D]);
 }
+
+/** One detection: the box in image-relative (x1, y1, x2, y2), its score and class. */
+export interface YoloDetection {
+  box: [number, number, number, number];
+  /** confidence x the class's score (YOLO v1's class-specific confidence). */
+  score: number;
+  classIndex: number;
+  /** The grid cell (row, column) and the box predictor (0..B-1) it came from. */
+  cell: [number, number];
+  predictor: number;
+}
+
+/**
+ * The boxes of a (N, S, S, B*5 + C) prediction whose class-specific confidence (box confidence
+ * times the cell's best class score) reaches `threshold`, per image, best first. YOLO v1 then
+ * removes overlapping boxes of the same class by non-maximum suppression; this does not.
+ */
+export function yoloDecode(
+  pred: Tensor,
+  { numBoxes: B = 2, threshold = 0.2 }: { numBoxes?: number; threshold?: number } = {},
+): YoloDetection[][] {
+  checkTensor(pred, "yoloDecode", "pred");
+  check(
+    pred.ndim === 4 && pred.shape[1] === pred.shape[2] && pred.shape[3] >= 5 * B,
+    "yoloDecode",
+    () => `pred must be (N, S, S, B*5 + C) with numBoxes ${B}, got shape ${fmtShape(pred.shape)}`,
+  );
+  const [N, S, , D] = pred.shape;
+  const C = D - 5 * B;
+  const P = pred.contiguous().storage;
+  const out: YoloDetection[][] = [];
+  for (let n = 0; n < N; n++) {
+    const found: YoloDetection[] = [];
+    for (let row = 0; row < S; row++)
+      for (let col = 0; col < S; col++) {
+        const p = ((n * S + row) * S + col) * D;
+        let cls = 0;
+        for (let c = 1; c < C; c++) if (P[p + 5 * B + c] > P[p + 5 * B + cls]) cls = c;
+        const classScore = C > 0 ? P[p + 5 * B + cls] : 1;
+        for (let j = 0; j < B; j++) {
+          const [x, y, w, h, conf] = P.subarray(p + 5 * j, p + 5 * j + 5);
+          const score = conf * classScore;
+          if (!(score >= threshold)) continue;
+          const cx = (col + x) / S;
+          const cy = (row + y) / S;
+          const [aw, ah] = [Math.abs(w), Math.abs(h)];
+          found.push({
+            box: [cx - aw / 2, cy - ah / 2, cx + aw / 2, cy + ah / 2],
+            score,
+            classIndex: cls,
+            cell: [row, col],
+            predictor: j,
+          });
+        }
+      }
+    out.push(found.sort((a, b) => b.score - a.score));
+  }
+  return out;
+}
