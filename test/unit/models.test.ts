@@ -1,6 +1,7 @@
 // The model zoo against torchvision (test/golden/models/models.json, made by
 // make_model_goldens.py from torchvision 0.14 and hand-built PyTorch references): parameter
-// counts, state-dict keys and shapes in order, forward shapes on small inputs, and a few-sample
+// counts, state-dict keys and shapes in order, forward shapes on small inputs, GoogLeNet /
+// EfficientNet / U-Net / the detector with formula weights against PyTorch, and a few-sample
 // forward of LeNet-5 and TinyVGG with PyTorch's weights against PyTorch's outputs.
 
 import assert from "node:assert/strict";
@@ -25,6 +26,13 @@ const golden = JSON.parse(readFileSync(join(dir, "models.json"), "utf8")) as {
   version: number;
   vggConfigs: Record<string, (number | "M")[]>;
   models: { name: string; options: Record<string, unknown>; params: number; keys: [string, number[]][] }[];
+  forwards: {
+    name: string;
+    options: Record<string, unknown>;
+    input: number[];
+    output: number[];
+    outputShape: number[];
+  }[];
 };
 // PyTorch's buffer names are snake_case (running_mean); ours camelCase (runningMean).
 const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -173,6 +181,38 @@ describe("models: forward with PyTorch's weights", () => {
       const y = noGrad(() => net.forward(io.input)) as Tensor;
       assert.deepEqual([...y.shape], [...io.output.shape]);
       expectClose(y.data, io.output.data, `${name} output`);
+    });
+});
+
+/** make_model_goldens.py's formula_fill: state-dict entry k filled by sines (float64, then float32). */
+function formulaFill(k: number, name: string, t: Tensor): void {
+  const v = t.storage;
+  const fanIn = t.ndim >= 2 ? t.numel / t.shape[0] : 0;
+  for (let i = 0; i < v.length; i++) {
+    const s = Math.sin(0.37 * i + 1.3 * k);
+    if (name.endsWith("runningVar")) v[i] = 1 + 0.5 * Math.abs(s);
+    else if (t.ndim >= 2) v[i] = (2 / Math.sqrt(fanIn)) * s;
+    else if (name.endsWith("weight")) v[i] = 1 + 0.2 * s;
+    else v[i] = 0.1 * s;
+  }
+}
+
+describe("models: forward with formula weights, against PyTorch", () => {
+  for (const g of golden.forwards)
+    it(`${g.name}(${JSON.stringify(g.options)}) on ${JSON.stringify(g.input)}`, () => {
+      const net = build(g.name, g.options);
+      Object.entries(net.stateDict() as Record<string, Tensor>).forEach(([key, t], k) => {
+        if (t.dtype === "float32") formulaFill(k, key, t);
+      });
+      net.eval();
+      const n = g.input.reduce((a, b) => a * b, 1);
+      const x = tensor(
+        Float32Array.from({ length: n }, (_, i) => Math.sin(0.11 * i)),
+        { shape: g.input },
+      );
+      const y = noGrad(() => net.forward(x)) as Tensor;
+      assert.deepEqual([...y.shape], g.outputShape);
+      expectClose(y.data, g.output, `${g.name} output`, { atol: 1e-4, rtol: 1e-4 });
     });
 });
 

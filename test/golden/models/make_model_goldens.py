@@ -9,6 +9,9 @@ python3-torch and python3-torchvision). Writes, next to this script (or into DIR
   lenet5.safetensors     LeNet-5 state dict (seeded)        lenet5-io.safetensors   input, output
   tinyvgg.safetensors    TinyVGG state dict (seeded)        tinyvgg-io.safetensors  input, output
   dtypes.safetensors     F32 / I64 / BOOL tensors, a scalar and an empty tensor (format test)
+and in models.json, for the larger models ("forwards"), the eval-mode output on a formula input
+with every state-dict entry filled by a formula (formula_fill, mirrored in models.test.ts), so the
+forward pass is checked without committing megabytes of weights.
 """
 
 import json
@@ -122,6 +125,15 @@ class UNet(nn.Module):
             self.decoders.append(DoubleConv(ch(i), ch(i - 1), batch_norm=batch_norm))
         self.head = nn.Conv2d(width, num_classes, 1)
 
+    def forward(self, x):
+        skips = []
+        for i, enc in enumerate(self.encoders):
+            x = enc(x if i == 0 else self.pool(x))
+            skips.append(x)
+        for j, (up, dec) in enumerate(zip(self.ups, self.decoders)):
+            x = dec(torch.cat([skips[-2 - j], up(x)], 1))
+        return self.head(x)
+
 
 class YoloTiny(nn.Module):
     """Four conv3x3-BN-LeakyReLU(0.1)-maxpool blocks, a fifth conv to 16w, adaptive pool to S x S,
@@ -138,6 +150,9 @@ class YoloTiny(nn.Module):
         self.backbone = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(grid_size)
         self.head = nn.Conv2d(width * 16, num_boxes * 5 + num_classes, 1)
+
+    def forward(self, x):
+        return self.head(self.pool(self.backbone(x))).permute(0, 2, 3, 1)
 
 
 def cifar_resnet(arch, width, num_classes):
@@ -192,6 +207,56 @@ ZOO = [
 ]
 
 
+# Models whose forward pass is checked with formula weights: our name, options, builder, input shape.
+FORWARDS = [
+    ("googlenet", {"auxLogits": False, "numClasses": 10}, tv("googlenet", aux_logits=False, num_classes=10, init_weights=True), [2, 3, 64, 64]),
+    ("efficientnetB0", {"numClasses": 10}, tv("efficientnet_b0", num_classes=10), [2, 3, 64, 64]),
+    ("unet", {"inChannels": 3, "numClasses": 5, "width": 8, "depth": 3, "up": "bilinear", "batchNorm": True},
+     lambda: UNet(3, 5, 8, 3, "bilinear", True), [1, 3, 32, 32]),
+    ("unet", {"width": 4, "depth": 2}, lambda: UNet(1, 2, 4, 2), [1, 1, 16, 16]),
+    ("yoloTiny", {"gridSize": 4, "numBoxes": 1, "numClasses": 3, "width": 8}, lambda: YoloTiny(4, 1, 3, 3, 8), [1, 3, 64, 64]),
+]
+
+
+def formula_fill(k, name, t):
+    """State-dict entry k: He-scaled sines for weights (fan-in from the shape), 1 + 0.2 sin for norm
+    weights, 1 + 0.5 |sin| for running variances, 0.1 sin otherwise. Computed in float64."""
+    i = torch.arange(t.numel(), dtype=torch.float64)
+    s = torch.sin(0.37 * i + 1.3 * k)
+    if name.endswith("running_var"):
+        v = 1 + 0.5 * s.abs()
+    elif t.dim() >= 2:
+        v = 2 / (t.numel() / t.shape[0]) ** 0.5 * s
+    elif name.endswith("weight"):
+        v = 1 + 0.2 * s
+    else:
+        v = 0.1 * s
+    return v.reshape(t.shape).to(t.dtype)
+
+
+def formula_input(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return torch.sin(0.11 * torch.arange(n, dtype=torch.float64)).reshape(shape).float()
+
+
+def forward_goldens():
+    out = []
+    for name, opts, build, shape in FORWARDS:
+        m = build()
+        sd = m.state_dict()
+        with torch.no_grad():
+            for k, (key, t) in enumerate(sd.items()):
+                if t.is_floating_point():
+                    t.copy_(formula_fill(k, key, t))
+            m.eval()
+            y = m(formula_input(shape))
+        out.append({"name": name, "options": opts, "input": shape, "output": [round(v, 7) for v in y.reshape(-1).tolist()], "outputShape": list(y.shape)})
+        print("%-12s forward %s -> %s" % (name, shape, list(y.shape)))
+    return out
+
+
 # ---- safetensors, by hand (the format: https://github.com/huggingface/safetensors) ------------
 DTYPES = {torch.float32: ("F32", "<f"), torch.int64: ("I64", "<q"), torch.bool: ("BOOL", "<?")}
 
@@ -230,6 +295,7 @@ def main(out):
             }
         )
         print("%-12s %-45s %12d params, %d keys" % (name, json.dumps(opts), models[-1]["params"], len(sd)))
+    forwards = forward_goldens()  # before opening the file, so a failure leaves the old one whole
     with open(os.path.join(out, "models.json"), "w") as f:
         golden = {
             "format": "receptive-models-golden",
@@ -237,6 +303,7 @@ def main(out):
             "torch": torch.__version__,
             "vggConfigs": {"vgg11": tvm.vgg.cfgs["A"], "vgg13": tvm.vgg.cfgs["B"], "vgg16": tvm.vgg.cfgs["D"], "vgg19": tvm.vgg.cfgs["E"]},
             "models": models,
+            "forwards": forwards,
         }
         json.dump(golden, f, separators=(",", ":"))
         f.write("\n")
