@@ -9,12 +9,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
+  cat,
   models,
   type nn,
   noGrad,
   ReceptiveError,
   randn,
-  type Tensor,
+  Tensor,
   tensor,
 } from "../../kernel/engine/index";
 import { expectSameJson, expectSameSafetensors, withRegenerated } from "../golden/regenerated";
@@ -30,6 +31,7 @@ const golden = JSON.parse(readFileSync(join(dir, "models.json"), "utf8")) as {
     name: string;
     options: Record<string, unknown>;
     input: number[];
+    training?: boolean;
     output: number[];
     outputShape: number[];
   }[];
@@ -199,20 +201,30 @@ function formulaFill(k: number, name: string, t: Tensor): void {
 
 describe("models: forward with formula weights, against PyTorch", () => {
   for (const g of golden.forwards)
-    it(`${g.name}(${JSON.stringify(g.options)}) on ${JSON.stringify(g.input)}`, () => {
+    it(`${g.name}(${JSON.stringify(g.options)}) on ${JSON.stringify(g.input)}${g.training ? ", training mode" : ""}`, () => {
       const net = build(g.name, g.options);
       Object.entries(net.stateDict() as Record<string, Tensor>).forEach(([key, t], k) => {
         if (t.dtype === "float32") formulaFill(k, key, t);
       });
-      net.eval();
+      net.train(g.training === true);
       const n = g.input.reduce((a, b) => a * b, 1);
       const x = tensor(
         Float32Array.from({ length: n }, (_, i) => Math.sin(0.11 * i)),
         { shape: g.input },
       );
-      const y = noGrad(() => net.forward(x)) as Tensor;
+      const out = noGrad(() => net.forward(x)) as Tensor | models.GoogLeNetOutputs;
+      // training-mode GoogLeNet: the logits, the aux1 head's (after inception4a), the aux2 head's
+      // (torchvision's GoogLeNetOutputs in its order: its aux_logits2 field holds the aux1 head's output)
+      const y =
+        out instanceof Tensor
+          ? out
+          : cat([out.logits, out.auxLogits1, out.auxLogits2].map((t) => t.flatten()));
       assert.deepEqual([...y.shape], g.outputShape);
-      expectClose(y.data, g.output, `${g.name} output`, { atol: 1e-4, rtol: 1e-4 });
+      // NOTE: training mode normalises by batch statistics over as few as 8 values per channel
+      // (inception5 at 2x2), which is ill-conditioned: PyTorch's own float32 logits differ from its
+      // float64 ones by 5e-3 (ours by 6e-3). A misplaced or swapped head changes the outputs by 1e-1 or more.
+      const atol = g.training ? 2e-2 : 1e-4;
+      expectClose(y.data, g.output, `${g.name} output`, { atol, rtol: 1e-4 });
     });
 });
 

@@ -94,7 +94,11 @@ export class InceptionAux extends Module {
   }
 }
 
-/** What GoogLeNet's forward returns in training mode with auxLogits (torchvision's GoogLeNetOutputs). */
+/**
+ * What GoogLeNet's forward returns in training mode with auxLogits (torchvision's GoogLeNetOutputs).
+ * NOTE: auxLogits1 is the aux1 head's output (after inception4a), auxLogits2 the aux2 head's (after
+ * inception4d); torchvision 0.14 swaps these two names (its aux_logits2 holds the aux1 head's).
+ */
 export interface GoogLeNetOutputs {
   logits: Tensor;
   auxLogits2: Tensor;

@@ -210,6 +210,9 @@ ZOO = [
 # Models whose forward pass is checked with formula weights: our name, options, builder, input shape.
 FORWARDS = [
     ("googlenet", {"auxLogits": False, "numClasses": 10}, tv("googlenet", aux_logits=False, num_classes=10, init_weights=True), [2, 3, 64, 64]),
+    # training mode (batch statistics, no dropout): the logits and both auxiliary heads' outputs
+    ("googlenet", {"numClasses": 10, "dropout": 0, "dropoutAux": 0},
+     tv("googlenet", num_classes=10, dropout=0.0, dropout_aux=0.0, init_weights=True), [2, 3, 64, 64], True),
     ("efficientnetB0", {"numClasses": 10}, tv("efficientnet_b0", num_classes=10), [2, 3, 64, 64]),
     ("unet", {"inChannels": 3, "numClasses": 5, "width": 8, "depth": 3, "up": "bilinear", "batchNorm": True},
      lambda: UNet(3, 5, 8, 3, "bilinear", True), [1, 3, 32, 32]),
@@ -243,16 +246,22 @@ def formula_input(shape):
 
 def forward_goldens():
     out = []
-    for name, opts, build, shape in FORWARDS:
+    for name, opts, build, shape, *training in FORWARDS:
         m = build()
         sd = m.state_dict()
         with torch.no_grad():
             for k, (key, t) in enumerate(sd.items()):
                 if t.is_floating_point():
                     t.copy_(formula_fill(k, key, t))
-            m.eval()
+            m.train(bool(training))
             y = m(formula_input(shape))
-        out.append({"name": name, "options": opts, "input": shape, "output": [round(v, 7) for v in y.reshape(-1).tolist()], "outputShape": list(y.shape)})
+        entry = {"name": name, "options": opts, "input": shape}
+        if training:
+            entry["training"] = True
+            # NOTE: torchvision 0.14 swaps the names twice: its aux_logits2 field holds the aux1 head's
+            # output (after inception4a), so this is logits, aux1 head, aux2 head.
+            y = torch.cat([t.reshape(-1) for t in y])
+        out.append({**entry, "output": [round(v, 7) for v in y.reshape(-1).tolist()], "outputShape": list(y.shape)})
         print("%-12s forward %s -> %s" % (name, shape, list(y.shape)))
     return out
 
@@ -295,7 +304,9 @@ def main(out):
             }
         )
         print("%-12s %-45s %12d params, %d keys" % (name, json.dumps(opts), models[-1]["params"], len(sd)))
+    rng = torch.get_rng_state()  # the LeNet-5 / TinyVGG weights below stay what they were
     forwards = forward_goldens()  # before opening the file, so a failure leaves the old one whole
+    torch.set_rng_state(rng)
     with open(os.path.join(out, "models.json"), "w") as f:
         golden = {
             "format": "receptive-models-golden",
