@@ -6,7 +6,14 @@
 export type { BackwardOptions } from "./autograd/backward";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/grad-mode";
 export { zeroGrad } from "./autograd/zero-grad";
-export { availableBackends, backendInfo, getBackend, setBackend } from "./backends/registry";
+export {
+  availableBackends,
+  type BackendInfo,
+  backendInfo,
+  getBackend,
+  type SimdInfo,
+  setBackend,
+} from "./backends/registry";
 export { getNumThreads, setNumThreads } from "./backends/wasm/index";
 export * as data from "./data/index";
 export { ReceptiveError } from "./errors";

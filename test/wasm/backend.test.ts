@@ -25,6 +25,8 @@ describe("wasm backend", () => {
     const info = backendInfo();
     assert.match(info.description, /^WebAssembly SIMD( \(relaxed\))?, \d+ threads?$/);
     assert.equal(info.description.includes("(relaxed)"), runtime.variant === "relaxed");
+    assert.equal(info.simd?.variant, runtime.variant);
+    assert.ok((info.simd?.why ?? "").length > 0, "backendInfo().simd.why says why this variant runs");
     assert.ok(info.kernels >= 3, `wasm implements ${info.kernels} kernels`);
   });
 

@@ -31,6 +31,8 @@ export interface Backend {
   readonly kernels: Readonly<Record<string, KernelFn>>;
   /** A one-line description for status displays, e.g. "WebAssembly SIMD, 2 threads". */
   describe?(): string;
+  /** Which SIMD variant its kernels run and why (see BackendInfo.simd). */
+  simd?(): SimdInfo;
   /** Internal backends (summary's shape-only pass) are not offered to users. */
   readonly hidden?: boolean;
   /**
@@ -199,6 +201,18 @@ export function getBackend(): string {
   return active.name;
 }
 
+/** The SIMD variant a backend's kernels run, and why that one. */
+export interface SimdInfo {
+  /** "relaxed" (fused multiply-add) or "simd" (plain WebAssembly SIMD). */
+  variant: "relaxed" | "simd";
+  /**
+   * How it was chosen, e.g. "relaxed SIMD enabled by the command line (--experimental-wasm-relaxed-simd)",
+   * "relaxed SIMD enabled at run time (...)", "relaxed SIMD is on by default in this runtime",
+   * "relaxed SIMD not available in this runtime (...)", "forced by RECEPTIVE_WASM_VARIANT=simd".
+   */
+  why: string;
+}
+
 export interface BackendInfo {
   /** The active backend ("wasm" or "ref"). */
   name: string;
@@ -214,6 +228,8 @@ export interface BackendInfo {
    * ops the backend lacks): those count under "ref", never under the backend.
    */
   calls: Record<string, Record<string, number>>;
+  /** The SIMD variant the active backend runs and why; absent for backends without SIMD (ref). */
+  simd?: SimdInfo;
 }
 
 export function backendInfo(): BackendInfo {
@@ -230,6 +246,7 @@ export function backendInfo(): BackendInfo {
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([kernel, counts]) => [kernel, { ...counts }]),
     ),
+    ...(active.simd === undefined ? {} : { simd: active.simd() }),
   };
 }
 

@@ -79,6 +79,7 @@ deferBackend(() => {
       if (to >= 0 && from >= 0) rt.kernels.copyBytes(to, from, 4 * dst.length);
       else dst.set(src);
     },
+    simd: () => ({ variant: rt.variant, why: rt.why }),
     describe: () => {
       const threads = rt.workers.threads;
       const failure = rt.workers.startupFailure;

@@ -11,6 +11,8 @@ import { MAXIMUM_PAGES, type WasmMemory, wasmApi } from "./wasm-api";
 
 export interface WasmRuntime {
   variant: Variant;
+  /** Why this variant runs (loader.ts), e.g. "relaxed SIMD enabled at run time (...)". */
+  why: string;
   kernels: KernelExports;
   memory: WasmMemory;
   arena: Arena;
@@ -32,6 +34,7 @@ function createRuntime(): WasmRuntime | Error {
       return new Error(`wasm kernels: ${loaded.variant} module reports the wrong variant (stale build?)`);
     return {
       variant: loaded.variant,
+      why: loaded.why,
       kernels,
       memory,
       arena: new Arena(memory, kernels.heapBase()),
