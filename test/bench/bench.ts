@@ -4,7 +4,9 @@
 // training benchmark alone in a process of its own, Receptive and PyTorch. Prints one table row per
 // case and thread count, with ratios to the peers, and writes the table with a description of the
 // machine to test/bench/RESULTS.md.
-// Usage: npm run bench [-- [--quick] case-name-substring...]   (--quick skips the slow cases)
+// Usage: npm run bench [-- [--quick] case-name-substring...]   (--quick skips the slow cases; a
+// substring runs only the cases whose name contains it, e.g. `node dist/test/bench/bench.js depthwise`,
+// and the warm-up, latency and ONNX sections only when it names them or one of their cases)
 
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
@@ -15,6 +17,7 @@ import { ENGINE_NODE_FLAGS } from "../../kernel/server/node-flags";
 import { CASES } from "./cases";
 import { runLatencyBench } from "./latency";
 import { runOnnxBench } from "./onnx";
+import { runWarmupBench } from "./warmup";
 
 const PYTHON = "/usr/bin/python3";
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
@@ -312,6 +315,8 @@ const goals = [
   rssLine,
 ].join("\n");
 
+// A new model's first steps vs its steady state, from a plain node script (warmup.ts).
+const warmupTable = runWarmupBench(process.argv.slice(2));
 const loadMax = Math.max(loadBefore, loadavg()[0]);
 const shared = loadMax > 0.5 * cpus().length;
 const machine = [
@@ -347,7 +352,7 @@ Goals of issue 3 this run checks:
 
 ${goals}
 ${shared ? `\nNOTE: the machine was shared during this run (load average up to ${loadMax.toFixed(1)} on ${cpus().length} cores): wall-clock ratios, thread scaling and any "met" based on them are unreliable; the per-CPU-second figures are the better guide.\n` : ""}
-Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
+${warmupTable === null ? "" : `## Warm-up: a new model's first steps vs its steady state\n\nFrom a plain \`node script\` (no engine flags), a fresh process per row: the mean of steps 1-10 (and 2-10) divided by the median step of the second half of the run (\`node dist/test/bench/warmup.js\`).\n\n${warmupTable}\n\n`}Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
 `;
 console.log(
   `\n${machine}\n\nbest batch, wall clock:\n${wallTable}\n\nper CPU-second, 1 thread:\n${cpuTable}\n\n${goals}`,

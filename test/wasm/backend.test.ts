@@ -162,4 +162,35 @@ describe("wasm backend", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), "1", "the product ran on one worker thread");
   });
+
+  it("spawns its worker threads at import and on setNumThreads, and a threaded call uses them", () => {
+    const backend = join(__dirname, "../../kernel/engine/backends/wasm/index.js");
+    const matmulJs = join(__dirname, "../../kernel/engine/backends/ref/matmul.js");
+    const runtimeJs = join(__dirname, "../../kernel/engine/backends/wasm/runtime.js");
+    // Before any kernel call the workers boot (counted as booting, not yet waited for); growing the
+    // thread count spawns more; the first threaded call waits for them and they become workers.
+    const script = `
+      require(${JSON.stringify(matmulJs)});
+      const wasm = require(${JSON.stringify(backend)});
+      const { workers } = require(${JSON.stringify(runtimeJs)}).runtime;
+      const counts = [];
+      wasm.setNumThreads(2);
+      counts.push([workers.bootingCount, workers.workerCount]);
+      wasm.setNumThreads(3);
+      counts.push([workers.bootingCount, workers.workerCount]);
+      const { matmul } = require(${JSON.stringify(matmulJs)});
+      const n = 256, a = new Float32Array(n * n).fill(1), out = new Float32Array(n * n);
+      matmul(out, a, a, 1, n, n, n);
+      if (out[n * n - 1] !== n) throw new Error("wrong product " + out[n * n - 1]);
+      counts.push([workers.bootingCount, workers.workerCount]);
+      console.log(JSON.stringify(counts));
+    `;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout.trim()), [
+      [1, 0],
+      [2, 0],
+      [0, 2],
+    ]);
+  });
 });

@@ -90,6 +90,7 @@ deferBackend(() => {
     },
   });
   setBackend("wasm");
+  rt.workers.prestart(); // they boot while the user builds a model (threads/workers.ts)
 });
 
 /** Why the wasm backend is unavailable (no WebAssembly SIMD, or kernels not built), else null. */
@@ -119,7 +120,10 @@ export function setNumThreads(n: number): void {
       `${n} threads is more than this machine can use: it has ${cores} cores (os.availableParallelism()), and at most ${maxThreads()} threads are allowed (4 per core, at most ${MAX_WORKERS + 1}); threads beyond the cores only take turns on them. Use setNumThreads(${cores})`,
   );
   const runtime = wasmRuntime();
-  if (!(runtime instanceof Error)) runtime.workers.threads = n;
+  if (!(runtime instanceof Error)) {
+    runtime.workers.threads = n;
+    runtime.workers.prestart();
+  }
 }
 
 /** The most threads setNumThreads accepts here: 4 per core, at most the worker threads' limit. */

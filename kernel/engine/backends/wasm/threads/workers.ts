@@ -1,8 +1,10 @@
 // The worker threads: they run slices (shares) of one kernel call over the shared wasm memory
 // alongside the calling thread, which claims shares too and then blocks (Atomics.wait) until all
 // are done, so the kernel API stays synchronous (protocol.ts: how shares are handed out). Workers
-// start lazily, the first time a call wants them, and are unref()ed: idle workers never keep the
-// process alive.
+// are spawned when the backend loads and when the thread count grows (`prestart`, without waiting:
+// a Node worker takes 30-50 ms of CPU to boot, which then overlaps the user's model building and
+// data loading instead of the first training step); the first call that wants them waits until
+// they are ready. They are unref()ed: idle workers never keep the process alive.
 // NOTE: Atomics.wait on the calling thread is fine in Node and Electron's main process (our kernel
 // process); a browser main thread would need the kernels to run from a worker instead.
 //
@@ -51,6 +53,8 @@ export class WorkerThreads {
   private readonly ints = new Int32Array(this.control);
   private readonly args = new Float64Array(this.control);
   private readonly workers: Worker[] = []; // worker w - 1 owns slot w
+  /** Workers spawned by `prestart` that no call has waited for yet: they own the next slots. */
+  private readonly booting: Worker[] = [];
   private threadCount = Math.min(availableParallelism(), MAX_WORKERS + 1);
   /** Why worker threads are unavailable, once they failed to start; the caller then runs everything. */
   private failure: string | null = null;
@@ -115,6 +119,11 @@ export class WorkerThreads {
   /** Worker threads started so far (they start on first need and then stay). */
   get workerCount(): number {
     return this.workers.length;
+  }
+
+  /** Workers spawned by `prestart` that no call has waited for yet. */
+  get bootingCount(): number {
+    return this.booting.length;
   }
 
   /** The running worker threads (worker i runs slot i + 1); for tests that kill one. */
@@ -200,8 +209,9 @@ export class WorkerThreads {
    * next interrupt check), so the next call starts fresh ones, and returns the error to throw.
    */
   private tearDown(kernel: string | readonly string[], limitMs: number): WorkerThreadError {
-    for (const worker of this.workers) void worker.terminate();
+    for (const worker of [...this.workers, ...this.booting]) void worker.terminate();
     this.workers.length = 0;
+    this.booting.length = 0;
     this.exited.clear();
     Atomics.store(this.ints, CLAIM, 0); // no shares left to claim
     this.restarts++;
@@ -225,9 +235,44 @@ export class WorkerThreads {
       `wasm threads: ${dead} worker thread${dead === 1 ? "" : "s"} exited unexpectedly; restarting the worker threads`,
       { code: "RECEPTIVE_WASM_THREADS" },
     );
-    for (const worker of this.workers) if (!this.exited.has(worker)) void worker.terminate();
+    for (const worker of [...this.workers, ...this.booting])
+      if (!this.exited.has(worker)) void worker.terminate();
     this.workers.length = 0;
+    this.booting.length = 0;
     this.exited.clear();
+  }
+
+  /**
+   * Spawns the workers a call at the current thread count would use, without waiting for them to
+   * boot; the first call that wants them waits until they are ready (ensureWorkers).
+   */
+  prestart(): void {
+    if (this.failure !== null) return;
+    while (this.workers.length + this.booting.length < this.threads - 1) {
+      const worker = this.spawn(this.workers.length + this.booting.length + 1);
+      if (worker === null) return;
+      this.booting.push(worker);
+    }
+  }
+
+  /** A new worker for `slot`, not yet ready; null (and `failure` set) if it cannot start. */
+  private spawn(slot: number): Worker | null {
+    Atomics.store(this.ints, readyIndex(slot), 0); // a replaced worker's slot was ready
+    const init: WorkerInit = { module: this.module, memory: this.memory, control: this.control, slot };
+    let worker: Worker;
+    try {
+      worker = new Worker(join(__dirname, "worker.js"), { workerData: init });
+    } catch (e) {
+      this.failure = `worker threads could not start: ${e instanceof Error ? e.message : String(e)}`;
+      return null;
+    }
+    worker.unref();
+    // The event loop is not running while we block, so 'error' can only be observed as a timeout.
+    worker.on("error", () => {});
+    worker.on("exit", () => {
+      if (this.workers.includes(worker) || this.booting.includes(worker)) this.exited.add(worker);
+    });
+    return worker;
   }
 
   /** Starts workers until there are `count`, waiting until each is ready; false if they cannot start. */
@@ -235,21 +280,8 @@ export class WorkerThreads {
     if (this.failure !== null) return false;
     while (this.workers.length < count) {
       const slot = this.workers.length + 1;
-      Atomics.store(this.ints, readyIndex(slot), 0); // a replaced worker's slot was ready
-      const init: WorkerInit = { module: this.module, memory: this.memory, control: this.control, slot };
-      let worker: Worker;
-      try {
-        worker = new Worker(join(__dirname, "worker.js"), { workerData: init });
-      } catch (e) {
-        this.failure = `worker threads could not start: ${e instanceof Error ? e.message : String(e)}`;
-        return false;
-      }
-      worker.unref();
-      // The event loop is not running while we block, so 'error' can only be observed as a timeout.
-      worker.on("error", () => {});
-      worker.on("exit", () => {
-        if (this.workers.includes(worker)) this.exited.add(worker);
-      });
+      const worker = this.booting.shift() ?? this.spawn(slot);
+      if (worker === null) return false;
       const ready = Atomics.wait(this.ints, readyIndex(slot), 0, STARTUP_TIMEOUT_MS);
       if (ready === "timed-out" && Atomics.load(this.ints, readyIndex(slot)) === 0) {
         void worker.terminate();

@@ -1,0 +1,97 @@
+// The warm-up section of `npm run bench`: how much slower a new model's first training steps are
+// than its steady state, from a plain `node script` (no engine flags, as the README's tour runs),
+// in a fresh process per model and thread count. Steps 1..10 are timed one by one (wall clock and
+// CPU time of the process); steady state is the median step of the second half of a longer run.
+// Prints one table row per case: the first steps' mean / steady (1.00 = no warm-up cost), for
+// steps 1-10 and 2-10 (step 1 also pays one-time costs: first compilation, first page faults).
+// Usage: node warmup.js [case-name-substring...]   (bench.ts runs it when no filter or "warm-up" is given)
+
+import { spawnSync } from "node:child_process";
+import { CASES } from "./cases";
+
+const WARMUP_CASES = ["LeNet-5 train step, batch 64", "ResNet-18-CIFAR width 16 train step, batch 32"];
+const FIRST = 10;
+
+interface WarmupLine {
+  case: string;
+  threads: number;
+  wallMs: number[];
+  cpuMs: number[];
+  steadyWallMs: number;
+  steadyCpuMs: number;
+}
+
+/** In the child: runs the case's steps and prints one WarmupLine. */
+function child(name: string, threads: number): void {
+  // Imported here so the parent's process never loads the engine.
+  const R = require("../../kernel/engine/index") as typeof import("../../kernel/engine/index");
+  R.setNumThreads(threads);
+  const c = CASES.find((k) => k.name === name)!;
+  const { step } = c.setup();
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const steps = name.startsWith("LeNet") ? 300 : 40;
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const w = performance.now();
+    const t = cpu();
+    step();
+    cpuMs.push(cpu() - t);
+    wallMs.push(performance.now() - w);
+  }
+  const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
+  const line: WarmupLine = {
+    case: name,
+    threads,
+    wallMs: wallMs.slice(0, FIRST),
+    cpuMs: cpuMs.slice(0, FIRST),
+    steadyWallMs: median(wallMs.slice(steps / 2)),
+    steadyCpuMs: median(cpuMs.slice(steps / 2)),
+  };
+  console.log(JSON.stringify(line));
+}
+
+const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
+
+/** Runs every warm-up case in a child per thread count; prints and returns the table. */
+export function runWarmupBench(args: string[] = []): string | null {
+  const filters = args.filter((a) => !a.startsWith("--"));
+  const names = WARMUP_CASES.filter(
+    (n) => filters.length === 0 || filters.some((f) => n.includes(f) || "warm-up".includes(f)),
+  );
+  if (names.length === 0) return null;
+  const rows: string[] = [
+    "| case | threads | steps 1-10 / steady, wall | steps 2-10 / steady, wall | steps 1-10 / steady, CPU | steps 2-10 / steady, CPU | steady step, wall / CPU ms | steps 1..10, CPU ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const name of names)
+    for (const threads of [1, 2]) {
+      const r = spawnSync(process.execPath, [__filename, "--child", name, String(threads)], {
+        encoding: "utf8",
+      });
+      const out = r.stdout.split("\n").find((l) => l.startsWith("{"));
+      if (r.status !== 0 || out === undefined) {
+        console.error(`warm-up: ${name} at ${threads} threads failed:\n${r.stderr}`);
+        continue;
+      }
+      const l = JSON.parse(out) as WarmupLine;
+      const ratio = (a: number[], steady: number) => `${(mean(a) / steady).toFixed(2)}x`;
+      rows.push(
+        `| ${name} | ${threads} | ${ratio(l.wallMs, l.steadyWallMs)} | ${ratio(l.wallMs.slice(1), l.steadyWallMs)} | ` +
+          `${ratio(l.cpuMs, l.steadyCpuMs)} | ${ratio(l.cpuMs.slice(1), l.steadyCpuMs)} | ` +
+          `${l.steadyWallMs.toFixed(1)} / ${l.steadyCpuMs.toFixed(1)} | ${l.cpuMs.map((t) => t.toFixed(1)).join(" ")} |`,
+      );
+    }
+  const table = rows.join("\n");
+  console.log(`\nwarm-up (a new model's first steps vs its steady state, plain node script):\n${table}`);
+  return table;
+}
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "--child") child(argv[1], Number(argv[2]));
+  else runWarmupBench(argv);
+}
