@@ -50,6 +50,29 @@ function conv(name: string, C: number, OC: number, size: number, k: number, grou
   };
 }
 
+/**
+ * conv2d forward and backward (input and weight gradients; batch 1, no bias): the training side of
+ * the single-conv rows. Work: 3x the forward's FLOPs.
+ */
+function convTrain(name: string, C: number, OC: number, size: number, k: number, groups = 1): BenchCase {
+  return {
+    name,
+    unit: "GFLOP/s",
+    refToo: false,
+    setup() {
+      R.manualSeed(0);
+      const x = R.randn([1, C, size, size], { requiresGrad: true });
+      const w = R.randn([OC, C / groups, k, k], { requiresGrad: true });
+      const dout = R.randn([1, OC, size, size]);
+      const pad = (k - 1) / 2;
+      return {
+        step: () => R.F.conv2d(x, w, null, { padding: pad, groups }).backward(dout),
+        work: 3 * 2 * OC * (C / groups) * k * k * size * size,
+      };
+    },
+  };
+}
+
 /** LeNet-5 training step: forward, cross-entropy, backward, SGD with momentum; batch 64 of 1x28x28. */
 function lenetTrain(): BenchCase {
   return {
@@ -142,6 +165,8 @@ export const CASES: BenchCase[] = [
   conv("conv2d 3x3 64->64 56x56", 64, 64, 56, 3),
   conv("depthwise 3x3 32ch 112x112", 32, 32, 112, 3, 32),
   conv("conv2d 1x1 256->64 28x28", 256, 64, 28, 1),
+  convTrain("depthwise 3x3 32ch 112x112, forward + backward", 32, 32, 112, 3, 32),
+  convTrain("conv2d 1x1 256->64 28x28, forward + backward", 256, 64, 28, 1),
   lenetTrain(),
   lenetInfer(),
   resnetTrain(16),

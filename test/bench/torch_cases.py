@@ -48,6 +48,18 @@ def conv(c, oc, size, k, groups=1):
     return step, 2 * oc * (c // groups) * k * k * size * size, 1e9
 
 
+def conv_train(c, oc, size, k, groups=1):
+    """conv2d forward and backward (input and weight gradients), batch 1, no bias: 3x the forward's FLOPs."""
+    x = torch.randn(1, c, size, size, requires_grad=True)
+    w = torch.randn(oc, c // groups, k, k, requires_grad=True)
+    dout = torch.randn(1, oc, size, size)
+
+    def step():
+        F.conv2d(x, w, None, padding=(k - 1) // 2, groups=groups).backward(dout)
+
+    return step, 3 * 2 * oc * (c // groups) * k * k * size * size, 1e9
+
+
 def lenet():
     return torch.nn.Sequential(
         torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
@@ -130,6 +142,8 @@ CASES = {
     "conv2d 3x3 64->64 56x56": lambda: conv(64, 64, 56, 3),
     "depthwise 3x3 32ch 112x112": lambda: conv(32, 32, 112, 3, 32),
     "conv2d 1x1 256->64 28x28": lambda: conv(256, 64, 28, 1),
+    "depthwise 3x3 32ch 112x112, forward + backward": lambda: conv_train(32, 32, 112, 3, 32),
+    "conv2d 1x1 256->64 28x28, forward + backward": lambda: conv_train(256, 64, 28, 1),
     "LeNet-5 train step, batch 64": lenet_train,
     "LeNet-5 inference, batch 64": lambda: infer(lenet(), torch.randn(64, 1, 28, 28)),
     "ResNet-18-CIFAR width 16 train step, batch 32": lambda: resnet_train(16),

@@ -529,6 +529,44 @@ const GENERAL: Named<ConvCase>[] = [
   },
   { name: "groups 2", N: 2, C: 6, H: 8, W: 7, OC: 4, KH: 3, KW: 3, groups: 2, pad: [1, 1, 1, 1] },
   { name: "depthwise", N: 2, C: 5, H: 9, W: 9, OC: 5, KH: 3, KW: 3, groups: 5, pad: [1, 1, 1, 1] },
+  // The 3x3 stride-1 gradients' gather (padding 0-2 per side) and scatter (padding 3) paths.
+  {
+    name: "depthwise 3x3, padding 2 and 0",
+    N: 2,
+    C: 3,
+    H: 7,
+    W: 10,
+    OC: 3,
+    KH: 3,
+    KW: 3,
+    groups: 3,
+    pad: [2, 0, 0, 2],
+  },
+  {
+    name: "depthwise 3x3, padding 3",
+    N: 1,
+    C: 2,
+    H: 6,
+    W: 5,
+    OC: 2,
+    KH: 3,
+    KW: 3,
+    groups: 2,
+    pad: [3, 3, 3, 3],
+  },
+  // The 3x3 stride-1 kernel's two-row blocks with no odd row and no column tail (MobileNet's planes).
+  {
+    name: "depthwise 3x3, rows of whole f32x4s",
+    N: 1,
+    C: 4,
+    H: 16,
+    W: 16,
+    OC: 4,
+    KH: 3,
+    KW: 3,
+    groups: 4,
+    pad: [1, 1, 1, 1],
+  },
   {
     name: "depthwise stride 2",
     ...{ N: 2, C: 4, H: 13, W: 14, OC: 4, KH: 3, KW: 3, groups: 4, stride: [2, 2], pad: [1, 1, 1, 1] },
@@ -685,6 +723,8 @@ export const DIRECT_GRADIENT: Named<ConvCase>[] = [
 
 /** Big enough to split across threads (each path's way of splitting). */
 const THREADED_CONV: Named<ConvCase>[] = [
+  // 1x1 on one image: one sgemm split by its micro-tiles (pointwiseGemmPays), not by images.
+  { name: "1x1 on one image", N: 1, C: 192, H: 28, W: 28, OC: 64, KH: 1, KW: 1 },
   { name: "regular", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
   { ...down("stride 2", 8, 16, 33, 32, 16) },
   { name: "depthwise", N: 8, C: 32, H: 32, W: 31, OC: 32, KH: 3, KW: 3, groups: 32, pad: [1, 1, 1, 1] },

@@ -11,11 +11,12 @@
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
+import { pointwiseGemmPays } from "./conv-forward";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
 import type { WasmRuntime } from "./runtime";
-import { MR, NR } from "./sgemm";
+import { MR, NR, runSgemm } from "./sgemm";
 import { ranges, runEach, runShares, sharesFor, threadsFor } from "./threads/parallel";
 import {
   winogradInputGradient,
@@ -77,6 +78,15 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const input = directInput(dinp, sharesFor(threadsFor(rt, macs)));
       runShares(rt, "conv2dBackwardInputDirect", input.calls);
       input.finish();
+    } else if (dinp !== null && pointwiseGemmPays(g)) {
+      // 1x1 on few images: dinp[n] (C, P) += W^T (C, OC) @ dout[n] (OC, P), split by sgemm's tiles.
+      const pW = arena.put((weight as F32).subarray(0, OC * C)); // (OC, C, 1, 1)
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * P)); // (N, C, H, W), += onto it
+      runSgemm(rt, {
+        ...{ batch: N, M: C, N: P, K: OC, a: pW, strideA: 0, aRow: 1, aCol: C },
+        ...{ b: pDout, strideB: OC * P, bRow: P, bCol: 1, c: pDinp, strideC: C * P, accumulate: true },
+      });
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * P));
     } else if (dinp !== null && transposedConvPays(g)) {
       // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
       const flipped: ConvGeometry = {

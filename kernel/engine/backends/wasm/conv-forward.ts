@@ -7,6 +7,7 @@ import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
 import type { WasmRuntime } from "./runtime";
+import { runSgemm } from "./sgemm";
 import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 import { winogradForward, winogradPays } from "./winograd";
 
@@ -47,6 +48,21 @@ export function convForwardKernel(rt: WasmRuntime) {
       arena.get(pOut, outF);
       return;
     }
+    if (pointwiseGemmPays(g)) {
+      // 1x1 on few images: out[n] (OC, P) = W (OC, C) @ inp[n] (C, P), split by sgemm's tiles.
+      if (bias !== null) {
+        const f32 = arena.f32();
+        for (let n = 0; n < N; n++)
+          for (let oc = 0; oc < OC; oc++)
+            f32.fill(bias[oc], pOut / 4 + (n * OC + oc) * P, pOut / 4 + (n * OC + oc + 1) * P);
+      }
+      runSgemm(rt, {
+        ...{ batch: N, M: OC, N: P, K: C, a: pW, strideA: 0, aRow: C, aCol: 1 },
+        ...{ b: pInp, strideB: C * P, bRow: P, bCol: 1, c: pOut, strideC: OC * P, accumulate: bias !== null },
+      });
+      arena.get(pOut, outF);
+      return;
+    }
     if (directPays(g)) {
       // Few channels: the direct kernel, four images per pass (assembly/conv-direct.ts).
       const table = arena.alloc(kernels.convDirectTableBytes(geo)); // (ceil(OC/2), K) entries
@@ -78,6 +94,28 @@ export function convForwardKernel(rt: WasmRuntime) {
   }
 
   return conv2dForward;
+}
+
+/**
+ * Whether a 1x1, stride-1, unpadded, ungrouped conv runs as one (batched) sgemm: on fewer than 4
+ * images, where splitting images leaves threads idle (batch 1: 256->64 at 28x28 ran on one thread
+ * at 2); sgemm splits C's micro-tiles instead. Chosen by shape only, so every thread count runs
+ * the same sums.
+ */
+export function pointwiseGemmPays(g: ConvGeometry): boolean {
+  const { N, KH, KW, strideH, strideW, padTop, padLeft, OH, OW, H, W, groups } = g;
+  return (
+    N < 4 &&
+    groups === 1 &&
+    KH === 1 &&
+    KW === 1 &&
+    strideH === 1 &&
+    strideW === 1 &&
+    padTop === 0 &&
+    padLeft === 0 &&
+    OH === H &&
+    OW === W
+  );
 }
 
 /** Images per pass of the direct kernel (one per f32x4 lane). */

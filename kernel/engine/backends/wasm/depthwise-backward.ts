@@ -33,12 +33,13 @@ export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn) {
     arena.begin();
     const geo = putConvGeometry(arena, g);
     const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
+    const inputScratchBytes = 4 * kernels.depthwiseInputScratchFloats(geo); // a padded dout or dinp plane
     const pDout = arena.put((dout as F32).subarray(0, N * C * P)); // (N, C, OH, OW)
     if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, C * KH * KW)); // (C, 1, KH, KW)
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
       const calls = ranges(N * C, 1, threads).map(([q0, q1]) => {
-        const padded = arena.alloc(paddedBytes); // one padded plane per thread
+        const padded = arena.alloc(inputScratchBytes); // one padded plane per thread
         return [q0, q1, geo, pDinp, pDout, pW, padded];
       });
       runShares(rt, "depthwiseBackwardInput", calls);

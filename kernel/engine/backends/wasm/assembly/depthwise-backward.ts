@@ -3,12 +3,14 @@
 // plane at a time (PH x PW floats, depthwise.ts's depthwisePaddedHeight/Width), so every tap is a plain
 // (4-wide when the stride is 1) row operation with no bounds checks.
 //   input gradient: scatter weight * dout into the padded plane, then add its interior to dinp;
+//   for 3x3 stride 1 (padding 0-2) instead a gather: the forward's depthwise3x3 over the
+//   zero-padded dout with the flipped kernel, adding into dinp;
 //   weight gradient: copy the input into the padded plane, then dot each tap's shifted rows
-//   with dout, over images in order.
+//   with dout, over images in order (3x3 stride 1: all nine taps in one pass over dout).
 // Geometry block: conv-geometry.ts's 15 i32 (C, H, W, OC, KH, KW, OH, OW, sH, sW, pT, pL, dH, dW, G).
 
 import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, padPlane, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
-import { depthwisePaddedHeight, depthwisePaddedWidth } from "./depthwise";
+import { depthwise3x3, depthwisePaddedHeight, depthwisePaddedWidth } from "./depthwise";
 import { madd } from "./simd";
 
 /**
@@ -40,6 +42,19 @@ export function depthwiseBackwardInput(
   const dW = load<i32>(geo, DW_);
   const PH = depthwisePaddedHeight(geo);
   const PW = depthwisePaddedWidth(geo);
+  if (gatherInputGradient(geo)) {
+    // dinp += the 3x3 conv of dout, zero-padded by (2 - pT, 2 - pL), with the flipped kernel.
+    const qT = 2 - pT;
+    const qL = 2 - pL;
+    const GW = W + 2; // the padded dout's pitch (H + 2 rows)
+    for (let q = q0; q < q1; q++) {
+      const d = dout + 4 * q * OH * OW;
+      zeroFloats(padded, (H + 2) * GW);
+      for (let oh = 0; oh < OH; oh++) memory.copy(padded + 4 * ((oh + qT) * GW + qL), d + 4 * oh * OW, 4 * OW);
+      depthwise3x3(dinp + 4 * q * H * W, padded, weight + 36 * (q % C), 0, H, W, GW, true, true);
+    }
+    return;
+  }
   for (let q = q0; q < q1; q++) {
     const w = weight + 4 * (q % C) * KH * KW;
     const d = dout + 4 * q * OH * OW;
@@ -105,12 +120,17 @@ export function depthwiseBackwardWeight(
   const dW = load<i32>(geo, DW_);
   const PH = depthwisePaddedHeight(geo);
   const PW = depthwisePaddedWidth(geo);
+  const fast = KH == 3 && KW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1;
   for (let c = c0; c < c1; c++) {
     const dw = dweight + 4 * c * KH * KW;
     for (let n = 0; n < N; n++) {
       const q = n * C + c;
       padPlane(padded, inp + 4 * q * H * W, geo, PH, PW);
       const d = dout + 4 * q * OH * OW;
+      if (fast) {
+        depthwiseWeight3x3(dw, d, padded, OH, OW, PW);
+        continue;
+      }
       for (let kh = 0; kh < KH; kh++)
         for (let kw = 0; kw < KW; kw++) {
           let acc = f32x4.splat(0);
@@ -134,4 +154,99 @@ export function depthwiseBackwardWeight(
         }
     }
   }
+}
+
+/**
+ * Whether depthwiseBackwardInput gathers (a 3x3 stride-1 conv of the zero-padded dout with the
+ * flipped kernel, depthwise.ts's depthwise3x3: weights in registers, no read-modify-write of a
+ * scratch plane per tap) instead of scattering: 3x3, stride 1, dilation 1, every padding 0-2. Its
+ * scratch plane is (H + 2) x (W + 2) floats (depthwiseInputScratchFloats).
+ * @internal
+ */
+export function gatherInputGradient(geo: usize): bool {
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const pB = load<i32>(geo, OH_) - load<i32>(geo, H_) + 2 - pT;
+  const pR = load<i32>(geo, OW_) - load<i32>(geo, W_) + 2 - pL;
+  return (
+    load<i32>(geo, KH_) == 3 && load<i32>(geo, KW_) == 3 && load<i32>(geo, SH_) == 1 && load<i32>(geo, SW_) == 1 &&
+    load<i32>(geo, DH_) == 1 && load<i32>(geo, DW_) == 1 &&
+    pT >= 0 && pT <= 2 && pL >= 0 && pL <= 2 && pB >= 0 && pB <= 2 && pR >= 0 && pR <= 2
+  );
+}
+
+/** Floats of the scratch plane depthwiseBackwardInput needs per thread. */
+export function depthwiseInputScratchFloats(geo: usize): i32 {
+  const forward = depthwisePaddedHeight(geo) * depthwisePaddedWidth(geo);
+  return gatherInputGradient(geo) ? max(forward, (load<i32>(geo, H_) + 2) * (load<i32>(geo, W_) + 2)) : forward;
+}
+
+/**
+ * dw (3x3) += the 3x3 stride-1 weight gradient of one plane: dout `d` (OH, OW) against the padded
+ * input (pitch PW). One pass: per 4 outputs one dout load and nine shifted input loads into nine
+ * sums (the old per-tap passes loaded dout nine times); each tap's sums in the same order as before.
+ */
+function depthwiseWeight3x3(dw: usize, d: usize, padded: usize, OH: i32, OW: i32, PW: i32): void {
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  let s2 = s0;
+  let s3 = s0;
+  let s4 = s0;
+  let s5 = s0;
+  let s6 = s0;
+  let s7 = s0;
+  let s8 = s0;
+  const rowBytes = 4 * PW;
+  const OW4 = OW & ~3;
+  for (let oh = 0; oh < OH; oh++) {
+    const drow = d + 4 * oh * OW;
+    const r0 = padded + oh * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    for (let ow = 0; ow < OW4; ow += 4) {
+      const x = 4 * ow;
+      const g = v128.load(drow + x);
+      s0 = madd(g, v128.load(r0 + x), s0);
+      s1 = madd(g, v128.load(r0 + x, 4), s1);
+      s2 = madd(g, v128.load(r0 + x, 8), s2);
+      s3 = madd(g, v128.load(r1 + x), s3);
+      s4 = madd(g, v128.load(r1 + x, 4), s4);
+      s5 = madd(g, v128.load(r1 + x, 8), s5);
+      s6 = madd(g, v128.load(r2 + x), s6);
+      s7 = madd(g, v128.load(r2 + x, 4), s7);
+      s8 = madd(g, v128.load(r2 + x, 8), s8);
+    }
+  }
+  addTap(dw, 0, s0, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 0));
+  addTap(dw, 1, s1, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 1));
+  addTap(dw, 2, s2, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 2));
+  addTap(dw, 3, s3, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 0));
+  addTap(dw, 4, s4, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 1));
+  addTap(dw, 5, s5, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 2));
+  addTap(dw, 6, s6, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 0));
+  addTap(dw, 7, s7, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 1));
+  addTap(dw, 8, s8, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 2));
+}
+
+/** The columns [OW4, OW) of tap (kh, kw)'s sum, row by row. */
+// @ts-ignore: decorator
+@inline
+function tailSum(d: usize, padded: usize, OH: i32, OW: i32, OW4: i32, rowBytes: usize, kh: i32, kw: i32): f32 {
+  let tail: f32 = 0;
+  for (let oh = 0; oh < OH; oh++) {
+    const drow = d + 4 * oh * OW;
+    const src = padded + (oh + kh) * rowBytes + 4 * kw;
+    for (let ow = OW4; ow < OW; ow++) tail += load<f32>(drow + 4 * ow) * load<f32>(src + 4 * ow);
+  }
+  return tail;
+}
+
+/** dw[i] += the lanes of `acc` + `tail`, summed as the per-tap kernel does. */
+// @ts-ignore: decorator
+@inline
+function addTap(dw: usize, i: i32, acc: v128, tail: f32): void {
+  const sum =
+    f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+  const p = dw + 4 * i;
+  store<f32>(p, load<f32>(p) + sum);
 }

@@ -52,6 +52,10 @@ export function depthwiseForward(
     const w = weight + 4 * c * KH * KW;
     const b: f32 = bias != 0 ? load<f32>(bias + 4 * c) : 0;
     const o = out + 4 * q * OH * OW;
+    if (KH == 3 && KW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1) {
+      depthwise3x3(o, padded, w, b, OH, OW, PW, false, false);
+      continue;
+    }
     for (let oh = 0; oh < OH; oh++) {
       const dst = o + 4 * oh * OW;
       let ow = 0;
@@ -75,4 +79,118 @@ export function depthwiseForward(
       }
     }
   }
+}
+
+/**
+ * One plane of a 3x3, stride-1, dilation-1 depthwise conv (`o` (OH, OW) = bias + the taps over the
+ * padded plane of pitch PW, each output's taps in (kh, kw) order, ref's): the nine weights stay in
+ * registers and two output rows share the loads of their two common input rows (12 loads per 8
+ * outputs instead of 18 loads and 18 weight broadcasts). `flip` takes the weights in reverse order
+ * (the input gradient's flipped kernel), `add` adds into `o` instead of starting from the bias.
+ * 32 channels of 112x112, 1 thread: 6.9 -> 9-12 GFLOP/s wall on a loaded host (CPU 1.6 -> ~0.9 ms).
+ * @internal
+ */
+export function depthwise3x3(
+  o: usize,
+  padded: usize,
+  w: usize,
+  b: f32,
+  OH: i32,
+  OW: i32,
+  PW: i32,
+  flip: bool,
+  add: bool,
+): void {
+  const w0 = f32x4.splat(tap3x3(w, 0, flip));
+  const w1 = f32x4.splat(tap3x3(w, 1, flip));
+  const w2 = f32x4.splat(tap3x3(w, 2, flip));
+  const w3 = f32x4.splat(tap3x3(w, 3, flip));
+  const w4 = f32x4.splat(tap3x3(w, 4, flip));
+  const w5 = f32x4.splat(tap3x3(w, 5, flip));
+  const w6 = f32x4.splat(tap3x3(w, 6, flip));
+  const w7 = f32x4.splat(tap3x3(w, 7, flip));
+  const w8 = f32x4.splat(tap3x3(w, 8, flip));
+  const vb = f32x4.splat(b);
+  const rowBytes = 4 * PW;
+  let oh = 0;
+  for (; oh + 2 <= OH; oh += 2) {
+    const r0 = padded + oh * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    const r3 = r2 + rowBytes;
+    const d0 = o + 4 * oh * OW;
+    const d1 = d0 + 4 * OW;
+    let ow = 0;
+    for (; ow + 4 <= OW; ow += 4) {
+      const x = 4 * ow;
+      let a0 = madd(v128.load(r0 + x), w0, add ? v128.load(d0 + x) : vb);
+      a0 = madd(v128.load(r0 + x, 4), w1, a0);
+      a0 = madd(v128.load(r0 + x, 8), w2, a0);
+      let v = v128.load(r1 + x);
+      a0 = madd(v, w3, a0);
+      let a1 = madd(v, w0, add ? v128.load(d1 + x) : vb);
+      v = v128.load(r1 + x, 4);
+      a0 = madd(v, w4, a0);
+      a1 = madd(v, w1, a1);
+      v = v128.load(r1 + x, 8);
+      a0 = madd(v, w5, a0);
+      a1 = madd(v, w2, a1);
+      v = v128.load(r2 + x);
+      a0 = madd(v, w6, a0);
+      a1 = madd(v, w3, a1);
+      v = v128.load(r2 + x, 4);
+      a0 = madd(v, w7, a0);
+      a1 = madd(v, w4, a1);
+      v = v128.load(r2 + x, 8);
+      a0 = madd(v, w8, a0);
+      a1 = madd(v, w5, a1);
+      a1 = madd(v128.load(r3 + x), w6, a1);
+      a1 = madd(v128.load(r3 + x, 4), w7, a1);
+      a1 = madd(v128.load(r3 + x, 8), w8, a1);
+      v128.store(d0 + x, a0);
+      v128.store(d1 + x, a1);
+    }
+    for (; ow < OW; ow++) {
+      store<f32>(d0 + 4 * ow, depthwise3x3At(r0 + 4 * ow, rowBytes, w, add ? load<f32>(d0 + 4 * ow) : b, flip));
+      store<f32>(d1 + 4 * ow, depthwise3x3At(r1 + 4 * ow, rowBytes, w, add ? load<f32>(d1 + 4 * ow) : b, flip));
+    }
+  }
+  for (; oh < OH; oh++) {
+    const r0 = padded + oh * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    const d0 = o + 4 * oh * OW;
+    let ow = 0;
+    for (; ow + 4 <= OW; ow += 4) {
+      const x = 4 * ow;
+      let a0 = madd(v128.load(r0 + x), w0, add ? v128.load(d0 + x) : vb);
+      a0 = madd(v128.load(r0 + x, 4), w1, a0);
+      a0 = madd(v128.load(r0 + x, 8), w2, a0);
+      a0 = madd(v128.load(r1 + x), w3, a0);
+      a0 = madd(v128.load(r1 + x, 4), w4, a0);
+      a0 = madd(v128.load(r1 + x, 8), w5, a0);
+      a0 = madd(v128.load(r2 + x), w6, a0);
+      a0 = madd(v128.load(r2 + x, 4), w7, a0);
+      a0 = madd(v128.load(r2 + x, 8), w8, a0);
+      v128.store(d0 + x, a0);
+    }
+    for (; ow < OW; ow++)
+      store<f32>(d0 + 4 * ow, depthwise3x3At(r0 + 4 * ow, rowBytes, w, add ? load<f32>(d0 + 4 * ow) : b, flip));
+  }
+}
+
+/** One output of depthwise3x3 whose top-left tap is at `p`, starting from `acc`, in ref's order. */
+// @ts-ignore: decorator
+@inline
+function depthwise3x3At(p: usize, rowBytes: usize, w: usize, acc: f32, flip: bool): f32 {
+  for (let kh = 0; kh < 3; kh++)
+    for (let kw = 0; kw < 3; kw++) acc += load<f32>(p + kh * rowBytes + 4 * kw) * tap3x3(w, kh * 3 + kw, flip);
+  return acc;
+}
+
+/** Tap i of a 3x3 kernel, or of the kernel flipped in both directions. */
+// @ts-ignore: decorator
+@inline
+function tap3x3(w: usize, i: i32, flip: bool): f32 {
+  return load<f32>(w + 4 * (flip ? 8 - i : i));
 }
