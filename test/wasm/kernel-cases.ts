@@ -529,6 +529,19 @@ const GENERAL: Named<ConvCase>[] = [
   },
   { name: "groups 2", N: 2, C: 6, H: 8, W: 7, OC: 4, KH: 3, KW: 3, groups: 2, pad: [1, 1, 1, 1] },
   { name: "depthwise", N: 2, C: 5, H: 9, W: 9, OC: 5, KH: 3, KW: 3, groups: 5, pad: [1, 1, 1, 1] },
+  // The 3x3 stride-1 forward's strips of 16 output rows, the last one short and odd.
+  {
+    name: "depthwise 3x3, strips of rows",
+    N: 1,
+    C: 2,
+    H: 37,
+    W: 9,
+    OC: 2,
+    KH: 3,
+    KW: 3,
+    groups: 2,
+    pad: [1, 1, 1, 1],
+  },
   // The 3x3 stride-1 gradients' gather (padding 0-2 per side) and scatter (padding 3) paths.
   {
     name: "depthwise 3x3, padding 2 and 0",
