@@ -157,7 +157,29 @@ ROUNDS = {
     "ResNet-18-CIFAR width 64 inference, batch 64": 3,
 }
 
+def warmup(name, steps_total):
+    """A new model's steps 1..10 one by one, and the median step of the second half of the run
+    (wall and CPU ms): the peer of test/bench/warmup.ts."""
+    step, _, _ = CASES[name]()
+    wall, cpu = [], []
+    for _ in range(steps_total):
+        w, c = time.perf_counter(), time.process_time()
+        step()
+        cpu.append((time.process_time() - c) * 1000)
+        wall.append((time.perf_counter() - w) * 1000)
+    half = steps_total // 2
+    median = lambda a: sorted(a)[len(a) // 2]
+    return {"case": name, "wallMs": wall[:10], "cpuMs": cpu[:10],
+            "steadyWallMs": median(wall[half:]), "steadyCpuMs": median(cpu[half:])}
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--warmup":  # --warmup <threads> <steps> <case name>
+        torch.set_num_threads(int(sys.argv[2]))
+        torch.manual_seed(0)
+        line = warmup(sys.argv[4], int(sys.argv[3]))
+        print(json.dumps({**line, "threads": int(sys.argv[2])}), flush=True)
+        sys.exit(0)
     threads = int(sys.argv[1])
     torch.set_num_threads(threads)
     torch.manual_seed(0)

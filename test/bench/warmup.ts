@@ -3,11 +3,16 @@
 // in a fresh process per model and thread count. Steps 1..10 are timed one by one (wall clock and
 // CPU time of the process); steady state is the median step of the second half of a longer run.
 // Prints one table row per case: the first steps' mean / steady (1.00 = no warm-up cost), for
-// steps 1-10 and 2-10 (step 1 also pays one-time costs: first compilation, first page faults).
+// steps 1-10 and 2-10 (step 1 also pays one-time costs: first compilation, first page faults), and
+// the same ratio of PyTorch CPU (test/bench/torch_cases.py --warmup) as the peer.
 // Usage: node warmup.js [case-name-substring...]   (bench.ts runs it when no filter or "warm-up" is given)
 
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { CASES } from "./cases";
+
+const PYTHON = "/usr/bin/python3";
+const TORCH_SCRIPT = join(__dirname, "../../../test/bench/torch_cases.py");
 
 const WARMUP_CASES = ["LeNet-5 train step, batch 64", "ResNet-18-CIFAR width 16 train step, batch 32"];
 const FIRST = 10;
@@ -32,7 +37,7 @@ function child(name: string, threads: number): void {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
   };
-  const steps = name.startsWith("LeNet") ? 300 : 40;
+  const steps = stepsOf(name);
   const wallMs: number[] = [];
   const cpuMs: number[] = [];
   for (let i = 0; i < steps; i++) {
@@ -54,6 +59,22 @@ function child(name: string, threads: number): void {
   console.log(JSON.stringify(line));
 }
 
+/** Steps per run: enough for the second half to be steady. */
+const stepsOf = (name: string) => (name.startsWith("LeNet") ? 300 : 40);
+
+/** PyTorch's steps 1-10 / steady on CPU time, e.g. "1.35x", or "—" when it did not run. */
+function torchWarmup(name: string, threads: number): string {
+  const t = String(threads);
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, "--warmup", t, String(stepsOf(name)), name], {
+    encoding: "utf8",
+    env: { ...process.env, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t },
+  });
+  const out = r.stdout?.split("\n").find((l) => l.startsWith("{"));
+  if (r.status !== 0 || out === undefined) return "—";
+  const l = JSON.parse(out) as WarmupLine;
+  return `${(mean(l.cpuMs) / l.steadyCpuMs).toFixed(2)}x`;
+}
+
 const mean = (a: number[]) => a.reduce((p, q) => p + q, 0) / a.length;
 
 /** Runs every warm-up case in a child per thread count; prints and returns the table. */
@@ -64,8 +85,8 @@ export function runWarmupBench(args: string[] = []): string | null {
   );
   if (names.length === 0) return null;
   const rows: string[] = [
-    "| case | threads | steps 1-10 / steady, wall | steps 2-10 / steady, wall | steps 1-10 / steady, CPU | steps 2-10 / steady, CPU | steady step, wall / CPU ms | steps 1..10, CPU ms |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| case | threads | steps 1-10 / steady, wall | steps 2-10 / steady, wall | steps 1-10 / steady, CPU | steps 2-10 / steady, CPU | steady step, wall / CPU ms | steps 1..10, CPU ms | PyTorch steps 1-10 / steady, CPU |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const name of names)
     for (const threads of [1, 2]) {
@@ -82,7 +103,8 @@ export function runWarmupBench(args: string[] = []): string | null {
       rows.push(
         `| ${name} | ${threads} | ${ratio(l.wallMs, l.steadyWallMs)} | ${ratio(l.wallMs.slice(1), l.steadyWallMs)} | ` +
           `${ratio(l.cpuMs, l.steadyCpuMs)} | ${ratio(l.cpuMs.slice(1), l.steadyCpuMs)} | ` +
-          `${l.steadyWallMs.toFixed(1)} / ${l.steadyCpuMs.toFixed(1)} | ${l.cpuMs.map((t) => t.toFixed(1)).join(" ")} |`,
+          `${l.steadyWallMs.toFixed(1)} / ${l.steadyCpuMs.toFixed(1)} | ${l.cpuMs.map((t) => t.toFixed(1)).join(" ")} | ` +
+          `${torchWarmup(name, threads)} |`,
       );
     }
   const table = rows.join("\n");
