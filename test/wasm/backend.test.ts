@@ -163,7 +163,7 @@ describe("wasm backend", () => {
     assert.equal(r.stdout.trim(), "1", "the product ran on one worker thread");
   });
 
-  it("spawns its worker threads at import and on setNumThreads, and a threaded call uses them", () => {
+  it("spawns its worker threads when the backend starts and on setNumThreads, and a threaded call uses them", () => {
     const backend = join(__dirname, "../../kernel/engine/backends/wasm/index.js");
     const matmulJs = join(__dirname, "../../kernel/engine/backends/ref/matmul.js");
     const runtimeJs = join(__dirname, "../../kernel/engine/backends/wasm/runtime.js");
@@ -172,7 +172,7 @@ describe("wasm backend", () => {
     const script = `
       require(${JSON.stringify(matmulJs)});
       const wasm = require(${JSON.stringify(backend)});
-      const { workers } = require(${JSON.stringify(runtimeJs)}).runtime;
+      const { workers } = require(${JSON.stringify(runtimeJs)}).wasmRuntime();
       const counts = [];
       wasm.setNumThreads(2);
       counts.push([workers.bootingCount, workers.workerCount]);
