@@ -6,8 +6,11 @@ import * as R from "../../kernel/engine/index";
 
 export interface BenchCase {
   name: string;
-  /** "GFLOP/s" cases count FLOPs per step; "images/s" cases count images. */
-  unit: "GFLOP/s" | "images/s";
+  /**
+   * "GFLOP/s" cases count FLOPs per step; "images/s" cases count images; "Melem/s" cases (data
+   * movement such as interpolate) count output elements, in millions per second.
+   */
+  unit: "GFLOP/s" | "images/s" | "Melem/s";
   /** The ref backend is only timed on cases small enough for it. */
   refToo: boolean;
   /** Timed batches (default 20); slow cases take fewer. */
@@ -159,6 +162,96 @@ function resnetInfer(width: number): BenchCase {
   };
 }
 
+/**
+ * F.interpolate 2x upsampling of (16, 64, 32, 32) to 64x64 (mode "nearest" or "bilinear", PyTorch's
+ * default alignCorners false); forward only without autograd, or forward and backward (the input's
+ * gradient). Work: output elements (16 * 64 * 64 * 64 = 4.2M) per step.
+ */
+function interpolate(mode: "nearest" | "bilinear", backward: boolean): BenchCase {
+  return {
+    name: `interpolate ${mode} 2x 16x64x32x32${backward ? ", forward + backward" : ""}`,
+    unit: "Melem/s",
+    refToo: false,
+    setup() {
+      R.manualSeed(0);
+      const x = R.randn([16, 64, 32, 32], { requiresGrad: backward });
+      const dout = R.randn([16, 64, 64, 64]);
+      const up = () => R.F.interpolate(x, { scaleFactor: 2, mode });
+      return {
+        step: backward ? () => up().backward(dout) : () => R.noGrad(up),
+        work: dout.numel,
+      };
+    },
+  };
+}
+
+/** One training step (forward, loss, backward, SGD with momentum) of a model on a fixed batch. */
+function trainStep(model: R.nn.Module, loss: () => R.Tensor): () => void {
+  const opt = new R.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  return () => {
+    opt.zeroGrad();
+    loss().backward();
+    opt.step();
+  };
+}
+
+/**
+ * torchvision-shaped models (EfficientNet-B0, GoogLeNet) at CIFAR size: training step, batch 16 of
+ * 3x32x32, 10 classes, default dropout and stochastic depth. GoogLeNet keeps its auxiliary heads
+ * (torchvision's training default) with the paper's loss, main + 0.3 * (aux1 + aux2).
+ */
+function cnnTrain(model: "efficientnetB0" | "googlenet"): BenchCase {
+  return {
+    name: `${model === "googlenet" ? "GoogLeNet (aux heads)" : "EfficientNet-B0"} 32x32 train step, batch 16`,
+    unit: "images/s",
+    refToo: false,
+    heavy: true,
+    rounds: 3,
+    setup() {
+      R.manualSeed(0);
+      const x = R.randn([16, 3, 32, 32]);
+      const y = R.randint(0, 10, [16]);
+      if (model === "efficientnetB0") {
+        const net = R.models.efficientnetB0({ numClasses: 10 });
+        return { step: trainStep(net, () => R.F.crossEntropy(net.forward(x), y)), work: 16 };
+      }
+      const net = R.models.googlenet({ numClasses: 10 });
+      const loss = () => {
+        const out = net.forward(x) as R.models.GoogLeNetOutputs;
+        const aux = R.F.crossEntropy(out.auxLogits1, y).add(R.F.crossEntropy(out.auxLogits2, y));
+        return R.F.crossEntropy(out.logits, y).add(aux.mul(0.3));
+      };
+      return { step: trainStep(net, loss), work: 16 };
+    },
+  };
+}
+
+/**
+ * U-Net (width 8, depth 4, batch norm, `up: "bilinear"`: nn.Upsample then a 1x1 conv) training
+ * step on a batch of 4 1x64x64 images with a 2-class per-pixel cross-entropy.
+ */
+function unetTrain(): BenchCase {
+  return {
+    name: "U-Net width 8 bilinear 64x64 train step, batch 4",
+    unit: "images/s",
+    refToo: false,
+    setup() {
+      R.manualSeed(0);
+      const net = R.models.unet({
+        inChannels: 1,
+        numClasses: 2,
+        width: 8,
+        depth: 4,
+        up: "bilinear",
+        batchNorm: true,
+      });
+      const x = R.randn([4, 1, 64, 64]);
+      const y = R.randint(0, 2, [4, 64, 64]);
+      return { step: trainStep(net, () => R.F.crossEntropy(net.forward(x), y)), work: 4 };
+    },
+  };
+}
+
 export const CASES: BenchCase[] = [
   sgemm(256, true),
   sgemm(1024, false),
@@ -173,4 +266,11 @@ export const CASES: BenchCase[] = [
   resnetTrain(64),
   resnetInfer(16),
   resnetInfer(64),
+  interpolate("nearest", false),
+  interpolate("nearest", true),
+  interpolate("bilinear", false),
+  interpolate("bilinear", true),
+  cnnTrain("efficientnetB0"),
+  cnnTrain("googlenet"),
+  unetTrain(),
 ];

@@ -17,7 +17,7 @@ R.setNumThreads(Number(threadsArg));
 const variant = backend === "wasm" && !(runtime instanceof Error) ? runtime.variant : "ref";
 for (const c of CASES.filter((k) => names.includes(k.name))) {
   const { step, work } = c.setup();
-  const scale = c.unit === "GFLOP/s" ? 1e9 : 1;
+  const scale = { "GFLOP/s": 1e9, "Melem/s": 1e6, "images/s": 1 }[c.unit];
   const { best, perCpuSecond } = measure(step, work, { rounds: c.rounds });
   const threads = R.getNumThreads();
   console.log(

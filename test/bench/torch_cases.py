@@ -125,6 +125,93 @@ def resnet_train(width):
     return step, 32, 1
 
 
+def interpolate(mode, backward):
+    """F.interpolate 2x upsampling of (16, 64, 32, 32) to 64x64, forward only or forward and backward
+    (the input's gradient); work: output elements, reported in millions per second."""
+    x = torch.randn(16, 64, 32, 32, requires_grad=backward)
+    dout = torch.randn(16, 64, 64, 64)
+    up = lambda: F.interpolate(x, scale_factor=2, mode=mode)  # align_corners None = False, as ours
+
+    def step():
+        if backward:
+            up().backward(dout)
+        else:
+            with torch.no_grad():
+                up()
+
+    return step, dout.numel(), 1e6
+
+
+def train_step(model, loss):
+    """One training step (forward, loss, backward, SGD with momentum) on a fixed batch."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+
+    return step
+
+
+def cnn_train(name):
+    """torchvision 0.14's efficientnet_b0 / googlenet (aux heads on, its training default; loss
+    main + 0.3 * (aux1 + aux2)), 10 classes, training step on a batch of 16 3x32x32."""
+    import torchvision
+
+    x, y = torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,))
+    if name == "efficientnet_b0":
+        model = torchvision.models.efficientnet_b0(num_classes=10)
+        return train_step(model, lambda: F.cross_entropy(model(x), y)), 16, 1
+    model = torchvision.models.googlenet(num_classes=10, aux_logits=True, init_weights=True)
+
+    def loss():
+        out = model(x)
+        aux = F.cross_entropy(out.aux_logits1, y) + F.cross_entropy(out.aux_logits2, y)
+        return F.cross_entropy(out.logits, y) + 0.3 * aux
+
+    return train_step(model, loss), 16, 1
+
+
+class DoubleConv(torch.nn.Sequential):
+    def __init__(self, cin, cout):
+        super().__init__(
+            torch.nn.Conv2d(cin, cout, 3, padding=1, bias=False), torch.nn.BatchNorm2d(cout), torch.nn.ReLU(),
+            torch.nn.Conv2d(cout, cout, 3, padding=1, bias=False), torch.nn.BatchNorm2d(cout), torch.nn.ReLU(),
+        )
+
+
+class UNet(torch.nn.Module):
+    """Receptive's models.unet({ inChannels: 1, numClasses: 2, width, depth, up: "bilinear", batchNorm: true })."""
+
+    def __init__(self, width=8, depth=4):
+        super().__init__()
+        ch = lambda i: width * 2**i
+        self.encoders = torch.nn.ModuleList([DoubleConv(1 if i == 0 else ch(i - 1), ch(i)) for i in range(depth + 1)])
+        self.pool = torch.nn.MaxPool2d(2)
+        self.ups = torch.nn.ModuleList([
+            torch.nn.Sequential(torch.nn.Upsample(scale_factor=2, mode="bilinear"), torch.nn.Conv2d(ch(i), ch(i - 1), 1))
+            for i in range(depth, 0, -1)
+        ])
+        self.decoders = torch.nn.ModuleList([DoubleConv(ch(i), ch(i - 1)) for i in range(depth, 0, -1)])
+        self.head = torch.nn.Conv2d(width, 2, 1)
+
+    def forward(self, x):
+        skips = []
+        for i, enc in enumerate(self.encoders):
+            x = enc(x if i == 0 else self.pool(x))
+            skips.append(x)
+        for j, (up, dec) in enumerate(zip(self.ups, self.decoders)):
+            x = dec(torch.cat([skips[-2 - j], up(x)], 1))
+        return self.head(x)
+
+
+def unet_train():
+    model = UNet()
+    x, y = torch.randn(4, 1, 64, 64), torch.randint(0, 2, (4, 64, 64))
+    return train_step(model, lambda: F.cross_entropy(model(x), y)), 4, 1
+
+
 def infer(model, x):
     """Forward only, eval mode, no autograd: the inference cases."""
     model.eval()
@@ -150,11 +237,20 @@ CASES = {
     "ResNet-18-CIFAR width 64 train step, batch 32": lambda: resnet_train(64),
     "ResNet-18-CIFAR width 16 inference, batch 64": lambda: infer(resnet18_cifar(16), torch.randn(64, 3, 32, 32)),
     "ResNet-18-CIFAR width 64 inference, batch 64": lambda: infer(resnet18_cifar(64), torch.randn(64, 3, 32, 32)),
+    "interpolate nearest 2x 16x64x32x32": lambda: interpolate("nearest", False),
+    "interpolate nearest 2x 16x64x32x32, forward + backward": lambda: interpolate("nearest", True),
+    "interpolate bilinear 2x 16x64x32x32": lambda: interpolate("bilinear", False),
+    "interpolate bilinear 2x 16x64x32x32, forward + backward": lambda: interpolate("bilinear", True),
+    "EfficientNet-B0 32x32 train step, batch 16": lambda: cnn_train("efficientnet_b0"),
+    "GoogLeNet (aux heads) 32x32 train step, batch 16": lambda: cnn_train("googlenet"),
+    "U-Net width 8 bilinear 64x64 train step, batch 4": unet_train,
 }
 # Slow cases time fewer batches (as their `rounds` in cases.ts).
 ROUNDS = {
     "ResNet-18-CIFAR width 64 train step, batch 32": 3,
     "ResNet-18-CIFAR width 64 inference, batch 64": 3,
+    "EfficientNet-B0 32x32 train step, batch 16": 3,
+    "GoogLeNet (aux heads) 32x32 train step, batch 16": 3,
 }
 
 def warmup(name, steps_total):
