@@ -329,7 +329,8 @@ const machine = [
 const doc = `# Benchmark results (\`npm run bench\`)
 
 Written by test/bench/bench.ts on ${new Date().toISOString()}${quick ? " (--quick: slow cases skipped)" : ""}. Each cell is
-the best of 20 batches of ~100 ms (3 batches for the slow width-64 ResNet cases) after a warm-up, in a
+the best of 20 batches of ~100 ms (3 batches for the slow cases: width-64 ResNet, EfficientNet-B0,
+GoogLeNet) after a warm-up, in a
 fresh process per backend and thread count; in parentheses, the ratio to PyTorch CPU at the same
 thread count measured in the same run (for tfjs-wasm: Receptive's best variant divided by tfjs).
 Higher is better.
