@@ -28,6 +28,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "06-initialisation-batchnorm.ipynb": 300,
   "07-architectures.ipynb": 300,
   "08-pretrained-onnx.ipynb": 180,
+  "09-looking-inside.ipynb": 180,
   "10-detection.ipynb": 180,
 };
 
@@ -519,6 +520,69 @@ describe("course notebooks", () => {
       to: "data.FashionMNIST({ train: false, sample: true })",
     },
   ];
+
+  it("09: filters, feature maps, max activations, saliency, occlusion, Grad-CAM and feature visualisation, two exercises", () => {
+    const name = "09-looking-inside.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    const acc = Number(/test accuracy after 1 epoch\(s\): (\d\.\d+)/.exec(run.text.get("model")!)?.[1]);
+    // 0.736 measured; a network that learned nothing stays near 0.1.
+    assert.ok(acc > 0.6, `test accuracy ${acc}`);
+    assert.match(run.text.get("check-feature-maps")!, /8x28x28, 16x14x14 and 32x7x7/);
+  });
+
+  it("09: on the embedded sample; a network that does not learn, a wrong gradient, overlapping patches or a wrong exercise fails the run", () => {
+    const name = "09-looking-inside.ipynb";
+    // Every planted run uses the sample, so the checks up to the planted mistake pass on it too.
+    assertFailsAt(
+      name,
+      runNotebook(name, [...SAMPLE, { cell: "model", from: "{ lr: 1e-2 }", to: "{ lr: 0 }" }]),
+      "check-fit",
+      /stayed near log 10/,
+    );
+    // The hand-made gradient of another class's score.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "saliency",
+          from: "net.forward(leaf).select(1, cls)",
+          to: "net.forward(leaf).select(1, (cls + 1) % 10)",
+        },
+      ]),
+      "check-saliency",
+      /viz\.saliency's gradient differs from autograd's/,
+    );
+    // Overlapping patches: a pixel's value is then the mean drop of several patches, not one patch's.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "occlusion", from: "patchSize: 7, stride: 7 }", to: "patchSize: 7, stride: 3 }" },
+      ]),
+      "check-occlusion",
+      /occluding the patch at/,
+    );
+    // The channel weights summed over the positions instead of averaged: 49 times too large.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "exercise-1-solution", from: "A.grad!.mean([2, 3], true)", to: "A.grad!.sum([2, 3], true)" },
+      ]),
+      "exercise-1-check",
+      /gradCamByHand differs from viz\.gradCam/,
+    );
+    // The drops summed instead of averaged: right where patches do not overlap (7x7, stride 7).
+    assertFailsAt(
+      name,
+      runNotebook(name, [...SAMPLE, { cell: "exercise-2-solution", from: "s / count[y][xx]", to: "s" }]),
+      "exercise-2-check",
+      /patch 8, stride 4/,
+    );
+  });
 
   it("05: LeNet-5 has 61,706 parameters and learns Fashion-MNIST past its floor, two exercises", () => {
     const name = "05-lenet-fashion-mnist.ipynb";
