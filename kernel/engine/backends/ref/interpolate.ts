@@ -2,11 +2,19 @@
 // weighted sum of input taps, separable per spatial dim: output position o of a dim reads input
 // positions index[o * T + t] with weights weight[o * T + t] (t < T). The op builds these tap
 // tables once (ops/interpolate-taps.ts, PyTorch's coordinate arithmetic); the kernels only sum.
+// 2-D nearest and bilinear take the separable fast paths of interpolate-2d.ts.
 //
 // Letters: P = N * C planes, each of spatial size (D, H, W) in and (OD, OH, OW) out; 1-D and 2-D
 // inputs have D = OD = 1 (and H = OH = 1 in 1-D) with a single tap of weight 1 on those dims.
 
 import { type Buf, defineKernel } from "../registry";
+import {
+  linear2dBackward,
+  linear2dForward,
+  nearest2dBackward,
+  nearest2dForward,
+  planarKind,
+} from "./interpolate-2d";
 
 /** The taps of one spatial dim: for output o, T input indices and weights (unused taps weigh 0). */
 export interface Taps {
@@ -34,6 +42,9 @@ export interface InterpolateGeometry {
 export const interpolateForward = defineKernel(
   "interpolateForward",
   (out: Buf, inp: Buf, g: InterpolateGeometry) => {
+    const kind = planarKind(g);
+    if (kind === "nearest") return nearest2dForward(out, inp, g);
+    if (kind === "linear") return linear2dForward(out, inp, g);
     const { P, D, H, W, OD, OH, OW } = g;
     const [td, th, tw] = g.taps;
     for (let p = 0; p < P; p++) {
@@ -65,6 +76,9 @@ export const interpolateForward = defineKernel(
 export const interpolateBackward = defineKernel(
   "interpolateBackward",
   (dinp: Buf, dout: Buf, g: InterpolateGeometry) => {
+    const kind = planarKind(g);
+    if (kind === "nearest") return nearest2dBackward(dinp, dout, g);
+    if (kind === "linear") return linear2dBackward(dinp, dout, g);
     const { P, D, H, W, OD, OH, OW } = g;
     const [td, th, tw] = g.taps;
     for (let p = 0; p < P; p++) {
