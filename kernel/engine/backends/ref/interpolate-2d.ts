@@ -4,8 +4,9 @@
 //
 // Bilinear forward sums as PyTorch 1.13 does (cpu_upsample_generic): each input row is first
 // interpolated along W (in[h, w0] * ww0 + in[h, w1] * ww1, rounded to float32 as PyTorch's float
-// arithmetic is), then those rows along H (t0 * wh0 + t1 * wh1). Backward is its adjoint, summed in
-// float64 per plane (H, OW) and per input row, so it is at least as exact as PyTorch's float adds.
+// arithmetic is), then those rows along H (t0 * wh0 + t1 * wh1). Backward is its adjoint: dout
+// summed along H in float64 per plane (H, OW), then added into dinp along W (PyTorch adds every
+// output's share in float).
 //
 // Letters: P planes (N * C); input (H, W), output (OH, OW) per plane.
 
@@ -86,30 +87,27 @@ function pairs(t: Taps, O: number): Pairs {
 /** out (P, OH, OW) = bilinear interpolation of inp (P, H, W): rows along W first, then along H. */
 export function linear2dForward(out: Buf, inp: Buf, g: InterpolateGeometry): void {
   const { P, H, W, OH, OW } = g;
-  const h = pairs(g.taps[1], OH);
-  const w = pairs(g.taps[2], OW);
+  const { i0: h0, i1: h1, w0: wh0, w1: wh1 } = pairs(g.taps[1], OH);
+  const { i0: w0, i1: w1, w0: ww0, w1: ww1 } = pairs(g.taps[2], OW);
+  const used = new Uint8Array(H); // the input rows some output row reads
+  for (let oh = 0; oh < OH; oh++) used[h0[oh]] = used[h1[oh]] = 1;
   // (H, OW) this plane's rows interpolated along W, in out's precision (float32 as PyTorch's)
   const rows = out instanceof Float64Array ? new Float64Array(H * OW) : new Float32Array(H * OW);
-  const done = new Int32Array(H).fill(-1); // the plane whose row h `rows` holds
-  const fill = (plane: number, p: number, r: number) => {
-    if (done[r] === p) return;
-    done[r] = p;
-    const src = plane + r * W;
-    const dst = r * OW;
-    for (let ow = 0; ow < OW; ow++)
-      rows[dst + ow] = inp[src + w.i0[ow]] * w.w0[ow] + inp[src + w.i1[ow]] * w.w1[ow];
-  };
   let o = 0;
   for (let p = 0; p < P; p++) {
-    const plane = p * H * W;
+    for (let r = 0; r < H; r++) {
+      if (used[r] === 0) continue;
+      const src = (p * H + r) * W;
+      const dst = r * OW;
+      for (let ow = 0; ow < OW; ow++)
+        rows[dst + ow] = inp[src + w0[ow]] * ww0[ow] + inp[src + w1[ow]] * ww1[ow];
+    }
     for (let oh = 0; oh < OH; oh++, o += OW) {
-      fill(plane, p, h.i0[oh]);
-      fill(plane, p, h.i1[oh]);
-      const r0 = h.i0[oh] * OW;
-      const r1 = h.i1[oh] * OW;
-      const wh0 = h.w0[oh];
-      const wh1 = h.w1[oh];
-      for (let ow = 0; ow < OW; ow++) out[o + ow] = rows[r0 + ow] * wh0 + rows[r1 + ow] * wh1;
+      const r0 = h0[oh] * OW;
+      const r1 = h1[oh] * OW;
+      const a = wh0[oh];
+      const b = wh1[oh];
+      for (let ow = 0; ow < OW; ow++) out[o + ow] = rows[r0 + ow] * a + rows[r1 + ow] * b;
     }
   }
 }
@@ -117,35 +115,31 @@ export function linear2dForward(out: Buf, inp: Buf, g: InterpolateGeometry): voi
 /** dinp (P, H, W) += the adjoint of linear2dForward applied to dout (P, OH, OW). */
 export function linear2dBackward(dinp: Buf, dout: Buf, g: InterpolateGeometry): void {
   const { P, H, W, OH, OW } = g;
-  const h = pairs(g.taps[1], OH);
-  const w = pairs(g.taps[2], OW);
+  const { i0: h0, i1: h1, w0: wh0, w1: wh1 } = pairs(g.taps[1], OH);
+  const { i0: w0, i1: w1, w0: ww0, w1: ww1 } = pairs(g.taps[2], OW);
   const rows = new Float64Array(H * OW); // (H, OW) dout summed along H into each input row
-  const acc = new Float64Array(W); // one input row's gradient
   let o = 0;
   for (let p = 0; p < P; p++) {
     rows.fill(0);
     for (let oh = 0; oh < OH; oh++, o += OW) {
-      const r0 = h.i0[oh] * OW;
-      const r1 = h.i1[oh] * OW;
-      const wh0 = h.w0[oh];
-      const wh1 = h.w1[oh];
+      const r0 = h0[oh] * OW;
+      const r1 = h1[oh] * OW;
+      const a = wh0[oh];
+      const b = wh1[oh];
       for (let ow = 0; ow < OW; ow++) {
         const d = dout[o + ow];
-        rows[r0 + ow] += wh0 * d;
-        rows[r1 + ow] += wh1 * d;
+        rows[r0 + ow] += a * d;
+        rows[r1 + ow] += b * d;
       }
     }
-    const plane = p * H * W;
     for (let r = 0; r < H; r++) {
-      acc.fill(0);
       const src = r * OW;
+      const dst = (p * H + r) * W;
       for (let ow = 0; ow < OW; ow++) {
         const d = rows[src + ow];
-        acc[w.i0[ow]] += w.w0[ow] * d;
-        acc[w.i1[ow]] += w.w1[ow] * d;
+        dinp[dst + w0[ow]] += ww0[ow] * d;
+        dinp[dst + w1[ow]] += ww1[ow] * d;
       }
-      const dst = plane + r * W;
-      for (let x = 0; x < W; x++) dinp[dst + x] += acc[x];
     }
   }
 }
