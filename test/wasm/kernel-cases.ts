@@ -5,7 +5,9 @@
 // and fails when a registered kernel has no case. A new wasm kernel adds its cases here.
 
 import type { ConvGeometry, PoolGeometry, PoolPlanes } from "../../kernel/engine/backends/geometry";
+import type { InterpolateGeometry, Taps } from "../../kernel/engine/backends/ref/interpolate";
 import { refKernel } from "../../kernel/engine/backends/registry";
+import { cubicTaps, linearTaps, nearestTaps, unitTaps } from "../../kernel/engine/ops/interpolate-taps";
 import {
   type ConvCase,
   type ConvTransposeCase,
@@ -1106,6 +1108,79 @@ function avgPoolCases(): KernelCase[] {
   return cases;
 }
 
+// ---- interpolate ---------------------------------------------------------------------------------
+
+function interpolateCases(): KernelCase[] {
+  const cases: KernelCase[] = [];
+  /** Taps for rows (H -> OH) and columns (W -> OW) of P planes. */
+  const add = (
+    name: string,
+    P: number,
+    th: Taps,
+    tw: Taps,
+    [H, W]: number[],
+    opts: Partial<KernelCase> = {},
+  ) => {
+    const g: InterpolateGeometry = {
+      P,
+      D: 1,
+      H,
+      W,
+      OD: 1,
+      OH: th.index.length / th.T,
+      OW: tw.index.length / tw.T,
+      taps: [unitTaps(), th, tw],
+    };
+    const n = P * H * W;
+    const outN = P * g.OH * g.OW;
+    cases.push({
+      kernel: "interpolateForward",
+      name,
+      args: () => [nan(outN), rand(n, 1 + H), g],
+      outputs: [0],
+      ...opts,
+    });
+    cases.push({
+      kernel: "interpolateBackward",
+      name: `${name}, accumulating`,
+      args: () => [rand(n, 2 + W), rand(outN, 3 + H), g],
+      outputs: [0],
+      ...opts,
+    });
+  };
+  add("nearest 2x", 6, nearestTaps(5, 10, false, 2), nearestTaps(7, 14, false, 2), [5, 7]);
+  add("nearest down, odd sizes", 3, nearestTaps(9, 4, false), nearestTaps(11, 5, false), [9, 11]);
+  add("nearest-exact up by 1.5", 2, nearestTaps(4, 6, true, 1.5), nearestTaps(6, 9, true, 1.5), [4, 6]);
+  add("bilinear 2x", 6, linearTaps(5, 10, false, 2), linearTaps(7, 14, false, 2), [5, 7]);
+  add("bilinear align corners, odd sizes", 4, linearTaps(4, 9, true), linearTaps(5, 11, true), [4, 5]);
+  add("bilinear down", 3, linearTaps(9, 4, false), linearTaps(11, 3, true), [9, 11]);
+  add("bilinear same size", 2, linearTaps(5, 5, false), linearTaps(6, 6, false), [5, 6]);
+  add(
+    "bilinear 2x, planes split",
+    384,
+    linearTaps(32, 64, false, 2),
+    linearTaps(32, 64, false, 2),
+    [32, 32],
+    {
+      threaded: true,
+    },
+  );
+  add(
+    "nearest 2x, planes split",
+    384,
+    nearestTaps(32, 64, false, 2),
+    nearestTaps(32, 64, false, 2),
+    [32, 32],
+    {
+      threaded: true,
+    },
+  );
+  add("bicubic", 2, cubicTaps(4, 7, false), cubicTaps(5, 8, true), [4, 5], {
+    onRef: "modes other than 2-D nearest and bilinear go to ref",
+  });
+  return cases;
+}
+
 /** Every case, by family. */
 export const KERNEL_CASES: KernelCase[] = [
   ...matmulCases(),
@@ -1117,4 +1192,5 @@ export const KERNEL_CASES: KernelCase[] = [
   ...allConvCases(),
   ...maxPoolCases(),
   ...avgPoolCases(),
+  ...interpolateCases(),
 ];

@@ -11,6 +11,7 @@ import { convKernels } from "./conv";
 import { convTransposeKernels } from "./conv-transpose";
 import { depthwiseBackwardKernels } from "./depthwise-backward";
 import { elementwiseKernels } from "./elementwise";
+import { interpolateKernels } from "./interpolate";
 import { matmulKernels } from "./matmul";
 import { maxPoolKernels } from "./max-pool";
 import { normKernels } from "./norm";
@@ -36,6 +37,7 @@ export function wasmKernels(): Readonly<Record<string, KernelFn>> | null {
           ...maxPoolKernels(runtime),
           ...normKernels(runtime),
           ...avgPoolKernels(runtime),
+          ...interpolateKernels(runtime),
           ...softmaxKernels(runtime),
           ...optimKernels(runtime),
           ...convTransposeKernels((name) => wasmKernels()![name]),
