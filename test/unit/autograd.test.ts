@@ -33,6 +33,22 @@ describe("autograd", () => {
     assert.deepEqual(x.grad!.toArray(), [2, 20]);
   });
 
+  it("backward(gradient) works on a copy of the gradient: the tensor given is left as it was", () => {
+    // Big enough that the seed lives in wasm memory (a buffer the engine adds into and recycles).
+    const n = 4096;
+    const x = ones([n], { requiresGrad: true });
+    const g = tensor(Array.from({ length: n }, (_, i) => (i % 7) - 3));
+    const before = g.toArray();
+    x.mul(2).backward(g);
+    x.reshape([64, 64]).backward(g.reshape([64, 64]));
+    x.add(x).backward(g);
+    assert.deepEqual(g.toArray(), before);
+    assert.deepEqual(
+      x.grad!.toArray(),
+      (before as number[]).map((v) => 5 * v),
+    );
+  });
+
   it("records nothing inside noGrad, sync or async", async () => {
     const x = tensor([1], { requiresGrad: true });
     const y = noGrad(() => x.mul(2));

@@ -7,10 +7,10 @@
 // saved tensors are freed once it has run, unless `retainGraph` (PyTorch's retain_graph).
 
 import { binaryForward } from "../backends/ref/elementwise";
-import { isResident } from "../backends/registry";
+import { copyStorage, isResident } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { Tensor } from "../tensor/tensor";
-import { copyGrad, releaseGradBuffer } from "./grad-buffers";
+import { copyGrad, gradBufferUninit, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
 import type { Grad, GradNode, GradTarget } from "./node";
 
@@ -50,7 +50,10 @@ export function runBackward(
       "backward",
       () => `gradient has shape ${fmtShape(gradient.shape)} but the tensor has shape ${fmtShape(root.shape)}`,
     );
-    seed = gradient.data;
+    // A copy the engine owns, in wasm memory where the backend keeps storage (a memmove there;
+    // gradient.data would copy a view of shared memory element by element).
+    seed = gradBufferUninit(gradient.numel);
+    copyStorage(seed, gradient.storage);
   }
 
   const start: GradTarget = root.gradFn ?? root;
