@@ -92,16 +92,6 @@ describe("data.Shapes", () => {
     assert.deepEqual(target.mask.shape, [4, 16, 16]);
   });
 
-  it("shows itself in a notebook as a grid captioned with class names", () => {
-    const ds = new data.Shapes({ count: 20, channels: 3 });
-    const bundle = (ds as unknown as Record<symbol, () => Record<string, unknown>>)[
-      Symbol.for("Jupyter.display")
-    ]();
-    assert.equal(bundle["text/plain"], "Shapes: 20 samples, 3 classes: circle, square, triangle");
-    assert.match(bundle["text/html"] as string, /circle|square|triangle/);
-    assert.ok(typeof bundle["image/png"] === "string");
-  });
-
   it("refuses bad options, naming them", () => {
     throwsClearly(() => new data.Shapes({ size: 2 }), /^Shapes: size must be a whole number >= 4/);
     throwsClearly(() => new data.Shapes({ shapesPerImage: [3, 1] }), /^Shapes: shapesPerImage must be/);

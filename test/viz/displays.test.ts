@@ -93,6 +93,13 @@ describe("dataset display", () => {
     assert.ok(typeof b["image/png"] === "string");
   });
 
+  it("data.Shapes shows itself as a grid captioned with class names", () => {
+    const bundle = toMimeBundle(new data.Shapes({ count: 20, channels: 3 }));
+    assert.equal(bundle["text/plain"], "Shapes: 20 samples, 3 classes: circle, square, triangle");
+    assert.match(bundle["text/html"] as string, /circle|square|triangle/);
+    assert.ok(typeof bundle["image/png"] === "string");
+  });
+
   it("class names come from the dataset; non-image datasets show the text line", () => {
     class Shapes extends data.Dataset<[ReturnType<typeof randn>, number]> {
       readonly classes = ["circle", "square"];
