@@ -111,16 +111,37 @@ describe("onnx.importModel", () => {
       resnet50: [() => models.resnet50({ numClasses: 10, width: 8 }), [2, 3, 64, 64]],
       mobilenetV1: [() => models.mobilenetV1({ numClasses: 10, widthMult: 0.25 }), [2, 3, 32, 32]],
       mobilenetV2: [() => models.mobilenetV2({ numClasses: 10, widthMult: 0.35 }), [2, 3, 32, 32]],
+      efficientnetB0: [
+        () => models.efficientnetB0({ numClasses: 10, widthMult: 0.25, depthMult: 0.25 }),
+        [2, 3, 32, 32],
+      ],
+      googlenet: [
+        () => models.googlenet({ numClasses: 10, auxLogits: false, transformInput: false }),
+        [1, 3, 32, 32],
+      ],
+      unet: [
+        () =>
+          models.unet({ width: 4, depth: 2, inChannels: 1, numClasses: 2, padding: "same", up: "bilinear" }),
+        [2, 1, 16, 16],
+      ],
+      yoloTiny: [() => models.yoloTiny({ numClasses: 3, gridSize: 4, width: 4 }), [1, 3, 64, 64]],
     };
+    // Exports of `models` that are not model factories: the YOLO loss and its helpers, a layer function.
+    const notFactories = [
+      "makeDivisible",
+      "initWeights",
+      "stochasticDepth",
+      "cellIou",
+      "yoloDecode",
+      "yoloLoss",
+      "yoloTargets",
+    ];
     const extra: Record<string, [() => nn.Module, number[]]> = {
       "functional ops, Upsample and the new activations": [() => new Decoder(), [2, 3, 8, 8]],
     };
     it("covers every model factory", () => {
       const factories = Object.entries(models)
-        .filter(
-          ([k, v]) =>
-            typeof v === "function" && /^[a-z]/.test(k) && !["makeDivisible", "initWeights"].includes(k),
-        )
+        .filter(([k, v]) => typeof v === "function" && /^[a-z]/.test(k) && !notFactories.includes(k))
         .map(([k]) => k);
       assert.deepEqual(
         factories.filter((k) => !(k in cases)),
