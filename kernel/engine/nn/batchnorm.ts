@@ -9,11 +9,10 @@
 
 import { noGrad } from "../autograd/grad-mode";
 import { check, fmtShape } from "../errors";
-import { ones, zeros } from "../tensor/create";
 import { Tensor } from "../tensor/tensor";
 import { batchNorm } from "./functional";
-import { Module, reprArgs, type StateDict } from "./module";
-import { Parameter } from "./parameter";
+import { reprArgs, type StateDict } from "./module";
+import { NormBase } from "./norm-base";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -25,46 +24,14 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormNd extends Module {
+abstract class BatchNormNd extends NormBase {
   static override version = 2;
-  readonly eps: number;
-  readonly momentum: number | null;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  weight: Parameter | null;
-  bias: Parameter | null;
-  declare runningMean: Tensor | null;
-  declare runningVar: Tensor | null;
-  declare numBatchesTracked: Tensor | null;
 
   constructor(
-    readonly numFeatures: number,
+    numFeatures: number,
     { eps = 1e-5, momentum = 0.1, affine = true, trackRunningStats = true }: BatchNormOptions = {},
   ) {
-    super();
-    check(
-      Number.isInteger(numFeatures) && numFeatures > 0,
-      this.constructor.name,
-      () => `numFeatures must be a positive integer (the number of channels), got ${numFeatures}`,
-    );
-    this.eps = eps;
-    this.momentum = momentum;
-    this.affine = affine;
-    this.trackRunningStats = trackRunningStats;
-    this.weight = affine ? new Parameter(ones([numFeatures])) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
-    this.registerBuffer("runningMean", trackRunningStats ? zeros([numFeatures]) : null);
-    this.registerBuffer("runningVar", trackRunningStats ? ones([numFeatures]) : null);
-    this.registerBuffer("numBatchesTracked", trackRunningStats ? zeros([], { dtype: "int64" }) : null);
-  }
-
-  /** Running statistics back to mean 0, variance 1, no batches seen. */
-  resetRunningStats(): void {
-    noGrad(() => {
-      this.runningMean?.fill_(0);
-      this.runningVar?.fill_(1);
-      this.numBatchesTracked?.fill_(0);
-    });
+    super(numFeatures, eps, momentum, affine, trackRunningStats);
   }
 
   protected abstract checkInput(input: Tensor): void;

@@ -5,12 +5,12 @@
 // Shape: LayerNorm (*, *normalizedShape); GroupNorm (N, C, *); InstanceNorm1d (N, C, L) or (C, L),
 // InstanceNorm2d (N, C, H, W) or (C, H, W), InstanceNorm3d (N, C, D, H, W) or (C, D, H, W); output as input.
 
-import { noGrad } from "../autograd/grad-mode";
 import { check, fmtShape } from "../errors";
 import { ones, zeros } from "../tensor/create";
 import type { Tensor } from "../tensor/tensor";
 import { groupNorm, instanceNorm, layerNorm } from "./functional";
 import { Module, reprArgs } from "./module";
+import { NormBase } from "./norm-base";
 import { Parameter } from "./parameter";
 
 export interface LayerNormOptions {
@@ -127,47 +127,16 @@ export interface InstanceNormOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class InstanceNormNd extends Module {
+abstract class InstanceNormNd extends NormBase {
   protected abstract readonly spatialDims: number;
-  readonly eps: number;
-  readonly momentum: number;
-  readonly affine: boolean;
-  readonly trackRunningStats: boolean;
-  weight: Parameter | null;
-  bias: Parameter | null;
-  declare runningMean: Tensor | null;
-  declare runningVar: Tensor | null;
-  declare numBatchesTracked: Tensor | null;
+  declare readonly momentum: number;
 
+  // As PyTorch's: numBatchesTracked is kept in the state dict, but instance norm never counts.
   constructor(
-    readonly numFeatures: number,
+    numFeatures: number,
     { eps = 1e-5, momentum = 0.1, affine = false, trackRunningStats = false }: InstanceNormOptions = {},
   ) {
-    super();
-    check(
-      Number.isInteger(numFeatures) && numFeatures > 0,
-      this.constructor.name,
-      () => `numFeatures must be a positive integer (the number of channels), got ${numFeatures}`,
-    );
-    this.eps = eps;
-    this.momentum = momentum;
-    this.affine = affine;
-    this.trackRunningStats = trackRunningStats;
-    this.weight = affine ? new Parameter(ones([numFeatures])) : null;
-    this.bias = affine ? new Parameter(zeros([numFeatures])) : null;
-    // As PyTorch's _NormBase: numBatchesTracked is kept in the state dict but instance norm never counts.
-    this.registerBuffer("runningMean", trackRunningStats ? zeros([numFeatures]) : null);
-    this.registerBuffer("runningVar", trackRunningStats ? ones([numFeatures]) : null);
-    this.registerBuffer("numBatchesTracked", trackRunningStats ? zeros([], { dtype: "int64" }) : null);
-  }
-
-  /** Running statistics back to mean 0, variance 1. */
-  resetRunningStats(): void {
-    noGrad(() => {
-      this.runningMean?.fill_(0);
-      this.runningVar?.fill_(1);
-      this.numBatchesTracked?.fill_(0);
-    });
+    super(numFeatures, eps, momentum, affine, trackRunningStats);
   }
 
   forward(input: Tensor): Tensor {
