@@ -71,7 +71,7 @@ export function gradCam(
       throw new Error(`${fn}: the class score does not depend on layer "${name}"'s output`);
     const [, K, h, w] = acts.shape;
     const a = acts.contiguous().storage;
-    const g = acts.grad.storage;
+    const g = acts.grad.contiguous().storage;
     const cam = new Float32Array(N * h * w); // (N, h, w)
     for (let n = 0; n < N; n++)
       for (let k = 0; k < K; k++) {

@@ -16,8 +16,10 @@
 // MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
 // after twice as many bytes, regardless), `reclaim` runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once
 // (both are enabled at run time, see gc-hooks.ts). Until then a miss takes a new block: memory
-// settles at what the loop hands out between two reclaims. Where the runtime lacks the hooks, and
-// once the budget (`maxBytes`) is in use, storage falls back to ordinary arrays.
+// settles at what the loop hands out between two reclaims. Once the budget (`maxBytes`) is in use,
+// a miss is served from a bigger free block, split (the blocks of a model that is gone serve the
+// next one's sizes), with reclaims still within GC_SHARE; failing that, and where the runtime lacks
+// the hooks, storage falls back to ordinary arrays.
 //
 // NOTE: a subarray of a resident storage does not keep its block alive (the block follows the
 // original array object): code that keeps part of a tensor's storage beyond the tensor must copy.
@@ -84,10 +86,34 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
     reclaimAfter = Math.max(MIN_RECLAIM_BYTES, 2 * (stats.usedBytes - stats.freeBytes));
   }
 
+  /** Whether a reclaim now keeps its GCs within GC_SHARE of the time. */
+  const gcAllowed = () => performance.now() - lastReclaim >= lastGcMs / GC_SHARE;
+
   /** A free block of n floats, or undefined. */
   function reuse(n: number): number | undefined {
     const at = free.get(n)?.pop();
     if (at !== undefined) stats.freeBytes -= 4 * n;
+    return at;
+  }
+
+  /**
+   * With the budget used up: the front of the smallest free block bigger than n floats, its rest
+   * back in the free list (a model's blocks, once it is gone, serve the next model's other sizes).
+   */
+  function split(n: number): number | undefined {
+    const need = alignFloats(n);
+    let best = -1;
+    for (const [size, list] of free)
+      if (size >= need && list.length > 0 && (best < 0 || size < best)) best = size;
+    if (best < 0) return undefined;
+    const at = reuse(best) as number;
+    const rest = best - need;
+    if (rest > 0) {
+      const list = free.get(rest);
+      if (list === undefined) free.set(rest, [at + 4 * need]);
+      else list.push(at + 4 * need);
+      stats.freeBytes += 4 * rest;
+    }
     return at;
   }
 
@@ -97,15 +123,18 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
     if (reused !== undefined) return reused;
     const full = stats.usedBytes + 4 * n > maxBytes;
     // Due after reclaimAfter bytes once the GC's share of the time allows, after twice that anyway.
-    const due =
-      sinceReclaim >= 2 * reclaimAfter ||
-      (sinceReclaim >= reclaimAfter && performance.now() - lastReclaim >= lastGcMs / GC_SHARE);
-    if (due || full) {
+    const due = sinceReclaim >= 2 * reclaimAfter || (sinceReclaim >= reclaimAfter && gcAllowed());
+    if (full) {
+      // Once the budget is used up, every miss would force a full GC (0.1-0.3 s in a kernel that
+      // has held VGG-16): the GC's share of the time bounds those too.
+      if (gcAllowed()) reclaim();
+      return reuse(n) ?? split(n) ?? -1;
+    }
+    if (due) {
       reclaim();
       const again = reuse(n);
       if (again !== undefined) return again;
     }
-    if (full) return -1;
     try {
       const before = arena.residentBytes;
       const at = arena.resident(n).byteOffset;
@@ -133,3 +162,6 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
 
   return { allocate, stats };
 }
+
+/** n floats rounded up to whole cache lines (the arena's alignment, which kernels rely on). */
+const alignFloats = (n: number): number => Math.ceil(n / 16) * 16;
