@@ -227,6 +227,28 @@ function cnnTrain(model: "efficientnetB0" | "googlenet"): BenchCase {
 }
 
 /**
+ * MobileNetV2 with a CIFAR stem (the first conv at stride 1, so 32x32 images end at 2x2, not 1x1)
+ * training step on a batch of 32 3x32x32, 10 classes: the depthwise and 1x1 convs the course's
+ * MobileNet trains with.
+ */
+function mobilenetV2Train(): BenchCase {
+  return {
+    name: "MobileNetV2 (CIFAR stem) 32x32 train step, batch 32",
+    unit: "images/s",
+    refToo: false,
+    setup() {
+      R.manualSeed(0);
+      const net = R.models.mobilenetV2({ numClasses: 10 });
+      const stem = (net.features.get(0) as R.nn.Sequential).get(0) as R.nn.Conv2d;
+      stem.stride.fill(1);
+      const x = R.randn([32, 3, 32, 32]);
+      const y = R.randint(0, 10, [32]);
+      return { step: trainStep(net, () => R.F.crossEntropy(net.forward(x), y)), work: 32 };
+    },
+  };
+}
+
+/**
  * U-Net (width 8, depth 4, batch norm, `up: "bilinear"`: nn.Upsample then a 1x1 conv) training
  * step on a batch of 4 1x64x64 images with a 2-class per-pixel cross-entropy.
  */
@@ -272,5 +294,6 @@ export const CASES: BenchCase[] = [
   interpolate("bilinear", true),
   cnnTrain("efficientnetB0"),
   cnnTrain("googlenet"),
+  mobilenetV2Train(),
   unetTrain(),
 ];

@@ -212,6 +212,17 @@ def unet_train():
     return train_step(model, lambda: F.cross_entropy(model(x), y)), 4, 1
 
 
+def mobilenet_v2_train():
+    """torchvision 0.14's mobilenet_v2 with a CIFAR stem (first conv at stride 1), 10 classes,
+    training step on a batch of 32 3x32x32."""
+    import torchvision
+
+    x, y = torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,))
+    model = torchvision.models.mobilenet_v2(num_classes=10)
+    model.features[0][0].stride = (1, 1)
+    return train_step(model, lambda: F.cross_entropy(model(x), y)), 32, 1
+
+
 def infer(model, x):
     """Forward only, eval mode, no autograd: the inference cases."""
     model.eval()
@@ -243,6 +254,7 @@ CASES = {
     "interpolate bilinear 2x 16x64x32x32, forward + backward": lambda: interpolate("bilinear", True),
     "EfficientNet-B0 32x32 train step, batch 16": lambda: cnn_train("efficientnet_b0"),
     "GoogLeNet (aux heads) 32x32 train step, batch 16": lambda: cnn_train("googlenet"),
+    "MobileNetV2 (CIFAR stem) 32x32 train step, batch 32": mobilenet_v2_train,
     "U-Net width 8 bilinear 64x64 train step, batch 4": unet_train,
 }
 # Slow cases time fewer batches (as their `rounds` in cases.ts).

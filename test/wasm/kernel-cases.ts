@@ -198,6 +198,9 @@ function elementwiseCases(): KernelCase[] {
     ["silu", 0, 0],
     ["gelu", 0, 0],
     ["geluTanh", 0, 0],
+    ["hardtanh", 0, 6], // relu6
+    ["hardtanh", -1, 1],
+    ["clamp", -0.5, 2],
     ["sigmoid", 0, 0, "sigmoid has no wasm kernel"],
     ["exp", 0, 0, "exp has no wasm kernel"],
   ];
@@ -209,12 +212,14 @@ function elementwiseCases(): KernelCase[] {
     onRef?: string,
     threaded = false,
     scale = 1, // values in [-4 scale, 4 scale]
+    halves = false, // values rounded to multiples of 0.5 (bounds hit exactly)
   ) => {
-    const x = (seed: number) => values(n, seed).map((v) => v * scale);
-    const wide = scale === 1 ? "" : ` in [-${4 * scale}, ${4 * scale}]`;
+    const x = (seed: number) => values(n, seed).map((v) => (halves ? Math.round(2 * v) / 2 : v * scale));
+    const bounds = op === "hardtanh" || op === "clamp" ? `(${a}, ${b})` : "";
+    const wide = (scale === 1 ? "" : ` in [-${4 * scale}, ${4 * scale}]`) + (halves ? " (multiples of 0.5)" : "");
     cases.push({
       kernel: "unaryForward",
-      name: `${op} on ${n} elements${wide}`,
+      name: `${op}${bounds} on ${n} elements${wide}`,
       args: () => [op, nan(n), x(n), a, b],
       outputs: [1],
       threaded,
@@ -222,7 +227,7 @@ function elementwiseCases(): KernelCase[] {
     });
     cases.push({
       kernel: "unaryBackward",
-      name: `${op} on ${n} elements${wide}`,
+      name: `${op}${bounds} on ${n} elements${wide}`,
       args: () => {
         const xs = x(n + 1);
         const y = new Float32Array(n);
@@ -241,6 +246,9 @@ function elementwiseCases(): KernelCase[] {
   unaryCase("affine", 0.5, -1.25, long, undefined, true);
   unaryCase("relu", 0, 0, long, undefined, true);
   unaryCase("silu", 0, 0, long, undefined, true);
+  // Values on the bounds: hardtanh's gradient excludes them, clamp's includes them.
+  for (const op of ["hardtanh", "clamp"]) unaryCase(op, -1, 1, 1003, undefined, false, 1, true);
+  unaryCase("hardtanh", 0, 6, long, undefined, true);
   // The smooth activations' tails: exp underflowing and overflowing, erfc far out.
   for (const op of ["hardswish", "hardsigmoid", "silu", "gelu", "geluTanh"])
     unaryCase(op, 0, 0, 1003, undefined, false, 30);

@@ -1,4 +1,5 @@
-// wasm versions of unaryForward / unaryBackward (relu, leakyRelu, affine, neg, square, and the
+// wasm versions of unaryForward / unaryBackward (relu, leakyRelu, affine, neg, square, hardtanh
+// (relu6), clamp, and the
 // smooth activations hardswish, hardsigmoid, silu, gelu, geluTanh: assembly/activation.ts) and of
 // binaryForward's common shapes (same shape, or a one-element right operand) for + - * /, and
 // binaryBackward for same-shape + - * (residual connections).
@@ -59,7 +60,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
     _y: Buf, // ref's signature: the forward's output (the wasm ops need only x)
     dout: Buf,
     a = 0,
-    _b = 0,
+    b = 0,
   ): typeof FALL_BACK | undefined {
     const code = UNARY_CODES[op];
     if (
@@ -78,7 +79,7 @@ export function elementwiseKernels(rt: WasmRuntime) {
     runShares(
       rt,
       "unaryBackward",
-      shares(n).map(([o, m]) => [code, pDx + o, px + o, pDout + o, m, a]),
+      shares(n).map(([o, m]) => [code, pDx + o, px + o, pDout + o, m, a, b]),
     );
     arena.get(pDx, dx);
   }

@@ -1,5 +1,5 @@
 // Elementwise kernels over contiguous f32 buffers, four lanes at a time: the activations training
-// uses most (relu, leaky relu; hardswish, hardsigmoid, silu, gelu) forward and backward, and
+// uses most (relu, leaky relu, relu6 = hardtanh, clamp; hardswish, hardsigmoid, silu, gelu) forward and backward, and
 // same-shape / scalar-operand arithmetic. Each matches backends/ref/elementwise.ts exactly (f32
 // add/mul/div round the same as JS's f64 arithmetic stored to f32), including relu(NaN) = 0 and
 // relu'(0) = 0; the smooth activations within a few float32 roundings (activation.ts).
@@ -33,6 +33,46 @@ export const enum Unary {
   silu = 7,
   gelu = 8,
   geluTanh = 9,
+  // Bounds [a, b]: MobileNetV2's relu6 is hardtanh(0, 6).
+  hardtanh = 10, // gradient where a < x < b
+  clamp = 11, // gradient where a <= x <= b
+}
+
+/** hardtanh / clamp to [a, b] over n floats; NaN stays NaN, as in ref. */
+function boundsForward(out: usize, x: usize, n: i32, a: f32, b: f32): void {
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + 4 * i);
+    const low = v128.bitselect(va, v, f32x4.lt(v, va));
+    v128.store(out + 4 * i, v128.bitselect(vb, low, f32x4.gt(v, vb)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + 4 * i);
+    store<f32>(out + 4 * i, v < a ? a : v > b ? b : v);
+  }
+}
+
+/** dx (n) = dout * (a < x < b), or a <= x <= b for clamp (`inclusive`). */
+function boundsBackward(dx: usize, x: usize, dout: usize, n: i32, a: f32, b: f32, inclusive: bool): void {
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + 4 * i);
+    const inside = inclusive
+      ? v128.and(f32x4.ge(v, va), f32x4.le(v, vb))
+      : v128.and(f32x4.gt(v, va), f32x4.lt(v, vb));
+    // dout * 1 or dout * 0 as ref computes it: the sign of a zero and NaN dout are kept.
+    v128.store(dx + 4 * i, f32x4.mul(v128.load(dout + 4 * i), v128.and(one, inside)));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(x + 4 * i);
+    const inside = inclusive ? v >= a && v <= b : v > a && v < b;
+    store<f32>(dx + 4 * i, load<f32>(dout + 4 * i) * (inside ? <f32>1 : <f32>0));
+  }
 }
 
 /** f(x) of an activation from Unary.hardswish on (op a constant after inlining). */
@@ -121,6 +161,10 @@ function reluBackward(dx: usize, x: usize, dout: usize, n: i32): i32 {
  * @threaded
  */
 export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32): void {
+  if (op >= Unary.hardtanh) {
+    boundsForward(out, x, n, a, b);
+    return;
+  }
   if (op >= Unary.hardswish) {
     // One loop per activation, so each inlines its own math.
     if (op == Unary.hardswish) activationLoop(Unary.hardswish, out, x, n);
@@ -160,7 +204,11 @@ export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f
  * dx (n) = dout (n) * f'(x (n)) for a unary op code (see unaryForward).
  * @threaded
  */
-export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32, a: f32): void {
+export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32, a: f32, b: f32): void {
+  if (op >= Unary.hardtanh) {
+    boundsBackward(dx, x, dout, n, a, b, op == Unary.clamp);
+    return;
+  }
   if (op >= Unary.hardswish) {
     if (op == Unary.hardswish) activation1Loop(Unary.hardswish, dx, x, dout, n);
     else if (op == Unary.hardsigmoid) activation1Loop(Unary.hardsigmoid, dx, x, dout, n);
