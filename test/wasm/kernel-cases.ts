@@ -216,7 +216,8 @@ function elementwiseCases(): KernelCase[] {
   ) => {
     const x = (seed: number) => values(n, seed).map((v) => (halves ? Math.round(2 * v) / 2 : v * scale));
     const bounds = op === "hardtanh" || op === "clamp" ? `(${a}, ${b})` : "";
-    const wide = (scale === 1 ? "" : ` in [-${4 * scale}, ${4 * scale}]`) + (halves ? " (multiples of 0.5)" : "");
+    const wide =
+      (scale === 1 ? "" : ` in [-${4 * scale}, ${4 * scale}]`) + (halves ? " (multiples of 0.5)" : "");
     cases.push({
       kernel: "unaryForward",
       name: `${op}${bounds} on ${n} elements${wide}`,
@@ -672,6 +673,8 @@ const GENERAL: Named<ConvCase>[] = [
     pad: [3, 3, 3, 3],
   },
   { name: "1-D (conv1d shape)", N: 2, C: 3, H: 1, W: 17, OC: 4, KH: 1, KW: 3, pad: [0, 1, 0, 1] },
+  // 1x1 on small planes: one GEMM over the batch (pointwise.ts).
+  { name: "1x1 on a batch of 2x2 planes", N: 8, C: 13, H: 2, W: 2, OC: 9, KH: 1, KW: 1 },
 ];
 
 /** The direct forward kernel's cases (assembly/conv-direct.ts): conv-forward-direct.test.ts checks they take it. */
@@ -748,6 +751,8 @@ export const DIRECT_GRADIENT: Named<ConvCase>[] = [
 const THREADED_CONV: Named<ConvCase>[] = [
   // 1x1 on one image: one sgemm split by its micro-tiles (pointwiseGemmPays), not by images.
   { name: "1x1 on one image", N: 1, C: 192, H: 28, W: 28, OC: 64, KH: 1, KW: 1 },
+  // 1x1 on small planes: one GEMM over the batch (pointwise.ts), split by its micro-tiles.
+  { name: "1x1 on a batch of 3x3 planes", N: 32, C: 192, H: 3, W: 3, OC: 160, KH: 1, KW: 1 },
   { name: "regular", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
   { ...down("stride 2", 8, 16, 33, 32, 16) },
   { name: "depthwise", N: 8, C: 32, H: 32, W: 31, OC: 32, KH: 3, KW: 3, groups: 32, pad: [1, 1, 1, 1] },

@@ -7,7 +7,7 @@
 // (LeNet-5) take direct kernels instead (assembly/conv-direct-grad.ts; the bias gradient rides along
 // with the weight gradient), unless Winograd takes the weight gradient (3x3: winograd-weight.ts on
 // planes of whole 4x4 tiles, see winogradWeightPays, else winograd.ts from 32 channels). Float64
-// goes to ref.
+// goes to ref. 1x1 convs on small planes take one GEMM over the batch per gradient (pointwise.ts).
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
@@ -15,6 +15,7 @@ import { pointwiseGemmPays } from "./conv-forward";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
+import { pointwiseBatch, pointwiseBatchPays } from "./pointwise";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR, runSgemm } from "./sgemm";
 import { ranges, runEach, runShares, sharesFor, threadsFor } from "./threads/parallel";
@@ -57,7 +58,11 @@ export function convBackwardKernel(rt: WasmRuntime) {
     const geo = putConvGeometry(arena, g);
     const pDout = arena.put((dout as F32).subarray(0, N * OC * P)); // (N, OC, OH, OW)
     const threads = threadsFor(rt, macs);
-    if (dinp !== null && dweight !== null && threads >= 2 && bothDirect(g)) {
+    // 1x1 on small planes: one GEMM over the batch per gradient, from dout swapped once.
+    const pointwise = pointwiseBatchPays(g) ? pointwiseBatch(rt, g) : null;
+    const doutT =
+      pointwise === null || (dinp === null && dweight === null) ? 0 : pointwise.doutSwapped(pDout);
+    if (dinp !== null && dweight !== null && threads >= 2 && pointwise === null && bothDirect(g)) {
       // Both gradients direct: side by side, half the threads each (one dispatch, no thread shifts
       // the same input planes as another); every share is computed as on one thread.
       const half = threads >> 1;
@@ -71,7 +76,12 @@ export function convBackwardKernel(rt: WasmRuntime) {
       weights.finish();
       return;
     }
-    if (dinp !== null && winogradPays(g)) {
+    if (dinp !== null && pointwise !== null) {
+      const pW = arena.put((weight as F32).subarray(0, OC * C)); // (OC, C, 1, 1)
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * P)); // (N, C, H, W), += onto it
+      pointwise.inputGradient(pDinp, doutT, pW);
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * P));
+    } else if (dinp !== null && winogradPays(g)) {
       winogradInputGradient(rt, dinp, pDout, weight, g); // 3x3, 16+ channels: assembly/winograd.ts
     } else if (dinp !== null && directGradientPays(g)) {
       // Few channels: the direct kernel (assembly/conv-direct-grad.ts), images split across threads.
@@ -125,7 +135,12 @@ export function convBackwardKernel(rt: WasmRuntime) {
       runShares(rt, "conv2dBackwardInput", calls);
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     }
-    if (dweight !== null && winogradWeightPays(g)) {
+    if (dweight !== null && pointwise !== null) {
+      const pInp = arena.put((inp as F32).subarray(0, N * C * P)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * C)); // (OC, C, 1, 1), += onto it
+      pointwise.weightGradient(pDw, doutT, pInp);
+      arena.get(pDw, (dweight as F32).subarray(0, OC * C));
+    } else if (dweight !== null && winogradWeightPays(g)) {
       // 3x3, 16+ channels, planes of whole 4x4 tiles: Winograd with dot products (winograd-weight.ts)
       winogradWeightGradientDots(rt, dweight, pDout, inp, g);
     } else if (dweight !== null && winogradWeightGradientPays(g)) {

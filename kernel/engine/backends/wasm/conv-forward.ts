@@ -1,11 +1,13 @@
 // wasm conv2dForward (same name, signature and semantics as backends/ref/conv.ts): im2col written
 // straight into packed GEMM panels (assembly/conv-forward.ts), images split across threads.
-// Depthwise (groups = C = OC) has a direct kernel (assembly/depthwise.ts). Float64 goes to ref.
+// Depthwise (groups = C = OC) has a direct kernel (assembly/depthwise.ts), 1x1 convs on small
+// planes one GEMM over the batch (pointwise.ts). Float64 goes to ref.
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
+import { isPointwise, pointwiseBatch, pointwiseBatchPays } from "./pointwise";
 import type { WasmRuntime } from "./runtime";
 import { runSgemm } from "./sgemm";
 import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
@@ -45,6 +47,11 @@ export function convForwardKernel(rt: WasmRuntime) {
         return [q0, q1, geo, pOut, pInp, pW, pBias, padded];
       });
       runShares(rt, "depthwiseForward", calls);
+      arena.get(pOut, outF);
+      return;
+    }
+    if (pointwiseBatchPays(g)) {
+      pointwiseBatch(rt, g).forward(pOut, pInp, pW, bias as F32 | null); // 1x1 on small planes
       arena.get(pOut, outF);
       return;
     }
@@ -103,19 +110,7 @@ export function convForwardKernel(rt: WasmRuntime) {
  * the same sums.
  */
 export function pointwiseGemmPays(g: ConvGeometry): boolean {
-  const { N, KH, KW, strideH, strideW, padTop, padLeft, OH, OW, H, W, groups } = g;
-  return (
-    N < 4 &&
-    groups === 1 &&
-    KH === 1 &&
-    KW === 1 &&
-    strideH === 1 &&
-    strideW === 1 &&
-    padTop === 0 &&
-    padLeft === 0 &&
-    OH === H &&
-    OW === W
-  );
+  return g.N < 4 && isPointwise(g);
 }
 
 /** Images per pass of the direct kernel (one per f32x4 lane). */

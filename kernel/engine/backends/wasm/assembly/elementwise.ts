@@ -358,3 +358,23 @@ export function fillZero(ptr: usize, bytes: usize): void {
 export function copyBytes(dst: usize, src: usize, bytes: usize): void {
   memory.copy(dst, src, bytes);
 }
+
+/**
+ * dst (B, A, P) = src (A, B, P), or += with `add`: the two leading dims swapped, P floats at a
+ * time (the batched 1x1 convs of pointwise.ts move (N, C, P) to (C, N, P) and back).
+ */
+export function swapLeadingDims(dst: usize, src: usize, A: i32, B: i32, P: i32, add: i32): void {
+  for (let a = 0; a < A; a++)
+    for (let b = 0; b < B; b++) {
+      const s = src + 4 * <usize>((a * B + b) * P);
+      const d = dst + 4 * <usize>((b * A + a) * P);
+      let i = 0;
+      if (add != 0) {
+        for (; i + 4 <= P; i += 4) v128.store(d + 4 * i, f32x4.add(v128.load(d + 4 * i), v128.load(s + 4 * i)));
+        for (; i < P; i++) store<f32>(d + 4 * i, load<f32>(d + 4 * i) + load<f32>(s + 4 * i));
+      } else {
+        for (; i + 4 <= P; i += 4) v128.store(d + 4 * i, v128.load(s + 4 * i));
+        for (; i < P; i++) store<f32>(d + 4 * i, load<f32>(s + 4 * i));
+      }
+    }
+}
