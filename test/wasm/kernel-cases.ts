@@ -201,7 +201,7 @@ function elementwiseCases(): KernelCase[] {
     ["hardtanh", 0, 6], // relu6
     ["hardtanh", -1, 1],
     ["clamp", -0.5, 2],
-    ["sigmoid", 0, 0, "sigmoid has no wasm kernel"],
+    ["sigmoid", 0, 0],
     ["exp", 0, 0, "exp has no wasm kernel"],
   ];
   const unaryCase = (
@@ -251,7 +251,7 @@ function elementwiseCases(): KernelCase[] {
   for (const op of ["hardtanh", "clamp"]) unaryCase(op, -1, 1, 1003, undefined, false, 1, true);
   unaryCase("hardtanh", 0, 6, long, undefined, true);
   // The smooth activations' tails: exp underflowing and overflowing, erfc far out.
-  for (const op of ["hardswish", "hardsigmoid", "silu", "gelu", "geluTanh"])
+  for (const op of ["hardswish", "hardsigmoid", "silu", "gelu", "geluTanh", "sigmoid"])
     unaryCase(op, 0, 0, 1003, undefined, false, 30);
 
   const binaryForward = (op: string, shape: number[], scalar: boolean, threaded = false, onRef?: string) => {
@@ -282,12 +282,62 @@ function elementwiseCases(): KernelCase[] {
       for (const scalar of [false, true])
         binaryForward(op, shape, scalar, false, op === "maximum" ? "maximum has no wasm kernel" : undefined);
   binaryForward("mul", [long], false, true);
+  // One value per row: (N, C, H, W) op (N, C, 1, 1), as squeeze-and-excitation scales.
+  const perRow = (
+    op: string,
+    shape: number[],
+    rowStrides: number[],
+    rowFirst: boolean,
+    threaded = false,
+    onRef?: string,
+  ) => {
+    const n = shape.reduce((p, q) => p * q, 1);
+    const rows = shape.reduce((p, q, d) => (rowStrides[d] === 0 ? p : p * q), 1);
+    const full = contiguous(shape);
+    const strides = (first: boolean) => (first === rowFirst ? rowStrides : full);
+    const operand = (first: boolean, seed: number) =>
+      first === rowFirst ? rand(rows, seed).map((v) => v + 2) : rand(n, seed).map((v) => v + 2);
+    const name = `[${shape}] with one value per row on the ${rowFirst ? "left" : "right"}`;
+    cases.push({
+      kernel: "binaryForward",
+      name: `${op} ${name}`,
+      args: () => [op, nan(n), operand(true, 3), operand(false, 4), shape, strides(true), strides(false)],
+      outputs: [1],
+      threaded,
+      onRef,
+    });
+    if (op === "div") return;
+    for (const which of ["both", "a only", "b only"])
+      cases.push({
+        kernel: "binaryBackward",
+        name: `${op} ${name}, gradient for ${which}, accumulating`,
+        args: () => {
+          const [a, b] = [operand(true, 1), operand(false, 2)];
+          const y = new Float32Array(n);
+          refKernel("binaryForward")(op, y, a, b, shape, strides(true), strides(false));
+          const da = which === "b only" ? null : rand(a.length, 4);
+          const db = which === "a only" ? null : rand(b.length, 5);
+          return [op, da, db, a, b, y, rand(n, 3), shape, strides(true), strides(false)];
+        },
+        outputs: [1, 2],
+        threaded,
+        onRef,
+      });
+  };
+  for (const op of ["add", "sub", "mul", "div"]) {
+    perRow(op, [3, 5, 7, 9], [5, 1, 0, 0], false);
+    const commutes = op === "add" || op === "mul";
+    perRow(op, [3, 5, 7, 9], [5, 1, 0, 0], true, false, commutes ? undefined : "only add and mul commute");
+  }
+  perRow("mul", [8, 3, 5, 5], [1, 0, 0, 0], true); // stochastic depth's mask, one value per image
+  perRow("add", [6, 1, 10, 11], [1, 0, 0, 0], false); // a size-1 dim among the rows' dims
+  perRow("mul", [16, 64, 17, 16], [64, 1, 0, 0], true, true);
   cases.push({
     kernel: "binaryForward",
     name: "add with a row broadcast down the columns",
     args: () => ["add", nan(1200), rand(1200, 1), rand(30, 2), [40, 30], [30, 1], [0, 1]],
     outputs: [1],
-    onRef: "broadcasts other than a scalar go to ref",
+    onRef: "broadcasts other than a scalar or one value per row go to ref",
   });
 
   const binaryBackward = (op: string, n: number, which: string, threaded = false) => {

@@ -1,10 +1,11 @@
 // Elementwise kernels over contiguous f32 buffers, four lanes at a time: the activations training
-// uses most (relu, leaky relu, relu6 = hardtanh, clamp; hardswish, hardsigmoid, silu, gelu) forward and backward, and
+// uses most (relu, leaky relu, relu6 = hardtanh, clamp; hardswish, hardsigmoid, silu, gelu, sigmoid) forward and backward, and
 // same-shape / scalar-operand arithmetic. Each matches backends/ref/elementwise.ts exactly (f32
 // add/mul/div round the same as JS's f64 arithmetic stored to f32), including relu(NaN) = 0 and
 // relu'(0) = 0; the smooth activations within a few float32 roundings (activation.ts).
 
 import {
+  sigmoidV,
   gelu1V,
   geluTanh1V,
   geluTanhV,
@@ -36,6 +37,7 @@ export const enum Unary {
   // Bounds [a, b]: MobileNetV2's relu6 is hardtanh(0, 6).
   hardtanh = 10, // gradient where a < x < b
   clamp = 11, // gradient where a <= x <= b
+  sigmoid = 12, // squeeze-and-excitation's gate
 }
 
 /** hardtanh / clamp to [a, b] over n floats; NaN stays NaN, as in ref. */
@@ -82,6 +84,7 @@ function boundsBackward(dx: usize, x: usize, dout: usize, n: i32, a: f32, b: f32
   if (op == Unary.hardsigmoid) return hardsigmoidV(x);
   if (op == Unary.silu) return siluV(x);
   if (op == Unary.gelu) return geluV(x);
+  if (op == Unary.sigmoid) return sigmoidV(x);
   return geluTanhV(x);
 }
 
@@ -92,6 +95,10 @@ function boundsBackward(dx: usize, x: usize, dout: usize, n: i32, a: f32, b: f32
   if (op == Unary.hardsigmoid) return hardsigmoid1V(x);
   if (op == Unary.silu) return silu1V(x);
   if (op == Unary.gelu) return gelu1V(x);
+  if (op == Unary.sigmoid) {
+    const y = sigmoidV(x);
+    return f32x4.mul(y, f32x4.sub(f32x4.splat(1), y));
+  }
   return geluTanh1V(x);
 }
 
@@ -161,7 +168,7 @@ function reluBackward(dx: usize, x: usize, dout: usize, n: i32): i32 {
  * @threaded
  */
 export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f32): void {
-  if (op >= Unary.hardtanh) {
+  if (op == Unary.hardtanh || op == Unary.clamp) {
     boundsForward(out, x, n, a, b);
     return;
   }
@@ -171,6 +178,7 @@ export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f
     else if (op == Unary.hardsigmoid) activationLoop(Unary.hardsigmoid, out, x, n);
     else if (op == Unary.silu) activationLoop(Unary.silu, out, x, n);
     else if (op == Unary.gelu) activationLoop(Unary.gelu, out, x, n);
+    else if (op == Unary.sigmoid) activationLoop(Unary.sigmoid, out, x, n);
     else activationLoop(Unary.geluTanh, out, x, n);
     return;
   }
@@ -205,7 +213,7 @@ export function unaryForward(op: i32, out: usize, x: usize, n: i32, a: f32, b: f
  * @threaded
  */
 export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32, a: f32, b: f32): void {
-  if (op >= Unary.hardtanh) {
+  if (op == Unary.hardtanh || op == Unary.clamp) {
     boundsBackward(dx, x, dout, n, a, b, op == Unary.clamp);
     return;
   }
@@ -214,6 +222,7 @@ export function unaryBackward(op: i32, dx: usize, x: usize, dout: usize, n: i32,
     else if (op == Unary.hardsigmoid) activation1Loop(Unary.hardsigmoid, dx, x, dout, n);
     else if (op == Unary.silu) activation1Loop(Unary.silu, dx, x, dout, n);
     else if (op == Unary.gelu) activation1Loop(Unary.gelu, dx, x, dout, n);
+    else if (op == Unary.sigmoid) activation1Loop(Unary.sigmoid, dx, x, dout, n);
     else activation1Loop(Unary.geluTanh, dx, x, dout, n);
     return;
   }
@@ -377,4 +386,58 @@ export function swapLeadingDims(dst: usize, src: usize, A: i32, B: i32, P: i32, 
         for (; i < P; i++) store<f32>(d + 4 * i, load<f32>(s + 4 * i));
       }
     }
+}
+
+/**
+ * out (rows, inner) = a (rows, inner) op b (rows): b's value for each row broadcast over it (a
+ * per-channel scale, x * mask per image); op is Binary.add, Binary.sub, Binary.mul or Binary.div.
+ * @threaded
+ */
+export function binaryRowsForward(op: i32, out: usize, a: usize, b: usize, rows: i32, inner: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = 4 * <usize>(r * inner);
+    binaryForward(op, out + o, a + o, b + 4 * <usize>r, inner, 1);
+  }
+}
+
+/**
+ * Gradients of binaryRowsForward for Binary.add, Binary.sub and Binary.mul: da (rows, inner) +=
+ * dout * d(a op b)/da, db (rows) += the row's sum of dout * d/db; a null (0) gradient is skipped.
+ * @threaded
+ */
+export function binaryRowsBackward(
+  op: i32,
+  da: usize,
+  db: usize,
+  a: usize,
+  b: usize,
+  dout: usize,
+  rows: i32,
+  inner: i32,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = 4 * <usize>(r * inner);
+    const g = dout + o;
+    if (da != 0) {
+      const d = da + o;
+      const s = f32x4.splat(op == Binary.mul ? load<f32>(b + 4 * <usize>r) : 1);
+      let i = 0;
+      for (; i + 4 <= inner; i += 4)
+        v128.store(d + 4 * i, f32x4.add(v128.load(d + 4 * i), f32x4.mul(v128.load(g + 4 * i), s)));
+      for (; i < inner; i++) store<f32>(d + 4 * i, load<f32>(d + 4 * i) + load<f32>(g + 4 * i) * f32x4.extract_lane(s, 0));
+    }
+    if (db != 0) {
+      let acc = f32x4.splat(0);
+      let i = 0;
+      if (op == Binary.mul) {
+        for (; i + 4 <= inner; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(g + 4 * i), v128.load(a + o + 4 * i)));
+      } else {
+        for (; i + 4 <= inner; i += 4) acc = f32x4.add(acc, v128.load(g + 4 * i));
+      }
+      let sum = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+      for (; i < inner; i++) sum += load<f32>(g + 4 * i) * (op == Binary.mul ? load<f32>(a + o + 4 * i) : 1);
+      const q = db + 4 * <usize>r;
+      store<f32>(q, load<f32>(q) + (op == Binary.sub ? -sum : sum));
+    }
+  }
 }
