@@ -1,12 +1,14 @@
 // End-to-end in a real VS Code: code-server 4.139.1 (scripts/e2e/install-code-server.mjs) with the
 // packaged extension (.vsix from `npm run package`) installed, driven from Debian's Chromium. A
-// student's path: open a course notebook, pick "Receptive (TypeScript)", Run All; then a small
-// fixture notebook whose feature map and live training curves must be drawn (checked in pixels),
-// whose training cell the Stop button must interrupt with its variables kept, and whose kernel
-// Restart must replace. Screenshots and code-server's log go to test/artifacts/e2e/.
+// student's path: open course notebooks 1, 5 and 9, pick "Receptive (TypeScript)", Run All, and
+// every cell must run and every check pass (notebook 5's live fit curves and notebook 9's pictures
+// are checked on screen too); a fixture with a failing check must be reported by its cell and
+// message; then a small fixture notebook whose feature map and live training curves must be drawn
+// (checked in pixels), whose training cell the Stop button must interrupt with its variables kept,
+// and whose kernel Restart must replace. Screenshots and code-server's log go to test/artifacts/e2e/.
 
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -21,8 +23,20 @@ import {
   startCodeServer,
 } from "./code-server";
 import {
+  cellIndex,
+  checksNotPrinted,
+  finishRunAll,
+  mimeData,
+  readCells,
+  runAllAndCheck,
+  type SavedCell,
+  startRunAll,
+  streamText,
+  waitUntilIdle,
+} from "./notebook-run";
+import {
+  canvasOnScreen,
   cellRow,
-  isBusy,
   launchBrowser,
   openNotebook,
   openWorkbench,
@@ -30,6 +44,7 @@ import {
   pngStats,
   receptiveStatus,
   revealCell,
+  revealElement,
   runCell,
   runCommand,
   screenshot,
@@ -39,38 +54,18 @@ import {
 
 const KERNEL = "Receptive (TypeScript)";
 const COURSE = "01-convolution.ipynb";
+const LENET = "05-lenet-fashion-mnist.ipynb";
+const LOOKING = "09-looking-inside.ipynb";
 const FIXTURE = "e2e-training.ipynb";
+const FAILING = "e2e-failing-check.ipynb";
+const TENSOR = "application/vnd.receptive.tensor+json";
+const GRID = "application/vnd.receptive.image-grid+json";
+const CURVES = "application/vnd.receptive.curves+json";
+const SUMMARY = "application/vnd.receptive.model-summary+json";
+const CONFUSION = "application/vnd.receptive.confusion-matrix+json";
 // Viridis at 0 and 1 (kernel/display/colormap.ts): the two colours of the fixture's edge map.
 const VIRIDIS_LO = [68, 1, 84];
 const VIRIDIS_HI = [253, 231, 37];
-
-interface SavedCell {
-  cell_type: string;
-  source: string | string[];
-  outputs?: { output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string }[];
-}
-
-/** Saves the active notebook ("File: Save") and reads it back once the file has changed. */
-async function saveAndRead(page: Page, path: string): Promise<SavedCell[]> {
-  const before = statSync(path).mtimeMs;
-  await runCommand(page, "File: Save");
-  const deadline = Date.now() + 30_000;
-  while (statSync(path).mtimeMs === before) {
-    if (Date.now() > deadline) throw new Error(`File: Save did not write ${path} within 30 s`);
-    await page.waitForTimeout(200);
-  }
-  await page.waitForTimeout(300); // VS Code writes in one go, but let the rename/flush land
-  return JSON.parse(readFileSync(path, "utf8")).cells as SavedCell[];
-}
-
-/** Waits for the toolbar to offer Interrupt (something runs), then for it to go back to Run All. */
-async function waitUntilIdle(page: Page, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (await isBusy(page)) {
-    if (Date.now() > deadline) throw new Error(`the notebook was still running after ${timeoutMs} ms`);
-    await page.waitForTimeout(500);
-  }
-}
 
 /** Text of the stream output matching `pattern` in the output webview (waits for it). */
 async function outputText(frame: Frame, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
@@ -80,6 +75,41 @@ async function outputText(frame: Frame, pattern: RegExp, timeoutMs = 60_000): Pr
 }
 
 const near = (px: number[], rgb: number[], tol = 40) => rgb.every((v, i) => Math.abs(px[i] - v) <= tol);
+
+/** Pixels of a decoded screenshot near `rgb`, in `region` (the whole image by default). */
+function countNear(
+  img: PNG,
+  rgb: number[],
+  region = { x: 0, y: 0, width: img.width, height: img.height },
+  tol = 40,
+): number {
+  let n = 0;
+  const x1 = Math.min(img.width, Math.ceil(region.x + region.width));
+  const y1 = Math.min(img.height, Math.ceil(region.y + region.height));
+  for (let y = Math.max(0, Math.floor(region.y)); y < y1; y++) {
+    for (let x = Math.max(0, Math.floor(region.x)); x < x1; x++) {
+      const i = (y * img.width + x) * 4;
+      if (near([img.data[i], img.data[i + 1], img.data[i + 2]], rgb, tol)) n++;
+    }
+  }
+  return n;
+}
+
+/** A pattern matching exactly `text`. */
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+
+/** Index of the first code cell of the notebook at `path`. */
+const firstCodeCell = (path: string) => readCells(path).findIndex((c) => c.cell_type === "code");
+
+/** Fails naming the check cells that did not print their "✓" line. */
+function assertChecksPrinted(name: string, cells: SavedCell[]): void {
+  assert.deepEqual(checksNotPrinted(cells), [], `${name}: check cells that did not reach their ✓ line`);
+}
+
+/** The part of the curves payload (kernel/display/payloads-viz.ts) the test reads. */
+interface CurvesPayload {
+  series: { metric: string; split: string; x: number[]; y: number[] }[];
+}
 
 describe("VS Code end to end (code-server + the packaged extension + Chromium)", () => {
   let work = "";
@@ -96,8 +126,10 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
     const install = installCodeServer();
     workspace = join(work, "workspace");
     mkdirSync(workspace);
-    copyFileSync(join(ROOT, "notebooks", COURSE), join(workspace, COURSE));
-    copyFileSync(join(ROOT, "test", "e2e", "fixtures", FIXTURE), join(workspace, FIXTURE));
+    for (const name of [COURSE, LENET, LOOKING])
+      copyFileSync(join(ROOT, "notebooks", name), join(workspace, name));
+    for (const name of [FIXTURE, FAILING])
+      copyFileSync(join(ROOT, "test", "e2e", "fixtures", name), join(workspace, name));
     server = await startCodeServer(install, vsix);
     ({ browser, page } = await launchBrowser());
     await openWorkbench(page, server.url, workspace);
@@ -126,26 +158,17 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
     `Run All on the course notebook ${COURSE} in the Receptive kernel runs every cell`,
     600_000,
     async () => {
+      const path = join(workspace, COURSE);
       await openNotebook(page, COURSE);
       await selectKernel(page, KERNEL);
-      await runCommand(page, "Notebook: Run All");
-      await waitForCellState(page, 1, ["executing", "success", "error"], 120_000); // the first code cell
-      await waitUntilIdle(page, 480_000);
+      const cells = await runAllAndCheck(page, path, firstCodeCell(path), 480_000);
       await screenshot(page, ARTIFACTS, "course-run-all");
-      const cells = await saveAndRead(page, join(workspace, COURSE));
       const code = cells.filter((c) => c.cell_type === "code");
-      const errors = code.flatMap((c) => (c.outputs ?? []).filter((o) => o.output_type === "error"));
-      assert.deepEqual(
-        errors.map((e) => `${e.ename}: ${e.evalue}`),
-        [],
-        "cells of the course notebook failed in VS Code",
-      );
       const withOutput = code.filter((c) => (c.outputs ?? []).length > 0).length;
       assert.ok(withOutput >= code.length - 1, `${withOutput} of ${code.length} code cells have outputs`);
-      const tensors = code
-        .flatMap((c) => c.outputs ?? [])
-        .filter((o) => o.data?.["application/vnd.receptive.tensor+json"]);
+      const tensors = code.flatMap((c) => mimeData(c, TENSOR));
       assert.ok(tensors.length >= 3, `expected tensor outputs (the edge maps), got ${tensors.length}`);
+      assertChecksPrinted(COURSE, cells);
 
       // The renderer drew the 6x6 image: its tile canvas holds both 10s (bright) and 0s (dark).
       const frame = await outputFrame(page, ".rcp-grid canvas[data-index]");
@@ -175,6 +198,211 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
       await page.mouse.move(0, 0);
     },
   );
+
+  step(
+    `Run All on ${LENET}: every check passes; fit's curves are drawn live, loss and accuracy`,
+    1_200_000,
+    async () => {
+      const path = join(workspace, LENET);
+      const fitCell = cellIndex(readCells(path), "await fit(net, loader");
+      await runCommand(page, "View: Close All Editors");
+      await openNotebook(page, LENET);
+      await selectKernel(page, KERNEL);
+      const started = await startRunAll(page, firstCodeCell(path));
+
+      // Live: while fit trains (about a minute), its loss curve is redrawn.
+      await revealCell(page, fitCell);
+      const state = await waitForCellState(page, fitCell, ["executing", "success", "error"], 600_000);
+      assert.equal(state, "executing", `fit's cell ${fitCell} ended before the test saw it train`);
+      const frame = await outputFrame(page, ".rcp-curves .js-plotly-plot path.js-line", 120_000);
+      const curves = await frame.locator(".rcp-curves").first().elementHandle(); // the notebook's first curves: fit's
+      assert.ok(curves, "fit's curves are gone");
+      const lossLine = async () => (await curves.$("path.js-line"))?.getAttribute("d");
+      const first = await lossLine();
+      let redrawn = false;
+      for (const deadline = Date.now() + 120_000; !redrawn && Date.now() < deadline; ) {
+        await page.waitForTimeout(500);
+        redrawn = (await lossLine()) !== first;
+      }
+      assert.ok(redrawn, "fit's loss curve was not redrawn while the cell trained");
+
+      // When fit is done: a loss and an accuracy plot, and the accuracy lines (train and
+      // validation, one point per epoch) in their own colours on screen.
+      if ((await waitForCellState(page, fitCell, ["success", "error"], 900_000)) === "success") {
+        assert.equal(await curves.getAttribute("data-metrics"), "loss,accuracy");
+        const plot = await curves.$(".js-plotly-plot");
+        assert.ok(plot);
+        const box = await revealElement(page, plot);
+        const shot = await page.screenshot({ path: join(ARTIFACTS, "course-05-fit-curves.png"), clip: box });
+        const img = PNG.sync.read(shot);
+        const lines = await curves.$$(".subplot.x2y2 .scatterlayer .trace path.js-line");
+        assert.equal(lines.length, 2, "the accuracy plot has a train and a validation line");
+        for (const line of lines) {
+          const stroke = await line.evaluate(
+            (p: any) => (globalThis as any).getComputedStyle(p).stroke as string,
+          );
+          const rgb = (stroke.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+          const at = await line.boundingBox();
+          assert.ok(at && rgb.length === 3, `accuracy line: stroke ${stroke}, box ${JSON.stringify(at)}`);
+          const inked = countNear(img, rgb, {
+            x: at.x - box.x - 4,
+            y: at.y - box.y - 4,
+            width: at.width + 8,
+            height: at.height + 8,
+          });
+          assert.ok(inked > 20, `only ${inked} pixels of the accuracy line's colour rgb(${rgb}) on screen`);
+        }
+      }
+
+      const cells = await finishRunAll(page, path, started, 900_000);
+      await screenshot(page, ARTIFACTS, "course-05-run-all");
+      assertChecksPrinted(LENET, cells);
+      // The saved fit output is its last live update: both epochs, the accuracy the cell printed.
+      const printed = streamText(cells[fitCell]).match(/test accuracy after (\d+) epochs: (\d\.\d{4})/);
+      assert.ok(printed, `fit's cell printed: ${streamText(cells[fitCell])}`);
+      const epochs = Number(printed[1]);
+      const [payload] = mimeData<CurvesPayload>(cells[fitCell], CURVES);
+      assert.ok(payload, "fit's cell saved no curves");
+      const valAccuracy = payload.series.find((s) => s.metric === "accuracy" && s.split === "validation");
+      assert.deepEqual(
+        valAccuracy?.x,
+        Array.from({ length: epochs }, (_, i) => i + 1),
+      );
+      assert.equal(valAccuracy?.y.at(-1)?.toFixed(4), printed[2]);
+      const bar = mimeData<string | string[]>(cells[fitCell], "text/html").map((h) => [h].flat().join(""));
+      assert.ok(
+        bar.some((h) => h.includes(`epoch ${epochs}/${epochs} · done`)),
+        `fit's progress bar did not end at epoch ${epochs}/${epochs}: ${bar.join(" | ").slice(0, 400)}`,
+      );
+      const source = readCells(join(ROOT, "notebooks", LENET));
+      // The other pictures: the summary, the confusion matrix, and the "Looking inside" cell's
+      // curves and three grids (wrong predictions, feature maps, filters).
+      for (const [code, mime, n] of [
+        ["summary(net, [1, 1, 28, 28]);", SUMMARY, 1],
+        ["viz.confusionMatrix(", CONFUSION, 1],
+        ["viz.filters(net.getSubmodule", CURVES, 1],
+        ["viz.filters(net.getSubmodule", GRID, 3],
+      ] as const) {
+        const got = mimeData(cells[cellIndex(source, code)], mime).length;
+        assert.equal(got, n, `the cell with ${code}: ${got} ${mime} outputs, expected ${n}`);
+      }
+    },
+  );
+
+  step(
+    `Run All on ${LOOKING}: every check passes and the renderer draws every picture`,
+    900_000,
+    async () => {
+      const path = join(workspace, LOOKING);
+      await runCommand(page, "View: Close All Editors");
+      await openNotebook(page, LOOKING);
+      await selectKernel(page, KERNEL);
+      const cells = await runAllAndCheck(page, path, firstCodeCell(path), 600_000);
+      await screenshot(page, ARTIFACTS, "course-09-run-all");
+      assertChecksPrinted(LOOKING, cells);
+      // In the saved notebook: the pictures, in order, each with a PNG for viewers without the renderer.
+      const pictures = cells.flatMap((c, cell) =>
+        (c.outputs ?? []).flatMap((o) => {
+          const g = o.data?.[GRID] as { kind: string; title: string } | undefined;
+          return g ? [{ cell, kind: g.kind, title: g.title, png: o.data?.["image/png"] !== undefined }] : [];
+        }),
+      );
+      const expected = [
+        /^Conv2d filters \[8, 1, 3, 3\]$/,
+        /^ReLU 0\.1$/,
+        /^ReLU 0\.4$/,
+        /^ReLU 0\.7$/,
+        /^images exciting 0\.7 channel \d+ most/,
+        /^saliency/,
+        /^SmoothGrad/,
+        /^occlusion/,
+        /^Grad-CAM/,
+        /^feature visualisation of 0\.7 channel \d+/,
+      ];
+      const titles = pictures.map((p) => p.title);
+      assert.equal(titles.length, expected.length, `pictures saved: ${titles.join("; ")}`);
+      for (const [k, re] of expected.entries()) assert.match(titles[k], re);
+      assert.deepEqual(
+        pictures.filter((p) => !p.png).map((p) => p.title),
+        [],
+        "pictures saved without a PNG",
+      );
+
+      // On screen: the renderer drew each one (a canvas with more than one colour), and the screen
+      // shows what it painted.
+      const notDrawn: string[] = [];
+      for (const p of pictures) {
+        await revealCell(page, p.cell);
+        const frame = await outputFrame(page, `.rcp-grid[data-kind="${p.kind}"]`);
+        const grid = frame
+          .locator(`.rcp-grid[data-kind="${p.kind}"]`)
+          .filter({ has: frame.locator(".rcp-title", { hasText: exactly(p.title) }) })
+          .first();
+        await grid.waitFor({ state: "attached", timeout: 60_000 });
+        const colours = await grid.locator("canvas[data-index]").evaluateAll((cs) =>
+          cs.map((c: any) => {
+            const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set<number>();
+            for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+            return seen.size;
+          }),
+        );
+        const best = colours.indexOf(Math.max(0, ...colours));
+        if (best < 0 || colours[best] < 2) {
+          notDrawn.push(`${p.title} (cell ${p.cell}): ${colours.length} canvases, colours ${colours}`);
+          continue;
+        }
+        const tile = grid.locator("figure.rcp-tile").nth(best);
+        if ((await tile.locator(".rcp-numbers").count()) > 0) continue; // values printed over the colours
+        const seen = await canvasOnScreen(page, tile.locator("canvas"));
+        console.log(
+          `e2e: ${p.title}: tile ${best} ${seen.width}x${seen.height}, ${(seen.onScreen * 100).toFixed(0)}% on screen`,
+        );
+        if (seen.onScreen < 0.7)
+          notDrawn.push(
+            `${p.title} (cell ${p.cell}): only ${(seen.onScreen * 100).toFixed(0)}% of tile ${best} on screen`,
+          );
+        if (p.title === "ReLU 0.1") {
+          // A ReLU map on its own range: its zeros at viridis' dark end, its maximum at the bright end.
+          writeFileSync(join(ARTIFACTS, "course-09-feature-map.png"), seen.shot);
+          const px = (i: number) => seen.rgba.slice(i * 4, i * 4 + 3);
+          const n = seen.width * seen.height;
+          assert.ok(
+            Array.from({ length: n }, (_, i) => px(i)).some((c) => near(c, VIRIDIS_LO)),
+            "no dark end",
+          );
+          assert.ok(
+            Array.from({ length: n }, (_, i) => px(i)).some((c) => near(c, VIRIDIS_HI)),
+            "no bright end",
+          );
+          const shot = PNG.sync.read(seen.shot);
+          const total = shot.width * shot.height;
+          const dark = countNear(shot, VIRIDIS_LO);
+          const bright = countNear(shot, VIRIDIS_HI);
+          assert.ok(
+            dark > 0 && bright > 0,
+            `on screen: ${dark} dark and ${bright} bright of ${total} pixels`,
+          );
+        }
+      }
+      assert.deepEqual(notDrawn, [], "pictures the renderer did not draw in VS Code");
+    },
+  );
+
+  step("a failing check in a notebook is reported with its cell and message", 300_000, async () => {
+    const path = join(workspace, FAILING);
+    await runCommand(page, "View: Close All Editors");
+    await openNotebook(page, FAILING);
+    await selectKernel(page, KERNEL);
+    await assert.rejects(runAllAndCheck(page, path, 1, 180_000), (e: Error) => {
+      assert.match(
+        e.message,
+        /^e2e-failing-check\.ipynb in VS Code: 1 problem\(s\) in 3 code cells:\n {2}cell 2 \[2\] `assert\.equal\(answer, 41, .*`: AssertionError[^:]*: a deliberately wrong check: the answer is 42, not 41/,
+      );
+      return true;
+    });
+    await screenshot(page, ARTIFACTS, "failing-check");
+  });
 
   step("the fixture's feature map is drawn with the colours of its values", 300_000, async () => {
     await runCommand(page, "View: Close All Editors");
@@ -273,8 +501,8 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
 
   // After Stop (an error output appended, VS Code re-lays out the outputs) the curves plot keeps its
   // height: it once collapsed to 0 px when plotly resized it to its container (see curves.ts).
-  test("the curves stay drawn after Stop", async () => {
-    if (failed) return;
+  test("the curves stay drawn after Stop", async (t) => {
+    if (failed) return t.skip("an earlier step failed");
     const [height, drawn] = await curveFrame
       .locator(".rcp-curves .js-plotly-plot")
       .first()

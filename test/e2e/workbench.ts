@@ -33,6 +33,8 @@ export async function openWorkbench(page: Page, url: string, folder: string): Pr
   await page.locator(".monaco-workbench .part.statusbar").waitFor({ timeout: 90_000 });
 }
 
+type Box = { x: number; y: number; width: number; height: number };
+
 const quickInput = (page: Page) => page.locator(".quick-input-widget");
 
 /** The notebook editor on screen (other open notebooks keep hidden editors in the DOM). */
@@ -81,32 +83,57 @@ export function cellRow(page: Page, index: number): Locator {
   return page.locator(`${NOTEBOOK} .cell-list-container .monaco-list-row[data-index="${index}"]`);
 }
 
+/** The rendered rows of the cell list and their tops: changes whenever the list scrolls. */
+const rowTops = (page: Page) =>
+  page
+    .locator(`${NOTEBOOK} .cell-list-container .monaco-list-row[data-index]`)
+    .evaluateAll((rows) =>
+      rows.map((r) => `${(r as any).dataset.index}:${Math.round(r.getBoundingClientRect().top)}`).join(" "),
+    );
+
 /**
  * Scrolls the notebook (mouse wheel over its cell list, which is virtual: rows far from the view
- * are not in the DOM) until cell `index`'s row is rendered with its top inside the list.
+ * are not in the DOM) until cell `index`'s row is rendered with its top inside the list. Fails
+ * when the list stops moving (the row cannot get there).
  */
 export async function revealCell(page: Page, index: number): Promise<void> {
   const list = page.locator(`${NOTEBOOK} .cell-list-container`).first();
-  for (let i = 0; i < 60; i++) {
+  let still = 0; // wheel turns that moved nothing, in a row
+  for (let turn = 0; turn < 200 && still < 5; turn++) {
     const view = await list.boundingBox();
     if (!view) throw new Error("revealCell: no notebook editor is open");
     const row = cellRow(page, index);
     const box = (await row.count()) > 0 ? await row.boundingBox() : null;
     if (box && box.y >= view.y && box.y + Math.min(box.height, view.height / 2) <= view.y + view.height)
       return;
-    let down = true;
-    if (box) down = box.y > view.y;
+    let dy: number;
+    if (box)
+      dy = box.y - view.y - 20; // its top just below the list's top
     else {
       const shown = await page
         .locator(`${NOTEBOOK} .cell-list-container .monaco-list-row[data-index]`)
         .evaluateAll((rows) => rows.map((r) => Number((r as any).dataset.index)));
-      down = shown.length === 0 || index > Math.min(...shown);
+      dy = shown.length === 0 || index > Math.min(...shown) ? view.height : -view.height;
     }
-    await page.mouse.move(view.x + view.width / 2, view.y + view.height / 2);
-    await page.mouse.wheel(0, down ? 250 : -250);
-    await page.waitForTimeout(100);
+    const before = await rowTops(page);
+    await wheelOverList(page, view, dy);
+    still = (await rowTops(page)) === before ? still + 1 : 0;
   }
-  throw new Error(`revealCell: could not scroll cell ${index} into view`);
+  throw new Error(
+    `revealCell: could not scroll cell ${index} into view (the list stopped moving, or 200 turns)`,
+  );
+}
+
+/**
+ * Turns the mouse wheel over the cell list's left gutter (run buttons, execution counts) to scroll
+ * about `dy` pixels. Over a cell's code the editor may take the wheel. VS Code scrolls the list
+ * about 50 px per wheel event whatever its delta, so this sends one event per 50 px (at most 40).
+ */
+async function wheelOverList(page: Page, view: Box, dy: number): Promise<void> {
+  await page.mouse.move(view.x + 12, view.y + view.height / 2);
+  const events = Math.max(1, Math.min(40, Math.round(Math.abs(dy) / 50)));
+  for (let i = 0; i < events; i++) await page.mouse.wheel(0, Math.sign(dy) * 50);
+  await page.waitForTimeout(150);
 }
 
 export type CellState = "success" | "error" | "executing" | "pending" | "none";
@@ -130,8 +157,10 @@ export async function waitForCellState(
   const deadline = Date.now() + timeoutMs;
   let last: CellState = "none";
   for (;;) {
+    // A row scrolled far out of the (virtual) list is not in the DOM: bring it back first.
+    if ((await cellRow(page, index).count()) === 0) await revealCell(page, index).catch(() => {});
     await cellRow(page, index)
-      .scrollIntoViewIfNeeded()
+      .scrollIntoViewIfNeeded({ timeout: 2000 })
       .catch(() => {});
     last = await cellState(page, index).catch(() => "none" as const);
     if (states.includes(last)) return last;
@@ -287,4 +316,62 @@ export async function frameWith(
       throw new Error(`no output webview shows ${selector} with ${text} within ${timeoutMs} ms`);
     await page.waitForTimeout(250);
   }
+}
+
+/**
+ * Scrolls the notebook (mouse wheel over its cell list) until `target`, an element of the page or
+ * of an output webview, lies wholly inside the list's visible part. Returns its box.
+ */
+export async function revealElement(page: Page, target: Pick<Locator, "boundingBox">): Promise<Box> {
+  const list = page.locator(`${NOTEBOOK} .cell-list-container`).first();
+  let still = 0; // wheel turns that moved nothing, in a row
+  for (let turn = 0; turn < 200 && still < 5; turn++) {
+    const view = await list.boundingBox();
+    const box = await target.boundingBox();
+    if (!view || !box) throw new Error("revealElement: the element or the notebook is not laid out");
+    const below = box.y + box.height - (view.y + view.height);
+    const above = view.y - box.y;
+    if (below <= 0 && above <= 0) return box;
+    const before = await rowTops(page);
+    await wheelOverList(page, view, below > 0 ? below + 20 : -(above + 20));
+    still = (await rowTops(page)) === before ? still + 1 : 0;
+  }
+  throw new Error(
+    "revealElement: could not scroll the element into view (the list stopped moving, or 200 turns)",
+  );
+}
+
+/**
+ * A canvas of an output as the renderer painted it (its ImageData) and as it shows on screen: a
+ * screenshot of the page over the canvas's box, sampled at the middle of each painted pixel's
+ * square. `onScreen` is the share of painted pixels the screen shows within `tol` per channel.
+ * (A page screenshot, not an element one: element shots inside the output webview came out blank.)
+ */
+export async function canvasOnScreen(
+  page: Page,
+  canvas: Locator,
+  tol = 24,
+): Promise<{ width: number; height: number; rgba: number[]; onScreen: number; shot: Buffer }> {
+  const painted = await canvas.evaluate((c: any) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    return { width: c.width as number, height: c.height as number, rgba: Array.from(d) as number[] };
+  });
+  const box = await revealElement(page, canvas);
+  // Whole screen pixels around the (fractional) box; samples at the middle of each painted square.
+  const clip = { x: Math.floor(box.x), y: Math.floor(box.y), width: 0, height: 0 };
+  clip.width = Math.ceil(box.x + box.width) - clip.x;
+  clip.height = Math.ceil(box.y + box.height) - clip.y;
+  const shot = await page.screenshot({ clip });
+  const img = PNG.sync.read(shot);
+  let same = 0;
+  for (let y = 0; y < painted.height; y++) {
+    for (let x = 0; x < painted.width; x++) {
+      const sx = Math.floor(box.x - clip.x + ((x + 0.5) * box.width) / painted.width);
+      const sy = Math.floor(box.y - clip.y + ((y + 0.5) * box.height) / painted.height);
+      const p = (y * painted.width + x) * 4;
+      const s = (Math.min(img.height - 1, sy) * img.width + Math.min(img.width - 1, sx)) * 4;
+      if ([0, 1, 2].every((k) => Math.abs(painted.rgba[p + k] - img.data[s + k]) <= tol)) same++;
+    }
+  }
+  return { ...painted, onScreen: same / (painted.width * painted.height), shot };
 }
