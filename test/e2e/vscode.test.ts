@@ -37,6 +37,7 @@ import {
 import {
   canvasOnScreen,
   cellRow,
+  frameWith,
   launchBrowser,
   openNotebook,
   openWorkbench,
@@ -298,7 +299,6 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
       await openNotebook(page, LOOKING);
       await selectKernel(page, KERNEL);
       const cells = await runAllAndCheck(page, path, firstCodeCell(path), 600_000);
-      await screenshot(page, ARTIFACTS, "course-09-run-all");
       assertChecksPrinted(LOOKING, cells);
       // In the saved notebook: the pictures, in order, each with a PNG for viewers without the renderer.
       const pictures = cells.flatMap((c, cell) =>
@@ -333,7 +333,7 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
       const notDrawn: string[] = [];
       for (const p of pictures) {
         await revealCell(page, p.cell);
-        const frame = await outputFrame(page, `.rcp-grid[data-kind="${p.kind}"]`);
+        const frame = await frameWith(page, `.rcp-grid[data-kind="${p.kind}"] .rcp-title`, exactly(p.title));
         const grid = frame
           .locator(`.rcp-grid[data-kind="${p.kind}"]`)
           .filter({ has: frame.locator(".rcp-title", { hasText: exactly(p.title) }) })
@@ -365,6 +365,7 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
         if (p.title === "ReLU 0.1") {
           // A ReLU map on its own range: its zeros at viridis' dark end, its maximum at the bright end.
           writeFileSync(join(ARTIFACTS, "course-09-feature-map.png"), seen.shot);
+          await screenshot(page, ARTIFACTS, "course-09-feature-maps");
           const px = (i: number) => seen.rgba.slice(i * 4, i * 4 + 3);
           const n = seen.width * seen.height;
           assert.ok(
@@ -385,6 +386,7 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
           );
         }
       }
+      await screenshot(page, ARTIFACTS, "course-09-run-all"); // at the last picture
       assert.deepEqual(notDrawn, [], "pictures the renderer did not draw in VS Code");
     },
   );
@@ -399,6 +401,7 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
         e.message,
         /^e2e-failing-check\.ipynb in VS Code: 1 problem\(s\) in 3 code cells:\n {2}cell 2 \[2\] `assert\.equal\(answer, 41, .*`: AssertionError[^:]*: a deliberately wrong check: the answer is 42, not 41/,
       );
+      console.log(`e2e: the failing fixture is reported as: ${e.message}`);
       return true;
     });
     await screenshot(page, ARTIFACTS, "failing-check");
