@@ -391,21 +391,38 @@ describe("VS Code end to end (code-server + the packaged extension + Chromium)",
     },
   );
 
-  step("a failing check in a notebook is reported with its cell and message", 300_000, async () => {
-    const path = join(workspace, FAILING);
-    await runCommand(page, "View: Close All Editors");
-    await openNotebook(page, FAILING);
-    await selectKernel(page, KERNEL);
-    await assert.rejects(runAllAndCheck(page, path, 1, 180_000), (e: Error) => {
-      assert.match(
-        e.message,
-        /^e2e-failing-check\.ipynb in VS Code: 1 problem\(s\) in 3 code cells:\n {2}cell 2 \[2\] `assert\.equal\(answer, 41, .*`: AssertionError[^:]*: a deliberately wrong check: the answer is 42, not 41/,
-      );
-      console.log(`e2e: the failing fixture is reported as: ${e.message}`);
-      return true;
-    });
-    await screenshot(page, ARTIFACTS, "failing-check");
-  });
+  step(
+    "a cell that does not finish and a failing check are reported with their cell and message",
+    300_000,
+    async () => {
+      const path = join(workspace, FAILING);
+      await runCommand(page, "View: Close All Editors");
+      await openNotebook(page, FAILING);
+      await selectKernel(page, KERNEL);
+      const started = await startRunAll(page, 1);
+      // Past the run's deadline, while cell 4 sleeps: that cell is named, with what it printed.
+      await revealCell(page, 4);
+      assert.equal(await waitForCellState(page, 4, ["executing", "success", "error"], 120_000), "executing");
+      await assert.rejects(finishRunAll(page, path, Date.now(), 1000), (e: Error) => {
+        assert.match(
+          e.message,
+          /^e2e-failing-check\.ipynb was still running after \d+ ms: cell 4 `console\.log\("sleeping 20 s"\);` has not finished; it printed: sleeping 20 s$/,
+        );
+        console.log(`e2e: the slow cell is reported as: ${e.message}`);
+        return true;
+      });
+      // When the run ends: the failed check, by its cell and message; the other cells ran.
+      await assert.rejects(finishRunAll(page, path, started, 180_000), (e: Error) => {
+        assert.match(
+          e.message,
+          /^e2e-failing-check\.ipynb in VS Code: 1 problem\(s\) in 4 code cells:\n {2}cell 2 \[2\] `assert\.equal\(answer, 41, .*`: AssertionError[^:]*: a deliberately wrong check: the answer is 42, not 41/,
+        );
+        console.log(`e2e: the failing check is reported as: ${e.message}`);
+        return true;
+      });
+      await screenshot(page, ARTIFACTS, "failing-check");
+    },
+  );
 
   step("the fixture's feature map is drawn with the colours of its values", 300_000, async () => {
     await runCommand(page, "View: Close All Editors");
