@@ -39,7 +39,10 @@ export function confusionMatrix(
     throw new Error(
       `viz.confusionMatrix: pred has ${p.length} samples but target has ${t.length}; pass the same samples`,
     );
-  const seen = Math.max(0, ...p, ...t) + 1;
+  // NOTE: a loop, not Math.max(...p): spreading a segmentation's per-pixel classes (100k and more)
+  // overflows the call stack.
+  let seen = 0;
+  for (const list of [p, t]) for (const c of list) if (c >= seen) seen = c + 1;
   const K = typeof labels === "number" ? labels : labels ? labels.length : seen;
   if (seen > K)
     throw new Error(

@@ -137,6 +137,20 @@ describe("viz.confusionMatrix", () => {
       /class index 3 is out of range for 2 classes/,
     );
   });
+
+  it("counts a segmentation's pixels: 300 masks of 32x32 are 307,200 samples", () => {
+    // Math.max(...indices) overflowed the call stack from about 100k samples.
+    const N = 300 * 32 * 32;
+    const target = Array.from({ length: N }, (_, i) => i % 4);
+    const pred = target.map((c, i) => (i % 10 === 0 ? (c + 1) % 4 : c)); // every tenth pixel wrong
+    const fig = confusionMatrix(tensor(pred), tensor(target), 4);
+    assert.equal(
+      fig.matrix.flat().reduce((a, b) => a + b, 0),
+      N,
+    );
+    assert.ok(Math.abs(fig.accuracy - 0.9) < 1e-9, `accuracy ${fig.accuracy}`);
+    assert.equal(fig.matrix[0][1], N / 10 / 2, "the wrong pixels of class 0 (i % 20 === 0) went to class 1");
+  });
 });
 
 describe("viz.filters and viz.featureMaps", () => {
