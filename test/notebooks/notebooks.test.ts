@@ -30,6 +30,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "08-pretrained-onnx.ipynb": 180,
   "09-looking-inside.ipynb": 180,
   "10-detection.ipynb": 180,
+  "11-segmentation-autoencoders.ipynb": 300,
 };
 
 interface Output {
@@ -487,6 +488,53 @@ describe("course notebooks", () => {
       runNotebook(name, [{ cell: "exercise-2-solution", from: "if (dropped.has(i)) continue;", to: "" }]),
       "exercise-2-check",
       /the worked case/,
+    );
+  });
+
+  it("11: mask IoU by hand, upsampling, FCN vs U-Net on Shapes' masks, a denoising autoencoder, Noise2Void's blind spot, three exercises", () => {
+    const name = "11-segmentation-autoencoders.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    const mean = (cell: string, net: string) =>
+      Number(new RegExp(`${net} +test IoU: .*; mean (\\d\\.\\d+)`).exec(run.text.get(cell)!)?.[1]);
+    // 0.948 and 0.790 measured; "all background" gets 0.213.
+    assert.ok(mean("unet-train", "U-Net") > 0.85, `U-Net mean IoU ${mean("unet-train", "U-Net")}`);
+    assert.ok(mean("unet-train", "FCN") > 0.6, `FCN mean IoU ${mean("unet-train", "FCN")}`);
+    const psnr =
+      /noisy (\d+\.\d+) dB \| autoencoder \(clean targets\) (\d+\.\d+) \| plain CNN: noisy → noisy (\d+\.\d+), Noise2Void (\d+\.\d+)/.exec(
+        run.text.get("n2v-train")!,
+      );
+    assert.ok(psnr, run.text.get("n2v-train"));
+    const [noisy, autoencoder, copied, n2v] = psnr.slice(1).map(Number);
+    // 13.97, 19.31, 14.08 and 21.23 dB measured.
+    assert.ok(autoencoder - noisy > 3.5 && n2v - noisy > 5 && Math.abs(copied - noisy) < 1, psnr[0]);
+  });
+
+  it("11: a wrong IoU, a blind spot that leaks or a wrong exercise fails the run", () => {
+    const name = "11-segmentation-autoencoders.ipynb";
+    // The union counts the pixels in both masks twice: the square's IoU becomes 2/8.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "iou-code", from: "p.add(t).sub(p.mul(t)).sum()", to: "p.add(t).sum()" }]),
+      "check-iou",
+      /the square's IoU is 0\.25, expected 2\/6/,
+    );
+    // Replicated edges: a masked pixel on the border is replaced by a mean that holds its own value.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        { cell: "blind-spot", from: '[1, 1, 1, 1], "reflect"', to: '[1, 1, 1, 1], "replicate"' },
+      ]),
+      "check-blind-spot",
+      /the blind spot leaks/,
+    );
+    // The offset (0, 0) allowed: some masked pixels keep their own value.
+    assertFailsAt(
+      name,
+      runNotebook(name, [{ cell: "exercise-3-solution", from: "(dy === 0 && dx === 0) || ", to: "" }]),
+      "exercise-3-check",
+      /kept its own value|expected all 24/,
     );
   });
 
