@@ -30,7 +30,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "08-pretrained-onnx.ipynb": 180,
   "09-looking-inside.ipynb": 180,
   "10-detection.ipynb": 180,
-  "11-segmentation-autoencoders.ipynb": 300,
+  "11-segmentation-autoencoders.ipynb": 360,
 };
 
 interface Output {
