@@ -52,7 +52,10 @@ const MARGIN = 12;
 function scaled(p: EmbeddingPayload): [number, number][] {
   const xs = p.points.map((q) => q[0]);
   const ys = p.points.map((q) => q[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  // NOTE: reduce, not Math.min(...xs): spreading 100k+ points overflows the call stack.
+  const min = (v: number[]) => v.reduce((m, q) => Math.min(m, q), Infinity);
+  const max = (v: number[]) => v.reduce((m, q) => Math.max(m, q), -Infinity);
+  const [x0, x1, y0, y1] = [min(xs), max(xs), min(ys), max(ys)];
   const span = Math.max(x1 - x0, y1 - y0) || 1;
   const inner = SIZE - 2 * MARGIN;
   return p.points.map(([x, y]) => [
@@ -166,7 +169,7 @@ export function embedding(
       );
     pts = tsne2(x, N, D, { perplexity, iterations, generator });
   } else throw new Error(`${fn}: method must be "pca" or "tsne", got ${JSON.stringify(method)}`);
-  const maxLabel = Math.max(...y);
+  const maxLabel = y.reduce((m, q) => Math.max(m, q), -Infinity);
   const payload: EmbeddingPayload = {
     version: 1,
     title: options.title ?? (method === "pca" ? "PCA of the features" : "t-SNE of the features"),

@@ -302,6 +302,16 @@ describe("viz.embedding", () => {
         { atol: 1e-4, rtol: 1e-4 },
       );
   });
+  it("PCA of 150,000 points (a segmentation's pixels) draws without overflowing the stack", () => {
+    manualSeed(25);
+    const n = 150_000;
+    const fig = embedding(
+      randn([n, 3]),
+      Array.from({ length: n }, (_, i) => i % 4),
+    );
+    assert.equal(fig.points.shape[0], n);
+    assertBundle(fig.bundle() as Record<string, unknown>);
+  });
   it("bad input is a clear error", () => {
     assert.throws(
       () => embedding(randn([5, 3]), [0, 1]),
