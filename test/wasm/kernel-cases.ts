@@ -436,6 +436,41 @@ function normCases(): KernelCase[] {
 
 // ---- softmax, nll loss ---------------------------------------------------------------------------
 
+/** sliceDim: strided slices along the middle dim and their adjoint (cat's slots, slice's gradient). */
+function shapeCases(): KernelCase[] {
+  const cases: KernelCase[] = [];
+  // [outer, size, inner, start, step, count]
+  for (const [outer, size, inner, start, step, count] of [
+    [3, 10, 33, 2, 3, 3], // every third row from the third
+    [4, 24, 64, 8, 1, 16], // a cat slot of 16 channels among 24, 8x8 planes
+    [5, 7, 61, 0, 2, 4], // rows of 61: tails past the f32x4 loop
+    [1, 300, 1, 5, 1, 290], // inner 1: single floats
+    [2, 5, 20, 1, 2, 2], // 80 floats: below the size worth the copies
+  ]) {
+    const nOut = outer * count * inner;
+    const nX = outer * size * inner;
+    const what = `(${outer}, ${size}, ${inner}) [${start}::${step}] x ${count}`;
+    const onRef = nOut < 256 ? "fewer than 256 floats: the JS loop beats the copies" : undefined;
+    cases.push({
+      kernel: "sliceDim",
+      name: what,
+      args: () => [nan(nOut), rand(nX, 1), outer, size, inner, start, step, count],
+      outputs: [0],
+      exact: [0],
+      onRef,
+    });
+    cases.push({
+      kernel: "sliceDim",
+      name: `${what}, the adjoint (adding into x)`,
+      args: () => [rand(nOut, 2), rand(nX, 3), outer, size, inner, start, step, count, true],
+      outputs: [1],
+      exact: [1],
+      onRef,
+    });
+  }
+  return cases;
+}
+
 function softmaxCases(): KernelCase[] {
   const cases: KernelCase[] = [];
   // [outer, D, inner, scale of the logits]
@@ -1251,6 +1286,7 @@ export const KERNEL_CASES: KernelCase[] = [
   ...elementwiseCases(),
   ...normCases(),
   ...softmaxCases(),
+  ...shapeCases(),
   ...optimCases(),
   ...allConvCases(),
   ...maxPoolCases(),

@@ -4,6 +4,7 @@
 import { fromOp, needsGrad, withArgs } from "../autograd/record";
 import { broadcastTo, sumTo } from "../backends/ref/reduce";
 import { indexSelect as indexSelectKernel, permute as permuteKernel, sliceDim } from "../backends/ref/shape";
+import { emptyStorage, newStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { broadcastStrides, inferShape, normDim, numelOf, type Shape, sameShape } from "../tensor/shape";
 import { checkShape } from "../tensor/size-limit";
@@ -144,10 +145,10 @@ export function slice(x: Tensor, dim: number, start?: number, end?: number, step
   const [outer, , inner] = outerInner(x, d);
   const shape = [...x.shape];
   shape[d] = count;
-  const out = new Float32Array(outer * count * inner);
+  const out = emptyStorage(outer * count * inner); // (outer, count, inner), every element written
   sliceDim(out, x.storage, outer, size, inner, s, step, count);
   const result = fromOp(op, out, shape, [x], [], (dout) => {
-    const dx = new Float32Array(x.numel);
+    const dx = newStorage(x.numel); // zeros, the slice's elements added in
     sliceDim(dout, dx, outer, size, inner, s, step, count, true);
     return [dx];
   });
@@ -235,7 +236,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   shape[d] = total;
   const outer = numelOf(first.shape.slice(0, d));
   const inner = numelOf(first.shape.slice(d + 1));
-  const out = new Float32Array(outer * total * inner);
+  const out = newStorage(outer * total * inner); // (outer, total, inner), zeros, each input added in
   let offset = 0;
   const offsets = tensors.map((t) => {
     // Writing t into its slot is the adjoint of slicing that slot out of `out`.
@@ -247,7 +248,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const result = fromOp("cat", out, shape, tensors, [], (dout) =>
     tensors.map((t, k) => {
       if (!needsGrad(t)) return null;
-      const dt = new Float32Array(t.numel);
+      const dt = emptyStorage(t.numel); // every element written
       sliceDim(dt, dout, outer, total, inner, offsets[k], 1, t.shape[d]);
       return dt;
     }),

@@ -18,6 +18,7 @@ import { normKernels } from "./norm";
 import { optimKernels } from "./optim";
 import { residentStorage } from "./resident-storage";
 import { wasmRuntime } from "./runtime";
+import { shapeKernels } from "./shape";
 import { softmaxKernels } from "./softmax";
 import { MAX_WORKERS } from "./threads/protocol";
 
@@ -39,6 +40,7 @@ export function wasmKernels(): Readonly<Record<string, KernelFn>> | null {
           ...avgPoolKernels(runtime),
           ...interpolateKernels(runtime),
           ...softmaxKernels(runtime),
+          ...shapeKernels(runtime),
           ...optimKernels(runtime),
           ...convTransposeKernels((name) => wasmKernels()![name]),
           ...depthwiseBackwardKernels(runtime, convKernels(runtime).conv2dBackward),
