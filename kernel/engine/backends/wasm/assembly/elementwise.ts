@@ -56,24 +56,22 @@ function boundsForward(out: usize, x: usize, n: i32, a: f32, b: f32): void {
   }
 }
 
-/** dx (n) = dout * (a < x < b), or a <= x <= b for clamp (`inclusive`). */
+/** dx (n) = dout where a < x < b (a <= x <= b for clamp: `inclusive`), else exactly 0 (as ref). */
 function boundsBackward(dx: usize, x: usize, dout: usize, n: i32, a: f32, b: f32, inclusive: bool): void {
   const va = f32x4.splat(a);
   const vb = f32x4.splat(b);
-  const one = f32x4.splat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + 4 * i);
     const inside = inclusive
       ? v128.and(f32x4.ge(v, va), f32x4.le(v, vb))
       : v128.and(f32x4.gt(v, va), f32x4.lt(v, vb));
-    // dout * 1 or dout * 0 as ref computes it: the sign of a zero and NaN dout are kept.
-    v128.store(dx + 4 * i, f32x4.mul(v128.load(dout + 4 * i), v128.and(one, inside)));
+    v128.store(dx + 4 * i, v128.and(v128.load(dout + 4 * i), inside)); // +0 outside, even for inf or NaN dout
   }
   for (; i < n; i++) {
     const v = load<f32>(x + 4 * i);
     const inside = inclusive ? v >= a && v <= b : v > a && v < b;
-    store<f32>(dx + 4 * i, load<f32>(dout + 4 * i) * (inside ? <f32>1 : <f32>0));
+    store<f32>(dx + 4 * i, inside ? load<f32>(dout + 4 * i) : 0);
   }
 }
 
