@@ -34,8 +34,16 @@ function sgemm(n: number, refToo: boolean): BenchCase {
   };
 }
 
-/** conv2d forward (batch 1, no bias), as in the single-op list. */
-function conv(name: string, C: number, OC: number, size: number, k: number, groups = 1): BenchCase {
+/** conv2d forward (batch 1, no bias, padding (k - 1) / 2), as in the single-op list. */
+function conv(
+  name: string,
+  C: number,
+  OC: number,
+  size: number,
+  k: number,
+  groups = 1,
+  stride = 1,
+): BenchCase {
   return {
     name,
     unit: "GFLOP/s",
@@ -45,9 +53,10 @@ function conv(name: string, C: number, OC: number, size: number, k: number, grou
       const x = R.randn([1, C, size, size]);
       const w = R.randn([OC, C / groups, k, k]);
       const pad = (k - 1) / 2;
+      const out = Math.floor((size + 2 * pad - k) / stride) + 1;
       return {
-        step: () => R.noGrad(() => R.F.conv2d(x, w, null, { padding: pad, groups })),
-        work: 2 * OC * (C / groups) * k * k * size * size,
+        step: () => R.noGrad(() => R.F.conv2d(x, w, null, { padding: pad, stride, groups })),
+        work: 2 * OC * (C / groups) * k * k * out * out,
       };
     },
   };
@@ -279,6 +288,7 @@ export const CASES: BenchCase[] = [
   sgemm(1024, false),
   conv("conv2d 3x3 64->64 56x56", 64, 64, 56, 3),
   conv("depthwise 3x3 32ch 112x112", 32, 32, 112, 3, 32),
+  conv("depthwise 3x3 stride 2 96ch 112x112", 96, 96, 112, 3, 96, 2),
   conv("conv2d 1x1 256->64 28x28", 256, 64, 28, 1),
   convTrain("depthwise 3x3 32ch 112x112, forward + backward", 32, 32, 112, 3, 32),
   convTrain("conv2d 1x1 256->64 28x28, forward + backward", 256, 64, 28, 1),

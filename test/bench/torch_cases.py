@@ -37,15 +37,17 @@ def sgemm(n):
     return (lambda: torch.mm(a, b)), 2 * n**3, 1e9
 
 
-def conv(c, oc, size, k, groups=1):
+def conv(c, oc, size, k, groups=1, stride=1):
     x = torch.randn(1, c, size, size)
     w = torch.randn(oc, c // groups, k, k)
+    pad = (k - 1) // 2
+    out = (size + 2 * pad - k) // stride + 1
 
     def step():
         with torch.no_grad():
-            F.conv2d(x, w, None, padding=(k - 1) // 2, groups=groups)
+            F.conv2d(x, w, None, padding=pad, stride=stride, groups=groups)
 
-    return step, 2 * oc * (c // groups) * k * k * size * size, 1e9
+    return step, 2 * oc * (c // groups) * k * k * out * out, 1e9
 
 
 def conv_train(c, oc, size, k, groups=1):
@@ -239,6 +241,7 @@ CASES = {
     "sgemm 1024": lambda: sgemm(1024),
     "conv2d 3x3 64->64 56x56": lambda: conv(64, 64, 56, 3),
     "depthwise 3x3 32ch 112x112": lambda: conv(32, 32, 112, 3, 32),
+    "depthwise 3x3 stride 2 96ch 112x112": lambda: conv(96, 96, 112, 3, 96, 2),
     "conv2d 1x1 256->64 28x28": lambda: conv(256, 64, 28, 1),
     "depthwise 3x3 32ch 112x112, forward + backward": lambda: conv_train(32, 32, 112, 3, 32),
     "conv2d 1x1 256->64 28x28, forward + backward": lambda: conv_train(256, 64, 28, 1),

@@ -680,6 +680,16 @@ const GENERAL: Named<ConvCase>[] = [
     name: "depthwise stride 2",
     ...{ N: 2, C: 4, H: 13, W: 14, OC: 4, KH: 3, KW: 3, groups: 4, stride: [2, 2], pad: [1, 1, 1, 1] },
   },
+  // The 3x3 stride-2 forward's rows of whole pairs with two f32x4s and a tail (MobileNet's downsampling).
+  {
+    name: "depthwise 3x3 stride 2, even rows, 10 outputs a row",
+    ...{ N: 1, C: 3, H: 20, W: 19, OC: 3, KH: 3, KW: 3, groups: 3, stride: [2, 2], pad: [1, 1, 1, 1] },
+  },
+  // Stride 2 with another kernel size: every other float per tap (EfficientNet's 5x5 downsampling).
+  {
+    name: "depthwise 5x5 stride 2, two f32x4s and a tail",
+    ...{ N: 1, C: 2, H: 15, W: 21, OC: 2, KH: 5, KW: 5, groups: 2, stride: [2, 2], pad: [2, 2, 2, 2] },
+  },
   {
     name: "depthwise 5x5 wide rows",
     N: 1,

@@ -15,6 +15,12 @@
   return i8x16.shuffle(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
 }
 
+/** Lanes 1 and 3 of a, then lanes 1 and 3 of b: the odd floats of the 8 at a, b. */
+// @ts-ignore: decorator
+@inline export function oddLanes(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+}
+
 /** (s0, 0, s1, 0): the low half of s spread to every other lane (the adjoint of evenLanes). */
 // @ts-ignore: decorator
 @inline export function spreadLow(s: v128): v128 {
