@@ -66,7 +66,15 @@ function conv(
  * conv2d forward and backward (input and weight gradients; batch 1, no bias): the training side of
  * the single-conv rows. Work: 3x the forward's FLOPs.
  */
-function convTrain(name: string, C: number, OC: number, size: number, k: number, groups = 1): BenchCase {
+function convTrain(
+  name: string,
+  C: number,
+  OC: number,
+  size: number,
+  k: number,
+  groups = 1,
+  stride = 1,
+): BenchCase {
   return {
     name,
     unit: "GFLOP/s",
@@ -75,11 +83,12 @@ function convTrain(name: string, C: number, OC: number, size: number, k: number,
       R.manualSeed(0);
       const x = R.randn([1, C, size, size], { requiresGrad: true });
       const w = R.randn([OC, C / groups, k, k], { requiresGrad: true });
-      const dout = R.randn([1, OC, size, size]);
       const pad = (k - 1) / 2;
+      const out = Math.floor((size + 2 * pad - k) / stride) + 1;
+      const dout = R.randn([1, OC, out, out]);
       return {
-        step: () => R.F.conv2d(x, w, null, { padding: pad, groups }).backward(dout),
-        work: 3 * 2 * OC * (C / groups) * k * k * size * size,
+        step: () => R.F.conv2d(x, w, null, { padding: pad, stride, groups }).backward(dout),
+        work: 3 * 2 * OC * (C / groups) * k * k * out * out,
       };
     },
   };
@@ -291,6 +300,7 @@ export const CASES: BenchCase[] = [
   conv("depthwise 3x3 stride 2 96ch 112x112", 96, 96, 112, 3, 96, 2),
   conv("conv2d 1x1 256->64 28x28", 256, 64, 28, 1),
   convTrain("depthwise 3x3 32ch 112x112, forward + backward", 32, 32, 112, 3, 32),
+  convTrain("depthwise 3x3 stride 2 96ch 112x112, forward + backward", 96, 96, 112, 3, 96, 2),
   convTrain("conv2d 1x1 256->64 28x28, forward + backward", 256, 64, 28, 1),
   lenetTrain(),
   lenetInfer(),

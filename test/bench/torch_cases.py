@@ -50,16 +50,18 @@ def conv(c, oc, size, k, groups=1, stride=1):
     return step, 2 * oc * (c // groups) * k * k * out * out, 1e9
 
 
-def conv_train(c, oc, size, k, groups=1):
+def conv_train(c, oc, size, k, groups=1, stride=1):
     """conv2d forward and backward (input and weight gradients), batch 1, no bias: 3x the forward's FLOPs."""
     x = torch.randn(1, c, size, size, requires_grad=True)
     w = torch.randn(oc, c // groups, k, k, requires_grad=True)
-    dout = torch.randn(1, oc, size, size)
+    pad = (k - 1) // 2
+    out = (size + 2 * pad - k) // stride + 1
+    dout = torch.randn(1, oc, out, out)
 
     def step():
-        F.conv2d(x, w, None, padding=(k - 1) // 2, groups=groups).backward(dout)
+        F.conv2d(x, w, None, padding=pad, stride=stride, groups=groups).backward(dout)
 
-    return step, 3 * 2 * oc * (c // groups) * k * k * size * size, 1e9
+    return step, 3 * 2 * oc * (c // groups) * k * k * out * out, 1e9
 
 
 def lenet():
@@ -244,6 +246,7 @@ CASES = {
     "depthwise 3x3 stride 2 96ch 112x112": lambda: conv(96, 96, 112, 3, 96, 2),
     "conv2d 1x1 256->64 28x28": lambda: conv(256, 64, 28, 1),
     "depthwise 3x3 32ch 112x112, forward + backward": lambda: conv_train(32, 32, 112, 3, 32),
+    "depthwise 3x3 stride 2 96ch 112x112, forward + backward": lambda: conv_train(96, 96, 112, 3, 96, 2),
     "conv2d 1x1 256->64 28x28, forward + backward": lambda: conv_train(256, 64, 28, 1),
     "LeNet-5 train step, batch 64": lenet_train,
     "LeNet-5 inference, batch 64": lambda: infer(lenet(), torch.randn(64, 1, 28, 28)),

@@ -685,6 +685,10 @@ const GENERAL: Named<ConvCase>[] = [
     name: "depthwise 3x3 stride 2, even rows, 10 outputs a row",
     ...{ N: 1, C: 3, H: 20, W: 19, OC: 3, KH: 3, KW: 3, groups: 3, stride: [2, 2], pad: [1, 1, 1, 1] },
   },
+  {
+    name: "depthwise 3x3 stride 2, rows of whole f32x4s",
+    ...{ N: 2, C: 2, H: 16, W: 16, OC: 2, KH: 3, KW: 3, groups: 2, stride: [2, 2], pad: [1, 1, 1, 1] },
+  },
   // Stride 2 with another kernel size: every other float per tap (EfficientNet's 5x5 downsampling).
   {
     name: "depthwise 5x5 stride 2, two f32x4s and a tail",

@@ -1,7 +1,7 @@
 // Depthwise conv2d (groups = C = OC) gradients as direct kernels, the counterpart of depthwise.ts's
 // depthwiseForward: im2col + GEMM would multiply 1-row matrices. Both work on one zero-padded
 // plane at a time (PH x PW floats, depthwise.ts's depthwisePaddedHeight/Width), so every tap is a plain
-// (4-wide when the stride is 1) row operation with no bounds checks.
+// (4-wide when the stride is 1 or 2) row operation with no bounds checks.
 //   input gradient: scatter weight * dout into the padded plane, then add its interior to dinp;
 //   for 3x3 stride 1 (padding 0-2) instead a gather: the forward's depthwise3x3 over the
 //   zero-padded dout with the flipped kernel, adding into dinp;
@@ -11,7 +11,7 @@
 
 import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, padPlane, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
 import { depthwise3x3, depthwisePaddedHeight, depthwisePaddedWidth } from "./depthwise";
-import { madd } from "./simd";
+import { evenLanes, madd, spreadHigh, spreadLow } from "./simd";
 
 /**
  * Planes [q0, q1) of N * C: dinp (N, C, H, W) += the input gradient from dout (N, C, OH, OW) and
@@ -61,6 +61,10 @@ export function depthwiseBackwardInput(
     zeroFloats(padded, PH * PW);
     for (let oh = 0; oh < OH; oh++) {
       const drow = d + 4 * oh * OW;
+      if (KW == 3 && sW == 2 && dW == 1) {
+        for (let kh = 0; kh < KH; kh++) scatterRow3Stride2(padded + 4 * (oh * sH + kh * dH) * PW, drow, w + 12 * kh, OW);
+        continue;
+      }
       for (let kh = 0; kh < KH; kh++)
         for (let kw = 0; kw < KW; kw++) {
           const wv: f32 = load<f32>(w + 4 * (kh * KW + kw));
@@ -70,6 +74,15 @@ export function depthwiseBackwardInput(
             const ws = f32x4.splat(wv);
             for (; ow + 4 <= OW; ow += 4)
               v128.store(dst + 4 * ow, madd(v128.load(drow + 4 * ow), ws, v128.load(dst + 4 * ow)));
+          } else if (sW == 2 && dW == 1) {
+            // Every other float: the four products spread over two vectors (odd lanes add 0), as ref.
+            const ws = f32x4.splat(wv);
+            for (; ow + 4 <= OW; ow += 4) {
+              const prod = f32x4.mul(v128.load(drow + 4 * ow), ws);
+              const p = dst + 8 * ow;
+              v128.store(p, f32x4.add(v128.load(p), spreadLow(prod)));
+              v128.store(p, f32x4.add(v128.load(p, 16), spreadHigh(prod)), 16);
+            }
           }
           for (; ow < OW; ow++) {
             const p = dst + 4 * ow * sW;
@@ -89,6 +102,37 @@ export function depthwiseBackwardInput(
         v128.store(dst + 4 * ix, f32x4.add(v128.load(dst + 4 * ix), v128.load(src + 4 * ix)));
       for (; ix < ix1; ix++) store<f32>(dst + 4 * ix, load<f32>(dst + 4 * ix) + load<f32>(src + 4 * ix));
     }
+  }
+}
+
+/**
+ * dst[2 * ow + kw] += w[kw] * d[ow] for kw = 0..2, ow < OW: one kernel row of the stride-2 input
+ * gradient's scatter in one pass (a read-modify-write of each float once instead of three times).
+ * Four douts give the 8 floats from 2 * ow: the even ones w0 * d[j] + w2 * d[j - 1], the odd ones
+ * w1 * d[j]; the last w2 * d[j] goes to the next four (so each float's sum is in another order than
+ * ref's: within float rounding).
+ */
+function scatterRow3Stride2(dst: usize, d: usize, w: usize, OW: i32): void {
+  const w0 = f32x4.splat(load<f32>(w));
+  const w1 = f32x4.splat(load<f32>(w, 4));
+  const w2 = f32x4.splat(load<f32>(w, 8));
+  let prev = f32x4.splat(0); // the previous four douts (none yet)
+  let ow = 0;
+  for (; ow + 4 <= OW; ow += 4) {
+    const cur = v128.load(d + 4 * ow);
+    const before = i8x16.shuffle(prev, cur, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27); // d[j - 1]
+    const even = madd(before, w2, f32x4.mul(cur, w0));
+    const odd = f32x4.mul(cur, w1);
+    const p = dst + 8 * ow;
+    v128.store(p, f32x4.add(v128.load(p), v128.shuffle<f32>(even, odd, 0, 4, 1, 5)));
+    v128.store(p, f32x4.add(v128.load(p, 16), v128.shuffle<f32>(even, odd, 2, 6, 3, 7)), 16);
+    prev = cur;
+  }
+  if (ow > 0) store<f32>(dst + 8 * ow, load<f32>(dst + 8 * ow) + load<f32>(w, 8) * load<f32>(d + 4 * (ow - 1)));
+  for (; ow < OW; ow++) {
+    const dv = load<f32>(d + 4 * ow);
+    const p = dst + 8 * ow;
+    for (let kw = 0; kw < 3; kw++) store<f32>(p + 4 * kw, load<f32>(p + 4 * kw) + load<f32>(w + 4 * kw) * dv);
   }
 }
 
@@ -141,6 +185,11 @@ export function depthwiseBackwardWeight(
             let ow = 0;
             if (sW == 1)
               for (; ow + 4 <= OW; ow += 4) acc = madd(v128.load(drow + 4 * ow), v128.load(src + 4 * ow), acc);
+            else if (sW == 2 && dW == 1)
+              for (; ow + 4 <= OW; ow += 4) {
+                const taps = evenLanes(v128.load(src + 8 * ow), v128.load(src + 8 * ow, 16));
+                acc = madd(v128.load(drow + 4 * ow), taps, acc);
+              }
             for (; ow < OW; ow++) tail += load<f32>(drow + 4 * ow) * load<f32>(src + 4 * ow * sW);
           }
           const sum =
