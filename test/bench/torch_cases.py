@@ -273,7 +273,7 @@ ROUNDS = {
 
 def warmup(name, steps_total):
     """A new model's steps 1..10 one by one, and the median step of the second half of the run
-    (wall and CPU ms): the peer of test/bench/warmup.ts."""
+    (wall and CPU ms), and steps 6-45 in all: the peer of test/bench/warmup.ts."""
     step, _, _ = CASES[name]()
     wall, cpu = [], []
     for _ in range(steps_total):
@@ -284,7 +284,8 @@ def warmup(name, steps_total):
     half = steps_total // 2
     median = lambda a: sorted(a)[len(a) // 2]
     return {"case": name, "wallMs": wall[:10], "cpuMs": cpu[:10],
-            "steadyWallMs": median(wall[half:]), "steadyCpuMs": median(cpu[half:])}
+            "steadyWallMs": median(wall[half:]), "steadyCpuMs": median(cpu[half:]),
+            "runWallMs": sum(wall[5:45]), "runCpuMs": sum(cpu[5:45])}
 
 
 if __name__ == "__main__":
