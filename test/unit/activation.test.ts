@@ -1,9 +1,10 @@
 // Activations added for issue 17: the options PyTorch takes by name, and the errors for bad
-// arguments (the values and gradients themselves are in the activation goldens).
+// arguments (the values and gradients themselves are in the activation goldens); the range
+// activations' gradient outside their range.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { F, nn, ReceptiveError, randn, tensor } from "../../kernel/engine/index";
+import { F, nn, ReceptiveError, randn, type Tensor, tensor } from "../../kernel/engine/index";
 import { expectClose } from "../helpers";
 
 /** Asserts `fn` throws a ReceptiveError from `op` whose message matches every pattern. */
@@ -35,6 +36,26 @@ describe("activation arguments", () => {
     expectClose(y.storage, [-0.1, -0.2, 3], "forward");
     y.sum().backward();
     expectClose(m.weight.grad!.storage, [-1, -2, 0], "the slopes' gradient: x where x <= 0");
+  });
+});
+
+describe("clamp and hardtanh outside their range", () => {
+  // sqrt(clamp(u, 0, 1)) at u < 0: sqrt's gradient at 0 is infinite, and the clamp must pass none
+  // of it (PyTorch's where(mask, dout, 0)), not 0 * inf = NaN. The ArcFace head's sin(theta) is
+  // such a root: one embedding along a class's weight row made every gradient NaN.
+  it("pass no gradient, even an infinite one from above", () => {
+    const cases: [string, (x: Tensor) => Tensor][] = [
+      ["clamp", (x) => x.clamp(0, 1)],
+      ["clamp min", (x) => x.clamp(0)],
+      ["hardtanh", (x) => F.hardtanh(x, 0, 1)],
+      ["relu6", (x) => F.relu6(x.mul(6)).div(6)],
+    ];
+    for (const [name, f] of cases) {
+      const x = tensor([-1, 0.25, 2]).requiresGrad_();
+      f(x).sqrt().sum().backward();
+      // d sqrt(x) / dx = 0.5 / sqrt(0.25) = 1 inside; above the range sqrt's gradient is finite
+      expectClose(x.grad!.storage, [0, 1, name === "clamp min" ? 0.5 / Math.sqrt(2) : 0], name);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { F, manualSeed, nn, optim, randn, tensor } from "../../kernel/engine/index";
+import { F, manualSeed, nn, noGrad, optim, randn, tensor } from "../../kernel/engine/index";
 import { expectClose } from "../helpers";
 
 describe("contrastiveLoss (Hadsell et al. 2006)", () => {
@@ -112,6 +112,34 @@ describe("ArcFace and CosFace heads", () => {
     assert.ok(last < first / 2, `loss fell from ${first} to ${last}`);
     const predicted = head.forward(x).argmax(1);
     assert.deepEqual([...predicted.storage], [0, 0, 1, 1]);
+  });
+
+  it("ArcFace: an embedding exactly along or against a weight row keeps finite gradients", () => {
+    // cos = 1 and -1 exactly: 1 - cos^2 is 0, where sqrt's gradient is infinite.
+    const head = new nn.ArcFace(2, 3, { s: 8, m: 0.5 });
+    noGrad(() =>
+      head.weight.copy_(
+        tensor([
+          [1, 0],
+          [-1, 0],
+          [0, 1],
+        ]),
+      ),
+    );
+    const x = tensor([
+      [2, 0],
+      [0.6, 0.8],
+    ]).requiresGrad_();
+    const y = tensor([0, 2], { dtype: "int64" });
+    const logits = head.forward(x, y);
+    // row 0: theta 0 for class 0 (its label: cos(0 + 0.5)), pi for class 1, pi/2 for class 2
+    expectClose(logits.storage.subarray(0, 3), [8 * Math.cos(0.5), -8, 0], "logits of the aligned embedding");
+    F.crossEntropy(logits, y).backward();
+    for (const [name, g] of [
+      ["input", x.grad!],
+      ["weight", head.weight.grad!],
+    ] as const)
+      assert.ok(g.storage.every(Number.isFinite), `the ${name}'s gradient: ${[...g.storage]}`);
   });
 
   it("explain bad input", () => {

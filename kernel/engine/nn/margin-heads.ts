@@ -37,6 +37,9 @@ export interface CosFaceOptions {
   m?: number;
 }
 
+/** The smallest sin^2(theta) ArcFace takes the root of (see ArcFace). */
+const SIN2_MIN = 1e-12;
+
 /** x / max(||x||, 1e-12) along dim 1 (F.normalize). */
 function l2Normalize(x: Tensor): Tensor {
   return x.div(clamp(norm(x, 2, 1, true), 1e-12, null));
@@ -117,7 +120,11 @@ abstract class MarginHead extends Module {
  * https://arxiv.org/abs/1801.07698). Example: `const head = new nn.ArcFace(128, 10, { s: 30, m: 0.5 });
  * F.crossEntropy(head.forward(embeddings, labels), labels)`.
  * NOTE: cos(theta + m) = cos(theta) cos(m) - sin(theta) sin(m), sin(theta) = sqrt(clamp(1 - cos^2, 0, 1)),
- * as insightface and arcface-pytorch compute it.
+ * as insightface and arcface-pytorch compute it, but clamped at SIN2_MIN instead of 0: where an
+ * embedding points exactly along (or against) a weight row, 1 - cos^2 is 0 in float32 and sqrt's
+ * gradient 0.5 / 0 would make every gradient NaN (arcface-pytorch's does); the clamp passes none
+ * there instead. The values change only there (sin 1e-6 instead of 0): a float32 1 - cos^2 is 0 or
+ * at least 2^-24.
  */
 export class ArcFace extends MarginHead {
   readonly easyMargin: boolean;
@@ -132,7 +139,7 @@ export class ArcFace extends MarginHead {
 
   protected withMargin(cos: Tensor): Tensor {
     const { m } = this;
-    const sin = sqrt(clamp(sub(1, square(cos)), 0, 1));
+    const sin = sqrt(clamp(sub(1, square(cos)), SIN2_MIN, 1));
     const phi = sub(cos.mul(Math.cos(m)), sin.mul(Math.sin(m)));
     if (this.easyMargin) return where(cos.gt(0), phi, cos);
     // Past theta = pi - m, cos(theta + m) would rise again: continue with a linear penalty.

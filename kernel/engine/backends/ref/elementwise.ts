@@ -10,6 +10,12 @@ interface UnaryDef {
   f(x: number, a: number, b: number): number;
   df(x: number, y: number, a: number, b: number): number;
   reads: "" | "x" | "y" | "xy";
+  /**
+   * df is a mask (1 inside a range, 0 outside): where it is 0, dx is 0 even for an infinite or NaN
+   * dout, as PyTorch's where(mask, dout, 0). (sqrt(clamp(u, 0, 1)) at u < 0 then has gradient 0,
+   * not 0 * inf = NaN.)
+   */
+  masks?: true;
 }
 
 export const UNARY = {
@@ -36,12 +42,14 @@ export const UNARY = {
     f: (x, a, b) => (x < a ? a : x > b ? b : x),
     df: (x, _y, a, b) => (x >= a && x <= b ? 1 : 0),
     reads: "x",
+    masks: true,
   },
   /** hardtanh to [a, b]; the gradient passes where a < x < b (relu6 is hardtanh(0, 6)). */
   hardtanh: {
     f: (x, a, b) => (x < a ? a : x > b ? b : x),
     df: (x, _y, a, b) => (x > a && x < b ? 1 : 0),
     reads: "x",
+    masks: true,
   },
   /** leaky relu with negative slope a */
   leakyRelu: { f: (x, a) => (x > 0 ? x : a * x), df: (x, _y, a) => (x > 0 ? 1 : a), reads: "x" },
@@ -164,12 +172,13 @@ export const unaryForward = defineKernel("unaryForward", (op: UnaryOp, out: Buf,
   for (let i = 0; i < out.length; i++) out[i] = f(x[i], a, b);
 });
 
-/** dx[i] = dout[i] * f'(x[i]) */
+/** dx[i] = dout[i] * f'(x[i]) (0 where a mask's f' is 0: see UnaryDef.masks) */
 export const unaryBackward = defineKernel(
   "unaryBackward",
   (op: UnaryOp, dx: Buf, x: Buf, y: Buf, dout: Buf, a = 0, b = 0) => {
-    const { df } = UNARY[op] as UnaryDef;
-    for (let i = 0; i < dx.length; i++) dx[i] = dout[i] * df(x[i], y[i], a, b);
+    const { df, masks } = UNARY[op] as UnaryDef;
+    if (masks) for (let i = 0; i < dx.length; i++) dx[i] = df(x[i], y[i], a, b) === 0 ? 0 : dout[i];
+    else for (let i = 0; i < dx.length; i++) dx[i] = dout[i] * df(x[i], y[i], a, b);
   },
 );
 
