@@ -31,6 +31,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "09-looking-inside.ipynb": 180,
   "10-detection.ipynb": 180,
   "11-segmentation-autoencoders.ipynb": 360,
+  "12-metric-learning-deployment.ipynb": 300,
 };
 
 interface Output {
@@ -629,6 +630,90 @@ describe("course notebooks", () => {
       runNotebook(name, [...SAMPLE, { cell: "exercise-2-solution", from: "s / count[y][xx]", to: "s" }]),
       "exercise-2-check",
       /patch 8, stride 4/,
+    );
+  });
+
+  it("12: contrastive, triplet and ArcFace by hand and trained; ONNX Runtime and PyTorch give the engine's embeddings; two exercises", () => {
+    const name = "12-metric-learning-deployment.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    assert.match(run.text.get("check-data")!, /the full dataset/);
+    const results = run.text.get("train-arcface")!;
+    const siamese = Number(/contrastive \(siamese, pairs\) +verification (\d\.\d+)/.exec(results)?.[1]);
+    const arcFace = Number(
+      /ArcFace \(classes, angular margin\) +verification \d\.\d+ +1-NN (\d\.\d+)/.exec(results)?.[1],
+    );
+    // measured: siamese verification 0.85, ArcFace 1-NN 0.82; an untrained network 0.65 and 0.69
+    assert.ok(siamese > 0.8, `siamese verification ${siamese}`);
+    assert.ok(arcFace > 0.75, `ArcFace 1-NN ${arcFace}`);
+    // Debian's python3-torch is installed here: the hand-off to PyTorch is checked, not skipped.
+    assert.match(run.text.get("check-deployment")!, /PyTorch too/);
+  });
+
+  it("12: on the embedded sample; a wrong loss, a margin of 0 (collapse), a wrong margin sign or a wrong exercise fails the run", () => {
+    const name = "12-metric-learning-deployment.ipynb";
+    // The slide's plain form asked for, Hadsell's squared form computed.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "contrastive-cases",
+          from: '{ margin: 2, squared: false, reduction: "none" }',
+          to: '{ margin: 2, reduction: "none" }',
+        },
+      ]),
+      "check-contrastive",
+      /the slide's form y d \+ \(1 − y\) max\(0, m − d\), pair 0: 12\.4/,
+    );
+    // No margin: nothing pushes different classes apart, and the embedding collapses.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "train-contrastive", from: "same.float(), { margin: 1 }", to: "same.float(), { margin: 0 }" },
+      ]),
+      "check-siamese",
+      /siamese verification accuracy|training improved verification only/,
+    );
+    // Positive and negative swapped.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "triplet-cases",
+          from: "F.tripletMarginLoss(anchor, positive, negative",
+          to: "F.tripletMarginLoss(anchor, negative, positive",
+        },
+      ]),
+      "check-triplet",
+      /triplet 0: [\d.]+, expected 0 = max\(d\(a, p\) − d\(a, n\) \+ margin, 0\)/,
+    );
+    // The margin's sign flipped: different pairs pushed to d - m instead of m - d.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "exercise-1-solution", from: "d.neg().add(margin)", to: "d.sub(margin)" },
+      ]),
+      "exercise-1-check",
+      /the worked pairs at margin 2/,
+    );
+    // The farthest negative instead of the closest: the easiest triplet, not the hardest.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "exercise-2-solution",
+          from: "d.add(same.mul(1e9)).amin(1)",
+          to: "d.mul(same.neg().add(1)).amax(1)",
+        },
+      ]),
+      "exercise-2-check",
+      /the four points/,
     );
   });
 
