@@ -651,6 +651,22 @@ describe("course notebooks", () => {
     assert.match(run.text.get("check-deployment")!, /PyTorch too/);
   });
 
+  it("12: on the embedded sample, and without a Python that has torch (the PyTorch check says it is skipped)", () => {
+    const name = "12-metric-learning-deployment.ipynb";
+    const run = runNotebook(name, [
+      ...SAMPLE,
+      {
+        cell: "pytorch",
+        from: '["python3", "/usr/bin/python3", "python"]',
+        to: '["receptive-no-such-python"]',
+      },
+    ]);
+    assertGreen(name, run);
+    assert.match(run.text.get("check-data")!, /the embedded sample/);
+    assert.match(run.text.get("pytorch")!, /the PyTorch check is SKIPPED/);
+    assert.match(run.text.get("check-deployment")!, /PyTorch not checked \(no Python with torch\)/);
+  });
+
   it("12: on the embedded sample; a wrong loss, a margin of 0 (collapse), a wrong margin sign or a wrong exercise fails the run", () => {
     const name = "12-metric-learning-deployment.ipynb";
     // The slide's plain form asked for, Hadsell's squared form computed.
