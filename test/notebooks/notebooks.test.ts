@@ -27,7 +27,7 @@ const BUDGET_SECONDS: Record<string, number> = {
   "05-lenet-fashion-mnist.ipynb": 300,
   "06-initialisation-batchnorm.ipynb": 300,
   "07-architectures.ipynb": 300,
-  "08-pretrained-onnx.ipynb": 180,
+  "08-transfer-learning.ipynb": 300,
   "09-looking-inside.ipynb": 180,
   "10-detection.ipynb": 180,
   "11-segmentation-autoencoders.ipynb": 360,
@@ -539,22 +539,6 @@ describe("course notebooks", () => {
     );
   });
 
-  it("08: PaddleOCR's pretrained networks read a real screenshot", () => {
-    const run = runNotebook("08-pretrained-onnx.ipynb");
-    assert.equal(run.status, 0, run.stderr);
-    const cells = [...run.text.values()].join("\n");
-    assert.match(cells, /129,356 pretrained parameters/);
-    // The direction classifier: an upright line is upright, the same line rotated is upside down.
-    const upright = /upright: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(cells);
-    const rotated = /rotated: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(cells);
-    assert.ok(upright && Number(upright[1]) > 0.9, `upright line: ${upright?.[0]}`);
-    assert.ok(rotated && Number(rotated[2]) > 0.9, `rotated line: ${rotated?.[0]}`);
-    assert.match(cells, /Conv2d p2o_Conv_0: 8 maps of 24x96/);
-    assert.match(cells, /text lines found: 6\b/);
-    const diff = Number(/largest difference from ONNX Runtime: (\S+)/.exec(cells)?.[1]);
-    assert.ok(diff < 1e-3, `detector vs ONNX Runtime: ${diff}`);
-  });
-
   // The embedded sample (2,000 + 500 images) instead of the full Fashion-MNIST: what a machine without
   // the dataset and without network runs. Also quicker, so the planted mistakes use it.
   const SAMPLE: Edit[] = [
@@ -569,6 +553,78 @@ describe("course notebooks", () => {
       to: "data.FashionMNIST({ train: false, sample: true })",
     },
   ];
+
+  it("08: the slide's recipe on a backbone pretrained here and imported through ONNX, transfer vs scratch, augmentation, PaddleOCR, two exercises", () => {
+    const name = "08-transfer-learning.ipynb";
+    assertCourseFormat(name);
+    const run = runNotebook(name);
+    assertGreen(name, run);
+    assert.match(
+      run.text.get("recipe")!,
+      /trainable: fc\.weight, fc\.bias; with a gradient: fc\.weight, fc\.bias/,
+    );
+    // PaddleOCR's networks, trained elsewhere: 129,356 parameters; the direction classifier calls an
+    // upright line upright and the same line rotated upside down; the detector finds six lines.
+    const paddle = [...run.text.values()].join("\n");
+    assert.match(paddle, /129,356 pretrained parameters/);
+    const upright = /upright: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(paddle);
+    const rotated = /rotated: 0 degrees (\d\.\d+), 180 degrees (\d\.\d+)/.exec(paddle);
+    assert.ok(upright && Number(upright[1]) > 0.9, `upright line: ${upright?.[0]}`);
+    assert.ok(rotated && Number(rotated[2]) > 0.9, `rotated line: ${rotated?.[0]}`);
+    assert.match(paddle, /Conv2d p2o_Conv_0: 8 maps of 24x96/);
+    assert.match(paddle, /text lines found: 6\b/);
+    const diff = Number(/largest difference from ONNX Runtime: (\S+)/.exec(paddle)?.[1]);
+    assert.ok(diff < 1e-3, `detector vs ONNX Runtime: ${diff}`);
+  });
+
+  it("08: on the embedded sample; an unfrozen backbone, an optimizer over every parameter or a wrong exercise fails the run", () => {
+    const name = "08-transfer-learning.ipynb";
+    // The backbone left trainable: its weights get gradients (and the optimizer, over fc only, leaves them).
+    assertFailsAt(
+      name,
+      runNotebook(name, [...SAMPLE, { cell: "recipe", from: "model.requiresGrad_(false);", to: "" }]),
+      "check-recipe",
+      /only the new head requires gradients/,
+    );
+    // "Optimize only the classifier" ignored: the optimizer holds every parameter.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "recipe",
+          from: "new optim.SGD(model.fc.parameters(),",
+          to: "new optim.SGD(model.parameters(),",
+        },
+      ]),
+      "check-recipe",
+      /the optimizer holds only the head's parameters/,
+    );
+    // The head replaced but the backbone not frozen.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "exercise-1-solution", from: "net.requiresGrad_(false);", to: "" },
+      ]),
+      "exercise-1-check",
+      /only the new head is trainable/,
+    );
+    // Mirrored upside down instead of left-right.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        {
+          cell: "exercise-2-solution",
+          from: "T.randomHorizontalFlip(0.5)",
+          to: "(img: Tensor) => (Math.random() < 0.5 ? img.flip(1) : img)",
+        },
+      ]),
+      "exercise-2-check",
+      /is not the image shifted by at most 3 pixels/,
+    );
+  });
 
   it("09: filters, feature maps, max activations, saliency, occlusion, Grad-CAM and feature visualisation, two exercises", () => {
     const name = "09-looking-inside.ipynb";
