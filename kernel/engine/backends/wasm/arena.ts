@@ -10,8 +10,7 @@
 // (4) copies its outputs back into the caller's arrays unless it wrote them in place. Nothing allocated in the arena outlives the
 // call, so nobody frees anything explicitly. The memory only grows when a call needs more than any
 // call before it (high-water mark) and never shrinks: repeated calls of the same sizes, e.g.
-// training steps, allocate nothing new. It grows a chunk ahead, which a pager thread faults in
-// before the kernels get there (threads/pager.ts).
+// training steps, allocate nothing new.
 //
 // Resident buffers. `resident(n)` hands out a Float32Array that lives in wasm memory for good,
 // below the scratch region (the scratch base moves up; it is only called between kernel calls).
@@ -24,12 +23,6 @@
 import { PAGE_BYTES, type WasmMemory } from "./wasm-api";
 
 const ALIGN = 64; // cache-line aligned operands; the kernels need 16 (f32x4)
-/**
- * The memory grows by at least this many pages (16 MiB) at a time: a chunk ahead of need for the
- * pager to fault in, and a few grows instead of hundreds (one per new block: 375 in LeNet-5's first
- * 45 steps). Pages never touched cost no RAM.
- */
-const GROW_AHEAD_PAGES = 256;
 
 export class Arena {
   private base: number;
@@ -45,7 +38,6 @@ export class Arena {
   constructor(
     private readonly memory: WasmMemory,
     start: number,
-    private readonly pager: { touch(from: number, to: number): void } | null = null,
   ) {
     // Never hand out address 0: kernels take 0 to mean "no buffer" (e.g. no bias).
     this.base = alignUp(Math.max(start, ALIGN), ALIGN);
@@ -64,26 +56,14 @@ export class Arena {
   alloc(bytes: number): number {
     const ptr = this.top;
     this.top = alignUp(ptr + bytes, ALIGN);
-    if (this.top > this.memory.buffer.byteLength) this.grow();
-    return ptr;
-  }
-
-  /**
-   * Grows the memory past `top`, by at least GROW_AHEAD_PAGES (the same pages or fewer, if that is
-   * all the maximum allows), and asks the pager to fault in what lies beyond `top` (threads/pager.ts).
-   */
-  private grow(): void {
     const size = this.memory.buffer.byteLength;
-    const needed = Math.ceil((this.top - size) / PAGE_BYTES);
-    try {
-      this.memory.grow(Math.max(needed, GROW_AHEAD_PAGES));
-    } catch {
-      this.memory.grow(needed); // throws when even that is too much
+    if (this.top > size) {
+      this.memory.grow(Math.ceil((this.top - size) / PAGE_BYTES));
+      this.view = new Float32Array(this.memory.buffer);
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.buffers.add(this.memory.buffer);
     }
-    this.view = new Float32Array(this.memory.buffer);
-    this.i32 = new Int32Array(this.memory.buffer);
-    this.buffers.add(this.memory.buffer);
-    this.pager?.touch(this.top, this.memory.buffer.byteLength);
+    return ptr;
   }
 
   /**

@@ -6,7 +6,6 @@
 import { Arena } from "./arena";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
 import { loadKernels, type Variant } from "./loader";
-import { Pager } from "./threads/pager";
 import { WorkerThreads } from "./threads/workers";
 import { MAXIMUM_PAGES, type WasmMemory, wasmApi } from "./wasm-api";
 
@@ -18,8 +17,6 @@ export interface WasmRuntime {
   memory: WasmMemory;
   arena: Arena;
   workers: WorkerThreads;
-  /** Faults in the memory the arena grows ahead of need, on a thread of its own (threads/pager.ts). */
-  pager: Pager;
 }
 
 const INITIAL_PAGES = 256; // 16 MiB; the arena grows it on demand
@@ -35,15 +32,13 @@ function createRuntime(): WasmRuntime | Error {
     const kernels = instance.exports as unknown as KernelExports;
     if (kernels.isRelaxed() !== (loaded.variant === "relaxed" ? 1 : 0))
       return new Error(`wasm kernels: ${loaded.variant} module reports the wrong variant (stale build?)`);
-    const pager = new Pager(memory);
     return {
       variant: loaded.variant,
       why: loaded.why,
       kernels,
       memory,
-      arena: new Arena(memory, kernels.heapBase(), pager),
+      arena: new Arena(memory, kernels.heapBase()),
       workers: new WorkerThreads(loaded.module, memory),
-      pager,
     };
   } catch (e) {
     return new Error(`wasm kernels could not be instantiated: ${e instanceof Error ? e.message : String(e)}`);
