@@ -300,7 +300,10 @@ describe("Stop in VS Code, in a notebook grown one cell at a time", () => {
       );
       last = loop;
       await runCommand(page, "Receptive: Open Activation Explorer");
-      // Back to the notebook (the status bar shows the active notebook's kernel).
+      // Back to the notebook (the status bar shows the active notebook's kernel). The explorer opens
+      // in a second editor group and takes the focus (keys go to its webview); a click on the last
+      // cell alone sometimes left the focus there (no Receptive item in the status bar): its tab first.
+      await page.locator(".tabs-container .tab", { hasText: NOTEBOOK }).first().click();
       await cellRow(page, loop).locator(".monaco-editor .view-lines").first().click();
       // The explorer's first message asks the kernel for the notebook's variables: counting slowData.
       for (const deadline = Date.now() + 60_000; !/busy/.test(await receptiveStatus(page)); ) {
