@@ -36,7 +36,9 @@ export class StdioClient {
       const list = this.messages.get(m.id) ?? [];
       list.push(m);
       this.messages.set(m.id, list);
-      if (FINAL.has(m.type)) this.waiters.get(m.id)?.(list);
+      // A snapshot: messages that arrive later (a timer's report after its cell ended, read in the
+      // same chunk as the reply) must not land after the final reply the caller reads.
+      if (FINAL.has(m.type)) this.waiters.get(m.id)?.([...list]);
     });
   }
 
