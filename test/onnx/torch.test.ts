@@ -25,13 +25,6 @@ function readF32(file: string, shape: number[]): Tensor {
   return new Tensor(new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)), shape);
 }
 
-/** Puts `module` at the dotted `path` ("classifier.6") of `net`. */
-function replace(net: nn.Module, path: string, module: nn.Module): void {
-  const parts = path.split(".");
-  const parent = parts.length === 1 ? net : net.getSubmodule(parts.slice(0, -1).join("."));
-  (parent as unknown as Record<string, nn.Module>)[parts[parts.length - 1]] = module;
-}
-
 describe("models exported by PyTorch", () => {
   it("covers the five architectures at opsets 11, 13 and 17", () => {
     assert.deepEqual(Object.keys(manifest), ["lenet5", "resnet18", "vgg11", "mobilenet_v2", "alexnet"]);
@@ -70,7 +63,7 @@ describe("models exported by PyTorch", () => {
         const head = new nn.Linear(m.headIn, 3);
         if (name === "resnet18")
           (net as unknown as { fc: nn.Module }).fc = head; // the lecture's recipe, verbatim
-        else replace(net, m.head, head);
+        else net.setSubmodule(m.head, head, { strict: true }); // "classifier.6", PyTorch's set_submodule
         assert.equal(net.getSubmodule(m.head), head);
         net.eval(); // the backbone as a fixed feature extractor (dropout off)
         const trainable = net.parameters().filter((p) => p.requiresGrad);

@@ -85,6 +85,46 @@ describe("nn.Module registration and traversal", () => {
     assert.ok(net.getSubmodule("extra") instanceof nn.Identity);
   });
 
+  it("setSubmodule replaces a layer by dotted path, as PyTorch's set_submodule; a bad path is a clear error", () => {
+    const net = new Net();
+    const x = randn([2, 3, 6, 6]);
+    net.setSubmodule("features.2", new nn.Identity()); // ReLU -> Identity: negative features pass
+    assert.ok(net.getSubmodule("features.2") instanceof nn.Identity);
+    assert.ok(net.features.slice(0, 3).forward(x).min().item() < 0, "the Sequential runs the replacement");
+    const head = new nn.Linear(4, 2);
+    net.setSubmodule("fc", head, { strict: true });
+    assert.equal(net.fc, head);
+    assert.deepEqual(net.forward(x).shape, [2, 2]);
+    assert.deepEqual(
+      net.namedChildren().map(([k]) => k),
+      ["features", "pool", "fc"],
+      "the replacement keeps the old one's place",
+    );
+    assert.ok(
+      net.namedParameters().some(([k, p]) => k === "fc.weight" && p === head.weight),
+      "the new layer's parameters are registered",
+    );
+    net.setSubmodule("features.extra", new nn.ReLU());
+    assert.ok(net.getSubmodule("features.extra") instanceof nn.ReLU, "not strict: a new child is added");
+    assert.throws(
+      () => net.setSubmodule("features.fc9", new nn.ReLU(), { strict: true }),
+      /setSubmodule: features has no submodule "fc9" to replace; its children are "0", "1", "2", "extra"/,
+    );
+    assert.throws(
+      () => net.setSubmodule("head.fc", new nn.ReLU()),
+      /getSubmodule: Net has no submodule "head"; its children are "features", "pool", "fc"/,
+    );
+    assert.throws(
+      () => net.setSubmodule("fc.weight", new nn.ReLU()),
+      /"fc\.weight" is not a module \(it is a Parameter\)/,
+    );
+    assert.throws(() => net.setSubmodule("", new nn.ReLU()), /setSubmodule: the target is empty/);
+    assert.throws(
+      () => net.setSubmodule("fc", null as unknown as nn.Module),
+      /setSubmodule: the new "fc" must be an nn.Module, got null/,
+    );
+  });
+
   it("a shared module or parameter is listed once; plain tensors and arrays are not registered", () => {
     class Tied extends nn.Module {
       a = new nn.Linear(3, 3);

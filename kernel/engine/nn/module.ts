@@ -154,6 +154,45 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Puts `module` at a dotted path, replacing what is there: PyTorch's `set_submodule`, e.g.
+   * `net.setSubmodule("features.3", new nn.Identity())` or an imported graph's node by its name.
+   * The parent must exist; with `strict` the child must too (a mistyped name is then an error, not
+   * a new child nothing calls). Replacing something that is not a module is an error.
+   */
+  setSubmodule(target: string, module: Module, { strict = false }: { strict?: boolean } = {}): void {
+    const op = "setSubmodule";
+    check(target !== "", op, 'the target is empty; name the submodule to replace, e.g. "fc"');
+    check(
+      module instanceof Module,
+      op,
+      () => `the new "${target}" must be an nn.Module, got ${module === null ? "null" : typeof module}`,
+    );
+    const dot = target.lastIndexOf(".");
+    const parent = this.getSubmodule(dot < 0 ? "" : target.slice(0, dot));
+    const name = target.slice(dot + 1);
+    const old = (parent as any)[name];
+    check(
+      !strict || old instanceof Module,
+      op,
+      () =>
+        `${dot < 0 ? parent.constructor.name : target.slice(0, dot)} has no submodule "${name}" to replace; its children are ${
+          parent
+            .namedChildren()
+            .map(([k]) => `"${k}"`)
+            .join(", ") || "none"
+        }`,
+    );
+    check(
+      old === undefined || old === null || old instanceof Module,
+      op,
+      () =>
+        `"${target}" is not a module (it is a ${old?.constructor?.name ?? typeof old}); only modules can be replaced`,
+    );
+    noteName(parent, name);
+    (parent as any)[name] = module;
+  }
+
   // ---- traversal ----------------------------------------------------------------------------
   /** Direct children as [name, module], in registration order. */
   namedChildren(): [string, Module][] {
