@@ -554,7 +554,7 @@ describe("course notebooks", () => {
     },
   ];
 
-  it("08: the slide's recipe on a backbone pretrained here and imported through ONNX, transfer vs scratch, augmentation, PaddleOCR, two exercises", () => {
+  it("08: the slide's recipe on a backbone pretrained here and imported through ONNX, transfer vs scratch, PaddleOCR and the recipe on it for a new task, augmentation, two exercises", () => {
     const name = "08-transfer-learning.ipynb";
     assertCourseFormat(name);
     const run = runNotebook(name);
@@ -575,9 +575,20 @@ describe("course notebooks", () => {
     assert.match(paddle, /text lines found: 6\b/);
     const diff = Number(/largest difference from ONNX Runtime: (\S+)/.exec(paddle)?.[1]);
     assert.ok(diff < 1e-3, `detector vs ONNX Runtime: ${diff}`);
+    // The recipe on PaddleOCR's classifier for a new task (is this text mirrored?), eight labels.
+    assert.match(
+      run.text.get("mirror-recipe")!,
+      /246 tensors of PaddleOCR's backbone .*; trainable: fc\.weight, fc\.bias/,
+    );
+    const mirror = run.text.get("mirror-compare")!;
+    const meanOf = (name: string) =>
+      Number(new RegExp(`${name} +test accuracy .* mean (\\d\\.\\d+)`).exec(mirror)?.[1]);
+    // 0.760 measured against 0.520 (head on pixels) and 0.510 (from scratch), both chance.
+    assert.ok(meanOf("PaddleOCR \\+ head") > 0.65, mirror);
+    assert.ok(meanOf("head on pixels") < 0.6 && meanOf("from scratch") < 0.6, mirror);
   });
 
-  it("08: on the embedded sample; an unfrozen backbone, an optimizer over every parameter or a wrong exercise fails the run", () => {
+  it("08: on the embedded sample; an unfrozen backbone, an optimizer over every parameter (PaddleOCR's too), batch norm left in training mode or a wrong exercise fails the run", () => {
     const name = "08-transfer-learning.ipynb";
     // The backbone left trainable: its weights get gradients (and the optimizer, over fc only, leaves them).
     assertFailsAt(
@@ -599,6 +610,28 @@ describe("course notebooks", () => {
       ]),
       "check-recipe",
       /the optimizer holds only the head's parameters/,
+    );
+    // PaddleOCR's backbone fine-tuned with the head: neither frozen nor left out of the optimizer.
+    assertFailsAt(
+      name,
+      runNotebook(name, [
+        ...SAMPLE,
+        { cell: "mirror-recipe", from: "mirrorModel.requiresGrad_(false);", to: "" },
+        {
+          cell: "mirror-recipe",
+          from: "new optim.Adam(mirrorModel.fc.parameters(),",
+          to: "new optim.Adam(mirrorModel.parameters(),",
+        },
+      ]),
+      "check-mirror",
+      /the optimizer holds only the new head's 2 parameters, not 143/,
+    );
+    // Frozen but left in training mode: its 35 batch-norm layers update their running statistics.
+    assertFailsAt(
+      name,
+      runNotebook(name, [...SAMPLE, { cell: "mirror-recipe", from: "mirrorModel.eval();", to: "" }]),
+      "check-mirror",
+      /PaddleOCR's backbone\.p2o_BatchNormalization_\d+\.running(Mean|Var) changed/,
     );
     // The head replaced but the backbone not frozen.
     assertFailsAt(
