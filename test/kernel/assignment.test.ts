@@ -1,6 +1,6 @@
 // The grading toolkit through the CLI: `receptive assignment release` makes the student version
-// (hidden tests out, solutions stubbed, outputs cleared) and refuses sources it cannot release
-// safely; `receptive assignment grade` grades 31 submissions of one notebook, among them a loop
+// (hidden tests out, solutions stubbed, outputs cleared), releases the course's twelve notebooks
+// with their lessons and checks intact, and refuses sources it cannot release safely; `receptive assignment grade` grades 31 submissions of one notebook, among them a loop
 // that never ends, a crash, process.exit, a submission that deletes files and one that kills its
 // parent: it finishes, grades each as designed, and leaves the submissions and the source as they
 // were.
@@ -173,6 +173,34 @@ describe("receptive assignment release", () => {
     const r = receptive(["assignment", "release", join(dir, "source"), join(dir, "release")]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readdirSync(join(dir, "release")).sort(), ["data.csv", "hw.ipynb"]);
+  });
+
+  test("releases the course: every notebook keeps its lesson and check cells, loses its answers and hidden checks", () => {
+    const dir = tempDir();
+    const course = join(repo, "notebooks");
+    const r = receptive(["assignment", "release", course, join(dir, "release")]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, "release", "images", "error-message.png")), "the pictures cells open");
+    const names = readdirSync(course).filter((f) => f.endsWith(".ipynb"));
+    assert.equal(names.length, 12);
+    for (const name of names) {
+      const source = readNb(join(course, name));
+      const released = new Map(readNb(join(dir, "release", name)).cells.map((c) => [c.id, c]));
+      for (const c of source.cells) {
+        const tags = c.metadata.tags ?? [];
+        const out = released.get(c.id);
+        if (tags.includes("hidden-tests"))
+          assert.equal(out, undefined, `${name}: hidden check ${c.id} released`);
+        else if (tags.includes("solution"))
+          assert.ok(out && text(out).includes("YOUR CODE HERE"), `${name}: solution ${c.id} not stubbed`);
+        else assert.equal(out && text(out), text(c), `${name}: cell ${c.id} changed by the release`);
+      }
+    }
+    // Notebook 8's section on PaddleOCR's classifier is lesson, not exercise: released whole.
+    const nb8 = readNb(join(dir, "release", "08-transfer-learning.ipynb"));
+    assert.ok(
+      nb8.cells.some((c) => c.id === "check-mirror" && text(c).includes("requiresGrad_(false) and eval()")),
+    );
   });
 
   test("refuses sources it cannot release safely, naming the cell and the fix", () => {
