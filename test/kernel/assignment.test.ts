@@ -1,9 +1,9 @@
 // The grading toolkit through the CLI: `receptive assignment release` makes the student version
 // (hidden tests out, solutions stubbed, outputs cleared), releases the course's twelve notebooks
-// with their lessons and checks intact, and refuses sources it cannot release safely; `receptive assignment grade` grades 31 submissions of one notebook, among them a loop
-// that never ends, a crash, process.exit, a submission that deletes files and one that kills its
-// parent: it finishes, grades each as designed, and leaves the submissions and the source as they
-// were.
+// with their lessons and checks intact, and refuses sources it cannot release safely; `receptive
+// assignment grade` grades 31 submissions of one notebook, among them a loop that never ends, a
+// crash, process.exit, a submission that deletes files and one that kills its parent: it finishes,
+// grades each as designed, and leaves the submissions and the source as they were.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
