@@ -215,6 +215,10 @@ function trapExits(onEarlyExit: (exitArgument: unknown, code: number) => void) {
 }
 
 export async function runNotebookCommand(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const opts = parseRunArgs(args);
   if (typeof opts === "string") {
     process.stderr.write(`receptive run: ${opts}\n\n${USAGE}`);

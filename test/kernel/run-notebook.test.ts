@@ -229,6 +229,18 @@ describe("receptive run", () => {
 });
 
 describe("receptive run: every failure ends the run with its cause", () => {
+  test("--help prints the usage and exits 0; an unknown option is refused with the usage", () => {
+    for (const flag of ["--help", "-h"]) {
+      const help = receptiveRun(flag);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(help.stdout, /^usage: receptive run NOTEBOOK\.ipynb/);
+      assert.match(help.stdout, /--timeout S/);
+    }
+    const unknown = receptiveRun("--colour", "x.ipynb");
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /receptive run: unknown option '--colour'\n\nusage: receptive run/);
+  });
+
   test("a malformed notebook is refused at once, naming the cell, what was given and what is expected", () => {
     const small = readNb(join(fixtures, "small.ipynb"));
     const withCell = (cell: unknown) => ({ ...small, cells: [small.cells[0], cell] });
