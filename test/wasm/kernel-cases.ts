@@ -846,6 +846,64 @@ export const DIRECT_GRADIENT: Named<ConvCase>[] = [
   },
 ];
 
+/** A depthwise 3x3 (groups = C = OC) case. */
+const dw3 = (
+  name: string,
+  N: number,
+  C: number,
+  H: number,
+  W: number,
+  stride: number,
+  pad: [number, number, number, number],
+): Named<ConvCase> => ({
+  name,
+  ...{ N, C, H, W, OC: C, KH: 3, KW: 3, groups: C, stride: [stride, stride], pad },
+});
+
+/**
+ * The depthwise 3x3 forward that reads the input in place (depthwise.ts's depthwise3x3Direct): f32x4
+ * blocks at the row ends with lanes outside the input (any padding 0-3, widths not a multiple of
+ * 4 or 8, the last block overlapping), input rows 0 and H - 1 through padded copies, a single row,
+ * an odd last row; and the padded-rows path it leaves small planes to (under 8 inputs or 4
+ * outputs a row: 1x1 to 7x7).
+ */
+const DEPTHWISE_FORWARD: Named<ConvCase>[] = [
+  dw3("depthwise 3x3 in place, 13 wide, odd rows", 2, 3, 11, 13, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 in place, no padding", 1, 2, 9, 17, 1, [0, 0, 0, 0]),
+  dw3("depthwise 3x3 in place, padding 2", 1, 2, 10, 14, 1, [2, 2, 2, 2]),
+  dw3("depthwise 3x3 in place, padding 3 on 12 columns", 1, 2, 9, 12, 1, [3, 3, 3, 3]),
+  dw3("depthwise 3x3 in place, asymmetric padding", 2, 2, 9, 11, 1, [0, 2, 1, 3]),
+  dw3("depthwise 3x3 in place, 8 wide", 1, 3, 8, 8, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 in place, one row", 1, 2, 1, 19, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 in place, two rows, no padding", 1, 2, 3, 10, 1, [0, 0, 0, 0]),
+  dw3("depthwise 3x3 stride 2 in place, 17 wide", 2, 3, 13, 17, 2, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 stride 2 in place, no padding", 1, 2, 12, 21, 2, [0, 0, 0, 0]),
+  dw3("depthwise 3x3 stride 2 in place, padding 2", 1, 2, 11, 15, 2, [2, 2, 2, 2]),
+  dw3("depthwise 3x3 stride 2 in place, padding 3", 1, 2, 10, 16, 2, [3, 3, 3, 3]),
+  dw3("depthwise 3x3 stride 2 in place, asymmetric padding", 1, 2, 14, 18, 2, [1, 0, 0, 1]),
+  dw3("depthwise 3x3 stride 2 in place, 8 wide", 1, 2, 8, 8, 2, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 stride 2 in place, one output row", 1, 2, 2, 24, 2, [1, 1, 0, 1]),
+  ...[1, 2, 3, 4, 5, 6, 7].flatMap((n) => [
+    dw3(`depthwise 3x3 on ${n}x${n}`, 2, 2, n, n, 1, [1, 1, 1, 1]),
+    dw3(`depthwise 3x3 stride 2 on ${n}x${n}`, 1, 3, n, n, 2, [1, 1, 1, 1]),
+  ]),
+  dw3("depthwise 3x3 on 7x9, no padding", 1, 2, 7, 9, 1, [0, 0, 0, 0]),
+  dw3("depthwise 3x3 stride 2 on 9x7, padding 2", 1, 2, 9, 7, 2, [2, 2, 2, 2]),
+  {
+    name: "depthwise 3x3 dilation 2 (padded rows)",
+    ...{ N: 1, C: 2, H: 12, W: 13, OC: 2, KH: 3, KW: 3, groups: 2, dilation: [2, 2], pad: [2, 2, 2, 2] },
+  },
+];
+
+/**
+ * Depthwise forwards with fewer planes (N * C) than shares: threads split each plane's output rows
+ * into bands (an odd last band; input rows 0 and H - 1 in different bands).
+ */
+const THREADED_DEPTHWISE: Named<ConvCase>[] = [
+  dw3("depthwise 3x3, one plane in bands of rows", 1, 1, 501, 487, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 stride 2, two planes in bands of rows", 1, 2, 701, 699, 2, [1, 1, 1, 1]),
+];
+
 /** Big enough to split across threads (each path's way of splitting). */
 const THREADED_CONV: Named<ConvCase>[] = [
   // 1x1 on one image: one sgemm split by its micro-tiles (pointwiseGemmPays), not by images.
@@ -1059,6 +1117,8 @@ function allConvCases(): KernelCase[] {
     ...DIRECT_GRADIENT.flatMap((c) => convCases(c, { grads: ["xwb", "wb", "w", "x", "b"] })),
     ...WINOGRAD.flatMap((c) => convCases(c, { grads: ["xwb", "x", "wb"] })),
     ...THREADED_CONV.flatMap((c) => convCases(c, { threaded: true, grads: ["xwb", "xw", "x", "w"] })),
+    ...DEPTHWISE_FORWARD.flatMap((c) => convCases(c)),
+    ...THREADED_DEPTHWISE.flatMap((c) => convCases(c, { threaded: true, grads: [] })),
     {
       kernel: "conv2dForward",
       name: "float64 buffers (gradient checks)",

@@ -40,11 +40,18 @@ export function convForwardKernel(rt: WasmRuntime) {
     const outF = (out as F32).subarray(0, N * OC * P);
     const pOut = arena.target(outF); // (N, OC, OH, OW); in place when `out` lives in wasm memory
     if (G === C && OC === C) {
-      // Depthwise: a direct kernel; im2col + GEMM would multiply 1-row matrices.
-      const paddedBytes = 4 * kernels.depthwisePaddedHeight(geo) * kernels.depthwisePaddedWidth(geo);
-      const calls = ranges(N * C, 1, threadsFor(rt, N * OC * P * K)).map(([q0, q1]) => {
-        const padded = arena.alloc(paddedBytes); // one zero-padded input plane
-        return [q0, q1, geo, pOut, pInp, pW, pBias, padded];
+      // Depthwise: a direct kernel; im2col + GEMM would multiply 1-row matrices. Threads split
+      // planes, or bands of rows when there are fewer planes than shares (3x3 reads rows in place).
+      const shares = sharesFor(threadsFor(rt, N * OC * P * K));
+      const planes = N * C;
+      let bandRows = OH;
+      if (planes < shares && kernels.depthwiseDirectFits(geo))
+        bandRows = Math.max(2, 2 * Math.ceil(OH / (2 * Math.ceil(shares / planes))));
+      const items = planes * Math.ceil(OH / bandRows);
+      const scratchBytes = kernels.depthwiseScratchBytes(geo, bandRows);
+      const calls = ranges(items, 1, shares).map(([q0, q1]) => {
+        const scratch = arena.alloc(scratchBytes);
+        return [q0, q1, geo, pOut, pInp, pW, pBias, scratch, bandRows];
       });
       runShares(rt, "depthwiseForward", calls);
       arena.get(pOut, outF);

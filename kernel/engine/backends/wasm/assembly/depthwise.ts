@@ -1,7 +1,7 @@
 // Depthwise conv2d forward (groups = C = OC) as a direct kernel: an im2col GEMM would multiply
 // 1-row matrices.
 
-import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, padPlane, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
+import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
 import { evenLanes, madd, oddLanes } from "./simd";
 
 /** Width of the zero-padded plane depthwiseForward works on (with slack for 4-wide loads). */
@@ -16,10 +16,11 @@ export function depthwisePaddedHeight(geo: usize): i32 {
 }
 
 /**
- * Depthwise conv2d (groups = C = OC) as a direct kernel, planes [q0, q1) of N * C: each input plane
- * is copied into a zero-padded plane `padded` (depthwisePaddedHeight x depthwisePaddedWidth floats),
- * then every output is bias + sum over (kh, kw) of weight * input, in ref's order; four outputs at
- * a time when the stride is 1 or 2.
+ * Depthwise conv2d (groups = C = OC), items [q0, q1) of N * C planes x ceil(OH / bandRows) bands of
+ * output rows (bandRows >= OH: one item a plane; threads split planes, or rows when planes are
+ * fewer than shares). Every output is bias + sum over (kh, kw) of weight * input, in ref's order.
+ * 3x3 with stride 1 or 2 reads the input where it is (depthwise3x3Direct); other shapes copy the
+ * band's input rows into zero-padded rows in `scratch` first (depthwiseScratchBytes).
  * @threaded
  */
 export function depthwiseForward(
@@ -30,7 +31,8 @@ export function depthwiseForward(
   inp: usize,
   weight: usize,
   bias: usize,
-  padded: usize,
+  scratch: usize,
+  bandRows: i32,
 ): void {
   const C = load<i32>(geo, C_);
   const H = load<i32>(geo, H_);
@@ -43,30 +45,36 @@ export function depthwiseForward(
   const sW = load<i32>(geo, SW_);
   const dH = load<i32>(geo, DH_);
   const dW = load<i32>(geo, DW_);
-  const PH = depthwisePaddedHeight(geo);
   const PW = depthwisePaddedWidth(geo);
+  const bands = (OH + bandRows - 1) / bandRows;
+  const direct = directFits(geo);
   for (let q = q0; q < q1; q++) {
-    const c = q % C;
-    const plane = inp + 4 * q * H * W;
+    const p = q / bands; // plane of N * C
+    const oh0 = (q % bands) * bandRows;
+    const oh1 = min(OH, oh0 + bandRows);
+    const c = p % C;
+    const plane = inp + 4 * p * H * W;
     const w = weight + 4 * c * KH * KW;
     const b: f32 = bias != 0 ? load<f32>(bias + 4 * c) : 0;
-    const o = out + 4 * q * OH * OW;
+    const o = out + 4 * p * OH * OW;
+    if (direct) {
+      depthwise3x3Direct(o, plane, w, b, geo, oh0, oh1, scratch);
+      continue;
+    }
+    // Rows [oh0 * sH, ...) of the zero-padded plane: padded[y][x] = inp[oh0 * sH + y - pT][x - pL].
+    const padded = scratch;
+    padRows(padded, plane, geo, oh0 * sH, (oh1 - oh0 - 1) * sH + (KH - 1) * dH + 1, PW);
+    const ob = o + 4 * oh0 * OW;
     if (KH == 3 && KW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1) {
-      // Strips of STRIP output rows: their STRIP + 2 padded rows stay in L1 while they are read.
-      for (let oh0 = 0; oh0 < OH; oh0 += STRIP) {
-        const rows = min(STRIP, OH - oh0);
-        padRows(padded, plane, geo, oh0, rows + 2, PW);
-        depthwise3x3(o + 4 * oh0 * OW, padded, w, b, rows, OW, PW, false, false);
-      }
+      depthwise3x3(ob, padded, w, b, oh1 - oh0, OW, PW, false, false);
       continue;
     }
-    padPlane(padded, plane, geo, PH, PW); // padded[y][x] = inp[y - pT][x - pL], zero outside the input
     if (KH == 3 && KW == 3 && sH == 2 && sW == 2 && dH == 1 && dW == 1) {
-      depthwise3x3Stride2(o, padded, w, b, OH, OW, PW);
+      depthwise3x3Stride2(ob, padded, w, b, oh1 - oh0, OW, PW);
       continue;
     }
-    for (let oh = 0; oh < OH; oh++) {
-      const dst = o + 4 * oh * OW;
+    for (let oh = 0; oh < oh1 - oh0; oh++) {
+      const dst = ob + 4 * oh * OW;
       let ow = 0;
       if (sW == 1)
         for (; ow + 4 <= OW; ow += 4) {
@@ -80,7 +88,7 @@ export function depthwiseForward(
         }
       else if (sW == 2 && dW == 1)
         // Stride 2 (MobileNet's downsampling): the 4 outputs' taps are every other float of the
-        // 8 from 2 * ow + kw (the padded plane's slack covers the last load).
+        // 8 from 2 * ow + kw (the padded rows' slack covers the last load).
         for (; ow + 4 <= OW; ow += 4) {
           let acc = f32x4.splat(b);
           for (let kh = 0; kh < KH; kh++) {
@@ -105,8 +113,96 @@ export function depthwiseForward(
   }
 }
 
-/** Output rows per strip of the 3x3 stride-1 forward (18 padded rows of a 112-wide plane: 8.5 KiB). */
-const STRIP = 16;
+/**
+ * Bytes of `scratch` one share of depthwiseForward needs for bands of `bandRows` output rows: the
+ * band's zero-padded input rows, or depthwise3x3Direct's four rows.
+ */
+export function depthwiseScratchBytes(geo: usize, bandRows: i32): i32 {
+  const rows = (min(bandRows, load<i32>(geo, OH_)) - 1) * load<i32>(geo, SH_) + (load<i32>(geo, KH_) - 1) * load<i32>(geo, DH_) + 1;
+  return 4 * max(rows, 4) * depthwisePaddedWidth(geo);
+}
+
+/**
+ * Whether depthwiseForward runs this shape with depthwise3x3Direct (so splitting a plane's rows
+ * copies nothing twice): 3x3, stride 1 or 2, dilation 1, rows of at least 8 inputs and 4 outputs,
+ * padding 0-3 on the left and top, and no column read further right than the next input row.
+ */
+export function depthwiseDirectFits(geo: usize): bool {
+  return directFits(geo);
+}
+
+// @ts-ignore: decorator
+@inline
+function directFits(geo: usize): bool {
+  const W = load<i32>(geo, W_);
+  const OW = load<i32>(geo, OW_);
+  const s = load<i32>(geo, SW_);
+  const pL = load<i32>(geo, PL_);
+  const pT = load<i32>(geo, PT_);
+  const shape =
+    load<i32>(geo, KH_) == 3 && load<i32>(geo, KW_) == 3 && load<i32>(geo, DH_) == 1 && load<i32>(geo, DW_) == 1;
+  // The last f32x4 block's furthest padded column read: ow + 2 + 3 (stride 1), 2 * ow + 11 (stride 2).
+  const furthest = s == 1 ? OW + 1 : 2 * OW + 3;
+  return (
+    shape &&
+    (s == 1 || s == 2) &&
+    load<i32>(geo, SH_) == s &&
+    W >= 8 &&
+    OW >= 4 &&
+    pL >= 0 &&
+    pL <= 3 &&
+    pT >= 0 &&
+    furthest - pL < 2 * W
+  );
+}
+
+/**
+ * Output rows [oh0, oh1) of one plane of a 3x3, dilation-1 depthwise conv with stride 1 or 2,
+ * reading the input plane where it is: no padded copy of the plane. Input rows 1..H-2 are read in
+ * place; rows 0 and H-1 (whose f32x4 loads would reach outside the plane at its ends) are copied
+ * into zero-padded rows of `scratch`, and rows outside the input are a zero row there. Blocks of 4
+ * outputs whose taps all lie inside the input row load them directly; the few at the row ends load
+ * the same addresses (the neighbouring row's floats) and zero the lanes outside the input
+ * (colMask). Two output rows per pass (an odd last row's partner is a scratch row); the last block
+ * of a row overlaps the one before when OW is not a multiple of 4.
+ */
+function depthwise3x3Direct(o: usize, plane: usize, w: usize, b: f32, geo: usize, oh0: i32, oh1: i32, scratch: usize): void {
+  const H = load<i32>(geo, H_);
+  const W = load<i32>(geo, W_);
+  const OW = load<i32>(geo, OW_);
+  const s = load<i32>(geo, SH_);
+  const pT = load<i32>(geo, PT_);
+  const pL = load<i32>(geo, PL_);
+  const PW = depthwisePaddedWidth(geo);
+  const rowBytes = 4 * PW;
+  // scratch: a zero row, padded input rows 0 and H - 1, a row for an odd pass's second output row
+  const zero = scratch;
+  const first = zero + rowBytes;
+  const last = first + rowBytes;
+  const spare = last + rowBytes;
+  zeroFloats(zero, PW);
+  // Input rows this band reads: [oh0 * s - pT, (oh1 - 1) * s - pT + 2].
+  const y0 = oh0 * s - pT;
+  const y1 = (oh1 - 1) * s - pT + 2;
+  if (y0 <= 0 && y1 >= 0) padRows(first, plane, geo, pT, 1, PW);
+  if (y0 <= H - 1 && y1 >= H - 1) padRows(last, plane, geo, H - 1 + pT, 1, PW);
+  // A row's base address: padded column x (input column x - pL) is at base + 4 * x.
+  const inside = plane - 4 * pL;
+  const rows = s == 1 ? 4 : 5;
+  for (let oh = oh0; oh < oh1; oh += 2) {
+    const iy = oh * s - pT;
+    const r0 = rowBase(iy, H, W, inside, zero, first, last);
+    const r1 = rowBase(iy + 1, H, W, inside, zero, first, last);
+    const r2 = rowBase(iy + 2, H, W, inside, zero, first, last);
+    const two = oh + 1 < oh1;
+    const r3 = two ? rowBase(iy + 3, H, W, inside, zero, first, last) : zero;
+    const r4 = two && rows == 5 ? rowBase(iy + 4, H, W, inside, zero, first, last) : zero;
+    const d0 = o + 4 * oh * OW;
+    const d1 = two ? d0 + 4 * OW : spare;
+    if (s == 1) rows3x3(d0, d1, r0, r1, r2, r3, w, b, W, OW, pL);
+    else rows3x3Stride2(d0, d1, r0, r1, r2, r3, r4, w, b, W, OW, pL);
+  }
+}
 
 /**
  * Rows [y0, y0 + R) of the zero-padded plane (pitch PW) into `dst`: dst[y - y0][x] =
@@ -133,6 +229,177 @@ function padRows(dst: usize, plane: usize, geo: usize, y0: i32, R: i32, PW: i32)
     for (; x < x1; x++) store<f32>(row + 4 * x, load<f32>(src + 4 * x));
     zeroFloats(row + 4 * x1, PW - x1);
   }
+}
+
+/** Base address of input row iy (see depthwise3x3Direct): in place, a padded copy, or the zero row. */
+// @ts-ignore: decorator
+@inline
+function rowBase(iy: i32, H: i32, W: i32, inside: usize, zero: usize, first: usize, last: usize): usize {
+  if (iy < 0 || iy >= H) return zero;
+  if (iy == 0) return first;
+  if (iy == H - 1) return last;
+  return inside + 4 * iy * W;
+}
+
+/** All ones in the lanes whose padded columns x .. x + 3 lie inside the input [pL, pL + W), else 0. */
+// @ts-ignore: decorator
+@inline
+function colMask(x: i32, pL: i32, W: i32): v128 {
+  const cols = i32x4.add(i32x4.splat(x - pL), i32x4(0, 1, 2, 3));
+  return v128.and(i32x4.ge_s(cols, i32x4.splat(0)), i32x4.lt_s(cols, i32x4.splat(W)));
+}
+
+/**
+ * Two output rows d0, d1 of a 3x3 stride-1 depthwise conv from input rows r0..r3 (bases as in
+ * depthwise3x3Direct): the nine weights in registers, the rows' two common input rows loaded once
+ * (12 loads per 8 outputs), each output's taps in (kh, kw) order.
+ */
+function rows3x3(d0: usize, d1: usize, r0: usize, r1: usize, r2: usize, r3: usize, w: usize, b: f32, W: i32, OW: i32, pL: i32): void {
+  const w0 = f32x4.splat(load<f32>(w));
+  const w1 = f32x4.splat(load<f32>(w, 4));
+  const w2 = f32x4.splat(load<f32>(w, 8));
+  const w3 = f32x4.splat(load<f32>(w, 12));
+  const w4 = f32x4.splat(load<f32>(w, 16));
+  const w5 = f32x4.splat(load<f32>(w, 20));
+  const w6 = f32x4.splat(load<f32>(w, 24));
+  const w7 = f32x4.splat(load<f32>(w, 28));
+  const w8 = f32x4.splat(load<f32>(w, 32));
+  const vb = f32x4.splat(b);
+  const ones = i32x4.splat(-1);
+  // Blocks at ow in [pL, W + pL - 5] read only the input row: ow + kw + 3 < pL + W for kw <= 2.
+  const inEnd = min(OW - 4, W + pL - 6);
+  let ow = 0;
+  for (; ow < pL; ow += 4) {
+    const x = min(ow, OW - 4);
+    block3x3(d0, d1, r0, r1, r2, r3, 4 * x, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, colMask(x, pL, W), colMask(x + 1, pL, W), colMask(x + 2, pL, W), true);
+  }
+  for (; ow <= inEnd; ow += 4)
+    block3x3(d0, d1, r0, r1, r2, r3, 4 * ow, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, ones, ones, ones, false);
+  for (; ow < OW; ow += 4) {
+    const x = min(ow, OW - 4);
+    block3x3(d0, d1, r0, r1, r2, r3, 4 * x, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, colMask(x, pL, W), colMask(x + 1, pL, W), colMask(x + 2, pL, W), true);
+  }
+}
+
+/** Outputs ow .. ow + 3 (x = 4 * ow bytes) of rows3x3's two rows; `masked` zeroes the lanes of tap kw outside m<kw>. */
+// @ts-ignore: decorator
+@inline
+function block3x3(
+  d0: usize, d1: usize, r0: usize, r1: usize, r2: usize, r3: usize, x: usize,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, vb: v128,
+  m0: v128, m1: v128, m2: v128, masked: bool,
+): void {
+  let a0 = madd(tap(r0 + x, 0, m0, masked), w0, vb);
+  a0 = madd(tap(r0 + x, 4, m1, masked), w1, a0);
+  a0 = madd(tap(r0 + x, 8, m2, masked), w2, a0);
+  let v = tap(r1 + x, 0, m0, masked);
+  a0 = madd(v, w3, a0);
+  let a1 = madd(v, w0, vb);
+  v = tap(r1 + x, 4, m1, masked);
+  a0 = madd(v, w4, a0);
+  a1 = madd(v, w1, a1);
+  v = tap(r1 + x, 8, m2, masked);
+  a0 = madd(v, w5, a0);
+  a1 = madd(v, w2, a1);
+  v = tap(r2 + x, 0, m0, masked);
+  a0 = madd(v, w6, a0);
+  a1 = madd(v, w3, a1);
+  v = tap(r2 + x, 4, m1, masked);
+  a0 = madd(v, w7, a0);
+  a1 = madd(v, w4, a1);
+  v = tap(r2 + x, 8, m2, masked);
+  a0 = madd(v, w8, a0);
+  a1 = madd(v, w5, a1);
+  a1 = madd(tap(r3 + x, 0, m0, masked), w6, a1);
+  a1 = madd(tap(r3 + x, 4, m1, masked), w7, a1);
+  a1 = madd(tap(r3 + x, 8, m2, masked), w8, a1);
+  v128.store(d0 + x, a0);
+  v128.store(d1 + x, a1);
+}
+
+/** The f32x4 at p + offset, its lanes outside m zeroed when `masked`. */
+// @ts-ignore: decorator
+@inline
+function tap(p: usize, offset: usize, m: v128, masked: bool): v128 {
+  const v = v128.load(p + offset);
+  return masked ? v128.and(v, m) : v;
+}
+
+/**
+ * Two output rows d0, d1 of a 3x3 stride-2 depthwise conv from input rows r0..r4 (bases as in
+ * depthwise3x3Direct; d1 reads r2..r4): the nine weights in registers, each input row's three
+ * taps for four outputs from three loads and three shuffles (tapRow), in ref's (kh, kw) order.
+ */
+function rows3x3Stride2(
+  d0: usize, d1: usize, r0: usize, r1: usize, r2: usize, r3: usize, r4: usize,
+  w: usize, b: f32, W: i32, OW: i32, pL: i32,
+): void {
+  const w0 = f32x4.splat(load<f32>(w));
+  const w1 = f32x4.splat(load<f32>(w, 4));
+  const w2 = f32x4.splat(load<f32>(w, 8));
+  const w3 = f32x4.splat(load<f32>(w, 12));
+  const w4 = f32x4.splat(load<f32>(w, 16));
+  const w5 = f32x4.splat(load<f32>(w, 20));
+  const w6 = f32x4.splat(load<f32>(w, 24));
+  const w7 = f32x4.splat(load<f32>(w, 28));
+  const w8 = f32x4.splat(load<f32>(w, 32));
+  const vb = f32x4.splat(b);
+  const ones = i32x4.splat(-1);
+  // Blocks whose taps (padded columns 2 * ow .. 2 * ow + 8) lie inside the input row.
+  const inEnd = min(OW - 4, (W + pL - 9) >> 1);
+  let ow = 0;
+  for (; 2 * ow < pL; ow += 4) {
+    const x = min(ow, OW - 4);
+    blockStride2(d0, d1, r0, r1, r2, r3, r4, x, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, colMask(2 * x, pL, W), colMask(2 * x + 4, pL, W), colMask(2 * x + 8, pL, W), true);
+  }
+  for (; ow <= inEnd; ow += 4)
+    blockStride2(d0, d1, r0, r1, r2, r3, r4, ow, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, ones, ones, ones, false);
+  for (; ow < OW; ow += 4) {
+    const x = min(ow, OW - 4);
+    blockStride2(d0, d1, r0, r1, r2, r3, r4, x, w0, w1, w2, w3, w4, w5, w6, w7, w8, vb, colMask(2 * x, pL, W), colMask(2 * x + 4, pL, W), colMask(2 * x + 8, pL, W), true);
+  }
+}
+
+/** Outputs ow .. ow + 3 of rows3x3Stride2's two rows; `masked` zeroes the lanes outside mLo, mHi, m8. */
+// @ts-ignore: decorator
+@inline
+function blockStride2(
+  d0: usize, d1: usize, r0: usize, r1: usize, r2: usize, r3: usize, r4: usize, ow: i32,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128, vb: v128,
+  mLo: v128, mHi: v128, m8: v128, masked: bool,
+): void {
+  const x = 8 * ow;
+  let a0 = tapRowMasked(r0 + x, w0, w1, w2, vb, mLo, mHi, m8, masked);
+  a0 = tapRowMasked(r1 + x, w3, w4, w5, a0, mLo, mHi, m8, masked);
+  // Row r2 feeds both output rows: its three tap vectors once.
+  const lo = tap(r2 + x, 0, mLo, masked);
+  const hi = tap(r2 + x, 16, mHi, masked);
+  const even = evenLanes(lo, hi);
+  const odd = oddLanes(lo, hi);
+  const next = i8x16.shuffle(even, tap(r2 + x, 32, m8, masked), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+  a0 = madd(even, w6, a0);
+  let a1 = madd(even, w0, vb);
+  a0 = madd(odd, w7, a0);
+  a1 = madd(odd, w1, a1);
+  a0 = madd(next, w8, a0);
+  a1 = madd(next, w2, a1);
+  a1 = tapRowMasked(r3 + x, w3, w4, w5, a1, mLo, mHi, m8, masked);
+  a1 = tapRowMasked(r4 + x, w6, w7, w8, a1, mLo, mHi, m8, masked);
+  v128.store(d0 + 4 * ow, a0);
+  v128.store(d1 + 4 * ow, a1);
+}
+
+/** tapRow with the lanes of its three loads outside mLo, mHi, m8 zeroed when `masked`. */
+// @ts-ignore: decorator
+@inline
+function tapRowMasked(p: usize, wa: v128, wb: v128, wc: v128, acc: v128, mLo: v128, mHi: v128, m8: v128, masked: bool): v128 {
+  const lo = tap(p, 0, mLo, masked);
+  const hi = tap(p, 16, mHi, masked);
+  const even = evenLanes(lo, hi);
+  acc = madd(even, wa, acc);
+  acc = madd(oddLanes(lo, hi), wb, acc);
+  // even's lanes 1-3, then p[8]
+  return madd(i8x16.shuffle(even, tap(p, 32, m8, masked), 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19), wc, acc);
 }
 
 /**
