@@ -13,6 +13,12 @@ import { runSgemm } from "./sgemm";
 import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 import { winogradForward, winogradPays } from "./winograd";
 
+/**
+ * Depthwise forwards split across threads from this many multiply-adds: at their 10-15 GMAC/s on
+ * one thread (GEMM's ~20 is what PARALLEL_MIN_MACS assumes), 2^20 takes ~70-100 us.
+ */
+const DEPTHWISE_MIN_MACS = 1 << 20;
+
 export function convForwardKernel(rt: WasmRuntime) {
   const { arena, kernels } = rt;
 
@@ -42,7 +48,7 @@ export function convForwardKernel(rt: WasmRuntime) {
     if (G === C && OC === C) {
       // Depthwise: a direct kernel; im2col + GEMM would multiply 1-row matrices. Threads split
       // planes, or bands of rows when there are fewer planes than shares (3x3 reads rows in place).
-      const shares = sharesFor(threadsFor(rt, N * OC * P * K));
+      const shares = sharesFor(threadsFor(rt, N * OC * P * K, DEPTHWISE_MIN_MACS));
       const planes = N * C;
       let bandRows = OH;
       if (planes < shares && kernels.depthwiseDirectFits(geo))

@@ -281,7 +281,12 @@ function rows3x3(d0: usize, d1: usize, r0: usize, r1: usize, r2: usize, r3: usiz
   }
 }
 
-/** Outputs ow .. ow + 3 (x = 4 * ow bytes) of rows3x3's two rows; `masked` zeroes the lanes of tap kw outside m<kw>. */
+/**
+ * Outputs ow .. ow + 3 (x = 4 * ow bytes) of rows3x3's two rows; `masked` zeroes the lanes of tap
+ * kw outside m<kw>. NOTE: the `if (<i32>x < 0) return` lines never return: they split the block
+ * into basic blocks, which keeps V8's TurboFan from scheduling all twelve loads first and spilling
+ * the weights and loaded vectors (32 channels of 112x112: 0.235 -> 0.216 ms a call).
+ */
 // @ts-ignore: decorator
 @inline
 function block3x3(
@@ -291,25 +296,32 @@ function block3x3(
 ): void {
   let a0 = madd(tap(r0 + x, 0, m0, masked), w0, vb);
   a0 = madd(tap(r0 + x, 4, m1, masked), w1, a0);
+  if (<i32>x < 0) return;
   a0 = madd(tap(r0 + x, 8, m2, masked), w2, a0);
+  if (<i32>x < 0) return;
   let v = tap(r1 + x, 0, m0, masked);
   a0 = madd(v, w3, a0);
   let a1 = madd(v, w0, vb);
   v = tap(r1 + x, 4, m1, masked);
   a0 = madd(v, w4, a0);
   a1 = madd(v, w1, a1);
+  if (<i32>x < 0) return;
   v = tap(r1 + x, 8, m2, masked);
   a0 = madd(v, w5, a0);
   a1 = madd(v, w2, a1);
+  if (<i32>x < 0) return;
   v = tap(r2 + x, 0, m0, masked);
   a0 = madd(v, w6, a0);
   a1 = madd(v, w3, a1);
+  if (<i32>x < 0) return;
   v = tap(r2 + x, 4, m1, masked);
   a0 = madd(v, w7, a0);
   a1 = madd(v, w4, a1);
+  if (<i32>x < 0) return;
   v = tap(r2 + x, 8, m2, masked);
   a0 = madd(v, w8, a0);
   a1 = madd(v, w5, a1);
+  if (<i32>x < 0) return;
   a1 = madd(tap(r3 + x, 0, m0, masked), w6, a1);
   a1 = madd(tap(r3 + x, 4, m1, masked), w7, a1);
   a1 = madd(tap(r3 + x, 8, m2, masked), w8, a1);
@@ -360,7 +372,11 @@ function rows3x3Stride2(
   }
 }
 
-/** Outputs ow .. ow + 3 of rows3x3Stride2's two rows; `masked` zeroes the lanes outside mLo, mHi, m8. */
+/**
+ * Outputs ow .. ow + 3 of rows3x3Stride2's two rows; `masked` zeroes the lanes outside mLo, mHi,
+ * m8. The `if (ow < 0) return` lines never return: they split the block for V8's scheduler, as in
+ * block3x3 (96 channels of 112x112: 0.29 -> 0.26 ms a call).
+ */
 // @ts-ignore: decorator
 @inline
 function blockStride2(
@@ -370,7 +386,9 @@ function blockStride2(
 ): void {
   const x = 8 * ow;
   let a0 = tapRowMasked(r0 + x, w0, w1, w2, vb, mLo, mHi, m8, masked);
+  if (ow < 0) return;
   a0 = tapRowMasked(r1 + x, w3, w4, w5, a0, mLo, mHi, m8, masked);
+  if (ow < 0) return;
   // Row r2 feeds both output rows: its three tap vectors once.
   const lo = tap(r2 + x, 0, mLo, masked);
   const hi = tap(r2 + x, 16, mHi, masked);
@@ -383,7 +401,9 @@ function blockStride2(
   a1 = madd(odd, w1, a1);
   a0 = madd(next, w8, a0);
   a1 = madd(next, w2, a1);
+  if (ow < 0) return;
   a1 = tapRowMasked(r3 + x, w3, w4, w5, a1, mLo, mHi, m8, masked);
+  if (ow < 0) return;
   a1 = tapRowMasked(r4 + x, w6, w7, w8, a1, mLo, mHi, m8, masked);
   v128.store(d0 + 4 * ow, a0);
   v128.store(d1 + 4 * ow, a1);
