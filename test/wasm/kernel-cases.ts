@@ -864,18 +864,18 @@ const dw3 = (
  * The depthwise 3x3 forward that reads the input in place (depthwise.ts's depthwise3x3Direct): f32x4
  * blocks at the row ends with lanes outside the input (any padding 0-3, widths not a multiple of
  * 4 or 8, the last block overlapping), input rows 0 and H - 1 through padded copies, a single row,
- * an odd last row; and the padded-rows path it leaves small planes to (under 8 inputs or 4
- * outputs a row: 1x1 to 7x7).
+ * an odd last row; the padded-rows path it leaves narrower planes to (8-15 columns at stride 1);
+ * and four planes to an f32x4 under 8 columns (depthwise3x3Lanes: 1x1 to 7x7).
  */
 const DEPTHWISE_FORWARD: Named<ConvCase>[] = [
-  dw3("depthwise 3x3 in place, 13 wide, odd rows", 2, 3, 11, 13, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 in place, 21 wide, odd rows", 2, 3, 11, 21, 1, [1, 1, 1, 1]),
   dw3("depthwise 3x3 in place, no padding", 1, 2, 9, 17, 1, [0, 0, 0, 0]),
-  dw3("depthwise 3x3 in place, padding 2", 1, 2, 10, 14, 1, [2, 2, 2, 2]),
-  dw3("depthwise 3x3 in place, padding 3 on 12 columns", 1, 2, 9, 12, 1, [3, 3, 3, 3]),
-  dw3("depthwise 3x3 in place, asymmetric padding", 2, 2, 9, 11, 1, [0, 2, 1, 3]),
-  dw3("depthwise 3x3 in place, 8 wide", 1, 3, 8, 8, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 in place, padding 2", 1, 2, 10, 22, 1, [2, 2, 2, 2]),
+  dw3("depthwise 3x3 in place, padding 3 on 18 columns", 1, 2, 9, 18, 1, [3, 3, 3, 3]),
+  dw3("depthwise 3x3 in place, asymmetric padding", 2, 2, 9, 19, 1, [0, 2, 1, 3]),
+  dw3("depthwise 3x3 in place, 16 wide", 1, 3, 8, 16, 1, [1, 1, 1, 1]),
   dw3("depthwise 3x3 in place, one row", 1, 2, 1, 19, 1, [1, 1, 1, 1]),
-  dw3("depthwise 3x3 in place, two rows, no padding", 1, 2, 3, 10, 1, [0, 0, 0, 0]),
+  dw3("depthwise 3x3 in place, two rows, no padding", 1, 2, 3, 18, 1, [0, 0, 0, 0]),
   dw3("depthwise 3x3 stride 2 in place, 17 wide", 2, 3, 13, 17, 2, [1, 1, 1, 1]),
   dw3("depthwise 3x3 stride 2 in place, no padding", 1, 2, 12, 21, 2, [0, 0, 0, 0]),
   dw3("depthwise 3x3 stride 2 in place, padding 2", 1, 2, 11, 15, 2, [2, 2, 2, 2]),
@@ -887,7 +887,16 @@ const DEPTHWISE_FORWARD: Named<ConvCase>[] = [
     dw3(`depthwise 3x3 on ${n}x${n}`, 2, 2, n, n, 1, [1, 1, 1, 1]),
     dw3(`depthwise 3x3 stride 2 on ${n}x${n}`, 1, 3, n, n, 2, [1, 1, 1, 1]),
   ]),
+  // Four small planes to an f32x4 (depthwise3x3Lanes): groups across images (5 channels), a tail of
+  // planes, padding 0 and 2, stride 2.
+  dw3("depthwise 3x3 on 4x4, 4 planes to an f32x4 across images", 2, 5, 4, 4, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 on 5x3, 2 planes left over", 2, 3, 5, 3, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 on 6x7, padding 2 and 0", 3, 3, 6, 7, 1, [2, 0, 0, 2]),
+  dw3("depthwise 3x3 stride 2 on 7x6, 4 planes to an f32x4", 2, 6, 7, 6, 2, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 stride 2 on 5x5, no padding", 1, 9, 5, 5, 2, [0, 0, 0, 0]),
   dw3("depthwise 3x3 on 7x9, no padding", 1, 2, 7, 9, 1, [0, 0, 0, 0]),
+  dw3("depthwise 3x3 on 8x8 (padded rows)", 2, 3, 8, 8, 1, [1, 1, 1, 1]),
+  dw3("depthwise 3x3 on 9x15 (padded rows)", 1, 3, 9, 15, 1, [1, 1, 1, 1]),
   dw3("depthwise 3x3 stride 2 on 9x7, padding 2", 1, 2, 9, 7, 2, [2, 2, 2, 2]),
   {
     name: "depthwise 3x3 dilation 2 (padded rows)",
@@ -897,11 +906,14 @@ const DEPTHWISE_FORWARD: Named<ConvCase>[] = [
 
 /**
  * Depthwise forwards with fewer planes (N * C) than shares: threads split each plane's output rows
- * into bands (an odd last band; input rows 0 and H - 1 in different bands).
+ * into bands (an odd last band; input rows 0 and H - 1 in different bands); and small planes,
+ * split in whole groups of four.
  */
 const THREADED_DEPTHWISE: Named<ConvCase>[] = [
   dw3("depthwise 3x3, one plane in bands of rows", 1, 1, 501, 487, 1, [1, 1, 1, 1]),
   dw3("depthwise 3x3 stride 2, two planes in bands of rows", 1, 2, 701, 699, 2, [1, 1, 1, 1]),
+  // MobileNetV2's last depthwise layers: groups of 4 planes, shares of whole groups.
+  dw3("depthwise 3x3 on 2x2 planes, batch 32, 4 to an f32x4", 32, 960, 2, 2, 1, [1, 1, 1, 1]),
 ];
 
 /** Big enough to split across threads (each path's way of splitting). */

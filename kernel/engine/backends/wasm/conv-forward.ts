@@ -55,7 +55,8 @@ export function convForwardKernel(rt: WasmRuntime) {
         bandRows = Math.max(2, 2 * Math.ceil(OH / (2 * Math.ceil(shares / planes))));
       const items = planes * Math.ceil(OH / bandRows);
       const scratchBytes = kernels.depthwiseScratchBytes(geo, bandRows);
-      const calls = ranges(items, 1, shares).map(([q0, q1]) => {
+      // Whole groups of 4 planes per share: small planes run four to an f32x4 (depthwise3x3Lanes).
+      const calls = ranges(items, bandRows < OH ? 1 : 4, shares).map(([q0, q1]) => {
         const scratch = arena.alloc(scratchBytes);
         return [q0, q1, geo, pOut, pInp, pW, pBias, scratch, bandRows];
       });
