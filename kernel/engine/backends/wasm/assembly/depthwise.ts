@@ -1,5 +1,6 @@
 // Depthwise conv2d forward (groups = C = OC) as a direct kernel: an im2col GEMM would multiply
-// 1-row matrices.
+// 1-row matrices. 3x3 reads wide planes in place and runs small planes four to an f32x4; other
+// shapes work on zero-padded rows.
 
 import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
 import { evenLanes, madd, oddLanes } from "./simd";
@@ -19,8 +20,10 @@ export function depthwisePaddedHeight(geo: usize): i32 {
  * Depthwise conv2d (groups = C = OC), items [q0, q1) of N * C planes x ceil(OH / bandRows) bands of
  * output rows (bandRows >= OH: one item a plane; threads split planes, or rows when planes are
  * fewer than shares). Every output is bias + sum over (kh, kw) of weight * input, in ref's order.
- * 3x3 with stride 1 or 2 reads the input where it is (depthwise3x3Direct); other shapes copy the
- * band's input rows into zero-padded rows in `scratch` first (depthwiseScratchBytes).
+ * 3x3 with stride 1 or 2 reads wide planes where they are (depthwise3x3Direct) and runs planes
+ * under 8 columns four to an f32x4 (depthwise3x3Lanes: planes 4k..4k + 3 when [q0, q1) holds all
+ * four); the rest copy the band's input rows into zero-padded rows in `scratch` first
+ * (depthwiseScratchBytes).
  * @threaded
  */
 export function depthwiseForward(
@@ -557,8 +560,9 @@ function tapRowMasked(p: usize, wa: v128, wb: v128, wc: v128, acc: v128, mLo: v1
  * registers and two output rows share the loads of their two common input rows (12 loads per 8
  * outputs instead of 18 loads and 18 weight broadcasts). `flip` takes the weights in reverse order
  * (the input gradient's flipped kernel), `add` adds into `o` instead of starting from the bias.
- * 32 channels of 112x112, batch 1, 1 thread, best of 100 calls: 6.9 -> 17 GFLOP/s, 19 with strips.
- * NOTE: tried and slower or no faster: three rows per pass (15 loads per 12 outputs; 19.2 vs 19.4
+ * The forward's path for rows of 8-15 inputs (the input gradient's for all sizes); wider rows go
+ * to depthwise3x3Direct. 32 channels of 112x112, batch 1, 1 thread, best of 100 calls: 6.9 -> 17
+ * GFLOP/s, 19 with strips of padded rows in L1 (33 in place). NOTE: tried and slower or no faster: three rows per pass (15 loads per 12 outputs; 19.2 vs 19.4
  * GFLOP/s) and 2 rows x 8 columns (four chains, but V8 spills: 17.8).
  * @internal
  */
@@ -658,6 +662,8 @@ export function depthwise3x3(
  * shuffles (tapRow), in ref's (kh, kw) order.
  * 32 channels of 112x112, batch 1, 1 thread, CPU time of the whole op on a loaded host: 1180 us
  * (scalar) -> 375 us (the general path's evenLanes per tap, 18 loads per 4 outputs) -> 240 us.
+ * Now only for what depthwise3x3Direct and depthwise3x3Lanes leave: the last planes under 8
+ * columns that do not fill a group of four, padding over 3.
  */
 function depthwise3x3Stride2(o: usize, padded: usize, w: usize, b: f32, OH: i32, OW: i32, PW: i32): void {
   const w0 = f32x4.splat(load<f32>(w));
