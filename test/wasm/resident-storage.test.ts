@@ -63,6 +63,33 @@ describe("tensor storage in wasm memory", () => {
     assert.ok(!inWasm(R.relu(R.randn([10]))), "small outputs stay ordinary arrays");
   });
 
+  it("factory tensors (zeros, ones, full, randn, rand, randint) live in wasm memory, with their values", () => {
+    R.manualSeed(3);
+    const made = {
+      zeros: R.zeros([64, 8, 8]),
+      ones: R.ones([64, 8, 8]),
+      full: R.full([64, 8, 8], 2.5),
+      randn: R.randn([64, 8, 8]),
+      rand: R.rand([64, 8, 8]),
+      randint: R.randint(0, 10, [64, 8, 8]),
+    };
+    for (const [name, t] of Object.entries(made)) assert.ok(inWasm(t), `${name}'s storage is in wasm memory`);
+    // Blocks are reused dirty: every value must still be what the factory wrote.
+    assert.ok(made.zeros.storage.every((v) => v === 0));
+    assert.ok(made.ones.storage.every((v) => v === 1));
+    assert.ok(made.full.storage.every((v) => v === 2.5));
+    assert.ok(made.rand.storage.every((v) => v >= 0 && v < 1));
+    assert.ok(made.randint.storage.every((v) => Number.isInteger(v) && v >= 0 && v < 10));
+    R.manualSeed(3);
+    assert.deepEqual(Array.from(R.randn([64, 8, 8]).storage), Array.from(made.randn.storage), "seeded as before");
+    R.setBackend("ref");
+    try {
+      assert.ok(!inWasm(R.randn([64, 8, 8])), "with the ref backend, an ordinary array");
+    } finally {
+      R.setBackend("wasm");
+    }
+  });
+
   it("stops growing in a synchronous training loop: dead steps' blocks are reused", () => {
     const { step } = trainer();
     const stats = wasmStorage()!.stats;

@@ -1,6 +1,7 @@
 // Creating tensors: from nested arrays or typed arrays, filled, random (seeded), ranges.
 // Values are float32 unless a dtype is given; integer class targets may stay float32 too.
 
+import { emptyStorage, newStorage } from "../backends/registry";
 import { check, fmtShape } from "../errors";
 import { defaultGenerator, type Generator } from "./random";
 import { numelOf, type Shape } from "./shape";
@@ -104,23 +105,28 @@ function checkDType(dtype: unknown, op: string): void {
   );
 }
 
+/**
+ * A new tensor of `shape` whose storage `fill` writes (`fill` null: zeros). The storage is the active
+ * backend's (wasm memory with the wasm backend), so the first op on it reads it in place instead of
+ * copying it in on every call.
+ */
 function make(
   shape: Shape,
   op: string,
-  fill: (out: Float32Array) => void,
+  fill: ((out: Float32Array) => void) | null,
   requiresGrad = false,
   dtype: DType = "float32",
 ): Tensor {
   checkDType(dtype, op);
-  const out = allocateFloats(checkShape(shape, op), shape, op);
-  fill(out);
+  const out = allocateFloats(checkShape(shape, op), shape, op, fill === null ? newStorage : emptyStorage);
+  fill?.(out);
   const t = new Tensor(out, shape, dtype);
   if (requiresGrad) t.requiresGrad_(true);
   return t;
 }
 
 export function zeros(shape: Shape, options: { requiresGrad?: boolean; dtype?: DType } = {}): Tensor {
-  return make(shape, "zeros", () => {}, options.requiresGrad, options.dtype);
+  return make(shape, "zeros", null, options.requiresGrad, options.dtype);
 }
 export function ones(shape: Shape, options: { requiresGrad?: boolean; dtype?: DType } = {}): Tensor {
   return make(shape, "ones", (o) => o.fill(1), options.requiresGrad, options.dtype);

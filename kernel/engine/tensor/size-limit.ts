@@ -46,10 +46,15 @@ export function checkShape(shape: unknown, op: string): number {
   return n;
 }
 
-/** A zeroed Float32Array of n elements, or a clear error when memory runs out. */
-export function allocateFloats(n: number, shape: readonly number[], op: string): Float32Array {
+/** `storage(n)` (by default a zeroed Float32Array of n elements), or a clear error when memory runs out. */
+export function allocateFloats(
+  n: number,
+  shape: readonly number[],
+  op: string,
+  storage: (n: number) => Float32Array = (k) => new Float32Array(k),
+): Float32Array {
   try {
-    return new Float32Array(n);
+    return storage(n);
   } catch (e) {
     check(
       false,
