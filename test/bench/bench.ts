@@ -138,7 +138,17 @@ const names = cases.map((c) => c.name);
 const loadBefore = loadavg()[0];
 
 const torchEnv = (t: string): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = { OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
+  // glibc serves blocks over its mmap threshold (128 KiB until a big free raises it, and its trim
+  // threshold with it) with fresh pages each time: PyTorch's 32ch 112x112 depthwise row measured
+  // 2.4-3.1 GFLOP/s when it ran first and 30-34 after another case had raised them. Fixed
+  // thresholds measure the peer at its steady state in every row, whatever ran before it.
+  const env: NodeJS.ProcessEnv = {
+    OMP_NUM_THREADS: t,
+    MKL_NUM_THREADS: t,
+    OPENBLAS_NUM_THREADS: t,
+    MALLOC_MMAP_THRESHOLD_: String(64 * 2 ** 20),
+    MALLOC_TRIM_THRESHOLD_: String(256 * 2 ** 20),
+  };
   if (existsSync(OPENBLAS_DIR))
     env.LD_LIBRARY_PATH = [OPENBLAS_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   return env;
