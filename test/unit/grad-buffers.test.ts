@@ -14,7 +14,7 @@ import {
   releaseGradBuffer,
 } from "../../kernel/engine/autograd/grad-buffers";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
-import { F, manualSeed, models, randint, randn, type Tensor } from "../../kernel/engine/index";
+import { F, manualSeed, models, ones, randint, randn, type Tensor } from "../../kernel/engine/index";
 import { conv2d } from "../../kernel/engine/ops/conv";
 import { batchNorm } from "../../kernel/engine/ops/norm";
 import { maxPool2d } from "../../kernel/engine/ops/pool";
@@ -114,6 +114,24 @@ describe("gradient buffers", () => {
       resident.slice(1).fill(resident[1]),
       `resident bytes per step: ${resident}`,
     );
+  });
+
+  it("keeps the gradients of a backward that needs over 64 MiB of them in wasm memory", () => {
+    if (runtime instanceof Error) return;
+    // Four gradients of 20 MiB each (distinct sizes, so none is recycled for another): 80 MiB,
+    // more than MobileNetV2 (CIFAR stem, batch 32) needs (68 MiB), which went past the old cap.
+    const before = gradBufferBytes();
+    const n = 5 << 20;
+    const xs = [0, 1, 2, 3].map((i) => ones([n + 256 * i], { requiresGrad: true }));
+    xs.map((x) => x.mul(2).mul(3).sum())
+      .reduce((a, b) => a.add(b))
+      .backward();
+    const grown = gradBufferBytes() - before;
+    assert.ok(
+      grown >= 4 * 4 * n,
+      `gradient buffers in wasm memory grew by ${grown} bytes, expected >= ${16 * n}`,
+    );
+    for (const x of xs) assert.equal(x.grad!.data[7], 6);
   });
 
   it("gives both inputs of an add their own copy of the gradient", () => {

@@ -17,8 +17,13 @@
 
 import { copyStorage, fillZeros, isResident, newStorage } from "../backends/registry";
 
-/** Bytes of wasm memory recycled gradients may take (64 MiB); beyond it, ordinary arrays. */
-const MAX_RESIDENT = 1 << 26;
+/**
+ * Bytes of wasm memory recycled gradients may take (256 MiB, a quarter of the wasm storage budget);
+ * beyond it, ordinary arrays, which every kernel then copies in and out. NOTE: 64 MiB was 4 MiB short
+ * for MobileNetV2 (CIFAR stem, batch 32): one gradient per step outside wasm memory cost ~5 ms of
+ * copies in batch norm's backward and ~10 ms of system time and GC per step.
+ */
+const MAX_RESIDENT = 1 << 28;
 /** Below this many floats a gradient is an ordinary array (backends keep small storage there too). */
 const MIN_RESIDENT = 256;
 
