@@ -728,6 +728,20 @@ const GENERAL: Named<ConvCase>[] = [
     pad: [3, 3, 3, 3],
   },
   { name: "depthwise 1x1", N: 2, C: 7, H: 5, W: 6, OC: 7, KH: 1, KW: 1, groups: 7 },
+  // Gradients on planes under 8 outputs wide: four channels per f32x4 (depthwise-lanes.ts), a
+  // last group of 2 or 3 channels, rows of 4 pixels (transposed) and of 3 or 2 (scalar).
+  {
+    name: "depthwise 3x3 on 2x2 planes, 10 channels (lanes)",
+    ...{ N: 3, C: 10, H: 2, W: 2, OC: 10, KH: 3, KW: 3, groups: 10, pad: [1, 1, 1, 1] },
+  },
+  {
+    name: "depthwise 3x3 stride 2 on 8x8 planes, 7 channels (lanes)",
+    ...{ N: 2, C: 7, H: 8, W: 8, OC: 7, KH: 3, KW: 3, groups: 7, stride: [2, 2], pad: [1, 1, 1, 1] },
+  },
+  {
+    name: "depthwise 5x3 dilation 2x1, asymmetric padding on 5x6 planes (lanes)",
+    ...{ N: 2, C: 9, H: 5, W: 6, OC: 9, KH: 5, KW: 3, groups: 9, dilation: [2, 1], pad: [3, 1, 2, 0] },
+  },
   {
     name: "depthwise, channel multiplier 2",
     N: 2,
@@ -925,6 +939,11 @@ const THREADED_CONV: Named<ConvCase>[] = [
   { name: "regular", N: 8, C: 8, H: 16, W: 15, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
   { ...down("stride 2", 8, 16, 33, 32, 16) },
   { name: "depthwise", N: 8, C: 32, H: 32, W: 31, OC: 32, KH: 3, KW: 3, groups: 32, pad: [1, 1, 1, 1] },
+  // Gradients on small planes: (channels, image) groups and channel groups of four.
+  {
+    name: "depthwise on 4x4 planes (lanes)",
+    ...{ N: 32, C: 578, H: 4, W: 4, OC: 578, KH: 3, KW: 3, groups: 578, pad: [1, 1, 1, 1] },
+  },
   // Direct forward: threads split groups of 4 images, or output channel pairs when there are fewer groups.
   { name: "direct, 16 images", N: 16, C: 3, H: 32, W: 31, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
   { name: "direct, 18 images", N: 18, C: 3, H: 32, W: 31, OC: 16, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
