@@ -427,6 +427,7 @@ function normCases(): KernelCase[] {
     [4, 5, 7 * 9, 0],
     [2, 16, 32 * 32, 0],
     [3, 2, 13, 100],
+    [40, 6, 4, 50], // rows of one f32x4: f32 partial sums flushed across rows (MobileNet's 2x2 planes)
   ])
     for (const training of [true, false])
       for (const affine of [true, false]) add(N, C, inner, offset, training, affine);

@@ -1,10 +1,10 @@
 // Batch normalisation over (N, C, inner) as backends/ref/norm.ts: per-channel statistics, forward
-// and the fused backward. Sums run in f64 (f32x4 loads promoted to two f64x2), as ref's JS
-// numbers do, so the statistics of large batches keep their precision; the elementwise parts run
-// four f32 lanes at a time.
+// and the fused backward, two passes over a channel each: its sums (forward: of x - K and
+// (x - K)^2, K its first value; backward: of dout and dout * (x - mean)), then the elementwise
+// part, four f32 lanes at a time. Sums go into f64 totals every FLUSH vectors, so the statistics
+// of large batches keep their precision (ref sums in JS numbers).
 
-// NOTE: the reductions keep four f64x2 sums (eight floats per step): two chains of dependent
-// f64 adds stalled on their latency and ran at half the speed.
+import { madd } from "./simd";
 
 /** The four lanes of f32x4 v as two f64x2 (low pair, high pair). */
 // @ts-ignore: decorator
@@ -15,58 +15,131 @@
 @inline function highPair(v: v128): v128 {
   return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
 }
-// @ts-ignore: decorator
-@inline function total(a: v128, b: v128, c: v128, d: v128): f64 {
-  const s = f64x2.add(f64x2.add(a, b), f64x2.add(c, d));
-  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+
+/**
+ * Vectors summed in f32 before their sums go into f64 totals: each f32 lane then adds at most
+ * FLUSH / 2 terms (a relative error of a few 1e-7 at most), whatever the batch, and the f64 work
+ * (promotions, adds) is one step per FLUSH vectors instead of two per vector. NOTE: summing every
+ * vector in f64 made the passes compute-bound: ~3.5 instructions per float, 1.5-2x the time.
+ * NOTE: the backward's sum of dout (the bias gradient) stays in f64 float by float: it is often a
+ * near-cancelling sum, and Adam divides by its magnitude, so f32 partials of 8 terms moved a
+ * BatchNorm bias 2e-5 off PyTorch's after a few Adam steps (test/unit/train-golden.test.ts).
+ */
+const FLUSH = 16;
+
+// The two totals of the last moments() / gradientSums() call (a thread's own globals: each worker
+// has its own instance).
+let total1: f64 = 0;
+let total2: f64 = 0;
+
+/** total1 = sum of (x - K), total2 = sum of (x - K)^2 over channel c's values, in f64 (f32 partials). */
+function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
+  const kv = f32x4.splat(K);
+  const zero = f32x4.splat(0);
+  let a = zero; // sums of x - K, two vectors at a time
+  let b = zero;
+  let p = zero; // sums of (x - K)^2
+  let q = zero;
+  let A = f64x2.splat(0);
+  let B = f64x2.splat(0);
+  let tail1: f64 = 0;
+  let tail2: f64 = 0;
+  let pending = 0;
+  for (let n = 0; n < N; n++) {
+    const row = inp + 4 * (n * C + c) * inner;
+    let k = 0;
+    for (; k + 8 <= inner; k += 8) {
+      const x0 = f32x4.sub(v128.load(row + 4 * k), kv);
+      const x1 = f32x4.sub(v128.load(row + 4 * k, 16), kv);
+      a = f32x4.add(a, x0);
+      b = f32x4.add(b, x1);
+      p = madd(x0, x0, p);
+      q = madd(x1, x1, q);
+      pending += 2;
+      if (pending >= FLUSH) {
+        const s = f32x4.add(a, b);
+        const t = f32x4.add(p, q);
+        A = f64x2.add(A, f64x2.add(lowPair(s), highPair(s)));
+        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+        a = zero;
+        b = zero;
+        p = zero;
+        q = zero;
+        pending = 0;
+      }
+    }
+    if (k + 4 <= inner) {
+      const x0 = f32x4.sub(v128.load(row + 4 * k), kv);
+      a = f32x4.add(a, x0);
+      p = madd(x0, x0, p);
+      pending++;
+      k += 4;
+    }
+    for (; k < inner; k++) {
+      const x = <f64>(load<f32>(row + 4 * k) - K);
+      tail1 += x;
+      tail2 += x * x;
+    }
+  }
+  const s = f32x4.add(a, b);
+  const t = f32x4.add(p, q);
+  A = f64x2.add(A, f64x2.add(lowPair(s), highPair(s)));
+  B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+  total1 = f64x2.extract_lane(A, 0) + f64x2.extract_lane(A, 1) + tail1;
+  total2 = f64x2.extract_lane(B, 0) + f64x2.extract_lane(B, 1) + tail2;
 }
 
-/** Sum of n floats at p, in f64. */
-function sum64(p: usize, n: i32): f64 {
-  let a = f64x2.splat(0);
-  let b = f64x2.splat(0);
-  let c = f64x2.splat(0);
-  let d = f64x2.splat(0);
-  let k = 0;
-  for (; k + 8 <= n; k += 8) {
-    const v = v128.load(p + 4 * k);
-    const w = v128.load(p + 4 * k, 16);
-    a = f64x2.add(a, lowPair(v));
-    b = f64x2.add(b, highPair(v));
-    c = f64x2.add(c, lowPair(w));
-    d = f64x2.add(d, highPair(w));
+/** total1 = sum of g, total2 = sum of g * (x - m) over channel c's values of dout and inp, in f64 (f32 partials). */
+function gradientSums(dout: usize, inp: usize, c: i32, N: i32, C: i32, inner: i32, m: f32): void {
+  const mv = f32x4.splat(m);
+  const zero = f32x4.splat(0);
+  let p = zero; // sums of g * (x - m), two vectors at a time
+  let q = zero;
+  let A0 = f64x2.splat(0); // sums of g, each float in f64 (the bias gradient: see NOTE above)
+  let A1 = A0;
+  let B = f64x2.splat(0);
+  let tail1: f64 = 0;
+  let tail2: f64 = 0;
+  let pending = 0;
+  for (let n = 0; n < N; n++) {
+    const base = 4 * (n * C + c) * inner;
+    const grow = dout + base;
+    const xrow = inp + base;
+    let k = 0;
+    for (; k + 8 <= inner; k += 8) {
+      const g0 = v128.load(grow + 4 * k);
+      const g1 = v128.load(grow + 4 * k, 16);
+      A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
+      A1 = f64x2.add(A1, f64x2.add(lowPair(g1), highPair(g1)));
+      p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
+      q = madd(g1, f32x4.sub(v128.load(xrow + 4 * k, 16), mv), q);
+      pending += 2;
+      if (pending >= FLUSH) {
+        const t = f32x4.add(p, q);
+        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+        p = zero;
+        q = zero;
+        pending = 0;
+      }
+    }
+    if (k + 4 <= inner) {
+      const g0 = v128.load(grow + 4 * k);
+      A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
+      p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
+      pending++;
+      k += 4;
+    }
+    for (; k < inner; k++) {
+      const g = load<f32>(grow + 4 * k);
+      tail1 += <f64>g;
+      tail2 += <f64>(g * (load<f32>(xrow + 4 * k) - m));
+    }
   }
-  let s = total(a, b, c, d);
-  for (; k < n; k++) s += <f64>load<f32>(p + 4 * k);
-  return s;
-}
-
-/** Sum of (x - m)^2 over n floats at p, in f64. */
-function sumSquaredDeviations(p: usize, n: i32, m: f64): f64 {
-  const mv = f64x2.splat(m);
-  let a = f64x2.splat(0);
-  let b = f64x2.splat(0);
-  let c = f64x2.splat(0);
-  let d = f64x2.splat(0);
-  let k = 0;
-  for (; k + 8 <= n; k += 8) {
-    const v = v128.load(p + 4 * k);
-    const w = v128.load(p + 4 * k, 16);
-    const x0 = f64x2.sub(lowPair(v), mv);
-    const x1 = f64x2.sub(highPair(v), mv);
-    const x2 = f64x2.sub(lowPair(w), mv);
-    const x3 = f64x2.sub(highPair(w), mv);
-    a = f64x2.add(a, f64x2.mul(x0, x0));
-    b = f64x2.add(b, f64x2.mul(x1, x1));
-    c = f64x2.add(c, f64x2.mul(x2, x2));
-    d = f64x2.add(d, f64x2.mul(x3, x3));
-  }
-  let s = total(a, b, c, d);
-  for (; k < n; k++) {
-    const x = <f64>load<f32>(p + 4 * k) - m;
-    s += x * x;
-  }
-  return s;
+  const A = f64x2.add(A0, A1);
+  const t = f32x4.add(p, q);
+  B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+  total1 = f64x2.extract_lane(A, 0) + f64x2.extract_lane(A, 1) + tail1;
+  total2 = f64x2.extract_lane(B, 0) + f64x2.extract_lane(B, 1) + tail2;
 }
 
 /**
@@ -114,13 +187,13 @@ export function batchNormForwardChannels(
   const M = <f64>N * inner;
   for (let c = c0; c < c1; c++) {
     if (training) {
-      let s: f64 = 0;
-      for (let n = 0; n < N; n++) s += sum64(inp + 4 * (n * C + c) * inner, inner);
-      const m = s / M;
-      let v: f64 = 0;
-      for (let n = 0; n < N; n++) v += sumSquaredDeviations(inp + 4 * (n * C + c) * inner, inner, m);
-      v /= M;
-      store<f32>(mean + 4 * c, <f32>m);
+      // One pass, shifted by the channel's first value K (no cancellation when the mean is far
+      // from 0): mean = K + E[x - K], var = E[(x - K)^2] - E[x - K]^2.
+      const K = load<f32>(inp + 4 * c * inner);
+      moments(inp, c, N, C, inner, K);
+      const d = total1 / M;
+      const v = max<f64>(0, total2 / M - d * d);
+      store<f32>(mean + 4 * c, <f32>(<f64>K + d));
       store<f32>(rstd + 4 * c, <f32>(1 / Math.sqrt(v + eps)));
       if (variance != 0) store<f32>(variance + 4 * c, <f32>v);
     }
@@ -136,7 +209,7 @@ export function batchNormForwardChannels(
       const dst = out + 4 * (n * C + c) * inner;
       let k = 0;
       for (; k + 4 <= inner; k += 4)
-        v128.store(dst + 4 * k, f32x4.add(f32x4.mul(f32x4.sub(v128.load(src + 4 * k), mv), rw), bv));
+        v128.store(dst + 4 * k, madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv));
       for (; k < inner; k++) store<f32>(dst + 4 * k, (load<f32>(src + 4 * k) - m) * (r * w) + b);
     }
   }
@@ -190,59 +263,42 @@ export function batchNormBackwardChannels(
   for (let c = c0; c < c1; c++) {
     const m = load<f32>(mean + 4 * c);
     const r = load<f32>(rstd + 4 * c);
-    const mv = f32x4.splat(m);
-    const rv = f32x4.splat(r);
-    let sumDout: f64 = 0;
-    let sumDoutXhat: f64 = 0;
-    for (let n = 0; n < N; n++) {
-      const base = 4 * (n * C + c) * inner;
-      // One pass: sum dout (f64) and sum dout * xhat (f32 products, f64 sums).
-      let s0 = f64x2.splat(0);
-      let s1 = f64x2.splat(0);
-      let p0 = f64x2.splat(0);
-      let p1 = f64x2.splat(0);
-      let k = 0;
-      for (; k + 4 <= inner; k += 4) {
-        const g = v128.load(dout + base + 4 * k);
-        const xhat = f32x4.mul(f32x4.sub(v128.load(inp + base + 4 * k), mv), rv);
-        const p = f32x4.mul(g, xhat);
-        s0 = f64x2.add(s0, lowPair(g));
-        s1 = f64x2.add(s1, highPair(g));
-        p0 = f64x2.add(p0, lowPair(p));
-        p1 = f64x2.add(p1, highPair(p));
-      }
-      const s = f64x2.add(s0, s1);
-      const q = f64x2.add(p0, p1);
-      sumDout += f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
-      sumDoutXhat += f64x2.extract_lane(q, 0) + f64x2.extract_lane(q, 1);
-      for (; k < inner; k++) {
-        const g = load<f32>(dout + base + 4 * k);
-        sumDout += <f64>g;
-        sumDoutXhat += <f64>(g * ((load<f32>(inp + base + 4 * k) - m) * r));
-      }
-    }
+    gradientSums(dout, inp, c, N, C, inner, m);
+    const sumDout = total1;
+    const sumDoutXhat = total2 * <f64>r;
     if (dbias != 0) store<f32>(dbias + 4 * c, <f32>(<f64>load<f32>(dbias + 4 * c) + sumDout));
     if (dweight != 0) store<f32>(dweight + 4 * c, <f32>(<f64>load<f32>(dweight + 4 * c) + sumDoutXhat));
     if (dinp == 0) continue;
+    // dinp += scale * (dout - meanDout - (x - m) * r * meanDoutXhat) = dout * scale + shift + (x - m) * slope
     const scale: f32 = (weight == 0 ? 1 : load<f32>(weight + 4 * c)) * r;
     const meanDout: f32 = training ? <f32>(sumDout / M) : 0;
     const meanDoutXhat: f32 = training ? <f32>(sumDoutXhat / M) : 0;
+    const shift: f32 = -scale * meanDout;
+    const slope: f32 = -scale * r * meanDoutXhat;
+    const mv = f32x4.splat(m);
     const sv = f32x4.splat(scale);
-    const mdv = f32x4.splat(meanDout);
-    const mxv = f32x4.splat(meanDoutXhat);
+    const hv = f32x4.splat(shift);
+    const lv = f32x4.splat(slope);
     for (let n = 0; n < N; n++) {
       const base = 4 * (n * C + c) * inner;
+      const grow = dout + base;
+      const xrow = inp + base;
+      const drow = dinp + base;
       let k = 0;
-      for (; k + 4 <= inner; k += 4) {
-        const xhat = f32x4.mul(f32x4.sub(v128.load(inp + base + 4 * k), mv), rv);
-        const g = f32x4.sub(f32x4.sub(v128.load(dout + base + 4 * k), mdv), f32x4.mul(xhat, mxv));
-        const d = f32x4.mul(sv, g);
-        v128.store(dinp + base + 4 * k, zeroed ? d : f32x4.add(v128.load(dinp + base + 4 * k), d));
-      }
+      if (zeroed)
+        for (; k + 4 <= inner; k += 4) {
+          const u = madd(v128.load(grow + 4 * k), sv, hv);
+          v128.store(drow + 4 * k, madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u));
+        }
+      else
+        for (; k + 4 <= inner; k += 4) {
+          const u = madd(v128.load(grow + 4 * k), sv, hv);
+          const d = madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u);
+          v128.store(drow + 4 * k, f32x4.add(v128.load(drow + 4 * k), d));
+        }
       for (; k < inner; k++) {
-        const xhat = (load<f32>(inp + base + 4 * k) - m) * r;
-        const g = load<f32>(dout + base + 4 * k) - meanDout - xhat * meanDoutXhat;
-        store<f32>(dinp + base + 4 * k, (zeroed ? 0 : load<f32>(dinp + base + 4 * k)) + scale * g);
+        const d = load<f32>(grow + 4 * k) * scale + shift + (load<f32>(xrow + 4 * k) - m) * slope;
+        store<f32>(drow + 4 * k, (zeroed ? 0 : load<f32>(drow + 4 * k)) + d);
       }
     }
   }
