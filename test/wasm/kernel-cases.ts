@@ -432,6 +432,94 @@ function normCases(): KernelCase[] {
     for (const training of [true, false])
       for (const affine of [true, false]) add(N, C, inner, offset, training, affine);
   add(16, 37, 33 * 33, 3, true, true); // channels split across threads
+  // Clamped to [0, 6] (Conv2dNormActivation's fused ReLU6): the forward clamps, the backward masks
+  // dout by 0 < out < 6; values cross both bounds (weight ~1.5 +- 1 and input * 4).
+  for (const [N, C, inner, training] of [
+    [4, 5, 7 * 9, true],
+    [40, 6, 4, false],
+    [16, 37, 33 * 33, true], // split across threads
+  ] as const) {
+    const n = N * C * inner;
+    const what = `[${N}, ${C}, ${inner}] clamped to [0, 6], training=${training}`;
+    const threaded = n >= 1 << 19;
+    const inputs = () => ({
+      inp: rand(n, n + C).map((v) => 4 * v),
+      weight: rand(C, 1).map((v) => v + 1.5),
+      bias: rand(C, 2).map((v) => v + 1),
+      mean: training ? nan(C) : rand(C, 3),
+      rstd: training ? nan(C) : rand(C, 4).map((v) => v + 2),
+    });
+    cases.push({
+      kernel: "batchNormForward",
+      name: what,
+      args: () => {
+        const { inp, weight, bias, mean, rstd } = inputs();
+        return [
+          nan(n),
+          mean,
+          rstd,
+          training ? nan(C) : null,
+          inp,
+          weight,
+          bias,
+          N,
+          C,
+          inner,
+          1e-5,
+          training,
+          0,
+          6,
+        ];
+      },
+      outputs: training ? [0, 1, 2, 3] : [0],
+      threaded,
+    });
+    cases.push({
+      kernel: "batchNormBackward",
+      name: what,
+      args: () => {
+        const { inp, weight, bias, mean, rstd } = inputs();
+        const out = nan(n);
+        refKernel("batchNormForward")(
+          out,
+          mean,
+          rstd,
+          null,
+          inp,
+          weight,
+          bias,
+          N,
+          C,
+          inner,
+          1e-5,
+          training,
+          0,
+          6,
+        );
+        const dout = rand(n, 5);
+        return [
+          rand(n, 6),
+          rand(C, 7),
+          rand(C, 8),
+          dout,
+          inp,
+          mean,
+          rstd,
+          weight,
+          N,
+          C,
+          inner,
+          training,
+          false,
+          out,
+          0,
+          6,
+        ];
+      },
+      outputs: [0, 1, 2],
+      threaded,
+    });
+  }
   return cases;
 }
 

@@ -5,6 +5,8 @@ import { ReLU, ReLU6, SiLU } from "../nn/activation";
 import { BatchNorm2d } from "../nn/batchnorm";
 import { Sequential } from "../nn/containers";
 import { Conv2d } from "../nn/conv";
+import type { Module } from "../nn/module";
+import type { Tensor } from "../tensor/tensor";
 
 export interface ConvNormActivationOptions {
   kernelSize?: number;
@@ -14,7 +16,12 @@ export interface ConvNormActivationOptions {
   activation?: "relu" | "relu6" | "silu" | null;
 }
 
-/** Sequential(Conv2d(bias: false, "same"-style padding (k - 1) / 2), BatchNorm2d, the activation if any). */
+/**
+ * Sequential(Conv2d(bias: false, "same"-style padding (k - 1) / 2), BatchNorm2d, the activation if
+ * any). Its forward runs BatchNorm2d + ReLU6 as one op (BatchNorm2d.forwardClamped: the same values
+ * and gradients, and one pass over memory fewer each way) while
+ * its children are still those (not replaced) and no hook watches them; else child by child.
+ */
 export class Conv2dNormActivation extends Sequential {
   constructor(
     inChannels: number,
@@ -33,6 +40,19 @@ export class Conv2dNormActivation extends Sequential {
       ...(activation === null ? [] : [new act[activation]()]),
     );
   }
+
+  override forward(input: Tensor): Tensor {
+    if (this.length !== 3) return super.forward(input);
+    const [conv, norm, act] = [this.get(0), this.get(1), this.get(2)];
+    if (norm.constructor !== BatchNorm2d || act.constructor !== ReLU6 || hooked(norm) || hooked(act))
+      return super.forward(input);
+    return (norm as BatchNorm2d).forwardClamped(conv.forward(input), 0, 6);
+  }
+}
+
+/** Whether hooks were ever registered on `m` (Module.installHookRunner wraps its forward in an own property). */
+function hooked(m: Module): boolean {
+  return Object.hasOwn(m, "forward");
 }
 
 /**

@@ -9,8 +9,8 @@
 
 import { noGrad } from "../autograd/grad-mode";
 import { check, fmtShape } from "../errors";
+import { batchNormClamp } from "../ops/batch-norm-clamp";
 import { Tensor } from "../tensor/tensor";
-import { batchNorm } from "./functional";
 import { reprArgs, type StateDict } from "./module";
 import { NormBase } from "./norm-base";
 
@@ -37,6 +37,15 @@ abstract class BatchNormNd extends NormBase {
   protected abstract checkInput(input: Tensor): void;
 
   forward(input: Tensor): Tensor {
+    return this.forwardClamped(input, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * hardtanh(forward(input), min, max) as one op (ops/batch-norm-clamp.ts): the same values and
+   * gradients without the pre-activation tensor. For Conv2dNormActivation (models/conv-norm-act.ts),
+   * which uses it only when no hook watches this module or its activation.
+   */
+  forwardClamped(input: Tensor, min: number, max: number): Tensor {
     this.checkInput(input);
     check(
       input.shape[1] === this.numFeatures,
@@ -51,13 +60,14 @@ abstract class BatchNormNd extends NormBase {
     }
     const useBatchStats = this.training || (this.runningMean === null && this.runningVar === null);
     const keepRunning = !this.training || this.trackRunningStats;
-    return batchNorm(input, keepRunning ? this.runningMean : null, keepRunning ? this.runningVar : null, {
-      weight: this.weight,
-      bias: this.bias,
-      training: useBatchStats,
-      momentum: factor,
-      eps: this.eps,
-    });
+    return batchNormClamp(
+      input,
+      keepRunning ? this.runningMean : null,
+      keepRunning ? this.runningVar : null,
+      { weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps },
+      min,
+      max,
+    );
   }
 
   protected override upgradeStateDict(sd: StateDict, prefix: string, version: number | undefined): void {

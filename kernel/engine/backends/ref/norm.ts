@@ -9,6 +9,8 @@ import { type Buf, defineKernel } from "../registry";
  * out (N, C, inner) = (inp - mean) * rstd * weight + bias, per channel.
  * training: computes mean (C), the biased variance (C) and rstd (C) from the batch and writes them;
  * otherwise mean and rstd are inputs (from the running statistics) and variance is not touched.
+ * min, max: out is then clamped to [min, max] as hardtanh does (a ReLU6 fused after the batch norm;
+ * by default no clamp).
  */
 export const batchNormForward = defineKernel(
   "batchNormForward",
@@ -25,6 +27,8 @@ export const batchNormForward = defineKernel(
     inner: number,
     eps: number,
     training: boolean,
+    min = Number.NEGATIVE_INFINITY,
+    max = Number.POSITIVE_INFINITY,
   ) => {
     const M = N * inner;
     for (let c = 0; c < C; c++) {
@@ -54,7 +58,10 @@ export const batchNormForward = defineKernel(
       const b = bias === null ? 0 : bias[c];
       for (let n = 0; n < N; n++) {
         const base = (n * C + c) * inner;
-        for (let k = 0; k < inner; k++) out[base + k] = (inp[base + k] - m) * r * w + b;
+        for (let k = 0; k < inner; k++) {
+          const y = (inp[base + k] - m) * r * w + b;
+          out[base + k] = y < min ? min : y > max ? max : y;
+        }
       }
     }
   },
@@ -66,6 +73,8 @@ export const batchNormForward = defineKernel(
  * dinp (N, C, inner) = weight * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)) in training
  * (the batch statistics depend on the input), weight * rstd * dout otherwise. `dinpZeroed`: the
  * caller promises dinp holds zeros, a hint for backends that would otherwise copy it in (wasm).
+ * `out`: the forward's output clamped to [min, max]; dout then passes only where min < out < max
+ * (hardtanh's gradient, where(mask, dout, 0)), before everything above.
  */
 export const batchNormBackward = defineKernel(
   "batchNormBackward",
@@ -83,7 +92,11 @@ export const batchNormBackward = defineKernel(
     inner: number,
     training: boolean,
     _dinpZeroed = false,
+    out: Buf | null = null,
+    min = Number.NEGATIVE_INFINITY,
+    max = Number.POSITIVE_INFINITY,
   ) => {
+    if (out !== null) dout = dout.map((g, i) => (out[i] > min && out[i] < max ? g : 0));
     const M = N * inner;
     for (let c = 0; c < C; c++) {
       const m = mean[c];

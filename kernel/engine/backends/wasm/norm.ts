@@ -21,7 +21,10 @@ export function normKernels(rt: WasmRuntime) {
   const channelRanges = (C: number, n: number, passes: number) =>
     ranges(C, 1, sharesFor(threadsFor(rt, 2 * passes * n)));
 
-  /** out (N, C, inner) = (inp - mean) * rstd * weight + bias; training writes mean, rstd, variance (see ref). */
+  /**
+   * out (N, C, inner) = (inp - mean) * rstd * weight + bias, clamped to [min, max] when either is
+   * finite; training writes mean, rstd, variance (see ref).
+   */
   function batchNormForward(
     out: Buf,
     mean: Buf,
@@ -35,8 +38,11 @@ export function normKernels(rt: WasmRuntime) {
     inner: number,
     eps: number,
     training: boolean,
+    min = Number.NEGATIVE_INFINITY,
+    max = Number.POSITIVE_INFINITY,
   ): typeof FALL_BACK | undefined {
     if (!allF32(out, mean, rstd, variance, inp, weight, bias)) return FALL_BACK;
+    const clamp = Number.isFinite(min) || Number.isFinite(max) ? 1 : 0;
     const n = N * C * inner;
     arena.begin();
     const pInp = arena.put((inp as F32).subarray(0, n)); // (N, C, inner)
@@ -46,7 +52,23 @@ export function normKernels(rt: WasmRuntime) {
     const pW = putOptional(weight, C); // (C)
     const pB = putOptional(bias, C); // (C)
     const pOut = arena.target((out as F32).subarray(0, n)); // (N, C, inner)
-    const args = [pOut, pMean, pRstd, pVar, pInp, pW, pB, N, C, inner, eps, training ? 1 : 0];
+    const args = [
+      pOut,
+      pMean,
+      pRstd,
+      pVar,
+      pInp,
+      pW,
+      pB,
+      N,
+      C,
+      inner,
+      eps,
+      training ? 1 : 0,
+      clamp,
+      min,
+      max,
+    ];
     const calls = channelRanges(C, n, training ? 3 : 1).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormForwardChannels", calls);
     arena.get(pOut, (out as F32).subarray(0, n));
@@ -60,6 +82,7 @@ export function normKernels(rt: WasmRuntime) {
   /**
    * dinp (N, C, inner), dweight (C), dbias (C) += gradients of batchNormForward (see ref).
    * `dinpZeroed`: the caller promises dinp holds zeros, so it is not copied in (ref ignores it).
+   * `out`: the forward's output clamped to [min, max]; dout then passes only where min < out < max.
    */
   function batchNormBackward(
     dinp: Buf | null,
@@ -75,8 +98,11 @@ export function normKernels(rt: WasmRuntime) {
     inner: number,
     training: boolean,
     dinpZeroed = false,
+    out: Buf | null = null,
+    min = Number.NEGATIVE_INFINITY,
+    max = Number.POSITIVE_INFINITY,
   ): typeof FALL_BACK | undefined {
-    if (!allF32(dinp, dweight, dbias, dout, inp, mean, rstd, weight)) return FALL_BACK;
+    if (!allF32(dinp, dweight, dbias, dout, inp, mean, rstd, weight, out)) return FALL_BACK;
     const n = N * C * inner;
     arena.begin();
     const pDout = arena.put((dout as F32).subarray(0, n)); // (N, C, inner)
@@ -84,6 +110,7 @@ export function normKernels(rt: WasmRuntime) {
     const pMean = arena.put((mean as F32).subarray(0, C)); // (C)
     const pRstd = arena.put((rstd as F32).subarray(0, C)); // (C)
     const pW = putOptional(weight, C); // (C)
+    const pOut = out === null ? 0 : arena.put((out as F32).subarray(0, n)); // (N, C, inner)
     const pDinp =
       dinp === null
         ? 0
@@ -93,7 +120,10 @@ export function normKernels(rt: WasmRuntime) {
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
     const zeroed = dinpZeroed ? 1 : 0;
-    const args = [pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed];
+    const args = [
+      ...[pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed],
+      ...[pOut, min, max],
+    ];
     const calls = channelRanges(C, n, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormBackwardChannels", calls);
     if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, n));

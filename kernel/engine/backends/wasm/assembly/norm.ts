@@ -89,8 +89,32 @@ function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
   total2 = f64x2.extract_lane(B, 0) + f64x2.extract_lane(B, 1) + tail2;
 }
 
-/** total1 = sum of g, total2 = sum of g * (x - m) over channel c's values of dout and inp, in f64 (f32 partials). */
-function gradientSums(dout: usize, inp: usize, c: i32, N: i32, C: i32, inner: i32, m: f32): void {
+/**
+ * dout where lo < z < hi (z: the clamped output at `out`), else 0: the gradient through a clamp
+ * fused after the batch norm (hardtanh's mask, exact: where(mask, dout, 0)). out = 0: dout itself.
+ */
+// @ts-ignore: decorator
+@inline function maskedGrad(g: v128, out: usize, at: usize, lo: v128, hi: v128): v128 {
+  if (out == 0) return g;
+  const z = v128.load(out + at);
+  return v128.and(g, v128.and(f32x4.gt(z, lo), f32x4.lt(z, hi)));
+}
+
+/** The scalar maskedGrad. */
+// @ts-ignore: decorator
+@inline function maskedGrad1(g: f32, out: usize, at: usize, lo: f32, hi: f32): f32 {
+  if (out == 0) return g;
+  const z = load<f32>(out + at);
+  return z > lo && z < hi ? g : 0;
+}
+
+/**
+ * total1 = sum of g, total2 = sum of g * (x - m) over channel c's values of dout (masked by
+ * maskedGrad) and inp, in f64 (f32 partials).
+ */
+function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: i32, N: i32, C: i32, inner: i32, m: f32): void {
+  const lov = f32x4.splat(lo);
+  const hiv = f32x4.splat(hi);
   const mv = f32x4.splat(m);
   const zero = f32x4.splat(0);
   let p = zero; // sums of g * (x - m), two vectors at a time
@@ -107,8 +131,8 @@ function gradientSums(dout: usize, inp: usize, c: i32, N: i32, C: i32, inner: i3
     const xrow = inp + base;
     let k = 0;
     for (; k + 8 <= inner; k += 8) {
-      const g0 = v128.load(grow + 4 * k);
-      const g1 = v128.load(grow + 4 * k, 16);
+      const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
+      const g1 = maskedGrad(v128.load(grow + 4 * k, 16), out, base + 4 * k + 16, lov, hiv);
       A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
       A1 = f64x2.add(A1, f64x2.add(lowPair(g1), highPair(g1)));
       p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
@@ -123,14 +147,14 @@ function gradientSums(dout: usize, inp: usize, c: i32, N: i32, C: i32, inner: i3
       }
     }
     if (k + 4 <= inner) {
-      const g0 = v128.load(grow + 4 * k);
+      const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
       A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
       p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
       pending++;
       k += 4;
     }
     for (; k < inner; k++) {
-      const g = load<f32>(grow + 4 * k);
+      const g = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi);
       tail1 += <f64>g;
       tail2 += <f64>(g * (load<f32>(xrow + 4 * k) - m));
     }
@@ -161,11 +185,12 @@ export function batchNormForward(
   eps: f64,
   training: i32,
 ): void {
-  batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training);
+  batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training, 0, 0, 0);
 }
 
 /**
  * batchNormForward for channels [c0, c1) only: threads split channels, which share nothing.
+ * `clamp` = 1: out is then clamped to [lo, hi] (hardtanh / ReLU6 fused after the batch norm).
  * @threaded
  */
 export function batchNormForwardChannels(
@@ -183,6 +208,9 @@ export function batchNormForwardChannels(
   inner: i32,
   eps: f64,
   training: i32,
+  clamp: i32,
+  lo: f32,
+  hi: f32,
 ): void {
   const M = <f64>N * inner;
   for (let c = c0; c < c1; c++) {
@@ -204,13 +232,26 @@ export function batchNormForwardChannels(
     const mv = f32x4.splat(m);
     const rw = f32x4.splat(r * w);
     const bv = f32x4.splat(b);
+    const lov = f32x4.splat(lo);
+    const hiv = f32x4.splat(hi);
     for (let n = 0; n < N; n++) {
       const src = inp + 4 * (n * C + c) * inner;
       const dst = out + 4 * (n * C + c) * inner;
       let k = 0;
-      for (; k + 4 <= inner; k += 4)
-        v128.store(dst + 4 * k, madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv));
-      for (; k < inner; k++) store<f32>(dst + 4 * k, (load<f32>(src + 4 * k) - m) * (r * w) + b);
+      if (clamp)
+        // hardtanh's x < lo ? lo : x > hi ? hi : x (NaN stays NaN): the compares select lanes.
+        for (; k + 4 <= inner; k += 4) {
+          const y = madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv);
+          const below = v128.bitselect(lov, y, f32x4.lt(y, lov));
+          v128.store(dst + 4 * k, v128.bitselect(hiv, below, f32x4.gt(y, hiv)));
+        }
+      else
+        for (; k + 4 <= inner; k += 4)
+          v128.store(dst + 4 * k, madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv));
+      for (; k < inner; k++) {
+        const y = (load<f32>(src + 4 * k) - m) * (r * w) + b;
+        store<f32>(dst + 4 * k, clamp ? (y < lo ? lo : y > hi ? hi : y) : y);
+      }
     }
   }
 }
@@ -234,12 +275,14 @@ export function batchNormBackward(
   inner: i32,
   training: i32,
 ): void {
-  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training, 0);
+  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training, 0, 0, 0, 0);
 }
 
 /**
  * batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). `zeroed` = 1: dinp
- * is known to hold zeros, so it is written, not read and added to (0 + x is x).
+ * is known to hold zeros, so it is written, not read and added to (0 + x is x). `out` != 0: the
+ * forward's output clamped to [lo, hi] (batchNormForwardChannels' clamp); dout then passes only
+ * where lo < out < hi, as through hardtanh.
  * @threaded
  */
 export function batchNormBackwardChannels(
@@ -258,12 +301,15 @@ export function batchNormBackwardChannels(
   inner: i32,
   training: i32,
   zeroed: i32,
+  out: usize,
+  lo: f32,
+  hi: f32,
 ): void {
   const M = <f64>N * inner;
   for (let c = c0; c < c1; c++) {
     const m = load<f32>(mean + 4 * c);
     const r = load<f32>(rstd + 4 * c);
-    gradientSums(dout, inp, c, N, C, inner, m);
+    gradientSums(dout, inp, out, lo, hi, c, N, C, inner, m);
     const sumDout = total1;
     const sumDoutXhat = total2 * <f64>r;
     if (dbias != 0) store<f32>(dbias + 4 * c, <f32>(<f64>load<f32>(dbias + 4 * c) + sumDout));
@@ -279,6 +325,8 @@ export function batchNormBackwardChannels(
     const sv = f32x4.splat(scale);
     const hv = f32x4.splat(shift);
     const lv = f32x4.splat(slope);
+    const lov = f32x4.splat(lo);
+    const hiv = f32x4.splat(hi);
     for (let n = 0; n < N; n++) {
       const base = 4 * (n * C + c) * inner;
       const grow = dout + base;
@@ -287,17 +335,17 @@ export function batchNormBackwardChannels(
       let k = 0;
       if (zeroed)
         for (; k + 4 <= inner; k += 4) {
-          const u = madd(v128.load(grow + 4 * k), sv, hv);
+          const u = madd(maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv), sv, hv);
           v128.store(drow + 4 * k, madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u));
         }
       else
         for (; k + 4 <= inner; k += 4) {
-          const u = madd(v128.load(grow + 4 * k), sv, hv);
+          const u = madd(maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv), sv, hv);
           const d = madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u);
           v128.store(drow + 4 * k, f32x4.add(v128.load(drow + 4 * k), d));
         }
       for (; k < inner; k++) {
-        const d = load<f32>(grow + 4 * k) * scale + shift + (load<f32>(xrow + 4 * k) - m) * slope;
+        const d = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi) * scale + shift + (load<f32>(xrow + 4 * k) - m) * slope;
         store<f32>(drow + 4 * k, (zeroed ? 0 : load<f32>(drow + 4 * k)) + d);
       }
     }
