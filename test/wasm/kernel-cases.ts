@@ -651,10 +651,13 @@ function optimCases(): KernelCase[] {
     ["Adam, amsgrad", 0, false, true, false],
     ["AdamW, amsgrad, maximize", 0.1, true, true, true],
   ];
-  for (const n of [1, 7, 1003]) {
+  // 70001 values: split across threads (16-value slices and a tail).
+  for (const n of [1, 7, 1003, 70001]) {
+    const threaded = n > 1 << 16;
     for (const [what, momentum, dampening, wd, nesterov, maximize] of sgd)
       for (const first of [true, false])
         cases.push({
+          threaded,
           kernel: "sgdUpdate",
           name: `${n} values, ${what}, ${first ? "first step" : "a later step"}`,
           args: () => [
@@ -669,6 +672,7 @@ function optimCases(): KernelCase[] {
     for (const [what, wd, decoupled, amsgrad, maximize] of adam)
       for (const step of [1, 3])
         cases.push({
+          threaded,
           kernel: "adamUpdate",
           name: `${n} values, ${what}, step ${step}`,
           args: () => {

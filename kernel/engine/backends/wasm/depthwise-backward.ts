@@ -40,7 +40,9 @@ export function depthwiseBackwardKernels(rt: WasmRuntime, general: KernelFn) {
     if (G !== C || OC !== C || !allF32(dinp, dweight, dbias, dout, inp, weight))
       return general(dinp, dweight, dbias, dout, inp, weight, g); // or FALL_BACK for float64
     const P = OH * OW;
-    const threads = threadsFor(rt, N * C * P * KH * KW);
+    // A depthwise multiply-add weighs as ~4 of a GEMM's (no register blocking across channels):
+    // 960 channels of 2x2, batch 32, both gradients (2.2M) took ~0.7 ms.
+    const threads = threadsFor(rt, 4 * N * C * P * KH * KW);
     arena.begin();
     const geo = putConvGeometry(arena, g);
     if (OW <= LANES_MAX_WIDTH) {

@@ -14,12 +14,13 @@ export function normKernels(rt: WasmRuntime) {
   const putOptional = (b: Buf | null, C: number): number =>
     b === null ? 0 : arena.put((b as F32).subarray(0, C));
   /**
-   * [c0, c1) channel ranges, one per thread, for `passes` over n elements, weighed as 2 of a GEMM's
-   * multiply-adds per element and pass: only 2^19+ floats are split (2 threads: 32x16x32x32 forward
-   * 0.67 -> 0.58 ms wall, backward 1.12 -> 0.90; at 2^18 floats the wake-up cost more than it saved).
+   * [c0, c1) channel ranges, two per thread, for `passes` over n elements. An element-pass weighs
+   * as ~6 of a GEMM's multiply-adds (3.1M floats, two passes: ~1.5 ms), ~12 on planes under 64
+   * floats (rows of a few f32x4s: MobileNetV2's 960 channels of 2x2 took 0.15 ms a pass at batch
+   * 32), so calls from ~150 us split (threadsFor: a quarter of that while the workers spin).
    */
-  const channelRanges = (C: number, n: number, passes: number) =>
-    ranges(C, 1, sharesFor(threadsFor(rt, 2 * passes * n)));
+  const channelRanges = (C: number, n: number, inner: number, passes: number) =>
+    ranges(C, 1, sharesFor(threadsFor(rt, (inner < 64 ? 12 : 6) * passes * n)));
 
   /**
    * out (N, C, inner) = (inp - mean) * rstd * weight + bias, clamped to [min, max] when either is
@@ -69,7 +70,7 @@ export function normKernels(rt: WasmRuntime) {
       min,
       max,
     ];
-    const calls = channelRanges(C, n, training ? 3 : 1).map(([c0, c1]) => [c0, c1, ...args]);
+    const calls = channelRanges(C, n, inner, training ? 2 : 1).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormForwardChannels", calls);
     arena.get(pOut, (out as F32).subarray(0, n));
     if (training) {
@@ -124,7 +125,7 @@ export function normKernels(rt: WasmRuntime) {
       ...[pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed],
       ...[pOut, min, max],
     ];
-    const calls = channelRanges(C, n, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
+    const calls = channelRanges(C, n, inner, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormBackwardChannels", calls);
     if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, n));
     if (dweight !== null) arena.get(pDw, (dweight as F32).subarray(0, C));

@@ -2,7 +2,11 @@
 // exactly as backends/ref/optim.ts: f64 arithmetic like ref's JS numbers, with every stored value
 // rounded to f32 where ref stores it (and read back rounded), so results are bit-identical.
 
-/** SGD with momentum buffer `buf` (0 = no momentum), dampening, Nesterov, weight decay; see ref. */
+/**
+ * SGD with momentum buffer `buf` (0 = no momentum), dampening, Nesterov, weight decay; see ref.
+ * Elementwise: threads run it on slices (p, grad, buf moved to the slice, n its length).
+ * @threaded
+ */
 export function sgdUpdate(
   p: usize,
   grad: usize,
@@ -98,6 +102,8 @@ export function sgdUpdate(
 /**
  * Adam / AdamW (decoupled = 1) with moments m, v and, for amsgrad, vmax (0 = none); stepSize is
  * lr / (1 - beta1^step) and bc2Sqrt is sqrt(1 - beta2^step), computed by the caller as ref does.
+ * Elementwise: threads run it on slices, as sgdUpdate.
+ * @threaded
  */
 export function adamUpdate(
   p: usize,
