@@ -6,17 +6,18 @@
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import type { WasmRuntime } from "./runtime";
-import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
+import { ranges, runShares, sharesFor, threadsFor, WARM_DISCOUNT } from "./threads/parallel";
 
 /**
- * From this many elements threads split an update: ~2.7 ns an element (f64 arithmetic, three
+ * From this many elements threads split an update (a quarter of it while the workers spin; smaller
+ * updates call the kernel directly): ~2.7 ns an element (f64 arithmetic, three
  * streams in, two out: MobileNetV2's 2.2M parameters took ~6 ms of SGD with momentum a step), so
  * 2^16 take ~180 us, more than a hand-off to a sleeping worker.
  */
 const SPLIT_ELEMENTS = 1 << 16;
 
 export function optimKernels(rt: WasmRuntime) {
-  const { arena } = rt;
+  const { arena, kernels } = rt;
   /** Copies an optional buffer of n floats in; 0 stands for null. */
   const putOptional = (b: Buf | null, n: number): number =>
     b === null ? 0 : arena.put((b as F32).subarray(0, n));
@@ -45,20 +46,37 @@ export function optimKernels(rt: WasmRuntime) {
     const pP = arena.put(p as F32); // (n)
     const pGrad = arena.put((grad as F32).subarray(0, n)); // (n)
     const pBuf = putOptional(buf, n); // (n)
-    const options = [
-      lr,
-      momentum,
-      dampening,
-      weightDecay,
-      nesterov ? 1 : 0,
-      maximize ? -1 : 1,
-      first ? 1 : 0,
-    ];
-    runShares(
-      rt,
-      "sgdUpdate",
-      slices(n).map(([i, m]) => [at(pP, i), at(pGrad, i), at(pBuf, i), m, ...options]),
-    );
+    const flags = [nesterov ? 1 : 0, maximize ? -1 : 1, first ? 1 : 0];
+    if (n < SPLIT_ELEMENTS / WARM_DISCOUNT)
+      kernels.sgdUpdate(
+        pP,
+        pGrad,
+        pBuf,
+        n,
+        lr,
+        momentum,
+        dampening,
+        weightDecay,
+        flags[0],
+        flags[1],
+        flags[2],
+      );
+    else
+      runShares(
+        rt,
+        "sgdUpdate",
+        slices(n).map(([i, k]) => [
+          at(pP, i),
+          at(pGrad, i),
+          at(pBuf, i),
+          k,
+          lr,
+          momentum,
+          dampening,
+          weightDecay,
+          ...flags,
+        ]),
+      );
     arena.get(pP, p as F32);
     if (buf !== null) arena.get(pBuf, (buf as F32).subarray(0, n));
   }
@@ -90,22 +108,41 @@ export function optimKernels(rt: WasmRuntime) {
     // As ref computes them, so the per-element arithmetic matches bit for bit.
     const stepSize = lr / (1 - beta1 ** step);
     const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const options = [
-      lr,
-      beta1,
-      beta2,
-      eps,
-      weightDecay,
-      decoupled ? 1 : 0,
-      maximize ? -1 : 1,
-      stepSize,
-      bc2Sqrt,
-    ];
-    runShares(
-      rt,
-      "adamUpdate",
-      slices(n).map(([i, k]) => [at(pP, i), at(pGrad, i), at(pM, i), at(pV, i), at(pVmax, i), k, ...options]),
-    );
+    const flags = [decoupled ? 1 : 0, maximize ? -1 : 1];
+    if (n < SPLIT_ELEMENTS / WARM_DISCOUNT)
+      kernels.adamUpdate(
+        pP,
+        pGrad,
+        pM,
+        pV,
+        pVmax,
+        n,
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weightDecay,
+        flags[0],
+        flags[1],
+        stepSize,
+        bc2Sqrt,
+      );
+    else {
+      const options = [lr, beta1, beta2, eps, weightDecay, ...flags, stepSize, bc2Sqrt];
+      runShares(
+        rt,
+        "adamUpdate",
+        slices(n).map(([i, k]) => [
+          at(pP, i),
+          at(pGrad, i),
+          at(pM, i),
+          at(pV, i),
+          at(pVmax, i),
+          k,
+          ...options,
+        ]),
+      );
+    }
     arena.get(pP, p as F32);
     arena.get(pM, (m as F32).subarray(0, n));
     arena.get(pV, (v as F32).subarray(0, n));
