@@ -72,6 +72,15 @@ describe("Conv2dNormActivation: BatchNorm2d + ReLU6 as one op", () => {
         }
       });
 
+  it("runs child by child while a hook watches a child, and as one op again once it is removed", () => {
+    const m = block();
+    const x = randn([2, 5, 8, 8], { requiresGrad: true });
+    const handle = m.get(1).registerForwardPreHook(() => undefined);
+    assert.equal(m.forward(x).gradFn?.name, "relu6");
+    handle.remove();
+    assert.equal(m.forward(x).gradFn?.name, "batchNorm");
+  });
+
   it("runs child by child when a child was replaced", () => {
     const m = block();
     m.addModule("2", new nn.ReLU());

@@ -5,7 +5,7 @@ import { ReLU, ReLU6, SiLU } from "../nn/activation";
 import { BatchNorm2d } from "../nn/batchnorm";
 import { Sequential } from "../nn/containers";
 import { Conv2d } from "../nn/conv";
-import type { Module } from "../nn/module";
+import { hasHooks } from "../nn/module";
 import type { Tensor } from "../tensor/tensor";
 
 export interface ConvNormActivationOptions {
@@ -44,15 +44,10 @@ export class Conv2dNormActivation extends Sequential {
   override forward(input: Tensor): Tensor {
     if (this.length !== 3) return super.forward(input);
     const [conv, norm, act] = [this.get(0), this.get(1), this.get(2)];
-    if (norm.constructor !== BatchNorm2d || act.constructor !== ReLU6 || hooked(norm) || hooked(act))
+    if (norm.constructor !== BatchNorm2d || act.constructor !== ReLU6 || hasHooks(norm) || hasHooks(act))
       return super.forward(input);
     return (norm as BatchNorm2d).forwardClamped(conv.forward(input), 0, 6);
   }
-}
-
-/** Whether hooks were ever registered on `m` (Module.installHookRunner wraps its forward in an own property). */
-function hooked(m: Module): boolean {
-  return Object.hasOwn(m, "forward");
 }
 
 /**

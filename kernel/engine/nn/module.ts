@@ -71,6 +71,12 @@ function state(m: Module): Internals {
   return s;
 }
 
+/** Whether `m` has forward or forward-pre hooks registered now (removed ones do not count). */
+export function hasHooks(m: Module): boolean {
+  const s = state(m);
+  return s.forwardHooks.size > 0 || s.preHooks.size > 0;
+}
+
 /** A module's own [name, value] properties in registration order. */
 export function ownEntries(m: Module): [string, unknown][] {
   const order = state(m).order;
