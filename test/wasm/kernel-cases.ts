@@ -392,10 +392,10 @@ function normCases(): KernelCase[] {
       outputs: training ? [0, 1, 2, 3] : [0],
       threaded,
     });
-    for (const zeroed of training ? [false, true] : [false])
+    for (const overwrite of training ? [false, true] : [false])
       cases.push({
         kernel: "batchNormBackward",
-        name: `${what}${zeroed ? ", dinp known to be zeros" : ""}`,
+        name: `${what}${overwrite ? ", dinp overwritten" : ""}`,
         args: () => {
           const { inp, weight, bias, mean, rstd } = inputs();
           refKernel("batchNormForward")(
@@ -412,10 +412,24 @@ function normCases(): KernelCase[] {
             1e-5,
             training,
           );
-          const dinp = zeroed ? new Float32Array(n) : rand(n, 6);
+          const dinp = overwrite ? nan(n) : rand(n, 6); // overwritten: its contents must not matter
           const dweight = affine ? rand(C, 7) : null;
           const dbias = affine ? rand(C, 8) : null;
-          return [dinp, dweight, dbias, rand(n, 5), inp, mean, rstd, weight, N, C, inner, training, zeroed];
+          return [
+            dinp,
+            dweight,
+            dbias,
+            rand(n, 5),
+            inp,
+            mean,
+            rstd,
+            weight,
+            N,
+            C,
+            inner,
+            training,
+            overwrite,
+          ];
         },
         outputs: [0, 1, 2],
         threaded,

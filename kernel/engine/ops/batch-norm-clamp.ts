@@ -6,7 +6,7 @@
 // Training uses the batch's statistics and updates the running ones in place; evaluation uses the
 // running statistics. A primitive with a fused backward (backends/ref/norm.ts).
 
-import { gradBuffer } from "../autograd/grad-buffers";
+import { gradBuffer, gradBufferUninit } from "../autograd/grad-buffers";
 import { fromOp, needsGrad } from "../autograd/record";
 import { bumpVersion } from "../autograd/version";
 import { batchNormBackward, batchNormForward } from "../backends/ref/norm";
@@ -145,8 +145,9 @@ export function batchNormClamp(
 
   const saves = clamped ? [input, weight, "output" as const] : [input, weight];
   return fromOp(op, out, input.shape, [input, weight, bias], saves, (dout, acc) => {
-    const zeroed = !acc?.[0];
-    const dinp = needsGrad(input) ? (acc?.[0] ?? gradBuffer(input.numel)) : null; // (N, C, inner), += onto it
+    // A fresh input gradient is written, not added to: no zero-fill (a pass over memory) first.
+    const overwrite = !acc?.[0];
+    const dinp = needsGrad(input) ? (acc?.[0] ?? gradBufferUninit(input.numel)) : null; // (N, C, inner)
     const dweight = needsGrad(weight) ? gradBuffer(C) : null; // (C)
     const dbias = needsGrad(bias) ? gradBuffer(C) : null; // (C)
     batchNormBackward(
@@ -162,7 +163,7 @@ export function batchNormClamp(
       C,
       inner,
       training,
-      zeroed,
+      overwrite,
       clamped ? out : null,
       min,
       max,

@@ -71,8 +71,9 @@ export const batchNormForward = defineKernel(
  * Gradients of batchNormForward (nulls are skipped), with xhat = (inp - mean) * rstd:
  * dbias (C) += sum dout; dweight (C) += sum dout * xhat;
  * dinp (N, C, inner) = weight * rstd * (dout - mean(dout) - xhat * mean(dout * xhat)) in training
- * (the batch statistics depend on the input), weight * rstd * dout otherwise. `dinpZeroed`: the
- * caller promises dinp holds zeros, a hint for backends that would otherwise copy it in (wasm).
+ * (the batch statistics depend on the input), weight * rstd * dout otherwise. `dinpOverwrite`:
+ * dinp is written, not added to (its contents are ignored: a fresh gradient needs no zero-fill,
+ * and the wasm backend does not copy it in).
  * `out`: the forward's output clamped to [min, max]; dout then passes only where min < out < max
  * (hardtanh's gradient, where(mask, dout, 0)), before everything above.
  */
@@ -91,7 +92,7 @@ export const batchNormBackward = defineKernel(
     C: number,
     inner: number,
     training: boolean,
-    _dinpZeroed = false,
+    dinpOverwrite = false,
     out: Buf | null = null,
     min = Number.NEGATIVE_INFINITY,
     max = Number.POSITIVE_INFINITY,
@@ -120,7 +121,8 @@ export const batchNormBackward = defineKernel(
         const base = (n * C + c) * inner;
         for (let k = 0; k < inner; k++) {
           const xhat = (inp[base + k] - m) * r;
-          dinp[base + k] += scale * (dout[base + k] - meanDout - xhat * meanDoutXhat);
+          const d = scale * (dout[base + k] - meanDout - xhat * meanDoutXhat);
+          dinp[base + k] = dinpOverwrite ? d : dinp[base + k] + d;
         }
       }
     }

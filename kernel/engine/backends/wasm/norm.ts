@@ -82,7 +82,7 @@ export function normKernels(rt: WasmRuntime) {
 
   /**
    * dinp (N, C, inner), dweight (C), dbias (C) += gradients of batchNormForward (see ref).
-   * `dinpZeroed`: the caller promises dinp holds zeros, so it is not copied in (ref ignores it).
+   * `dinpOverwrite`: dinp is written, not added to, so it is not copied in (see ref).
    * `out`: the forward's output clamped to [min, max]; dout then passes only where min < out < max.
    */
   function batchNormBackward(
@@ -98,7 +98,7 @@ export function normKernels(rt: WasmRuntime) {
     C: number,
     inner: number,
     training: boolean,
-    dinpZeroed = false,
+    dinpOverwrite = false,
     out: Buf | null = null,
     min = Number.NEGATIVE_INFINITY,
     max = Number.POSITIVE_INFINITY,
@@ -115,12 +115,12 @@ export function normKernels(rt: WasmRuntime) {
     const pDinp =
       dinp === null
         ? 0
-        : dinpZeroed
+        : dinpOverwrite
           ? arena.target(dinp as F32) // (N, C, inner), known zeros: written, not read
           : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
-    const zeroed = dinpZeroed ? 1 : 0;
+    const zeroed = dinpOverwrite ? 1 : 0;
     const args = [
       ...[pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed],
       ...[pOut, min, max],

@@ -280,7 +280,7 @@ export function batchNormBackward(
 
 /**
  * batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). `zeroed` = 1: dinp
- * is known to hold zeros, so it is written, not read and added to (0 + x is x). `out` != 0: the
+ * is written, not read and added to (its contents are ignored: ref's dinpOverwrite). `out` != 0: the
  * forward's output clamped to [lo, hi] (batchNormForwardChannels' clamp); dout then passes only
  * where lo < out < hi, as through hardtanh.
  * @threaded
