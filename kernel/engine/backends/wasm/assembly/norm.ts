@@ -74,6 +74,18 @@ function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
       p = madd(x0, x0, p);
       pending++;
       k += 4;
+      if (pending >= FLUSH) {
+        // rows of one to seven f32x4s (small planes): the same flush as above
+        const s = f32x4.add(a, b);
+        const t = f32x4.add(p, q);
+        A = f64x2.add(A, f64x2.add(lowPair(s), highPair(s)));
+        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+        a = zero;
+        b = zero;
+        p = zero;
+        q = zero;
+        pending = 0;
+      }
     }
     for (; k < inner; k++) {
       const x = <f64>(load<f32>(row + 4 * k) - K);
@@ -152,6 +164,13 @@ function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: 
       p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
       pending++;
       k += 4;
+      if (pending >= FLUSH) {
+        const t = f32x4.add(p, q);
+        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+        p = zero;
+        q = zero;
+        pending = 0;
+      }
     }
     for (; k < inner; k++) {
       const g = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi);
