@@ -796,6 +796,11 @@ const GENERAL: Named<ConvCase>[] = [
     name: "depthwise 3x3 stride 2, rows of whole f32x4s",
     ...{ N: 2, C: 2, H: 16, W: 16, OC: 2, KH: 3, KW: 3, groups: 2, stride: [2, 2], pad: [1, 1, 1, 1] },
   },
+  // The 3x3 stride-2 weight gradient's one pass on rows of 16 outputs, no tail (MobileNetV2's 96@32x32).
+  {
+    name: "depthwise 3x3 stride 2, 16 outputs a row",
+    ...{ N: 2, C: 3, H: 32, W: 32, OC: 3, KH: 3, KW: 3, groups: 3, stride: [2, 2], pad: [1, 1, 1, 1] },
+  },
   // Stride 2 with another kernel size: every other float per tap (EfficientNet's 5x5 downsampling).
   {
     name: "depthwise 5x5 stride 2, two f32x4s and a tail",

@@ -11,7 +11,7 @@
 
 import { C_, DH_, DW_, H_, KH_, KW_, OH_, OW_, PL_, PT_, padPlane, SH_, SW_, W_, zeroFloats } from "./conv-geometry";
 import { depthwise3x3, depthwisePaddedHeight, depthwisePaddedWidth } from "./depthwise";
-import { evenLanes, madd, spreadHigh, spreadLow } from "./simd";
+import { evenLanes, madd, oddLanes, spreadHigh, spreadLow } from "./simd";
 
 /**
  * Planes [q0, q1) of N * C: dinp (N, C, H, W) += the input gradient from dout (N, C, OH, OW) and
@@ -165,6 +165,7 @@ export function depthwiseBackwardWeight(
   const PH = depthwisePaddedHeight(geo);
   const PW = depthwisePaddedWidth(geo);
   const fast = KH == 3 && KW == 3 && sH == 1 && sW == 1 && dH == 1 && dW == 1;
+  const fast2 = KH == 3 && KW == 3 && sH == 2 && sW == 2 && dH == 1 && dW == 1;
   for (let c = c0; c < c1; c++) {
     const dw = dweight + 4 * c * KH * KW;
     for (let n = 0; n < N; n++) {
@@ -173,6 +174,10 @@ export function depthwiseBackwardWeight(
       const d = dout + 4 * q * OH * OW;
       if (fast) {
         depthwiseWeight3x3(dw, d, padded, OH, OW, PW);
+        continue;
+      }
+      if (fast2) {
+        depthwiseWeight3x3Stride2(dw, d, padded, OH, OW, PW);
         continue;
       }
       for (let kh = 0; kh < KH; kh++)
@@ -266,26 +271,107 @@ function depthwiseWeight3x3(dw: usize, d: usize, padded: usize, OH: i32, OW: i32
       s8 = madd(g, v128.load(r2 + x, 8), s8);
     }
   }
-  addTap(dw, 0, s0, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 0));
-  addTap(dw, 1, s1, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 1));
-  addTap(dw, 2, s2, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 2));
-  addTap(dw, 3, s3, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 0));
-  addTap(dw, 4, s4, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 1));
-  addTap(dw, 5, s5, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 2));
-  addTap(dw, 6, s6, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 0));
-  addTap(dw, 7, s7, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 1));
-  addTap(dw, 8, s8, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 2));
+  addTaps(dw, s0, s1, s2, s3, s4, s5, s6, s7, s8, d, padded, OH, OW, OW4, rowBytes, 1);
 }
 
-/** The columns [OW4, OW) of tap (kh, kw)'s sum, row by row. */
-// @ts-ignore: decorator
-@inline
-function tailSum(d: usize, padded: usize, OH: i32, OW: i32, OW4: i32, rowBytes: usize, kh: i32, kw: i32): f32 {
-  let tail: f32 = 0;
+/**
+ * dw (3x3) += the 3x3 stride-2 weight gradient of one plane, in one pass as depthwiseWeight3x3:
+ * per 4 outputs of a row, each kernel row's 8 + 2 input floats give the three taps' lanes (even,
+ * odd, even shifted by one), the same sums in the same order as the per-tap loop.
+ */
+function depthwiseWeight3x3Stride2(dw: usize, d: usize, padded: usize, OH: i32, OW: i32, PW: i32): void {
+  let s0 = f32x4.splat(0);
+  let s1 = s0;
+  let s2 = s0;
+  let s3 = s0;
+  let s4 = s0;
+  let s5 = s0;
+  let s6 = s0;
+  let s7 = s0;
+  let s8 = s0;
+  const rowBytes = 4 * PW;
+  const OW4 = OW & ~3;
   for (let oh = 0; oh < OH; oh++) {
     const drow = d + 4 * oh * OW;
-    const src = padded + (oh + kh) * rowBytes + 4 * kw;
-    for (let ow = OW4; ow < OW; ow++) tail += load<f32>(drow + 4 * ow) * load<f32>(src + 4 * ow);
+    const r0 = padded + 2 * oh * rowBytes;
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    for (let ow = 0; ow < OW4; ow += 4) {
+      const g = v128.load(drow + 4 * ow);
+      const x = 8 * ow;
+      let a = v128.load(r0 + x);
+      let b = v128.load(r0 + x, 16);
+      s0 = madd(g, evenLanes(a, b), s0);
+      s1 = madd(g, oddLanes(a, b), s1);
+      s2 = madd(g, evenLanes(v128.load(r0 + x, 8), v128.load(r0 + x, 24)), s2);
+      a = v128.load(r1 + x);
+      b = v128.load(r1 + x, 16);
+      s3 = madd(g, evenLanes(a, b), s3);
+      s4 = madd(g, oddLanes(a, b), s4);
+      s5 = madd(g, evenLanes(v128.load(r1 + x, 8), v128.load(r1 + x, 24)), s5);
+      a = v128.load(r2 + x);
+      b = v128.load(r2 + x, 16);
+      s6 = madd(g, evenLanes(a, b), s6);
+      s7 = madd(g, oddLanes(a, b), s7);
+      s8 = madd(g, evenLanes(v128.load(r2 + x, 8), v128.load(r2 + x, 24)), s8);
+    }
+  }
+  addTaps(dw, s0, s1, s2, s3, s4, s5, s6, s7, s8, d, padded, OH, OW, OW4, rowBytes, 2);
+}
+
+/** dw[tap] += the lanes of the nine sums and the columns [OW4, OW) of each tap (rows `stride` apart). */
+// @ts-ignore: decorator
+@inline
+function addTaps(
+  dw: usize,
+  s0: v128,
+  s1: v128,
+  s2: v128,
+  s3: v128,
+  s4: v128,
+  s5: v128,
+  s6: v128,
+  s7: v128,
+  s8: v128,
+  d: usize,
+  padded: usize,
+  OH: i32,
+  OW: i32,
+  OW4: i32,
+  rowBytes: usize,
+  stride: i32,
+): void {
+  addTap(dw, 0, s0, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 0, stride));
+  addTap(dw, 1, s1, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 1, stride));
+  addTap(dw, 2, s2, tailSum(d, padded, OH, OW, OW4, rowBytes, 0, 2, stride));
+  addTap(dw, 3, s3, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 0, stride));
+  addTap(dw, 4, s4, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 1, stride));
+  addTap(dw, 5, s5, tailSum(d, padded, OH, OW, OW4, rowBytes, 1, 2, stride));
+  addTap(dw, 6, s6, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 0, stride));
+  addTap(dw, 7, s7, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 1, stride));
+  addTap(dw, 8, s8, tailSum(d, padded, OH, OW, OW4, rowBytes, 2, 2, stride));
+}
+
+/** The columns [OW4, OW) of tap (kh, kw)'s sum, row by row (0 when there are none), at stride 1 or 2. */
+// @ts-ignore: decorator
+@inline
+function tailSum(
+  d: usize,
+  padded: usize,
+  OH: i32,
+  OW: i32,
+  OW4: i32,
+  rowBytes: usize,
+  kh: i32,
+  kw: i32,
+  stride: i32,
+): f32 {
+  let tail: f32 = 0;
+  if (OW4 == OW) return tail;
+  for (let oh = 0; oh < OH; oh++) {
+    const drow = d + 4 * oh * OW;
+    const src = padded + (stride * oh + kh) * rowBytes + 4 * kw;
+    for (let ow = OW4; ow < OW; ow++) tail += load<f32>(drow + 4 * ow) * load<f32>(src + 4 * stride * ow);
   }
   return tail;
 }
