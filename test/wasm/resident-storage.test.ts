@@ -81,7 +81,11 @@ describe("tensor storage in wasm memory", () => {
     assert.ok(made.rand.storage.every((v) => v >= 0 && v < 1));
     assert.ok(made.randint.storage.every((v) => Number.isInteger(v) && v >= 0 && v < 10));
     R.manualSeed(3);
-    assert.deepEqual(Array.from(R.randn([64, 8, 8]).storage), Array.from(made.randn.storage), "seeded as before");
+    assert.deepEqual(
+      Array.from(R.randn([64, 8, 8]).storage),
+      Array.from(made.randn.storage),
+      "seeded as before",
+    );
     R.setBackend("ref");
     try {
       assert.ok(!inWasm(R.randn([64, 8, 8])), "with the ref backend, an ordinary array");
