@@ -268,8 +268,10 @@ export const kernelFaults: Fault[] = [
   ),
   jupyterError(
     "the engine's memory exhausted (1 GB tensors until wasm memory cannot grow)",
-    'import { zeros as zerosBig } from "receptive";\nconst big: unknown[] = [];\n' +
-      "try { for (let i = 0; i < 6; i++) big.push(zerosBig([2.5e8]).add(1)); } finally { big.length = 0; }",
+    // Inputs in ordinary arrays (from a Float32Array, not a factory, which takes wasm storage): the
+    // kernel copies each into wasm memory next to the outputs kept, until the memory cannot grow.
+    'import { tensor as tensorBig } from "receptive";\nconst big: unknown[] = [];\n' +
+      "try { for (let i = 0; i < 6; i++) big.push(tensorBig(new Float32Array(2.5e8), { shape: [2.5e8] }).add(1)); } finally { big.length = 0; }",
     /OutOfMemoryError: out of memory in \w+.*smaller batch size/,
   ),
   jupyterError("process.exit(1) in a cell", "process.exit(1)", /ProcessExitError: process\.exit\(1\)/),
