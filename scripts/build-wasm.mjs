@@ -61,6 +61,8 @@ for (const { file, features } of variants) {
     String(MAXIMUM_PAGES),
     "--use",
     "abort=",
+    // RECEPTIVE_WASM_NAMES=1 keeps function names (a name section) for --cpu-prof profiles.
+    ...(process.env.RECEPTIVE_WASM_NAMES === "1" ? ["--debug"] : []),
   ];
   const { error, stderr } = await asc.main(args);
   if (error) {
