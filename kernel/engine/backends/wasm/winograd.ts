@@ -8,6 +8,7 @@ import type { Buf } from "../registry";
 import type { F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
 import type { WasmRuntime } from "./runtime";
+import { MR } from "./sgemm";
 import { ranges, runShares, threadsFor } from "./threads/parallel";
 
 /** Tiles (2x2 output blocks) to aim for per GEMM: whole images, at least one. */
@@ -113,22 +114,19 @@ function run(
   const [xis, side] = f4 ? [36, 4] : [16, 2]; // transformed tile size, output tile side
   const geo = putConvGeometry(arena, g, flip ? 1 : 0);
   const pW = arena.put(weight.subarray(0, M * K * 9)); // (M, K, 3, 3), or (K, M, 3, 3) flipped
-  const pU = arena.alloc(4 * xis * M * K); // (xis, M, K)
-  const wCalls = ranges(M, 1, threadsFor(rt, xis * M * K)).map(([m0, m1]) => [
+  // U packed once for the GEMMs: every thread and chunk reads it as it is (each thread packing all
+  // of U for its share made 2 threads barely faster than one on 4x4 planes of 128 channels).
+  const pUp = arena.alloc(4 * xis * kernels.packedAFloats(M, K)); // (xis) x packed (M, K)
+  const wCalls = ranges(M, MR, threadsFor(rt, xis * M * K)).map(([m0, m1]) => [
     m0,
     m1,
-    pU,
+    pUp,
     pW,
     M,
     K,
     flip ? 1 : 0,
   ]);
   runShares(rt, f4 ? "winograd4Weights" : "winogradWeights", wCalls);
-  // U packed once for the GEMMs: every thread and chunk reads it as it is (each thread packing all
-  // of U for its share made 2 threads barely faster than one on 4x4 planes of 128 channels).
-  const pUp = arena.alloc(4 * xis * kernels.packedAFloats(M, K)); // (xis) x packed (M, K)
-  const packCalls = ranges(xis, 1, threadsFor(rt, xis * M * K)).map(([x0, x1]) => [x0, x1, pUp, pU, M, K]);
-  runShares(rt, "winogradPackWeights", packCalls);
   const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
   const threads = threadsFor(rt, N * M * OH * OW * K * 4);
   const shares = ranges(N, 1, threads);

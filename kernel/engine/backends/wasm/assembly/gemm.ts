@@ -11,7 +11,7 @@
 
 import { madd } from "./simd";
 
-const MR = 4; // rows of C per micro-kernel
+export const MR = 4; // rows of C per micro-kernel
 export const NR = 8; // columns of C per micro-kernel (two f32x4)
 export const KC = 256; // depth of a packed block
 const MC = 128; // rows of a packed A block (multiple of MR)
@@ -216,10 +216,22 @@ function nothingToMultiply(M: i32, N: i32, K: i32, c: usize, ldc: i32, accumulat
 /**
  * Floats of an A (M, K) packed whole for gemmPrepacked: depth blocks of KC one after the other
  * (block pc starts at float pc * Mpad, Mpad = M rounded up to MR), each the (kc, MR) micro-panels
- * of all rows in order.
+ * of all rows in order (see packedAOffset).
  */
 export function packedAFloats(M: i32, K: i32): i32 {
   return roundUp(M, MR) * K;
+}
+
+/**
+ * The float offset of rows i..i + MR - 1 (i a multiple of MR), depth k, in an A (M, K) packed whole:
+ * MR adjacent floats, one per row (rows past M are padding, computed and never stored).
+ * @internal a helper of other assembly files, not a wasm export
+ */
+// @ts-ignore: decorator
+@inline export function packedAOffset(i: i32, k: i32, M: i32, K: i32): usize {
+  const pc = k - (k % KC);
+  const kc = min(KC, K - pc);
+  return <usize>pc * roundUp(M, MR) + <usize>i * kc + <usize>(k - pc) * MR;
 }
 
 /**
