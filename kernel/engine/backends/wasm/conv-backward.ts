@@ -119,7 +119,7 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const colBytes = 4 * kernels.convForwardColFloats(tgeo);
       const calls = ranges(N, 1, sharesFor(threadsFor(rt, macs))).map(([n0, n1]) => {
         const col = arena.alloc(colBytes);
-        const scratch = arena.alloc(kernels.packedScratchBytes(C / G, (OC / G) * KH * KW));
+        const scratch = arena.alloc(kernels.convForwardScratchBytes(tgeo)); // packed weight
         return [n0, n1, tgeo, pDinp, pDout, pWt, 0, col, scratch];
       });
       runShares(rt, "conv2dForward", calls);
@@ -129,7 +129,7 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
       const calls = ranges(N, 1, sharesFor(threadsFor(rt, macs))).map(([n0, n1]) => {
         const col = arena.alloc(4 * K * P); // dcol (K, OH * OW)
-        const scratch = arena.alloc(kernels.sgemmScratchBytes(K, P, OC / G));
+        const scratch = arena.alloc(kernels.convBackwardInputScratchBytes(geo)); // packed weight and dout
         return [n0, n1, geo, pDinp, pDout, pW, col, scratch];
       });
       runShares(rt, "conv2dBackwardInput", calls);

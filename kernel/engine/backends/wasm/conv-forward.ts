@@ -107,7 +107,7 @@ export function convForwardKernel(rt: WasmRuntime) {
     const colBytes = 4 * kernels.convForwardColFloats(geo);
     const calls = ranges(N, 1, sharesFor(threadsFor(rt, N * OC * P * K))).map(([n0, n1]) => {
       const col = arena.alloc(colBytes); // padded planes (C/G, PH, PW) + im2col (K, OH * OW) packed for GEMM
-      const scratch = arena.alloc(kernels.packedScratchBytes(OC / G, K));
+      const scratch = arena.alloc(kernels.convForwardScratchBytes(geo)); // packed weight
       return [n0, n1, geo, pOut, pInp, pW, pBias, col, scratch];
     });
     runShares(rt, "conv2dForward", calls);

@@ -2,7 +2,7 @@
 // dout, scattered back onto dinp by col2im. Stride-1 convs use the forward kernel instead (see
 // backends/wasm/conv-backward.ts).
 
-import { gemm } from "./gemm";
+import { gemmPrepacked, MR, NR, packAWhole, packBWhole, packedAFloats, packedBFloats } from "./gemm";
 import { spreadHigh, spreadLow } from "./simd";
 import { C_, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, PL_, PT_, SH_, SW_, W_ } from "./conv-geometry";
 
@@ -57,9 +57,21 @@ function col2imAdd(dinp: usize, dcol: usize, geo: usize): void {
 }
 
 /**
+ * Bytes of the `scratch` conv2dBackwardInput needs per thread: weight[g]^T (K, OC/G) packed whole
+ * (once per call with one group: packing it per image cost as much as a fifth of the GEMMs on
+ * small planes), one image's dout (OC/G, P) packed, and an edge tile.
+ */
+export function convBackwardInputScratchBytes(geo: usize): i32 {
+  const G = load<i32>(geo, G_);
+  const OCG = load<i32>(geo, OC_) / G;
+  const K = (load<i32>(geo, C_) / G) * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  return 4 * (packedAFloats(K, OCG) + packedBFloats(OCG, P) + MR * NR);
+}
+
+/**
  * Images [n0, n1): dinp (N, C, H, W) += conv2d's input gradient from dout (N, OC, OH, OW).
- * `col` holds C/G * KH * KW * OH * OW floats; `scratch` is GEMM scratch for (C/G * KH * KW) x
- * (OH * OW) with depth OC/G.
+ * `col` holds C/G * KH * KW * OH * OW floats; `scratch` convBackwardInputScratchBytes bytes.
  * @threaded
  */
 export function conv2dBackwardInput(
@@ -80,10 +92,15 @@ export function conv2dBackwardInput(
   const CG = C / G;
   const OCG = OC / G;
   const K = CG * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  const packedA = scratch; // weight[g]^T (K, OC/G), packed whole
+  const packedB = packedA + 4 * <usize>packedAFloats(K, OCG); // dout[n, g] (OC/G, P), packed
+  const tile = packedB + 4 * <usize>packedBFloats(OCG, P); // (MR, NR)
   for (let n = n0; n < n1; n++)
     for (let g = 0; g < G; g++) {
-      // dcol (K, P) = weight[g]^T (K, OC/G) @ dout[n, g] (OC/G, P)
-      gemm(K, P, OCG, weight + 4 * g * OCG * K, 1, K, dout + 4 * (n * OC + g * OCG) * P, P, 1, col, P, false, scratch);
+      // dcol (K, P) = weight[g]^T (K, OC/G) @ dout[n, g] (OC/G, P): the same sums as gemm
+      if (G > 1 || n == n0) packAWhole(packedA, weight + 4 * g * OCG * K, 1, K, K, OCG);
+      packBWhole(packedB, dout + 4 * (n * OC + g * OCG) * P, P, 1, OCG, P);
+      gemmPrepacked(K, P, OCG, packedA, packedB, col, P, false, 0, tile);
       col2imAdd(dinp + 4 * (n * C + g * CG) * HW, col, geo);
     }
 }

@@ -294,6 +294,16 @@ export function gemmPrepacked(
   return K * roundUp(N, NR);
 }
 
+/**
+ * Packs all of B (K, N) (element (k, j) at b + 4 * (k * bRow + j * bCol)) in gemmPackedB's layout
+ * (packedBFloats(K, N) floats), for gemmPrepacked.
+ * @internal a helper of other assembly files, not a wasm export
+ */
+export function packBWhole(dst: usize, b: usize, bRow: i32, bCol: i32, K: i32, N: i32): void {
+  const Npad = roundUp(N, NR);
+  for (let pc = 0; pc < K; pc += KC) packB(dst + 4 * <usize>pc * Npad, b, bRow, bCol, pc, min(KC, K - pc), 0, N);
+}
+
 /** Bytes of scratch gemmPackedB needs for M rows and depth K. */
 export function packedScratchBytes(M: i32, K: i32): i32 {
   return (min(MC, roundUp(M, MR)) * min(KC, max(K, 1)) + MR * NR) * 4;
