@@ -81,10 +81,84 @@ describe("Conv2dNormActivation: BatchNorm2d + ReLU6 as one op", () => {
     assert.equal(m.forward(x).gradFn?.name, "batchNorm");
   });
 
-  it("runs child by child when a child was replaced", () => {
+  it("fuses a ReLU put in place of the ReLU6, and runs child by child for any other activation", () => {
     const m = block();
     m.addModule("2", new nn.ReLU());
-    const out = m.forward(randn([2, 5, 8, 8], { requiresGrad: true }));
-    assert.equal(out.gradFn?.name, "relu");
+    assert.equal(m.forward(randn([2, 5, 8, 8], { requiresGrad: true })).gradFn?.name, "batchNorm");
+    m.addModule("2", new nn.LeakyReLU(0.1));
+    assert.equal(m.forward(randn([2, 5, 8, 8], { requiresGrad: true })).gradFn?.name, "leakyRelu");
+  });
+});
+
+/** How many nodes of the autograd graph behind `t` are the op `name`. */
+function countOps(t: Tensor, name: string): number {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [t.gradFn];
+  let n = 0;
+  while (stack.length > 0) {
+    const node = stack.pop() as { name?: string; next?: unknown[] } | null | undefined;
+    if (node === null || node === undefined || seen.has(node)) continue;
+    seen.add(node);
+    if (node.name === name) n++;
+    for (const next of node.next ?? []) stack.push(next);
+  }
+  return n;
+}
+
+describe("ResNet blocks: BatchNorm2d + ReLU as one op", () => {
+  /** A CIFAR ResNet-18 of width 8 whose batch norms push many outputs below 0 (bias -0.5). */
+  function resnet(): nn.Module {
+    manualSeed(11);
+    const m = models.resnet18({ numClasses: 10, cifar: true, width: 8 });
+    for (const mod of m.modules())
+      if (mod instanceof nn.BatchNorm2d) {
+        mod.weight!.storage.fill(2);
+        mod.bias!.storage.fill(-0.5);
+      }
+    return m;
+  }
+
+  for (const backend of ["wasm", "ref"])
+    it(`matches the network run child by child bit for bit, every gradient included (${backend})`, () => {
+      setBackend(backend);
+      try {
+        manualSeed(5);
+        const x = randn([4, 3, 16, 16]);
+        const w = randn([4, 10]);
+        const fused = resnet();
+        const plain = resnet();
+        // A hook on every ReLU makes each block run bn + relu child by child.
+        for (const mod of plain.modules())
+          if (mod instanceof nn.ReLU) mod.registerForwardHook(() => undefined);
+        const a = run(fused, x, w);
+        const b = run(plain, x, w);
+        // stem 1 + one per block (bn1 + relu) of 8 fused: 17 relu ops child by child, 8 fused
+        assert.equal(countOps(a.out, "relu"), 8, "fused: only the ReLUs after the additions stay");
+        assert.equal(countOps(b.out, "relu"), 17, "child by child: every ReLU");
+        assertSameBits(a.out.storage, b.out.storage, "logits");
+        assertSameBits(a.xGrad.storage, b.xGrad.storage, "input gradient");
+        assert.equal(a.params.length, b.params.length);
+        for (const [i, g] of a.params.entries())
+          assertSameBits(g.storage, b.params[i].storage, `gradient of parameter ${i}`);
+      } finally {
+        setBackend("wasm");
+      }
+    });
+
+  it("runs bn1 + relu as one op in a BasicBlock, child by child while a hook watches the ReLU", () => {
+    manualSeed(2);
+    const block = new models.BasicBlock(4, 4);
+    const seen: string[] = [];
+    block.bn1.registerForwardHook((_m, _i, out) => {
+      seen.push((out as Tensor).gradFn?.name ?? "none");
+    });
+    block.forward(randn([2, 4, 6, 6], { requiresGrad: true }));
+    assert.deepEqual(seen, ["batchNorm"], "with a hook on bn1 it runs on its own");
+    const relus: string[] = [];
+    block.relu.registerForwardHook((_m, _i, out) => {
+      relus.push((out as Tensor).gradFn?.name ?? "none");
+    });
+    block.forward(randn([2, 4, 6, 6], { requiresGrad: true }));
+    assert.deepEqual(relus, ["relu", "relu"], "with a hook on relu both ReLUs run as ReLUs");
   });
 });

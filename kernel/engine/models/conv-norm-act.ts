@@ -5,7 +5,7 @@ import { ReLU, ReLU6, SiLU } from "../nn/activation";
 import { BatchNorm2d } from "../nn/batchnorm";
 import { Sequential } from "../nn/containers";
 import { Conv2d } from "../nn/conv";
-import { hasHooks } from "../nn/module";
+import { hasHooks, type Module } from "../nn/module";
 import type { Tensor } from "../tensor/tensor";
 
 export interface ConvNormActivationOptions {
@@ -43,11 +43,31 @@ export class Conv2dNormActivation extends Sequential {
 
   override forward(input: Tensor): Tensor {
     if (this.length !== 3) return super.forward(input);
-    const [conv, norm, act] = [this.get(0), this.get(1), this.get(2)];
-    if (norm.constructor !== BatchNorm2d || act.constructor !== ReLU6 || hasHooks(norm) || hasHooks(act))
-      return super.forward(input);
-    return (norm as BatchNorm2d).forwardClamped(conv.forward(input), 0, 6);
+    return normActivation(this.get(1), this.get(2), this.get(0).forward(input));
   }
+}
+
+/** The activations a batch norm runs fused, as the bounds of the clamp they are. */
+const CLAMPS = new Map<unknown, [number, number]>([
+  [ReLU, [0, Number.POSITIVE_INFINITY]],
+  [ReLU6, [0, 6]],
+]);
+
+/**
+ * act.forward(norm.forward(input)), as one op (BatchNorm2d.forwardClamped: the same values and
+ * gradients, one pass over memory fewer each way) when `norm` is a BatchNorm2d, `act` a ReLU or
+ * ReLU6, and no hook watches either (hooks see both outputs child by child; so does a replaced
+ * child). For Conv2dNormActivation and ResNet's blocks.
+ * NOTE: fused, a ReLU passes no gradient where the batch norm's output is +Infinity (the clamp's
+ * mask is min < out < max); child by child it would. Finite inputs and weights never get there.
+ */
+export function normActivation(norm: Module, act: Module, input: Tensor): Tensor {
+  const bounds =
+    norm.constructor === BatchNorm2d && !hasHooks(norm) && !hasHooks(act)
+      ? CLAMPS.get(act.constructor)
+      : undefined;
+  if (bounds === undefined) return act.forward(norm.forward(input));
+  return (norm as BatchNorm2d).forwardClamped(input, bounds[0], bounds[1]);
 }
 
 /**

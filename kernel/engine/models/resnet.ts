@@ -16,6 +16,7 @@ import { Identity, Linear } from "../nn/linear";
 import { Module } from "../nn/module";
 import { AdaptiveAvgPool2d, MaxPool2d } from "../nn/pooling";
 import type { Tensor } from "../tensor/tensor";
+import { normActivation } from "./conv-norm-act";
 import { initWeights } from "./init";
 import { positiveInt } from "./options";
 
@@ -42,7 +43,7 @@ export class BasicBlock extends Module {
     this.downsample = downsample;
   }
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
+    let out = normActivation(this.bn1, this.relu, this.conv1.forward(x)); // bn1 + relu as one op
     out = this.bn2.forward(this.conv2.forward(out));
     const identity = this.downsample === null ? x : this.downsample.forward(x);
     return this.relu.forward(out.add(identity));
@@ -72,8 +73,8 @@ export class Bottleneck extends Module {
     this.downsample = downsample;
   }
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
+    let out = normActivation(this.bn1, this.relu, this.conv1.forward(x)); // bn + relu as one op
+    out = normActivation(this.bn2, this.relu, this.conv2.forward(out));
     out = this.bn3.forward(this.conv3.forward(out));
     const identity = this.downsample === null ? x : this.downsample.forward(x);
     return this.relu.forward(out.add(identity));
@@ -156,7 +157,7 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    x = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+    x = this.maxpool.forward(normActivation(this.bn1, this.relu, this.conv1.forward(x)));
     x = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(x))));
     return this.fc.forward(this.avgpool.forward(x).flatten(1));
   }
