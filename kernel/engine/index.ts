@@ -10,6 +10,8 @@ export {
   availableBackends,
   type BackendInfo,
   backendInfo,
+  type CacheInfo,
+  type GemmInfo,
   getBackend,
   type SimdInfo,
   setBackend,

@@ -33,6 +33,8 @@ export interface Backend {
   describe?(): string;
   /** Which SIMD variant its kernels run and why (see BackendInfo.simd). */
   simd?(): SimdInfo;
+  /** Its GEMM's cache blocking and the caches it was derived from (see BackendInfo.gemm). */
+  gemm?(): GemmInfo;
   /** Internal backends (summary's shape-only pass) are not offered to users. */
   readonly hidden?: boolean;
   /**
@@ -213,6 +215,32 @@ export interface SimdInfo {
   why: string;
 }
 
+/** One cache as the OS reports it (for CPU 0). */
+export interface CacheInfo {
+  level: number;
+  type: "Data" | "Instruction" | "Unified";
+  bytes: number;
+  /** Logical CPUs sharing it. */
+  sharedBy: number;
+}
+
+/** How a backend's GEMM blocks its operands for the caches (backends/wasm/blocking.ts). */
+export interface GemmInfo {
+  /** Rows of A per packed block. */
+  mc: number;
+  /** Columns of B per packed block. */
+  nc: number;
+  /** Depth per packed block: fixed (it orders the sums). */
+  kc: number;
+  /**
+   * Where MC and NC come from: "from /sys/devices/system/cpu/cpu0/cache: MC 512 (...)",
+   * "defaults: MC 128, NC 1024 (<why the caches could not be read>)" or "RECEPTIVE_GEMM_BLOCKING=MC,NC".
+   */
+  why: string;
+  /** The caches read (empty when none could be). */
+  caches: CacheInfo[];
+}
+
 export interface BackendInfo {
   /** The active backend ("wasm" or "ref"). */
   name: string;
@@ -230,6 +258,8 @@ export interface BackendInfo {
   calls: Record<string, Record<string, number>>;
   /** The SIMD variant the active backend runs and why; absent for backends without SIMD (ref). */
   simd?: SimdInfo;
+  /** The active backend's GEMM blocking and the caches it follows; absent for ref. */
+  gemm?: GemmInfo;
 }
 
 export function backendInfo(): BackendInfo {
@@ -247,6 +277,7 @@ export function backendInfo(): BackendInfo {
         .map(([kernel, counts]) => [kernel, { ...counts }]),
     ),
     ...(active.simd === undefined ? {} : { simd: active.simd() }),
+    ...(active.gemm === undefined ? {} : { gemm: active.gemm() }),
   };
 }
 

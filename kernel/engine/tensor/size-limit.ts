@@ -3,7 +3,7 @@
 // (or a process killed for memory) when someone types randn([1e6, 1e6]).
 
 import { totalmem } from "node:os";
-import { check, fmtShape } from "../errors";
+import { check, fmtShape, ReceptiveError } from "../errors";
 
 /** JavaScript's limit on a Float32Array's length (V8: 2^32 elements, 16 GiB). */
 const TYPED_ARRAY_LIMIT = 2 ** 32;
@@ -56,6 +56,8 @@ export function allocateFloats(
   try {
     return storage(n);
   } catch (e) {
+    // A backend's own clear error (e.g. a malformed RECEPTIVE_GEMM_BLOCKING when it starts) is not about memory.
+    if (e instanceof ReceptiveError) throw e;
     check(
       false,
       op,

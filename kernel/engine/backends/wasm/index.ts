@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { check } from "../../errors";
 import { deferBackend, type KernelFn, registerBackend, setBackend } from "../registry";
 import { avgPoolKernels } from "./avg-pool";
+import { KC } from "./blocking";
 import { convKernels } from "./conv";
 import { convTransposeKernels } from "./conv-transpose";
 import { depthwiseBackwardKernels } from "./depthwise-backward";
@@ -84,6 +85,13 @@ deferBackend(() => {
       else dst.set(src);
     },
     simd: () => ({ variant: rt.variant, why: rt.why }),
+    gemm: () => ({
+      mc: rt.blocking.mc,
+      nc: rt.blocking.nc,
+      kc: KC,
+      why: rt.blocking.why,
+      caches: rt.blocking.caches.map((c) => ({ ...c })),
+    }),
     describe: () => {
       const threads = rt.workers.threads;
       const failure = rt.workers.startupFailure;

@@ -1,9 +1,11 @@
 // The process's one wasm runtime: the chosen kernel module, the shared memory, the calling
 // thread's instance, the arena that owns that memory and the worker threads that share it.
 // Created on first use (the wasm backend starts with the first op, not at import); an Error (with
-// the reasons) where WebAssembly SIMD is unavailable.
+// the reasons) where WebAssembly SIMD is unavailable. Every instance (this thread's and each
+// worker's) gets the GEMM blocking chosen for this machine (blocking.ts) before its first call.
 
 import { Arena } from "./arena";
+import { chooseBlocking, type GemmBlocking } from "./blocking";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
 import { loadKernels, type Variant } from "./loader";
 import { WorkerThreads } from "./threads/workers";
@@ -17,6 +19,8 @@ export interface WasmRuntime {
   memory: WasmMemory;
   arena: Arena;
   workers: WorkerThreads;
+  /** The GEMM's MC and NC in every instance, and why (blocking.ts). */
+  blocking: GemmBlocking;
 }
 
 const INITIAL_PAGES = 256; // 16 MiB; the arena grows it on demand
@@ -24,6 +28,7 @@ const INITIAL_PAGES = 256; // 16 MiB; the arena grows it on demand
 function createRuntime(): WasmRuntime | Error {
   const loaded = loadKernels();
   if (loaded instanceof Error) return loaded;
+  const blocking = chooseBlocking(); // NOTE: throws on a malformed RECEPTIVE_GEMM_BLOCKING (a clear error at the first op)
   try {
     const memory = new wasmApi!.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
     const instance = new wasmApi!.Instance(loaded.module, { env: { memory } });
@@ -32,13 +37,15 @@ function createRuntime(): WasmRuntime | Error {
     const kernels = instance.exports as unknown as KernelExports;
     if (kernels.isRelaxed() !== (loaded.variant === "relaxed" ? 1 : 0))
       return new Error(`wasm kernels: ${loaded.variant} module reports the wrong variant (stale build?)`);
+    kernels.setGemmBlocking(blocking.mc, blocking.nc);
     return {
       variant: loaded.variant,
       why: loaded.why,
       kernels,
       memory,
       arena: new Arena(memory, kernels.heapBase()),
-      workers: new WorkerThreads(loaded.module, memory),
+      workers: new WorkerThreads(loaded.module, memory, blocking),
+      blocking,
     };
   } catch (e) {
     return new Error(`wasm kernels could not be instantiated: ${e instanceof Error ? e.message : String(e)}`);

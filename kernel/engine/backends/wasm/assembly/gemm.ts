@@ -7,15 +7,39 @@
 //
 // NOTE: the result for one C element depends only on K and KC (the k order inside a block and
 // the order of blocks), never on which rows/columns a caller computes; so splitting C across
-// threads gives bit-identical results to one thread.
+// threads gives bit-identical results to one thread, and MC and NC (which only group rows and
+// columns into blocks, in whole micro-tiles) are free to follow the machine's caches: the JS side
+// sets them once per instance (setGemmBlocking, from ../blocking.ts) before any call.
 
 import { madd } from "./simd";
 
 export const MR = 4; // rows of C per micro-kernel
 export const NR = 8; // columns of C per micro-kernel (two f32x4)
 export const KC = 256; // depth of a packed block
-const MC = 128; // rows of a packed A block (multiple of MR)
-const NC = 1024; // columns of a packed B block (multiple of NR)
+let MC = 128; // rows of a packed A block (multiple of MR); setGemmBlocking
+let NC = 1024; // columns of a packed B block (multiple of NR); setGemmBlocking
+
+/**
+ * Sets this instance's block sizes: MC rows of A (a multiple of MR = 4) and NC columns of B (a
+ * multiple of NR = 8) per packed block. Every instance sharing a memory must hold the same values
+ * (scratch sizes are computed on one and used on another); traps on values that are not whole
+ * micro-tiles. Changes no result (see the NOTE at the top).
+ */
+export function setGemmBlocking(mc: i32, nc: i32): void {
+  if (mc < MR || mc % MR != 0 || nc < NR || nc % NR != 0) unreachable();
+  MC = mc;
+  NC = nc;
+}
+
+/** This instance's MC (rows of a packed A block). */
+export function gemmBlockingMC(): i32 {
+  return MC;
+}
+
+/** This instance's NC (columns of a packed B block). */
+export function gemmBlockingNC(): i32 {
+  return NC;
+}
 
 // @ts-ignore: decorator
 @inline function roundUp(x: i32, m: i32): i32 {

@@ -62,4 +62,6 @@ export interface WorkerInit {
   memory: unknown; // the shared WebAssembly.Memory
   control: SharedArrayBuffer;
   slot: number;
+  /** The GEMM blocking every instance must share (blocking.ts), set before the worker reports ready. */
+  blocking: { mc: number; nc: number };
 }

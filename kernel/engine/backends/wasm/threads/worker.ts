@@ -21,10 +21,12 @@ import {
 } from "./protocol";
 import { spinUntil } from "./spin";
 
-const { module: wasmModule, memory, control, slot } = workerData as WorkerInit;
+const { module: wasmModule, memory, control, slot, blocking } = workerData as WorkerInit;
 const ints = new Int32Array(control);
 const args = new Float64Array(control);
 const instance = new wasmApi!.Instance(wasmModule as WasmModule, { env: { memory: memory as WasmMemory } });
+// The same GEMM blocking as the calling thread's instance, which sized the scratch (blocking.ts).
+(instance.exports.setGemmBlocking as (mc: number, nc: number) => void)(blocking.mc, blocking.nc);
 const kernels = THREADED_KERNELS.map((name) => instance.exports[name] as (...a: number[]) => void);
 const argv = new Array<number>(MAX_ARGS);
 

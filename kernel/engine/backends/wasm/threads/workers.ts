@@ -95,6 +95,7 @@ export class WorkerThreads {
   constructor(
     private readonly module: WasmModule,
     private readonly memory: WasmMemory,
+    private readonly blocking: { mc: number; nc: number },
   ) {
     this.spinMs = spinMs();
   }
@@ -258,7 +259,14 @@ export class WorkerThreads {
   /** A new worker for `slot`, not yet ready; null (and `failure` set) if it cannot start. */
   private spawn(slot: number): Worker | null {
     Atomics.store(this.ints, readyIndex(slot), 0); // a replaced worker's slot was ready
-    const init: WorkerInit = { module: this.module, memory: this.memory, control: this.control, slot };
+    const { mc, nc } = this.blocking;
+    const init: WorkerInit = {
+      module: this.module,
+      memory: this.memory,
+      control: this.control,
+      slot,
+      blocking: { mc, nc },
+    };
     let worker: Worker;
     try {
       worker = new Worker(join(__dirname, "worker.js"), { workerData: init });
