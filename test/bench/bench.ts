@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
+import { chooseBlocking, describeCaches, KC } from "../../kernel/engine/backends/wasm/blocking";
 import { compileVariant } from "../../kernel/engine/backends/wasm/loader";
 import { ENGINE_NODE_FLAGS } from "../../kernel/server/node-flags";
 import { CASES } from "./cases";
@@ -329,8 +330,11 @@ const goals = [
 const warmupTable = runWarmupBench(process.argv.slice(2));
 const loadMax = Math.max(loadBefore, loadavg()[0]);
 const shared = loadMax > 0.5 * cpus().length;
+// The runners inherit this environment, so they choose this same blocking (blocking.ts).
+const blocking = chooseBlocking();
 const machine = [
   `- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`,
+  `- Caches (CPU 0): ${describeCaches(blocking.caches)}; wasm GEMM blocking MC ${blocking.mc}, NC ${blocking.nc}, KC ${KC} (${blocking.why})`,
   `- Node ${process.version}; relaxed SIMD ${relaxed === null ? "unavailable" : relaxed.length === 0 ? "on by default" : `with ${RELAXED_FLAG}`}; Receptive runs under its kernel process's engine flags: ${engineFlags.join(" ")}`,
   `- PyTorch: ${torchVersion ?? "not installed"} (${PYTHON}), OMP/MKL/OPENBLAS_NUM_THREADS = thread count; BLAS: ${blas}`,
   `- TensorFlow.js: ${tfjsBackend ?? "not run"}. NOTE: ${TFJS_NOTE}`,

@@ -95,6 +95,18 @@ export function formatBytes(bytes: number): string {
   return `${+(bytes / 1024).toFixed(2)} KiB`;
 }
 
+/** "L1d 32 KiB, L1i 32 KiB, L2 1 MiB, L3 32 MiB / 2 CPUs" (or "none read"). */
+export function describeCaches(caches: readonly CacheInfo[]): string {
+  if (caches.length === 0) return "none read";
+  const kind = { Data: "d", Instruction: "i", Unified: "" } as const;
+  return caches
+    .map(
+      (c) =>
+        `L${c.level}${kind[c.type]} ${formatBytes(c.bytes)}${c.sharedBy > 1 ? ` / ${c.sharedBy} CPUs` : ""}`,
+    )
+    .join(", ");
+}
+
 /** x rounded down to a multiple of m, within [lo, hi] (bounds are multiples of m), and a note when clamped. */
 function fit(x: number, m: number, [lo, hi]: readonly [number, number]): [number, string] {
   const v = Math.floor(x / m) * m;
