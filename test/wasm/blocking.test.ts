@@ -19,6 +19,7 @@ import {
   DEFAULT_NC,
   deriveBlocking,
   describeCaches,
+  KC,
   parseBlockingOverride,
   parseCacheSize,
   readCaches,
@@ -245,10 +246,11 @@ describe("GEMM blocking: backendInfo()", () => {
     const gemm = backendInfo().gemm;
     if (backendInfo().name !== "wasm") return; // ref has no GEMM blocking
     assert.ok(gemm !== undefined);
-    assert.equal(gemm.kc, 256);
+    assert.equal(gemm.kc, KC, "blocking.ts's KC is the compiled kernels' (assembly/gemm.ts)");
+    assert.equal(KC, 256);
     assert.ok(gemm.mc % 4 === 0 && gemm.nc % 8 === 0);
     const expected = chooseBlocking();
-    assert.deepEqual(gemm, { ...expected, kc: 256 } satisfies GemmInfo);
+    assert.deepEqual(gemm, { ...expected, kc: KC } satisfies GemmInfo);
     assert.match(gemm.why, /^(from \/sys|defaults: |RECEPTIVE_GEMM_BLOCKING=)/);
   });
 });

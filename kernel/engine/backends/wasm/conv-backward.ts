@@ -11,6 +11,7 @@
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
+import { KC } from "./blocking";
 import { pointwiseGemmPays } from "./conv-forward";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
@@ -28,7 +29,7 @@ import {
 import { winogradWeightGradientDots, winogradWeightPays } from "./winograd-weight";
 
 /** The weight gradient's GEMM depth to aim for (images x output pixels): one packed block (KC). */
-const WEIGHT_GRADIENT_DEPTH = 256;
+const WEIGHT_GRADIENT_DEPTH = KC;
 
 /** Up to this many (input, output) channel pairs, stride-1 conv gradients run as direct kernels. */
 const DIRECT_MAX_CHANNEL_PAIRS = 1024;

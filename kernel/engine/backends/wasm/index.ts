@@ -7,7 +7,6 @@ import { availableParallelism } from "node:os";
 import { check } from "../../errors";
 import { deferBackend, type KernelFn, registerBackend, setBackend } from "../registry";
 import { avgPoolKernels } from "./avg-pool";
-import { KC } from "./blocking";
 import { convKernels } from "./conv";
 import { convTransposeKernels } from "./conv-transpose";
 import { depthwiseBackwardKernels } from "./depthwise-backward";
@@ -88,7 +87,7 @@ deferBackend(() => {
     gemm: () => ({
       mc: rt.blocking.mc,
       nc: rt.blocking.nc,
-      kc: KC,
+      kc: rt.kernels.gemmBlockingKC(),
       why: rt.blocking.why,
       caches: rt.blocking.caches.map((c) => ({ ...c })),
     }),

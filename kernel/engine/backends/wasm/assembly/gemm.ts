@@ -36,6 +36,11 @@ export function gemmBlockingMC(): i32 {
   return MC;
 }
 
+/** KC (the depth of a packed block): fixed at build time, reported by backendInfo().gemm. */
+export function gemmBlockingKC(): i32 {
+  return KC;
+}
+
 /** This instance's NC (columns of a packed B block). */
 export function gemmBlockingNC(): i32 {
   return NC;
