@@ -15,6 +15,7 @@ export {
   getBackend,
   type SimdInfo,
   setBackend,
+  type TieringInfo,
 } from "./backends/registry";
 export { getNumThreads, setNumThreads } from "./backends/wasm/index";
 export * as data from "./data/index";

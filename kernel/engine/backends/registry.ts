@@ -35,6 +35,8 @@ export interface Backend {
   simd?(): SimdInfo;
   /** Its GEMM's cache blocking and the caches it was derived from (see BackendInfo.gemm). */
   gemm?(): GemmInfo;
+  /** How its kernels' code is compiled and why (see BackendInfo.tiering). */
+  tiering?(): TieringInfo;
   /** Internal backends (summary's shape-only pass) are not offered to users. */
   readonly hidden?: boolean;
   /**
@@ -241,6 +243,20 @@ export interface GemmInfo {
   caches: CacheInfo[];
 }
 
+/** How a backend's compiled kernels reach optimised code (wasm: backends/wasm/tiering.ts). */
+export interface TieringInfo {
+  /**
+   * "eager": every kernel compiled when the backend starts, optimised (TurboFan) in the background
+   * right away; "lazy": V8's default, each kernel compiled at its first call, optimised once hot.
+   */
+  tiering: "eager" | "lazy";
+  /**
+   * How it was chosen, e.g. "eager TurboFan set at run time (--no-wasm-lazy-compilation
+   * --no-wasm-dynamic-tiering)", "set by the command line (...)", "forced by RECEPTIVE_WASM_TIERING=lazy".
+   */
+  why: string;
+}
+
 export interface BackendInfo {
   /** The active backend ("wasm" or "ref"). */
   name: string;
@@ -260,6 +276,8 @@ export interface BackendInfo {
   simd?: SimdInfo;
   /** The active backend's GEMM blocking and the caches it follows; absent for ref. */
   gemm?: GemmInfo;
+  /** How the active backend's kernels are compiled and why; absent for backends compiling nothing (ref). */
+  tiering?: TieringInfo;
 }
 
 export function backendInfo(): BackendInfo {
@@ -278,6 +296,7 @@ export function backendInfo(): BackendInfo {
     ),
     ...(active.simd === undefined ? {} : { simd: active.simd() }),
     ...(active.gemm === undefined ? {} : { gemm: active.gemm() }),
+    ...(active.tiering === undefined ? {} : { tiering: active.tiering() }),
   };
 }
 

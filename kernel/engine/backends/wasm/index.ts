@@ -91,6 +91,7 @@ deferBackend(() => {
       why: rt.blocking.why,
       caches: rt.blocking.caches.map((c) => ({ ...c })),
     }),
+    tiering: () => ({ ...rt.tiering }),
     describe: () => {
       const threads = rt.workers.threads;
       const failure = rt.workers.startupFailure;

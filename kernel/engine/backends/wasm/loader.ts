@@ -1,4 +1,5 @@
-// Loads the compiled kernels synchronously (when the backend starts, runtime.ts) and picks the variant: relaxed SIMD (fused
+// Loads the compiled kernels synchronously (when the backend starts, runtime.ts; eagerly to TurboFan,
+// tiering.ts) and picks the variant: relaxed SIMD (fused
 // multiply-add) when this runtime can compile it, else plain SIMD. Node 20 only accepts relaxed
 // SIMD with --experimental-wasm-relaxed-simd (newer Node and Electron have it on); where it is off,
 // the loader turns it on at run time (v8.setFlagsFromString, before any module is compiled), so a
@@ -8,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
+import { compileWithTiering, type TieringInfo } from "./tiering";
 import { type WasmModule, wasmApi } from "./wasm-api";
 
 export type Variant = "relaxed" | "simd";
@@ -17,6 +19,8 @@ export interface LoadedKernels {
   variant: Variant;
   /** Why this variant runs, e.g. "relaxed SIMD enabled at run time (...)"; see backendInfo().simd. */
   why: string;
+  /** How V8 compiles it (tiering.ts); see backendInfo().tiering. */
+  tiering: TieringInfo;
 }
 
 const FILES: Record<Variant, string> = { relaxed: "kernels-relaxed.wasm", simd: "kernels-simd.wasm" };
@@ -95,7 +99,7 @@ export function loadKernels(forced = process.env.RECEPTIVE_WASM_VARIANT): Loaded
   const order: Variant[] = isForced ? [forced] : relaxed?.ok ? ["relaxed", "simd"] : ["simd"];
   const failures: string[] = [];
   for (const variant of order) {
-    const module = compileVariant(variant);
+    const { result: module, tiering } = compileWithTiering(() => compileVariant(variant));
     if (!(module instanceof Error)) {
       const why = isForced
         ? `forced by RECEPTIVE_WASM_VARIANT=${forced}`
@@ -104,7 +108,7 @@ export function loadKernels(forced = process.env.RECEPTIVE_WASM_VARIANT): Loaded
           : relaxed!.ok
             ? `the relaxed SIMD module failed to compile (${failures.join("; ")})`
             : relaxed!.why;
-      return { module, variant, why };
+      return { module, variant, why, tiering };
     }
     failures.push(`${variant}: ${module.message}`);
   }

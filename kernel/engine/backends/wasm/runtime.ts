@@ -9,12 +9,15 @@ import { chooseBlocking, type GemmBlocking } from "./blocking";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
 import { loadKernels, type Variant } from "./loader";
 import { WorkerThreads } from "./threads/workers";
+import type { TieringInfo } from "./tiering";
 import { MAXIMUM_PAGES, type WasmMemory, wasmApi } from "./wasm-api";
 
 export interface WasmRuntime {
   variant: Variant;
   /** Why this variant runs (loader.ts), e.g. "relaxed SIMD enabled at run time (...)". */
   why: string;
+  /** How V8 compiles the module (tiering.ts), e.g. eagerly to TurboFan. */
+  tiering: TieringInfo;
   kernels: KernelExports;
   memory: WasmMemory;
   arena: Arena;
@@ -41,6 +44,7 @@ function createRuntime(): WasmRuntime | Error {
     return {
       variant: loaded.variant,
       why: loaded.why,
+      tiering: loaded.tiering,
       kernels,
       memory,
       arena: new Arena(memory, kernels.heapBase()),
