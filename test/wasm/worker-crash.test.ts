@@ -104,8 +104,10 @@ describe("wasm worker thread crash handling", () => {
     try {
       expectMatchesRef(conv(), expected, "warm");
       rt.workers.waitTimeoutMs = 300;
-      // The worker's share: a GEMM of 256 x 256 x 256 repeated 4,000 times (several seconds), far
-      // past the deadline; this thread's share waits until the worker has claimed its own.
+      // The worker's share: a GEMM of 256 x 256 x 256 repeated 16,000 times (several seconds of
+      // TurboFan code, which the kernels are from the start: tiering.ts), far past the deadline,
+      // also when a loaded machine made the caller wait long for the claim (the deadline is at
+      // least 200x the caller's share); this thread's share waits until the worker has claimed its own.
       const n = 256;
       const [a, b, c] = [0, 1, 2].map(() => rt.arena.resident(n * n).byteOffset);
       const scratch = rt.arena.resident(rt.kernels.sgemmScratchBytes(n, n, n) / 4).byteOffset;
@@ -138,7 +140,7 @@ describe("wasm worker thread crash handling", () => {
       let error: unknown = null;
       const warnings = await warningsDuring(() => {
         try {
-          rt.workers.run("sgemm", [gemm(0), gemm(4000)], (_args, share) => {
+          rt.workers.run("sgemm", [gemm(0), gemm(16000)], (_args, share) => {
             assert.equal(share, 0);
             // Until the worker has claimed share 1 (the claim word's next share reaches 2).
             while ((Atomics.load(control, CLAIM) & 127) < 2 && performance.now() - t0 < 10_000);
