@@ -1,5 +1,6 @@
 // The kernel process starts with what the fast backend needs: on Node 20 the relaxed-SIMD flag, so
-// cells run on the wasm backend's fused-multiply-add kernels (Node 22+ has them on by default).
+// cells run on the wasm backend's fused-multiply-add kernels (Node 22+ has them on by default); and
+// they are compiled eagerly to TurboFan there too (tiering.ts sets its flags at run time, in any process).
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,7 +12,7 @@ import { describe, it } from "node:test";
 const cli = join(__dirname, "..", "..", "kernel", "cli.js");
 
 describe("kernel process flags", () => {
-  it("cells run on the relaxed-SIMD wasm kernels", () => {
+  it("cells run on the relaxed-SIMD wasm kernels, compiled eagerly", () => {
     const dir = mkdtempSync(join(tmpdir(), "receptive-relaxed-"));
     try {
       const nb = {
@@ -22,7 +23,10 @@ describe("kernel process flags", () => {
             metadata: {},
             execution_count: null,
             outputs: [],
-            source: ['import { backendInfo } from "receptive";\n', "backendInfo().description"],
+            source: [
+              'import { backendInfo } from "receptive";\n',
+              'backendInfo().description + " | tiering " + backendInfo().tiering?.tiering',
+            ],
           },
         ],
         metadata: {
@@ -43,6 +47,7 @@ describe("kernel process flags", () => {
       const out = JSON.parse(readFileSync(join(dir, "out.ipynb"), "utf8"));
       const text = out.cells[0].outputs[0].data["text/plain"];
       assert.match(String(text), /WebAssembly SIMD \(relaxed\)/);
+      assert.match(String(text), /\| tiering eager/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
