@@ -2,7 +2,8 @@
 // (https://arxiv.org/abs/1509.09308): each 2x2 block of outputs (a tile) comes from a 4x4 block of
 // the zero-padded input d as Y = A^T [(G g G^T) * (B^T d B)] A, so the 9 multiply-adds per output
 // pixel and channel pair of a direct conv become 4 (16 per tile), done as 16 GEMMs:
-//   U[xi] (M, K) = G g G^T of each weight (winogradWeights, once per call, packed for the GEMMs),
+//   U[xi] (M, K) = G g G^T of each weight (winogradWeights in winograd-weight-transform.ts, once
+//   per call, packed for the GEMMs),
 //   V[xi] (K, T) = B^T d B of each tile of a chunk of images (written in gemmPackedB's layout),
 //   Mt[xi] (M, T) = U[xi] @ V[xi], then out = A^T Mt A (+ bias, or added into out).
 // M = output channels, K = input channels, T = tiles of the chunk, xi = 4 * row + column of the
@@ -10,7 +11,7 @@
 // split of images across threads gives bit-identical results.
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
-import { gemmPrepacked, KC, MR, NR, packedAFloats, packedAOffset, packedBFloats, packedScratchBytes } from "./gemm";
+import { gemmPrepacked, KC, NR, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
 
 // @ts-ignore: decorator
 @inline function tilesH(geo: usize): i32 {
@@ -36,72 +37,9 @@ export function winogradScratchBytes(geo: usize, chunk: i32): i32 {
   return 4 * floats + packedScratchBytes(M, K);
 }
 
-/** Four floats, one from each of p0..p3 (bytes), `off` bytes on. */
 // @ts-ignore: decorator
-@inline export function gatherLanes(p0: usize, p1: usize, p2: usize, p3: usize, off: usize): v128 {
-  let v = v128.load32_zero(p0 + off);
-  v = f32x4.replace_lane(v, 1, load<f32>(p1 + off));
-  v = f32x4.replace_lane(v, 2, load<f32>(p2 + off));
-  v = f32x4.replace_lane(v, 3, load<f32>(p3 + off));
-  return v;
-}
-
-/**
- * Up[xi] = U[xi] (M, K) packed for gemmPrepacked (packedAFloats(M, K) floats apart), for rows m in
- * [m0, m1) (m0 a multiple of MR), where U (16, M, K)[xi][m][k] = (G g G^T)[xi], G = [1 0 0;
- * .5 .5 .5; .5 -.5 .5; 0 0 1]. g (3, 3) = w (M, K, 3, 3)[m][k], or, when `flip`, w (K, M, 3, 3)[k][m]
- * rotated by 180 degrees (the input gradient's conv: transposed channels, flipped weight). One
- * vector per micro-panel's MR rows (rows past M repeat row M - 1), written where the GEMMs read
- * it: every thread and chunk of the conv uses it as it is.
- * @threaded
- */
-export function winogradWeights(m0: i32, m1: i32, Up: usize, w: usize, M: i32, K: i32, flip: i32): void {
-  const f = flip != 0;
-  const kStep: usize = f ? 36 * <usize>M : 36; // bytes from g[m][k] to g[m][k + 1]
-  const xiBytes: usize = 4 * <usize>packedAFloats(M, K); // from Up[xi] to Up[xi + 1]
-  for (let i = m0; i < m1; i += MR) {
-    // g[m][0] of the panel's four rows
-    let p0: usize = w + 36 * <usize>(f ? i : i * K);
-    let p1: usize = w + 36 * <usize>(f ? min(i + 1, M - 1) : min(i + 1, M - 1) * K);
-    let p2: usize = w + 36 * <usize>(f ? min(i + 2, M - 1) : min(i + 2, M - 1) * K);
-    let p3: usize = w + 36 * <usize>(f ? min(i + 3, M - 1) : min(i + 3, M - 1) * K);
-    for (let k = 0; k < K; k++) {
-      // taps t0..t8 of g (row-major), rotated when flipping
-      const t0 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 8 : 0));
-      const t1 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 7 : 1));
-      const t2 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 6 : 2));
-      const t3 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 5 : 3));
-      const t4 = gatherLanes(p0, p1, p2, p3, 16);
-      const t5 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 3 : 5));
-      const t6 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 2 : 6));
-      const t7 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 1 : 7));
-      const t8 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 0 : 8));
-      const d = Up + 4 * packedAOffset(i, k, M, K);
-      // rows of Gg (4, 3): g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2 (gi = row i of g)
-      storeRow(d, xiBytes, t0, t1, t2);
-      storeRow(d + 4 * xiBytes, xiBytes, half(f32x4.add(f32x4.add(t0, t3), t6)), half(f32x4.add(f32x4.add(t1, t4), t7)), half(f32x4.add(f32x4.add(t2, t5), t8)));
-      storeRow(d + 8 * xiBytes, xiBytes, half(f32x4.add(f32x4.sub(t0, t3), t6)), half(f32x4.add(f32x4.sub(t1, t4), t7)), half(f32x4.add(f32x4.sub(t2, t5), t8)));
-      storeRow(d + 12 * xiBytes, xiBytes, t6, t7, t8);
-      p0 += kStep;
-      p1 += kStep;
-      p2 += kStep;
-      p3 += kStep;
-    }
-  }
-}
-
-// @ts-ignore: decorator
-@inline function half(x: v128): v128 {
+@inline export function half(x: v128): v128 {
   return f32x4.mul(x, f32x4.splat(0.5));
-}
-
-/** One row of (Gg) G^T: x0, (x0 + x1 + x2) / 2, (x0 - x1 + x2) / 2, x2 at d, d + xiStride, ... */
-// @ts-ignore: decorator
-@inline function storeRow(d: usize, xiStride: usize, x0: v128, x1: v128, x2: v128): void {
-  v128.store(d, x0);
-  v128.store(d + xiStride, half(f32x4.add(f32x4.add(x0, x1), x2)));
-  v128.store(d + 2 * xiStride, half(f32x4.add(f32x4.sub(x0, x1), x2)));
-  v128.store(d + 3 * xiStride, x2);
 }
 
 /**

@@ -5,8 +5,8 @@
 // tiles per f32x4). xi = 6 * row + column of the 6x6 transformed tile.
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_ } from "./conv-geometry";
-import { gemmPrepacked, KC, MR, NR, packedAFloats, packedAOffset, packedBFloats, packedScratchBytes } from "./gemm";
-import { gatherLanes, padImage } from "./winograd";
+import { gemmPrepacked, KC, NR, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
+import { padImage } from "./winograd";
 
 // @ts-ignore: decorator
 @inline function tilesH(geo: usize): i32 {
@@ -47,86 +47,6 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const images = gathers(geo) ? chunk : 1; // padded images held at once
   const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * xiFloats(packedBFloats(K, T)) + 36 * xiFloats(M * T) + 4 * 36 + 2 * T;
   return 4 * floats + packedScratchBytes(M, K);
-}
-
-/**
- * Up[xi] = U[xi] (M, K) packed for gemmPrepacked (packedAFloats(M, K) floats apart), for rows m in
- * [m0, m1) (m0 a multiple of MR), where U (36, M, K)[xi][m][k] = (G g G^T)[xi], G = [1/4 0 0;
- * -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]; g as in winogradWeights
- * (flip: the input gradient's transposed, rotated weight), one vector per micro-panel's MR rows.
- * @threaded
- */
-export function winograd4Weights(m0: i32, m1: i32, Up: usize, w: usize, M: i32, K: i32, flip: i32): void {
-  const f = flip != 0;
-  const kStep: usize = f ? 36 * <usize>M : 36; // bytes from g[m][k] to g[m][k + 1]
-  const xiBytes: usize = 4 * <usize>packedAFloats(M, K); // from Up[xi] to Up[xi + 1]
-  const q = 6 * xiBytes; // from row i of Gg's transforms to row i + 1's
-  for (let i = m0; i < m1; i += MR) {
-    // g[m][0] of the panel's four rows (past M: row M - 1 again)
-    let p0: usize = w + 36 * <usize>(f ? i : i * K);
-    let p1: usize = w + 36 * <usize>(f ? min(i + 1, M - 1) : min(i + 1, M - 1) * K);
-    let p2: usize = w + 36 * <usize>(f ? min(i + 2, M - 1) : min(i + 2, M - 1) * K);
-    let p3: usize = w + 36 * <usize>(f ? min(i + 3, M - 1) : min(i + 3, M - 1) * K);
-    for (let k = 0; k < K; k++) {
-      // taps t0..t8 of g (row-major), rotated when flipping
-      const t0 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 8 : 0));
-      const t1 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 7 : 1));
-      const t2 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 6 : 2));
-      const t3 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 5 : 3));
-      const t4 = gatherLanes(p0, p1, p2, p3, 16);
-      const t5 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 3 : 5));
-      const t6 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 2 : 6));
-      const t7 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 1 : 7));
-      const t8 = gatherLanes(p0, p1, p2, p3, 4 * (f ? 0 : 8));
-      const d = Up + 4 * packedAOffset(i, k, M, K);
-      // row i of Gg = G[i] applied to g's rows (t0 t1 t2), (t3 t4 t5), (t6 t7 t8); then G along it
-      weightRow(d, xiBytes, g0(t0, t3, t6), g0(t1, t4, t7), g0(t2, t5, t8));
-      weightRow(d + q, xiBytes, g1(t0, t3, t6), g1(t1, t4, t7), g1(t2, t5, t8));
-      weightRow(d + 2 * q, xiBytes, g2(t0, t3, t6), g2(t1, t4, t7), g2(t2, t5, t8));
-      weightRow(d + 3 * q, xiBytes, g3(t0, t3, t6), g3(t1, t4, t7), g3(t2, t5, t8));
-      weightRow(d + 4 * q, xiBytes, g4(t0, t3, t6), g4(t1, t4, t7), g4(t2, t5, t8));
-      weightRow(d + 5 * q, xiBytes, t6, t7, t8);
-      p0 += kStep;
-      p1 += kStep;
-      p2 += kStep;
-      p3 += kStep;
-    }
-  }
-}
-
-// Rows 0-4 of G applied to (a, b, c); row 5 is c.
-// @ts-ignore: decorator
-@inline function g0(a: v128, b: v128, c: v128): v128 {
-  return f32x4.mul(a, f32x4.splat(0.25));
-}
-// @ts-ignore: decorator
-@inline function g1(a: v128, b: v128, c: v128): v128 {
-  return f32x4.mul(f32x4.add(f32x4.add(a, b), c), f32x4.splat(-1.0 / 6));
-}
-// @ts-ignore: decorator
-@inline function g2(a: v128, b: v128, c: v128): v128 {
-  return f32x4.mul(f32x4.add(f32x4.sub(a, b), c), f32x4.splat(-1.0 / 6));
-}
-// @ts-ignore: decorator
-@inline function g3(a: v128, b: v128, c: v128): v128 {
-  const s = f32x4.add(f32x4.mul(a, f32x4.splat(1.0 / 24)), f32x4.mul(c, f32x4.splat(1.0 / 6)));
-  return f32x4.add(s, f32x4.mul(b, f32x4.splat(1.0 / 12)));
-}
-// @ts-ignore: decorator
-@inline function g4(a: v128, b: v128, c: v128): v128 {
-  const s = f32x4.add(f32x4.mul(a, f32x4.splat(1.0 / 24)), f32x4.mul(c, f32x4.splat(1.0 / 6)));
-  return f32x4.sub(s, f32x4.mul(b, f32x4.splat(1.0 / 12)));
-}
-
-/** G applied to (a, b, c): six vectors at d, d + xiStride, ... */
-// @ts-ignore: decorator
-@inline function weightRow(d: usize, xiStride: usize, a: v128, b: v128, c: v128): void {
-  v128.store(d, g0(a, b, c));
-  v128.store(d + xiStride, g1(a, b, c));
-  v128.store(d + 2 * xiStride, g2(a, b, c));
-  v128.store(d + 3 * xiStride, g3(a, b, c));
-  v128.store(d + 4 * xiStride, g4(a, b, c));
-  v128.store(d + 5 * xiStride, c);
 }
 
 /**
