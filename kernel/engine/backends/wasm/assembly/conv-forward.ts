@@ -3,13 +3,13 @@
 // inp[c, oh*sH - pT + kh*dH, ow*sW - pL + kw*dW], zero outside the input, written straight into the
 // GEMM's packed B panels; out[n, group] (OC/G, OH*OW) = weight[group] (OC/G, K) @ col + bias.
 
-import { gemmPackedB, gemmPrepacked, KC, MR, NR, packAWhole, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
+import { gemmPrepacked, KC, MR, NR, packAWhole, packedAFloats, packedBFloats } from "./gemm";
 import { evenLanes } from "./simd";
 import { ADD_, C_, convPaddedHeight, convPaddedWidth, DH_, DW_, G_, H_, KH_, KW_, OC_, OH_, OW_, padPlanes, SH_, SW_, W_ } from "./conv-geometry";
 
 /**
  * Floats of the `col` buffer conv2dForward needs per thread: one group's zero-padded input planes
- * (C/G, PH, PW), its im2col matrix packed for gemmPackedB (K, OH * OW), and K tap offsets (i32).
+ * (C/G, PH, PW), its im2col matrix packed for gemmPrepacked (K, OH * OW), and K tap offsets (i32).
  */
 export function convForwardColFloats(geo: usize): i32 {
   const CG = load<i32>(geo, C_) / load<i32>(geo, G_);
@@ -19,19 +19,18 @@ export function convForwardColFloats(geo: usize): i32 {
 }
 
 /**
- * Bytes of the `scratch` conv2dForward needs per thread: with one group, the weight (OC, K) packed
- * whole once per call (packing it for every image cost ~30% of a 64->128 stride-2 conv on 4x4
- * outputs) and an edge tile; with groups, gemmPackedB's per-image blocks.
+ * Bytes of the `scratch` conv2dForward needs per thread: a group's weight (OC/G, K) packed whole
+ * (once per call with one group: packing it for every image cost ~30% of a 64->128 stride-2 conv
+ * on 4x4 outputs) and an edge tile.
  */
 export function convForwardScratchBytes(geo: usize): i32 {
   const G = load<i32>(geo, G_);
-  const OCG = load<i32>(geo, OC_) / G;
   const K = (load<i32>(geo, C_) / G) * load<i32>(geo, KH_) * load<i32>(geo, KW_);
-  return G == 1 ? 4 * (packedAFloats(OCG, K) + MR * NR) : packedScratchBytes(OCG, K);
+  return 4 * (packedAFloats(load<i32>(geo, OC_) / G, K) + MR * NR);
 }
 
 /**
- * The im2col matrix (K, P) of zero-padded planes (CG, PH, PW), written straight into gemmPackedB's
+ * The im2col matrix (K, P) of zero-padded planes (CG, PH, PW), written straight into gemmPrepacked's
  * layout: per depth block, NR output pixels at a time, each k's NR values adjacent. When the NR
  * pixels sit in one output row and the stride is 1 they are NR adjacent input floats (two f32x4);
  * across two rows, a blend of two such loads. With stride 2 and rows of a multiple of 4 pixels, each
@@ -162,6 +161,8 @@ export function conv2dForward(
   const padded = col; // (C/G, PH, PW)
   const packed = col + 4 * CG * convPaddedHeight(geo) * convPaddedWidth(geo); // im2col, packed
   const taps = packed + 4 * packedBFloats(K, P); // (K) i32
+  const packedA = scratch; // weight[g] (OC/G, K), packed whole
+  const tile = packedA + 4 * <usize>packedAFloats(OCG, K); // (MR, NR)
   const add = load<i32>(geo, ADD_) != 0;
   for (let n = n0; n < n1; n++)
     for (let g = 0; g < G; g++) {
@@ -170,12 +171,7 @@ export function conv2dForward(
       if (n == n0 && g == 0) fillTaps(taps, geo, K);
       packColumns(packed, padded, taps, geo, K);
       const biasG: usize = bias == 0 ? 0 : bias + 4 * g * OCG;
-      if (G > 1) {
-        gemmPackedB(OCG, P, K, weight + 4 * g * OCG * K, K, 1, packed, outG, P, add, biasG, scratch);
-        continue;
-      }
-      const packedA = scratch; // weight (OC, K) packed whole, then an (MR, NR) tile
-      if (n == n0) packAWhole(packedA, weight, K, 1, OC, K);
-      gemmPrepacked(OC, P, K, packedA, packed, outG, P, add, biasG, packedA + 4 * <usize>packedAFloats(OC, K));
+      if (G > 1 || n == n0) packAWhole(packedA, weight + 4 * g * OCG * K, K, 1, OCG, K);
+      gemmPrepacked(OCG, P, K, packedA, packed, outG, P, add, biasG, tile);
     }
 }

@@ -187,53 +187,6 @@ function gemmBlock(
   }
 }
 
-/**
- * C (M, N) (+)= op(A) @ B on the calling thread where B (K, N) comes already packed, as producers
- * such as conv's im2col write it (see packedBFloats): no copy of B is made. C's rows are `ldc`
- * elements apart; `scratch` holds packedScratchBytes(M, K) bytes. Same sums, in the same order,
- * as gemm. Unless accumulating, a non-zero `rowBias` (M) starts row i's sums at rowBias[i] (a
- * fused bias: no separate pass writing it into C first).
- * @internal a helper of other assembly files, not a wasm export
- */
-export function gemmPackedB(
-  M: i32,
-  N: i32,
-  K: i32,
-  a: usize,
-  aRow: i32,
-  aCol: i32,
-  packedB: usize,
-  c: usize,
-  ldc: i32,
-  accumulate: bool,
-  rowBias: usize,
-  scratch: usize,
-): void {
-  if (nothingToMultiply(M, N, K, c, ldc, accumulate)) return;
-  const mcMax = min(MC, roundUp(M, MR));
-  const packedA = scratch; // (MC / MR) micro-panels of (KC, MR)
-  const tile = packedA + 4 * mcMax * min(KC, K); // (MR, NR) edge tile
-  const Npad = roundUp(N, NR);
-  for (let pc = 0; pc < K; pc += KC) {
-    const kc = min(KC, K - pc);
-    const pbBlock = packedB + 4 * <usize>pc * Npad;
-    const add = accumulate || pc > 0;
-    for (let ic = 0; ic < M; ic += MC) {
-      const mc = min(MC, M - ic);
-      packA(packedA, a, aRow, aCol, ic, mc, pc, kc);
-      for (let jr = 0; jr < N; jr += NR) {
-        const nr = min(NR, N - jr);
-        const pb = pbBlock + 4 * jr * kc;
-        for (let ir = 0; ir < mc; ir += MR) {
-          const mr = min(MR, mc - ir);
-          const rb: usize = add || rowBias == 0 ? 0 : rowBias + 4 * (ic + ir);
-          microKernel(kc, packedA + 4 * ir * kc, pb, c + 4 * ((ic + ir) * ldc + jr), ldc, mr, nr, add, rb, tile);
-        }
-      }
-    }
-  }
-}
-
 /** True when C (M, N) has no products to add: empty, or K = 0 (C zeroed unless accumulating). */
 function nothingToMultiply(M: i32, N: i32, K: i32, c: usize, ldc: i32, accumulate: bool): bool {
   if (M <= 0 || N <= 0) return true;
@@ -273,8 +226,11 @@ export function packAWhole(dst: usize, a: usize, aRow: i32, aCol: i32, M: i32, K
 }
 
 /**
- * gemmPackedB with A packed beforehand too (packAWhole), for an A that many calls share (Winograd's
- * transformed weights): nothing is packed per call. Same sums, in the same order, as gemm.
+ * C (M, N) (+)= A @ B on the calling thread with both already packed: A whole (packAWhole, or
+ * written so by its producer: Winograd's transformed weights) and B as producers such as conv's
+ * im2col write it (packedBFloats' layout, or packBWhole): nothing is packed per call. C's rows are
+ * `ldc` elements apart. Same sums, in the same order, as gemm. Unless accumulating, a non-zero
+ * `rowBias` (M) starts row i's sums at rowBias[i] (a fused bias: no pass writing it into C first).
  * `tile` holds MR * NR floats.
  * @internal a helper of other assembly files, not a wasm export
  */
@@ -314,7 +270,7 @@ export function gemmPrepacked(
 }
 
 /**
- * Floats of a B (K, N) packed for gemmPackedB. The layout: depth blocks of KC one after the other
+ * Floats of a B (K, N) packed for gemmPrepacked. The layout: depth blocks of KC one after the other
  * (block pc starts at float pc * Npad, Npad = N rounded up to NR), each a row of NR-column
  * micro-panels (kc, NR); padding columns are computed and never stored.
  */
@@ -324,18 +280,13 @@ export function gemmPrepacked(
 }
 
 /**
- * Packs all of B (K, N) (element (k, j) at b + 4 * (k * bRow + j * bCol)) in gemmPackedB's layout
+ * Packs all of B (K, N) (element (k, j) at b + 4 * (k * bRow + j * bCol)) in packedBFloats' layout
  * (packedBFloats(K, N) floats), for gemmPrepacked.
  * @internal a helper of other assembly files, not a wasm export
  */
 export function packBWhole(dst: usize, b: usize, bRow: i32, bCol: i32, K: i32, N: i32): void {
   const Npad = roundUp(N, NR);
   for (let pc = 0; pc < K; pc += KC) packB(dst + 4 * <usize>pc * Npad, b, bRow, bCol, pc, min(KC, K - pc), 0, N);
-}
-
-/** Bytes of scratch gemmPackedB needs for M rows and depth K. */
-export function packedScratchBytes(M: i32, K: i32): i32 {
-  return (min(MC, roundUp(M, MR)) * min(KC, max(K, 1)) + MR * NR) * 4;
 }
 
 /** Packs rows [i0, i0 + mc) x depth [p0, p0 + kc) of A into micro-panels of (kc, MR); edge panels padded (see the top). */

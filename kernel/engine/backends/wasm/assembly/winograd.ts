@@ -4,14 +4,14 @@
 // pixel and channel pair of a direct conv become 4 (16 per tile), done as 16 GEMMs:
 //   U[xi] (M, K) = G g G^T of each weight (winogradWeights in winograd-weight-transform.ts, once
 //   per call, packed for the GEMMs),
-//   V[xi] (K, T) = B^T d B of each tile of a chunk of images (written in gemmPackedB's layout),
+//   V[xi] (K, T) = B^T d B of each tile of a chunk of images (written in the packed B layout (packedBFloats)),
 //   Mt[xi] (M, T) = U[xi] @ V[xi], then out = A^T Mt A (+ bias, or added into out).
 // M = output channels, K = input channels, T = tiles of the chunk, xi = 4 * row + column of the
 // 4x4 transformed tile. NOTE: a GEMM element depends only on K (see gemm.ts), so any chunking or
 // split of images across threads gives bit-identical results.
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_, zeroFloats } from "./conv-geometry";
-import { gemmPrepacked, KC, NR, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
+import { gemmPrepacked, KC, MR, NR, packedAFloats, packedBFloats } from "./gemm";
 
 // @ts-ignore: decorator
 @inline function tilesH(geo: usize): i32 {
@@ -34,7 +34,7 @@ export function winogradScratchBytes(geo: usize, chunk: i32): i32 {
   const TW = tilesW(geo);
   const T = chunk * TH * TW;
   const floats = K * (2 * TH + 2) * (2 * TW + 2) + 4 + 16 * packedBFloats(K, T) + 16 * M * T;
-  return 4 * floats + packedScratchBytes(M, K);
+  return 4 * (floats + MR * NR); // + the GEMMs' (MR, NR) edge tile
 }
 
 // @ts-ignore: decorator
@@ -314,7 +314,7 @@ export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: u
   const padded = scratch; // (K, PH, PW), 4 floats of slack for the fast path's last loads
   const V = padded + 4 * (<usize>K * PH * PW + 4); // 16 x packed (K, T)
   const Mt = V + 64 * <usize>packedBFloats(K, chunk * TT); // (16, M, T)
-  const gemmScratch = Mt + 64 * <usize>M * chunk * TT;
+  const tile = Mt + 64 * <usize>M * chunk * TT;
   for (let c0 = n0; c0 < n1; c0 += chunk) {
     const images = min(chunk, n1 - c0);
     const T = images * TT;
@@ -325,7 +325,7 @@ export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: u
       transformInput(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, fast);
     }
     for (let xi = 0; xi < 16; xi++)
-      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, gemmScratch);
+      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, tile);
     for (let i = 0; i < images; i++)
       transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, fast);
   }

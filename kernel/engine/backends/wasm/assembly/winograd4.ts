@@ -5,7 +5,7 @@
 // tiles per f32x4). xi = 6 * row + column of the 6x6 transformed tile.
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_ } from "./conv-geometry";
-import { gemmPrepacked, KC, NR, packedAFloats, packedBFloats, packedScratchBytes } from "./gemm";
+import { gemmPrepacked, KC, MR, NR, packedAFloats, packedBFloats } from "./gemm";
 import { padImage } from "./winograd";
 
 // @ts-ignore: decorator
@@ -46,7 +46,7 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const T = chunk * TH * TW;
   const images = gathers(geo) ? chunk : 1; // padded images held at once
   const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * xiFloats(packedBFloats(K, T)) + 36 * xiFloats(M * T) + 4 * 36 + 2 * T;
-  return 4 * floats + packedScratchBytes(M, K);
+  return 4 * (floats + MR * NR); // + the GEMMs' (MR, NR) edge tile
 }
 
 /**
@@ -217,7 +217,7 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
   const Mt = V + 144 * <usize>xiFloats(packedBFloats(K, chunk * TT)); // (36, M, T), rows xiFloats(M * T) apart
   const e = Mt + 144 * <usize>xiFloats(M * chunk * TT); // 36 vectors
   const table = e + 4 * 4 * 36; // (T) input offsets, (T) output offsets (floats, i32)
-  const gemmScratch = table + 8 * <usize>chunk * TT;
+  const tile = table + 8 * <usize>chunk * TT;
   for (let c0 = n0; c0 < n1; c0 += chunk) {
     const images = min(chunk, n1 - c0);
     const T = images * TT;
@@ -239,7 +239,7 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
       transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e, 0);
     }
     for (let xi = 0; xi < 36; xi++)
-      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * xiFloats(M * T), T, false, 0, gemmScratch);
+      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * xiFloats(M * T), T, false, 0, tile);
     if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, T, OH * OW, OW, table + 4 * T, bias, add, e);
     else
       for (let i = 0; i < images; i++)
