@@ -3,7 +3,7 @@
 // dweight; odd planes (partial tiles, the scalar path), planes a multiple of 8 wide (the vector
 // path) and of 16 wide (F(4x4, 3x3)), every padding 0-2, channels not a multiple of 4, deep C = 512
 // sums, and bit-identical results on 1, 2 and 3 threads. Also checks that conv2dForward and
-// conv2dBackward dispatch here when it pays.
+// conv2dBackward dispatch here when it pays, and that the transforms' planes avoid L1-set conflicts.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -162,6 +162,20 @@ describe("wasm Winograd conv vs ref", () => {
     assert.ok(winogradWeightGradientPays(c32), "weight gradient with 32 channels on 8x8");
     assert.ok(!winogradWeightGradientPays({ ...c32, OW: 7 }), "weight gradient with 32 channels, F(2x2)");
     assert.ok(winogradWeightGradientPays({ ...base, C: 64, OC: 64 }));
+  });
+});
+
+describe("wasm Winograd plane strides", () => {
+  it("put the 36 planes a transform touches in 36 different L1 sets (odd cache-line strides)", () => {
+    // Planes a multiple of 4 KiB apart (U of 128 x 128 channels: 64 KiB) all land in one set of a
+    // 64-set L1 and evict each other: the F(4x4) weight transform ran 4x slower per filter.
+    for (const n of [128 * 128, 64 * 64 * 9, 16 * 256, 1024, 1000, 17, 1]) {
+      const stride = rt.kernels.winogradPlaneFloats(n);
+      assert.ok(stride >= n, `winogradPlaneFloats(${n}) = ${stride} holds a plane`);
+      assert.equal(stride % 16, 0, `winogradPlaneFloats(${n}) is whole 64-byte lines`);
+      const sets = new Set(Array.from({ length: 36 }, (_, xi) => ((xi * stride) / 16) % 64));
+      assert.equal(sets.size, 36, `winogradPlaneFloats(${n}) = ${stride}: 36 planes in ${sets.size} sets`);
+    }
   });
 });
 

@@ -64,7 +64,7 @@ export function winogradWeightGradientDots(
   const chunks = Math.min(N, 2 * Math.ceil(N / (2 * most)));
   const largest = Math.ceil(N / chunks); // images
   const ld = rowLength(largest * tiles, C, OC); // every chunk's rows
-  const uFloats = xis * OC * C;
+  const uFloats = xis * kernels.winogradPlaneFloats(OC * C); // (xis, OC, C), planes padded
   const pUs = arena.alloc(4 * chunks * uFloats); // (chunks, xis, OC, C): each chunk's products
   const scratchBytes = 4 * kernels.winograd4GradientScratchFloats(geo, largest);
   const threads = threadsFor(rt, N * OC * OH * OW * C * 4);

@@ -116,7 +116,7 @@ function run(
   const pW = arena.put(weight.subarray(0, M * K * 9)); // (M, K, 3, 3), or (K, M, 3, 3) flipped
   // U packed once for the GEMMs: every thread and chunk reads it as it is (each thread packing all
   // of U for its share made 2 threads barely faster than one on 4x4 planes of 128 channels).
-  const pUp = arena.alloc(4 * xis * kernels.packedAFloats(M, K)); // (xis) x packed (M, K)
+  const pUp = arena.alloc(4 * xis * kernels.winogradPlaneFloats(kernels.packedAFloats(M, K))); // (xis) x packed (M, K)
   const wCalls = ranges(M, MR, threadsFor(rt, xis * M * K)).map(([m0, m1]) => [
     m0,
     m1,
@@ -189,7 +189,8 @@ export function winogradWeightGradient(
   const ld = f4 ? Math.ceil((chunk * tiles) / 4) * 4 + 64 : chunk * tiles;
   const pV = arena.alloc(4 * xis * C * ld); // (xis, C, ld)
   const pO = arena.alloc(4 * xis * OC * ld); // (xis, OC, ld)
-  const pU = arena.alloc(4 * xis * OC * C); // (xis, OC, C)
+  const uPlane = kernels.winogradPlaneFloats(OC * C); // floats from dU[xi] to dU[xi + 1]
+  const pU = arena.alloc(4 * xis * uPlane); // (xis, OC, C)
   const threads = threadsFor(rt, N * OC * OH * OW * C * 4);
   // Images per thread share: whole groups of four tiles (so only the last share spills past its tiles).
   const unit = f4 && tiles % 4 !== 0 ? 4 : 1;
@@ -222,7 +223,7 @@ export function winogradWeightGradient(
       x1,
       OC * ldc,
       C * ldc,
-      OC * C,
+      uPlane,
       OC,
       C,
       Tc,

@@ -7,11 +7,11 @@
 // padding: computed, never stored). xi = side * row + column of the transformed tile.
 
 import { MR, packedAFloats, packedAOffset } from "./gemm";
-import { half } from "./winograd";
+import { half, winogradPlaneFloats } from "./winograd";
 
 /**
- * Up[xi] = U[xi] (M, K) packed for gemmPrepacked (packedAFloats(M, K) floats apart) for rows m in
- * [m0, m1) (m0 a multiple of MR), F(2x2, 3x3): G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+ * Up[xi] = U[xi] (M, K) packed for gemmPrepacked (winogradPlaneFloats(packedAFloats(M, K)) floats
+ * apart) for rows m in [m0, m1) (m0 a multiple of MR), F(2x2, 3x3): G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
  * @threaded
  */
 export function winogradWeights(m0: i32, m1: i32, Up: usize, w: usize, M: i32, K: i32, flip: i32): void {
@@ -31,7 +31,7 @@ export function winograd4Weights(m0: i32, m1: i32, Up: usize, w: usize, M: i32, 
 // @ts-ignore: decorator
 @inline function transformWeights(m0: i32, m1: i32, Up: usize, w: usize, M: i32, K: i32, f: bool, f4: bool): void {
   const kStep: usize = f ? 36 * <usize>M : 36; // bytes from g[m][k] to g[m][k + 1]
-  const xiBytes: usize = 4 * <usize>packedAFloats(M, K); // from Up[xi] to Up[xi + 1]
+  const xiBytes: usize = 4 * <usize>winogradPlaneFloats(packedAFloats(M, K)); // from Up[xi] to Up[xi + 1]
   for (let i = m0; i < m1; i += MR) {
     // g[m][0] of the panel's four rows (past M: row M - 1 again)
     let p0: usize = w + 36 * <usize>(f ? i : i * K);

@@ -12,12 +12,13 @@
 
 import { C_, OC_, OH_, OW_ } from "./conv-geometry";
 import { madd } from "./simd";
+import { winogradPlaneFloats } from "./winograd";
 import { winograd4GradientTiles } from "./winograd4";
 
 /**
  * Chunks [k0, k1) of `chunks`, chunk k being images [k * N / chunks, (k + 1) * N / chunks): their
  * F(4x4) tile transforms into this thread's V (36, C, ld) and O (36, OC, ld), then dUs[k] (36, OC,
- * C) = O V^T (overwritten, not added). `scratch` holds winograd4GradientScratchFloats for the largest
+ * C) = O V^T (overwritten, not added; planes winogradPlaneFloats(OC * C) apart, chunks 36 planes). `scratch` holds winograd4GradientScratchFloats for the largest
  * chunk; V and O have 16 bytes to spare after them (see winogradWeightDots).
  * @threaded
  */
@@ -29,7 +30,7 @@ export function winogradWeightChunks(k0: i32, k1: i32, chunks: i32, N: i32, ld: 
     const n0 = (k * N) / chunks;
     const n1 = ((k + 1) * N) / chunks;
     winograd4GradientTiles(n0, n1, n0, ld, geo, V, O, inp, dout, scratch);
-    winogradWeightDots(0, 36, (n1 - n0) * tiles, ld, M, K, O, V, dUs + 4 * <usize>k * 36 * M * K, 0);
+    winogradWeightDots(0, 36, (n1 - n0) * tiles, ld, M, K, O, V, dUs + 4 * <usize>k * 36 * winogradPlaneFloats(M * K), 0);
   }
 }
 
@@ -62,7 +63,8 @@ export function sumChunks(i0: i32, i1: i32, dst: usize, src: usize, chunks: i32,
 
 /**
  * For xi in [x0, x1): dU[xi] (M, K) = (add: +=) O[xi] (M, ld) @ V[xi] (K, ld)^T over columns
- * [0, T) (columns T..ld are ignored). O is (xis, M, ld), V (xis, K, ld), dU (xis, M, K) floats.
+ * [0, T) (columns T..ld are ignored). O is (xis, M, ld), V (xis, K, ld), dU (xis, M, K) floats
+ * with planes winogradPlaneFloats(M * K) apart.
  * Rows may be read up to 3 floats past T (masked): callers leave 16 bytes after O and V.
  * @internal a helper of other assembly files, not a wasm export
  */
@@ -74,7 +76,7 @@ export function winogradWeightDots(x0: i32, x1: i32, T: i32, ld: i32, M: i32, K:
   for (let xi = x0; xi < x1; xi++) {
     const o = O + <usize>xi * M * rowBytes;
     const v = V + <usize>xi * K * rowBytes;
-    const u = dU + 4 * <usize>xi * M * K;
+    const u = dU + 4 * <usize>xi * winogradPlaneFloats(M * K);
     let m = 0;
     for (; m + 2 <= M; m += 2) {
       let k = 0;

@@ -33,8 +33,20 @@ export function winogradScratchBytes(geo: usize, chunk: i32): i32 {
   const TH = tilesH(geo);
   const TW = tilesW(geo);
   const T = chunk * TH * TW;
-  const floats = K * (2 * TH + 2) * (2 * TW + 2) + 4 + 16 * packedBFloats(K, T) + 16 * M * T;
+  const floats = K * (2 * TH + 2) * (2 * TW + 2) + 4 + 16 * winogradPlaneFloats(packedBFloats(K, T)) + 16 * winogradPlaneFloats(M * T);
   return 4 * (floats + MR * NR); // + the GEMMs' (MR, NR) edge tile
+}
+
+/**
+ * Floats between consecutive xi planes of a Winograd buffer (U, V, Mt, dU) whose planes hold n
+ * floats: n rounded up to an odd number of 64-byte cache lines. A transform touches all 16 or 36
+ * planes per tile or filter; planes a multiple of 4 KiB apart all fall into one L1 set (and few
+ * L2 sets) and evict each other: the F(4x4) weight transform of 128 x 128 channels (planes 64 KiB
+ * apart) took 4x as long per filter as 120 x 120's. An odd line count puts up to 64 planes in
+ * different L1 sets.
+ */
+export function winogradPlaneFloats(n: i32): i32 {
+  return (((n + 15) >> 4) | 1) << 4;
 }
 
 // @ts-ignore: decorator
@@ -197,7 +209,7 @@ function transformInput(V: usize, vStride: usize, Npad: i32, padded: usize, K: i
  * tiles of a row per vector, stored as two rows of 8 floats.
  */
 function transformOutput(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, fast: bool): void {
-  const xiStride: usize = 4 * <usize>M * T;
+  const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
   for (let m = 0; m < M; m++) {
     const b: f32 = bias != 0 ? load<f32>(bias + 4 * m) : 0;
     const bv = f32x4.splat(b);
@@ -312,20 +324,22 @@ export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: u
   const PW = 2 * TW + 2;
   const fast = OW % 8 == 0; // then TW % 4 == 0 and every row of tiles is whole vectors
   const padded = scratch; // (K, PH, PW), 4 floats of slack for the fast path's last loads
-  const V = padded + 4 * (<usize>K * PH * PW + 4); // 16 x packed (K, T)
-  const Mt = V + 64 * <usize>packedBFloats(K, chunk * TT); // (16, M, T)
-  const tile = Mt + 64 * <usize>M * chunk * TT;
+  const V = padded + 4 * (<usize>K * PH * PW + 4); // 16 x packed (K, T), winogradPlaneFloats apart
+  const Mt = V + 64 * <usize>winogradPlaneFloats(packedBFloats(K, chunk * TT)); // (16, M, T), likewise
+  const tile = Mt + 64 * <usize>winogradPlaneFloats(M * chunk * TT);
+  const uStride: usize = 4 * <usize>winogradPlaneFloats(packedAFloats(M, K));
   for (let c0 = n0; c0 < n1; c0 += chunk) {
     const images = min(chunk, n1 - c0);
     const T = images * TT;
-    const vStride: usize = 4 * <usize>packedBFloats(K, T);
+    const vStride: usize = 4 * <usize>winogradPlaneFloats(packedBFloats(K, T));
+    const mStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
     const Npad = (T + NR - 1) / NR * NR;
     for (let i = 0; i < images; i++) {
       padImage(padded, inp + 4 * <usize>(c0 + i) * K * H * W, K, H, W, PH, PW, pT, pL);
       transformInput(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, fast);
     }
     for (let xi = 0; xi < 16; xi++)
-      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * M * T, T, false, 0, tile);
+      gemmPrepacked(M, T, K, U + xi * uStride, V + xi * vStride, Mt + xi * mStride, T, false, 0, tile);
     for (let i = 0; i < images; i++)
       transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, fast);
   }
@@ -436,12 +450,13 @@ function transformGradient(O: usize, xiStride: usize, T: i32, padded: usize, M: 
 }
 
 /**
- * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (4, 4) = dU (16, M, K)[.][m][k],
+ * dweight (M, K, 3, 3)[m][k] += G^T u G for rows m in [m0, m1), u (4, 4) = dU (16, M, K)[.][m][k]
+ * (planes winogradPlaneFloats(M * K) apart),
  * G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]. Four k per vector (their taps added lane by lane).
  * @threaded
  */
 export function winogradWeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
-  const xiStride: usize = 4 * <usize>M * K;
+  const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * K);
   for (let m = m0; m < m1; m++) {
     let k = 0;
     for (; k + 4 <= K; k += 4) gradientTaps(dweight + 36 * (<usize>m * K + k), dU + 4 * (<usize>m * K + k), xiStride, 4);

@@ -6,7 +6,7 @@
 
 import { ADD_, C_, H_, OC_, OH_, OW_, PL_, PT_, W_ } from "./conv-geometry";
 import { gemmPrepacked, KC, MR, NR, packedAFloats, packedBFloats } from "./gemm";
-import { padImage } from "./winograd";
+import { padImage, winogradPlaneFloats } from "./winograd";
 
 // @ts-ignore: decorator
 @inline function tilesH(geo: usize): i32 {
@@ -28,16 +28,6 @@ import { padImage } from "./winograd";
  * Bytes of per-thread scratch winograd4Forward needs: padded input (one image, or all of a chunk
  * when gathering), V, Mt, 36 vectors and the gather's tile offsets (2 T i32).
  */
-/**
- * Floats between consecutive xi rows of the forward's V (36, packed (K, T)) and Mt (36, M, T): one
- * cache line past n. A tile's transform touches all 36 rows; rows a multiple of 4 KiB apart (16
- * channels x 256 tiles: 16 KiB) all fell into one L1 set and evicted each other.
- */
-// @ts-ignore: decorator
-@inline function xiFloats(n: i32): i32 {
-  return n + 16;
-}
-
 export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const K = load<i32>(geo, C_);
   const M = load<i32>(geo, OC_);
@@ -45,7 +35,7 @@ export function winograd4ScratchBytes(geo: usize, chunk: i32): i32 {
   const TW = tilesW(geo);
   const T = chunk * TH * TW;
   const images = gathers(geo) ? chunk : 1; // padded images held at once
-  const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * xiFloats(packedBFloats(K, T)) + 36 * xiFloats(M * T) + 4 * 36 + 2 * T;
+  const floats = images * K * (4 * TH + 2) * (4 * TW + 2) + 4 + 36 * winogradPlaneFloats(packedBFloats(K, T)) + 36 * winogradPlaneFloats(M * T) + 4 * 36 + 2 * T;
   return 4 * (floats + MR * NR); // + the GEMMs' (MR, NR) edge tile
 }
 
@@ -125,7 +115,7 @@ function transformInput4(V: usize, vStride: usize, Npad: i32, padded: usize, K: 
  * four tiles per vector, transposed back into rows of 16 floats. `e` is 24 vectors of scratch.
  */
 function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, e: usize): void {
-  const xiStride: usize = 4 * <usize>xiFloats(M * T);
+  const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
   for (let m = 0; m < M; m++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
     const plane = out + 4 * <usize>m * OH * OW;
@@ -214,14 +204,15 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
   const planes = <usize>K * PH * PW; // floats of one image's padded planes
   const padded = scratch; // (images, K, PH, PW) + 4 floats
   const V = padded + 4 * ((gather ? <usize>chunk : 1) * planes + 4); // 36 x packed (K, T)
-  const Mt = V + 144 * <usize>xiFloats(packedBFloats(K, chunk * TT)); // (36, M, T), rows xiFloats(M * T) apart
-  const e = Mt + 144 * <usize>xiFloats(M * chunk * TT); // 36 vectors
+  const Mt = V + 144 * <usize>winogradPlaneFloats(packedBFloats(K, chunk * TT)); // (36, M, T), rows winogradPlaneFloats(M * T) apart
+  const e = Mt + 144 * <usize>winogradPlaneFloats(M * chunk * TT); // 36 vectors
   const table = e + 4 * 4 * 36; // (T) input offsets, (T) output offsets (floats, i32)
   const tile = table + 8 * <usize>chunk * TT;
+  const uStride: usize = 4 * <usize>winogradPlaneFloats(packedAFloats(M, K)); // U's planes
   for (let c0 = n0; c0 < n1; c0 += chunk) {
     const images = min(chunk, n1 - c0);
     const T = images * TT;
-    const vStride: usize = 4 * <usize>xiFloats(packedBFloats(K, T));
+    const vStride: usize = 4 * <usize>winogradPlaneFloats(packedBFloats(K, T));
     const Npad = (T + NR - 1) / NR * NR;
     for (let i = 0; i < images; i++) {
       const p = gather ? padded + 4 * <usize>i * planes : padded;
@@ -239,7 +230,7 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
       transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e, 0);
     }
     for (let xi = 0; xi < 36; xi++)
-      gemmPrepacked(M, T, K, U + 4 * <usize>xi * packedAFloats(M, K), V + xi * vStride, Mt + 4 * <usize>xi * xiFloats(M * T), T, false, 0, tile);
+      gemmPrepacked(M, T, K, U + xi * uStride, V + xi * vStride, Mt + 4 * <usize>xi * winogradPlaneFloats(M * T), T, false, 0, tile);
     if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, T, OH * OW, OW, table + 4 * T, bias, add, e);
     else
       for (let i = 0; i < images; i++)
@@ -303,7 +294,7 @@ function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usiz
  * float table[t] of out (images, M, OH, OW) + m * P; tiles past T are not stored.
  */
 function transformOutput4Gather(out: usize, Mt: usize, M: i32, T: i32, P: i32, OW: i32, table: usize, bias: usize, add: bool, e: usize): void {
-  const xiStride: usize = 4 * <usize>xiFloats(M * T);
+  const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
   for (let m = 0; m < M; m++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
     const plane = out + 4 * <usize>m * P;
@@ -451,7 +442,7 @@ function transformGradient4(O: usize, xiStride: usize, ld: i32, dout: usize, M: 
  * @threaded
  */
 export function winograd4WeightGradient(m0: i32, m1: i32, dweight: usize, dU: usize, M: i32, K: i32): void {
-  const xiStride: usize = 4 * <usize>M * K;
+  const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * K);
   for (let m = m0; m < m1; m++)
     for (let k = 0; k < K; ) {
       const lanes = K - k >= 4 ? 4 : 1;
