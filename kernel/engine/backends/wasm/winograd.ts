@@ -11,8 +11,8 @@ import type { WasmRuntime } from "./runtime";
 import { MR } from "./sgemm";
 import { ranges, runShares, threadsFor } from "./threads/parallel";
 
-/** Tiles (2x2 output blocks) to aim for per GEMM: whole images, at least one. */
-const CHUNK_TILES = 256;
+/** Bytes of V and Mt to aim for per chunk of images (whole images, at least one). */
+const CHUNK_BYTES = 2 ** 20;
 
 /**
  * Tiles per weight-gradient chunk (whole images): as many as keep V + O near 2 MiB (cache-sized),
@@ -130,7 +130,7 @@ function run(
   const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
   const threads = threadsFor(rt, N * M * OH * OW * K * 4);
   const shares = ranges(N, 1, threads);
-  const chunk = Math.max(1, Math.min(Math.ceil(N / shares.length), Math.round(CHUNK_TILES / tiles)));
+  const chunk = chunkImages(Math.ceil(N / shares.length), tiles, xis, K, M);
   const scratchBytes = f4
     ? kernels.winograd4ScratchBytes(geo, chunk)
     : kernels.winogradScratchBytes(geo, chunk);
@@ -146,6 +146,22 @@ function run(
     arena.alloc(scratchBytes),
   ]);
   runShares(rt, f4 ? "winograd4Forward" : "winogradForward", calls);
+}
+
+/**
+ * Images per chunk of a share of `images` images with `tiles` tiles each: as many as keep V (xis,
+ * K, T) and Mt (xis, M, T) within CHUNK_BYTES, or within U's size when U (xis, M, K) is bigger (each
+ * chunk's GEMMs read all of U: more, smaller chunks would read it from L3 again and again), at
+ * least one, in chunks as even as possible (no short last chunk paying for a whole read of U).
+ * NOTE: measured (batch 32, forward + input gradient, 1 / 2 threads, ms): with a fixed 256 tiles per
+ * chunk, 64@32x32 40.3 / 24.4 -> 36.8 / 20.1 (one image per chunk), 128@16x16 34.0 / 20.1 ->
+ * 32.4 / 17.7, 16@32x32 4.9 -> 4.2; 128@4x4 (U 2.4 MB) lost 30% with two chunks instead of one.
+ */
+function chunkImages(images: number, tiles: number, xis: number, K: number, M: number): number {
+  const tileBytes = 4 * xis * (K + M); // one tile's columns of V and Mt
+  const budget = Math.max(CHUNK_BYTES, 4 * xis * M * K);
+  const most = Math.max(1, Math.floor(budget / tileBytes / tiles));
+  return Math.ceil(images / Math.ceil(images / most));
 }
 
 /**
