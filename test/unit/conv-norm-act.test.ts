@@ -1,12 +1,15 @@
 // Conv2dNormActivation's fused BatchNorm2d + ReLU6 (models/conv-norm-act.ts, one batchNorm op with
-// its output clamped: ops/batch-norm-clamp.ts) against the same block run child by child: the
-// same bits in the output, every gradient and the running statistics, on each backend, in
-// training and evaluation; and child by child again as soon as a hook watches a child.
+// its output clamped: ops/batch-norm-clamp.ts) and ResNet's blocks (bn + relu, and relu(bn +
+// identity) with the residual added in the same op) against the same blocks run child by child:
+// the same bits in the output, every gradient and the running statistics, on each backend, in
+// training and evaluation; child by child again as soon as a hook watches a child; and a residual
+// of the wrong shape named in the error.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setBackend } from "../../kernel/engine/backends/registry";
 import { manualSeed, models, nn, randn, type Tensor } from "../../kernel/engine/index";
+import { batchNormClamp } from "../../kernel/engine/ops/batch-norm-clamp";
 
 /** A block whose batch norm output crosses both clamp bounds (weight 4, bias 1: values past 0 and 6). */
 function block(): InstanceType<typeof models.Conv2dNormActivation> {
@@ -105,7 +108,7 @@ function countOps(t: Tensor, name: string): number {
   return n;
 }
 
-describe("ResNet blocks: BatchNorm2d + ReLU as one op", () => {
+describe("ResNet blocks: BatchNorm2d + ReLU, and BatchNorm2d + residual + ReLU, as one op", () => {
   /** A CIFAR ResNet-18 of width 8 whose batch norms push many outputs below 0 (bias -0.5). */
   function resnet(): nn.Module {
     manualSeed(11);
@@ -132,9 +135,12 @@ describe("ResNet blocks: BatchNorm2d + ReLU as one op", () => {
           if (mod instanceof nn.ReLU) mod.registerForwardHook(() => undefined);
         const a = run(fused, x, w);
         const b = run(plain, x, w);
-        // stem 1 + one per block (bn1 + relu) of 8 fused: 17 relu ops child by child, 8 fused
-        assert.equal(countOps(a.out, "relu"), 8, "fused: only the ReLUs after the additions stay");
+        // stem 1 + two per block (bn1 + relu, relu(bn2 + identity)) of 8: 17 relu ops and 8 adds
+        // child by child, none fused
+        assert.equal(countOps(a.out, "relu"), 0, "fused: every ReLU is part of a batchNorm op");
+        assert.equal(countOps(a.out, "add"), 0, "fused: every shortcut is added in a batchNorm op");
         assert.equal(countOps(b.out, "relu"), 17, "child by child: every ReLU");
+        assert.equal(countOps(b.out, "add"), 8, "child by child: every shortcut's addition");
         assertSameBits(a.out.storage, b.out.storage, "logits");
         assertSameBits(a.xGrad.storage, b.xGrad.storage, "input gradient");
         assert.equal(a.params.length, b.params.length);
@@ -144,6 +150,79 @@ describe("ResNet blocks: BatchNorm2d + ReLU as one op", () => {
         setBackend("wasm");
       }
     });
+
+  for (const backend of ["wasm", "ref"])
+    for (const training of [true, false])
+      it(`matches a Bottleneck with a downsample run child by child bit for bit (${backend}, ${training ? "training" : "eval"})`, () => {
+        setBackend(backend);
+        try {
+          const bottleneck = () => {
+            manualSeed(13);
+            const down = new nn.Sequential(
+              new nn.Conv2d(8, 16, 1, { stride: 2, bias: false }),
+              new nn.BatchNorm2d(16),
+            );
+            const m = new models.Bottleneck(8, 4, 2, down);
+            for (const bn of [m.bn1, m.bn2, m.bn3]) bn.bias!.storage.fill(-0.3);
+            return m;
+          };
+          manualSeed(6);
+          const x = randn([3, 8, 10, 10]);
+          const w = randn([3, 16, 5, 5]);
+          const fused = bottleneck();
+          const plain = bottleneck();
+          plain.relu.registerForwardHook(() => undefined);
+          for (const m of [fused, plain]) m.train(training);
+          const a = run(fused, x, w);
+          const b = run(plain, x, w);
+          assert.equal(a.out.gradFn?.name, "batchNorm", "the block ends in one batchNorm op");
+          assert.equal(b.out.gradFn?.name, "relu");
+          const zeros = (a.out.storage as Float32Array).filter((v) => v === 0).length;
+          assert.ok(zeros > 50 && zeros < a.out.numel - 50, `${zeros} of ${a.out.numel} outputs clamped`);
+          assertSameBits(a.out.storage, b.out.storage, "output");
+          assertSameBits(a.xGrad.storage, b.xGrad.storage, "input gradient");
+          for (const [i, g] of a.params.entries())
+            assertSameBits(g.storage, b.params[i].storage, `gradient of parameter ${i}`);
+          assertSameBits(
+            fused.bn3.runningVar!.storage,
+            plain.bn3.runningVar!.storage,
+            "bn3 running variance",
+          );
+        } finally {
+          setBackend("wasm");
+        }
+      });
+
+  it("names a residual of the wrong shape and says what the shortcut must do", () => {
+    const x = randn([2, 4, 6, 6]);
+    assert.throws(
+      () =>
+        batchNormClamp(x, null, null, { training: true }, 0, Number.POSITIVE_INFINITY, randn([2, 4, 3, 3])),
+      /batchNorm.*residual must have the input's shape \[2, 4, 6, 6\], got \[2, 4, 3, 3\].*downsample/s,
+    );
+  });
+
+  it("gives a residual that needs no clamp dout itself, and one that is clamped dout where 0 < out", () => {
+    manualSeed(4);
+    const x = randn([2, 3, 4, 4], { requiresGrad: true });
+    const r = randn([2, 3, 4, 4], { requiresGrad: true });
+    const g = randn([2, 3, 4, 4]);
+    batchNormClamp(
+      x,
+      null,
+      null,
+      { training: true },
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      r,
+    ).backward(g);
+    assert.deepEqual(r.grad!.storage, g.storage);
+    r.grad = null;
+    const out = batchNormClamp(x, null, null, { training: true }, 0, Number.POSITIVE_INFINITY, r);
+    out.backward(g);
+    const expected = g.storage.map((v, i) => (out.storage[i] > 0 ? v : 0));
+    assert.deepEqual(r.grad!.storage, expected);
+  });
 
   it("runs bn1 + relu as one op in a BasicBlock, child by child while a hook watches the ReLU", () => {
     manualSeed(2);

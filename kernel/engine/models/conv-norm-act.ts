@@ -54,20 +54,29 @@ const CLAMPS = new Map<unknown, [number, number]>([
 ]);
 
 /**
- * act.forward(norm.forward(input)), as one op (BatchNorm2d.forwardClamped: the same values and
- * gradients, one pass over memory fewer each way) when `norm` is a BatchNorm2d, `act` a ReLU or
- * ReLU6, and no hook watches either (hooks see both outputs child by child; so does a replaced
- * child). For Conv2dNormActivation and ResNet's blocks.
+ * act.forward(norm.forward(input)), or act.forward(norm.forward(input).add(residual)) with a
+ * residual (a ResNet block's end), as one op (BatchNorm2d.forwardClamped: the same values and
+ * gradients, fewer passes over memory) when `norm` is a BatchNorm2d, `act` a ReLU or ReLU6, and no
+ * hook watches either (hooks see every output child by child; so does a replaced child). For
+ * Conv2dNormActivation and ResNet's blocks.
  * NOTE: fused, a ReLU passes no gradient where the batch norm's output is +Infinity (the clamp's
  * mask is min < out < max); child by child it would. Finite inputs and weights never get there.
  */
-export function normActivation(norm: Module, act: Module, input: Tensor): Tensor {
+export function normActivation(
+  norm: Module,
+  act: Module,
+  input: Tensor,
+  residual: Tensor | null = null,
+): Tensor {
   const bounds =
     norm.constructor === BatchNorm2d && !hasHooks(norm) && !hasHooks(act)
       ? CLAMPS.get(act.constructor)
       : undefined;
-  if (bounds === undefined) return act.forward(norm.forward(input));
-  return (norm as BatchNorm2d).forwardClamped(input, bounds[0], bounds[1]);
+  if (bounds === undefined) {
+    const y = norm.forward(input);
+    return act.forward(residual === null ? y : y.add(residual));
+  }
+  return (norm as BatchNorm2d).forwardClamped(input, bounds[0], bounds[1], residual);
 }
 
 /**

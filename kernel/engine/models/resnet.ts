@@ -43,10 +43,10 @@ export class BasicBlock extends Module {
     this.downsample = downsample;
   }
   forward(x: Tensor): Tensor {
-    let out = normActivation(this.bn1, this.relu, this.conv1.forward(x)); // bn1 + relu as one op
-    out = this.bn2.forward(this.conv2.forward(out));
+    const out = normActivation(this.bn1, this.relu, this.conv1.forward(x)); // bn1 + relu as one op
+    const y = this.conv2.forward(out);
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return this.relu.forward(out.add(identity));
+    return normActivation(this.bn2, this.relu, y, identity); // relu(bn2(y) + identity) as one op
   }
 }
 
@@ -75,9 +75,9 @@ export class Bottleneck extends Module {
   forward(x: Tensor): Tensor {
     let out = normActivation(this.bn1, this.relu, this.conv1.forward(x)); // bn + relu as one op
     out = normActivation(this.bn2, this.relu, this.conv2.forward(out));
-    out = this.bn3.forward(this.conv3.forward(out));
+    const y = this.conv3.forward(out);
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return this.relu.forward(out.add(identity));
+    return normActivation(this.bn3, this.relu, y, identity); // relu(bn3(y) + identity) as one op
   }
 }
 

@@ -41,11 +41,12 @@ abstract class BatchNormNd extends NormBase {
   }
 
   /**
-   * hardtanh(forward(input), min, max) as one op (ops/batch-norm-clamp.ts): the same values and
-   * gradients without the pre-activation tensor. For Conv2dNormActivation (models/conv-norm-act.ts),
-   * which uses it only when no hook watches this module or its activation.
+   * hardtanh(forward(input) (+ residual), min, max) as one op (ops/batch-norm-clamp.ts): the same
+   * values and gradients without the pre-activation tensor (nor the sum). For Conv2dNormActivation
+   * and ResNet's blocks (models/conv-norm-act.ts normActivation), which use it only when no hook
+   * watches this module or its activation.
    */
-  forwardClamped(input: Tensor, min: number, max: number): Tensor {
+  forwardClamped(input: Tensor, min: number, max: number, residual: Tensor | null = null): Tensor {
     this.checkInput(input);
     check(
       input.shape[1] === this.numFeatures,
@@ -67,6 +68,7 @@ abstract class BatchNormNd extends NormBase {
       { weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps },
       min,
       max,
+      residual,
     );
   }
 

@@ -2,7 +2,9 @@
 // (ops/norm.ts: no clamp) and, for the models' Conv2dNormActivation, batch norm followed by ReLU6
 // (hardtanh(0, 6)) as one op, the same values and gradients as the two ops (the clamp's mask
 // comes from the clamped output: min < out < max exactly where min < y < max), without the
-// pre-activation tensor and its extra passes over memory. Not part of F: PyTorch has no such op.
+// pre-activation tensor and its extra passes over memory; optionally with a residual added before
+// the clamp (a ResNet block's relu(bn2(x) + identity): three ops as one). Not part of F: PyTorch
+// has no such op.
 // Training uses the batch's statistics and updates the running ones in place; evaluation uses the
 // running statistics. A primitive with a fused backward (backends/ref/norm.ts).
 
@@ -42,8 +44,9 @@ function checkPerChannel(name: string, t: Tensor | null, C: number, input: Tenso
 }
 
 /**
- * clamp(y, min, max) with y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1),
- * clamped as hardtanh(min, max) does (infinite bounds: no clamp). In training the batch's mean and
+ * clamp(y, min, max) with y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1)
+ * (+ residual, of input's shape, when given), clamped as hardtanh(min, max) does (infinite bounds:
+ * no clamp). In training the batch's mean and
  * biased variance normalise, and runningMean / runningVar (if given) are updated in place:
  * running = (1 - momentum) * running + momentum * batch statistic (unbiased variance).
  */
@@ -54,6 +57,7 @@ export function batchNormClamp(
   options: BatchNormOptions,
   min: number,
   max: number,
+  residual: Tensor | null = null,
 ): Tensor {
   const op = "batchNorm";
   const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5 } = options;
@@ -71,6 +75,16 @@ export function batchNormClamp(
   checkPerChannel("runningVar", runningVar ?? null, C, input);
   checkPerChannel("weight", weight, C, input);
   checkPerChannel("bias", bias, C, input);
+  if (residual !== null) {
+    checkTensor(residual, op, "residual");
+    check(
+      residual.shape.length === input.shape.length && residual.shape.every((d, i) => d === input.shape[i]),
+      op,
+      () =>
+        `residual must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(residual.shape)}; ` +
+        `a block's shortcut must downsample to its output's shape`,
+    );
+  }
   check(eps >= 0, op, () => `eps must be non-negative, got ${eps}`);
   if (training)
     check(
@@ -108,6 +122,7 @@ export function batchNormClamp(
       true,
       min,
       max,
+      residual?.storage ?? null,
     );
     // NOTE: running statistics are buffers: updated in place, outside the graph.
     const M = N * inner;
@@ -139,17 +154,20 @@ export function batchNormClamp(
       false,
       min,
       max,
+      residual?.storage ?? null,
     );
   }
   const clamped = Number.isFinite(min) || Number.isFinite(max);
 
   const saves = clamped ? [input, weight, "output" as const] : [input, weight];
-  return fromOp(op, out, input.shape, [input, weight, bias], saves, (dout, acc) => {
+  return fromOp(op, out, input.shape, [input, weight, bias, residual], saves, (dout, acc) => {
     // A fresh input gradient is written, not added to: no zero-fill (a pass over memory) first.
     const overwrite = !acc?.[0];
     const dinp = needsGrad(input) ? (acc?.[0] ?? gradBufferUninit(input.numel)) : null; // (N, C, inner)
     const dweight = needsGrad(weight) ? gradBuffer(C) : null; // (C)
     const dbias = needsGrad(bias) ? gradBuffer(C) : null; // (C)
+    // The residual's gradient: dout masked by the clamp, written (unclamped: dout itself).
+    const dres = needsGrad(residual) && clamped ? gradBufferUninit(input.numel) : null; // (N, C, inner)
     batchNormBackward(
       dinp,
       dweight,
@@ -167,7 +185,8 @@ export function batchNormClamp(
       clamped ? out : null,
       min,
       max,
+      dres,
     );
-    return [dinp, dweight, dbias];
+    return [dinp, dweight, dbias, needsGrad(residual) ? (dres ?? dout) : null];
   });
 }

@@ -10,7 +10,8 @@ import { type Buf, defineKernel } from "../registry";
  * training: computes mean (C), the biased variance (C) and rstd (C) from the batch and writes them;
  * otherwise mean and rstd are inputs (from the running statistics) and variance is not touched.
  * min, max: out is then clamped to [min, max] as hardtanh does (a ReLU6 fused after the batch norm;
- * by default no clamp).
+ * by default no clamp). residual (N, C, inner): added before the clamp, relu(bn(x) + identity) as a
+ * ResNet block ends (both rounded to out's precision, as the separate add would).
  */
 export const batchNormForward = defineKernel(
   "batchNormForward",
@@ -29,6 +30,7 @@ export const batchNormForward = defineKernel(
     training: boolean,
     min = Number.NEGATIVE_INFINITY,
     max = Number.POSITIVE_INFINITY,
+    residual: Buf | null = null,
   ) => {
     const M = N * inner;
     for (let c = 0; c < C; c++) {
@@ -59,7 +61,12 @@ export const batchNormForward = defineKernel(
       for (let n = 0; n < N; n++) {
         const base = (n * C + c) * inner;
         for (let k = 0; k < inner; k++) {
-          const y = (inp[base + k] - m) * r * w + b;
+          let y = (inp[base + k] - m) * r * w + b;
+          if (residual !== null) {
+            out[base + k] = y; // rounded to out's precision, then the add (rounded again)
+            out[base + k] += residual[base + k];
+            y = out[base + k];
+          }
           out[base + k] = y < min ? min : y > max ? max : y;
         }
       }
@@ -75,7 +82,8 @@ export const batchNormForward = defineKernel(
  * dinp is written, not added to (its contents are ignored: a fresh gradient needs no zero-fill,
  * and the wasm backend does not copy it in).
  * `out`: the forward's output clamped to [min, max]; dout then passes only where min < out < max
- * (hardtanh's gradient, where(mask, dout, 0)), before everything above.
+ * (hardtanh's gradient, where(mask, dout, 0)), before everything above. `dresidual` (N, C, inner):
+ * the forward's residual's gradient, that masked dout, written (not added to).
  */
 export const batchNormBackward = defineKernel(
   "batchNormBackward",
@@ -96,8 +104,10 @@ export const batchNormBackward = defineKernel(
     out: Buf | null = null,
     min = Number.NEGATIVE_INFINITY,
     max = Number.POSITIVE_INFINITY,
+    dresidual: Buf | null = null,
   ) => {
     if (out !== null) dout = dout.map((g, i) => (out[i] > min && out[i] < max ? g : 0));
+    if (dresidual !== null) dresidual.set(dout.subarray(0, N * C * inner));
     const M = N * inner;
     for (let c = 0; c < C; c++) {
       const m = mean[c];

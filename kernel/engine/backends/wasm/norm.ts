@@ -23,8 +23,8 @@ export function normKernels(rt: WasmRuntime) {
     ranges(C, 1, sharesFor(threadsFor(rt, (inner < 64 ? 12 : 6) * passes * n)));
 
   /**
-   * out (N, C, inner) = (inp - mean) * rstd * weight + bias, clamped to [min, max] when either is
-   * finite; training writes mean, rstd, variance (see ref).
+   * out (N, C, inner) = (inp - mean) * rstd * weight + bias (+ residual), clamped to [min, max] when
+   * either is finite; training writes mean, rstd, variance (see ref).
    */
   function batchNormForward(
     out: Buf,
@@ -41,8 +41,9 @@ export function normKernels(rt: WasmRuntime) {
     training: boolean,
     min = Number.NEGATIVE_INFINITY,
     max = Number.POSITIVE_INFINITY,
+    residual: Buf | null = null,
   ): typeof FALL_BACK | undefined {
-    if (!allF32(out, mean, rstd, variance, inp, weight, bias)) return FALL_BACK;
+    if (!allF32(out, mean, rstd, variance, inp, weight, bias, residual)) return FALL_BACK;
     const clamp = Number.isFinite(min) || Number.isFinite(max) ? 1 : 0;
     const n = N * C * inner;
     arena.begin();
@@ -52,6 +53,7 @@ export function normKernels(rt: WasmRuntime) {
     const pVar = training ? putOptional(variance, C) : 0; // (C)
     const pW = putOptional(weight, C); // (C)
     const pB = putOptional(bias, C); // (C)
+    const pRes = residual === null ? 0 : arena.put((residual as F32).subarray(0, n)); // (N, C, inner)
     const pOut = arena.target((out as F32).subarray(0, n)); // (N, C, inner)
     const args = [
       pOut,
@@ -69,6 +71,7 @@ export function normKernels(rt: WasmRuntime) {
       clamp,
       min,
       max,
+      pRes,
     ];
     const calls = channelRanges(C, n, inner, training ? 2 : 1).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormForwardChannels", calls);
@@ -84,6 +87,7 @@ export function normKernels(rt: WasmRuntime) {
    * dinp (N, C, inner), dweight (C), dbias (C) += gradients of batchNormForward (see ref).
    * `dinpOverwrite`: dinp is written, not added to, so it is not copied in (see ref).
    * `out`: the forward's output clamped to [min, max]; dout then passes only where min < out < max.
+   * `dresidual`: that masked dout, written (the forward's residual's gradient).
    */
   function batchNormBackward(
     dinp: Buf | null,
@@ -102,8 +106,9 @@ export function normKernels(rt: WasmRuntime) {
     out: Buf | null = null,
     min = Number.NEGATIVE_INFINITY,
     max = Number.POSITIVE_INFINITY,
+    dresidual: Buf | null = null,
   ): typeof FALL_BACK | undefined {
-    if (!allF32(dinp, dweight, dbias, dout, inp, mean, rstd, weight, out)) return FALL_BACK;
+    if (!allF32(dinp, dweight, dbias, dout, inp, mean, rstd, weight, out, dresidual)) return FALL_BACK;
     const n = N * C * inner;
     arena.begin();
     const pDout = arena.put((dout as F32).subarray(0, n)); // (N, C, inner)
@@ -120,16 +125,18 @@ export function normKernels(rt: WasmRuntime) {
           : arena.put((dinp as F32).subarray(0, n)); // (N, C, inner), += onto it
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
+    const pDres = dresidual === null ? 0 : arena.target((dresidual as F32).subarray(0, n)); // (N, C, inner), written
     const zeroed = dinpOverwrite ? 1 : 0;
     const args = [
       ...[pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed],
-      ...[pOut, min, max],
+      ...[pOut, min, max, pDres],
     ];
     const calls = channelRanges(C, n, inner, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormBackwardChannels", calls);
     if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, n));
     if (dweight !== null) arena.get(pDw, (dweight as F32).subarray(0, C));
     if (dbias !== null) arena.get(pDb, (dbias as F32).subarray(0, C));
+    if (dresidual !== null) arena.get(pDres, (dresidual as F32).subarray(0, n));
   }
 
   return { batchNormForward, batchNormBackward };

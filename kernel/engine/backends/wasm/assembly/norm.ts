@@ -122,9 +122,9 @@ function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
 
 /**
  * total1 = sum of g, total2 = sum of g * (x - m) over channel c's values of dout (masked by
- * maskedGrad) and inp, in f64 (f32 partials).
+ * maskedGrad) and inp, in f64 (f32 partials). dres != 0: also writes the masked dout there.
  */
-function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: i32, N: i32, C: i32, inner: i32, m: f32): void {
+function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: i32, N: i32, C: i32, inner: i32, m: f32, dres: usize): void {
   const lov = f32x4.splat(lo);
   const hiv = f32x4.splat(hi);
   const mv = f32x4.splat(m);
@@ -141,10 +141,15 @@ function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: 
     const base = 4 * (n * C + c) * inner;
     const grow = dout + base;
     const xrow = inp + base;
+    const rrow = dres + base;
     let k = 0;
     for (; k + 8 <= inner; k += 8) {
       const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
       const g1 = maskedGrad(v128.load(grow + 4 * k, 16), out, base + 4 * k + 16, lov, hiv);
+      if (dres != 0) {
+        v128.store(rrow + 4 * k, g0);
+        v128.store(rrow + 4 * k, g1, 16);
+      }
       A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
       A1 = f64x2.add(A1, f64x2.add(lowPair(g1), highPair(g1)));
       p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
@@ -160,6 +165,7 @@ function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: 
     }
     if (k + 4 <= inner) {
       const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
+      if (dres != 0) v128.store(rrow + 4 * k, g0);
       A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
       p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
       pending++;
@@ -174,6 +180,7 @@ function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: 
     }
     for (; k < inner; k++) {
       const g = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi);
+      if (dres != 0) store<f32>(rrow + 4 * k, g);
       tail1 += <f64>g;
       tail2 += <f64>(g * (load<f32>(xrow + 4 * k) - m));
     }
@@ -204,12 +211,13 @@ export function batchNormForward(
   eps: f64,
   training: i32,
 ): void {
-  batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training, 0, 0, 0);
+  batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training, 0, 0, 0, 0);
 }
 
 /**
  * batchNormForward for channels [c0, c1) only: threads split channels, which share nothing.
  * `clamp` = 1: out is then clamped to [lo, hi] (hardtanh / ReLU6 fused after the batch norm).
+ * `residual` != 0: (N, C, inner) added before the clamp (a ResNet block's relu(bn(x) + identity)).
  * @threaded
  */
 export function batchNormForwardChannels(
@@ -230,6 +238,7 @@ export function batchNormForwardChannels(
   clamp: i32,
   lo: f32,
   hi: f32,
+  residual: usize,
 ): void {
   const M = <f64>N * inner;
   for (let c = c0; c < c1; c++) {
@@ -257,6 +266,19 @@ export function batchNormForwardChannels(
       const src = inp + 4 * (n * C + c) * inner;
       const dst = out + 4 * (n * C + c) * inner;
       let k = 0;
+      if (residual != 0) {
+        const res = residual + 4 * (n * C + c) * inner;
+        for (; k + 4 <= inner; k += 4) {
+          const y = f32x4.add(madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv), v128.load(res + 4 * k));
+          const below = v128.bitselect(lov, y, f32x4.lt(y, lov));
+          v128.store(dst + 4 * k, clamp ? v128.bitselect(hiv, below, f32x4.gt(y, hiv)) : y);
+        }
+        for (; k < inner; k++) {
+          const y = (load<f32>(src + 4 * k) - m) * (r * w) + b + load<f32>(res + 4 * k);
+          store<f32>(dst + 4 * k, clamp ? (y < lo ? lo : y > hi ? hi : y) : y);
+        }
+        continue;
+      }
       if (clamp)
         // hardtanh's x < lo ? lo : x > hi ? hi : x (NaN stays NaN): the compares select lanes.
         for (; k + 4 <= inner; k += 4) {
@@ -294,14 +316,15 @@ export function batchNormBackward(
   inner: i32,
   training: i32,
 ): void {
-  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training, 0, 0, 0, 0);
+  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training, 0, 0, 0, 0, 0);
 }
 
 /**
  * batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). `zeroed` = 1: dinp
  * is written, not read and added to (its contents are ignored: ref's dinpOverwrite). `out` != 0: the
  * forward's output clamped to [lo, hi] (batchNormForwardChannels' clamp); dout then passes only
- * where lo < out < hi, as through hardtanh.
+ * where lo < out < hi, as through hardtanh. `dres` != 0: the forward's residual's gradient (N, C,
+ * inner), that masked dout, is written there (not added to).
  * @threaded
  */
 export function batchNormBackwardChannels(
@@ -323,12 +346,13 @@ export function batchNormBackwardChannels(
   out: usize,
   lo: f32,
   hi: f32,
+  dres: usize,
 ): void {
   const M = <f64>N * inner;
   for (let c = c0; c < c1; c++) {
     const m = load<f32>(mean + 4 * c);
     const r = load<f32>(rstd + 4 * c);
-    gradientSums(dout, inp, out, lo, hi, c, N, C, inner, m);
+    gradientSums(dout, inp, out, lo, hi, c, N, C, inner, m, dres);
     const sumDout = total1;
     const sumDoutXhat = total2 * <f64>r;
     if (dbias != 0) store<f32>(dbias + 4 * c, <f32>(<f64>load<f32>(dbias + 4 * c) + sumDout));
