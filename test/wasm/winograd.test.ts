@@ -118,6 +118,34 @@ describe("wasm Winograd conv vs ref", () => {
     { name: "16x16 planes", N: 9, C: 16, H: 16, W: 16, OC: 16, pad: [1, 1, 1, 1] },
     { name: "4x4 planes, images split in fours", N: 18, C: 64, H: 4, W: 4, OC: 64, pad: [1, 1, 1, 1] },
     { name: "15x15 planes (F(2x2))", N: 10, C: 16, H: 15, W: 15, OC: 16, pad: [1, 1, 1, 1] },
+    // Fewer images than threads: threads split output channels (36 = 9 micro-panels: uneven at 2 and 3)
+    {
+      name: "one image, channels split (F(4x4), 32x32)",
+      N: 1,
+      C: 16,
+      H: 32,
+      W: 32,
+      OC: 36,
+      pad: [1, 1, 1, 1],
+    },
+    {
+      name: "one image, channels split (F(4x4) gathered, 20x20)",
+      N: 1,
+      C: 40,
+      H: 20,
+      W: 20,
+      OC: 44,
+      pad: [1, 1, 1, 1],
+    },
+    {
+      name: "two images, channels split at 3 threads (F(2x2), 15x15)",
+      N: 2,
+      C: 48,
+      H: 15,
+      W: 15,
+      OC: 28,
+      pad: [1, 1, 1, 1],
+    },
   ];
   for (const c of threaded)
     it(`gives bit-identical results on 1, 2 and 3 threads (${c.name})`, () => {

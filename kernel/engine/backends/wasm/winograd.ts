@@ -129,15 +129,22 @@ function run(
   runShares(rt, f4 ? "winograd4Weights" : "winogradWeights", wCalls);
   const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
   const threads = threadsFor(rt, N * M * OH * OW * K * 4);
-  const shares = ranges(N, 1, threads);
-  const chunk = chunkImages(Math.ceil(N / shares.length), tiles, xis, K, M);
+  // Threads split images; with fewer images than threads (a single image at 2 threads ran on one),
+  // output channels: each share then transforms the whole input for its rows of the GEMMs.
+  const byChannels = N < threads && M >= 2 * MR;
+  const shares = byChannels
+    ? ranges(M, MR, threads).map(([m0, m1]) => [0, N, m0, m1])
+    : ranges(N, 1, threads).map(([n0, n1]) => [n0, n1, 0, M]);
+  const chunk = chunkImages(byChannels ? N : Math.ceil(N / shares.length), tiles, xis, K, M);
   const scratchBytes = f4
     ? kernels.winograd4ScratchBytes(geo, chunk)
     : kernels.winogradScratchBytes(geo, chunk);
-  const calls = shares.map(([n0, n1]) => [
+  const calls = shares.map(([n0, n1, m0, m1]) => [
     n0,
     n1,
     chunk,
+    m0,
+    m1,
     geo,
     pOut,
     pInp,

@@ -231,7 +231,8 @@ export function packAWhole(dst: usize, a: usize, aRow: i32, aCol: i32, M: i32, K
  * im2col write it (packedBFloats' layout, or packBWhole): nothing is packed per call. C's rows are
  * `ldc` elements apart. Same sums, in the same order, as gemm. Unless accumulating, a non-zero
  * `rowBias` (M) starts row i's sums at rowBias[i] (a fused bias: no pass writing it into C first).
- * `tile` holds MR * NR floats.
+ * `tile` holds MR * NR floats. With `aRows` > 0, packedA holds aRows rows and C's rows are its rows
+ * [a0, a0 + M) (a0 a multiple of MR): threads splitting the rows of one packed A.
  * @internal a helper of other assembly files, not a wasm export
  */
 export function gemmPrepacked(
@@ -245,9 +246,11 @@ export function gemmPrepacked(
   accumulate: bool,
   rowBias: usize,
   tile: usize,
+  a0: i32 = 0,
+  aRows: i32 = 0,
 ): void {
   if (nothingToMultiply(M, N, K, c, ldc, accumulate)) return;
-  const Mpad = roundUp(M, MR);
+  const Mpad = roundUp(aRows > 0 ? aRows : M, MR);
   const Npad = roundUp(N, NR);
   for (let pc = 0; pc < K; pc += KC) {
     const kc = min(KC, K - pc);
@@ -262,7 +265,7 @@ export function gemmPrepacked(
         for (let ir = ic; ir < ic + mc; ir += MR) {
           const mr = min(MR, ic + mc - ir);
           const rb: usize = add || rowBias == 0 ? 0 : rowBias + 4 * ir;
-          microKernel(kc, paBlock + 4 * ir * kc, pb, c + 4 * (ir * ldc + jr), ldc, mr, nr, add, rb, tile);
+          microKernel(kc, paBlock + 4 * (a0 + ir) * kc, pb, c + 4 * (ir * ldc + jr), ldc, mr, nr, add, rb, tile);
         }
       }
     }

@@ -204,13 +204,13 @@ function transformInput(V: usize, vStride: usize, Npad: i32, padded: usize, K: i
 }
 
 /**
- * One image's out (M, OH, OW) (+)= A^T m A (+ bias) for its tiles, m (4, 4) = Mt (16, M, T) at
- * columns [col0, col0 + TH * TW), A^T = [1 1 1 0; 0 1 -1 -1]. With `fast` (OW % 8 == 0), four
+ * One image's out (M, OH, OW) (+)= A^T m A (+ bias) for its tiles and channels [m0, m1), m (4, 4)
+ * = Mt (16, M, T) at columns [col0, col0 + TH * TW), A^T = [1 1 1 0; 0 1 -1 -1]. With `fast` (OW % 8 == 0), four
  * tiles of a row per vector, stored as two rows of 8 floats.
  */
-function transformOutput(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, fast: bool): void {
+function transformOutput(out: usize, Mt: usize, M: i32, m0: i32, m1: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, fast: bool): void {
   const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
-  for (let m = 0; m < M; m++) {
+  for (let m = m0; m < m1; m++) {
     const b: f32 = bias != 0 ? load<f32>(bias + 4 * m) : 0;
     const bv = f32x4.splat(b);
     const plane = out + 4 * <usize>m * OH * OW;
@@ -304,10 +304,11 @@ function transformOutput(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i
  * Images [n0, n1), `chunk` at a time: out (N, M, OH, OW) = conv3x3(inp (N, K, H, W)) + bias (M;
  * 0 for none) with U = winogradWeights' packed transforms, or out += conv3x3(inp) when the geometry block's add
  * field is set. Geometry: C = K, OC = M, stride 1, dilation 1, one group. `scratch` holds
- * winogradScratchBytes(geo, chunk) bytes, private to this call.
+ * winogradScratchBytes(geo, chunk) bytes, private to this call. Only output channels [m0, m1) (m0
+ * a multiple of MR; see winograd4Forward).
  * @threaded
  */
-export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
+export function winogradForward(n0: i32, n1: i32, chunk: i32, m0: i32, m1: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
   const K = load<i32>(geo, C_);
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
@@ -338,10 +339,12 @@ export function winogradForward(n0: i32, n1: i32, chunk: i32, geo: usize, out: u
       padImage(padded, inp + 4 * <usize>(c0 + i) * K * H * W, K, H, W, PH, PW, pT, pL);
       transformInput(V, vStride, Npad, padded, K, PH, PW, TH, TW, i * TT, fast);
     }
-    for (let xi = 0; xi < 16; xi++)
-      gemmPrepacked(M, T, K, U + xi * uStride, V + xi * vStride, Mt + xi * mStride, T, false, 0, tile);
+    for (let xi = 0; xi < 16; xi++) {
+      const c = Mt + xi * mStride + 4 * <usize>m0 * T; // rows [m0, m1) of Mt[xi]
+      gemmPrepacked(m1 - m0, T, K, U + xi * uStride, V + xi * vStride, c, T, false, 0, tile, m0, M);
+    }
     for (let i = 0; i < images; i++)
-      transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, fast);
+      transformOutput(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, m0, m1, T, i * TT, OH, OW, TH, TW, bias, add, fast);
   }
 }
 

@@ -110,13 +110,13 @@ function transformInput4(V: usize, vStride: usize, Npad: i32, padded: usize, K: 
 }
 
 /**
- * One image's out (M, OH, OW) (+)= A^T m A (+ bias) for its tiles, m (6, 6) = Mt (36, M, T) at
- * columns [col0, col0 + TH * TW), A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1];
+ * One image's out (M, OH, OW) (+)= A^T m A (+ bias) for its tiles and channels [m0, m1), m (6, 6)
+ * = Mt (36, M, T) at columns [col0, col0 + TH * TW), A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1];
  * four tiles per vector, transposed back into rows of 16 floats. `e` is 24 vectors of scratch.
  */
-function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, e: usize): void {
+function transformOutput4(out: usize, Mt: usize, M: i32, m0: i32, m1: i32, T: i32, col0: i32, OH: i32, OW: i32, TH: i32, TW: i32, bias: usize, add: bool, e: usize): void {
   const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
-  for (let m = 0; m < M; m++) {
+  for (let m = m0; m < m1; m++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
     const plane = out + 4 * <usize>m * OH * OW;
     const src = Mt + 4 * (<usize>m * T + col0);
@@ -184,10 +184,12 @@ function transformOutput4(out: usize, Mt: usize, M: i32, T: i32, col0: i32, OH: 
  * As winogradForward, with F(4x4, 3x3) tiles. OW a multiple of 16: four tiles of a row per vector;
  * else (OW and OH multiples of 4, e.g. 8x8 and 4x4 planes) any four consecutive tiles of the
  * chunk, gathered from all its images' padded planes. U = winograd4Weights' packed transforms; `scratch` holds
- * winograd4ScratchBytes(geo, chunk) bytes.
+ * winograd4ScratchBytes(geo, chunk) bytes. Only output channels [m0, m1) (m0 a multiple of MR):
+ * threads split channels instead of images when there are fewer images than threads (each then
+ * transforms the whole input; every output's sum is the same either way).
  * @threaded
  */
-export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
+export function winograd4Forward(n0: i32, n1: i32, chunk: i32, m0: i32, m1: i32, geo: usize, out: usize, inp: usize, U: usize, bias: usize, scratch: usize): void {
   const K = load<i32>(geo, C_);
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
@@ -229,12 +231,15 @@ export function winograd4Forward(n0: i32, n1: i32, chunk: i32, geo: usize, out: 
       }
       transformInput4Gather(V, vStride, Npad, padded, K, PH * PW, PW, T, table, e, 0);
     }
-    for (let xi = 0; xi < 36; xi++)
-      gemmPrepacked(M, T, K, U + xi * uStride, V + xi * vStride, Mt + 4 * <usize>xi * winogradPlaneFloats(M * T), T, false, 0, tile);
-    if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, T, OH * OW, OW, table + 4 * T, bias, add, e);
+    const mStride: usize = 4 * <usize>winogradPlaneFloats(M * T); // Mt's planes
+    for (let xi = 0; xi < 36; xi++) {
+      const c = Mt + xi * mStride + 4 * <usize>m0 * T; // rows [m0, m1) of Mt[xi]
+      gemmPrepacked(m1 - m0, T, K, U + xi * uStride, V + xi * vStride, c, T, false, 0, tile, m0, M);
+    }
+    if (gather) transformOutput4Gather(out + 4 * <usize>c0 * M * OH * OW, Mt, M, m0, m1, T, OH * OW, OW, table + 4 * T, bias, add, e);
     else
       for (let i = 0; i < images; i++)
-        transformOutput4(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, T, i * TT, OH, OW, TH, TW, bias, add, e);
+        transformOutput4(out + 4 * <usize>(c0 + i) * M * OH * OW, Mt, M, m0, m1, T, i * TT, OH, OW, TH, TW, bias, add, e);
   }
 }
 
@@ -290,12 +295,12 @@ function transformInput4Gather(V: usize, vStride: usize, Npad: i32, padded: usiz
 }
 
 /**
- * transformOutput4 for any four consecutive tiles of the chunk: tile t's 4x4 outputs start at
- * float table[t] of out (images, M, OH, OW) + m * P; tiles past T are not stored.
+ * transformOutput4 for any four consecutive tiles of the chunk, channels [m0, m1): tile t's 4x4
+ * outputs start at float table[t] of out (images, M, OH, OW) + m * P; tiles past T are not stored.
  */
-function transformOutput4Gather(out: usize, Mt: usize, M: i32, T: i32, P: i32, OW: i32, table: usize, bias: usize, add: bool, e: usize): void {
+function transformOutput4Gather(out: usize, Mt: usize, M: i32, m0: i32, m1: i32, T: i32, P: i32, OW: i32, table: usize, bias: usize, add: bool, e: usize): void {
   const xiStride: usize = 4 * <usize>winogradPlaneFloats(M * T);
-  for (let m = 0; m < M; m++) {
+  for (let m = m0; m < m1; m++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + 4 * m) : 0);
     const plane = out + 4 * <usize>m * P;
     for (let j = 0; j < T; j += 4) {
