@@ -46,9 +46,9 @@ function checkPerChannel(name: string, t: Tensor | null, C: number, input: Tenso
 /**
  * clamp(y, min, max) with y = (x - mean) / sqrt(var + eps) * weight + bias per channel (dim 1)
  * (+ residual, of input's shape, when given), clamped as hardtanh(min, max) does (infinite bounds:
- * no clamp). In training the batch's mean and
- * biased variance normalise, and runningMean / runningVar (if given) are updated in place:
- * running = (1 - momentum) * running + momentum * batch statistic (unbiased variance).
+ * no clamp). In training the batch's mean and biased variance normalise, and runningMean /
+ * runningVar (if given) are updated in place: running = (1 - momentum) * running + momentum *
+ * batch statistic (unbiased variance).
  */
 export function batchNormClamp(
   input: Tensor,
