@@ -18,8 +18,9 @@ import { winograd4GradientTiles } from "./winograd4";
 /**
  * Chunks [k0, k1) of `chunks`, chunk k being images [k * N / chunks, (k + 1) * N / chunks): their
  * F(4x4) tile transforms into this thread's V (36, C, ld) and O (36, OC, ld), then dUs[k] (36, OC,
- * C) = O V^T (overwritten, not added; planes winogradPlaneFloats(OC * C) apart, chunks 36 planes). `scratch` holds winograd4GradientScratchFloats for the largest
- * chunk; V and O have 16 bytes to spare after them (see winogradWeightDots).
+ * C) = O V^T (overwritten, not added; planes winogradPlaneFloats(OC * C) apart, 36 planes a
+ * chunk). `scratch` holds winograd4GradientScratchFloats for the largest chunk; V and O have 16
+ * bytes to spare after them (see winogradWeightDots).
  * @threaded
  */
 export function winogradWeightChunks(k0: i32, k1: i32, chunks: i32, N: i32, ld: i32, geo: usize, V: usize, O: usize, inp: usize, dout: usize, scratch: usize, dUs: usize): void {
@@ -73,10 +74,11 @@ export function winogradWeightDots(x0: i32, x1: i32, T: i32, ld: i32, M: i32, K:
   const tail = T & 3;
   // lanes < T % 4 set: the last partial vector of a row
   const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(tail));
+  const uStride: usize = 4 * <usize>winogradPlaneFloats(M * K); // from dU[xi] to dU[xi + 1]
   for (let xi = x0; xi < x1; xi++) {
     const o = O + <usize>xi * M * rowBytes;
     const v = V + <usize>xi * K * rowBytes;
-    const u = dU + 4 * <usize>xi * winogradPlaneFloats(M * K);
+    const u = dU + <usize>xi * uStride;
     let m = 0;
     for (; m + 2 <= M; m += 2) {
       let k = 0;
