@@ -14,6 +14,7 @@
 import { randomUUID } from "node:crypto";
 import type { FeatureMapsReply } from "../display/payloads-viz";
 import { getBackend } from "../engine/backends/registry";
+import { exitSafeRegistry } from "../engine/finalization";
 import type { Module } from "../engine/nn/module";
 import { Tensor } from "../engine/tensor/tensor";
 import { featureMapGrid } from "./feature-maps-grid";
@@ -32,7 +33,7 @@ interface Entry {
 const entries = new Map<string, Entry>();
 const ids = new WeakMap<Module, string>();
 // A collected model's entry (and its kept input) goes too.
-const forget = new FinalizationRegistry<string>((id) => entries.delete(id));
+const forget = exitSafeRegistry<string>(FinalizationRegistry, (id) => entries.delete(id));
 let latest: string | undefined;
 
 /** Batch item 0 of a forward's first argument as a detached (1, ...) tensor, or null. */

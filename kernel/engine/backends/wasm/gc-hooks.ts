@@ -7,6 +7,7 @@
 
 import { setFlagsFromString } from "node:v8";
 import { createContext, runInContext } from "node:vm";
+import { exitSafeRegistry } from "../../finalization";
 
 export interface Registry<T> {
   register(target: object, held: T): void;
@@ -39,32 +40,16 @@ export function fullGc(): (() => void) | null {
   return typeof gc === "function" ? () => gc() : null;
 }
 
-/** A FinalizationRegistry calling `onCollected(held)`; with `cleanupSome` where the runtime has it. */
+/**
+ * A FinalizationRegistry calling `onCollected(held)`, with `cleanupSome` where the runtime has it;
+ * its registrations go at exit (../../finalization.ts).
+ */
 export function makeFinalizationRegistry<T>(onCollected: (held: T) => void): Registry<T> {
   const c = gcContext();
   const Ctor: typeof FinalizationRegistry =
     c === null ? FinalizationRegistry : runInContext("FinalizationRegistry", c);
-  const registry = new Ctor<T>(onCollected);
+  const { registry, register } = exitSafeRegistry(Ctor, onCollected);
   const cleanupSome = (registry as { cleanupSome?: () => void }).cleanupSome;
   const drain = typeof cleanupSome === "function" ? () => cleanupSome.call(registry) : undefined;
-  if (drain !== undefined) drainAtExit(drain);
-  return { register: (target, held) => registry.register(target, held), cleanupSome: drain };
-}
-
-/** Registries' drains to run when the process exits. */
-const drains = new Set<() => void>();
-
-/**
- * Runs a registry's pending callbacks on the process's 'exit' event, while JavaScript may still
- * run. NOTE: a GC shortly before exit posts V8's cleanup task; left pending, Node 20 runs it while
- * tearing the environment down, where calling JavaScript is refused, and the process died with
- * "illegal access" after its work was done (seen once in a test file's exit; nodejs/node#47748).
- * Drained here, the task finds nothing to call.
- */
-function drainAtExit(drain: () => void): void {
-  if (drains.size === 0)
-    process.once("exit", () => {
-      for (const d of drains) d();
-    });
-  drains.add(drain);
+  return { register, cleanupSome: drain };
 }
