@@ -254,6 +254,8 @@ CASES = {
     "ResNet-18-CIFAR width 64 train step, batch 32": lambda: resnet_train(64),
     "ResNet-18-CIFAR width 16 inference, batch 64": lambda: infer(resnet18_cifar(16), torch.randn(64, 3, 32, 32)),
     "ResNet-18-CIFAR width 64 inference, batch 64": lambda: infer(resnet18_cifar(64), torch.randn(64, 3, 32, 32)),
+    # batch 1: PyTorch 1.13 takes aten::_slow_conv2d_forward (THNN + reference BLAS) instead of mkldnn
+    "ResNet-18-CIFAR width 16 inference, batch 1": lambda: infer(resnet18_cifar(16), torch.randn(1, 3, 32, 32)),
     "interpolate nearest 2x 16x64x32x32": lambda: interpolate("nearest", False),
     "interpolate nearest 2x 16x64x32x32, forward + backward": lambda: interpolate("nearest", True),
     "interpolate bilinear 2x 16x64x32x32": lambda: interpolate("bilinear", False),

@@ -176,7 +176,7 @@ describe("wasm Winograd conv vs ref", () => {
       }
     });
 
-  it("is used only for 3x3, stride 1, dilation 1, one group, 16+ channels", () => {
+  it("is used only for 3x3, stride 1, dilation 1, one group, 16+ channels, 4+ blocks of outputs", () => {
     const base = sizes({ name: "", N: 2, C: 16, H: 8, W: 8, OC: 16, pad: [1, 1, 1, 1] });
     assert.ok(winogradPays(base));
     assert.ok(!winogradPays({ ...base, C: 8 }), "8 input channels");
@@ -185,6 +185,13 @@ describe("wasm Winograd conv vs ref", () => {
     assert.ok(!winogradPays({ ...base, strideH: 2 }), "stride 2");
     assert.ok(!winogradPays({ ...base, dilationH: 2 }), "dilation 2");
     assert.ok(!winogradPays({ ...base, groups: 2 }), "2 groups");
+    // One image of 4x4 planes is one block of 4x4 outputs: the weight transform would cost more
+    // than the multiplies it saves (ResNet-18's last stage classifying a single image).
+    const plane4 = { ...base, C: 128, OC: 128, H: 4, W: 4, OH: 4, OW: 4 };
+    assert.ok(!winogradPays({ ...plane4, N: 1 }), "one image of 4x4 planes");
+    assert.ok(!winogradPays({ ...plane4, N: 3 }), "three images of 4x4 planes");
+    assert.ok(winogradPays({ ...plane4, N: 4 }), "four images of 4x4 planes");
+    assert.ok(winogradPays({ ...base, N: 1 }), "one image of 8x8 planes: four blocks");
     assert.ok(!winogradWeightGradientPays(base), "weight gradient with 16 channels");
     const c32 = { ...base, C: 32, OC: 32 };
     assert.ok(winogradWeightGradientPays(c32), "weight gradient with 32 channels on 8x8");

@@ -24,15 +24,29 @@ const GRADIENT_MAX_TILES = 2048;
 
 /**
  * Whether a conv (forward, and by symmetry its input gradient) runs faster as Winograd than as
- * im2col + GEMM: a 3x3 kernel, stride 1, dilation 1, one group, padding 0-2 on each side, and at
- * least 16 input and output channels (fewer: the transforms cost about as much as the multiplies saved).
+ * im2col + GEMM: a 3x3 kernel, stride 1, dilation 1, one group, padding 0-2 on each side, at least
+ * 16 input and output channels (fewer: the transforms cost about as much as the multiplies saved)
+ * and at least MIN_TILES blocks of 4x4 outputs in the batch.
  */
 export function winogradPays(g: ConvGeometry): boolean {
   const { C, OC, KH, KW, OH, OW, padTop: pT, padLeft: pL } = g;
   const pads = pT >= 0 && pT <= 2 && pL >= 0 && pL <= 2;
   const unit = g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 && g.groups === 1;
-  return KH === 3 && KW === 3 && unit && pads && C >= 16 && OC >= 16 && OH >= 2 && OW >= 2;
+  const tiles = g.N * Math.ceil(OH / 4) * Math.ceil(OW / 4);
+  return (
+    KH === 3 && KW === 3 && unit && pads && C >= 16 && OC >= 16 && OH >= 2 && OW >= 2 && tiles >= MIN_TILES
+  );
 }
+
+/**
+ * Fewer 4x4 output blocks than this in a batch go to im2col: the weights' transform (36 planes of
+ * OC x C, 4x the weights) costs about as much as a batch of three blocks' multiplies, and the GEMMs
+ * then stream all 36 planes for a few columns. Forward, batch 1 to 4, 1 thread, AMD EPYC, us,
+ * Winograd / im2col: 128 channels on 4x4 planes 350-530 / 165, 280, 400, 520; 256 on 4x4 1300-1600 /
+ * 560, 1000, 1500, 1900; 512 on 2x2 ~3000-3500 / 1800, 3000, 3800, 4600; 64 on 8x8 (4 blocks an
+ * image) 104-160 / 119-127 at batch 1, Winograd ahead from batch 2.
+ */
+const MIN_TILES = 4;
 
 /**
  * Whether the weight gradient runs faster as Winograd (than im2col or the direct kernels): as
