@@ -241,8 +241,8 @@ export function batchNormForwardChannels(
   residual: usize,
 ): void {
   const M = <f64>N * inner;
-  for (let c = c0; c < c1; c++) {
-    if (training) {
+  if (training)
+    for (let c = c0; c < c1; c++) {
       // One pass, shifted by the channel's first value K (no cancellation when the mean is far
       // from 0): mean = K + E[x - K], var = E[(x - K)^2] - E[x - K]^2.
       const K = load<f32>(inp + 4 * c * inner);
@@ -253,47 +253,57 @@ export function batchNormForwardChannels(
       store<f32>(rstd + 4 * c, <f32>(1 / Math.sqrt(v + eps)));
       if (variance != 0) store<f32>(variance + 4 * c, <f32>v);
     }
-    const m = load<f32>(mean + 4 * c);
-    const r = load<f32>(rstd + 4 * c);
-    const w: f32 = weight == 0 ? 1 : load<f32>(weight + 4 * c);
-    const b: f32 = bias == 0 ? 0 : load<f32>(bias + 4 * c);
-    const mv = f32x4.splat(m);
-    const rw = f32x4.splat(r * w);
-    const bv = f32x4.splat(b);
-    const lov = f32x4.splat(lo);
-    const hiv = f32x4.splat(hi);
-    for (let n = 0; n < N; n++) {
-      const src = inp + 4 * (n * C + c) * inner;
-      const dst = out + 4 * (n * C + c) * inner;
-      let k = 0;
-      if (residual != 0) {
-        const res = residual + 4 * (n * C + c) * inner;
-        for (; k + 4 <= inner; k += 4) {
-          const y = f32x4.add(madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv), v128.load(res + 4 * k));
-          const below = v128.bitselect(lov, y, f32x4.lt(y, lov));
-          v128.store(dst + 4 * k, clamp ? v128.bitselect(hiv, below, f32x4.gt(y, hiv)) : y);
-        }
-        for (; k < inner; k++) {
-          const y = (load<f32>(src + 4 * k) - m) * (r * w) + b + load<f32>(res + 4 * k);
-          store<f32>(dst + 4 * k, clamp ? (y < lo ? lo : y > hi ? hi : y) : y);
-        }
-        continue;
-      }
-      if (clamp)
-        // hardtanh's x < lo ? lo : x > hi ? hi : x (NaN stays NaN): the compares select lanes.
-        for (; k + 4 <= inner; k += 4) {
-          const y = madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv);
-          const below = v128.bitselect(lov, y, f32x4.lt(y, lov));
-          v128.store(dst + 4 * k, v128.bitselect(hiv, below, f32x4.gt(y, hiv)));
-        }
-      else
-        for (; k + 4 <= inner; k += 4)
-          v128.store(dst + 4 * k, madd(f32x4.sub(v128.load(src + 4 * k), mv), rw, bv));
-      for (; k < inner; k++) {
-        const y = (load<f32>(src + 4 * k) - m) * (r * w) + b;
-        store<f32>(dst + 4 * k, clamp ? (y < lo ? lo : y > hi ? hi : y) : y);
-      }
+  // Image by image, then channel by channel: the pass walks memory in order (channel by channel,
+  // it hopped between N planes C * inner floats apart, at half the speed of a plain copy).
+  for (let n = 0; n < N; n++)
+    for (let c = c0; c < c1; c++) {
+      const m = load<f32>(mean + 4 * c);
+      const r = load<f32>(rstd + 4 * c);
+      const w: f32 = weight == 0 ? 1 : load<f32>(weight + 4 * c);
+      const b: f32 = bias == 0 ? 0 : load<f32>(bias + 4 * c);
+      normalizePlane(out, inp, residual, n * C + c, inner, m, r * w, b, clamp, lo, hi);
     }
+}
+
+/**
+ * Plane p (of inner floats) of batchNormForwardChannels's output: (x - m) * rw + b (+ the
+ * residual's plane), clamped to [lo, hi] when `clamp`.
+ */
+// @ts-ignore: decorator
+@inline
+function normalizePlane(out: usize, inp: usize, residual: usize, p: i32, inner: i32, m: f32, rw: f32, b: f32, clamp: i32, lo: f32, hi: f32): void {
+  const mv = f32x4.splat(m);
+  const rwv = f32x4.splat(rw);
+  const bv = f32x4.splat(b);
+  const lov = f32x4.splat(lo);
+  const hiv = f32x4.splat(hi);
+  const src = inp + 4 * <usize>p * inner;
+  const dst = out + 4 * <usize>p * inner;
+  let k = 0;
+  if (residual != 0) {
+    const res = residual + 4 * <usize>p * inner;
+    for (; k + 4 <= inner; k += 4) {
+      const y = f32x4.add(madd(f32x4.sub(v128.load(src + 4 * k), mv), rwv, bv), v128.load(res + 4 * k));
+      const below = v128.bitselect(lov, y, f32x4.lt(y, lov));
+      v128.store(dst + 4 * k, clamp ? v128.bitselect(hiv, below, f32x4.gt(y, hiv)) : y);
+    }
+    for (; k < inner; k++) {
+      const y = (load<f32>(src + 4 * k) - m) * rw + b + load<f32>(res + 4 * k);
+      store<f32>(dst + 4 * k, clamp ? (y < lo ? lo : y > hi ? hi : y) : y);
+    }
+    return;
+  }
+  if (clamp)
+    // hardtanh's x < lo ? lo : x > hi ? hi : x (NaN stays NaN): the compares select lanes.
+    for (; k + 4 <= inner; k += 4) {
+      const y = madd(f32x4.sub(v128.load(src + 4 * k), mv), rwv, bv);
+      const below = v128.bitselect(lov, y, f32x4.lt(y, lov));
+      v128.store(dst + 4 * k, v128.bitselect(hiv, below, f32x4.gt(y, hiv)));
+    }
+  else for (; k + 4 <= inner; k += 4) v128.store(dst + 4 * k, madd(f32x4.sub(v128.load(src + 4 * k), mv), rwv, bv));
+  for (; k < inner; k++) {
+    const y = (load<f32>(src + 4 * k) - m) * rw + b;
+    store<f32>(dst + 4 * k, clamp ? (y < lo ? lo : y > hi ? hi : y) : y);
   }
 }
 
