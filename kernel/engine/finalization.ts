@@ -6,15 +6,13 @@
 // 1 run in 40). Running the pending callbacks on 'exit' does not help: the task calls into
 // JavaScript anyway. A registry with no registrations left is never queued for cleanup.
 
-/** The registry a FinalizationRegistry constructor makes (from another vm context, too). */
-export type FinalizationRegistryConstructor = typeof FinalizationRegistry;
-
 /**
- * A registry of `Ctor` calling `onCollected(held)` for collected targets, whose registrations all
- * go at exit (registering after that does nothing: the process is ending).
+ * A registry of `Ctor` (this context's FinalizationRegistry, or another vm context's) calling
+ * `onCollected(held)` for collected targets, whose registrations all go at exit (registering after
+ * that does nothing: the process is ending).
  */
 export function exitSafeRegistry<T>(
-  Ctor: FinalizationRegistryConstructor,
+  Ctor: typeof FinalizationRegistry,
   onCollected: (held: T) => void,
 ): { registry: FinalizationRegistry<T>; register(target: object, held: T): void } {
   const registry = new Ctor<T>(onCollected);
