@@ -141,8 +141,10 @@ describe("tensor storage in wasm memory", () => {
     // stayed: 17,000 of them between two reclaims in an eval loop of a small ResNet, each request
     // scanning them all (half of that loop's time).
     const storage = residentStorage(rt, { maxBytes: 2 ** 29 });
-    // A gone model's 48 blocks of 4 MiB side by side (192 MiB handed out: a reclaim is due).
-    for (let i = 0; i < 48; i++) storage.allocate(1 << 20);
+    // A gone model's 16 blocks of 4 MiB side by side: 64 MiB handed out, so the next request
+    // reclaims (no reclaim has run yet to hold it back; with more blocks, whether a reclaim fell
+    // among them or on the next request hung on how fast this machine's GC was).
+    for (let i = 0; i < 16; i++) storage.allocate(1 << 20);
     const reclaims = storage.stats.reclaims;
     const kept: (Float32Array | null)[] = [];
     for (let i = 0; i < 1000; i++) kept.push(storage.allocate(300 + i)); // sizes nobody freed
