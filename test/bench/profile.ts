@@ -14,7 +14,7 @@ import {
   registerBackend,
   setBackend,
 } from "../../kernel/engine/backends/registry";
-import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
+import { wasmKernels, wasmStorage } from "../../kernel/engine/backends/wasm/index";
 import * as R from "../../kernel/engine/index";
 import { CASES } from "./cases";
 
@@ -73,7 +73,15 @@ for (const name of kernelNames()) {
     return r;
   };
 }
-registerBackend({ name: "profiled", priority: -1, kernels, describe: () => `profiled ${base.description}` });
+// Tensors keep their storage where the base backend puts it (wasm memory): without `allocate`, every
+// tensor was an ordinary array, copied in and out around each kernel, and the profile timed those copies.
+registerBackend({
+  name: "profiled",
+  priority: -1,
+  kernels,
+  describe: () => `profiled ${base.description}`,
+  allocate: base.name === "wasm" ? wasmStorage()?.allocate : undefined,
+});
 setBackend("profiled");
 
 const { step } = c.setup();
