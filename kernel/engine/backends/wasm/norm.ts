@@ -55,6 +55,7 @@ export function normKernels(rt: WasmRuntime) {
     const pB = putOptional(bias, C); // (C)
     const pRes = residual === null ? 0 : arena.put((residual as F32).subarray(0, n)); // (N, C, inner)
     const pOut = arena.target((out as F32).subarray(0, n)); // (N, C, inner)
+    const pSums = training ? arena.alloc(16 * C) : 0; // (C, 2) f64 scratch: each channel's two sums
     const args = [
       pOut,
       pMean,
@@ -72,6 +73,7 @@ export function normKernels(rt: WasmRuntime) {
       min,
       max,
       pRes,
+      pSums,
     ];
     const calls = channelRanges(C, n, inner, training ? 2 : 1).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormForwardChannels", calls);
@@ -126,10 +128,11 @@ export function normKernels(rt: WasmRuntime) {
     const pDw = putOptional(dweight, C); // (C), += onto it
     const pDb = putOptional(dbias, C); // (C), += onto it
     const pDres = dresidual === null ? 0 : arena.target((dresidual as F32).subarray(0, n)); // (N, C, inner), written
+    const pSums = arena.alloc(16 * C); // (C, 2) f64 scratch: each channel's two sums
     const zeroed = dinpOverwrite ? 1 : 0;
     const args = [
       ...[pDinp, pDw, pDb, pDout, pInp, pMean, pRstd, pW, N, C, inner, training ? 1 : 0, zeroed],
-      ...[pOut, min, max, pDres],
+      ...[pOut, min, max, pDres, pSums],
     ];
     const calls = channelRanges(C, n, inner, pDinp === 0 ? 1 : 2).map(([c0, c1]) => [c0, c1, ...args]);
     runShares(rt, "batchNormBackwardChannels", calls);

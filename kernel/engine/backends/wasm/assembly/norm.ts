@@ -1,8 +1,9 @@
 // Batch normalisation over (N, C, inner) as backends/ref/norm.ts: per-channel statistics, forward
-// and the fused backward, two passes over a channel each: its sums (forward: of x - K and
-// (x - K)^2, K its first value; backward: of dout and dout * (x - mean)), then the elementwise
-// part, four f32 lanes at a time. Sums go into f64 totals every FLUSH vectors, so the statistics
-// of large batches keep their precision (ref sums in JS numbers).
+// and the fused backward, two passes each in memory order (image by image, then channel by
+// channel): the sums (forward: of x - K and (x - K)^2, K the channel's first value; backward: of
+// dout and dout * (x - mean)) into each channel's f64 totals in scratch, then the elementwise
+// part, four f32 lanes at a time. A plane's sums go into f64 every FLUSH vectors and at its end,
+// so the statistics of large batches keep their precision (ref sums in JS numbers).
 
 import { madd } from "./simd";
 
@@ -32,8 +33,8 @@ const FLUSH = 16;
 let total1: f64 = 0;
 let total2: f64 = 0;
 
-/** total1 = sum of (x - K), total2 = sum of (x - K)^2 over channel c's values, in f64 (f32 partials). */
-function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
+/** total1 = sum of (x - K), total2 = sum of (x - K)^2 over the `inner` floats at `row`, in f64 (f32 partials). */
+function moments(row: usize, inner: i32, K: f32): void {
   const kv = f32x4.splat(K);
   const zero = f32x4.splat(0);
   let a = zero; // sums of x - K, two vectors at a time
@@ -45,53 +46,37 @@ function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
   let tail1: f64 = 0;
   let tail2: f64 = 0;
   let pending = 0;
-  for (let n = 0; n < N; n++) {
-    const row = inp + 4 * (n * C + c) * inner;
-    let k = 0;
-    for (; k + 8 <= inner; k += 8) {
-      const x0 = f32x4.sub(v128.load(row + 4 * k), kv);
-      const x1 = f32x4.sub(v128.load(row + 4 * k, 16), kv);
-      a = f32x4.add(a, x0);
-      b = f32x4.add(b, x1);
-      p = madd(x0, x0, p);
-      q = madd(x1, x1, q);
-      pending += 2;
-      if (pending >= FLUSH) {
-        const s = f32x4.add(a, b);
-        const t = f32x4.add(p, q);
-        A = f64x2.add(A, f64x2.add(lowPair(s), highPair(s)));
-        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
-        a = zero;
-        b = zero;
-        p = zero;
-        q = zero;
-        pending = 0;
-      }
+  let k = 0;
+  for (; k + 8 <= inner; k += 8) {
+    const x0 = f32x4.sub(v128.load(row + 4 * k), kv);
+    const x1 = f32x4.sub(v128.load(row + 4 * k, 16), kv);
+    a = f32x4.add(a, x0);
+    b = f32x4.add(b, x1);
+    p = madd(x0, x0, p);
+    q = madd(x1, x1, q);
+    pending += 2;
+    if (pending >= FLUSH) {
+      const s = f32x4.add(a, b);
+      const t = f32x4.add(p, q);
+      A = f64x2.add(A, f64x2.add(lowPair(s), highPair(s)));
+      B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+      a = zero;
+      b = zero;
+      p = zero;
+      q = zero;
+      pending = 0;
     }
-    if (k + 4 <= inner) {
-      const x0 = f32x4.sub(v128.load(row + 4 * k), kv);
-      a = f32x4.add(a, x0);
-      p = madd(x0, x0, p);
-      pending++;
-      k += 4;
-      if (pending >= FLUSH) {
-        // rows of one to seven f32x4s (small planes): the same flush as above
-        const s = f32x4.add(a, b);
-        const t = f32x4.add(p, q);
-        A = f64x2.add(A, f64x2.add(lowPair(s), highPair(s)));
-        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
-        a = zero;
-        b = zero;
-        p = zero;
-        q = zero;
-        pending = 0;
-      }
-    }
-    for (; k < inner; k++) {
-      const x = <f64>(load<f32>(row + 4 * k) - K);
-      tail1 += x;
-      tail2 += x * x;
-    }
+  }
+  if (k + 4 <= inner) {
+    const x0 = f32x4.sub(v128.load(row + 4 * k), kv);
+    a = f32x4.add(a, x0);
+    p = madd(x0, x0, p);
+    k += 4;
+  }
+  for (; k < inner; k++) {
+    const x = <f64>(load<f32>(row + 4 * k) - K);
+    tail1 += x;
+    tail2 += x * x;
   }
   const s = f32x4.add(a, b);
   const t = f32x4.add(p, q);
@@ -121,10 +106,11 @@ function moments(inp: usize, c: i32, N: i32, C: i32, inner: i32, K: f32): void {
 }
 
 /**
- * total1 = sum of g, total2 = sum of g * (x - m) over channel c's values of dout (masked by
- * maskedGrad) and inp, in f64 (f32 partials). dres != 0: also writes the masked dout there.
+ * total1 = sum of g, total2 = sum of g * (x - m) over one plane of `inner` floats, byte offset
+ * `base` into dout (masked by maskedGrad) and inp, in f64 (f32 partials). dres != 0: also writes
+ * the masked dout there.
  */
-function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: i32, N: i32, C: i32, inner: i32, m: f32, dres: usize): void {
+function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, base: usize, inner: i32, m: f32, dres: usize): void {
   const lov = f32x4.splat(lo);
   const hiv = f32x4.splat(hi);
   const mv = f32x4.splat(m);
@@ -137,53 +123,42 @@ function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: 
   let tail1: f64 = 0;
   let tail2: f64 = 0;
   let pending = 0;
-  for (let n = 0; n < N; n++) {
-    const base = 4 * (n * C + c) * inner;
-    const grow = dout + base;
-    const xrow = inp + base;
-    const rrow = dres + base;
-    let k = 0;
-    for (; k + 8 <= inner; k += 8) {
-      const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
-      const g1 = maskedGrad(v128.load(grow + 4 * k, 16), out, base + 4 * k + 16, lov, hiv);
-      if (dres != 0) {
-        v128.store(rrow + 4 * k, g0);
-        v128.store(rrow + 4 * k, g1, 16);
-      }
-      A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
-      A1 = f64x2.add(A1, f64x2.add(lowPair(g1), highPair(g1)));
-      p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
-      q = madd(g1, f32x4.sub(v128.load(xrow + 4 * k, 16), mv), q);
-      pending += 2;
-      if (pending >= FLUSH) {
-        const t = f32x4.add(p, q);
-        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
-        p = zero;
-        q = zero;
-        pending = 0;
-      }
+  const grow = dout + base;
+  const xrow = inp + base;
+  const rrow = dres + base;
+  let k = 0;
+  for (; k + 8 <= inner; k += 8) {
+    const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
+    const g1 = maskedGrad(v128.load(grow + 4 * k, 16), out, base + 4 * k + 16, lov, hiv);
+    if (dres != 0) {
+      v128.store(rrow + 4 * k, g0);
+      v128.store(rrow + 4 * k, g1, 16);
     }
-    if (k + 4 <= inner) {
-      const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
-      if (dres != 0) v128.store(rrow + 4 * k, g0);
-      A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
-      p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
-      pending++;
-      k += 4;
-      if (pending >= FLUSH) {
-        const t = f32x4.add(p, q);
-        B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
-        p = zero;
-        q = zero;
-        pending = 0;
-      }
+    A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
+    A1 = f64x2.add(A1, f64x2.add(lowPair(g1), highPair(g1)));
+    p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
+    q = madd(g1, f32x4.sub(v128.load(xrow + 4 * k, 16), mv), q);
+    pending += 2;
+    if (pending >= FLUSH) {
+      const t = f32x4.add(p, q);
+      B = f64x2.add(B, f64x2.add(lowPair(t), highPair(t)));
+      p = zero;
+      q = zero;
+      pending = 0;
     }
-    for (; k < inner; k++) {
-      const g = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi);
-      if (dres != 0) store<f32>(rrow + 4 * k, g);
-      tail1 += <f64>g;
-      tail2 += <f64>(g * (load<f32>(xrow + 4 * k) - m));
-    }
+  }
+  if (k + 4 <= inner) {
+    const g0 = maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv);
+    if (dres != 0) v128.store(rrow + 4 * k, g0);
+    A0 = f64x2.add(A0, f64x2.add(lowPair(g0), highPair(g0)));
+    p = madd(g0, f32x4.sub(v128.load(xrow + 4 * k), mv), p);
+    k += 4;
+  }
+  for (; k < inner; k++) {
+    const g = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi);
+    if (dres != 0) store<f32>(rrow + 4 * k, g);
+    tail1 += <f64>g;
+    tail2 += <f64>(g * (load<f32>(xrow + 4 * k) - m));
   }
   const A = f64x2.add(A0, A1);
   const t = f32x4.add(p, q);
@@ -193,29 +168,10 @@ function gradientSums(dout: usize, inp: usize, out: usize, lo: f32, hi: f32, c: 
 }
 
 /**
- * out (N, C, inner) = (inp - mean) * rstd * weight + bias per channel. With `training`, first
- * writes the batch mean (C), rstd (C) and the biased variance (C; 0 = no buffer); otherwise mean
+ * out (N, C, inner) = (inp - mean) * rstd * weight + bias for channels [c0, c1) (threads split
+ * channels, which share nothing). With `training`, first writes the batch mean (C), rstd (C) and
+ * the biased variance (C; 0 = no buffer), summing in `sums` (scratch of 2 * C f64); otherwise mean
  * and rstd are inputs. weight and bias may be 0 (absent).
- */
-export function batchNormForward(
-  out: usize,
-  mean: usize,
-  rstd: usize,
-  variance: usize,
-  inp: usize,
-  weight: usize,
-  bias: usize,
-  N: i32,
-  C: i32,
-  inner: i32,
-  eps: f64,
-  training: i32,
-): void {
-  batchNormForwardChannels(0, C, out, mean, rstd, variance, inp, weight, bias, N, C, inner, eps, training, 0, 0, 0, 0);
-}
-
-/**
- * batchNormForward for channels [c0, c1) only: threads split channels, which share nothing.
  * `clamp` = 1: out is then clamped to [lo, hi] (hardtanh / ReLU6 fused after the batch norm).
  * `residual` != 0: (N, C, inner) added before the clamp (a ResNet block's relu(bn(x) + identity)).
  * @threaded
@@ -239,20 +195,33 @@ export function batchNormForwardChannels(
   lo: f32,
   hi: f32,
   residual: usize,
+  sums: usize,
 ): void {
   const M = <f64>N * inner;
-  if (training)
+  if (training) {
+    // One pass, shifted by each channel's first value K (no cancellation when the mean is far
+    // from 0): mean = K + E[x - K], var = E[(x - K)^2] - E[x - K]^2. Image by image, then channel
+    // by channel, in memory order (as the normalize pass below); each plane's totals go into its
+    // channel's two f64 sums.
     for (let c = c0; c < c1; c++) {
-      // One pass, shifted by the channel's first value K (no cancellation when the mean is far
-      // from 0): mean = K + E[x - K], var = E[(x - K)^2] - E[x - K]^2.
+      store<f64>(sums + 16 * c, 0);
+      store<f64>(sums + 16 * c, 0, 8);
+    }
+    for (let n = 0; n < N; n++)
+      for (let c = c0; c < c1; c++) {
+        moments(inp + 4 * <usize>(n * C + c) * inner, inner, load<f32>(inp + 4 * c * inner));
+        store<f64>(sums + 16 * c, load<f64>(sums + 16 * c) + total1);
+        store<f64>(sums + 16 * c, load<f64>(sums + 16 * c, 8) + total2, 8);
+      }
+    for (let c = c0; c < c1; c++) {
       const K = load<f32>(inp + 4 * c * inner);
-      moments(inp, c, N, C, inner, K);
-      const d = total1 / M;
-      const v = max<f64>(0, total2 / M - d * d);
+      const d = load<f64>(sums + 16 * c) / M;
+      const v = max<f64>(0, load<f64>(sums + 16 * c, 8) / M - d * d);
       store<f32>(mean + 4 * c, <f32>(<f64>K + d));
       store<f32>(rstd + 4 * c, <f32>(1 / Math.sqrt(v + eps)));
       if (variance != 0) store<f32>(variance + 4 * c, <f32>v);
     }
+  }
   // Image by image, then channel by channel: the pass walks memory in order (channel by channel,
   // it hopped between N planes C * inner floats apart, at half the speed of a plain copy).
   for (let n = 0; n < N; n++)
@@ -308,33 +277,14 @@ function normalizePlane(out: usize, inp: usize, residual: usize, p: i32, inner: 
 }
 
 /**
- * Gradients of batchNormForward with xhat = (inp - mean) * rstd: dbias (C) += sum dout;
- * dweight (C) += sum dout * xhat; dinp (N, C, inner) += weight * rstd * (dout - mean(dout) -
- * xhat * mean(dout * xhat)) in training, weight * rstd * dout otherwise. 0 skips a gradient.
- */
-export function batchNormBackward(
-  dinp: usize,
-  dweight: usize,
-  dbias: usize,
-  dout: usize,
-  inp: usize,
-  mean: usize,
-  rstd: usize,
-  weight: usize,
-  N: i32,
-  C: i32,
-  inner: i32,
-  training: i32,
-): void {
-  batchNormBackwardChannels(0, C, dinp, dweight, dbias, dout, inp, mean, rstd, weight, N, C, inner, training, 0, 0, 0, 0, 0);
-}
-
-/**
- * batchNormBackward for channels [c0, c1) only (see batchNormForwardChannels). `zeroed` = 1: dinp
- * is written, not read and added to (its contents are ignored: ref's dinpOverwrite). `out` != 0: the
- * forward's output clamped to [lo, hi] (batchNormForwardChannels' clamp); dout then passes only
- * where lo < out < hi, as through hardtanh. `dres` != 0: the forward's residual's gradient (N, C,
- * inner), that masked dout, is written there (not added to).
+ * Gradients of batchNormForwardChannels with xhat = (inp - mean) * rstd, for channels [c0, c1):
+ * dbias (C) += sum dout; dweight (C) += sum dout * xhat; dinp (N, C, inner) += weight * rstd *
+ * (dout - mean(dout) - xhat * mean(dout * xhat)) in training, weight * rstd * dout otherwise. 0
+ * skips a gradient. `zeroed` = 1: dinp is written, not read and added to (its contents are
+ * ignored: ref's dinpOverwrite). `out` != 0: the forward's output clamped to [lo, hi]
+ * (batchNormForwardChannels' clamp); dout then passes only where lo < out < hi, as through
+ * hardtanh. `dres` != 0: the forward's residual's gradient (N, C, inner), that masked dout, is
+ * written there (not added to). `sums`: scratch of 2 * C f64.
  * @threaded
  */
 export function batchNormBackwardChannels(
@@ -357,50 +307,71 @@ export function batchNormBackwardChannels(
   lo: f32,
   hi: f32,
   dres: usize,
+  sums: usize,
 ): void {
   const M = <f64>N * inner;
+  // The sums, image by image, then channel by channel (memory order, as the forward's).
   for (let c = c0; c < c1; c++) {
-    const m = load<f32>(mean + 4 * c);
+    store<f64>(sums + 16 * c, 0);
+    store<f64>(sums + 16 * c, 0, 8);
+  }
+  for (let n = 0; n < N; n++)
+    for (let c = c0; c < c1; c++) {
+      gradientSums(dout, inp, out, lo, hi, 4 * <usize>(n * C + c) * inner, inner, load<f32>(mean + 4 * c), dres);
+      store<f64>(sums + 16 * c, load<f64>(sums + 16 * c) + total1);
+      store<f64>(sums + 16 * c, load<f64>(sums + 16 * c, 8) + total2, 8);
+    }
+  for (let c = c0; c < c1; c++) {
     const r = load<f32>(rstd + 4 * c);
-    gradientSums(dout, inp, out, lo, hi, c, N, C, inner, m, dres);
-    const sumDout = total1;
-    const sumDoutXhat = total2 * <f64>r;
+    const sumDout = load<f64>(sums + 16 * c);
+    const sumDoutXhat = load<f64>(sums + 16 * c, 8) * <f64>r;
     if (dbias != 0) store<f32>(dbias + 4 * c, <f32>(<f64>load<f32>(dbias + 4 * c) + sumDout));
     if (dweight != 0) store<f32>(dweight + 4 * c, <f32>(<f64>load<f32>(dweight + 4 * c) + sumDoutXhat));
-    if (dinp == 0) continue;
-    // dinp += scale * (dout - meanDout - (x - m) * r * meanDoutXhat) = dout * scale + shift + (x - m) * slope
+    // dinp += scale * (dout - meanDout - (x - m) * r * meanDoutXhat) = dout * scale + shift + (x - m) * slope;
+    // the three coefficients replace the channel's sums (f32 at sums + 16 * c, 4, 8).
     const scale: f32 = (weight == 0 ? 1 : load<f32>(weight + 4 * c)) * r;
     const meanDout: f32 = training ? <f32>(sumDout / M) : 0;
     const meanDoutXhat: f32 = training ? <f32>(sumDoutXhat / M) : 0;
-    const shift: f32 = -scale * meanDout;
-    const slope: f32 = -scale * r * meanDoutXhat;
-    const mv = f32x4.splat(m);
-    const sv = f32x4.splat(scale);
-    const hv = f32x4.splat(shift);
-    const lv = f32x4.splat(slope);
-    const lov = f32x4.splat(lo);
-    const hiv = f32x4.splat(hi);
-    for (let n = 0; n < N; n++) {
-      const base = 4 * (n * C + c) * inner;
-      const grow = dout + base;
-      const xrow = inp + base;
-      const drow = dinp + base;
-      let k = 0;
-      if (zeroed)
-        for (; k + 4 <= inner; k += 4) {
-          const u = madd(maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv), sv, hv);
-          v128.store(drow + 4 * k, madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u));
-        }
-      else
-        for (; k + 4 <= inner; k += 4) {
-          const u = madd(maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv), sv, hv);
-          const d = madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u);
-          v128.store(drow + 4 * k, f32x4.add(v128.load(drow + 4 * k), d));
-        }
-      for (; k < inner; k++) {
-        const d = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi) * scale + shift + (load<f32>(xrow + 4 * k) - m) * slope;
-        store<f32>(drow + 4 * k, (zeroed ? 0 : load<f32>(drow + 4 * k)) + d);
-      }
+    store<f32>(sums + 16 * c, scale);
+    store<f32>(sums + 16 * c, -scale * meanDout, 4);
+    store<f32>(sums + 16 * c, -scale * r * meanDoutXhat, 8);
+  }
+  if (dinp == 0) return;
+  for (let n = 0; n < N; n++)
+    for (let c = c0; c < c1; c++) {
+      const at = sums + 16 * c;
+      const m = load<f32>(mean + 4 * c);
+      inputGradientPlane(dinp, dout, inp, out, lo, hi, 4 * <usize>(n * C + c) * inner, inner, m, load<f32>(at), load<f32>(at, 4), load<f32>(at, 8), zeroed);
     }
+}
+
+/** One plane (byte offset `base`) of batchNormBackwardChannels' dinp: dout * scale + shift + (x - m) * slope. */
+// @ts-ignore: decorator
+@inline
+function inputGradientPlane(dinp: usize, dout: usize, inp: usize, out: usize, lo: f32, hi: f32, base: usize, inner: i32, m: f32, scale: f32, shift: f32, slope: f32, zeroed: i32): void {
+  const mv = f32x4.splat(m);
+  const sv = f32x4.splat(scale);
+  const hv = f32x4.splat(shift);
+  const lv = f32x4.splat(slope);
+  const lov = f32x4.splat(lo);
+  const hiv = f32x4.splat(hi);
+  const grow = dout + base;
+  const xrow = inp + base;
+  const drow = dinp + base;
+  let k = 0;
+  if (zeroed)
+    for (; k + 4 <= inner; k += 4) {
+      const u = madd(maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv), sv, hv);
+      v128.store(drow + 4 * k, madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u));
+    }
+  else
+    for (; k + 4 <= inner; k += 4) {
+      const u = madd(maskedGrad(v128.load(grow + 4 * k), out, base + 4 * k, lov, hiv), sv, hv);
+      const d = madd(f32x4.sub(v128.load(xrow + 4 * k), mv), lv, u);
+      v128.store(drow + 4 * k, f32x4.add(v128.load(drow + 4 * k), d));
+    }
+  for (; k < inner; k++) {
+    const d = maskedGrad1(load<f32>(grow + 4 * k), out, base + 4 * k, lo, hi) * scale + shift + (load<f32>(xrow + 4 * k) - m) * slope;
+    store<f32>(drow + 4 * k, (zeroed ? 0 : load<f32>(drow + 4 * k)) + d);
   }
 }
