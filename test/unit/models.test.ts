@@ -240,7 +240,9 @@ describe("model goldens", () => {
           .sort(),
       );
       for (const f of made) {
-        if (f.endsWith(".json")) expectSameJson(join(dir, f), join(out, f), new Set(), script);
+        // forwards[].output is PyTorch's eval forward: its last bits follow the BLAS (reference or
+        // OpenBLAS), so within tolerance, as in the safetensors.
+        if (f.endsWith(".json")) expectSameJson(join(dir, f), join(out, f), new Set(["output"]), script);
         else expectSameSafetensors(join(dir, f), join(out, f), new Set(["output"]));
       }
     });
