@@ -241,6 +241,8 @@ export interface GemmInfo {
   why: string;
   /** The caches read (empty when none could be). */
   caches: CacheInfo[];
+  /** Whether large GEMMs run on ONNX Runtime's MLAS instead, and why (or why not). */
+  mlas?: { used: boolean; why: string };
 }
 
 /** How a backend's compiled kernels reach optimised code (wasm: backends/wasm/tiering.ts). */

@@ -14,6 +14,7 @@ import { elementwiseKernels } from "./elementwise";
 import { interpolateKernels } from "./interpolate";
 import { matmulKernels } from "./matmul";
 import { maxPoolKernels } from "./max-pool";
+import { mlasInfo } from "./mlas-gemm";
 import { normKernels } from "./norm";
 import { optimKernels } from "./optim";
 import { residentStorage } from "./resident-storage";
@@ -90,6 +91,7 @@ deferBackend(() => {
       kc: rt.kernels.gemmBlockingKC(),
       why: rt.blocking.why,
       caches: rt.blocking.caches.map((c) => ({ ...c })),
+      mlas: mlasInfo(),
     }),
     tiering: () => ({ ...rt.tiering }),
     describe: () => {

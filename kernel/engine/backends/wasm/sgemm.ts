@@ -1,7 +1,9 @@
-// Runs one (batched) SGEMM over operands already in the arena, split across threads when it is
-// big enough to pay for the hand-off: by batch when there are enough matrices, else by columns or
-// rows of C in whole micro-tiles. The split never changes the numbers (see assembly/gemm.ts).
+// Runs one (batched) SGEMM over operands already in the arena, on ONNX Runtime's MLAS when it is
+// installed and the GEMM is large (mlas-gemm.ts), else in wasm, split across threads when it is big
+// enough to pay for the hand-off: by batch when there are enough matrices, else by columns or rows
+// of C in whole micro-tiles. The split never changes the numbers (see assembly/gemm.ts).
 
+import { mlasGemm } from "./mlas-gemm";
 import type { WasmRuntime } from "./runtime";
 import { ranges, runShares, threadsFor } from "./threads/parallel";
 
@@ -42,6 +44,7 @@ type Share = [p0: number, p1: number, m0: number, m1: number, n0: number, n1: nu
 
 export function runSgemm(rt: WasmRuntime, g: GemmSpec): void {
   if (g.batch === 0 || g.M === 0 || g.N === 0) return;
+  if (mlasGemm(rt, g)) return; // large ones on ONNX Runtime's MLAS when it is installed
   const shares = split(g, threadsFor(rt, g.batch * g.M * g.N * g.K, SGEMM_MIN_MACS));
   const calls = shares.map(([p0, p1, m0, m1, n0, n1]) => {
     const scratch = rt.arena.alloc(rt.kernels.sgemmScratchBytes(m1 - m0, n1 - n0, g.K));

@@ -37,8 +37,10 @@ const argv = new Array<number>(MAX_ARGS);
  */
 function awaitCall(): void {
   const seq = seqIndex(slot);
-  if (!spinUntil(ints, Atomics.load(ints, SPIN_US) / 1000, () => Atomics.load(ints, seq) !== seen))
-    Atomics.wait(ints, seq, seen);
+  const called = () => Atomics.load(ints, seq) !== seen;
+  // Spinning stops early when the caller sets SPIN_US to 0 (WorkerThreads.whileAsleep).
+  spinUntil(ints, Atomics.load(ints, SPIN_US) / 1000, () => called() || Atomics.load(ints, SPIN_US) === 0);
+  if (!called()) Atomics.wait(ints, seq, seen);
 }
 
 // Read the sequence number before announcing readiness: the caller may bump it right after.

@@ -101,6 +101,20 @@ export class WorkerThreads {
   }
 
   /**
+   * Runs `work` with the workers asleep rather than spinning: for work that brings its own threads
+   * (ONNX Runtime's MLAS, mlas-gemm.ts), which a spinning worker would take a core from.
+   */
+  whileAsleep<T>(work: () => T): T {
+    Atomics.store(this.ints, SPIN_US, 0); // spinning workers see it within microseconds and sleep
+    this.lastCall = Number.NEGATIVE_INFINITY; // so `warm` is false: waking them costs again
+    try {
+      return work();
+    } finally {
+      Atomics.store(this.ints, SPIN_US, Math.round(1000 * this.spin));
+    }
+  }
+
+  /**
    * Whether the workers are still spinning since the last call (a hand-off costs ~5 us), rather
    * than asleep (50-100 us to wake): parallel.ts then splits smaller calls.
    */

@@ -1,0 +1,269 @@
+// Large SGEMMs through ONNX Runtime's MLAS, when onnxruntime-node is installed. MLAS runs the CPU's
+// widest vectors (AVX-512 or AVX2 FMA): on AMD EPYC Zen 5, 1024^3 ran at 110-180 GFLOP/s on one
+// core against our 128-bit wasm GEMM's 45-51. The operands are copied out of the shared wasm memory
+// into ordinary buffers (ONNX Runtime's binding refuses SharedArrayBuffer views; the copies run at
+// memcpy speed), multiplied by a one-node session (com.microsoft FusedMatMul: transposes are
+// attributes, batches broadcast) and the product copied back. Sessions run synchronously through
+// onnxruntime-node's native binding: its public run() is async and kernels are not.
+// RECEPTIVE_MLAS=0 turns this off; without onnxruntime-node every GEMM stays in wasm.
+
+import { ReceptiveError } from "../../errors";
+import type { WasmRuntime } from "./runtime";
+import type { GemmSpec } from "./sgemm";
+
+/**
+ * From this many multiply-adds a GEMM goes to MLAS: below it the copies and the session's call
+ * (~20-40 us) eat the gain.
+ */
+export const MLAS_MIN_MACS = 1 << 25;
+
+/**
+ * Threads of each MLAS multiply. One: at 2, ONNX Runtime's pool (woken per run, as it must not spin
+ * against our workers) made 1x1 convs slower than one MLAS thread (conv 1x1 256->64 28x28: 66 and
+ * 112 GFLOP/s), and one MLAS thread already outruns two wasm threads.
+ */
+const MLAS_THREADS = 1;
+
+/** Whether GEMMs go to MLAS, and why (or why not). */
+export interface MlasInfo {
+  used: boolean;
+  why: string;
+}
+
+interface NativeSession {
+  loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): Promise<void>;
+  readonly inputMetadata: unknown[];
+  run(feeds: object, fetches: object, options: object): object;
+}
+
+interface Native {
+  Tensor: new (type: "float32", data: Float32Array, dims: number[]) => object;
+  newSession: () => NativeSession;
+}
+
+let native: Native | Error | undefined;
+
+/** onnxruntime-node's Tensor and native session, or why they cannot be had. */
+function loadNative(): Native | Error {
+  // NOTE: read on every call, so a test can compare both paths in one process.
+  if (process.env.RECEPTIVE_MLAS === "0") return new Error("turned off by RECEPTIVE_MLAS=0");
+  if (native !== undefined) return native;
+  try {
+    const ort = require("onnxruntime-node") as { Tensor: Native["Tensor"]; env: { logLevel: string } };
+    ort.env.logLevel = "fatal"; // as onnx/ort.ts: we report failures ourselves
+    const { binding, initOrt } = require("onnxruntime-node/dist/binding") as {
+      binding: { InferenceSession: new () => NativeSession };
+      initOrt: () => void;
+    };
+    initOrt();
+    native = { Tensor: ort.Tensor, newSession: () => new binding.InferenceSession() };
+  } catch (e) {
+    native = new Error(`onnxruntime-node could not be loaded (${(e as Error).message.split("\n")[0]})`);
+  }
+  return native;
+}
+
+/** One multiply's layout: which operands are transposed, broadcast, accumulated into. */
+interface Layout {
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+}
+
+interface Prepared {
+  session: NativeSession;
+  /** Ordinary (unshared) buffers the operands are copied through, grown on demand. */
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+  y: Float32Array;
+}
+
+const sessions = new Map<string, Prepared | Error>();
+
+/**
+ * C[p] (+)= op(A[p]) @ op(B[p]) through MLAS; false (nothing done) when MLAS is unavailable, the GEMM
+ * is small, or its operands are laid out as no FusedMatMul input can be (then wasm's GEMM runs it).
+ */
+export function mlasGemm(rt: WasmRuntime, g: GemmSpec): boolean {
+  if (g.batch * g.M * g.N * g.K < MLAS_MIN_MACS) return false;
+  const layout = layoutOf(g);
+  if (layout === null) return false;
+  const ort = loadNative();
+  if (ort instanceof Error) return false;
+  const s = sessionFor(ort, layout, MLAS_THREADS);
+  if (s instanceof Error) return false;
+  run(rt, ort, s, g, layout);
+  mlasCalls++;
+  return true;
+}
+
+/**
+ * Whether large GEMMs go to MLAS. Loads nothing: before the first large GEMM it says so, after it
+ * says whether ONNX Runtime took it, or why not.
+ */
+export function mlasInfo(): MlasInfo {
+  const off = process.env.RECEPTIVE_MLAS === "0";
+  if (off) return { used: false, why: "turned off by RECEPTIVE_MLAS=0" };
+  const failed = native instanceof Error ? native : [...sessions.values()].find((s) => s instanceof Error);
+  if (failed !== undefined) return { used: false, why: failed.message };
+  const threshold = `GEMMs of ${MLAS_MIN_MACS} multiply-adds or more run on ONNX Runtime's MLAS, one thread each`;
+  return {
+    used: mlasCalls > 0,
+    why: `${threshold}${mlasCalls > 0 ? ` (${mlasCalls} so far)` : " (none yet)"}; RECEPTIVE_MLAS=0 keeps them in wasm`,
+  };
+}
+
+/** GEMMs MLAS has run (tests check that a large one really went there). */
+export let mlasCalls = 0;
+
+/** The session for this layout and thread count, made on first use. */
+function sessionFor(ort: Native, layout: Layout, threads: number): Prepared | Error {
+  const key = `${+layout.transA}${+layout.transB}${+layout.accumulate}:${threads}`;
+  let s = sessions.get(key);
+  if (s === undefined) {
+    s = prepare(ort, layout, threads);
+    sessions.set(key, s);
+  }
+  return s;
+}
+
+/** FusedMatMul's view of the operands, or null when they are strided in a way it cannot take. */
+function layoutOf(g: GemmSpec): Layout | null {
+  const { batch, M, N, K } = g;
+  const transA = !(g.aCol === 1 && g.aRow === K);
+  if (transA && !(g.aRow === 1 && g.aCol === M)) return null;
+  const transB = !(g.bCol === 1 && g.bRow === N);
+  if (transB && !(g.bRow === 1 && g.bCol === K)) return null;
+  if (batch > 1) {
+    if (g.strideA !== 0 && g.strideA !== M * K) return null;
+    if (g.strideB !== 0 && g.strideB !== K * N) return null;
+    if (g.strideA === 0 && g.strideB === 0) return null;
+    if (g.strideC !== M * N) return null;
+  }
+  return { transA, transB, accumulate: g.accumulate };
+}
+
+function prepare(ort: Native, layout: Layout, threads: number): Prepared | Error {
+  try {
+    const bytes = gemmModel(layout);
+    const session = ort.newSession();
+    const options = {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: "sequential",
+      graphOptimizationLevel: "basic",
+      // NOTE: ONNX Runtime's threads otherwise spin after each run, taking the cores from ours.
+      extra: { session: { intra_op: { allow_spinning: "0" } } },
+    };
+    // NOTE: a model given as bytes loads synchronously (the promise is already settled); the check
+    // below keeps a future asynchronous load from being used half-made.
+    void session
+      .loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, options)
+      .catch(() => {});
+    if (session.inputMetadata.length !== (layout.accumulate ? 3 : 2))
+      return new Error("onnxruntime-node did not load a session synchronously (a newer binding?)");
+    const empty = new Float32Array(0);
+    return { session, a: empty, b: empty, c: empty, y: empty };
+  } catch (e) {
+    return new Error(`ONNX Runtime could not make its GEMM session (${(e as Error).message.split("\n")[0]})`);
+  }
+}
+
+/** A buffer of at least n floats: `have` when it is big enough, else a new one. */
+function atLeast(have: Float32Array, n: number): Float32Array {
+  return have.length >= n ? have : new Float32Array(Math.max(n, 2 * have.length));
+}
+
+function run(rt: WasmRuntime, ort: Native, s: Prepared, g: GemmSpec, layout: Layout): void {
+  const { batch, M, N, K } = g;
+  const f32 = rt.arena.f32();
+  const batchA = g.strideA === 0 ? 1 : batch;
+  const batchB = g.strideB === 0 ? 1 : batch;
+  const lenA = batchA * M * K;
+  const lenB = batchB * K * N;
+  const lenC = batch * M * N;
+  s.a = atLeast(s.a, lenA);
+  s.b = atLeast(s.b, lenB);
+  s.y = atLeast(s.y, lenC);
+  const a = s.a.subarray(0, lenA); // (batchA, M, K), or (batchA, K, M) transposed
+  const b = s.b.subarray(0, lenB); // (batchB, K, N), or (batchB, N, K) transposed
+  const y = s.y.subarray(0, lenC); // (batch, M, N)
+  a.set(f32.subarray(g.a / 4, g.a / 4 + lenA));
+  b.set(f32.subarray(g.b / 4, g.b / 4 + lenB));
+  const dims = (n: number, rows: number, cols: number) =>
+    n === 1 && batch === 1 ? [rows, cols] : [n, rows, cols];
+  const feeds: Record<string, object> = {
+    A: new ort.Tensor("float32", a, dims(batchA, layout.transA ? K : M, layout.transA ? M : K)),
+    B: new ort.Tensor("float32", b, dims(batchB, layout.transB ? N : K, layout.transB ? K : N)),
+  };
+  if (layout.accumulate) {
+    s.c = atLeast(s.c, lenC);
+    const c = s.c.subarray(0, lenC);
+    c.set(f32.subarray(g.c / 4, g.c / 4 + lenC));
+    feeds.C = new ort.Tensor("float32", c, dims(batch, M, N));
+  }
+  const fetches = { Y: new ort.Tensor("float32", y, dims(batch, M, N)) };
+  try {
+    rt.workers.whileAsleep(() => s.session.run(feeds, fetches, {}));
+  } catch (e) {
+    throw new ReceptiveError(
+      "matmul",
+      `ONNX Runtime's GEMM failed on (${batch} x ${M} x ${K}) @ (${K} x ${N}): ${(e as Error).message}. ` +
+        "Set RECEPTIVE_MLAS=0 to keep GEMMs in wasm, and report this.",
+    );
+  }
+  rt.arena.f32().set(y, g.c / 4);
+}
+
+/** The ONNX bytes of Y = FusedMatMul(A, B) (+ C): inputs without fixed shapes, so one model serves every size. */
+function gemmModel(layout: Layout): Uint8Array {
+  const { BinaryWriter, WireType } =
+    require("@bufbuild/protobuf/wire") as typeof import("@bufbuild/protobuf/wire");
+  const { LengthDelimited: LEN, Varint: INT } = WireType;
+  const w = new BinaryWriter();
+  // Field numbers from onnx.proto: ModelProto, GraphProto, NodeProto, AttributeProto, ValueInfoProto.
+  const node = (op: string, domain: string, inputs: string[], output: string, attrs: [string, number][]) => {
+    w.tag(1, LEN).fork(); // GraphProto.node
+    for (const i of inputs) w.tag(1, LEN).string(i);
+    w.tag(2, LEN).string(output).tag(4, LEN).string(op);
+    for (const [name, value] of attrs)
+      w.tag(5, LEN).fork().tag(1, LEN).string(name).tag(3, INT).int64(value).tag(20, INT).int32(2).join(); // INT
+    if (domain !== "") w.tag(7, LEN).string(domain);
+    w.join();
+  };
+  const floatTensor = (field: number, name: string) =>
+    w
+      .tag(field, LEN)
+      .fork()
+      .tag(1, LEN)
+      .string(name) // ValueInfoProto.name
+      .tag(2, LEN)
+      .fork()
+      .tag(1, LEN)
+      .fork()
+      .tag(1, INT)
+      .int32(1)
+      .join()
+      .join() // type: tensor of FLOAT, any shape
+      .join();
+  const opset = (domain: string, version: number) => {
+    w.tag(8, LEN).fork();
+    if (domain !== "") w.tag(1, LEN).string(domain);
+    w.tag(2, INT).int64(version).join();
+  };
+  w.tag(1, INT).int64(8).tag(2, LEN).string("receptive"); // ir_version, producer_name
+  w.tag(7, LEN).fork().tag(2, LEN).string("gemm"); // graph
+  const product = layout.accumulate ? "P" : "Y";
+  node("FusedMatMul", "com.microsoft", ["A", "B"], product, [
+    ["transA", +layout.transA],
+    ["transB", +layout.transB],
+  ]);
+  if (layout.accumulate) node("Add", "", ["P", "C"], "Y", []);
+  for (const name of layout.accumulate ? ["A", "B", "C"] : ["A", "B"]) floatTensor(11, name);
+  floatTensor(12, "Y");
+  w.join();
+  opset("", 17);
+  opset("com.microsoft", 1);
+  return w.finish();
+}

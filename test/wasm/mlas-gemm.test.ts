@@ -1,0 +1,130 @@
+// Large GEMMs on ONNX Runtime's MLAS (backends/wasm/mlas-gemm.ts): every operand layout sgemm.ts
+// is given (A or B transposed, one of them shared by a batch, accumulating into C) runs there,
+// really (mlasCalls counts it), and agrees with a float64 dot product and with wasm's own GEMM
+// (RECEPTIVE_MLAS=0). Small GEMMs and layouts FusedMatMul cannot take stay in wasm.
+
+import assert from "node:assert/strict";
+import { after, describe, it } from "node:test";
+import * as mlas from "../../kernel/engine/backends/wasm/mlas-gemm";
+import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
+import { type GemmSpec, runSgemm } from "../../kernel/engine/backends/wasm/sgemm";
+import { backendInfo, randn } from "../../kernel/engine/index";
+
+const runtime = wasmRuntime();
+if (runtime instanceof Error) throw runtime;
+const rt = runtime;
+
+interface Layout {
+  batch: number;
+  transA: boolean;
+  transB: boolean;
+  /** Which operand the batch shares (stride 0), if any. */
+  shared: "A" | "B" | null;
+  accumulate: boolean;
+}
+
+/** C's values after one GEMM of `layout` at M x N x K, and sampled float64 references. */
+function gemm(layout: Layout, M: number, N: number, K: number, env: "0" | "1") {
+  const { batch, transA, transB, shared, accumulate } = layout;
+  const batchA = shared === "A" ? 1 : batch;
+  const batchB = shared === "B" ? 1 : batch;
+  const a = randn([batchA * M * K]).data as Float32Array; // (batchA, M, K) or (batchA, K, M)
+  const b = randn([batchB * K * N]).data as Float32Array; // (batchB, K, N) or (batchB, N, K)
+  const c0 = randn([batch * M * N]).data as Float32Array; // (batch, M, N)
+  rt.arena.begin();
+  const pa = rt.arena.put(a);
+  const pb = rt.arena.put(b);
+  const pc = rt.arena.put(c0);
+  const spec: GemmSpec = {
+    ...{ batch, M, N, K, a: pa, strideA: shared === "A" ? 0 : M * K },
+    ...(transA ? { aRow: 1, aCol: M } : { aRow: K, aCol: 1 }),
+    ...{ b: pb, strideB: shared === "B" ? 0 : K * N },
+    ...(transB ? { bRow: 1, bCol: K } : { bRow: N, bCol: 1 }),
+    ...{ c: pc, strideC: M * N, accumulate },
+  };
+  const saved = process.env.RECEPTIVE_MLAS;
+  process.env.RECEPTIVE_MLAS = env;
+  try {
+    runSgemm(rt, spec);
+  } finally {
+    if (saved === undefined) delete process.env.RECEPTIVE_MLAS;
+    else process.env.RECEPTIVE_MLAS = saved;
+  }
+  const c = new Float32Array(batch * M * N);
+  rt.arena.get(pc, c);
+  const at = (p: number, i: number, k: number) =>
+    a[(shared === "A" ? 0 : p * M * K) + (transA ? k * M + i : i * K + k)];
+  const bt = (p: number, k: number, j: number) =>
+    b[(shared === "B" ? 0 : p * K * N) + (transB ? j * K + k : k * N + j)];
+  const samples: [index: number, expected: number][] = [];
+  for (let s = 0; s < 40; s++) {
+    const p = s % batch;
+    const i = (s * 7919) % M;
+    const j = (s * 104729) % N;
+    let sum = accumulate ? c0[(p * M + i) * N + j] : 0;
+    for (let k = 0; k < K; k++) sum += at(p, i, k) * bt(p, k, j);
+    samples.push([(p * M + i) * N + j, sum]);
+  }
+  return { c, samples };
+}
+
+const LAYOUTS: Layout[] = [];
+for (const transA of [false, true])
+  for (const transB of [false, true])
+    for (const accumulate of [false, true])
+      LAYOUTS.push({ batch: 1, transA, transB, shared: null, accumulate });
+LAYOUTS.push({ batch: 3, transA: false, transB: false, shared: null, accumulate: false });
+LAYOUTS.push({ batch: 3, transA: true, transB: false, shared: "A", accumulate: true });
+LAYOUTS.push({ batch: 3, transA: false, transB: true, shared: "B", accumulate: false });
+
+const name = (l: Layout) =>
+  `batch ${l.batch}${l.shared === null ? "" : ` sharing ${l.shared}`}, A${l.transA ? "^T" : ""} B${l.transB ? "^T" : ""}${l.accumulate ? ", accumulating" : ""}`;
+
+describe("large GEMMs on ONNX Runtime's MLAS", () => {
+  after(() => rt.arena.begin());
+
+  for (const layout of LAYOUTS)
+    it(`${name(layout)}: runs on MLAS and matches float64 and wasm's GEMM`, () => {
+      // Just over the threshold, with sizes no tile divides.
+      const [M, N, K] = [131, 263, Math.ceil(mlas.MLAS_MIN_MACS / (layout.batch * 131 * 263))];
+      const before = mlas.mlasCalls;
+      const onMlas = gemm(layout, M, N, K, "1");
+      assert.equal(mlas.mlasCalls, before + 1, "the GEMM did not go to MLAS");
+      for (const [i, expected] of onMlas.samples)
+        assert.ok(
+          Math.abs(onMlas.c[i] - expected) <= 1e-3 + 1e-4 * Math.abs(expected),
+          `C[${i}]: ${onMlas.c[i]} vs ${expected}`,
+        );
+      const inWasm = gemm(layout, M, N, K, "0");
+      assert.equal(mlas.mlasCalls, before + 1, "RECEPTIVE_MLAS=0 still went to MLAS");
+      for (const [i, expected] of inWasm.samples)
+        assert.ok(Math.abs(inWasm.c[i] - expected) <= 1e-3 + 1e-4 * Math.abs(expected), `wasm C[${i}]`);
+    });
+
+  it("leaves small GEMMs and strided operands to wasm", () => {
+    const before = mlas.mlasCalls;
+    gemm({ batch: 1, transA: false, transB: false, shared: null, accumulate: false }, 64, 64, 64, "1");
+    rt.arena.begin();
+    const [M, N, K] = [256, 256, 512];
+    const pa = rt.arena.alloc(4 * M * (K + 1));
+    const pb = rt.arena.alloc(4 * K * N);
+    const pc = rt.arena.alloc(4 * M * N);
+    // A's rows padded to K + 1 floats: not a FusedMatMul input.
+    const spec = { batch: 1, M, N, K, a: pa, strideA: 0, aRow: K + 1, aCol: 1 };
+    runSgemm(rt, { ...spec, b: pb, strideB: 0, bRow: N, bCol: 1, c: pc, strideC: 0, accumulate: false });
+    assert.equal(mlas.mlasCalls, before);
+  });
+
+  it("backendInfo says whether GEMMs run on MLAS", () => {
+    const info = backendInfo().gemm?.mlas;
+    assert.ok(info !== undefined, "backendInfo().gemm.mlas is missing");
+    assert.equal(info.used, mlas.mlasCalls > 0);
+    assert.match(info.why, /MLAS/);
+    process.env.RECEPTIVE_MLAS = "0";
+    try {
+      assert.deepEqual(backendInfo().gemm?.mlas, { used: false, why: "turned off by RECEPTIVE_MLAS=0" });
+    } finally {
+      delete process.env.RECEPTIVE_MLAS;
+    }
+  });
+});
