@@ -68,6 +68,22 @@ function gemm(layout: Layout, M: number, N: number, K: number, env: "0" | "1") {
   return { c, samples };
 }
 
+/** The layout's strides as a GemmSpec's, for mlasPays (sizes and addresses filled in by callers). */
+function layoutSpec(l: Layout): GemmSpec {
+  return {
+    ...{ batch: l.batch, M: 0, N: 0, K: 0, a: 0, strideA: l.shared === "A" ? 0 : 1, aRow: 0, aCol: 0 },
+    ...{
+      b: 0,
+      strideB: l.shared === "B" ? 0 : 1,
+      bRow: 0,
+      bCol: 0,
+      c: 0,
+      strideC: 0,
+      accumulate: l.accumulate,
+    },
+  };
+}
+
 const LAYOUTS: Layout[] = [];
 for (const transA of [false, true])
   for (const transB of [false, true])
@@ -85,8 +101,9 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
 
   for (const layout of LAYOUTS)
     it(`${name(layout)}: runs on MLAS and matches float64 and wasm's GEMM`, () => {
-      // Just over the threshold, with sizes no tile divides.
-      const [M, N, K] = [131, 263, Math.ceil(mlas.MLAS_MIN_MACS / (layout.batch * 131 * 263))];
+      // Just over the thresholds, with sizes no tile divides.
+      const [M, N, K] = [787, 797, 809];
+      assert.ok(mlas.mlasPays({ ...layoutSpec(layout), M, N, K }), "too small a GEMM for MLAS");
       const before = mlas.mlasCalls;
       const onMlas = gemm(layout, M, N, K, "1");
       assert.equal(mlas.mlasCalls, before + 1, "the GEMM did not go to MLAS");
@@ -104,6 +121,8 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
   it("leaves small GEMMs and strided operands to wasm", () => {
     const before = mlas.mlasCalls;
     gemm({ batch: 1, transA: false, transB: false, shared: null, accumulate: false }, 64, 64, 64, "1");
+    // Many multiply-adds but few per float (a 1x1 conv's shape: 27 per float) stay in wasm too.
+    gemm({ batch: 1, transA: false, transB: false, shared: null, accumulate: false }, 192, 8192, 32, "1");
     rt.arena.begin();
     const [M, N, K] = [256, 256, 512];
     const pa = rt.arena.alloc(4 * M * (K + 1));

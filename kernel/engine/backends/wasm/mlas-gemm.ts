@@ -12,10 +12,18 @@ import type { WasmRuntime } from "./runtime";
 import type { GemmSpec } from "./sgemm";
 
 /**
- * From this many multiply-adds a GEMM goes to MLAS: below it the copies and the session's call
- * (~20-40 us) eat the gain.
+ * A GEMM goes to MLAS from this many multiply-adds per float it moves (A and B copied in, C copied
+ * out by the binding into a fresh ArrayBuffer and then by us into wasm memory, and in as well when
+ * accumulating). Copies run at ~5 G floats/s; MLAS saves ~0.025 ns per multiply-add over wasm, so
+ * the break-even is near 10 on paper. In the bench: sgemm 1024 (205 per float) went from 0.47x to
+ * 1.1-1.55x PyTorch (OpenBLAS) at 1 thread; sgemm 256 (51) and MobileNetV2's batched 1x1 convs
+ * (~27: 192 x 8192 x 32) lost per CPU-second (0.37x to 0.21x; 0.75x to 0.51x), the fresh
+ * output buffers costing V8's GC threads.
  */
-export const MLAS_MIN_MACS = 1 << 25;
+export const MLAS_MIN_MACS_PER_FLOAT = 128;
+
+/** And at least this many multiply-adds: below it the session's call (~20-40 us) eats the gain. */
+export const MLAS_MIN_MACS = 1 << 22;
 
 /**
  * Threads of each MLAS multiply. One: at 2, ONNX Runtime's pool (woken per run, as it must not spin
@@ -86,9 +94,8 @@ const sessions = new Map<string, Prepared | Error>();
  * is small, or its operands are laid out as no FusedMatMul input can be (then wasm's GEMM runs it).
  */
 export function mlasGemm(rt: WasmRuntime, g: GemmSpec): boolean {
-  if (g.batch * g.M * g.N * g.K < MLAS_MIN_MACS) return false;
   const layout = layoutOf(g);
-  if (layout === null) return false;
+  if (layout === null || !mlasPays(g)) return false;
   const ort = loadNative();
   if (ort instanceof Error) return false;
   const s = sessionFor(ort, layout, MLAS_THREADS);
@@ -107,7 +114,7 @@ export function mlasInfo(): MlasInfo {
   if (off) return { used: false, why: "turned off by RECEPTIVE_MLAS=0" };
   const failed = native instanceof Error ? native : [...sessions.values()].find((s) => s instanceof Error);
   if (failed !== undefined) return { used: false, why: failed.message };
-  const threshold = `GEMMs of ${MLAS_MIN_MACS} multiply-adds or more run on ONNX Runtime's MLAS, one thread each`;
+  const threshold = `GEMMs of ${MLAS_MIN_MACS_PER_FLOAT}+ multiply-adds per float moved (and ${MLAS_MIN_MACS}+ in all) run on ONNX Runtime's MLAS, one thread each`;
   return {
     used: mlasCalls > 0,
     why: `${threshold}${mlasCalls > 0 ? ` (${mlasCalls} so far)` : " (none yet)"}; RECEPTIVE_MLAS=0 keeps them in wasm`,
@@ -126,6 +133,15 @@ function sessionFor(ort: Native, layout: Layout, threads: number): Prepared | Er
     sessions.set(key, s);
   }
   return s;
+}
+
+/** Whether the multiply saves more than the copies cost (see MLAS_MIN_MACS_PER_FLOAT). */
+export function mlasPays(g: GemmSpec): boolean {
+  const { batch, M, N, K } = g;
+  const macs = batch * M * N * K;
+  const floats = (g.strideA === 0 ? 1 : batch) * M * K + (g.strideB === 0 ? 1 : batch) * K * N;
+  const outputs = batch * M * N * (g.accumulate ? 3 : 2);
+  return macs >= MLAS_MIN_MACS && macs >= MLAS_MIN_MACS_PER_FLOAT * (floats + outputs);
 }
 
 /** FusedMatMul's view of the operands, or null when they are strided in a way it cannot take. */
