@@ -132,6 +132,10 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     const spec = { batch: 1, M, N, K, a: pa, strideA: 0, aRow: K + 1, aCol: 1 };
     runSgemm(rt, { ...spec, b: pb, strideB: 0, bRow: N, bCol: 1, c: pc, strideC: 0, accumulate: false });
     assert.equal(mlas.mlasCalls, before);
+    // Operands beyond MLAS_MAX_FLOATS (a VGG-16 classifier's weights) are not copied.
+    const vgg = { ...layoutSpec({ batch: 1, transA: false, transB: true, shared: null, accumulate: false }) };
+    assert.ok(mlas.mlasPays({ ...vgg, M: 4096, N: 4096, K: 4096 }));
+    assert.ok(!mlas.mlasPays({ ...vgg, M: 1024, N: 4096, K: 25088 }), "a 411 MB operand went to MLAS");
   });
 
   it("backendInfo says whether GEMMs run on MLAS", () => {

@@ -26,6 +26,13 @@ export const MLAS_MIN_MACS_PER_FLOAT = 128;
 export const MLAS_MIN_MACS = 1 << 22;
 
 /**
+ * At most this many floats per operand: the buffers operands are copied through are kept for the
+ * next call (fresh memory costs page faults: ~3 ms per MiB on this project's VM), so a VGG-16
+ * classifier (25088 x 4096 weights, 411 MB) would keep a second copy of its weights alive.
+ */
+export const MLAS_MAX_FLOATS = 1 << 24;
+
+/**
  * Threads of each MLAS multiply. One: at 2, ONNX Runtime's pool (woken per run, as it must not spin
  * against our workers) made 1x1 convs slower than one MLAS thread (conv 1x1 256->64 28x28: 66 and
  * 112 GFLOP/s), and one MLAS thread already outruns two wasm threads.
@@ -135,13 +142,17 @@ function sessionFor(ort: Native, layout: Layout, threads: number): Prepared | Er
   return s;
 }
 
-/** Whether the multiply saves more than the copies cost (see MLAS_MIN_MACS_PER_FLOAT). */
+/** Whether the multiply saves more than the copies cost (MLAS_MIN_MACS_PER_FLOAT), within MLAS_MAX_FLOATS. */
 export function mlasPays(g: GemmSpec): boolean {
   const { batch, M, N, K } = g;
   const macs = batch * M * N * K;
-  const floats = (g.strideA === 0 ? 1 : batch) * M * K + (g.strideB === 0 ? 1 : batch) * K * N;
-  const outputs = batch * M * N * (g.accumulate ? 3 : 2);
-  return macs >= MLAS_MIN_MACS && macs >= MLAS_MIN_MACS_PER_FLOAT * (floats + outputs);
+  const a = (g.strideA === 0 ? 1 : batch) * M * K;
+  const b = (g.strideB === 0 ? 1 : batch) * K * N;
+  const c = batch * M * N;
+  const moved = a + b + c * (g.accumulate ? 3 : 2);
+  return (
+    macs >= MLAS_MIN_MACS && macs >= MLAS_MIN_MACS_PER_FLOAT * moved && Math.max(a, b, c) <= MLAS_MAX_FLOATS
+  );
 }
 
 /** FusedMatMul's view of the operands, or null when they are strided in a way it cannot take. */
