@@ -12,15 +12,17 @@ import type { WasmRuntime } from "./runtime";
 import type { GemmSpec } from "./sgemm";
 
 /**
- * A GEMM goes to MLAS from this many multiply-adds per float it moves (A and B copied in, C copied
- * out by the binding into a fresh ArrayBuffer and then by us into wasm memory, and in as well when
- * accumulating). Copies run at ~5 G floats/s; MLAS saves ~0.025 ns per multiply-add over wasm, so
- * the break-even is near 10 on paper. In the bench: sgemm 1024 (205 per float) went from 0.47x to
- * 1.1-1.55x PyTorch (OpenBLAS) at 1 thread; sgemm 256 (51) and MobileNetV2's batched 1x1 convs
- * (~27: 192 x 8192 x 32) lost per CPU-second (0.37x to 0.21x; 0.75x to 0.51x), the fresh
- * output buffers costing V8's GC threads.
+ * A GEMM goes to MLAS when its multiply-adds are at least INPUT_COST per float copied in plus
+ * OUTPUT_COST per float of the product. MLAS saves ~0.03 ns per multiply-add over wasm (60 against
+ * 22 G multiply-adds/s). An input float costs one copy (~0.2 ns). An output float costs far more:
+ * the binding copies every output into a fresh ArrayBuffer (zeroed, page-faulted: ~3 ms per MiB on
+ * this project's VM, ~12 ns a float) that V8's GC threads later reclaim, and we copy it back. In
+ * the bench with a plain 2^24 multiply-add threshold, output-heavy GEMMs lost per CPU-second (sgemm
+ * 256: 0.37x to 0.21x PyTorch; MobileNetV2's batched 1x1 convs, 192 x 8192 x 32: 0.75x to 0.51x)
+ * while sgemm 1024 went from 0.47x to 1.1-1.55x.
  */
-export const MLAS_MIN_MACS_PER_FLOAT = 128;
+export const INPUT_COST = 8;
+export const OUTPUT_COST = 256;
 
 /** And at least this many multiply-adds: below it the session's call (~20-40 us) eats the gain. */
 export const MLAS_MIN_MACS = 1 << 22;
@@ -121,7 +123,7 @@ export function mlasInfo(): MlasInfo {
   if (off) return { used: false, why: "turned off by RECEPTIVE_MLAS=0" };
   const failed = native instanceof Error ? native : [...sessions.values()].find((s) => s instanceof Error);
   if (failed !== undefined) return { used: false, why: failed.message };
-  const threshold = `GEMMs of ${MLAS_MIN_MACS_PER_FLOAT}+ multiply-adds per float moved (and ${MLAS_MIN_MACS}+ in all) run on ONNX Runtime's MLAS, one thread each`;
+  const threshold = `GEMMs of ${MLAS_MIN_MACS}+ multiply-adds, ${INPUT_COST}+ per input float and ${OUTPUT_COST}+ per output float, run on ONNX Runtime's MLAS, one thread each`;
   return {
     used: mlasCalls > 0,
     why: `${threshold}${mlasCalls > 0 ? ` (${mlasCalls} so far)` : " (none yet)"}; RECEPTIVE_MLAS=0 keeps them in wasm`,
@@ -142,17 +144,15 @@ function sessionFor(ort: Native, layout: Layout, threads: number): Prepared | Er
   return s;
 }
 
-/** Whether the multiply saves more than the copies cost (MLAS_MIN_MACS_PER_FLOAT), within MLAS_MAX_FLOATS. */
+/** Whether the multiply saves more than the copies cost (INPUT_COST, OUTPUT_COST), within MLAS_MAX_FLOATS. */
 export function mlasPays(g: GemmSpec): boolean {
   const { batch, M, N, K } = g;
   const macs = batch * M * N * K;
   const a = (g.strideA === 0 ? 1 : batch) * M * K;
   const b = (g.strideB === 0 ? 1 : batch) * K * N;
   const c = batch * M * N;
-  const moved = a + b + c * (g.accumulate ? 3 : 2);
-  return (
-    macs >= MLAS_MIN_MACS && macs >= MLAS_MIN_MACS_PER_FLOAT * moved && Math.max(a, b, c) <= MLAS_MAX_FLOATS
-  );
+  const cost = INPUT_COST * (a + b + (g.accumulate ? c : 0)) + OUTPUT_COST * c;
+  return macs >= MLAS_MIN_MACS && macs >= cost && Math.max(a, b, c) <= MLAS_MAX_FLOATS;
 }
 
 /** FusedMatMul's view of the operands, or null when they are strided in a way it cannot take. */
