@@ -1,14 +1,18 @@
 // Large GEMMs on ONNX Runtime's MLAS (backends/wasm/mlas-gemm.ts): every operand layout sgemm.ts
 // is given (A or B transposed, one of them shared by a batch, accumulating into C) runs there,
 // really (mlasCalls counts it), and agrees with a float64 dot product and with wasm's own GEMM
-// (RECEPTIVE_MLAS=0). Small GEMMs and layouts FusedMatMul cannot take stay in wasm.
+// (RECEPTIVE_MLAS=0). Small GEMMs and layouts FusedMatMul cannot take stay in wasm. Large conv
+// forwards and weight gradients (conv-mlas.ts) go there too and match ref's.
 
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
+import { type Buf, refKernel } from "../../kernel/engine/backends/registry";
+import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
 import * as mlas from "../../kernel/engine/backends/wasm/mlas-gemm";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { type GemmSpec, runSgemm } from "../../kernel/engine/backends/wasm/sgemm";
 import { backendInfo, randn } from "../../kernel/engine/index";
+import { type ConvCase, convGeometry, convLengths, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 const runtime = wasmRuntime();
 if (runtime instanceof Error) throw runtime;
@@ -96,6 +100,32 @@ LAYOUTS.push({ batch: 3, transA: false, transB: true, shared: "B", accumulate: f
 const name = (l: Layout) =>
   `batch ${l.batch}${l.shared === null ? "" : ` sharing ${l.shared}`}, A${l.transA ? "^T" : ""} B${l.transB ? "^T" : ""}${l.accumulate ? ", accumulating" : ""}`;
 
+/** Convs whose forward and weight gradient go to MLAS (conv-mlas.ts): 2^27+ multiply-adds. */
+const CONVS: (ConvCase & { name: string })[] = [
+  {
+    name: "5x5 pad 2, batch 24: two chunks of images",
+    N: 24,
+    C: 32,
+    H: 16,
+    W: 16,
+    OC: 64,
+    KH: 5,
+    KW: 5,
+    pad: [2, 2, 2, 2],
+  },
+  {
+    name: "3x3 stride 2, odd sizes",
+    N: 48,
+    C: 40,
+    H: 33,
+    W: 31,
+    OC: 72,
+    KH: 3,
+    KW: 3,
+    stride: [2, 2],
+  },
+];
+
 describe("large GEMMs on ONNX Runtime's MLAS", () => {
   after(() => rt.arena.begin());
 
@@ -137,6 +167,45 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     assert.ok(mlas.mlasPays({ ...vgg, M: 4096, N: 4096, K: 4096 }));
     assert.ok(!mlas.mlasPays({ ...vgg, M: 1024, N: 4096, K: 25088 }), "a 411 MB operand went to MLAS");
   });
+
+  for (const c of CONVS) {
+    it(`conv forward (${c.name}), with and without bias: on MLAS, as ref's`, () => {
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      for (const bias of [f32Random(g.OC, 3), null]) {
+        const args = () => [new Float32Array(n.out), f32Random(n.inp, 1), f32Random(n.weight, 2), bias, g];
+        const onWasm = args();
+        const before = mlas.mlasCalls;
+        wasmKernels()!.conv2dForward(...onWasm);
+        assert.ok(mlas.mlasCalls > before, "the forward did not go to MLAS");
+        const onRef = args();
+        refKernel("conv2dForward")(...onRef);
+        expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, `out (bias ${bias !== null})`);
+      }
+    });
+
+    it(`conv weight gradient (${c.name}): on MLAS, accumulating, as ref's`, () => {
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      const args = () => [
+        null,
+        f32Random(n.weight, 8),
+        f32Random(g.OC, 9),
+        f32Random(n.out, 6),
+        f32Random(n.inp, 1),
+        f32Random(n.weight, 2),
+        g,
+      ];
+      const onWasm = args();
+      const before = mlas.mlasCalls;
+      wasmKernels()!.conv2dBackward(...onWasm);
+      assert.ok(mlas.mlasCalls > before, "the weight gradient did not go to MLAS");
+      const onRef = args();
+      refKernel("conv2dBackward")(...onRef);
+      expectMatchesRef(onWasm[1] as Buf, onRef[1] as Buf, "dweight");
+      expectMatchesRef(onWasm[2] as Buf, onRef[2] as Buf, "dbias");
+    });
+  }
 
   it("backendInfo says whether GEMMs run on MLAS", () => {
     const info = backendInfo().gemm?.mlas;

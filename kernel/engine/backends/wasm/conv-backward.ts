@@ -8,11 +8,13 @@
 // with the weight gradient), unless Winograd takes the weight gradient (3x3: winograd-weight.ts on
 // planes of whole 4x4 tiles, see winogradWeightPays, else winograd.ts from 32 channels). Float64
 // goes to ref. 1x1 convs on small planes take one GEMM over the batch per gradient (pointwise.ts).
+// Where ONNX Runtime's MLAS takes it, the generic weight gradient is one GEMM there (conv-mlas.ts).
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { KC } from "./blocking";
 import { pointwiseGemmPays } from "./conv-forward";
+import { mlasWeightGradient } from "./conv-mlas";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
@@ -155,22 +157,24 @@ export function convBackwardKernel(rt: WasmRuntime) {
     } else if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
-      // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
-      const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
-      const chunkGeo = putConvGeometry(arena, g, chunk);
-      const D = chunk * P;
-      // One image's zero-padded planes (C/G, PH, PW), as assembly/conv-geometry.ts convPaddedHeight/Width.
-      const paddedFloats =
-        (C / G) *
-        ((OH - 1) * g.strideH + (KH - 1) * g.dilationH + 1) *
-        ((OW - 1) * g.strideW + (KW - 1) * g.dilationW + 1);
-      const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
-        // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D), padded planes
-        const col = arena.alloc(4 * ((k1 - k0 + OC / G) * D + paddedFloats));
-        const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, D));
-        return [k0, k1, N, chunkGeo, pDw, pDout, pInp, col, scratch];
-      });
-      runShares(rt, "conv2dBackwardWeight", calls);
+      if (!mlasWeightGradient(rt, pDw, pDout, pInp, g)) {
+        // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
+        const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
+        const chunkGeo = putConvGeometry(arena, g, chunk);
+        const D = chunk * P;
+        // One image's zero-padded planes (C/G, PH, PW), as assembly/conv-geometry.ts convPaddedHeight/Width.
+        const paddedFloats =
+          (C / G) *
+          ((OH - 1) * g.strideH + (KH - 1) * g.dilationH + 1) *
+          ((OW - 1) * g.strideW + (KW - 1) * g.dilationW + 1);
+        const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
+          // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D), padded planes
+          const col = arena.alloc(4 * ((k1 - k0 + OC / G) * D + paddedFloats));
+          const scratch = arena.alloc(kernels.sgemmScratchBytes(OC / G, k1 - k0, D));
+          return [k0, k1, N, chunkGeo, pDw, pDout, pInp, col, scratch];
+        });
+        runShares(rt, "conv2dBackwardWeight", calls);
+      }
       arena.get(pDw, (dweight as F32).subarray(0, OC * K));
     }
     if (dbias !== null) {

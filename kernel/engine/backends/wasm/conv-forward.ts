@@ -1,10 +1,12 @@
 // wasm conv2dForward (same name, signature and semantics as backends/ref/conv.ts): im2col written
 // straight into packed GEMM panels (assembly/conv-forward.ts), images split across threads.
 // Depthwise (groups = C = OC) has a direct kernel (assembly/depthwise.ts), 1x1 convs on small
-// planes one GEMM over the batch (pointwise.ts). Float64 goes to ref.
+// planes one GEMM over the batch (pointwise.ts), large convs' GEMMs on ONNX Runtime's MLAS where it
+// is installed (conv-mlas.ts). Float64 goes to ref.
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
+import { mlasConvForward } from "./conv-mlas";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
 import { isPointwise, pointwiseBatch, pointwiseBatchPays } from "./pointwise";
@@ -102,6 +104,10 @@ export function convForwardKernel(rt: WasmRuntime) {
       });
       runShares(rt, "convDirectForward", calls);
       arena.get(pOut, outF);
+      return;
+    }
+    if (mlasConvForward(rt, pOut, pInp, pW, pBias, g)) {
+      arena.get(pOut, outF); // large convs' GEMMs on ONNX Runtime's MLAS (conv-mlas.ts)
       return;
     }
     const colBytes = 4 * kernels.convForwardColFloats(geo);

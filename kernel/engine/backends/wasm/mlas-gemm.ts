@@ -99,19 +99,32 @@ interface Prepared {
 const sessions = new Map<string, Prepared | Error>();
 
 /**
- * C[p] (+)= op(A[p]) @ op(B[p]) through MLAS; false (nothing done) when MLAS is unavailable, the GEMM
- * is small, or its operands are laid out as no FusedMatMul input can be (then wasm's GEMM runs it).
+ * C[p] (+)= op(A[p]) @ op(B[p]) through MLAS; false (nothing done) when MLAS does not take it (see
+ * mlasTakes): then wasm's GEMM runs it.
  */
 export function mlasGemm(rt: WasmRuntime, g: GemmSpec): boolean {
-  const layout = layoutOf(g);
-  if (layout === null || !mlasPays(g)) return false;
-  const ort = loadNative();
-  if (ort instanceof Error) return false;
-  const s = sessionFor(ort, layout, MLAS_THREADS);
-  if (s instanceof Error) return false;
-  run(rt, ort, s, g, layout);
+  const ready = readyFor(g);
+  if (ready === null) return false;
+  run(rt, ready.ort, ready.session, g, ready.layout);
   mlasCalls++;
   return true;
+}
+
+/**
+ * Whether mlasGemm would run this GEMM: MLAS is available (onnxruntime-node loads, its session
+ * works), the GEMM pays (mlasPays) and its operands are laid out as FusedMatMul inputs can be.
+ */
+export function mlasTakes(g: GemmSpec): boolean {
+  return readyFor(g) !== null;
+}
+
+function readyFor(g: GemmSpec): { ort: Native; session: Prepared; layout: Layout } | null {
+  const layout = layoutOf(g);
+  if (layout === null || !mlasPays(g)) return null;
+  const ort = loadNative();
+  if (ort instanceof Error) return null;
+  const session = sessionFor(ort, layout, MLAS_THREADS);
+  return session instanceof Error ? null : { ort, session, layout };
 }
 
 /**

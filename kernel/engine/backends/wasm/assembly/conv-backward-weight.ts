@@ -78,19 +78,58 @@ export function conv2dBackwardWeight(
         padPlanes(padded, inp + 4 * (n * C + g * CG) * HW, geo, CG);
         im2colPadded(col + j, padded, geo, k0, k1, D);
         if (chunk == 1) continue; // the GEMM reads dout's planes where they are
-        for (let oc = 0; oc < OCG; oc++) {
-          const src = dout + 4 * (n * OC + g * OCG + oc) * P;
-          const dst = douts + 4 * oc * D + j;
-          let p = 0;
-          for (; p + 4 <= P; p += 4) v128.store(dst + 4 * p, v128.load(src + 4 * p));
-          for (; p < P; p++) store<f32>(dst + 4 * p, load<f32>(src + 4 * p));
-        }
+        spreadPlanes(douts + j, dout + 4 * (n * OC + g * OCG) * P, OCG, P, D);
       }
       // dweight[g][:, k0:k1] (OC/G, k1 - k0) += douts (OC/G, D) @ col^T (D, k1 - k0)
       const dw = dweight + 4 * (g * OCG * K + k0);
       const a = chunk == 1 ? dout + 4 * (n0 * OC + g * OCG) * P : douts;
       gemm(OCG, k1 - k0, D, a, D, 1, col, 1, D, dw, K, true, scratch);
     }
+  }
+}
+
+/**
+ * GEMM operands of images [n0, n1) of a chunk that starts at image nBase, for a GEMM outside wasm
+ * (ONNX Runtime's MLAS, see conv-mlas.ts): each image's im2col rows (K, P) into col at
+ * (n - nBase) * imageStride floats, rows `ld` floats apart, and when douts is not 0, dout's planes
+ * (OC, P) into douts at column (n - nBase) * P, rows `ld` apart. The weight gradient lays images
+ * side by side (imageStride P, ld = chunk * P), the forward one after another (imageStride K * P,
+ * ld P). Groups 1; `padded` holds one image's zero-padded planes (C, PH, PW).
+ * @threaded
+ */
+export function convGemmOperands(
+  n0: i32,
+  n1: i32,
+  nBase: i32,
+  imageStride: i32,
+  ld: i32,
+  geo: usize,
+  inp: usize,
+  col: usize,
+  padded: usize,
+  dout: usize,
+  douts: usize,
+): void {
+  const C = load<i32>(geo, C_);
+  const OC = load<i32>(geo, OC_);
+  const HW = load<i32>(geo, H_) * load<i32>(geo, W_);
+  const P = load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  const K = C * load<i32>(geo, KH_) * load<i32>(geo, KW_);
+  for (let n = n0; n < n1; n++) {
+    padPlanes(padded, inp + 4 * n * C * HW, geo, C);
+    im2colPadded(col + 4 * (n - nBase) * imageStride, padded, geo, 0, K, ld);
+    if (douts != 0) spreadPlanes(douts + 4 * (n - nBase) * P, dout + 4 * n * OC * P, OC, P, ld);
+  }
+}
+
+/** `planes` planes of P floats, contiguous at src, into rows `ld` floats apart at dst. */
+function spreadPlanes(dst: usize, src: usize, planes: i32, P: i32, ld: i32): void {
+  for (let q = 0; q < planes; q++) {
+    const from = src + 4 * q * P;
+    const to = dst + 4 * q * ld;
+    let p = 0;
+    for (; p + 4 <= P; p += 4) v128.store(to + 4 * p, v128.load(from + 4 * p));
+    for (; p < P; p++) store<f32>(to + 4 * p, load<f32>(from + 4 * p));
   }
 }
 
