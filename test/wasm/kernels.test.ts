@@ -20,6 +20,10 @@ import "../../kernel/engine/index"; // defines every ref kernel
 import { KERNEL_CASES, type KernelCase } from "./kernel-cases";
 import { expectMatchesRef } from "./wasm-helpers";
 
+// Wasm's own kernels: large GEMMs would otherwise go to ONNX Runtime's MLAS (mlas-gemm.test.ts
+// tests that path), and the threaded GEMM cases here must split across wasm's threads.
+process.env.RECEPTIVE_MLAS = "0";
+
 const runtime = wasmRuntime();
 
 assert.equal(wasmUnavailableReason(), null, "the wasm backend must load in this runtime");
