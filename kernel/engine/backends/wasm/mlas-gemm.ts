@@ -89,12 +89,11 @@ interface Layout {
 
 interface Prepared {
   session: NativeSession;
-  /** Ordinary (unshared) buffers the operands are copied through, grown on demand. */
-  a: Float32Array;
-  b: Float32Array;
-  c: Float32Array;
-  y: Float32Array;
 }
+
+/** Ordinary (unshared) buffers the operands are copied through, grown on demand, kept between calls. */
+const empty = new Float32Array(0);
+const buffers: Record<"a" | "b" | "c" | "y", Float32Array> = { a: empty, b: empty, c: empty, y: empty };
 
 const sessions = new Map<string, Prepared | Error>();
 
@@ -203,16 +202,15 @@ function prepare(ort: Native, layout: Layout, threads: number): Prepared | Error
       .catch(() => {});
     if (session.inputMetadata.length !== (layout.accumulate ? 3 : 2))
       return new Error("onnxruntime-node did not load a session synchronously (a newer binding?)");
-    const empty = new Float32Array(0);
-    return { session, a: empty, b: empty, c: empty, y: empty };
+    return { session };
   } catch (e) {
     return new Error(`ONNX Runtime could not make its GEMM session (${(e as Error).message.split("\n")[0]})`);
   }
 }
 
-/** A buffer of at least n floats: `have` when it is big enough, else a new one. */
+/** A buffer of at least n floats: `have` when it is big enough, else a new one (at most MLAS_MAX_FLOATS unless n is more). */
 function atLeast(have: Float32Array, n: number): Float32Array {
-  return have.length >= n ? have : new Float32Array(Math.max(n, 2 * have.length));
+  return have.length >= n ? have : new Float32Array(Math.max(n, Math.min(2 * have.length, MLAS_MAX_FLOATS)));
 }
 
 function run(rt: WasmRuntime, ort: Native, s: Prepared, g: GemmSpec, layout: Layout): void {
@@ -223,12 +221,12 @@ function run(rt: WasmRuntime, ort: Native, s: Prepared, g: GemmSpec, layout: Lay
   const lenA = batchA * M * K;
   const lenB = batchB * K * N;
   const lenC = batch * M * N;
-  s.a = atLeast(s.a, lenA);
-  s.b = atLeast(s.b, lenB);
-  s.y = atLeast(s.y, lenC);
-  const a = s.a.subarray(0, lenA); // (batchA, M, K), or (batchA, K, M) transposed
-  const b = s.b.subarray(0, lenB); // (batchB, K, N), or (batchB, N, K) transposed
-  const y = s.y.subarray(0, lenC); // (batch, M, N)
+  buffers.a = atLeast(buffers.a, lenA);
+  buffers.b = atLeast(buffers.b, lenB);
+  buffers.y = atLeast(buffers.y, lenC);
+  const a = buffers.a.subarray(0, lenA); // (batchA, M, K), or (batchA, K, M) transposed
+  const b = buffers.b.subarray(0, lenB); // (batchB, K, N), or (batchB, N, K) transposed
+  const y = buffers.y.subarray(0, lenC); // (batch, M, N)
   a.set(f32.subarray(g.a / 4, g.a / 4 + lenA));
   b.set(f32.subarray(g.b / 4, g.b / 4 + lenB));
   const dims = (n: number, rows: number, cols: number) =>
@@ -238,8 +236,8 @@ function run(rt: WasmRuntime, ort: Native, s: Prepared, g: GemmSpec, layout: Lay
     B: new ort.Tensor("float32", b, dims(batchB, layout.transB ? N : K, layout.transB ? K : N)),
   };
   if (layout.accumulate) {
-    s.c = atLeast(s.c, lenC);
-    const c = s.c.subarray(0, lenC);
+    buffers.c = atLeast(buffers.c, lenC);
+    const c = buffers.c.subarray(0, lenC);
     c.set(f32.subarray(g.c / 4, g.c / 4 + lenC));
     feeds.C = new ort.Tensor("float32", c, dims(batch, M, N));
   }
