@@ -87,15 +87,11 @@ interface Layout {
   accumulate: boolean;
 }
 
-interface Prepared {
-  session: NativeSession;
-}
-
-/** Ordinary (unshared) buffers the operands are copied through, grown on demand, kept between calls. */
 const empty = new Float32Array(0);
+/** Ordinary (unshared) buffers the operands are copied through, grown on demand, kept between calls. */
 const buffers: Record<"a" | "b" | "c" | "y", Float32Array> = { a: empty, b: empty, c: empty, y: empty };
 
-const sessions = new Map<string, Prepared | Error>();
+const sessions = new Map<string, NativeSession | Error>();
 
 /**
  * C[p] (+)= op(A[p]) @ op(B[p]) through MLAS; false (nothing done) when MLAS does not take it (see
@@ -117,7 +113,7 @@ export function mlasTakes(g: GemmSpec): boolean {
   return readyFor(g) !== null;
 }
 
-function readyFor(g: GemmSpec): { ort: Native; session: Prepared; layout: Layout } | null {
+function readyFor(g: GemmSpec): { ort: Native; session: NativeSession; layout: Layout } | null {
   const layout = layoutOf(g);
   if (layout === null || !mlasPays(g)) return null;
   const ort = loadNative();
@@ -146,7 +142,7 @@ export function mlasInfo(): MlasInfo {
 export let mlasCalls = 0;
 
 /** The session for this layout and thread count, made on first use. */
-function sessionFor(ort: Native, layout: Layout, threads: number): Prepared | Error {
+function sessionFor(ort: Native, layout: Layout, threads: number): NativeSession | Error {
   const key = `${+layout.transA}${+layout.transB}${+layout.accumulate}:${threads}`;
   let s = sessions.get(key);
   if (s === undefined) {
@@ -183,7 +179,7 @@ function layoutOf(g: GemmSpec): Layout | null {
   return { transA, transB, accumulate: g.accumulate };
 }
 
-function prepare(ort: Native, layout: Layout, threads: number): Prepared | Error {
+function prepare(ort: Native, layout: Layout, threads: number): NativeSession | Error {
   try {
     const bytes = gemmModel(layout);
     const session = ort.newSession();
@@ -202,7 +198,7 @@ function prepare(ort: Native, layout: Layout, threads: number): Prepared | Error
       .catch(() => {});
     if (session.inputMetadata.length !== (layout.accumulate ? 3 : 2))
       return new Error("onnxruntime-node did not load a session synchronously (a newer binding?)");
-    return { session };
+    return session;
   } catch (e) {
     return new Error(`ONNX Runtime could not make its GEMM session (${(e as Error).message.split("\n")[0]})`);
   }
@@ -213,7 +209,7 @@ function atLeast(have: Float32Array, n: number): Float32Array {
   return have.length >= n ? have : new Float32Array(Math.max(n, Math.min(2 * have.length, MLAS_MAX_FLOATS)));
 }
 
-function run(rt: WasmRuntime, ort: Native, s: Prepared, g: GemmSpec, layout: Layout): void {
+function run(rt: WasmRuntime, ort: Native, s: NativeSession, g: GemmSpec, layout: Layout): void {
   const { batch, M, N, K } = g;
   const f32 = rt.arena.f32();
   const batchA = g.strideA === 0 ? 1 : batch;
@@ -243,7 +239,7 @@ function run(rt: WasmRuntime, ort: Native, s: Prepared, g: GemmSpec, layout: Lay
   }
   const fetches = { Y: new ort.Tensor("float32", y, dims(batch, M, N)) };
   try {
-    rt.workers.whileAsleep(() => s.session.run(feeds, fetches, {}));
+    rt.workers.whileAsleep(() => s.run(feeds, fetches, {}));
   } catch (e) {
     throw new ReceptiveError(
       "matmul",
