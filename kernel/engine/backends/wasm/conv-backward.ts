@@ -17,7 +17,7 @@ import { pointwiseGemmPays } from "./conv-forward";
 import { mlasWeightGradient } from "./conv-mlas";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
-import { putConvGeometry } from "./geometry";
+import { paddedPlanesFloats, putConvGeometry } from "./geometry";
 import { pointwiseBatch, pointwiseBatchPays } from "./pointwise";
 import type { WasmRuntime } from "./runtime";
 import { MR, NR, runSgemm } from "./sgemm";
@@ -157,16 +157,12 @@ export function convBackwardKernel(rt: WasmRuntime) {
     } else if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * H * W)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW), += onto it
-      if (!mlasWeightGradient(rt, pDw, pDout, pInp, g)) {
+      if (!mlasWeightGradient(rt, pDw, pDout, pInp, geo, g)) {
         // Images per GEMM: enough that its depth (images x pixels) fills a packed block.
         const chunk = Math.min(N, Math.ceil(WEIGHT_GRADIENT_DEPTH / P));
         const chunkGeo = putConvGeometry(arena, g, chunk);
         const D = chunk * P;
-        // One image's zero-padded planes (C/G, PH, PW), as assembly/conv-geometry.ts convPaddedHeight/Width.
-        const paddedFloats =
-          (C / G) *
-          ((OH - 1) * g.strideH + (KH - 1) * g.dilationH + 1) *
-          ((OW - 1) * g.strideW + (KW - 1) * g.dilationW + 1);
+        const paddedFloats = paddedPlanesFloats(g); // one image's zero-padded planes (C/G, PH, PW)
         const calls = ranges(K, NR, threadsFor(rt, macs)).map(([k0, k1]) => {
           // im2col rows [k0, k1) (k1 - k0, D), dout (OC/G, D), padded planes
           const col = arena.alloc(4 * ((k1 - k0 + OC / G) * D + paddedFloats));

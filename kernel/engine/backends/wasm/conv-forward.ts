@@ -106,7 +106,7 @@ export function convForwardKernel(rt: WasmRuntime) {
       arena.get(pOut, outF);
       return;
     }
-    if (mlasConvForward(rt, pOut, pInp, pW, pBias, g)) {
+    if (mlasConvForward(rt, pOut, pInp, pW, pBias, geo, g)) {
       arena.get(pOut, outF); // large convs' GEMMs on ONNX Runtime's MLAS (conv-mlas.ts)
       return;
     }

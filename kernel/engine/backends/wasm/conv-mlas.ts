@@ -9,7 +9,7 @@
 // so that every thread count computes the same sums.
 
 import type { ConvGeometry } from "../geometry";
-import { putConvGeometry } from "./geometry";
+import { paddedPlanesFloats } from "./geometry";
 import { MLAS_MAX_FLOATS, mlasTakes } from "./mlas-gemm";
 import type { WasmRuntime } from "./runtime";
 import { type GemmSpec, runSgemm } from "./sgemm";
@@ -36,8 +36,8 @@ const FORWARD_MIN_MACS = 1 << 28;
 const COL_MAX_FLOATS = 1 << 22;
 
 /**
- * out (N, OC, OH, OW) = conv(inp, weight) + bias, all at arena addresses (bias 0 for none), when
- * MLAS takes the GEMMs; false (nothing done) otherwise.
+ * out (N, OC, OH, OW) = conv(inp, weight) + bias, all at arena addresses (bias 0 for none; `geo` the
+ * conv's geometry block), when MLAS takes the GEMMs; false (nothing done) otherwise.
  */
 export function mlasConvForward(
   rt: WasmRuntime,
@@ -45,109 +45,103 @@ export function mlasConvForward(
   pInp: number,
   pW: number,
   pBias: number,
+  geo: number,
   g: ConvGeometry,
 ): boolean {
-  const { OC } = g;
+  const { N, OC } = g;
   const P = g.OH * g.OW;
   const K = g.C * g.KH * g.KW;
+  const chunk = imagesPerChunk(g);
   const gemm = (images: number, col: number, out: number): GemmSpec => ({
     ...{ batch: images, M: OC, N: P, K, a: pW, strideA: 0, aRow: K, aCol: 1 }, // weight (OC, K)
     ...{ b: col, strideB: K * P, bRow: P, bCol: 1 }, // col (images, K, P)
     ...{ c: out, strideC: OC * P, accumulate: pBias !== 0 }, // out (images, OC, P), bias filled in
   });
-  return chunked(
-    rt,
-    g,
-    pInp,
-    FORWARD_MIN_MACS,
-    (chunk) => gemm(chunk, 0, 0),
-    (n0, images, col, operands) => {
-      operands(K * P, P, 0, 0);
-      const out = pOut + 4 * n0 * OC * P;
-      if (pBias !== 0) {
-        const f32 = rt.arena.f32();
-        for (let i = 0; i < images * OC; i++)
-          f32.fill(f32[pBias / 4 + (i % OC)], out / 4 + i * P, out / 4 + (i + 1) * P);
-      }
-      runSgemm(rt, gemm(images, col, out));
-    },
-  );
+  if (!takes(g, FORWARD_MIN_MACS, gemm(chunk, 0, 0))) return false;
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const images = Math.min(chunk, N - n0);
+    const col = rt.arena.alloc(4 * images * K * P); // (images, K, P)
+    writeOperands(rt, geo, g, pInp, n0, images, col, K * P, P, 0, 0);
+    const out = pOut + 4 * n0 * OC * P;
+    if (pBias !== 0) {
+      const f32 = rt.arena.f32();
+      for (let i = 0; i < images * OC; i++)
+        f32.fill(f32[pBias / 4 + (i % OC)], out / 4 + i * P, out / 4 + (i + 1) * P);
+    }
+    runSgemm(rt, gemm(images, col, out));
+  }
+  return true;
 }
 
 /**
  * dweight (OC, C, KH, KW) at arena address pDw += the gradient from dout (N, OC, OH, OW) and inp
- * (N, C, H, W), both in the arena, when MLAS takes the GEMM; false (nothing done) otherwise.
+ * (N, C, H, W), both in the arena (`geo` the conv's geometry block), when MLAS takes the GEMM; false
+ * (nothing done) otherwise.
  */
 export function mlasWeightGradient(
   rt: WasmRuntime,
   pDw: number,
   pDout: number,
   pInp: number,
+  geo: number,
   g: ConvGeometry,
 ): boolean {
-  const { OC } = g;
+  const { N, OC } = g;
   const P = g.OH * g.OW;
   const K = g.C * g.KH * g.KW;
+  const chunk = imagesPerChunk(g);
   const gemm = (D: number, douts: number, col: number): GemmSpec => ({
     ...{ batch: 1, M: OC, N: K, K: D, a: douts, strideA: 0, aRow: D, aCol: 1 }, // douts (OC, D)
     ...{ b: col, strideB: 0, bRow: 1, bCol: D, c: pDw, strideC: 0, accumulate: true }, // col (K, D): B^T
   });
-  return chunked(
-    rt,
-    g,
-    pInp,
-    WEIGHT_GRADIENT_MIN_MACS,
-    (chunk) => gemm(chunk * P, 0, 0),
-    (_n0, images, col, operands) => {
-      const D = images * P;
-      const douts = rt.arena.alloc(4 * OC * D); // (OC, D)
-      operands(P, D, pDout, douts);
-      runSgemm(rt, gemm(D, douts, col));
-    },
+  if (!takes(g, WEIGHT_GRADIENT_MIN_MACS, gemm(chunk * P, 0, 0))) return false;
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const D = Math.min(chunk, N - n0) * P;
+    const col = rt.arena.alloc(4 * K * D); // (K, D)
+    const douts = rt.arena.alloc(4 * OC * D); // (OC, D)
+    writeOperands(rt, geo, g, pInp, n0, D / P, col, P, D, pDout, douts);
+    runSgemm(rt, gemm(D, douts, col));
+  }
+  return true;
+}
+
+/** Images whose im2col rows fit COL_MAX_FLOATS (and MLAS_MAX_FLOATS), at least one. */
+function imagesPerChunk(g: ConvGeometry): number {
+  const K = g.C * g.KH * g.KW;
+  return Math.max(
+    1,
+    Math.min(g.N, Math.floor(Math.min(COL_MAX_FLOATS, MLAS_MAX_FLOATS) / (K * g.OH * g.OW))),
   );
 }
 
+/** Whether the conv goes to MLAS: groups 1, minMacs multiply-adds, and MLAS takes a full chunk's GEMM. */
+function takes(g: ConvGeometry, minMacs: number, chunkGemm: GemmSpec): boolean {
+  const macs = g.N * g.OC * g.C * g.KH * g.KW * g.OH * g.OW;
+  return g.groups === 1 && macs >= minMacs && mlasTakes(chunkGemm);
+}
+
 /**
- * Runs `each` over chunks of images when the conv has minMacs multiply-adds and MLAS takes a full chunk's GEMM
- * (`spec`), and says whether it did; `each` gets the chunk, its im2col buffer and a function that
- * writes the operands of inp (N, C, H, W) at arena address pInp
- * (image stride and row stride of col, dout and where its planes go, see convGemmOperands).
+ * Images [n0, n0 + images) of inp (N, C, H, W) at arena address pInp: their im2col rows into col
+ * (image stride and row stride in floats), and dout's planes into douts when it is not 0, threads
+ * splitting the images (assembly/conv-backward-weight.ts convGemmOperands).
  */
-function chunked(
+function writeOperands(
   rt: WasmRuntime,
+  geo: number,
   g: ConvGeometry,
   pInp: number,
-  minMacs: number,
-  spec: (chunk: number) => GemmSpec,
-  each: (
-    n0: number,
-    images: number,
-    col: number,
-    operands: (imageStride: number, ld: number, dout: number, douts: number) => void,
-  ) => void,
-): boolean {
-  const { N, C, OC, KH, KW, OH, OW } = g;
-  const P = OH * OW;
-  const K = C * KH * KW;
-  if (g.groups !== 1 || N * OC * K * P < minMacs) return false;
-  const chunk = Math.max(1, Math.min(N, Math.floor(Math.min(COL_MAX_FLOATS, MLAS_MAX_FLOATS) / (K * P))));
-  if (!mlasTakes(spec(chunk))) return false;
-  const { arena } = rt;
-  const geo = putConvGeometry(arena, g);
-  const paddedFloats =
-    C *
-    ((OH - 1) * g.strideH + (KH - 1) * g.dilationH + 1) *
-    ((OW - 1) * g.strideW + (KW - 1) * g.dilationW + 1);
-  for (let n0 = 0; n0 < N; n0 += chunk) {
-    const images = Math.min(chunk, N - n0);
-    const col = arena.alloc(4 * K * images * P); // im2col rows of every image of the chunk
-    each(n0, images, col, (imageStride, ld, dout, douts) => {
-      const calls = ranges(images, 1, threadsFor(rt, images * K * P * 4)).map(([i0, i1]) => {
-        const padded = arena.alloc(4 * paddedFloats); // (C, PH, PW)
-        return [n0 + i0, n0 + i1, n0, imageStride, ld, geo, pInp, col, padded, dout, douts];
-      });
-      runShares(rt, "convGemmOperands", calls);
-    });
-  }
-  return true;
+  n0: number,
+  images: number,
+  col: number,
+  imageStride: number,
+  ld: number,
+  pDout: number,
+  douts: number,
+): void {
+  const floats = images * g.C * g.KH * g.KW * g.OH * g.OW;
+  const calls = ranges(images, 1, threadsFor(rt, 4 * floats)).map(([i0, i1]) => {
+    const padded = rt.arena.alloc(4 * paddedPlanesFloats(g)); // (C, PH, PW)
+    return [n0 + i0, n0 + i1, n0, imageStride, ld, geo, pInp, col, padded, pDout, douts];
+  });
+  runShares(rt, "convGemmOperands", calls);
 }

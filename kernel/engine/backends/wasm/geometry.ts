@@ -33,6 +33,16 @@ export function putConvGeometry(arena: Arena, g: ConvGeometry, extra = 0): numbe
 }
 
 /**
+ * Floats of one image's zero-padded planes of one group (C/G, PH, PW), as
+ * assembly/conv-geometry.ts convPaddedHeight/Width size them: the scratch padPlanes writes.
+ */
+export function paddedPlanesFloats(g: ConvGeometry): number {
+  const PH = (g.OH - 1) * g.strideH + (g.KH - 1) * g.dilationH + 1;
+  const PW = (g.OW - 1) * g.strideW + (g.KW - 1) * g.dilationW + 1;
+  return (g.C / g.groups) * PH * PW;
+}
+
+/**
  * Puts a pooling geometry block into the arena and returns its address: H, W, OH, OW, then the
  * window (KH, KW, strideH, strideW, padTop, padLeft, dilationH, dilationW; zeros for adaptive
  * pooling's planes), then average pooling's countIncludePad (1 or 0) and divisorOverride (0: none).

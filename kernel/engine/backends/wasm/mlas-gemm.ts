@@ -8,6 +8,7 @@
 // RECEPTIVE_MLAS=0 turns this off; without onnxruntime-node every GEMM stays in wasm.
 
 import { ReceptiveError } from "../../errors";
+import { ort } from "../../onnx/ort";
 import type { WasmRuntime } from "./runtime";
 import type { GemmSpec } from "./sgemm";
 
@@ -66,16 +67,18 @@ function loadNative(): Native | Error {
   if (process.env.RECEPTIVE_MLAS === "0") return new Error("turned off by RECEPTIVE_MLAS=0");
   if (native !== undefined) return native;
   try {
-    const ort = require("onnxruntime-node") as { Tensor: Native["Tensor"]; env: { logLevel: string } };
-    ort.env.logLevel = "fatal"; // as onnx/ort.ts: we report failures ourselves
+    const { Tensor } = ort("matmul"); // loaded once, quiet, by the onnx module (throws where it is missing)
     const { binding, initOrt } = require("onnxruntime-node/dist/binding") as {
       binding: { InferenceSession: new () => NativeSession };
       initOrt: () => void;
     };
     initOrt();
-    native = { Tensor: ort.Tensor, newSession: () => new binding.InferenceSession() };
+    native = {
+      Tensor: Tensor as unknown as Native["Tensor"],
+      newSession: () => new binding.InferenceSession(),
+    };
   } catch (e) {
-    native = new Error(`onnxruntime-node could not be loaded (${(e as Error).message.split("\n")[0]})`);
+    native = new Error((e as Error).message.split("\n")[0]);
   }
   return native;
 }
@@ -100,7 +103,7 @@ const sessions = new Map<string, NativeSession | Error>();
 export function mlasGemm(rt: WasmRuntime, g: GemmSpec): boolean {
   const ready = readyFor(g);
   if (ready === null) return false;
-  run(rt, ready.ort, ready.session, g, ready.layout);
+  run(rt, ready.lib, ready.session, g, ready.layout);
   mlasCalls++;
   return true;
 }
@@ -113,13 +116,13 @@ export function mlasTakes(g: GemmSpec): boolean {
   return readyFor(g) !== null;
 }
 
-function readyFor(g: GemmSpec): { ort: Native; session: NativeSession; layout: Layout } | null {
+function readyFor(g: GemmSpec): { lib: Native; session: NativeSession; layout: Layout } | null {
   const layout = layoutOf(g);
   if (layout === null || !mlasPays(g)) return null;
-  const ort = loadNative();
-  if (ort instanceof Error) return null;
-  const session = sessionFor(ort, layout, MLAS_THREADS);
-  return session instanceof Error ? null : { ort, session, layout };
+  const lib = loadNative();
+  if (lib instanceof Error) return null;
+  const session = sessionFor(lib, layout, MLAS_THREADS);
+  return session instanceof Error ? null : { lib, session, layout };
 }
 
 /**
@@ -142,11 +145,11 @@ export function mlasInfo(): MlasInfo {
 export let mlasCalls = 0;
 
 /** The session for this layout and thread count, made on first use. */
-function sessionFor(ort: Native, layout: Layout, threads: number): NativeSession | Error {
+function sessionFor(lib: Native, layout: Layout, threads: number): NativeSession | Error {
   const key = `${+layout.transA}${+layout.transB}${+layout.accumulate}:${threads}`;
   let s = sessions.get(key);
   if (s === undefined) {
-    s = prepare(ort, layout, threads);
+    s = prepare(lib, layout, threads);
     sessions.set(key, s);
   }
   return s;
@@ -179,10 +182,10 @@ function layoutOf(g: GemmSpec): Layout | null {
   return { transA, transB, accumulate: g.accumulate };
 }
 
-function prepare(ort: Native, layout: Layout, threads: number): NativeSession | Error {
+function prepare(lib: Native, layout: Layout, threads: number): NativeSession | Error {
   try {
     const bytes = gemmModel(layout);
-    const session = ort.newSession();
+    const session = lib.newSession();
     const options = {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
@@ -209,7 +212,7 @@ function atLeast(have: Float32Array, n: number): Float32Array {
   return have.length >= n ? have : new Float32Array(Math.max(n, Math.min(2 * have.length, MLAS_MAX_FLOATS)));
 }
 
-function run(rt: WasmRuntime, ort: Native, s: NativeSession, g: GemmSpec, layout: Layout): void {
+function run(rt: WasmRuntime, lib: Native, s: NativeSession, g: GemmSpec, layout: Layout): void {
   const { batch, M, N, K } = g;
   const f32 = rt.arena.f32();
   const batchA = g.strideA === 0 ? 1 : batch;
@@ -228,16 +231,16 @@ function run(rt: WasmRuntime, ort: Native, s: NativeSession, g: GemmSpec, layout
   const dims = (n: number, rows: number, cols: number) =>
     n === 1 && batch === 1 ? [rows, cols] : [n, rows, cols];
   const feeds: Record<string, object> = {
-    A: new ort.Tensor("float32", a, dims(batchA, layout.transA ? K : M, layout.transA ? M : K)),
-    B: new ort.Tensor("float32", b, dims(batchB, layout.transB ? N : K, layout.transB ? K : N)),
+    A: new lib.Tensor("float32", a, dims(batchA, layout.transA ? K : M, layout.transA ? M : K)),
+    B: new lib.Tensor("float32", b, dims(batchB, layout.transB ? N : K, layout.transB ? K : N)),
   };
   if (layout.accumulate) {
     buffers.c = atLeast(buffers.c, lenC);
     const c = buffers.c.subarray(0, lenC);
     c.set(f32.subarray(g.c / 4, g.c / 4 + lenC));
-    feeds.C = new ort.Tensor("float32", c, dims(batch, M, N));
+    feeds.C = new lib.Tensor("float32", c, dims(batch, M, N));
   }
-  const fetches = { Y: new ort.Tensor("float32", y, dims(batch, M, N)) };
+  const fetches = { Y: new lib.Tensor("float32", y, dims(batch, M, N)) };
   try {
     rt.workers.whileAsleep(() => s.run(feeds, fetches, {}));
   } catch (e) {
