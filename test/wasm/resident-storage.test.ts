@@ -136,16 +136,28 @@ describe("tensor storage in wasm memory", () => {
     );
   });
 
+  it("reclaims before it grows: a large model's loop settles within a step, not after twice what is alive", () => {
+    // ResNet-18-CIFAR width 64 (~340 MiB alive, ~150 MiB handed out a step) grew for 11 steps to
+    // 1 GiB, at 30,000-90,000 page faults a step, while reclaims waited for 2x the live bytes.
+    const storage = residentStorage(rt, { maxBytes: 2 ** 30, gcShare: 1 }); // a GC whenever one is due
+    const alive = Array.from({ length: 24 }, () => storage.allocate(1 << 20)); // 96 MiB kept
+    const used = storage.stats.usedBytes;
+    for (let i = 0; i < 32; i++) storage.allocate(1 << 20); // 128 MiB handed out and dropped
+    const grown = storage.stats.usedBytes - used;
+    assert.ok(alive.every((s) => s !== null && rt.arena.addressOf(s) >= 0));
+    assert.ok(grown <= 2 ** 25, `grew ${grown / 2 ** 20} MiB for 4 MiB blocks dropped as soon as made`);
+  });
+
   it("carving merged blocks leaves no empty sizes behind for the next request to scan", () => {
     // Every carve's remainder is a size of its own. When a size's last block went, its empty entry
     // stayed: 17,000 of them between two reclaims in an eval loop of a small ResNet, each request
     // scanning them all (half of that loop's time).
     const storage = residentStorage(rt, { maxBytes: 2 ** 29 });
-    // A gone model's 16 blocks of 4 MiB side by side: 64 MiB handed out, so the next request
-    // reclaims (no reclaim has run yet to hold it back; with more blocks, whether a reclaim fell
-    // among them or on the next request hung on how fast this machine's GC was).
-    for (let i = 0; i < 16; i++) storage.allocate(1 << 20);
+    // A gone model's 16 blocks of 4 MiB side by side, 64 MiB handed out: a request that would
+    // grow the storage reclaims first (after 16 MiB, GROWTH_RECLAIM_BYTES) and merges the dead
+    // neighbours, later ones carve the merged blocks.
     const reclaims = storage.stats.reclaims;
+    for (let i = 0; i < 16; i++) storage.allocate(1 << 20);
     const kept: (Float32Array | null)[] = [];
     for (let i = 0; i < 1000; i++) kept.push(storage.allocate(300 + i)); // sizes nobody freed
     assert.ok(storage.stats.reclaims > reclaims, "the dead blocks were reclaimed and merged");

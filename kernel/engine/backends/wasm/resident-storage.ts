@@ -14,7 +14,8 @@
 // is one task: its dead activations would never come back. So when a request finds no free block,
 // enough has been handed out since the last look (twice what was still alive after it, at least
 // MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
-// after twice as many bytes, regardless), `reclaim` runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once
+// after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
+// handed out since (GROWTH_RECLAIM_BYTES; the GC's share allowing), `reclaim` runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once
 // (both are enabled at run time, see gc-hooks.ts), and merges free blocks that are neighbours in
 // memory. A miss is served from the smallest bigger free block, split (merged dead blocks, or a
 // gone model's, serve other sizes); failing that, a new block: memory settles near what is alive
@@ -34,6 +35,15 @@ const MIN_FLOATS = 256;
 const MAX_BYTES = 2 ** 30;
 /** Bytes handed out at least between synchronous reclaims. */
 const MIN_RECLAIM_BYTES = 2 ** 26;
+/**
+ * Bytes handed out since the last reclaim from which a request that would take a new block (grow
+ * the storage) reclaims first, when the GC's share of the time allows: new blocks cost page faults
+ * on first touch (~3 ms per MiB on this project's VM, and they push the arena's scratch onto fresh
+ * pages too), a full GC tens of ms. ResNet-18-CIFAR width 64 (batch 32, ~340 MiB alive, ~150 MiB
+ * handed out a step) grew for 11 steps to 1 GiB, 30,000-90,000 faults a step (up to 2x the step's
+ * time), when only the handed-out bytes timed reclaims.
+ */
+const GROWTH_RECLAIM_BYTES = 2 ** 24;
 /**
  * At most this share of the time goes to reclaims' GCs. A forced full GC takes ~7 ms even with the
  * engine's few MiB of JS heap: every 64 MiB it was one in every 14 LeNet-5 steps (batch 64), 10%
@@ -56,7 +66,7 @@ export interface StorageStats {
 }
 
 /** The wasm backend's `allocate` (see Backend in ../registry.ts), and its numbers for tests. */
-export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) {
+export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare = GC_SHARE } = {}) {
   const { arena, kernels } = rt;
   const stats: StorageStats = { usedBytes: 0, freeBytes: 0, reclaims: 0 };
   /** Free blocks' addresses by size in floats. */
@@ -116,8 +126,8 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
     stats.freeBytes += 4 * n;
   }
 
-  /** Whether a reclaim now keeps its GCs within GC_SHARE of the time. */
-  const gcAllowed = () => performance.now() - lastReclaim >= lastGcMs / GC_SHARE;
+  /** Whether a reclaim now keeps its GCs within gcShare (GC_SHARE) of the time. */
+  const gcAllowed = () => performance.now() - lastReclaim >= lastGcMs / gcShare;
 
   /**
    * A free block of n floats, or undefined. NOTE: a size whose last block goes leaves the map:
@@ -164,6 +174,11 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES } = {}) 
     if (due) reclaim();
     const carved = reuse(n) ?? split(n);
     if (carved !== undefined) return carved;
+    if (!due && sinceReclaim >= GROWTH_RECLAIM_BYTES && gcAllowed()) {
+      reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES)
+      const reclaimed = reuse(n) ?? split(n);
+      if (reclaimed !== undefined) return reclaimed;
+    }
     try {
       const before = arena.residentBytes;
       const at = arena.resident(n).byteOffset;
