@@ -15,9 +15,9 @@
 // enough has been handed out since the last look (twice what was still alive after it, at least
 // MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
 // after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
-// handed out since (GROWTH_RECLAIM_BYTES; the GC's share allowing), `reclaim` runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once
-// (both are enabled at run time, see gc-hooks.ts), and merges free blocks that are neighbours in
-// memory. A miss is served from the smallest bigger free block, split (merged dead blocks, or a
+// handed out since (GROWTH_RECLAIM_BYTES; the GC's share allowing), `reclaim` runs a full GC and
+// the registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run
+// time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served from the smallest bigger free block, split (merged dead blocks, or a
 // gone model's, serve other sizes); failing that, a new block: memory settles near what is alive
 // plus what the loop hands out between two reclaims. Once the budget (`maxBytes`) is in use,
 // reclaims still keep within GC_SHARE; failing all that, and where the runtime lacks the hooks,
