@@ -137,6 +137,16 @@ describe("wasm Winograd conv vs ref", () => {
       OC: 44,
       pad: [1, 1, 1, 1],
     },
+    // U outweighs the batch's tiles (winograd.ts CHANNEL_SPLIT): output channels split too.
+    {
+      name: "four images on 4x4 planes, 136 channels: channels split",
+      N: 4,
+      C: 64,
+      H: 4,
+      W: 4,
+      OC: 136,
+      pad: [1, 1, 1, 1],
+    },
     {
       name: "two images, channels split at 3 threads (F(2x2), 15x15)",
       N: 2,

@@ -11,6 +11,16 @@ import type { WasmRuntime } from "./runtime";
 import { MR } from "./sgemm";
 import { ranges, runShares, threadsFor } from "./threads/parallel";
 
+/**
+ * Threads split output channels rather than images from this many output channels per tile of the
+ * batch: every image share's GEMMs read all of U (xis x M x K), a channel share only its rows, and
+ * on small planes U outweighs the tiles. Median ms at 2 threads, images / channels, forward and
+ * forward + backward: 4 x 128 on 4x4 0.51 / 0.24 and 1.46 / 1.17; 4 x 64 -> 128 on 4x4 0.39 / 0.28
+ * and 1.04 / 0.83; 16 x 128 on 4x4 0.55 / 0.50 and 2.43 / 2.13; at 4 per tile it lost (32 x 128 on
+ * 4x4: 0.80 / 0.85 and 2.65 / 2.89) or tied (4 x 128 -> 64 on 8x8). The same sums either way.
+ */
+const CHANNEL_SPLIT = 8;
+
 /** Bytes of V and Mt to aim for per chunk of images (whole images, at least one). */
 const CHUNK_BYTES = 2 ** 20;
 
@@ -144,8 +154,9 @@ function run(
   const tiles = Math.ceil(OH / side) * Math.ceil(OW / side);
   const threads = threadsFor(rt, N * M * OH * OW * K * 4);
   // Threads split images; with fewer images than threads (a single image at 2 threads ran on one),
-  // output channels: each share then transforms the whole input for its rows of the GEMMs.
-  const byChannels = N < threads && M >= 2 * MR;
+  // or U much bigger than the batch's tiles (CHANNEL_SPLIT), output channels: each share then
+  // transforms the whole input for its rows of the GEMMs.
+  const byChannels = (N < threads || M >= CHANNEL_SPLIT * N * tiles) && M >= 2 * MR;
   const shares = byChannels
     ? ranges(M, MR, threads).map(([m0, m1]) => [0, N, m0, m1])
     : ranges(N, 1, threads).map(([n0, n1]) => [n0, n1, 0, M]);
