@@ -17,9 +17,10 @@
 // after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
 // handed out since (GROWTH_RECLAIM_BYTES; the GC's share allowing), `reclaim` runs a full GC and
 // the registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run
-// time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served from the smallest bigger free block, split (merged dead blocks, or a
-// gone model's, serve other sizes); failing that, a new block: memory settles near what is alive
-// plus what the loop hands out between two reclaims. Once the budget (`maxBytes`) is in use,
+// time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served
+// from the smallest bigger free block, split (merged dead blocks, or a gone model's, serve other
+// sizes); failing that, a new block: memory settles near what is alive plus what the loop hands
+// out between two reclaims. Once the budget (`maxBytes`) is in use,
 // reclaims still keep within GC_SHARE; failing all that, and where the runtime lacks the hooks,
 // storage falls back to ordinary arrays.
 //
@@ -174,7 +175,7 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
     if (due) reclaim();
     const carved = reuse(n) ?? split(n);
     if (carved !== undefined) return carved;
-    if (!due && sinceReclaim >= GROWTH_RECLAIM_BYTES && gcAllowed()) {
+    if (sinceReclaim >= GROWTH_RECLAIM_BYTES && gcAllowed()) {
       reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES)
       const reclaimed = reuse(n) ?? split(n);
       if (reclaimed !== undefined) return reclaimed;
