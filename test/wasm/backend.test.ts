@@ -157,7 +157,9 @@ describe("wasm backend", () => {
       console.log(require(${JSON.stringify(join(__dirname, "../../kernel/engine/backends/wasm/runtime.js"))}).wasmRuntime().workers.workerCount);
     `;
     // A hang (workers keeping the process alive) shows up as the 60 s kill, not as a slow pass.
-    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+    // RECEPTIVE_MLAS=0: the product must run in wasm, on the workers (MLAS would take it).
+    const env = { ...process.env, RECEPTIVE_MLAS: "0" };
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000, env });
     assert.equal(r.signal, null, "the process had to be killed: worker threads kept it alive");
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), "1", "the product ran on one worker thread");
@@ -185,7 +187,8 @@ describe("wasm backend", () => {
       counts.push([workers.bootingCount, workers.workerCount]);
       console.log(JSON.stringify(counts));
     `;
-    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+    const env = { ...process.env, RECEPTIVE_MLAS: "0" }; // the product in wasm, not on MLAS
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000, env });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout.trim()), [
       [1, 0],

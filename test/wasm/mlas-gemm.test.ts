@@ -148,6 +148,18 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
         assert.ok(Math.abs(inWasm.c[i] - expected) <= 1e-3 + 1e-4 * Math.abs(expected), `wasm C[${i}]`);
     });
 
+  it("frees the binding's copy of each product at once, never the product itself", () => {
+    const y = new Float32Array(1 << 16); // what ONNX Runtime wrote into
+    const copy = new Float32Array(1 << 16); // what the binding returns
+    const session = { run: () => ({ Y: { data: copy } }) };
+    mlas.runFreeingCopies(session, {}, { Y: { data: y } });
+    assert.equal(copy.buffer.byteLength, 0, "the binding's copy is still allocated");
+    assert.equal(y.length, 1 << 16);
+    // A binding that returns the product's own buffer (no copy) keeps it.
+    mlas.runFreeingCopies({ run: () => ({ Y: { data: y } }) }, {}, { Y: { data: y } });
+    assert.equal(y.buffer.byteLength, 4 << 16, "the product's own buffer was freed");
+  });
+
   it("leaves small GEMMs and strided operands to wasm", () => {
     const before = mlas.mlasCalls;
     gemm({ batch: 1, transA: false, transB: false, shared: null, accumulate: false }, 64, 64, 64, "1");

@@ -7,7 +7,8 @@
 // (LeNet-5) take direct kernels instead (assembly/conv-direct-grad.ts; the bias gradient rides along
 // with the weight gradient), unless Winograd takes the weight gradient (3x3: winograd-weight.ts on
 // planes of whole 4x4 tiles, see winogradWeightPays, else winograd.ts from 32 channels). Float64
-// goes to ref. 1x1 convs on small planes take one GEMM over the batch per gradient (pointwise.ts).
+// goes to ref. 1x1 convs on small planes take one GEMM over the batch per gradient (pointwise.ts),
+// on fewer than 4 images one GEMM per image and gradient (runSgemm: MLAS takes the large ones).
 // Where ONNX Runtime's MLAS takes it, the generic weight gradient is one GEMM there (conv-mlas.ts).
 
 import type { ConvGeometry } from "../geometry";
@@ -142,6 +143,17 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const pInp = arena.put((inp as F32).subarray(0, N * C * P)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * C)); // (OC, C, 1, 1), += onto it
       pointwise.weightGradient(pDw, doutT, pInp);
+      arena.get(pDw, (dweight as F32).subarray(0, OC * C));
+    } else if (dweight !== null && pointwiseGemmPays(g)) {
+      // 1x1 on few images: dweight (OC, C) += dout[n] (OC, P) @ inp[n]^T (P, C), image after image
+      // (a deep GEMM with a small product: MLAS takes it where it is installed).
+      const pInp = arena.put((inp as F32).subarray(0, N * C * P)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * C)); // (OC, C, 1, 1), += onto it
+      for (let n = 0; n < N; n++)
+        runSgemm(rt, {
+          ...{ batch: 1, M: OC, N: C, K: P, a: pDout + 4 * n * OC * P, strideA: 0, aRow: P, aCol: 1 },
+          ...{ b: pInp + 4 * n * C * P, strideB: 0, bRow: 1, bCol: P, c: pDw, strideC: 0, accumulate: true },
+        });
       arena.get(pDw, (dweight as F32).subarray(0, OC * C));
     } else if (dweight !== null && winogradWeightPays(g)) {
       // 3x3, 16+ channels, planes of whole 4x4 tiles: Winograd with dot products (winograd-weight.ts)

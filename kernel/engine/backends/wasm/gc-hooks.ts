@@ -1,9 +1,11 @@
 // A synchronous full GC and a FinalizationRegistry with `cleanupSome`, for resident-storage.ts to
-// take back dead tensors' blocks in the middle of a synchronous training loop. Neither needs a
-// command-line flag: V8 turns them on at run time (`--expose-gc` exposes `gc` in contexts made
-// afterwards; `--harmony-weak-refs-with-cleanup-some` gives such a context's FinalizationRegistry
-// the method), so they come from a fresh vm context. Where the runtime refuses (another engine, a
-// V8 without the flag), they are null / undefined and callers do without.
+// take back dead tensors' blocks in the middle of a synchronous training loop, and `freeNow` for
+// mlas-gemm.ts to give an ArrayBuffer's memory back at once. None needs a command-line flag: V8
+// turns them on at run time (`--expose-gc` exposes `gc` in contexts made afterwards;
+// `--harmony-weak-refs-with-cleanup-some` gives such a context's FinalizationRegistry the method,
+// `--harmony-rab-gsab-transfer` its ArrayBuffer `transfer` where Node 20 lacks it), so they come
+// from a fresh vm context. Where the runtime refuses (another engine, a V8 without the flag), they
+// are null / undefined / a no-op and callers do without.
 
 import { setFlagsFromString } from "node:v8";
 import { createContext, runInContext } from "node:vm";
@@ -23,12 +25,33 @@ function gcContext(): object | null {
     try {
       setFlagsFromString("--expose-gc");
       setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+      // NOTE: only where it is missing: V8 11.4+ has `transfer` and no longer knows the flag.
+      if (nativeTransfer === undefined) setFlagsFromString("--harmony-rab-gsab-transfer");
       context = createContext({});
     } catch {
       context = null;
     }
   }
   return context;
+}
+
+type Transfer = (this: ArrayBuffer, length: number) => ArrayBuffer;
+const nativeTransfer = (ArrayBuffer.prototype as { transfer?: Transfer }).transfer;
+let transfer: Transfer | null | undefined;
+
+/**
+ * Frees `buffer`'s memory now (it becomes detached: length 0) instead of when the GC collects it.
+ * An ArrayBuffer left to the GC holds its memory until a GC runs; the allocator may hand that
+ * memory back to the OS meanwhile, and the next buffer then takes fresh pages (page faults). A
+ * no-op where the runtime has no `ArrayBuffer.prototype.transfer`.
+ */
+export function freeNow(buffer: ArrayBuffer): void {
+  if (transfer === undefined) {
+    const c = nativeTransfer === undefined ? gcContext() : null;
+    const t = nativeTransfer ?? (c === null ? undefined : runInContext("ArrayBuffer.prototype.transfer", c));
+    transfer = typeof t === "function" ? t : null;
+  }
+  transfer?.call(buffer, 0);
 }
 
 /** A full, synchronous garbage collection, or null. */

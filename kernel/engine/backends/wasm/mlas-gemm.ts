@@ -9,23 +9,29 @@
 
 import { ReceptiveError } from "../../errors";
 import { ort } from "../../onnx/ort";
+import { freeNow } from "./gc-hooks";
 import type { WasmRuntime } from "./runtime";
 import type { GemmSpec } from "./sgemm";
 
 /**
  * A GEMM goes to MLAS when its multiply-adds are at least INPUT_COST per float copied in plus
- * OUTPUT_COST per float of the product. MLAS saves ~0.03 ns per multiply-add over wasm (60 against
- * 22 G multiply-adds/s). An input float costs one copy (~0.2 ns). An output float costs far more:
- * the binding copies every output into a fresh ArrayBuffer (zeroed, page-faulted: ~3 ms per MiB on
- * this project's VM, ~12 ns a float) that V8's GC threads later reclaim, and we copy it back. In
- * the bench with a plain 2^24 multiply-add threshold, output-heavy GEMMs lost per CPU-second (sgemm
- * 256: 0.37x to 0.21x PyTorch; MobileNetV2's batched 1x1 convs, 192 x 8192 x 32: 0.75x to 0.51x)
- * while sgemm 1024 went from 0.47x to 1.1-1.55x.
+ * OUTPUT_COST per float of the product. MLAS saves ~0.03 ns per multiply-add over wasm on one
+ * thread (60 against 22 G multiply-adds/s). An input float costs one copy (~0.2 ns). An output
+ * float costs three passes: ONNX Runtime writes it, the binding copies it into a new ArrayBuffer
+ * (freed at once, runFreeingCopies) and we copy it back. Median ms, wasm / MLAS, 1 thread then 2:
+ * 256 x 784 x 64 (64 multiply-adds per output float) 0.57 / 0.22 and 0.30 / 0.21; 64 x 4096 x 64
+ * 0.81 / 0.34 and 0.43 / 0.34; 192 x 8192 x 32 (MobileNetV2's batched 1x1 convs, 32 per output
+ * float) 2.32 / 1.48 and 1.17 / 1.34, so that one stays in wasm.
  */
 export const INPUT_COST = 8;
-export const OUTPUT_COST = 256;
+export const OUTPUT_COST = 32;
 
-/** And at least this many multiply-adds: below it the session's call (~20-40 us) eats the gain. */
+/**
+ * And at least this many multiply-adds. Smaller GEMMs win alone (84 x 64 x 120: 0.035 / 0.018 ms)
+ * but LeNet-5's linear layers (0.6M-3M) on MLAS left its step as it was at 1 thread and slower at
+ * 2 (median 3.7-4.0 ms against 4.0-4.3), and a model whose GEMMs stay below it never loads ONNX
+ * Runtime (~60 ms in its first step).
+ */
 export const MLAS_MIN_MACS = 1 << 22;
 
 /**
@@ -55,7 +61,7 @@ interface NativeSession {
 }
 
 interface Native {
-  Tensor: new (type: "float32", data: Float32Array, dims: number[]) => object;
+  Tensor: new (type: "float32", data: Float32Array, dims: number[]) => { data: unknown };
   newSession: () => NativeSession;
 }
 
@@ -242,7 +248,7 @@ function run(rt: WasmRuntime, lib: Native, s: NativeSession, g: GemmSpec, layout
   }
   const fetches = { Y: new lib.Tensor("float32", y, dims(batch, M, N)) };
   try {
-    rt.workers.whileAsleep(() => s.run(feeds, fetches, {}));
+    rt.workers.whileAsleep(() => runFreeingCopies(s, feeds, fetches));
   } catch (e) {
     throw new ReceptiveError(
       "matmul",
@@ -251,6 +257,25 @@ function run(rt: WasmRuntime, lib: Native, s: NativeSession, g: GemmSpec, layout
     );
   }
   rt.arena.f32().set(y, g.c / 4);
+}
+
+/**
+ * Runs the session: ONNX Runtime writes each output into its tensor in `fetches`, and the binding
+ * returns a copy of each in a new ArrayBuffer, freed here at once. Left to the GC, every call's copy
+ * took fresh memory (glibc hands freed blocks back to the OS), page-faulted anew: conv 1x1 256->64
+ * on 28x28 took 17 faults a call instead of 7, 0.28 ms instead of 0.22 (median, 1 thread).
+ */
+export function runFreeingCopies(
+  s: Pick<NativeSession, "run">,
+  feeds: object,
+  fetches: Record<string, { data: unknown }>,
+): void {
+  const result = s.run(feeds, fetches, {}) as Record<string, { data?: unknown } | undefined>;
+  for (const [name, value] of Object.entries(result)) {
+    const copy = (value?.data as ArrayBufferView | undefined)?.buffer;
+    const own = (fetches[name]?.data as ArrayBufferView | undefined)?.buffer;
+    if (copy instanceof ArrayBuffer && copy !== own) freeNow(copy);
+  }
 }
 
 /** The ONNX bytes of Y = FusedMatMul(A, B) (+ C): inputs without fixed shapes, so one model serves every size. */
