@@ -219,6 +219,56 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     });
   }
 
+  /** Convs on tiny output planes: images side by side (conv-mlas.ts SIDE_BY_SIDE_PIXELS). */
+  const TINY: (ConvCase & { name: string })[] = [
+    // GoogLeNet's last 3x3 convs on 32x32 inputs: 1x1 planes, only the centre tap inside.
+    { name: "3x3 on 1x1 planes", N: 16, C: 160, H: 1, W: 1, OC: 256, KH: 3, KW: 3, pad: [1, 1, 1, 1] },
+    {
+      name: "3x3 stride 2 onto 4x4",
+      N: 16,
+      C: 96,
+      H: 7,
+      W: 7,
+      OC: 128,
+      KH: 3,
+      KW: 3,
+      pad: [1, 1, 1, 1],
+      stride: [2, 2],
+    },
+  ];
+  for (const c of TINY)
+    it(`conv (${c.name}): forward and input gradient on MLAS, images side by side, as ref's`, () => {
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      for (const bias of [f32Random(g.OC, 3), null]) {
+        const args = () => [new Float32Array(n.out), f32Random(n.inp, 1), f32Random(n.weight, 2), bias, g];
+        const onWasm = args();
+        const before = mlas.mlasCalls;
+        wasmKernels()!.conv2dForward(...onWasm);
+        assert.equal(mlas.mlasCalls, before + 1, "the forward did not go to MLAS as one GEMM");
+        const onRef = args();
+        refKernel("conv2dForward")(...onRef);
+        expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, `out (bias ${bias !== null})`);
+      }
+      // The input gradient, added onto what dinp holds (stride 1: a forward conv of dout).
+      const args = () => [
+        f32Random(n.inp, 7),
+        null,
+        null,
+        f32Random(n.out, 6),
+        f32Random(n.inp, 1),
+        f32Random(n.weight, 2),
+        g,
+      ];
+      const onWasm = args();
+      const before = mlas.mlasCalls;
+      wasmKernels()!.conv2dBackward(...onWasm);
+      if (g.strideH === 1) assert.equal(mlas.mlasCalls, before + 1, "the input gradient did not go to MLAS");
+      const onRef = args();
+      refKernel("conv2dBackward")(...onRef);
+      expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, "dinp");
+    });
+
   it("backendInfo says whether GEMMs run on MLAS", () => {
     const info = backendInfo().gemm?.mlas;
     assert.ok(info !== undefined, "backendInfo().gemm.mlas is missing");

@@ -15,7 +15,7 @@ import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { KC } from "./blocking";
 import { pointwiseGemmPays } from "./conv-forward";
-import { mlasWeightGradient } from "./conv-mlas";
+import { mlasConvForward, mlasWeightGradient } from "./conv-mlas";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
 import { paddedPlanesFloats, putConvGeometry } from "./geometry";
@@ -120,13 +120,16 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const pWt = arena.alloc(4 * OC * K); // (C, OC/G, KH, KW)
       flipTransposed(arena.f32(), pWt / 4, weight as F32, OC, C, KH, KW, G);
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
-      const colBytes = 4 * kernels.convForwardColFloats(tgeo);
-      const calls = ranges(N, 1, sharesFor(threadsFor(rt, macs))).map(([n0, n1]) => {
-        const col = arena.alloc(colBytes);
-        const scratch = arena.alloc(kernels.convForwardScratchBytes(tgeo)); // packed weight
-        return [n0, n1, tgeo, pDinp, pDout, pWt, 0, col, scratch];
-      });
-      runShares(rt, "conv2dForward", calls);
+      const mgeo = putConvGeometry(arena, flipped); // conv-mlas.ts's, without the add flag
+      if (!mlasConvForward(rt, pDinp, pDout, pWt, 0, mgeo, flipped, true)) {
+        const colBytes = 4 * kernels.convForwardColFloats(tgeo);
+        const calls = ranges(N, 1, sharesFor(threadsFor(rt, macs))).map(([n0, n1]) => {
+          const col = arena.alloc(colBytes);
+          const scratch = arena.alloc(kernels.convForwardScratchBytes(tgeo)); // packed weight
+          return [n0, n1, tgeo, pDinp, pDout, pWt, 0, col, scratch];
+        });
+        runShares(rt, "conv2dForward", calls);
+      }
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
     } else if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
