@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { type Buf, refKernel } from "../../kernel/engine/backends/registry";
+import { freeNow } from "../../kernel/engine/backends/wasm/gc-hooks";
 import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
 import * as mlas from "../../kernel/engine/backends/wasm/mlas-gemm";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
@@ -158,6 +159,11 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     // A binding that returns the product's own buffer (no copy) keeps it.
     mlas.runFreeingCopies({ run: () => ({ Y: { data: y } }) }, {}, { Y: { data: y } });
     assert.equal(y.buffer.byteLength, 4 << 16, "the product's own buffer was freed");
+    // A buffer that cannot be detached (the wasm memory's) stays as it is, without an error.
+    const memory = rt.arena.f32().buffer as ArrayBuffer;
+    const bytes = memory.byteLength;
+    freeNow(memory);
+    assert.equal(memory.byteLength, bytes);
   });
 
   it("leaves small GEMMs and strided operands to wasm", () => {

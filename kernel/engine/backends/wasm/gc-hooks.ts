@@ -43,7 +43,7 @@ let transfer: Transfer | null | undefined;
  * Frees `buffer`'s memory now (it becomes detached: length 0) instead of when the GC collects it.
  * An ArrayBuffer left to the GC holds its memory until a GC runs; the allocator may hand that
  * memory back to the OS meanwhile, and the next buffer then takes fresh pages (page faults). A
- * no-op where the runtime has no `ArrayBuffer.prototype.transfer`.
+ * no-op where the runtime has no `ArrayBuffer.prototype.transfer` or the buffer cannot be detached.
  */
 export function freeNow(buffer: ArrayBuffer): void {
   if (transfer === undefined) {
@@ -51,7 +51,11 @@ export function freeNow(buffer: ArrayBuffer): void {
     const t = nativeTransfer ?? (c === null ? undefined : runInContext("ArrayBuffer.prototype.transfer", c));
     transfer = typeof t === "function" ? t : null;
   }
-  transfer?.call(buffer, 0);
+  try {
+    transfer?.call(buffer, 0);
+  } catch {
+    // Not detachable (a wasm memory's buffer, say): the GC frees it as before.
+  }
 }
 
 /** A full, synchronous garbage collection, or null. */
