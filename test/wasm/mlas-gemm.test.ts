@@ -186,21 +186,28 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     assert.ok(!mlas.mlasPays({ ...vgg, M: 1024, N: 4096, K: 25088 }), "a 411 MB operand went to MLAS");
   });
 
+  /**
+   * The conv's forward, with and without bias, on MLAS (in exactly `gemms` GEMMs when given, else
+   * in some), matching ref's.
+   */
+  function expectForwardOnMlas(c: ConvCase, gemms?: number): void {
+    const g = convGeometry(c);
+    const n = convLengths(g);
+    for (const bias of [f32Random(g.OC, 3), null]) {
+      const args = () => [new Float32Array(n.out), f32Random(n.inp, 1), f32Random(n.weight, 2), bias, g];
+      const onWasm = args();
+      const before = mlas.mlasCalls;
+      wasmKernels()!.conv2dForward(...onWasm);
+      if (gemms === undefined) assert.ok(mlas.mlasCalls > before, "the forward did not go to MLAS");
+      else assert.equal(mlas.mlasCalls, before + gemms, `the forward did not go to MLAS as ${gemms} GEMMs`);
+      const onRef = args();
+      refKernel("conv2dForward")(...onRef);
+      expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, `out (bias ${bias !== null})`);
+    }
+  }
+
   for (const c of CONVS) {
-    it(`conv forward (${c.name}), with and without bias: on MLAS, as ref's`, () => {
-      const g = convGeometry(c);
-      const n = convLengths(g);
-      for (const bias of [f32Random(g.OC, 3), null]) {
-        const args = () => [new Float32Array(n.out), f32Random(n.inp, 1), f32Random(n.weight, 2), bias, g];
-        const onWasm = args();
-        const before = mlas.mlasCalls;
-        wasmKernels()!.conv2dForward(...onWasm);
-        assert.ok(mlas.mlasCalls > before, "the forward did not go to MLAS");
-        const onRef = args();
-        refKernel("conv2dForward")(...onRef);
-        expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, `out (bias ${bias !== null})`);
-      }
-    });
+    it(`conv forward (${c.name}), with and without bias: on MLAS, as ref's`, () => expectForwardOnMlas(c));
 
     it(`conv weight gradient (${c.name}): on MLAS, accumulating, as ref's`, () => {
       const g = convGeometry(c);
@@ -244,18 +251,9 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
   ];
   for (const c of TINY)
     it(`conv (${c.name}): forward and input gradient on MLAS, images side by side, as ref's`, () => {
+      expectForwardOnMlas(c, 1);
       const g = convGeometry(c);
       const n = convLengths(g);
-      for (const bias of [f32Random(g.OC, 3), null]) {
-        const args = () => [new Float32Array(n.out), f32Random(n.inp, 1), f32Random(n.weight, 2), bias, g];
-        const onWasm = args();
-        const before = mlas.mlasCalls;
-        wasmKernels()!.conv2dForward(...onWasm);
-        assert.equal(mlas.mlasCalls, before + 1, "the forward did not go to MLAS as one GEMM");
-        const onRef = args();
-        refKernel("conv2dForward")(...onRef);
-        expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, `out (bias ${bias !== null})`);
-      }
       // The input gradient, added onto what dinp holds (stride 1: a forward conv of dout).
       const args = () => [
         f32Random(n.inp, 7),

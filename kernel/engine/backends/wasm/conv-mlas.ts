@@ -65,7 +65,6 @@ export function mlasConvForward(
   const K = g.C * g.KH * g.KW;
   const chunk = imagesPerChunk(g);
   const accumulate = add || pBias !== 0;
-  const f32 = () => rt.arena.f32();
   if (sideBySide(g)) {
     const gemm = (D: number, col: number, outT: number): GemmSpec => ({
       ...{ batch: 1, M: OC, N: D, K, a: pW, strideA: 0, aRow: K, aCol: 1 }, // weight (OC, K)
@@ -78,8 +77,11 @@ export function mlasConvForward(
       const col = rt.arena.alloc(4 * K * D); // (K, D)
       writeOperands(rt, geo, g, pInp, n0, images, col, P, D, 0, 0);
       const outT = rt.arena.alloc(4 * OC * D); // (OC, images, P), bias filled in
-      for (let oc = 0; oc < OC && pBias !== 0; oc++)
-        f32().fill(f32()[pBias / 4 + oc], outT / 4 + oc * D, outT / 4 + (oc + 1) * D);
+      if (pBias !== 0) {
+        const f32 = rt.arena.f32();
+        for (let oc = 0; oc < OC; oc++)
+          f32.fill(f32[pBias / 4 + oc], outT / 4 + oc * D, outT / 4 + (oc + 1) * D);
+      }
       runSgemm(rt, gemm(D, col, outT));
       rt.kernels.swapLeadingDims(pOut + 4 * n0 * OC * P, outT, OC, images, P, add ? 1 : 0);
     }
@@ -97,8 +99,9 @@ export function mlasConvForward(
     writeOperands(rt, geo, g, pInp, n0, images, col, K * P, P, 0, 0);
     const out = pOut + 4 * n0 * OC * P;
     if (pBias !== 0) {
+      const f32 = rt.arena.f32();
       for (let i = 0; i < images * OC; i++)
-        f32().fill(f32()[pBias / 4 + (i % OC)], out / 4 + i * P, out / 4 + (i + 1) * P);
+        f32.fill(f32[pBias / 4 + (i % OC)], out / 4 + i * P, out / 4 + (i + 1) * P);
     }
     runSgemm(rt, gemm(images, col, out));
   }
