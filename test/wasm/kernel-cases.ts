@@ -783,6 +783,16 @@ const GENERAL: Named<ConvCase>[] = [
     groups: 4,
     pad: [1, 1, 1, 1],
   },
+  // Wide rows: the input gradient's gather reads dout in place (the forward's direct kernel, adding,
+  // its last block overlapping the one before), the weight gradient's split passes with a column tail.
+  {
+    name: "depthwise 3x3 gradients on wide rows, a column tail and an odd row",
+    ...{ N: 2, C: 3, H: 19, W: 22, OC: 3, KH: 3, KW: 3, groups: 3, pad: [1, 1, 1, 1] },
+  },
+  {
+    name: "depthwise 3x3 gradients on wide rows, padding 2 and 0",
+    ...{ N: 1, C: 2, H: 9, W: 21, OC: 2, KH: 3, KW: 3, groups: 2, pad: [2, 0, 0, 2] },
+  },
   {
     name: "depthwise stride 2",
     ...{ N: 2, C: 4, H: 13, W: 14, OC: 4, KH: 3, KW: 3, groups: 4, stride: [2, 2], pad: [1, 1, 1, 1] },
