@@ -349,7 +349,8 @@ function depthwiseWeight3x3(dw: usize, d: usize, padded: usize, OH: i32, OW: i32
  * dw (3x3) += the 3x3 stride-2 weight gradient of one plane: per 4 outputs of a row, each kernel
  * row's 8 + 2 input floats give the three taps' lanes (even, odd, even shifted by one). Two passes
  * over dout, kernel rows 0-1 (six sums) then row 2 (three), as depthwiseWeight3x3 and for the same
- * reason: one pass with nine sums spilled them (96 channels of 112x112 at stride 2, 1 thread: 0.47 -> 0.34 ms a call).
+ * reason: one pass with nine sums spilled them (96 channels of 112x112 at stride 2, 1 thread:
+ * 0.47 -> 0.34 ms a call; row 2 in two sets of sums, eight outputs a step, was no faster).
  */
 function depthwiseWeight3x3Stride2(dw: usize, d: usize, padded: usize, OH: i32, OW: i32, PW: i32): void {
   let s0 = f32x4.splat(0);
