@@ -806,6 +806,16 @@ const GENERAL: Named<ConvCase>[] = [
     name: "depthwise 3x3 stride 2, rows of whole f32x4s",
     ...{ N: 2, C: 2, H: 16, W: 16, OC: 2, KH: 3, KW: 3, groups: 2, stride: [2, 2], pad: [1, 1, 1, 1] },
   },
+  // The 3x3 stride-2 padding-1 input gradient's gather: odd rows and columns, a last row whose second
+  // dout row is past the end, a column tail, and no padding at the bottom and right.
+  {
+    name: "depthwise 3x3 stride 2, odd rows and columns",
+    ...{ N: 2, C: 2, H: 23, W: 27, OC: 2, KH: 3, KW: 3, groups: 2, stride: [2, 2], pad: [1, 1, 1, 1] },
+  },
+  {
+    name: "depthwise 3x3 stride 2, padding 1 only at the top and left",
+    ...{ N: 1, C: 3, H: 19, W: 21, OC: 3, KH: 3, KW: 3, groups: 3, stride: [2, 2], pad: [1, 1, 0, 0] },
+  },
   // The 3x3 stride-2 weight gradient's one pass on rows of 16 outputs, no tail (MobileNetV2's 96@32x32).
   {
     name: "depthwise 3x3 stride 2, 16 outputs a row",
