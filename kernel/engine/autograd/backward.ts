@@ -13,7 +13,6 @@ import { Tensor } from "../tensor/tensor";
 import { copyGrad, gradBufferUninit, releaseGradBuffer } from "./grad-buffers";
 import { noGrad } from "./grad-mode";
 import type { Grad, GradNode, GradTarget } from "./node";
-import { bumpVersion } from "./version";
 
 export interface BackwardOptions {
   /** Keep the graph's saved tensors so that backward can run through it again (default false). */
@@ -81,12 +80,8 @@ export function runBackward(
       }
       retained.get(v)?.accumulateGrad(g);
       const next = v.next;
-      // What each input's gradient may be added into: the sum so far, or a leaf's .grad that
-      // backward made (the kernel adds into it in place instead of into zeros then into .grad).
       const acc = next.map((n, k) =>
-        n !== null && next.indexOf(n) === k && next.lastIndexOf(n) === k
-          ? (grads.get(n) ?? (n instanceof Tensor ? n.gradToAddInto() : null))
-          : null,
+        n !== null && next.indexOf(n) === k && next.lastIndexOf(n) === k ? (grads.get(n) ?? null) : null,
       );
       const inputGrads = v.backward(g, acc);
       if (!retainGraph) v.free();
@@ -103,12 +98,8 @@ export function runBackward(
           if (isResident(ig) && !shared) releaseGradBuffer(ig);
           return;
         }
+        if (ig === acc[k]) return; // the op added into the gradient accumulated so far
         const prev = grads.get(n);
-        if (ig === acc[k]) {
-          // The op added into the gradient accumulated so far, or into the leaf's .grad.
-          if (prev !== ig) bumpVersion(ig, "accumulateGrad");
-          return;
-        }
         if (prev !== undefined) addInto(prev, ig);
         else if (ig === g && !gGiven) {
           grads.set(n, g);

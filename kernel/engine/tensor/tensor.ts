@@ -37,9 +37,6 @@ function copyOf(g: Float32Array): Float32Array {
   return c;
 }
 
-/** The .grad tensors accumulateGrad made (a `.grad` the user assigned is not among them). */
-const madeGrads = new WeakSet<Tensor>();
-
 export class Tensor {
   /** Flat contiguous storage; shared with views. Prefer `.data` (a copy) outside the engine. */
   readonly storage: Float32Array;
@@ -165,26 +162,11 @@ export class Tensor {
    * first gradient becomes .grad without a copy.
    */
   accumulateGrad(g: Float32Array, adopt = false): void {
-    if (this.grad === null) {
-      this.grad = new Tensor(adopt ? g : copyOf(g), this.shape);
-      madeGrads.add(this.grad);
-    } else {
+    if (this.grad === null) this.grad = new Tensor(adopt ? g : copyOf(g), this.shape);
+    else {
       addInto(this.grad.storage, g);
       bumpVersion(this.grad.storage, "accumulateGrad");
     }
-  }
-  /**
-   * .grad's storage when backward made it (not a tensor the user assigned), for backward to add
-   * the next gradient into in place, as accumulateGrad would; else null.
-   */
-  gradToAddInto(): Float32Array | null {
-    const g = this.grad;
-    return g !== null &&
-      madeGrads.has(g) &&
-      g.storage instanceof Float32Array &&
-      g.storage.length === this.numel
-      ? g.storage
-      : null;
   }
 
   // ---- copies and in-place updates ------------------------------------------------------------
