@@ -812,6 +812,11 @@ const GENERAL: Named<ConvCase>[] = [
     name: "depthwise 3x3 stride 2, odd rows and columns",
     ...{ N: 2, C: 2, H: 23, W: 27, OC: 2, KH: 3, KW: 3, groups: 2, stride: [2, 2], pad: [1, 1, 1, 1] },
   },
+  // Cropped (negative bottom/right padding): fewer dout rows and columns than the gather reads.
+  {
+    name: "depthwise 3x3 stride 2, output cropped at the bottom and right",
+    ...{ N: 2, C: 3, H: 20, W: 22, OC: 3, KH: 3, KW: 3, groups: 3, stride: [2, 2], pad: [1, 1, -1, -2] },
+  },
   {
     name: "depthwise 3x3 stride 2, padding 1 only at the top and left",
     ...{ N: 1, C: 3, H: 19, W: 21, OC: 3, KH: 3, KW: 3, groups: 3, stride: [2, 2], pad: [1, 1, 0, 0] },

@@ -72,7 +72,9 @@ export function depthwiseBackwardInput(
     }
     return;
   }
-  if (KH == 3 && KW == 3 && sH == 2 && sW == 2 && dH == 1 && dW == 1 && pT == 1 && pL == 1) {
+  // The gather reads dout rows up to H / 2 and columns up to W / 2 + 3 (the rows copy's zeros stand
+  // for the ones past OH, OW): not for outputs cropped below that (negative bottom/right padding).
+  if (KH == 3 && KW == 3 && sH == 2 && sW == 2 && dH == 1 && dW == 1 && pT == 1 && pL == 1 && H >> 1 <= OH && W >> 1 <= OW) {
     for (let q = q0; q < q1; q++)
       gatherStride2(dinp + 4 * q * H * W, dout + 4 * q * OH * OW, weight + 36 * (q % C), H, W, OH, OW, padded);
     return;
