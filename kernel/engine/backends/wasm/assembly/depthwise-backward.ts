@@ -60,7 +60,7 @@ export function depthwiseBackwardInput(
     putGatherGeometry(gather, C, H, W, OH, OW, qT, qL);
     if (depthwiseDirectFits(gather)) {
       for (let q = q0; q < q1; q++)
-        depthwise3x3Direct(dinp + 4 * q * H * W, dout + 4 * q * OH * OW, weight + 36 * (q % C), 0, gather, 0, H, padded + 64, true, true);
+        depthwise3x3Direct(dinp + 4 * q * H * W, dout + 4 * q * OH * OW, weight + 36 * (q % C), 0, gather, 0, H, gather + 4 * GEO_FLOATS, true, true);
       return;
     }
     const GW = W + 2; // the padded dout's pitch (H + 2 rows)
@@ -326,8 +326,11 @@ export function depthwiseInputScratchFloats(geo: usize): i32 {
   const H = load<i32>(geo, H_);
   const W = load<i32>(geo, W_);
   // The gather: a padded dout plane, or a geometry block and depthwise3x3Direct's four rows of W + 6.
-  return gatherInputGradient(geo) ? max(forward, max((H + 2) * (W + 2), 16 + 4 * (W + 6))) : forward;
+  return gatherInputGradient(geo) ? max(forward, max((H + 2) * (W + 2), GEO_FLOATS + 4 * (W + 6))) : forward;
 }
+
+/** Floats the gather's geometry block takes at the start of depthwiseBackwardInput's scratch. */
+const GEO_FLOATS = 16;
 
 /** The gather's geometry block at g: a 3x3 stride-1 depthwise conv of dout (OH, OW) padded by (qT, qL), giving (H, W). */
 function putGatherGeometry(g: usize, C: i32, H: i32, W: i32, OH: i32, OW: i32, qT: i32, qL: i32): void {
