@@ -15,7 +15,8 @@
 // enough has been handed out since the last look (twice what was still alive after it, at least
 // MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
 // after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
-// handed out since (GROWTH_RECLAIM_BYTES; the GC's share allowing), `reclaim` runs a full GC and
+// handed out since (GROWTH_RECLAIM_BYTES) and either the GC's share allows or the storage has grown
+// since the last reclaim by as much as that reclaim's GC cost in page faults, `reclaim` runs a full GC and
 // the registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run
 // time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served
 // from the smallest bigger free block, split (merged dead blocks, or a gone model's, serve other
@@ -51,6 +52,18 @@ const GROWTH_RECLAIM_BYTES = 2 ** 24;
  * of the step, and in every 100 ms batch the benchmark times (LeNet-5 training 1.09x -> 0.86x PyTorch).
  */
 const GC_SHARE = 0.05;
+/**
+ * What growing the storage costs in page faults, ms per byte: ~4 ms per MiB on this project's VM
+ * (16 us a 4 KiB page, first touched by a kernel or fillZero), a tenth of that on bare metal. A
+ * request that would grow reclaims once the growth since the last reclaim has cost as much as that
+ * reclaim's GC (ski rental: growth and GCs then cost at most about twice the cheaper of the two).
+ * NOTE: GC_SHARE alone let LeNet-5 (batch 64, 4 MiB handed out a step, a 10 ms GC) grow for 5
+ * steps after each cycle's free blocks ran out: 1,000 faults and 17 ms a 6 ms step, and the storage
+ * grew 7 -> 82 MiB in 60 steps.
+ */
+const FAULT_MS_PER_BYTE = 3 / 2 ** 20;
+/** A reclaim that freed less than this share of what was handed out before it freed little. */
+const PRODUCTIVE_SHARE = 0.5;
 
 interface Block {
   at: number;
@@ -76,15 +89,21 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
   const registry = makeFinalizationRegistry<Block>(({ at, n }) => addFree(at, n));
   let sinceReclaim = 0;
   let reclaimAfter = MIN_RECLAIM_BYTES;
+  /** Bytes of new blocks since the last reclaim, and how many a miss may grow by before it reclaims. */
+  let grownSinceReclaim = 0;
+  let growthAllowance = GROWTH_RECLAIM_BYTES;
   /** When the last reclaim ended, and how long its GC took (ms, performance.now()). */
   let lastReclaim = 0;
   let lastGcMs = 0;
 
   /** Gives the blocks of collected storage back now (a full GC, then the registry's callbacks). */
   function reclaim(): void {
+    const handedOut = sinceReclaim;
     sinceReclaim = 0;
+    grownSinceReclaim = 0;
     if (gc === null || registry.cleanupSome === undefined) return;
     const start = performance.now();
+    const freeBefore = stats.freeBytes;
     gc();
     registry.cleanupSome();
     coalesce();
@@ -92,6 +111,13 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
     lastGcMs = lastReclaim - start;
     stats.reclaims++;
     reclaimAfter = Math.max(MIN_RECLAIM_BYTES, 2 * (stats.usedBytes - stats.freeBytes));
+    // After a reclaim that freed most of what was handed out (a training loop's dead steps), the
+    // next may come once growing has cost as much as this one, until the storage holds reclaimAfter
+    // bytes (then at the first miss: memory stays bounded); after one that freed little (a model
+    // being built, a first step), only after twice the growth of the last.
+    const productive = stats.freeBytes - freeBefore >= PRODUCTIVE_SHARE * handedOut;
+    if (!productive) growthAllowance = 2 * growthAllowance;
+    else growthAllowance = stats.usedBytes < reclaimAfter ? lastGcMs / FAULT_MS_PER_BYTE : 0;
   }
 
   /**
@@ -175,8 +201,8 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
     if (due) reclaim();
     const carved = reuse(n) ?? split(n);
     if (carved !== undefined) return carved;
-    if (sinceReclaim >= GROWTH_RECLAIM_BYTES && gcAllowed()) {
-      reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES)
+    if (sinceReclaim >= GROWTH_RECLAIM_BYTES && (grownSinceReclaim >= growthAllowance || gcAllowed())) {
+      reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES, FAULT_MS_PER_BYTE)
       const reclaimed = reuse(n) ?? split(n);
       if (reclaimed !== undefined) return reclaimed;
     }
@@ -184,6 +210,7 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
       const before = arena.residentBytes;
       const at = arena.resident(n).byteOffset;
       stats.usedBytes += arena.residentBytes - before;
+      grownSinceReclaim += arena.residentBytes - before;
       return at;
     } catch {
       return -1; // wasm memory could not grow
