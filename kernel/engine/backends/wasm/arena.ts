@@ -20,6 +20,7 @@
 // copy when the result is already there, and `target` lets a kernel write its output straight
 // into one.
 
+import { AHEAD_BYTES, type Prefaulter } from "./prefault";
 import { PAGE_BYTES, type WasmMemory } from "./wasm-api";
 
 const ALIGN = 64; // cache-line aligned operands; the kernels need 16 (f32x4)
@@ -33,11 +34,18 @@ export class Arena {
   private readonly buffers = new Set<ArrayBufferLike>();
   /** Bytes handed out by `resident`. */
   residentBytes = 0;
+  /** The highest address handed out so far: the memory above it has never been touched. */
+  private highWater = 0;
 
-  /** Manages memory from byte `start` (at or above the module's static data) to the end. */
+  /**
+   * Manages memory from byte `start` (at or above the module's static data) to the end. With a
+   * prefaulter, the memory is grown AHEAD_BYTES beyond the highest address handed out and those
+   * pages are touched ahead on another thread (prefault.ts).
+   */
   constructor(
     private readonly memory: WasmMemory,
     start: number,
+    private readonly prefaulter: Prefaulter | null = null,
   ) {
     // Never hand out address 0: kernels take 0 to mean "no buffer" (e.g. no bias).
     this.base = alignUp(Math.max(start, ALIGN), ALIGN);
@@ -56,14 +64,34 @@ export class Arena {
   alloc(bytes: number): number {
     const ptr = this.top;
     this.top = alignUp(ptr + bytes, ALIGN);
-    const size = this.memory.buffer.byteLength;
-    if (this.top > size) {
-      this.memory.grow(Math.ceil((this.top - size) / PAGE_BYTES));
-      this.view = new Float32Array(this.memory.buffer);
-      this.i32 = new Int32Array(this.memory.buffer);
-      this.buffers.add(this.memory.buffer);
-    }
+    if (this.top > this.highWater) this.advance();
     return ptr;
+  }
+
+  /** `top` passed the high-water mark: grows the memory if it must (and ahead), prefaults ahead. */
+  private advance(): void {
+    this.highWater = this.top;
+    const size = this.memory.buffer.byteLength;
+    if (this.prefaulter === null) {
+      if (this.top > size) this.grow(this.top - size); // throws before anything changes if it cannot
+      return;
+    }
+    // Ahead by at least half of AHEAD_BYTES, so the memory grows in chunks, not at every step.
+    if (this.top + AHEAD_BYTES / 2 > size) {
+      try {
+        this.grow(this.top + AHEAD_BYTES - size);
+      } catch {
+        if (this.top > size) this.grow(this.top - size); // near the maximum: only what is needed
+      }
+    }
+    this.prefaulter.request(Math.min(this.top + AHEAD_BYTES, this.memory.buffer.byteLength));
+  }
+
+  private grow(bytes: number): void {
+    this.memory.grow(Math.ceil(bytes / PAGE_BYTES));
+    this.view = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
   }
 
   /**

@@ -8,6 +8,7 @@ import { Arena } from "./arena";
 import { chooseBlocking, type GemmBlocking } from "./blocking";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
 import { loadKernels, type Variant } from "./loader";
+import { Prefaulter } from "./prefault";
 import { WorkerThreads } from "./threads/workers";
 import type { TieringInfo } from "./tiering";
 import { MAXIMUM_PAGES, type WasmMemory, wasmApi } from "./wasm-api";
@@ -41,14 +42,19 @@ function createRuntime(): WasmRuntime | Error {
     if (kernels.isRelaxed() !== (loaded.variant === "relaxed" ? 1 : 0))
       return new Error(`wasm kernels: ${loaded.variant} module reports the wrong variant (stale build?)`);
     kernels.setGemmBlocking(blocking.mc, blocking.nc);
+    const workers = new WorkerThreads(loaded.module, memory, blocking);
     return {
       variant: loaded.variant,
       why: loaded.why,
       tiering: loaded.tiering,
       kernels,
       memory,
-      arena: new Arena(memory, kernels.heapBase()),
-      workers: new WorkerThreads(loaded.module, memory, blocking),
+      arena: new Arena(
+        memory,
+        kernels.heapBase(),
+        Prefaulter.create(memory, () => workers.threads === 1),
+      ),
+      workers,
       blocking,
     };
   } catch (e) {

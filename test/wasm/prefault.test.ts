@@ -1,0 +1,90 @@
+// Page faults ahead of the arena (backends/wasm/prefault.ts): with a prefaulter, the memory grows
+// ahead of the highest address handed out and a thread of its own touches those pages; data the
+// calling thread writes meanwhile is never lost; it runs only while it is wanted (one thread of
+// kernels) and not at all with RECEPTIVE_WASM_PREFAULT=0.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Arena } from "../../kernel/engine/backends/wasm/arena";
+import { AHEAD_BYTES, Prefaulter } from "../../kernel/engine/backends/wasm/prefault";
+import { PAGE_BYTES, type WasmMemory, wasmApi } from "../../kernel/engine/backends/wasm/wasm-api";
+
+const MiB = 2 ** 20;
+const newMemory = (): WasmMemory => new wasmApi!.Memory({ initial: 16, maximum: 8192, shared: true });
+
+/** Waits (blocking, up to 20 s: the thread boots in 30-50 ms, longer on a loaded machine) until `done()`. */
+function waitFor(done: () => boolean): boolean {
+  const tick = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 2000 && !done(); i++) Atomics.wait(tick, 0, 0, 10);
+  return done();
+}
+
+describe("prefaulting wasm memory ahead of the arena", () => {
+  it("grows the memory ahead of the highest address handed out and touches it on its own thread", async () => {
+    const memory = newMemory();
+    const prefaulter = Prefaulter.create(memory, () => true, undefined)!;
+    try {
+      const arena = new Arena(memory, 1024, prefaulter);
+      arena.alloc(5 * MiB);
+      assert.ok(
+        arena.capacity >= 5 * MiB + AHEAD_BYTES / 2,
+        `memory ${arena.capacity / MiB} MiB: not grown ahead of the 5 MiB handed out`,
+      );
+      assert.ok(
+        waitFor(() => prefaulter.touched >= Math.min(5 * MiB + AHEAD_BYTES, arena.capacity)),
+        `touched ${prefaulter.touched / MiB} MiB of ${arena.capacity / MiB}`,
+      );
+      const before = arena.capacity;
+      arena.begin();
+      arena.alloc(5 * MiB); // below the high-water mark: nothing grows, nothing new is asked
+      assert.equal(arena.capacity, before);
+    } finally {
+      await prefaulter.stop();
+    }
+  });
+
+  it("never loses what the calling thread writes to pages it is touching", async () => {
+    const memory = newMemory();
+    const prefaulter = Prefaulter.create(memory, () => true, undefined)!;
+    try {
+      const arena = new Arena(memory, 1024, prefaulter);
+      const n = 16 * 2 ** 20; // 64 MiB of fresh pages, written while the thread walks them
+      for (let round = 0; round < 2; round++) {
+        arena.begin();
+        const at = arena.alloc(4 * n);
+        const view = new Int32Array(memory.buffer, at, n);
+        for (let i = 0; i < n; i += 256) view[i] = i + round + 1;
+        waitFor(() => prefaulter.touched >= at + 4 * n);
+        for (let i = 0; i < n; i += 256)
+          if (view[i] !== i + round + 1) assert.fail(`word ${i} lost its value`);
+      }
+    } finally {
+      await prefaulter.stop();
+    }
+  });
+
+  it("touches nothing while not wanted (kernels on more than one thread), and is off with RECEPTIVE_WASM_PREFAULT=0", async () => {
+    const memory = newMemory();
+    let wanted = false;
+    const prefaulter = Prefaulter.create(memory, () => wanted, undefined)!;
+    try {
+      const arena = new Arena(memory, 1024, prefaulter);
+      arena.alloc(2 * MiB);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      assert.equal(prefaulter.touched, 0, "touched pages while not wanted");
+      wanted = true;
+      arena.alloc(2 * MiB); // past the high-water mark again: now it is asked
+      assert.ok(waitFor(() => prefaulter.touched >= 4 * MiB));
+    } finally {
+      await prefaulter.stop();
+    }
+    assert.equal(
+      Prefaulter.create(newMemory(), () => true, "0"),
+      null,
+    );
+    // Without a prefaulter the arena grows only what it needs, as before.
+    const plain = new Arena(newMemory(), 1024, null);
+    plain.alloc(5 * MiB);
+    assert.equal(plain.capacity, Math.ceil((5 * MiB + 1024) / PAGE_BYTES) * PAGE_BYTES);
+  });
+});
