@@ -5,12 +5,15 @@
 // first step), and the storage grows a few MiB now and then in steady training (resident-storage.ts).
 // So the arena keeps AHEAD_BYTES beyond the highest address it has handed out grown and asks a
 // thread of its own (threads/prefault-worker.ts) to touch them, on whichever core is idle; a kernel
-// that gets there first simply takes the fault itself. Only while the kernels run on one thread:
-// on this VM, faults on the other core slow this one by about half their time (a process faulting
-// 250 MiB/s beside a 1-thread LeNet-5 loop: 4.7 -> 7.3 ms a step), so with a core idle the thread
-// saves about half of what it touches ahead (ResNet-18-CIFAR width 16's first step 360 -> 255 ms),
-// and with both cores computing it saved nothing (LeNet-5 steps 6-45 at 2 threads: 270 -> 280-310
-// ms). RECEPTIVE_WASM_PREFAULT=0 turns it off.
+// that gets there first simply takes the fault itself.
+//
+// It trades CPU time for wall-clock time, and only while the kernels run on one thread. On this VM
+// faults on the other core slow this one by about half their time (a process faulting 250 MiB/s
+// beside a 1-thread LeNet-5 loop: 4.7 -> 7.3 ms a step), so the thread saves about half of what it
+// touches. Measured at 1 thread: ResNet-18-CIFAR width 16's first step 450-490 -> 300-340 ms wall
+// (CPU +5%); LeNet-5 steps 6-45 ~5% less wall, ~11% more CPU (a 16 MiB lead: 11% and 22%). With
+// both cores computing it saved nothing (LeNet-5 steps 6-45 at 2 threads: 270 -> 280-310 ms).
+// RECEPTIVE_WASM_PREFAULT=0 turns it off.
 
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -18,7 +21,7 @@ import { CONTROL_BYTES, DONE, type PrefaultInit, REQUESTED, TOUCH_BYTES } from "
 import type { WasmMemory } from "./wasm-api";
 
 /** How far beyond the arena's highest address pages are touched ahead (and the memory grown). */
-export const AHEAD_BYTES = 2 ** 24;
+export const AHEAD_BYTES = 2 ** 22;
 
 export class Prefaulter {
   private readonly control = new SharedArrayBuffer(CONTROL_BYTES);
