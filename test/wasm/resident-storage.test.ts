@@ -97,17 +97,37 @@ describe("tensor storage in wasm memory", () => {
   it("stops growing in a synchronous training loop: dead steps' blocks are reused", () => {
     const { step } = trainer();
     const stats = wasmStorage()!.stats;
-    for (let i = 0; i < 100; i++) step();
+    const MiB = 2 ** 20;
+    /** Storage still alive (not free) right after the reclaims that ran during `steps` steps. */
+    const aliveAfterReclaims = (steps: number): number[] => {
+      const alive: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const reclaims = stats.reclaims;
+        step();
+        if (stats.reclaims > reclaims) alive.push(stats.usedBytes - stats.freeBytes);
+      }
+      return alive;
+    };
+    aliveAfterReclaims(100);
     const used = stats.usedBytes;
-    const reclaims = stats.reclaims;
-    for (let i = 0; i < 300; i++) step();
-    assert.ok(stats.reclaims > reclaims, "blocks were reclaimed during the loop");
-    // Reclaims come every 64 MiB handed out, not at step ends, so a size can run short in one cycle
-    // and take a new block: a few percent, bounded. Keeping even the smallest activation
-    // (64 x 8 x 8 x 8 floats) of every step would add 300 x 128 KiB, about doubling it.
+    const early = aliveAfterReclaims(50);
+    aliveAfterReclaims(200);
+    const late = aliveAfterReclaims(50);
+    assert.ok(early.length > 0 && late.length > 0, "blocks were reclaimed during the loop");
+    // What a reclaim leaves alive is the model, its optimizer state and part of one step (~8 MiB
+    // handed out a step, so it varies by that much). Keeping even the smallest activation
+    // (64 x 8 x 8 x 8 floats) of every step would add 128 KiB a step: 32 MiB over 250 steps.
+    const grewAlive = (Math.min(...late) - Math.min(...early)) / MiB;
     assert.ok(
-      stats.usedBytes < 1.25 * used,
-      `storage grew from ${used} to ${stats.usedBytes} bytes: dead tensors' blocks were not reused`,
+      grewAlive < 16,
+      `${grewAlive.toFixed(1)} MiB more alive after 250 steps: dead steps' blocks were kept`,
+    );
+    // The free pool may still grow: by up to one reclaim cycle's bytes each time the reclaims would
+    // take more than 20% of the time (GROWTH_GC_SHARE), never past what `due` allows (twice
+    // MIN_RECLAIM_BYTES, 128 MiB, handed out between two reclaims).
+    assert.ok(
+      stats.usedBytes <= used + 128 * MiB,
+      `storage grew from ${used / MiB} to ${stats.usedBytes / MiB} MiB in 300 steps`,
     );
   });
 
@@ -148,6 +168,29 @@ describe("tensor storage in wasm memory", () => {
     const grown = storage.stats.usedBytes - used;
     assert.ok(alive.every((s) => s !== null && rt.arena.addressOf(s) >= 0));
     assert.ok(grown <= 2 ** 25, `grew ${grown / 2 ** 20} MiB for 4 MiB blocks dropped as soon as made`);
+  });
+
+  it("reclaims rather than grow once growing has cost about what a reclaim does (a small model's loop)", () => {
+    // LeNet-5 (batch 64) hands out ~4 MiB a ~5 ms step and its reclaim's GC takes ~8 ms. Growing
+    // costs ~4 ms of page faults per MiB on this project's VM, so once the free blocks run out a
+    // reclaim is cheaper than growing; with only the 5% GC-share rule it grew for ~5 steps each
+    // cycle (7 -> 82 MiB in 60 steps). The time rules are taken out here (gcShare: never by
+    // time; growthGcShare: any share), so this checks the growth rule alone, on any machine.
+    const storage = residentStorage(rt, {
+      maxBytes: 2 ** 30,
+      gcShare: 1e-9,
+      growthGcShare: Number.POSITIVE_INFINITY,
+    });
+    let step: (Float32Array | null)[] = [];
+    for (let i = 0; i < 40; i++) step = Array.from({ length: 4 }, () => storage.allocate(1 << 18)); // 4 MiB
+    assert.ok(step.every((s) => s !== null && rt.arena.addressOf(s) >= 0));
+    assert.ok(storage.stats.reclaims >= 2, `${storage.stats.reclaims} reclaims for 160 MiB handed out`);
+    // With the growth rule: ~16 MiB before the first reclaim, then a few MiB per cycle. Without it,
+    // the first reclaim comes after 128 MiB (twice MIN_RECLAIM_BYTES).
+    assert.ok(
+      storage.stats.usedBytes <= 2 ** 26,
+      `${(storage.stats.usedBytes / 2 ** 20).toFixed(0)} MiB of storage for 4 MiB a step`,
+    );
   });
 
   it("carving merged blocks leaves no empty sizes behind for the next request to scan", () => {
@@ -286,11 +329,16 @@ describe("tensor storage in wasm memory", () => {
     for (let i = 0; i < 96 && wasmStorage()!.stats.reclaims === reclaims; i++)
       newStorage(1 << 20).fill(Number.NaN);
     assert.ok(wasmStorage()!.stats.reclaims > reclaims, "a reclaim ran");
-    const reused = emptyStorage(sizes[0]); // a NaN block, or an output of the run above
-    assert.ok(
-      reused.some((v) => v !== 0),
-      "emptyStorage hands a reused block over as it is",
-    );
+    // Which free block a request gets depends on when the reclaim ran (merged runs are carved
+    // smallest first, and some dead blocks held zeros): take blocks until one comes from the NaN
+    // (or an output's) bytes, as there are ~86 MiB of them.
+    const taken: Float32Array[] = [];
+    let dirty = false;
+    for (let i = 0; i < 4000 && !dirty; i++) {
+      taken.push(emptyStorage(sizes[0]));
+      dirty = taken[taken.length - 1].some((v) => v !== 0);
+    }
+    assert.ok(dirty, "emptyStorage hands a reused block over as it is");
     assert.ok(
       newStorage(sizes[0]).every((v) => v === 0),
       "newStorage zeroes it",

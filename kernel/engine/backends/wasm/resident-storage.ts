@@ -15,8 +15,8 @@
 // enough has been handed out since the last look (twice what was still alive after it, at least
 // MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
 // after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
-// handed out since (GROWTH_RECLAIM_BYTES) and either the GC's share allows or the storage has grown
-// since the last reclaim by as much as that reclaim's GC cost in page faults, `reclaim` runs a full GC and
+// handed out since (GROWTH_RECLAIM_BYTES) and either the GC's share allows or, after a reclaim
+// that freed most of what had been handed out, its GCs stay within GROWTH_GC_SHARE, `reclaim` runs a full GC and
 // the registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run
 // time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served
 // from the smallest bigger free block, split (merged dead blocks, or a gone model's, serve other
@@ -53,19 +53,14 @@ const GROWTH_RECLAIM_BYTES = 2 ** 24;
  */
 const GC_SHARE = 0.05;
 /**
- * What growing the storage costs in page faults, ms per byte: ~4 ms per MiB on this project's VM
- * (16 us a 4 KiB page, first touched by a kernel or fillZero), a tenth of that on bare metal. A
- * request that would grow reclaims once the growth since the last reclaim has cost as much as that
- * reclaim's GC (ski rental: growth and GCs then cost at most about twice the cheaper of the two).
- * NOTE: GC_SHARE alone let LeNet-5 (batch 64, 4 MiB handed out a step, a 10 ms GC) grow for 5
- * steps after each cycle's free blocks ran out: 1,000 faults and 17 ms a 6 ms step, and the storage
- * grew 7 -> 82 MiB in 60 steps.
- */
-const FAULT_MS_PER_BYTE = 3 / 2 ** 20;
-/**
- * Reclaims in place of growth keep the GC within this share of the time: where the handed-out bytes
- * come fast (a 0.2 ms depthwise conv making a 1.6 MB output a call), a GC at every few MiB of
- * growth would take most of the time, and growing to a bigger free pool costs less.
+ * After a reclaim that freed most of what had been handed out (a training loop's dead steps), a
+ * request that would grow the storage reclaims instead, as long as the GCs stay within this share
+ * of the time; past it, the storage grows (a bigger free pool, rarer reclaims). Growing costs page
+ * faults, ~4 ms per MiB on this project's VM (16 us a 4 KiB page), more than a reclaim once a few
+ * MiB are at stake. NOTE: with GC_SHARE alone, LeNet-5 (batch 64, 4 MiB handed out a ~5 ms step, a
+ * ~8 ms GC) grew for ~5 steps every cycle once its free blocks ran out, 1,000 faults and ~20 ms a
+ * step, and its storage went 7 -> 82 MiB in 60 steps. A lower share held a 0.2 ms depthwise conv
+ * with a 1.6 MB output to a small pool and a GC every few calls.
  */
 const GROWTH_GC_SHARE = 0.2;
 /** A reclaim that freed less than this share of what was handed out before it freed little. */
@@ -86,7 +81,10 @@ export interface StorageStats {
 }
 
 /** The wasm backend's `allocate` (see Backend in ../registry.ts), and its numbers for tests. */
-export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare = GC_SHARE } = {}) {
+export function residentStorage(
+  rt: WasmRuntime,
+  { maxBytes = MAX_BYTES, gcShare = GC_SHARE, growthGcShare = GROWTH_GC_SHARE } = {},
+) {
   const { arena, kernels } = rt;
   const stats: StorageStats = { usedBytes: 0, freeBytes: 0, reclaims: 0 };
   /** Free blocks' addresses by size in floats. */
@@ -95,7 +93,11 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
   const registry = makeFinalizationRegistry<Block>(({ at, n }) => addFree(at, n));
   let sinceReclaim = 0;
   let reclaimAfter = MIN_RECLAIM_BYTES;
-  /** Bytes of new blocks since the last reclaim, and how many a miss may grow by before it reclaims. */
+  /**
+   * Bytes of new blocks since the last reclaim, and how many a miss may grow by before it reclaims
+   * (GROWTH_GC_SHARE): none after a reclaim that freed most of what was handed out, twice the last
+   * allowance after one that freed little (a model being built, a first step).
+   */
   let grownSinceReclaim = 0;
   let growthAllowance = GROWTH_RECLAIM_BYTES;
   /** When the last reclaim ended, and how long its GC took (ms, performance.now()). */
@@ -117,13 +119,8 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
     lastGcMs = lastReclaim - start;
     stats.reclaims++;
     reclaimAfter = Math.max(MIN_RECLAIM_BYTES, 2 * (stats.usedBytes - stats.freeBytes));
-    // After a reclaim that freed most of what was handed out (a training loop's dead steps), the
-    // next may come once growing has cost as much as this one, until the storage holds reclaimAfter
-    // bytes (then at the first miss: memory stays bounded); after one that freed little (a model
-    // being built, a first step), only after twice the growth of the last.
     const productive = stats.freeBytes - freeBefore >= PRODUCTIVE_SHARE * handedOut;
-    if (!productive) growthAllowance = 2 * growthAllowance;
-    else growthAllowance = stats.usedBytes < reclaimAfter ? lastGcMs / FAULT_MS_PER_BYTE : 0;
+    growthAllowance = productive ? 0 : 2 * growthAllowance;
   }
 
   /**
@@ -207,9 +204,9 @@ export function residentStorage(rt: WasmRuntime, { maxBytes = MAX_BYTES, gcShare
     if (due) reclaim();
     const carved = reuse(n) ?? split(n);
     if (carved !== undefined) return carved;
-    const grownEnough = grownSinceReclaim >= growthAllowance && gcAllowed(Math.max(gcShare, GROWTH_GC_SHARE));
+    const grownEnough = grownSinceReclaim >= growthAllowance && gcAllowed(Math.max(gcShare, growthGcShare));
     if (sinceReclaim >= GROWTH_RECLAIM_BYTES && (grownEnough || gcAllowed())) {
-      reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES, FAULT_MS_PER_BYTE)
+      reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES, GROWTH_GC_SHARE)
       const reclaimed = reuse(n) ?? split(n);
       if (reclaimed !== undefined) return reclaimed;
     }
