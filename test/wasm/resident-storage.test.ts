@@ -122,9 +122,9 @@ describe("tensor storage in wasm memory", () => {
       grewAlive < 16,
       `${grewAlive.toFixed(1)} MiB more alive after 250 steps: dead steps' blocks were kept`,
     );
-    // The free pool may still grow: by up to one reclaim cycle's bytes each time the reclaims would
-    // take more than 20% of the time (GROWTH_GC_SHARE), never past what `due` allows (twice
-    // MIN_RECLAIM_BYTES, 128 MiB, handed out between two reclaims).
+    // The free pool may still grow, in cycles where the reclaims would take more than 20% of the
+    // time (GROWTH_GC_SHARE), until a reclaim cycle hands out what `due` allows (at least twice
+    // MIN_RECLAIM_BYTES); measured 73 -> 85 MiB here. 128 MiB more is far past that.
     assert.ok(
       stats.usedBytes <= used + 128 * MiB,
       `storage grew from ${used / MiB} to ${stats.usedBytes / MiB} MiB in 300 steps`,
@@ -185,12 +185,21 @@ describe("tensor storage in wasm memory", () => {
     for (let i = 0; i < 40; i++) step = Array.from({ length: 4 }, () => storage.allocate(1 << 18)); // 4 MiB
     assert.ok(step.every((s) => s !== null && rt.arena.addressOf(s) >= 0));
     assert.ok(storage.stats.reclaims >= 2, `${storage.stats.reclaims} reclaims for 160 MiB handed out`);
-    // With the growth rule: ~16 MiB before the first reclaim, then a few MiB per cycle. Without it,
-    // the first reclaim comes after 128 MiB (twice MIN_RECLAIM_BYTES).
+    // With the growth rule: 16 MiB before the first reclaim, then a reclaim whenever the free
+    // blocks run out. Without it, the second reclaim came after 128 MiB (twice MIN_RECLAIM_BYTES),
+    // at 132 MiB of storage.
     assert.ok(
       storage.stats.usedBytes <= 2 ** 26,
       `${(storage.stats.usedBytes / 2 ** 20).toFixed(0)} MiB of storage for 4 MiB a step`,
     );
+    // Then a phase that keeps what it takes (outputs collected, a bigger model built): its reclaims
+    // free little, so the growth allowed between them doubles each time (16, 32, 64 MiB...), not a
+    // full GC every 16 MiB for good.
+    const reclaims = storage.stats.reclaims;
+    const kept = Array.from({ length: 60 }, () => storage.allocate(1 << 20)); // 240 MiB
+    assert.ok(kept.every((s) => s !== null));
+    const more = storage.stats.reclaims - reclaims;
+    assert.ok(more <= 6, `${more} reclaims while 240 MiB were taken and kept`);
   });
 
   it("carving merged blocks leaves no empty sizes behind for the next request to scan", () => {

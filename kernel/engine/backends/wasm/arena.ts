@@ -9,8 +9,9 @@
 // worker threads too: they read and write the same shared memory, and the call waits for them),
 // (4) copies its outputs back into the caller's arrays unless it wrote them in place. Nothing allocated in the arena outlives the
 // call, so nobody frees anything explicitly. The memory only grows when a call needs more than any
-// call before it (high-water mark) and never shrinks: repeated calls of the same sizes, e.g.
-// training steps, allocate nothing new.
+// call before it (high-water mark; then 2-4 MiB beyond it while a prefaulter is wanted, see
+// prefault.ts) and never shrinks: repeated calls of the same sizes, e.g. training steps, allocate
+// nothing new.
 //
 // Resident buffers. `resident(n)` hands out a Float32Array that lives in wasm memory for good,
 // below the scratch region (the scratch base moves up; it is only called between kernel calls).
@@ -34,7 +35,7 @@ export class Arena {
   private readonly buffers = new Set<ArrayBufferLike>();
   /** Bytes handed out by `resident`. */
   residentBytes = 0;
-  /** The highest address handed out so far: the memory above it has never been touched. */
+  /** The highest address handed out so far: the memory above it was never handed out. */
   private highWater = 0;
 
   /**
@@ -68,12 +69,16 @@ export class Arena {
     return ptr;
   }
 
-  /** `top` passed the high-water mark: grows the memory if it must (and ahead), prefaults ahead. */
+  /**
+   * `top` passed the high-water mark: grows the memory if it must (and ahead while prefaulting),
+   * prefaults ahead. The mark moves only once the memory holds `top`: a grow that throws leaves
+   * it, so a later, smaller call still grows what it needs.
+   */
   private advance(): void {
-    this.highWater = this.top;
     const size = this.memory.buffer.byteLength;
-    if (this.prefaulter === null) {
+    if (this.prefaulter === null || !this.prefaulter.wanted()) {
       if (this.top > size) this.grow(this.top - size); // throws before anything changes if it cannot
+      this.highWater = this.top;
       return;
     }
     // Ahead by at least half of AHEAD_BYTES, so the memory grows in chunks, not at every step.
@@ -84,6 +89,7 @@ export class Arena {
         if (this.top > size) this.grow(this.top - size); // near the maximum: only what is needed
       }
     }
+    this.highWater = this.top;
     this.prefaulter.request(Math.min(this.top + AHEAD_BYTES, this.memory.buffer.byteLength));
   }
 

@@ -3,9 +3,9 @@
 // (~4 ms per MiB; a tenth of that on bare metal). A new model's first training steps write tens of
 // MiB of fresh memory (ResNet-18-CIFAR width 16, batch 32: 18,000 faults, ~290 ms of a 450 ms
 // first step), and the storage grows a few MiB now and then in steady training (resident-storage.ts).
-// So the arena keeps AHEAD_BYTES beyond the highest address it has handed out grown and asks a
-// thread of its own (threads/prefault-worker.ts) to touch them, on whichever core is idle; a kernel
-// that gets there first simply takes the fault itself.
+// So, while it is wanted, the arena keeps 2-4 MiB (AHEAD_BYTES) beyond the highest address it has
+// handed out grown and asks a thread of its own (threads/prefault-worker.ts) to touch them, on the
+// idle core; a kernel that gets there first simply takes the fault itself.
 //
 // It trades CPU time for wall-clock time, and only while the kernels run on one thread. On this VM
 // faults on the other core slow this one by about half their time (a process faulting 250 MiB/s
@@ -31,7 +31,8 @@ export class Prefaulter {
 
   private constructor(
     private readonly memory: WasmMemory,
-    private readonly wanted: () => boolean,
+    /** Whether pages should be touched now (kernels on one thread, another core idle). */
+    readonly wanted: () => boolean,
   ) {}
 
   /** A prefaulter for `memory` that touches pages while `wanted()` (a core is idle); null if turned off. */

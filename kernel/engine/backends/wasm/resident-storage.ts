@@ -95,8 +95,8 @@ export function residentStorage(
   let reclaimAfter = MIN_RECLAIM_BYTES;
   /**
    * Bytes of new blocks since the last reclaim, and how many a miss may grow by before it reclaims
-   * (GROWTH_GC_SHARE): none after a reclaim that freed most of what was handed out, twice the last
-   * allowance after one that freed little (a model being built, a first step).
+   * (GROWTH_GC_SHARE): none after a reclaim that freed most of what was handed out; after one that
+   * freed little (a model being built, a first step), twice the last (at least 16 MiB).
    */
   let grownSinceReclaim = 0;
   let growthAllowance = GROWTH_RECLAIM_BYTES;
@@ -120,7 +120,7 @@ export function residentStorage(
     stats.reclaims++;
     reclaimAfter = Math.max(MIN_RECLAIM_BYTES, 2 * (stats.usedBytes - stats.freeBytes));
     const productive = stats.freeBytes - freeBefore >= PRODUCTIVE_SHARE * handedOut;
-    growthAllowance = productive ? 0 : 2 * growthAllowance;
+    growthAllowance = productive ? 0 : Math.max(GROWTH_RECLAIM_BYTES, 2 * growthAllowance);
   }
 
   /**

@@ -4,6 +4,7 @@
 // the reasons) where WebAssembly SIMD is unavailable. Every instance (this thread's and each
 // worker's) gets the GEMM blocking chosen for this machine (blocking.ts) before its first call.
 
+import { availableParallelism } from "node:os";
 import { Arena } from "./arena";
 import { chooseBlocking, type GemmBlocking } from "./blocking";
 import { KERNEL_ARITY, type KernelExports } from "./exports.generated";
@@ -43,6 +44,7 @@ function createRuntime(): WasmRuntime | Error {
       return new Error(`wasm kernels: ${loaded.variant} module reports the wrong variant (stale build?)`);
     kernels.setGemmBlocking(blocking.mc, blocking.nc);
     const workers = new WorkerThreads(loaded.module, memory, blocking);
+    const cores = availableParallelism(); // prefaulting needs a core the kernels leave idle
     return {
       variant: loaded.variant,
       why: loaded.why,
@@ -52,7 +54,7 @@ function createRuntime(): WasmRuntime | Error {
       arena: new Arena(
         memory,
         kernels.heapBase(),
-        Prefaulter.create(memory, () => workers.threads === 1),
+        Prefaulter.create(memory, () => workers.threads === 1 && cores > 1),
       ),
       workers,
       blocking,
