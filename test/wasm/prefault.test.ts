@@ -11,16 +11,10 @@ import { AHEAD_BYTES, Prefaulter } from "../../kernel/engine/backends/wasm/prefa
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { PAGE_BYTES, type WasmMemory, wasmApi } from "../../kernel/engine/backends/wasm/wasm-api";
 import { getNumThreads, setNumThreads } from "../../kernel/engine/index";
+import { sleep, waitFor } from "../processes";
 
 const MiB = 2 ** 20;
 const newMemory = (): WasmMemory => new wasmApi!.Memory({ initial: 16, maximum: 8192, shared: true });
-
-/** Waits (blocking, up to 20 s: the thread boots in 30-50 ms, longer on a loaded machine) until `done()`. */
-function waitFor(done: () => boolean): boolean {
-  const tick = new Int32Array(new SharedArrayBuffer(4));
-  for (let i = 0; i < 2000 && !done(); i++) Atomics.wait(tick, 0, 0, 10);
-  return done();
-}
 
 describe("prefaulting wasm memory ahead of the arena", () => {
   it("grows the memory ahead of the highest address handed out and touches it on its own thread", async () => {
@@ -33,9 +27,11 @@ describe("prefaulting wasm memory ahead of the arena", () => {
         arena.capacity >= 5 * MiB + AHEAD_BYTES / 2,
         `memory ${arena.capacity / MiB} MiB: not grown ahead of the 5 MiB handed out`,
       );
-      assert.ok(
-        waitFor(() => prefaulter.touched >= Math.min(5 * MiB + AHEAD_BYTES, arena.capacity)),
-        `touched ${prefaulter.touched / MiB} MiB of ${arena.capacity / MiB}`,
+      // (the thread boots in 30-50 ms, far longer on a loaded machine)
+      await waitFor(
+        "the thread to touch the memory grown ahead",
+        () => prefaulter.touched >= Math.min(5 * MiB + AHEAD_BYTES, arena.capacity),
+        20_000,
       );
       const before = arena.capacity;
       arena.begin();
@@ -61,10 +57,7 @@ describe("prefaulting wasm memory ahead of the arena", () => {
         const at = arena.alloc(4 * n * (round + 1)) + 4 * n * round;
         const view = new Int32Array(memory.buffer, at, n);
         for (let i = 0; i < n; i += 256) view[i] = i + round + 1;
-        assert.ok(
-          waitFor(() => prefaulter.touched >= at + 4 * n),
-          "the thread did not touch the pages",
-        );
+        await waitFor("the thread to touch the pages", () => prefaulter.touched >= at + 4 * n, 20_000);
         for (let i = 0; i < n; i += 256)
           if (view[i] !== i + round + 1) assert.fail(`word ${i} lost its value`);
       }
@@ -100,11 +93,15 @@ describe("prefaulting wasm memory ahead of the arena", () => {
     try {
       const arena = new Arena(memory, 1024, prefaulter);
       arena.alloc(2 * MiB);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      await sleep(200);
       assert.equal(prefaulter.touched, 0, "touched pages while not wanted");
       wanted = true;
       arena.alloc(2 * MiB); // past the high-water mark again: now it is asked
-      assert.ok(waitFor(() => prefaulter.touched >= 4 * MiB));
+      await waitFor(
+        "the thread, once wanted, to touch the pages",
+        () => prefaulter.touched >= 4 * MiB,
+        20_000,
+      );
     } finally {
       await prefaulter.stop();
     }

@@ -44,10 +44,10 @@ export class Prefaulter {
     return env === "0" ? null : new Prefaulter(memory, wanted);
   }
 
-  /** Asks for every page below byte `end` to be touched (no-op if already asked, or not wanted). */
+  /** Asks for every page below byte `end` to be touched (no-op if already asked); the caller checks `wanted()`. */
   request(end: number): void {
     const pages = Math.floor(end / TOUCH_BYTES);
-    if (pages <= Atomics.load(this.ctl, REQUESTED) || !this.wanted() || !this.started()) return;
+    if (pages <= Atomics.load(this.ctl, REQUESTED) || !this.started()) return;
     Atomics.store(this.ctl, REQUESTED, pages);
     Atomics.notify(this.ctl, REQUESTED);
   }

@@ -16,9 +16,9 @@
 // MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
 // after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
 // handed out since (GROWTH_RECLAIM_BYTES) and either the GC's share allows or, after a reclaim
-// that freed most of what had been handed out, its GCs stay within GROWTH_GC_SHARE, `reclaim` runs a full GC and
-// the registry's `cleanupSome`, which return the dead blocks at once (both are enabled at run
-// time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served
+// that freed most of what had been handed out, its GCs stay within GROWTH_GC_SHARE, `reclaim`
+// runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once (both are
+// enabled at run time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served
 // from the smallest bigger free block, split (merged dead blocks, or a gone model's, serve other
 // sizes); failing that, a new block: memory settles near what is alive plus what the loop hands
 // out between two reclaims. Once the budget (`maxBytes`) is in use,
@@ -204,8 +204,9 @@ export function residentStorage(
     if (due) reclaim();
     const carved = reuse(n) ?? split(n);
     if (carved !== undefined) return carved;
-    const grownEnough = grownSinceReclaim >= growthAllowance && gcAllowed(Math.max(gcShare, growthGcShare));
-    if (sinceReclaim >= GROWTH_RECLAIM_BYTES && (grownEnough || gcAllowed())) {
+    const grownEnough = () =>
+      grownSinceReclaim >= growthAllowance && gcAllowed(Math.max(gcShare, growthGcShare));
+    if (sinceReclaim >= GROWTH_RECLAIM_BYTES && (gcAllowed() || grownEnough())) {
       reclaim(); // rather than grow (GROWTH_RECLAIM_BYTES, GROWTH_GC_SHARE)
       const reclaimed = reuse(n) ?? split(n);
       if (reclaimed !== undefined) return reclaimed;
