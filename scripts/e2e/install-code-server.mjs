@@ -6,6 +6,7 @@
 // (kerberos needs Debian's libkrb5-dev) against Node 24.
 // Usage: node scripts/e2e/install-code-server.mjs   -> last stdout line is JSON
 //   { "node": ".../bin/node", "codeServer": ".../out/node/entry.js", "cache": "..." }
+// With --node-only, only Node 24 (for tests that run the engine under a newer V8): { "node", "cache" }.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -77,6 +78,10 @@ function main() {
     throw new Error(
       `install-code-server: ${nodeBin} --version printed ${v}; expected v${NODE_VERSION}. Delete ${nodeDir} and re-run.`,
     );
+  }
+  if (process.argv.includes("--node-only")) {
+    console.log(JSON.stringify({ node: nodeBin, cache }));
+    return;
   }
   // The whole prefix is kept (code-server's dependencies sit beside it in node_modules).
   installInto(codeServerDir, `code-server@${CODE_SERVER_VERSION}`, (tmp) => tmp, {

@@ -1,30 +1,20 @@
-// A synchronous full GC and a FinalizationRegistry with `cleanupSome`, for resident-storage.ts to
-// take back dead tensors' blocks in the middle of a synchronous training loop, and `freeNow` for
-// mlas-gemm.ts to give an ArrayBuffer's memory back at once. None needs a command-line flag: V8
-// turns them on at run time (`--expose-gc` exposes `gc` in contexts made afterwards;
-// `--harmony-weak-refs-with-cleanup-some` gives such a context's FinalizationRegistry the method,
-// `--harmony-rab-gsab-transfer` its ArrayBuffer `transfer` where Node 20 lacks it), so they come
-// from a fresh vm context. Where the runtime refuses (another engine, a V8 without the flag), they
-// are null / undefined / a no-op and callers do without.
+// A synchronous full GC, for resident-storage.ts to take back dead tensors' blocks in the middle of
+// a synchronous training loop (with collected.ts), and `freeNow` for mlas-gemm.ts to give an
+// ArrayBuffer's memory back at once. Neither needs a command-line flag: V8 turns them on at run time
+// (`--expose-gc` exposes `gc` in contexts made afterwards, `--harmony-rab-gsab-transfer` gives
+// ArrayBuffer `transfer` where Node 20 lacks it), so they come from a fresh vm context. Where the
+// runtime refuses (another engine), they are null / a no-op and callers do without.
 
 import { setFlagsFromString } from "node:v8";
 import { createContext, runInContext } from "node:vm";
-import { exitSafeRegistry } from "../../finalization";
-
-export interface Registry<T> {
-  register(target: object, held: T): void;
-  /** Runs the callbacks of targets already collected, now (absent where the runtime lacks it). */
-  cleanupSome?: () => void;
-}
 
 let context: object | null | undefined;
 
-/** The vm context with both turned on (made on first use: setting V8 flags is process-wide). */
+/** The vm context with the flags on (made on first use: setting V8 flags is process-wide). */
 function gcContext(): object | null {
   if (context === undefined) {
     try {
       setFlagsFromString("--expose-gc");
-      setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
       // NOTE: only where it is missing: V8 11.4+ has `transfer` and no longer knows the flag.
       if (nativeTransfer === undefined) setFlagsFromString("--harmony-rab-gsab-transfer");
       context = createContext({});
@@ -62,21 +52,7 @@ export function freeNow(buffer: ArrayBuffer): void {
 export function fullGc(): (() => void) | null {
   const c = gcContext();
   const gc = c === null ? undefined : runInContext("typeof gc === 'function' ? gc : undefined", c);
-  // NOTE: gc({ type: "major" }) is cheaper but leaves collected targets' callbacks unqueued
-  // (cleanupSome finds none); only a plain gc() does (~5 ms with the engine's JS heap).
+  // NOTE: on Node 20, gc({ type: "major" }) takes ~0.4 ms but clears no WeakRef (it is not a full
+  // collection there); a plain gc() does (~5-7 ms with the engine's JS heap).
   return typeof gc === "function" ? () => gc() : null;
-}
-
-/**
- * A FinalizationRegistry calling `onCollected(held)`, with `cleanupSome` where the runtime has it;
- * its registrations go at exit (../../finalization.ts).
- */
-export function makeFinalizationRegistry<T>(onCollected: (held: T) => void): Registry<T> {
-  const c = gcContext();
-  const Ctor: typeof FinalizationRegistry =
-    c === null ? FinalizationRegistry : runInContext("FinalizationRegistry", c);
-  const { registry, register } = exitSafeRegistry(Ctor, onCollected);
-  const cleanupSome = (registry as { cleanupSome?: () => void }).cleanupSome;
-  const drain = typeof cleanupSome === "function" ? () => cleanupSome.call(registry) : undefined;
-  return { register, cleanupSome: drain };
 }

@@ -5,30 +5,32 @@
 // output sits in the other core's cache) and no fresh pages for the OS to zero every step.
 //
 // Ownership. A block belongs to the Float32Array handed out for it, and through it to every tensor
-// sharing that storage (views, detach). When the garbage collector has collected that array, a
-// FinalizationRegistry gives the block back to a free list by size; the next storage of that size
-// reuses it (training steps ask for the same sizes every step). Blocks are never returned to the
-// arena: wasm memory cannot shrink. Nobody frees anything explicitly.
+// sharing that storage (views, detach). Once the garbage collector has collected that array, the
+// block goes back to a free list by size (collected.ts follows each array with a WeakRef); the next
+// storage of that size reuses it (training steps ask for the same sizes every step). Blocks are
+// never returned to the arena: wasm memory cannot shrink. Nobody frees anything explicitly.
 //
-// Synchronous loops. Finalization callbacks run only between tasks, and a training loop in one cell
-// is one task: its dead activations would never come back. So when a request finds no free block,
-// enough has been handed out since the last look (twice what was still alive after it, at least
-// MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC takes at most 5% of the time;
-// after twice as many bytes, regardless), or when it would take a new block and 16 MiB have been
-// handed out since (GROWTH_RECLAIM_BYTES) and either the GC's share allows or, after a reclaim
-// that freed most of what had been handed out, its GCs stay within GROWTH_GC_SHARE, `reclaim`
-// runs a full GC and the registry's `cleanupSome`, which return the dead blocks at once (both are
-// enabled at run time, see gc-hooks.ts), and merges free blocks that are neighbours in memory. A miss is served
-// from the smallest bigger free block, split (merged dead blocks, or a gone model's, serve other
-// sizes); failing that, a new block: memory settles near what is alive plus what the loop hands
-// out between two reclaims. Once the budget (`maxBytes`) is in use,
-// reclaims still keep within GC_SHARE; failing all that, and where the runtime lacks the hooks,
-// storage falls back to ordinary arrays.
+// Synchronous loops. Without help, nothing a training loop in one cell makes is seen collected
+// before the cell ends (collected.ts): its dead activations would never come back. So when a
+// request finds no free block, enough has been handed out since the last look (twice what was
+// still alive after it, at least MIN_RECLAIM_BYTES) and long enough has passed (GC_SHARE: the GC
+// takes at most 5% of the time; after twice as many bytes, regardless), or when it would take a
+// new block and 16 MiB have been handed out since (GROWTH_RECLAIM_BYTES) and either the GC's share
+// allows or, after a reclaim that freed most of what had been handed out, its GCs stay within
+// GROWTH_GC_SHARE, `reclaim` runs a full GC (enabled at run time, see gc-hooks.ts), takes back the
+// blocks of the arrays it collected, and merges free blocks that are neighbours in memory. Between
+// cells, blocks the ordinary GCs collected come back at the next miss. A miss is served from the
+// smallest bigger free block, split (merged dead blocks, or a gone model's, serve other sizes);
+// failing that, a new block: memory settles near what is alive plus what the loop hands out
+// between two reclaims. Once the budget (`maxBytes`) is in use, reclaims still keep within
+// GC_SHARE; failing all that, and where the runtime lacks the hooks, storage falls back to
+// ordinary arrays.
 //
 // NOTE: a subarray of a resident storage does not keep its block alive (the block follows the
 // original array object): code that keeps part of a tensor's storage beyond the tensor must copy.
 
-import { fullGc, makeFinalizationRegistry } from "./gc-hooks";
+import { collected, keptReleaser } from "./collected";
+import { fullGc } from "./gc-hooks";
 import type { WasmRuntime } from "./runtime";
 
 /** Storage below this many floats stays in ordinary arrays (copies of small arrays cost little). */
@@ -90,7 +92,9 @@ export function residentStorage(
   /** Free blocks' addresses by size in floats. */
   const free = new Map<number, number[]>();
   const gc = fullGc();
-  const registry = makeFinalizationRegistry<Block>(({ at, n }) => addFree(at, n));
+  /** Frees the blocks of collected storage arrays (collected.ts); null where reclaims cannot work. */
+  const release = gc === null ? null : keptReleaser(gc);
+  const followed = collected<Block>(({ at, n }) => addFree(at, n));
   let sinceReclaim = 0;
   let reclaimAfter = MIN_RECLAIM_BYTES;
   /**
@@ -104,16 +108,17 @@ export function residentStorage(
   let lastReclaim = 0;
   let lastGcMs = 0;
 
-  /** Gives the blocks of collected storage back now (a full GC, then the registry's callbacks). */
+  /** Gives the blocks of collected storage back now (a full GC, then a sweep of what it collected). */
   function reclaim(): void {
     const handedOut = sinceReclaim;
     sinceReclaim = 0;
     grownSinceReclaim = 0;
-    if (gc === null || registry.cleanupSome === undefined) return;
+    if (gc === null || release === null) return;
     const start = performance.now();
     const freeBefore = stats.freeBytes;
+    release();
     gc();
-    registry.cleanupSome();
+    followed.sweep();
     coalesce();
     lastReclaim = performance.now();
     lastGcMs = lastReclaim - start;
@@ -192,6 +197,14 @@ export function residentStorage(
   function block(n: number): number {
     const reused = reuse(n);
     if (reused !== undefined) return reused;
+    if (followed.gcSinceSweep()) {
+      // A GC between tasks (a notebook cell's end) collected storage: take its blocks back first.
+      const before = stats.freeBytes;
+      followed.sweep();
+      if (stats.freeBytes > before) coalesce();
+      const swept = reuse(n);
+      if (swept !== undefined) return swept;
+    }
     const full = stats.usedBytes + 4 * n > maxBytes;
     // Due after reclaimAfter bytes once the GC's share of the time allows, after twice that anyway.
     const due = sinceReclaim >= 2 * reclaimAfter || (sinceReclaim >= reclaimAfter && gcAllowed());
@@ -233,7 +246,7 @@ export function residentStorage(
     sinceReclaim += 4 * n;
     if (zeroed) kernels.fillZero(at, 4 * n); // a reused block holds old values, a new one old scratch
     const storage = arena.floatsAt(at, n);
-    registry.register(storage, { at, n });
+    followed.follow(storage, { at, n });
     return storage;
   }
 
