@@ -1,5 +1,6 @@
-// collected.ts: learning, inside one synchronous job, which followed objects the GC has collected,
-// on this Node and on Node 24 (V8 13, where FinalizationRegistry.cleanupSome no longer exists).
+// collected.ts: learning, inside one synchronous job, which followed objects the GC has collected
+// (this Node); and tensor storage that relies on it in a training loop on Node 24 (V8 13, where
+// FinalizationRegistry.cleanupSome, used before, no longer exists).
 
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -47,7 +48,7 @@ describe("collected objects, seen within one synchronous job", () => {
     assert.equal(kept.length, 250);
   });
 
-  it("knows when an ordinary GC after the job may have collected followed objects", async () => {
+  it("its canary tells when a full GC has run after the job ended (no forced reclaim)", async () => {
     const tracker = collected<number>(() => {});
     tracker.sweep();
     assert.equal(tracker.gcSinceSweep(), false, "no GC has run since the sweep");
@@ -64,15 +65,16 @@ function node24(): string {
   const out = execFileSync(
     process.execPath,
     [join(ROOT, "scripts", "e2e", "install-code-server.mjs"), "--node-only"],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 },
   );
   return JSON.parse(out.trim().split("\n").pop() as string).node;
 }
 
 describe("tensor storage on Node 24 (V8 13)", () => {
-  it("takes dead steps' blocks back in a synchronous training loop, and prints nothing", () => {
+  it("takes dead steps' blocks back in a synchronous training loop, same values, and prints nothing", () => {
     const engine = join(ROOT, "dist/kernel/engine");
-    // ~8 MiB of activations a step; 40 steps hand out ~320 MiB.
+    // ~8 MiB of activations a step; 40 steps hand out ~320 MiB. The losses of every step and the
+    // last step's logits (kept across every later reclaim) must match a run without the storage.
     const script = `
       const R = require(${JSON.stringify(join(engine, "index"))});
       const { wasmStorage } = require(${JSON.stringify(join(engine, "backends/wasm/index"))});
@@ -82,22 +84,43 @@ describe("tensor storage on Node 24 (V8 13)", () => {
       const opt = new R.optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
       const x = R.randn([64, 3, 32, 32]);
       const y = R.randint(0, 10, [64]);
+      const losses = [];
+      let first = null;
       for (let i = 0; i < 40; i++) {
         opt.zeroGrad();
-        R.F.crossEntropy(model.forward(x), y).backward();
+        const logits = model.forward(x);
+        if (i === 0) first = logits;
+        const loss = R.F.crossEntropy(logits, y);
+        loss.backward();
         opt.step();
+        losses.push(loss.item());
       }
-      const { stats } = wasmStorage();
-      console.log(JSON.stringify({ node: process.version, reclaims: stats.reclaims, usedMiB: stats.usedBytes / 2 ** 20 }));`;
-    const r = spawnSync(node24(), ["-e", script], { encoding: "utf8", timeout: 120_000 });
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, "", "nothing on stderr (V8 13 rejects flags it no longer knows, loudly)");
-    const got = JSON.parse(r.stdout);
+      const s = wasmStorage();
+      console.log(JSON.stringify({ node: process.version, losses, first: Array.from(first.detach().storage.slice(0, 640)),
+        reclaims: s ? s.stats.reclaims : 0, usedMiB: s ? s.stats.usedBytes / 2 ** 20 : 0 }));`;
+    const run = (storage: string) => {
+      const r = spawnSync(node24(), ["-e", script], {
+        encoding: "utf8",
+        timeout: 120_000,
+        env: { ...process.env, RECEPTIVE_WASM_STORAGE: storage },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, "", "nothing on stderr (V8 13 rejects flags it no longer knows, loudly)");
+      return JSON.parse(r.stdout);
+    };
+    const got = run("1");
+    const plain = run("0");
     assert.match(got.node, /^v24\./);
     assert.ok(got.reclaims >= 2, `${got.reclaims} reclaims in 40 steps: dead blocks never came back`);
     assert.ok(
       got.usedMiB < 160,
       `storage grew to ${got.usedMiB.toFixed(0)} MiB for ~8 MiB of activations a step`,
+    );
+    assert.deepEqual(got.losses, plain.losses, "the losses differ from a run on ordinary arrays");
+    assert.deepEqual(
+      got.first,
+      plain.first,
+      "the first step's logits changed while later steps reused blocks",
     );
   });
 });

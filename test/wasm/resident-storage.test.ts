@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { emptyStorage, newStorage, setBackend } from "../../kernel/engine/backends/registry";
 import { wasmStorage, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
+import { fullGc } from "../../kernel/engine/backends/wasm/gc-hooks";
 import { residentStorage } from "../../kernel/engine/backends/wasm/resident-storage";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import * as R from "../../kernel/engine/index";
@@ -20,6 +21,9 @@ const rt = runtime;
 setBackend("wasm");
 
 const inWasm = (t: R.Tensor): boolean => rt.arena.addressOf(t.storage) >= 0;
+const gc = fullGc();
+if (gc === null) throw new Error("these tests need a full GC (gc-hooks.ts fullGc)");
+const collect = gc;
 
 /** A small conv net's training step on a batch, as a user writes it (nothing disposed by hand). */
 function trainer() {
@@ -200,6 +204,21 @@ describe("tensor storage in wasm memory", () => {
     assert.ok(kept.every((s) => s !== null));
     const more = storage.stats.reclaims - reclaims;
     assert.ok(more <= 6, `${more} reclaims while 240 MiB were taken and kept`);
+  });
+
+  it("between jobs, blocks a full GC of V8's own collected come back at the next request, without a reclaim", async () => {
+    // 16 MiB in all: under every reclaim threshold, so only the sweep at a miss can free blocks.
+    const storage = residentStorage(rt, { maxBytes: 2 ** 28 });
+    const n = 1 << 18; // 1 MiB
+    for (let i = 0; i < 8; i++) storage.allocate(n); // dropped at once
+    const used = storage.stats.usedBytes;
+    assert.equal(storage.stats.freeBytes, 0);
+    await new Promise((resolve) => setImmediate(resolve)); // this job ends: its kept objects go
+    collect();
+    const again = Array.from({ length: 8 }, () => storage.allocate(n));
+    assert.ok(again.every((s) => s !== null && rt.arena.addressOf(s) >= 0));
+    assert.equal(storage.stats.usedBytes, used, "the storage grew instead of reusing collected blocks");
+    assert.equal(storage.stats.reclaims, 0, "a reclaim ran: the sweep at a miss is what this checks");
   });
 
   it("carving merged blocks leaves no empty sizes behind for the next request to scan", () => {

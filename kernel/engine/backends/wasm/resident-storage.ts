@@ -19,12 +19,13 @@
 // allows or, after a reclaim that freed most of what had been handed out, its GCs stay within
 // GROWTH_GC_SHARE, `reclaim` runs a full GC (enabled at run time, see gc-hooks.ts), takes back the
 // blocks of the arrays it collected, and merges free blocks that are neighbours in memory. Between
-// cells, blocks the ordinary GCs collected come back at the next miss. A miss is served from the
+// cells, blocks that V8's own full GCs collected come back at the next miss. A miss is served from the
 // smallest bigger free block, split (merged dead blocks, or a gone model's, serve other sizes);
 // failing that, a new block: memory settles near what is alive plus what the loop hands out
 // between two reclaims. Once the budget (`maxBytes`) is in use, reclaims still keep within
-// GC_SHARE; failing all that, and where the runtime lacks the hooks, storage falls back to
-// ordinary arrays.
+// GC_SHARE; failing all that, storage falls back to ordinary arrays. Where the runtime offers no
+// synchronous GC or release (collected.ts), there are no reclaims: blocks come back only between
+// jobs, and the storage grows to its budget within a long loop.
 //
 // NOTE: a subarray of a resident storage does not keep its block alive (the block follows the
 // original array object): code that keeps part of a tensor's storage beyond the tensor must copy.
