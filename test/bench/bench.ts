@@ -367,7 +367,7 @@ Goals of issue 3 this run checks:
 
 ${goals}
 ${shared ? `\nNOTE: the machine was shared during this run (load average up to ${loadMax.toFixed(1)} on ${cpus().length} cores): wall-clock ratios, thread scaling and any "met" based on them are unreliable; the per-CPU-second figures are the better guide.\n` : ""}
-${warmupTable === null ? "" : `## Warm-up: a new model's first steps vs its steady state\n\nFrom a plain \`node script\` (no engine flags), a fresh process per row: the mean of steps 1-10 (and 2-10) divided by the median step of the second half of the run (\`node dist/test/bench/warmup.js\`).\n\n${warmupTable}\n\n`}Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
+${warmupTable === null ? "" : `## Warm-up: a new model's first steps vs its steady state\n\nFrom a plain \`node script\` (no engine flags), a fresh process per row, under this Node and under Node 24 where it can be installed (its V8 13 has no FinalizationRegistry.cleanupSome; storage reclaims rely on collected.ts there): the mean of steps 1-10 (and 2-10) divided by the median step of the second half of the run (\`node dist/test/bench/warmup.js\`). PyTorch's short run is the same for both runtimes' rows.\n\n${warmupTable}\n\n`}Where LeNet's time goes: \`node dist/test/bench/profile.js LeNet [threads]\` prints a per-kernel profile.
 `;
 console.log(
   `\n${machine}\n\nbest batch, wall clock:\n${wallTable}\n\nper CPU-second, 1 thread:\n${cpuTable}\n\n${goals}`,

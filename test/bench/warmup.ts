@@ -6,10 +6,13 @@
 // steps 1-10 and 2-10 (step 1 also pays one-time costs: first compilation, first page faults), and
 // the same ratio of PyTorch CPU (test/bench/torch_cases.py --warmup) as the peer; and the issue's
 // short run, steps 6-45 in all (40 steps after 5 warm-up steps), as PyTorch's time / ours (higher is
-// better, as the benchmark's other ratios).
+// better, as the benchmark's other ratios). Each case runs under this Node and, where it can be had
+// (scripts/e2e/install-code-server.mjs --node-only: the npm registry, cached), under Node 24, whose
+// V8 13 differs in what the engine relies on (no FinalizationRegistry.cleanupSome, relaxed SIMD on
+// by default): users run both.
 // Usage: node warmup.js [case-name-substring...]   (bench.ts runs it when no filter or "warm-up" is given)
 
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { CASES } from "./cases";
 
@@ -83,6 +86,26 @@ function torchWarmup(name: string, threads: number): WarmupLine | null {
   return r.status !== 0 || out === undefined ? null : (JSON.parse(out) as WarmupLine);
 }
 
+/** The runtimes to run the children under: this Node, and Node 24 where it can be installed. */
+function runtimes(): { label: string; exec: string }[] {
+  const here = { label: `Node ${process.versions.node}`, exec: process.execPath };
+  if (process.versions.node.startsWith("24.")) return [here];
+  try {
+    const script = join(__dirname, "../../../scripts/e2e/install-code-server.mjs");
+    const out = execFileSync(process.execPath, [script, "--node-only"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 600_000,
+    });
+    const exec = JSON.parse(out.trim().split("\n").pop() as string).node as string;
+    const version = execFileSync(exec, ["--version"], { encoding: "utf8" }).trim().slice(1);
+    return [here, { label: `Node ${version}`, exec }];
+  } catch (e) {
+    console.error(`warm-up: no Node 24 (${(e as Error).message.split("\n")[0]}); its rows are left out`);
+    return [here];
+  }
+}
+
 const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
 const mean = (a: number[]) => sum(a) / a.length;
 
@@ -94,31 +117,34 @@ export function runWarmupBench(args: string[] = []): string | null {
   );
   if (names.length === 0) return null;
   const rows: string[] = [
-    "| case | threads | steps 1-10 / steady, wall | steps 2-10 / steady, wall | steps 1-10 / steady, CPU | steps 2-10 / steady, CPU | steady step, wall / CPU ms | steps 1..10, CPU ms | PyTorch steps 1-10 / steady, CPU | steps 6-45 vs PyTorch's, wall / CPU |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| case | threads | runtime | steps 1-10 / steady, wall | steps 2-10 / steady, wall | steps 1-10 / steady, CPU | steps 2-10 / steady, CPU | steady step, wall / CPU ms | steps 1..10, CPU ms | PyTorch steps 1-10 / steady, CPU | steps 6-45 vs PyTorch's, wall / CPU |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
+  const nodes = runtimes();
   for (const name of names)
     for (const threads of [1, 2]) {
-      const r = spawnSync(process.execPath, [__filename, "--child", name, String(threads)], {
-        encoding: "utf8",
-      });
-      const out = r.stdout.split("\n").find((l) => l.startsWith("{"));
-      if (r.status !== 0 || out === undefined) {
-        console.error(`warm-up: ${name} at ${threads} threads failed:\n${r.stderr}`);
-        continue;
-      }
-      const l = JSON.parse(out) as WarmupLine;
-      const ratio = (a: number[], steady: number) => `${(mean(a) / steady).toFixed(2)}x`;
       const torch = torchWarmup(name, threads);
-      rows.push(
-        `| ${name} | ${threads} | ${ratio(l.wallMs, l.steadyWallMs)} | ${ratio(l.wallMs.slice(1), l.steadyWallMs)} | ` +
-          `${ratio(l.cpuMs, l.steadyCpuMs)} | ${ratio(l.cpuMs.slice(1), l.steadyCpuMs)} | ` +
-          `${l.steadyWallMs.toFixed(1)} / ${l.steadyCpuMs.toFixed(1)} | ${l.cpuMs.map((t) => t.toFixed(1)).join(" ")} | ` +
-          (torch === null
-            ? "— | — |"
-            : `${ratio(torch.cpuMs, torch.steadyCpuMs)} | ` +
-              `${(torch.runWallMs / l.runWallMs).toFixed(2)}x / ${(torch.runCpuMs / l.runCpuMs).toFixed(2)}x |`),
-      );
+      for (const node of nodes) {
+        const r = spawnSync(node.exec, [__filename, "--child", name, String(threads)], {
+          encoding: "utf8",
+        });
+        const out = r.stdout.split("\n").find((l) => l.startsWith("{"));
+        if (r.status !== 0 || out === undefined) {
+          console.error(`warm-up: ${name} at ${threads} threads on ${node.label} failed:\n${r.stderr}`);
+          continue;
+        }
+        const l = JSON.parse(out) as WarmupLine;
+        const ratio = (a: number[], steady: number) => `${(mean(a) / steady).toFixed(2)}x`;
+        rows.push(
+          `| ${name} | ${threads} | ${node.label} | ${ratio(l.wallMs, l.steadyWallMs)} | ${ratio(l.wallMs.slice(1), l.steadyWallMs)} | ` +
+            `${ratio(l.cpuMs, l.steadyCpuMs)} | ${ratio(l.cpuMs.slice(1), l.steadyCpuMs)} | ` +
+            `${l.steadyWallMs.toFixed(1)} / ${l.steadyCpuMs.toFixed(1)} | ${l.cpuMs.map((t) => t.toFixed(1)).join(" ")} | ` +
+            (torch === null
+              ? "— | — |"
+              : `${ratio(torch.cpuMs, torch.steadyCpuMs)} | ` +
+                `${(torch.runWallMs / l.runWallMs).toFixed(2)}x / ${(torch.runCpuMs / l.runCpuMs).toFixed(2)}x |`),
+        );
+      }
     }
   const table = rows.join("\n");
   console.log(`\nwarm-up (a new model's first steps vs its steady state, plain node script):\n${table}`);
