@@ -14,6 +14,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { installNode24 } from "../e2e/code-server";
 import { CASES } from "./cases";
 
 const PYTHON = "/usr/bin/python3";
@@ -91,13 +92,7 @@ function runtimes(): { label: string; exec: string }[] {
   const here = { label: `Node ${process.versions.node}`, exec: process.execPath };
   if (process.versions.node.startsWith("24.")) return [here];
   try {
-    const script = join(__dirname, "../../../scripts/e2e/install-code-server.mjs");
-    const out = execFileSync(process.execPath, [script, "--node-only"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 600_000,
-    });
-    const exec = JSON.parse(out.trim().split("\n").pop() as string).node as string;
+    const exec = installNode24();
     const version = execFileSync(exec, ["--version"], { encoding: "utf8" }).trim().slice(1);
     return [here, { label: `Node ${version}`, exec }];
   } catch (e) {

@@ -59,15 +59,29 @@ export function packagedVsix(dir: string): string {
   return copy;
 }
 
-/** Runs the installer (instant when its cache is there) and returns where things are. */
-export function installCodeServer(): CodeServerInstall {
-  const out = execFileSync(process.execPath, [join(ROOT, "scripts", "e2e", "install-code-server.mjs")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-    timeout: 20 * 60_000,
-  });
+/** Runs the installer with `args` (instant when its cache is there) and returns its JSON line. */
+function runInstaller(args: string[]): unknown {
+  const out = execFileSync(
+    process.execPath,
+    [join(ROOT, "scripts", "e2e", "install-code-server.mjs"), ...args],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      timeout: 20 * 60_000,
+    },
+  );
   const last = out.trim().split("\n").pop() ?? "";
-  return JSON.parse(last) as CodeServerInstall;
+  return JSON.parse(last);
+}
+
+/** Runs the installer and returns where things are. */
+export function installCodeServer(): CodeServerInstall {
+  return runInstaller([]) as CodeServerInstall;
+}
+
+/** Installs only the Node 24 code-server runs on (for tests and benchmarks under V8 13); its binary. */
+export function installNode24(): string {
+  return (runInstaller(["--node-only"]) as Pick<CodeServerInstall, "node">).node;
 }
 
 // Settings that keep a fresh profile quiet: no welcome page, no update or marketplace checks.

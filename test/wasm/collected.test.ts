@@ -3,13 +3,13 @@
 // FinalizationRegistry.cleanupSome, used before, no longer exists).
 
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { collected, keptReleaser } from "../../kernel/engine/backends/wasm/collected";
 import { fullGc } from "../../kernel/engine/backends/wasm/gc-hooks";
+import { installNode24, ROOT } from "../e2e/code-server";
 
-const ROOT = join(__dirname, "../../..");
 const gc = fullGc();
 if (gc === null) throw new Error("this test needs a full GC (gc-hooks.ts fullGc)");
 const collect = gc;
@@ -60,16 +60,6 @@ describe("collected objects, seen within one synchronous job", () => {
   });
 });
 
-/** Node 24 from the npm registry, cached as the end-to-end test caches it. */
-function node24(): string {
-  const out = execFileSync(
-    process.execPath,
-    [join(ROOT, "scripts", "e2e", "install-code-server.mjs"), "--node-only"],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 },
-  );
-  return JSON.parse(out.trim().split("\n").pop() as string).node;
-}
-
 describe("tensor storage on Node 24 (V8 13)", () => {
   it("takes dead steps' blocks back in a synchronous training loop, same values, and prints nothing", () => {
     const engine = join(ROOT, "dist/kernel/engine");
@@ -99,7 +89,7 @@ describe("tensor storage on Node 24 (V8 13)", () => {
       console.log(JSON.stringify({ node: process.version, losses, first: Array.from(first.detach().storage.slice(0, 640)),
         reclaims: s ? s.stats.reclaims : 0, usedMiB: s ? s.stats.usedBytes / 2 ** 20 : 0 }));`;
     const run = (storage: string) => {
-      const r = spawnSync(node24(), ["-e", script], {
+      const r = spawnSync(installNode24(), ["-e", script], {
         encoding: "utf8",
         timeout: 120_000,
         env: { ...process.env, RECEPTIVE_WASM_STORAGE: storage },
