@@ -12,7 +12,7 @@ import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
 import * as mlas from "../../kernel/engine/backends/wasm/mlas-gemm";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import { type GemmSpec, runSgemm } from "../../kernel/engine/backends/wasm/sgemm";
-import { backendInfo, randn } from "../../kernel/engine/index";
+import { backendInfo, manualSeed, randn } from "../../kernel/engine/index";
 import { type ConvCase, convGeometry, convLengths, expectMatchesRef, f32Random } from "./wasm-helpers";
 
 const runtime = wasmRuntime();
@@ -148,6 +148,40 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
       for (const [i, expected] of inWasm.samples)
         assert.ok(Math.abs(inWasm.c[i] - expected) <= 1e-3 + 1e-4 * Math.abs(expected), `wasm C[${i}]`);
     });
+
+  it("at 2 threads runs a large GEMM as one part per thread, a worker's on its own MLAS, with 1 thread's numbers", () => {
+    const threads = rt.workers.threads;
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    try {
+      for (const layout of LAYOUTS) {
+        // Rows, columns or batches split unevenly; every layout's copies in and out of a part.
+        const [M, N, K] = layout.batch > 1 ? [211, 233, 251] : [301, 517, 263];
+        assert.ok(layout.batch * M * N * K >= mlas.MLAS_SPLIT_MIN_MACS, "too small a GEMM to split");
+        rt.workers.threads = 1;
+        manualSeed(7);
+        const whole = gemm(layout, M, N, K, "1").c;
+        rt.workers.threads = 2;
+        // A worker loads ONNX Runtime at the first MLAS call it sees and leaves that call's parts
+        // to this thread meanwhile: repeat until it has run one.
+        const before = rt.workers.workerMlasShares;
+        let parts = whole;
+        for (let attempt = 0; attempt < 100 && rt.workers.workerMlasShares === before; attempt++) {
+          if (attempt > 0) Atomics.wait(sleep, 0, 0, 50);
+          manualSeed(7);
+          parts = gemm(layout, M, N, K, "1").c;
+        }
+        assert.ok(rt.workers.workerMlasShares > before, `${name(layout)}: no worker ran a part on MLAS`);
+        const differ = whole.findIndex((v, i) => v !== parts[i]);
+        assert.equal(
+          differ,
+          -1,
+          `${name(layout)}: C[${differ}] ${parts[differ]} at 2 threads, ${whole[differ]} at 1`,
+        );
+      }
+    } finally {
+      rt.workers.threads = threads;
+    }
+  });
 
   it("frees the binding's copy of each product at once, never the product itself", () => {
     const y = new Float32Array(1 << 16); // what ONNX Runtime wrote into

@@ -4,7 +4,9 @@
 // into ordinary buffers (ONNX Runtime's binding refuses SharedArrayBuffer views; the copies run at
 // memcpy speed), multiplied by a one-node session (com.microsoft FusedMatMul: transposes are
 // attributes, batches broadcast) and the product copied back. Sessions run synchronously through
-// onnxruntime-node's native binding: its public run() is async and kernels are not.
+// onnxruntime-node's native binding: its public run() is async and kernels are not. A large GEMM
+// at more than one thread runs as one part per thread, each in its thread's own session (worker
+// threads load ONNX Runtime themselves), side by side.
 // RECEPTIVE_MLAS=0 turns this off; without onnxruntime-node every GEMM stays in wasm.
 
 import { ReceptiveError } from "../../errors";
@@ -12,6 +14,8 @@ import { ort } from "../../onnx/ort";
 import { freeNow } from "./gc-hooks";
 import type { WasmRuntime } from "./runtime";
 import type { GemmSpec } from "./sgemm";
+import { ranges } from "./threads/parallel";
+import { MLAS_SHARE } from "./threads/protocol";
 
 /**
  * A GEMM goes to MLAS when its multiply-adds are at least INPUT_COST per float copied in plus
@@ -42,9 +46,10 @@ export const MLAS_MIN_MACS = 1 << 22;
 export const MLAS_MAX_FLOATS = 1 << 24;
 
 /**
- * Threads of each MLAS multiply. One: at 2, ONNX Runtime's pool (woken per run, as it must not spin
+ * Threads of each MLAS session. One: at 2, ONNX Runtime's pool (woken per run, as it must not spin
  * against our workers) made 1x1 convs slower than one MLAS thread (conv 1x1 256->64 28x28: 66 and
- * 112 GFLOP/s), and one MLAS thread already outruns two wasm threads.
+ * 112 GFLOP/s). Large GEMMs use every thread instead as one part per thread, each on its thread's
+ * own session (mlasGemm): two halves side by side ran as fast as either alone.
  */
 const MLAS_THREADS = 1;
 
@@ -104,14 +109,108 @@ const sessions = new Map<string, NativeSession | Error>();
 
 /**
  * C[p] (+)= op(A[p]) @ op(B[p]) through MLAS; false (nothing done) when MLAS does not take it (see
- * mlasTakes): then wasm's GEMM runs it.
+ * mlasTakes): then wasm's GEMM runs it. At more than one thread a large GEMM is cut into one part
+ * per thread (mlasShares), and each thread runs its part on MLAS in its own session: worker threads
+ * load ONNX Runtime too (threads/worker.ts), and until one has, it leaves the parts to this thread.
  */
 export function mlasGemm(rt: WasmRuntime, g: GemmSpec): boolean {
-  const ready = readyFor(g);
-  if (ready === null) return false;
-  run(rt, ready.lib, ready.session, g, ready.layout);
+  if (readyFor(g) === null) return false;
+  const macs = g.batch * g.M * g.N * g.K;
+  const shares = mlasShares(g, macs >= MLAS_SPLIT_MIN_MACS ? rt.workers.threads : 1);
+  const f32 = () => rt.arena.f32();
+  if (shares.length === 1) rt.workers.whileAsleep(() => runMlasShare(f32, gemmArgs(g, shares[0])));
+  else
+    rt.workers.run(
+      MLAS_SHARE,
+      shares.map((share) => gemmArgs(g, share)),
+      (args) => runMlasShare(f32, args),
+    );
   mlasCalls++;
   return true;
+}
+
+/**
+ * Below this many multiply-adds (~0.5 ms on MLAS) a GEMM stays whole on the calling thread: every
+ * part copies and packs all of one operand, and hands off to a worker. Median us of a matmul at 2
+ * threads, whole / one part per thread (AMD EPYC Zen 5): 64x256 @ 256x784 (13M) 253-812 / 252-471;
+ * 384x64 @ 64x512 (13M) 267-279 / 359-509; 1280x320 @ 320x128 (52M) 720-733 / 445-486; 256x256 @
+ * 256x784 (51M) 694 / 563-602; 512^3 (134M) 1649-1671 / 943; 512x4608 @ 4608x128 (302M) 4115 / 2058-2125.
+ */
+export const MLAS_SPLIT_MIN_MACS = 1 << 25;
+
+/** One thread's part of a GEMM: batches [p0, p1), rows [m0, m1) and columns [n0, n1) of C. */
+export type GemmShare = [p0: number, p1: number, m0: number, m1: number, n0: number, n1: number];
+
+/**
+ * `threads` parts of nearly equal work: by batch when there are enough matrices, else by rows of C
+ * (each part copies all of op(B), side by side), else by columns. Every element of C is the same
+ * sum whichever part computes it, so the split never changes the numbers.
+ */
+export function mlasShares(g: GemmSpec, threads: number): GemmShare[] {
+  if (threads <= 1) return [[0, g.batch, 0, g.M, 0, g.N]];
+  if (g.batch >= threads) return ranges(g.batch, 1, threads).map(([p0, p1]) => [p0, p1, 0, g.M, 0, g.N]);
+  if (g.M >= g.N) return ranges(g.M, 1, threads).map(([m0, m1]) => [0, g.batch, m0, m1, 0, g.N]);
+  return ranges(g.N, 1, threads).map(([n0, n1]) => [0, g.batch, 0, g.M, n0, n1]);
+}
+
+/** A share as a worker's argument list (protocol.ts: numbers only): the GEMM, then its ranges. */
+function gemmArgs(g: GemmSpec, share: GemmShare): number[] {
+  const { batch, M, N, K, a, strideA, aRow, aCol, b, strideB, bRow, bCol, c, strideC } = g;
+  return [
+    batch,
+    M,
+    N,
+    K,
+    a,
+    strideA,
+    aRow,
+    aCol,
+    b,
+    strideB,
+    bRow,
+    bCol,
+    c,
+    strideC,
+    +g.accumulate,
+    ...share,
+  ];
+}
+
+/**
+ * Runs one share (gemmArgs) on MLAS over the wasm memory `f32()` views: on the calling thread, and
+ * on worker threads once they have MLAS (mlasReady).
+ */
+export function runMlasShare(f32: () => Float32Array, args: number[]): void {
+  const [batch, M, N, K, a, strideA, aRow, aCol, b, strideB, bRow, bCol, c, strideC, acc] = args;
+  const g: GemmSpec = {
+    batch,
+    M,
+    N,
+    K,
+    a,
+    strideA,
+    aRow,
+    aCol,
+    b,
+    strideB,
+    bRow,
+    bCol,
+    c,
+    strideC,
+    accumulate: acc === 1,
+  };
+  const ready = readyFor(g);
+  if (ready === null)
+    throw new ReceptiveError("matmul", "ONNX Runtime's GEMM is not available on this thread");
+  run(f32, ready.lib, ready.session, g, ready.layout, args.slice(15, 21) as GemmShare);
+}
+
+/**
+ * Whether this thread can run MLAS shares: loads ONNX Runtime on first call (~60 ms); a worker
+ * thread asks before it claims any.
+ */
+export function mlasReady(): boolean {
+  return !(loadNative() instanceof Error);
 }
 
 /**
@@ -140,7 +239,7 @@ export function mlasInfo(): MlasInfo {
   if (off) return { used: false, why: "turned off by RECEPTIVE_MLAS=0" };
   const failed = native instanceof Error ? native : [...sessions.values()].find((s) => s instanceof Error);
   if (failed !== undefined) return { used: false, why: failed.message };
-  const threshold = `GEMMs of ${MLAS_MIN_MACS}+ multiply-adds, ${INPUT_COST}+ per input float and ${OUTPUT_COST}+ per output float, run on ONNX Runtime's MLAS, one thread each`;
+  const threshold = `GEMMs of ${MLAS_MIN_MACS}+ multiply-adds, ${INPUT_COST}+ per input float and ${OUTPUT_COST}+ per output float, run on ONNX Runtime's MLAS (from ${MLAS_SPLIT_MIN_MACS} multiply-adds, one part per thread)`;
   return {
     used: mlasCalls > 0,
     why: `${threshold}${mlasCalls > 0 ? ` (${mlasCalls} so far)` : " (none yet)"}; RECEPTIVE_MLAS=0 keeps them in wasm`,
@@ -218,45 +317,91 @@ function atLeast(have: Float32Array, n: number): Float32Array {
   return have.length >= n ? have : new Float32Array(Math.max(n, Math.min(2 * have.length, MLAS_MAX_FLOATS)));
 }
 
-function run(rt: WasmRuntime, lib: Native, s: NativeSession, g: GemmSpec, layout: Layout): void {
-  const { batch, M, N, K } = g;
-  const f32 = rt.arena.f32();
+function run(
+  f32: () => Float32Array,
+  lib: Native,
+  s: NativeSession,
+  g: GemmSpec,
+  layout: Layout,
+  [p0, p1, m0, m1, n0, n1]: GemmShare,
+): void {
+  const { M, N, K } = g;
+  const batch = p1 - p0;
+  const rows = m1 - m0;
+  const cols = n1 - n0;
   const batchA = g.strideA === 0 ? 1 : batch;
   const batchB = g.strideB === 0 ? 1 : batch;
-  const lenA = batchA * M * K;
-  const lenB = batchB * K * N;
-  const lenC = batch * M * N;
+  const lenA = batchA * rows * K;
+  const lenB = batchB * K * cols;
+  const lenC = batch * rows * cols;
   buffers.a = atLeast(buffers.a, lenA);
   buffers.b = atLeast(buffers.b, lenB);
   buffers.y = atLeast(buffers.y, lenC);
-  const a = buffers.a.subarray(0, lenA); // (batchA, M, K), or (batchA, K, M) transposed
-  const b = buffers.b.subarray(0, lenB); // (batchB, K, N), or (batchB, N, K) transposed
-  const y = buffers.y.subarray(0, lenC); // (batch, M, N)
-  a.set(f32.subarray(g.a / 4, g.a / 4 + lenA));
-  b.set(f32.subarray(g.b / 4, g.b / 4 + lenB));
-  const dims = (n: number, rows: number, cols: number) =>
-    n === 1 && batch === 1 ? [rows, cols] : [n, rows, cols];
+  const a = buffers.a.subarray(0, lenA); // (batchA, rows, K), or (batchA, K, rows) transposed
+  const b = buffers.b.subarray(0, lenB); // (batchB, K, cols), or (batchB, cols, K) transposed
+  const y = buffers.y.subarray(0, lenC); // (batch, rows, cols)
+  const mem = f32();
+  const atA = g.a / 4 + p0 * g.strideA;
+  const atB = g.b / 4 + p0 * g.strideB;
+  const atC = g.c / 4 + p0 * g.strideC;
+  // A is stored (M, K), or (K, M) transposed; B (K, N), or (N, K) transposed; C (M, N).
+  if (layout.transA) copyBlock(mem, atA, g.strideA, batchA, M, [0, K, m0, m1], a);
+  else copyBlock(mem, atA, g.strideA, batchA, K, [m0, m1, 0, K], a);
+  if (layout.transB) copyBlock(mem, atB, g.strideB, batchB, K, [n0, n1, 0, K], b);
+  else copyBlock(mem, atB, g.strideB, batchB, N, [0, K, n0, n1], b);
+  const dims = (n: number, r: number, c: number) => (n === 1 && batch === 1 ? [r, c] : [n, r, c]);
   const feeds: Record<string, object> = {
-    A: new lib.Tensor("float32", a, dims(batchA, layout.transA ? K : M, layout.transA ? M : K)),
-    B: new lib.Tensor("float32", b, dims(batchB, layout.transB ? N : K, layout.transB ? K : N)),
+    A: new lib.Tensor("float32", a, dims(batchA, layout.transA ? K : rows, layout.transA ? rows : K)),
+    B: new lib.Tensor("float32", b, dims(batchB, layout.transB ? cols : K, layout.transB ? K : cols)),
   };
   if (layout.accumulate) {
     buffers.c = atLeast(buffers.c, lenC);
     const c = buffers.c.subarray(0, lenC);
-    c.set(f32.subarray(g.c / 4, g.c / 4 + lenC));
-    feeds.C = new lib.Tensor("float32", c, dims(batch, M, N));
+    copyBlock(mem, atC, g.strideC, batch, N, [m0, m1, n0, n1], c);
+    feeds.C = new lib.Tensor("float32", c, dims(batch, rows, cols));
   }
-  const fetches = { Y: new lib.Tensor("float32", y, dims(batch, M, N)) };
+  const fetches = { Y: new lib.Tensor("float32", y, dims(batch, rows, cols)) };
   try {
-    rt.workers.whileAsleep(() => runFreeingCopies(s, feeds, fetches));
+    runFreeingCopies(s, feeds, fetches);
   } catch (e) {
     throw new ReceptiveError(
       "matmul",
-      `ONNX Runtime's GEMM failed on (${batch} x ${M} x ${K}) @ (${K} x ${N}): ${(e as Error).message}. ` +
+      `ONNX Runtime's GEMM failed on (${batch} x ${rows} x ${K}) @ (${K} x ${cols}): ${(e as Error).message}. ` +
         "Set RECEPTIVE_MLAS=0 to keep GEMMs in wasm, and report this.",
     );
   }
-  rt.arena.f32().set(y, g.c / 4);
+  copyBlock(y, 0, rows * cols, batch, cols, [0, rows, 0, cols], f32(), atC, g.strideC, N, m0, n0);
+}
+
+/**
+ * Copies rows [r0, r1) x columns [c0, c1) of `n` row-major matrices of `width` columns, `stride`
+ * floats apart from float `at` of `src`, into `dst` packed; or, given `to` and the rest, into the
+ * same block of matrices in `dst` (at `to`, `toStride` apart, `toWidth` columns, block corner
+ * (`toRow`, `toCol`)). Whole rows go in one copy.
+ */
+function copyBlock(
+  src: Float32Array,
+  at: number,
+  stride: number,
+  n: number,
+  width: number,
+  [r0, r1, c0, c1]: [number, number, number, number],
+  dst: Float32Array,
+  to = 0,
+  toStride = (r1 - r0) * (c1 - c0),
+  toWidth = c1 - c0,
+  toRow = 0,
+  toCol = 0,
+): void {
+  const w = c1 - c0;
+  for (let p = 0; p < n; p++) {
+    const from = at + p * stride;
+    const into = to + p * toStride + toRow * toWidth + toCol;
+    if (w === width && w === toWidth) dst.set(src.subarray(from + r0 * width, from + r1 * width), into);
+    else
+      for (let r = r0; r < r1; r++)
+        dst.set(src.subarray(from + r * width + c0, from + r * width + c1), into + (r - r0) * toWidth);
+  }
 }
 
 /**

@@ -9,6 +9,14 @@
 // costs its share's time, not the call.
 
 export const MAX_WORKERS = 63;
+
+/**
+ * The kernel name of a share of a GEMM on ONNX Runtime's MLAS (mlas-gemm.ts runMlasShare), run by JS
+ * instead of a wasm kernel; its kernel index is MLAS_SHARE_INDEX. A worker claims such shares only
+ * once it has loaded ONNX Runtime itself (worker.ts): until then the caller runs them all.
+ */
+export const MLAS_SHARE = "mlasShare";
+export const MLAS_SHARE_INDEX = -1;
 export const MAX_ARGS = 32;
 
 /** Int32 index of the current call's claim word: epoch, share count and next share (claimWord). */
@@ -22,7 +30,9 @@ export const SPIN_US = 1;
 export const NO_SPIN_UNTIL = 2;
 /** Int32 index of the number of the current call's shares finished so far. */
 export const DONE = 3;
-const HEADER_INTS = 4;
+/** Int32 index of how many MLAS shares worker threads have run (tests check they take part). */
+export const WORKER_MLAS_SHARES = 4;
+const HEADER_INTS = 5;
 const SLOT_INTS = 4;
 
 /** At most this many shares in one call (the argument slots). */
@@ -50,7 +60,8 @@ export const errorIndex = (i: number): number => seqIndex(i) + 2;
 /** Int32 index of share i's kernel (in THREADED_KERNELS). */
 export const kernelIndex = (i: number): number => seqIndex(i) + 3;
 
-const INT_BYTES = 4 * (HEADER_INTS + (MAX_WORKERS + 1) * SLOT_INTS);
+/** The control words' bytes, rounded up to whole Float64 slots for the arguments after them. */
+const INT_BYTES = 8 * Math.ceil((HEADER_INTS + (MAX_WORKERS + 1) * SLOT_INTS) / 2);
 /** Float64 index of share i's first argument. */
 export const argsIndex = (i: number): number => INT_BYTES / 8 + i * MAX_ARGS;
 

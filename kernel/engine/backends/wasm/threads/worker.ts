@@ -2,7 +2,9 @@
 // calling thread, then loops forever: wait for its slot's sequence number to change (spinning
 // briefly, then sleeping), claim the call's shares one by one and run each (protocol.ts), counting
 // it done. It never touches the event loop again, so it needs no messages; workers.ts unref()s it so
-// it never keeps the process alive.
+// it never keeps the process alive. Shares of a GEMM on ONNX Runtime's MLAS (protocol.ts MLAS_SHARE)
+// run in JS on the worker's own ONNX Runtime session: the worker loads ONNX Runtime at the first
+// such call it sees, leaving that call's shares to the caller meanwhile.
 
 import { workerData } from "node:worker_threads";
 import { THREADED_KERNELS } from "../exports.generated";
@@ -14,10 +16,12 @@ import {
   errorIndex,
   kernelIndex,
   MAX_ARGS,
+  MLAS_SHARE_INDEX,
   readyIndex,
   SPIN_US,
   seqIndex,
   type WorkerInit,
+  WORKER_MLAS_SHARES,
 } from "./protocol";
 import { spinUntil } from "./spin";
 
@@ -29,6 +33,30 @@ const instance = new wasmApi!.Instance(wasmModule as WasmModule, { env: { memory
 (instance.exports.setGemmBlocking as (mc: number, nc: number) => void)(blocking.mc, blocking.nc);
 const kernels = THREADED_KERNELS.map((name) => instance.exports[name] as (...a: number[]) => void);
 const argv = new Array<number>(MAX_ARGS);
+
+/** The wasm memory as floats (a new view after the memory grew). */
+let floats: Float32Array = new Float32Array(0);
+function f32(): Float32Array {
+  const buffer = (memory as WasmMemory).buffer;
+  if (floats.buffer !== (buffer as ArrayBufferLike)) floats = new Float32Array(buffer);
+  return floats;
+}
+
+/** MLAS on this thread (../mlas-gemm.ts): undefined until the first MLAS call, null if it cannot be had. */
+let mlas: typeof import("../mlas-gemm") | null | undefined;
+
+/** Whether this worker can run MLAS shares; loads ONNX Runtime the first time (~60 ms, once). */
+function mlasReady(): boolean {
+  if (mlas === undefined) {
+    try {
+      const m = require("../mlas-gemm") as typeof import("../mlas-gemm");
+      mlas = m.mlasReady() ? m : null;
+    } catch {
+      mlas = null; // the caller runs every MLAS share, as with one thread
+    }
+  }
+  return mlas !== null;
+}
 
 /**
  * Returns when the caller has bumped this slot's sequence number. Spins first (for SPIN_US, set by
@@ -50,12 +78,18 @@ Atomics.notify(ints, readyIndex(slot));
 for (;;) {
   awaitCall();
   seen = Atomics.load(ints, seqIndex(slot));
+  // A call of MLAS shares is the caller's alone until this worker has MLAS too.
+  if (Atomics.load(ints, kernelIndex(0)) === MLAS_SHARE_INDEX && !mlasReady()) continue;
   // Claim shares until none is left (the caller may have taken them all).
   for (let share = claimShare(ints); share >= 0; share = claimShare(ints)) {
     const base = argsIndex(share);
     for (let i = 0; i < MAX_ARGS; i++) argv[i] = args[base + i];
     try {
-      kernels[Atomics.load(ints, kernelIndex(share))](...argv);
+      const kernel = Atomics.load(ints, kernelIndex(share));
+      if (kernel === MLAS_SHARE_INDEX) {
+        mlas?.runMlasShare(f32, argv);
+        Atomics.add(ints, WORKER_MLAS_SHARES, 1);
+      } else kernels[kernel](...argv);
     } catch {
       Atomics.store(ints, errorIndex(share), 1);
     }

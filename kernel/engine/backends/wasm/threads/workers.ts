@@ -32,10 +32,13 @@ import {
   MAX_ARGS,
   MAX_SHARES,
   MAX_WORKERS,
+  MLAS_SHARE,
+  MLAS_SHARE_INDEX,
   readyIndex,
   SPIN_US,
   seqIndex,
   type WorkerInit,
+  WORKER_MLAS_SHARES,
 } from "./protocol";
 import { oversubscriptionCheck, spinMs, spinningOff, spinUntil } from "./spin";
 
@@ -44,6 +47,9 @@ const STARTUP_TIMEOUT_MS = 10_000;
 const MAX_RESTARTS = 3;
 
 /** A kernel call whose worker died or hung; the workers have been stopped and restart on next use. */
+/** What a share runs: a threaded wasm kernel, or a part of a GEMM on MLAS (protocol.ts MLAS_SHARE). */
+export type ShareKernel = ThreadedKernel | typeof MLAS_SHARE;
+
 export class WorkerThreadError extends Error {
   override name = "WorkerThreadError";
 }
@@ -78,6 +84,11 @@ export class WorkerThreads {
   private epoch = 0;
   /** Calls handed to worker threads so far (tests check that a big call really was split). */
   threadedCalls = 0;
+
+  /** MLAS shares worker threads have run so far (tests check that they take part). */
+  get workerMlasShares(): number {
+    return Atomics.load(this.ints, WORKER_MLAS_SHARES);
+  }
 
   /**
    * How long the caller spins for its workers, and workers for their next call, before sleeping
@@ -159,7 +170,7 @@ export class WorkerThreads {
    * Shares write disjoint outputs, so which thread runs which never changes the numbers.
    */
   run(
-    kernel: ThreadedKernel | readonly ThreadedKernel[],
+    kernel: ShareKernel | readonly ShareKernel[],
     calls: number[][],
     local: (args: number[], call: number) => void,
   ): void {
@@ -177,7 +188,8 @@ export class WorkerThreads {
       if (args.length > MAX_ARGS)
         throw new Error(`wasm threads: ${args.length} arguments, at most ${MAX_ARGS}`);
       this.args.set(args, argsIndex(i));
-      ints[kernelIndex(i)] = THREADED_KERNELS.indexOf(typeof kernel === "string" ? kernel : kernel[i]);
+      const name = typeof kernel === "string" ? kernel : kernel[i];
+      ints[kernelIndex(i)] = name === MLAS_SHARE ? MLAS_SHARE_INDEX : THREADED_KERNELS.indexOf(name);
       ints[errorIndex(i)] = 0;
     }
     this.checkOversubscription();
@@ -223,7 +235,7 @@ export class WorkerThreads {
    * After a call's workers missed their deadline: terminates every worker (a hung one stops at its
    * next interrupt check), so the next call starts fresh ones, and returns the error to throw.
    */
-  private tearDown(kernel: string | readonly string[], limitMs: number): WorkerThreadError {
+  private tearDown(kernel: ShareKernel | readonly ShareKernel[], limitMs: number): WorkerThreadError {
     for (const worker of [...this.workers, ...this.booting]) void worker.terminate();
     this.workers.length = 0;
     this.booting.length = 0;
