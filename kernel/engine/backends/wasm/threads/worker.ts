@@ -20,8 +20,8 @@ import {
   readyIndex,
   SPIN_US,
   seqIndex,
-  type WorkerInit,
   WORKER_MLAS_SHARES,
+  type WorkerInit,
 } from "./protocol";
 import { spinUntil } from "./spin";
 

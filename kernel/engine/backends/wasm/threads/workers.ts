@@ -37,8 +37,8 @@ import {
   readyIndex,
   SPIN_US,
   seqIndex,
-  type WorkerInit,
   WORKER_MLAS_SHARES,
+  type WorkerInit,
 } from "./protocol";
 import { oversubscriptionCheck, spinMs, spinningOff, spinUntil } from "./spin";
 
