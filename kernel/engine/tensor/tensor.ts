@@ -37,6 +37,20 @@ function copyOf(g: Float32Array): Float32Array {
   return c;
 }
 
+/**
+ * A frozen copy of `shape` built from small integers, whatever array it came in. NOTE: every shape
+ * then has one hidden class. A copy of a shape computed as doubles or made with `new Array(n)` (a
+ * linear layer's, flatten's) froze into a hidden class of its own that only a step's activations
+ * had; each full GC between two steps (the wasm storage's reclaims) collected it, and V8 threw away
+ * the optimized code of every function that had seen it (Tensor's constructor, `ndim`, fromOp...):
+ * ~10 deoptimizations per 100 LeNet-5 steps, each recompiled.
+ */
+function frozenShape(shape: Shape): readonly number[] {
+  const copy: number[] = [];
+  for (const d of shape) copy.push(d | 0);
+  return Object.freeze(copy);
+}
+
 export class Tensor {
   /** Flat contiguous storage; shared with views. Prefer `.data` (a copy) outside the engine. */
   readonly storage: Float32Array;
@@ -54,7 +68,7 @@ export class Tensor {
     if (storage.length !== numelOf(shape))
       throw new Error(`Tensor: storage of ${storage.length} elements does not fit shape ${fmtShape(shape)}`);
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
+    this.shape = frozenShape(shape);
     this.dtype = dtype;
   }
 
