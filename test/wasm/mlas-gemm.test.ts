@@ -11,7 +11,7 @@ import { freeNow } from "../../kernel/engine/backends/wasm/gc-hooks";
 import { wasmKernels } from "../../kernel/engine/backends/wasm/index";
 import * as mlas from "../../kernel/engine/backends/wasm/mlas-gemm";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
-import { type GemmSpec, runSgemm } from "../../kernel/engine/backends/wasm/sgemm";
+import { type GemmSpec, runSgemm, runSgemms } from "../../kernel/engine/backends/wasm/sgemm";
 import { backendInfo, manualSeed, randn } from "../../kernel/engine/index";
 import { type ConvCase, convGeometry, convLengths, expectMatchesRef, f32Random } from "./wasm-helpers";
 
@@ -177,6 +177,59 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
           -1,
           `${name(layout)}: C[${differ}] ${parts[differ]} at 2 threads, ${whole[differ]} at 1`,
         );
+      }
+    } finally {
+      rt.workers.threads = threads;
+    }
+  });
+
+  it("at 2 threads runs independent GEMMs side by side, one whole GEMM per thread, with 1 thread's numbers", () => {
+    const threads = rt.workers.threads;
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    // A linear layer's input and weight gradients: dinp = dout @ W, dweight += dout^T @ inp.
+    const [B, IC, OC] = [256, 300, 200];
+    manualSeed(3);
+    const dout = randn([B * OC]).data as Float32Array;
+    const w = randn([OC * IC]).data as Float32Array;
+    const inp = randn([B * IC]).data as Float32Array;
+    const dw0 = randn([OC * IC]).data as Float32Array;
+    const both = (): Float32Array[] => {
+      rt.arena.begin();
+      const [pDout, pW, pInp, pDw] = [dout, w, inp, dw0].map((a) => rt.arena.put(a));
+      const pDinp = rt.arena.alloc(4 * B * IC);
+      const dinpGemm = { batch: 1, M: B, N: IC, K: OC, a: pDout, strideA: 0, aRow: OC, aCol: 1 };
+      const dweightGemm = { batch: 1, M: OC, N: IC, K: B, a: pDout, strideA: 0, aRow: 1, aCol: OC };
+      const specs: GemmSpec[] = [
+        { ...dinpGemm, b: pW, strideB: 0, bRow: IC, bCol: 1, c: pDinp, strideC: 0, accumulate: false },
+        { ...dweightGemm, b: pInp, strideB: 0, bRow: IC, bCol: 1, c: pDw, strideC: 0, accumulate: true },
+      ];
+      assert.ok(
+        specs.every((g) => mlas.mlasPays(g)),
+        "too small for MLAS",
+      );
+      // Each under MLAS_SPLIT_MIN_MACS: a worker's share means they ran side by side.
+      assert.ok(B * IC * OC < mlas.MLAS_SPLIT_MIN_MACS);
+      runSgemms(rt, specs);
+      const dinp = new Float32Array(B * IC);
+      const dw = new Float32Array(OC * IC);
+      rt.arena.get(pDinp, dinp);
+      rt.arena.get(pDw, dw);
+      return [dinp, dw];
+    };
+    try {
+      rt.workers.threads = 1;
+      const inTurn = both();
+      rt.workers.threads = 2;
+      const before = rt.workers.workerMlasShares;
+      let sideBySide = inTurn;
+      for (let attempt = 0; attempt < 100 && rt.workers.workerMlasShares === before; attempt++) {
+        if (attempt > 0) Atomics.wait(sleep, 0, 0, 50);
+        sideBySide = both();
+      }
+      assert.ok(rt.workers.workerMlasShares > before, "no worker ran a GEMM on MLAS");
+      for (const k of [0, 1]) {
+        const differ = inTurn[k].findIndex((v, i) => v !== sideBySide[k][i]);
+        assert.equal(differ, -1, `${k === 0 ? "dinp" : "dweight"}[${differ}] differs from 1 thread's`);
       }
     } finally {
       rt.workers.threads = threads;

@@ -21,7 +21,7 @@ import { allF32, type F32 } from "./f32";
 import { paddedPlanesFloats, putConvGeometry } from "./geometry";
 import { pointwiseBatch, pointwiseBatchPays } from "./pointwise";
 import type { WasmRuntime } from "./runtime";
-import { MR, NR, runSgemm } from "./sgemm";
+import { type GemmSpec, MR, NR, runSgemm, runSgemms } from "./sgemm";
 import { ranges, runEach, runShares, sharesFor, threadsFor } from "./threads/parallel";
 import {
   winogradInputGradient,
@@ -80,6 +80,25 @@ export function convBackwardKernel(rt: WasmRuntime) {
       weights.finish();
       return;
     }
+    if (
+      dinp !== null &&
+      dweight !== null &&
+      pointwise === null &&
+      pointwiseGemmPays(g) &&
+      !directGradientPays(g)
+    ) {
+      // 1x1 on few images, both gradients: the input gradient's GEMM and the first image's weight
+      // gradient side by side where MLAS takes both (runSgemms), each whole, so the same sums.
+      const pDinp = arena.put((dinp as F32).subarray(0, N * C * P)); // (N, C, H, W), += onto it
+      const pInp = arena.put((inp as F32).subarray(0, N * C * P)); // (N, C, H, W)
+      const pDw = arena.put((dweight as F32).subarray(0, OC * C)); // (OC, C, 1, 1), += onto it
+      runSgemms(rt, [pointwiseInputGemm(pDinp), pointwiseWeightGemm(0, pInp, pDw)]);
+      for (let n = 1; n < N; n++) runSgemm(rt, pointwiseWeightGemm(n, pInp, pDw));
+      arena.get(pDinp, (dinp as F32).subarray(0, N * C * P));
+      arena.get(pDw, (dweight as F32).subarray(0, OC * C));
+      dinp = null;
+      dweight = null;
+    }
     if (dinp !== null && pointwise !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * C)); // (OC, C, 1, 1)
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * P)); // (N, C, H, W), += onto it
@@ -93,13 +112,8 @@ export function convBackwardKernel(rt: WasmRuntime) {
       runShares(rt, "conv2dBackwardInputDirect", input.calls);
       input.finish();
     } else if (dinp !== null && pointwiseGemmPays(g)) {
-      // 1x1 on few images: dinp[n] (C, P) += W^T (C, OC) @ dout[n] (OC, P), split by sgemm's tiles.
-      const pW = arena.put((weight as F32).subarray(0, OC * C)); // (OC, C, 1, 1)
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * P)); // (N, C, H, W), += onto it
-      runSgemm(rt, {
-        ...{ batch: N, M: C, N: P, K: OC, a: pW, strideA: 0, aRow: 1, aCol: C },
-        ...{ b: pDout, strideB: OC * P, bRow: P, bCol: 1, c: pDinp, strideC: C * P, accumulate: true },
-      });
+      runSgemm(rt, pointwiseInputGemm(pDinp));
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * P));
     } else if (dinp !== null && transposedConvPays(g)) {
       // dinp += conv(dout, flipped weight^T) with stride 1: the forward kernel, adding into dinp.
@@ -148,15 +162,9 @@ export function convBackwardKernel(rt: WasmRuntime) {
       pointwise.weightGradient(pDw, doutT, pInp);
       arena.get(pDw, (dweight as F32).subarray(0, OC * C));
     } else if (dweight !== null && pointwiseGemmPays(g)) {
-      // 1x1 on few images: dweight (OC, C) += dout[n] (OC, P) @ inp[n]^T (P, C), image after image
-      // (a deep GEMM with a small product: MLAS takes it where it is installed).
       const pInp = arena.put((inp as F32).subarray(0, N * C * P)); // (N, C, H, W)
       const pDw = arena.put((dweight as F32).subarray(0, OC * C)); // (OC, C, 1, 1), += onto it
-      for (let n = 0; n < N; n++)
-        runSgemm(rt, {
-          ...{ batch: 1, M: OC, N: C, K: P, a: pDout + 4 * n * OC * P, strideA: 0, aRow: P, aCol: 1 },
-          ...{ b: pInp + 4 * n * C * P, strideB: 0, bRow: 1, bCol: P, c: pDw, strideC: 0, accumulate: true },
-        });
+      for (let n = 0; n < N; n++) runSgemm(rt, pointwiseWeightGemm(n, pInp, pDw));
       arena.get(pDw, (dweight as F32).subarray(0, OC * C));
     } else if (dweight !== null && winogradWeightPays(g)) {
       // 3x3, 16+ channels, planes of whole 4x4 tiles: Winograd with dot products (winograd-weight.ts)
@@ -192,6 +200,26 @@ export function convBackwardKernel(rt: WasmRuntime) {
       const pDb = arena.put((dbias as F32).subarray(0, OC)); // (OC)
       kernels.addChannelSums(pDb, pDout, N, OC, P);
       arena.get(pDb, (dbias as F32).subarray(0, OC));
+    }
+
+    /** 1x1 on few images: dinp[n] (C, P) += W^T (C, OC) @ dout[n] (OC, P), as one batched GEMM. */
+    function pointwiseInputGemm(pDinp: number): GemmSpec {
+      const pW = arena.put((weight as F32).subarray(0, OC * C)); // (OC, C, 1, 1)
+      return {
+        ...{ batch: N, M: C, N: P, K: OC, a: pW, strideA: 0, aRow: 1, aCol: C },
+        ...{ b: pDout, strideB: OC * P, bRow: P, bCol: 1, c: pDinp, strideC: C * P, accumulate: true },
+      };
+    }
+
+    /**
+     * 1x1 on few images: image n's dweight (OC, C) += dout[n] (OC, P) @ inp[n]^T (P, C), a deep GEMM
+     * with a small product (MLAS takes it where it is installed); images one after another.
+     */
+    function pointwiseWeightGemm(n: number, pInp: number, pDw: number): GemmSpec {
+      return {
+        ...{ batch: 1, M: OC, N: C, K: P, a: pDout + 4 * n * OC * P, strideA: 0, aRow: P, aCol: 1 },
+        ...{ b: pInp + 4 * n * C * P, strideB: 0, bRow: 1, bCol: P, c: pDw, strideC: 0, accumulate: true },
+      };
     }
 
     /** The direct input gradient's calls, `parts` shares of images, and the copy-out after them. */

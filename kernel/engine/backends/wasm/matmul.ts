@@ -5,7 +5,7 @@
 import { type Buf, FALL_BACK } from "../registry";
 import { allF32, type F32 } from "./f32";
 import type { WasmRuntime } from "./runtime";
-import { runSgemm } from "./sgemm";
+import { type GemmSpec, runSgemm, runSgemms } from "./sgemm";
 
 export function matmulKernels(rt: WasmRuntime) {
   const { arena } = rt;
@@ -107,50 +107,29 @@ export function matmulKernels(rt: WasmRuntime) {
     if (!allF32(dinp, dweight, dbias, dout, inp, weight)) return FALL_BACK;
     arena.begin();
     const pDout = arena.put((dout as F32).subarray(0, B * OC)); // (B, OC)
+    const gemms: GemmSpec[] = []; // independent: side by side where MLAS takes both (runSgemms)
+    let pDinp = 0;
+    let pDw = 0;
     if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * IC)); // (OC, IC)
-      const pDinp = arena.target((dinp as F32).subarray(0, B * IC)); // (B, IC)
-      runSgemm(rt, {
-        batch: 1,
-        M: B,
-        N: IC,
-        K: OC,
-        a: pDout,
-        strideA: 0,
-        aRow: OC,
-        aCol: 1,
-        b: pW,
-        strideB: 0,
-        bRow: IC,
-        bCol: 1,
-        c: pDinp,
-        strideC: 0,
-        accumulate: false,
+      pDinp = arena.target((dinp as F32).subarray(0, B * IC)); // (B, IC)
+      gemms.push({
+        ...{ batch: 1, M: B, N: IC, K: OC, a: pDout, strideA: 0, aRow: OC, aCol: 1 },
+        ...{ b: pW, strideB: 0, bRow: IC, bCol: 1, c: pDinp, strideC: 0, accumulate: false },
       });
-      arena.get(pDinp, (dinp as F32).subarray(0, B * IC));
     }
     if (dweight !== null) {
       const pInp = arena.put((inp as F32).subarray(0, B * IC)); // (B, IC)
-      const pDw = arena.put((dweight as F32).subarray(0, OC * IC)); // (OC, IC)
-      runSgemm(rt, {
-        batch: 1,
-        M: OC,
-        N: IC,
-        K: B,
-        a: pDout, // dout^T: logical (o, b) at b * OC + o
-        strideA: 0,
-        aRow: 1,
-        aCol: OC,
-        b: pInp,
-        strideB: 0,
-        bRow: IC,
-        bCol: 1,
-        c: pDw,
-        strideC: 0,
-        accumulate: true,
+      pDw = arena.put((dweight as F32).subarray(0, OC * IC)); // (OC, IC)
+      // dout^T: logical (o, b) at b * OC + o
+      gemms.push({
+        ...{ batch: 1, M: OC, N: IC, K: B, a: pDout, strideA: 0, aRow: 1, aCol: OC },
+        ...{ b: pInp, strideB: 0, bRow: IC, bCol: 1, c: pDw, strideC: 0, accumulate: true },
       });
-      arena.get(pDw, (dweight as F32).subarray(0, OC * IC));
     }
+    runSgemms(rt, gemms);
+    if (dinp !== null) arena.get(pDinp, (dinp as F32).subarray(0, B * IC));
+    if (dweight !== null) arena.get(pDw, (dweight as F32).subarray(0, OC * IC));
     if (dbias !== null) {
       const pDb = arena.put((dbias as F32).subarray(0, OC)); // (OC)
       rt.kernels.addColumnSums(pDb, pDout, B, OC);

@@ -130,6 +130,31 @@ export function mlasGemm(rt: WasmRuntime, g: GemmSpec): boolean {
 }
 
 /**
+ * Independent GEMMs (runSgemms) side by side, one whole GEMM per thread on its own MLAS session;
+ * false (nothing done) unless there are threads for them, MLAS takes every one and none has more
+ * than SIDE_BY_SIDE_RATIO times another's multiply-adds (then one part per thread, in turn, wins).
+ * A conv's or linear layer's input and weight gradients: two GEMMs of the same size, which split
+ * into parts each copied and packed an operand twice.
+ */
+export function mlasSideBySide(rt: WasmRuntime, specs: readonly GemmSpec[]): boolean {
+  if (specs.length < 2 || rt.workers.threads < 2) return false;
+  const macs = specs.map((g) => g.batch * g.M * g.N * g.K);
+  if (Math.max(...macs) > SIDE_BY_SIDE_RATIO * Math.min(...macs)) return false;
+  if (!specs.every((g) => readyFor(g) !== null)) return false;
+  const f32 = () => rt.arena.f32();
+  rt.workers.run(
+    MLAS_SHARE,
+    specs.map((g) => gemmArgs(g, [0, g.batch, 0, g.M, 0, g.N])),
+    (args) => runMlasShare(f32, args),
+  );
+  mlasCalls += specs.length;
+  return true;
+}
+
+/** See mlasSideBySide. */
+const SIDE_BY_SIDE_RATIO = 2;
+
+/**
  * Below this many multiply-adds (~0.5 ms on MLAS) a GEMM stays whole on the calling thread: every
  * part copies and packs all of one operand, and hands off to a worker. Median us of a matmul at 2
  * threads, whole / one part per thread (AMD EPYC Zen 5): 64x256 @ 256x784 (13M) 253-812 / 252-471;

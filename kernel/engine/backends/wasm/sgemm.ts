@@ -3,7 +3,7 @@
 // enough to pay for the hand-off: by batch when there are enough matrices, else by columns or rows
 // of C in whole micro-tiles. The split never changes the numbers (see assembly/gemm.ts).
 
-import { mlasGemm } from "./mlas-gemm";
+import { mlasGemm, mlasSideBySide } from "./mlas-gemm";
 import type { WasmRuntime } from "./runtime";
 import { ranges, runShares, threadsFor } from "./threads/parallel";
 
@@ -73,6 +73,15 @@ export function runSgemm(rt: WasmRuntime, g: GemmSpec): void {
     ];
   });
   runShares(rt, "sgemm", calls);
+}
+
+/**
+ * Runs independent GEMMs (distinct products, none reading another's product): side by side, one
+ * per thread, where MLAS takes them all and their sizes are close (mlasSideBySide); else in turn.
+ * Either way each is computed whole, so the sums do not depend on which.
+ */
+export function runSgemms(rt: WasmRuntime, specs: GemmSpec[]): void {
+  if (!mlasSideBySide(rt, specs)) for (const g of specs) runSgemm(rt, g);
 }
 
 /** Splits the work into at most `threads` shares of nearly equal size. */
