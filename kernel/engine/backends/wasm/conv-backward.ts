@@ -8,7 +8,8 @@
 // with the weight gradient), unless Winograd takes the weight gradient (3x3: winograd-weight.ts on
 // planes of whole 4x4 tiles, see winogradWeightPays, else winograd.ts from 32 channels). Float64
 // goes to ref. 1x1 convs on small planes take one GEMM over the batch per gradient (pointwise.ts),
-// on fewer than 4 images one GEMM per image and gradient (runSgemm: MLAS takes the large ones).
+// on fewer than 4 images one GEMM per image and gradient (runSgemm: MLAS takes the large ones;
+// with both gradients, the input's and the first image's weight GEMM side by side, runSgemms).
 // Where ONNX Runtime's MLAS takes it, the generic weight gradient is one GEMM there (conv-mlas.ts).
 
 import type { ConvGeometry } from "../geometry";
@@ -96,8 +97,8 @@ export function convBackwardKernel(rt: WasmRuntime) {
       for (let n = 1; n < N; n++) runSgemm(rt, pointwiseWeightGemm(n, pInp, pDw));
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * P));
       arena.get(pDw, (dweight as F32).subarray(0, OC * C));
-      dinp = null;
-      dweight = null;
+      biasGradient();
+      return;
     }
     if (dinp !== null && pointwise !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * C)); // (OC, C, 1, 1)
@@ -196,7 +197,11 @@ export function convBackwardKernel(rt: WasmRuntime) {
       }
       arena.get(pDw, (dweight as F32).subarray(0, OC * K));
     }
-    if (dbias !== null) {
+    biasGradient();
+
+    /** dbias (OC) += dout summed over images and pixels (the direct kernels add it themselves). */
+    function biasGradient(): void {
+      if (dbias === null) return;
       const pDb = arena.put((dbias as F32).subarray(0, OC)); // (OC)
       kernels.addChannelSums(pDb, pDout, N, OC, P);
       arena.get(pDb, (dbias as F32).subarray(0, OC));

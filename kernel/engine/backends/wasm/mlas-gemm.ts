@@ -144,7 +144,7 @@ export function mlasSideBySide(rt: WasmRuntime, specs: readonly GemmSpec[]): boo
   const f32 = () => rt.arena.f32();
   rt.workers.run(
     MLAS_SHARE,
-    specs.map((g) => gemmArgs(g, [0, g.batch, 0, g.M, 0, g.N])),
+    specs.map((g) => gemmArgs(g, mlasShares(g, 1)[0])),
     (args) => runMlasShare(f32, args),
   );
   mlasCalls += specs.length;
@@ -178,27 +178,15 @@ export function mlasShares(g: GemmSpec, threads: number): GemmShare[] {
   return ranges(g.N, 1, threads).map(([n0, n1]) => [0, g.batch, 0, g.M, n0, n1]);
 }
 
+/** A GEMM's numeric fields, in the order a share's argument list carries them (then accumulate, then the share). */
+const GEMM_FIELDS = [
+  ...["batch", "M", "N", "K", "a", "strideA", "aRow", "aCol"],
+  ...["b", "strideB", "bRow", "bCol", "c", "strideC"],
+] as const satisfies readonly Exclude<keyof GemmSpec, "accumulate">[];
+
 /** A share as a worker's argument list (protocol.ts: numbers only): the GEMM, then its ranges. */
 function gemmArgs(g: GemmSpec, share: GemmShare): number[] {
-  const { batch, M, N, K, a, strideA, aRow, aCol, b, strideB, bRow, bCol, c, strideC } = g;
-  return [
-    batch,
-    M,
-    N,
-    K,
-    a,
-    strideA,
-    aRow,
-    aCol,
-    b,
-    strideB,
-    bRow,
-    bCol,
-    c,
-    strideC,
-    +g.accumulate,
-    ...share,
-  ];
+  return [...GEMM_FIELDS.map((k) => g[k]), +g.accumulate, ...share];
 }
 
 /**
@@ -206,28 +194,15 @@ function gemmArgs(g: GemmSpec, share: GemmShare): number[] {
  * on worker threads once they have MLAS (mlasReady).
  */
 export function runMlasShare(f32: () => Float32Array, args: number[]): void {
-  const [batch, M, N, K, a, strideA, aRow, aCol, b, strideB, bRow, bCol, c, strideC, acc] = args;
-  const g: GemmSpec = {
-    batch,
-    M,
-    N,
-    K,
-    a,
-    strideA,
-    aRow,
-    aCol,
-    b,
-    strideB,
-    bRow,
-    bCol,
-    c,
-    strideC,
-    accumulate: acc === 1,
-  };
+  const n = GEMM_FIELDS.length;
+  const g = { accumulate: args[n] === 1 } as GemmSpec;
+  GEMM_FIELDS.forEach((k, i) => {
+    g[k] = args[i];
+  });
   const ready = readyFor(g);
   if (ready === null)
     throw new ReceptiveError("matmul", "ONNX Runtime's GEMM is not available on this thread");
-  run(f32, ready.lib, ready.session, g, ready.layout, args.slice(15, 21) as GemmShare);
+  run(f32, ready.lib, ready.session, g, ready.layout, args.slice(n + 1, n + 7) as GemmShare);
 }
 
 /**
