@@ -319,6 +319,45 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     });
   }
 
+  /** Strided convs whose input gradient's GEMM goes to MLAS (conv-mlas.ts mlasInputGradient). */
+  const STRIDED: (ConvCase & { name: string })[] = [
+    { ...CONVS[1], name: "3x3 stride 2, odd sizes: two chunks of images" },
+    // ResNet-18-CIFAR width 16's second stride-2 conv.
+    {
+      name: "3x3 stride 2, 32 -> 64 on 16x16",
+      N: 32,
+      C: 32,
+      H: 16,
+      W: 16,
+      OC: 64,
+      KH: 3,
+      KW: 3,
+      pad: [1, 1, 1, 1],
+      stride: [2, 2],
+    },
+  ];
+  for (const c of STRIDED)
+    it(`conv input gradient (${c.name}): on MLAS, added onto dinp, as ref's`, () => {
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      const args = () => [
+        f32Random(n.inp, 7),
+        null,
+        null,
+        f32Random(n.out, 6),
+        f32Random(n.inp, 1),
+        f32Random(n.weight, 2),
+        g,
+      ];
+      const onWasm = args();
+      const before = mlas.mlasCalls;
+      wasmKernels()!.conv2dBackward(...onWasm);
+      assert.ok(mlas.mlasCalls > before, "the input gradient did not go to MLAS");
+      const onRef = args();
+      refKernel("conv2dBackward")(...onRef);
+      expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, "dinp");
+    });
+
   /** Convs on tiny output planes: images side by side (conv-mlas.ts SIDE_BY_SIDE_PIXELS). */
   const TINY: (ConvCase & { name: string })[] = [
     // GoogLeNet's last 3x3 convs on 32x32 inputs: 1x1 planes, only the centre tap inside.

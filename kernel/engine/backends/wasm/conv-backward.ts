@@ -10,13 +10,14 @@
 // goes to ref. 1x1 convs on small planes take one GEMM over the batch per gradient (pointwise.ts),
 // on fewer than 4 images one GEMM per image and gradient (runSgemm: MLAS takes the large ones;
 // with both gradients, the input's and the first image's weight GEMM side by side, runSgemms).
-// Where ONNX Runtime's MLAS takes it, the generic weight gradient is one GEMM there (conv-mlas.ts).
+// Where ONNX Runtime's MLAS takes it, the generic weight gradient is one GEMM there, and a strided
+// input gradient's dcol one batched GEMM there before col2im (conv-mlas.ts).
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
 import { KC } from "./blocking";
 import { pointwiseGemmPays } from "./conv-forward";
-import { mlasConvForward, mlasWeightGradient } from "./conv-mlas";
+import { mlasConvForward, mlasInputGradient, mlasWeightGradient } from "./conv-mlas";
 import type { ThreadedKernel } from "./exports.generated";
 import { allF32, type F32 } from "./f32";
 import { paddedPlanesFloats, putConvGeometry } from "./geometry";
@@ -146,6 +147,8 @@ export function convBackwardKernel(rt: WasmRuntime) {
         runShares(rt, "conv2dForward", calls);
       }
       arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+    } else if (dinp !== null && mlasInputGradient(rt, dinp, pDout, weight, geo, g)) {
+      // strided, where MLAS takes the GEMM (conv-mlas.ts)
     } else if (dinp !== null) {
       const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C/G, KH, KW)
       const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it

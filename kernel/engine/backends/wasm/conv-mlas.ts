@@ -1,6 +1,7 @@
 // Large convs' GEMMs on ONNX Runtime's MLAS (mlas-gemm.ts): the forward and the weight gradient
 // of convs that would otherwise take the generic im2col kernels (stride-2 convs with many
-// channels, 5x5, anything not Winograd, direct, depthwise or 1x1). Wasm writes a chunk of images'
+// channels, 5x5, anything not Winograd, direct, depthwise or 1x1), and strided convs' input
+// gradients (dcol = weight^T dout there, col2im in wasm). Wasm writes a chunk of images'
 // im2col rows (assembly/conv-backward-weight.ts convGemmOperands, threads splitting images), then
 // - forward: out[n] (OC, P) (+)= weight (OC, K) @ col[n] (K, P), images one after another; on tiny
 //   planes (SIDE_BY_SIDE_PIXELS) outT (OC, D) (+)= weight (OC, K) @ col (K, D), images side by
@@ -11,11 +12,13 @@
 // gradient is a forward conv of dout, added into dinp (`add`).
 
 import type { ConvGeometry } from "../geometry";
+import type { Buf } from "../registry";
+import type { F32 } from "./f32";
 import { paddedPlanesFloats } from "./geometry";
 import { MLAS_MAX_FLOATS, mlasTakes } from "./mlas-gemm";
 import type { WasmRuntime } from "./runtime";
 import { type GemmSpec, runSgemm } from "./sgemm";
-import { ranges, runShares, threadsFor } from "./threads/parallel";
+import { ranges, runShares, sharesFor, threadsFor } from "./threads/parallel";
 
 /**
  * From this many multiply-adds a conv's weight gradient goes to MLAS. Forward + weight gradient
@@ -140,6 +143,55 @@ export function mlasWeightGradient(
   }
   return true;
 }
+
+/**
+ * dinp (N, C, H, W) += the input gradient of a strided conv from dout (N, OC, OH, OW) at arena
+ * address pDout (`geo` the conv's geometry block), when MLAS takes the GEMM: per chunk of images,
+ * dcol[n] (K, P) = weight^T (K, OC) @ dout[n] (OC, P) as one batched GEMM there, then col2im in
+ * wasm, threads splitting images (assembly/conv-backward-input.ts col2imImages); false (nothing
+ * done) otherwise. In wasm, one GEMM and col2im per image (conv2dBackwardInput) keeps each image's
+ * dcol in cache and wins. Allocates after what the caller's call holds in the arena.
+ */
+export function mlasInputGradient(
+  rt: WasmRuntime,
+  dinp: Buf,
+  pDout: number,
+  weight: Buf,
+  geo: number,
+  g: ConvGeometry,
+): boolean {
+  const { N, C, H, W, OC } = g;
+  const P = g.OH * g.OW;
+  const K = C * g.KH * g.KW;
+  if (g.strideH * g.strideW === 1) return false;
+  const chunk = imagesPerChunk(g);
+  const gemm = (images: number, pW: number, dout: number, dcol: number): GemmSpec => ({
+    ...{ batch: images, M: K, N: P, K: OC, a: pW, strideA: 0, aRow: 1, aCol: K }, // weight^T (K, OC)
+    ...{ b: dout, strideB: OC * P, bRow: P, bCol: 1 }, // dout (images, OC, P)
+    ...{ c: dcol, strideC: K * P, accumulate: false }, // dcol (images, K, P)
+  });
+  if (!takes(g, 0, gemm(chunk, 0, 0, 0))) return false;
+  const { arena } = rt;
+  const pW = arena.put((weight as F32).subarray(0, OC * K)); // (OC, C, KH, KW)
+  const pDinp = arena.put((dinp as F32).subarray(0, N * C * H * W)); // (N, C, H, W), += onto it
+  const dcol = arena.alloc(4 * chunk * K * P); // (chunk, K, P)
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const images = Math.min(chunk, N - n0);
+    runSgemm(rt, gemm(images, pW, pDout + 4 * n0 * OC * P, dcol));
+    const at = pDinp + 4 * n0 * C * H * W;
+    const shares = ranges(images, 1, sharesFor(threadsFor(rt, images * K * P, COL2IM_MIN_FLOATS)));
+    runShares(
+      rt,
+      "col2imImages",
+      shares.map(([i0, i1]) => [i0, i1, geo, at, dcol]),
+    );
+  }
+  arena.get(pDinp, (dinp as F32).subarray(0, N * C * H * W));
+  return true;
+}
+
+/** From this many dcol floats col2im splits images across threads (~1 float a ns on one). */
+const COL2IM_MIN_FLOATS = 1 << 17;
 
 /** Whether the conv's output planes are tiny enough to multiply images side by side. */
 const sideBySide = (g: ConvGeometry): boolean => g.OH * g.OW <= SIDE_BY_SIDE_PIXELS;

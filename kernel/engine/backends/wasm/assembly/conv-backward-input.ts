@@ -57,6 +57,17 @@ function col2imAdd(dinp: usize, dcol: usize, geo: usize): void {
 }
 
 /**
+ * Images [n0, n1): dinp (N, C, H, W) += col2im(dcol[n] (K, OH * OW)), dcol (N, K, OH * OW) computed
+ * beforehand as one batched GEMM (on MLAS: conv-mlas.ts mlasInputGradient). Groups 1.
+ * @threaded
+ */
+export function col2imImages(n0: i32, n1: i32, geo: usize, dinp: usize, dcol: usize): void {
+  const CHW = load<i32>(geo, C_) * load<i32>(geo, H_) * load<i32>(geo, W_);
+  const KP = load<i32>(geo, C_) * load<i32>(geo, KH_) * load<i32>(geo, KW_) * load<i32>(geo, OH_) * load<i32>(geo, OW_);
+  for (let n = n0; n < n1; n++) col2imAdd(dinp + 4 * <usize>(n * CHW), dcol + 4 * <usize>(n * KP), geo);
+}
+
+/**
  * Bytes of the `scratch` conv2dBackwardInput needs per thread: weight[g]^T (K, OC/G) packed whole
  * (once per call with one group: packing it per image cost as much as a fifth of the GEMMs on
  * small planes), one image's dout (OC/G, P) packed, and an edge tile.
