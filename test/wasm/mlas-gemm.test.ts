@@ -336,6 +336,29 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
       stride: [2, 2],
     },
   ];
+  it("strided conv on 8x8 planes (ResNet-18-CIFAR width 16's 32 -> 64): forward and weight gradient on MLAS, images side by side, as ref's", () => {
+    const c = STRIDED[1];
+    expectForwardOnMlas(c, 1); // one GEMM for the whole batch, not the direct kernel
+    const g = convGeometry(c);
+    const n = convLengths(g);
+    const args = () => [
+      null,
+      f32Random(n.weight, 8),
+      null,
+      f32Random(n.out, 6),
+      f32Random(n.inp, 1),
+      f32Random(n.weight, 2),
+      g,
+    ];
+    const onWasm = args();
+    const before = mlas.mlasCalls;
+    wasmKernels()!.conv2dBackward(...onWasm);
+    assert.equal(mlas.mlasCalls, before + 1, "the weight gradient did not go to MLAS as one GEMM");
+    const onRef = args();
+    refKernel("conv2dBackward")(...onRef);
+    expectMatchesRef(onWasm[1] as Buf, onRef[1] as Buf, "dweight");
+  });
+
   for (const c of STRIDED)
     it(`conv input gradient (${c.name}): on MLAS, added onto dinp, as ref's`, () => {
       const g = convGeometry(c);

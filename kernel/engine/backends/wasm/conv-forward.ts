@@ -6,7 +6,7 @@
 
 import type { ConvGeometry } from "../geometry";
 import { type Buf, FALL_BACK } from "../registry";
-import { mlasConvForward } from "./conv-mlas";
+import { mlasConvForward, stridedSideBySide } from "./conv-mlas";
 import { allF32, type F32 } from "./f32";
 import { putConvGeometry } from "./geometry";
 import { isPointwise, pointwiseBatch, pointwiseBatchPays } from "./pointwise";
@@ -84,6 +84,10 @@ export function convForwardKernel(rt: WasmRuntime) {
         ...{ b: pInp, strideB: C * P, bRow: P, bCol: 1, c: pOut, strideC: OC * P, accumulate: bias !== null },
       });
       arena.get(pOut, outF);
+      return;
+    }
+    if (stridedSideBySide(g) && mlasConvForward(rt, pOut, pInp, pW, pBias, geo, g)) {
+      arena.get(pOut, outF); // strided on small planes: images side by side on MLAS (conv-mlas.ts)
       return;
     }
     if (directPays(g)) {

@@ -4,12 +4,14 @@
 // gradients (dcol = weight^T dout there, col2im in wasm). Wasm writes a chunk of images'
 // im2col rows (assembly/conv-backward-weight.ts convGemmOperands, threads splitting images), then
 // - forward: out[n] (OC, P) (+)= weight (OC, K) @ col[n] (K, P), images one after another; on tiny
-//   planes (SIDE_BY_SIDE_PIXELS) outT (OC, D) (+)= weight (OC, K) @ col (K, D), images side by
+//   planes (SIDE_BY_SIDE_PIXELS, strided convs' small planes STRIDED_SIDE_BY_SIDE_PIXELS: these go
+//   there before the direct kernel) outT (OC, D) (+)= weight (OC, K) @ col (K, D), images side by
 //   side (D = images x output pixels), then swapped to (images, OC, P);
 // - weight gradient: dweight (OC, K) += douts (OC, D) @ col^T (D, K), images side by side.
-// MLAS runs on one core, wasm's GEMM on every core: only large convs, or convs on tiny planes, go
-// there, chosen by shape only so that every thread count computes the same sums. A stride-1 input
-// gradient is a forward conv of dout, added into dinp (`add`).
+// MLAS runs each GEMM (or each thread's part of a large one, mlas-gemm.ts) on one core: only large
+// convs, or convs on small planes, go there, chosen by shape only so that every thread count
+// computes the same sums. A stride-1 input gradient is a forward conv of dout, added into dinp
+// (`add`).
 
 import type { ConvGeometry } from "../geometry";
 import type { Buf } from "../registry";
@@ -44,6 +46,15 @@ const FORWARD_MIN_MACS = 1 << 28;
  * wasm: 192->384 on 1x1 planes forward 4.8, backward 8.7; 160->320 on 1x1 3.2 and 5.4.
  */
 const SIDE_BY_SIDE_PIXELS = 16;
+
+/**
+ * Strided convs' output planes of at most this many pixels too (below FORWARD_MIN_MACS; above, the
+ * forward multiplies image by image). ResNet-18-CIFAR width 16's 32->64 stride 2 onto 8x8 (batch
+ * 32, 37.7M multiply-adds), median ms, direct kernels / MLAS side by side, at 1 thread then 2:
+ * forward 1.72 / 1.11 and 1.24 / 1.12, weight gradient 2.03 / 1.05 and 1.47 / 1.01. Width 64's
+ * 128->256 onto 8x8 (604M) lost at 2 threads (forward 8.0 / 10.3), so it stays image by image.
+ */
+const STRIDED_SIDE_BY_SIDE_PIXELS = 64;
 
 /** At most this many floats of im2col rows per chunk of images (16 MiB). */
 const COL_MAX_FLOATS = 1 << 22;
@@ -194,7 +205,18 @@ export function mlasInputGradient(
 const COL2IM_MIN_FLOATS = 1 << 17;
 
 /** Whether the conv's output planes are tiny enough to multiply images side by side. */
-const sideBySide = (g: ConvGeometry): boolean => g.OH * g.OW <= SIDE_BY_SIDE_PIXELS;
+const sideBySide = (g: ConvGeometry): boolean => g.OH * g.OW <= SIDE_BY_SIDE_PIXELS || stridedSideBySide(g);
+
+/**
+ * Whether a strided conv below FORWARD_MIN_MACS on small output planes (STRIDED_SIDE_BY_SIDE_PIXELS)
+ * multiplies images side by side on MLAS, forward and weight gradient: conv-forward.ts tries it
+ * before the direct kernel.
+ */
+export function stridedSideBySide(g: ConvGeometry): boolean {
+  const P = g.OH * g.OW;
+  const macs = g.N * g.OC * g.C * g.KH * g.KW * P;
+  return g.strideH * g.strideW > 1 && P <= STRIDED_SIDE_BY_SIDE_PIXELS && macs < FORWARD_MIN_MACS;
+}
 
 /** Images whose im2col rows fit COL_MAX_FLOATS (and MLAS_MAX_FLOATS), at least one. */
 function imagesPerChunk(g: ConvGeometry): number {
