@@ -359,6 +359,40 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     expectMatchesRef(onWasm[1] as Buf, onRef[1] as Buf, "dweight");
   });
 
+  it("strided convs on MLAS (forward, input and weight gradients) give 1 thread's bits at 2", () => {
+    const threads = rt.workers.threads;
+    const sleep = new Int32Array(new SharedArrayBuffer(4));
+    const all = (c: ConvCase): Float32Array[] => {
+      const g = convGeometry(c);
+      const n = convLengths(g);
+      const out = new Float32Array(n.out);
+      wasmKernels()!.conv2dForward(out, f32Random(n.inp, 1), f32Random(n.weight, 2), null, g);
+      const grads = [f32Random(n.inp, 7), f32Random(n.weight, 8), null, f32Random(n.out, 6)];
+      wasmKernels()!.conv2dBackward(...grads, f32Random(n.inp, 1), f32Random(n.weight, 2), g);
+      return [out, grads[0] as Float32Array, grads[1] as Float32Array];
+    };
+    try {
+      for (const c of STRIDED) {
+        rt.workers.threads = 1;
+        const one = all(c);
+        rt.workers.threads = 2;
+        // Workers load ONNX Runtime at their first MLAS share: repeat until one has run a part.
+        const before = rt.workers.workerMlasShares;
+        let two = all(c);
+        for (let attempt = 0; attempt < 100 && rt.workers.workerMlasShares === before; attempt++) {
+          Atomics.wait(sleep, 0, 0, 50);
+          two = all(c);
+        }
+        ["out", "dinp", "dweight"].forEach((what, k) => {
+          const differ = one[k].findIndex((v, i) => v !== two[k][i]);
+          assert.equal(differ, -1, `${c.name}: ${what}[${differ}] differs from 1 thread's`);
+        });
+      }
+    } finally {
+      rt.workers.threads = threads;
+    }
+  });
+
   for (const c of STRIDED)
     it(`conv input gradient (${c.name}): on MLAS, added onto dinp, as ref's`, () => {
       const g = convGeometry(c);
