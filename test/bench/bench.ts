@@ -4,9 +4,12 @@
 // training benchmark alone in a process of its own, Receptive and PyTorch. Prints one table row per
 // case and thread count, with ratios to the peers, and writes the table with a description of the
 // machine to test/bench/RESULTS.md.
-// Usage: npm run bench [-- [--quick] case-name-substring...]   (--quick skips the slow cases; a
-// substring runs only the cases whose name contains it, e.g. `node dist/test/bench/bench.js depthwise`,
-// and the warm-up, latency and ONNX sections only when it names them or one of their cases)
+// Usage: npm run bench [-- [--quick] [--rounds N] case-name-substring...]   (--quick skips the slow
+// cases; --rounds N measures Receptive and PyTorch N times each, in turns whose order alternates,
+// and keeps each cell's best: a machine whose speed drifts over minutes, as this project's VM does,
+// then favours neither side; a substring runs only the cases whose name contains it, e.g. `node
+// dist/test/bench/bench.js depthwise`, and the warm-up, latency and ONNX sections only when it names
+// them or one of their cases)
 
 import { spawnSync } from "node:child_process";
 import { existsSync, realpathSync, writeFileSync } from "node:fs";
@@ -24,7 +27,15 @@ const PYTHON = "/usr/bin/python3";
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 const THREADS = [1, 2];
 const quick = process.argv.includes("--quick");
-const filters = process.argv.slice(2).filter((a) => a !== "--quick");
+const roundsAt = process.argv.indexOf("--rounds");
+const ROUNDS = roundsAt < 0 ? 1 : Number(process.argv[roundsAt + 1]);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(
+    `bench: --rounds takes a whole number of rounds, 1 or more (got '${process.argv[roundsAt + 1]}')`,
+  );
+const filters = process.argv
+  .slice(2)
+  .filter((a, i, all) => a !== "--quick" && a !== "--rounds" && all[i - 1] !== "--rounds");
 const cases = CASES.filter(
   (c) => (filters.length === 0 || filters.some((f) => c.name.includes(f))) && !(quick && c.heavy),
 );
@@ -44,11 +55,13 @@ const results: Record<Metric, Map<string, Map<number, Partial<Record<Column, num
   perCpu: new Map(),
 };
 
+/** Records a measurement; with several rounds a cell keeps its best. */
 function record(metric: Metric, name: string, threads: number, column: Column, value: number): void {
   const byCase = results[metric];
   if (!byCase.has(name)) byCase.set(name, new Map());
   const row = byCase.get(name)!;
-  row.set(threads, { ...row.get(threads), [column]: value });
+  const before = row.get(threads)?.[column];
+  row.set(threads, { ...row.get(threads), [column]: Math.max(value, before ?? value) });
 }
 
 /** Peak RSS (MiB) of a process that ran only the LeNet-5 training benchmark, by column. */
@@ -157,35 +170,41 @@ const torchEnv = (t: string): NodeJS.ProcessEnv => {
 const torchScript = join(__dirname, "../../../test/bench/torch_cases.py");
 const tfjsNames = names.filter((n) => TFJS_CASES.has(n));
 
-for (const threads of THREADS) {
-  const t = String(threads);
-  console.error(`bench: ${threads} thread(s)...`);
-  run(
-    "simd",
-    process.execPath,
-    [...engineFlags, runner, "wasm", t],
-    { RECEPTIVE_WASM_VARIANT: "simd" },
-    names,
-  );
-  if (relaxed !== null)
+for (let round = 0; round < ROUNDS; round++)
+  for (const threads of THREADS) {
+    const t = String(threads);
+    console.error(`bench: ${threads} thread(s)${ROUNDS > 1 ? `, round ${round + 1} of ${ROUNDS}` : ""}...`);
+    const torch = () => {
+      if (torchVersion !== null) run("torch", PYTHON, [torchScript, t], torchEnv(t), names);
+    };
+    if (round % 2 === 1) torch(); // every other round PyTorch goes first
     run(
-      "relaxed",
+      "simd",
       process.execPath,
-      [...engineFlags, ...relaxed, runner, "wasm", t],
-      { RECEPTIVE_WASM_VARIANT: "relaxed" },
+      [...engineFlags, runner, "wasm", t],
+      { RECEPTIVE_WASM_VARIANT: "simd" },
       names,
     );
-  if (threads === 1)
-    run(
-      "ref",
-      process.execPath,
-      [...engineFlags, runner, "ref", t],
-      {},
-      cases.filter((c) => c.refToo).map((c) => c.name),
-    );
-  if (torchVersion !== null) run("torch", PYTHON, [torchScript, t], torchEnv(t), names);
-  if (threads === 1) run("tfjs", process.execPath, [join(__dirname, "tfjs-runner.js"), t], {}, tfjsNames);
-}
+    if (relaxed !== null)
+      run(
+        "relaxed",
+        process.execPath,
+        [...engineFlags, ...relaxed, runner, "wasm", t],
+        { RECEPTIVE_WASM_VARIANT: "relaxed" },
+        names,
+      );
+    if (round % 2 === 0) torch();
+    if (round > 0) continue; // ref and tfjs once: nothing goals compare them with
+    if (threads === 1)
+      run(
+        "ref",
+        process.execPath,
+        [...engineFlags, runner, "ref", t],
+        {},
+        cases.filter((c) => c.refToo).map((c) => c.name),
+      );
+    if (threads === 1) run("tfjs", process.execPath, [join(__dirname, "tfjs-runner.js"), t], {}, tfjsNames);
+  }
 
 if (names.includes(RSS_CASE)) {
   console.error("bench: peak RSS of the LeNet-5 training benchmark alone...");
@@ -345,7 +364,7 @@ const doc = `# Benchmark results (\`npm run bench\`)
 Written by test/bench/bench.ts on ${new Date().toISOString()}${quick ? " (--quick: slow cases skipped)" : ""}. Each cell is
 the best of 20 batches of ~100 ms (3 batches for the slow cases: width-64 ResNet, EfficientNet-B0,
 GoogLeNet) after a warm-up, in a
-fresh process per backend and thread count; in parentheses, the ratio to PyTorch CPU at the same
+fresh process per backend and thread count${ROUNDS > 1 ? ` (Receptive and PyTorch: best of ${ROUNDS} rounds, each a fresh process, in turns whose order alternates)` : ""}; in parentheses, the ratio to PyTorch CPU at the same
 thread count measured in the same run (for tfjs-wasm: Receptive's best variant divided by tfjs).
 Higher is better.
 
