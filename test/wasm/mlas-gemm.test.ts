@@ -293,6 +293,33 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
     }
   }
 
+  /**
+   * One gradient of the conv, the input's (added onto dinp) or the weight's (accumulating), in wasm
+   * and in ref from the same arguments, matching; returns how many GEMMs wasm's call ran on MLAS.
+   */
+  function gradientOnMlas(c: ConvCase, which: "dinp" | "dweight"): number {
+    const g = convGeometry(c);
+    const n = convLengths(g);
+    const args = () => [
+      which === "dinp" ? f32Random(n.inp, 7) : null,
+      which === "dweight" ? f32Random(n.weight, 8) : null,
+      null,
+      f32Random(n.out, 6),
+      f32Random(n.inp, 1),
+      f32Random(n.weight, 2),
+      g,
+    ];
+    const onWasm = args();
+    const before = mlas.mlasCalls;
+    wasmKernels()!.conv2dBackward(...onWasm);
+    const gemms = mlas.mlasCalls - before;
+    const onRef = args();
+    refKernel("conv2dBackward")(...onRef);
+    const k = which === "dinp" ? 0 : 1;
+    expectMatchesRef(onWasm[k] as Buf, onRef[k] as Buf, which);
+    return gemms;
+  }
+
   for (const c of CONVS) {
     it(`conv forward (${c.name}), with and without bias: on MLAS, as ref's`, () => expectForwardOnMlas(c));
 
@@ -339,24 +366,7 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
   it("strided conv on 8x8 planes (ResNet-18-CIFAR width 16's 32 -> 64): forward and weight gradient on MLAS, images side by side, as ref's", () => {
     const c = STRIDED[1];
     expectForwardOnMlas(c, 1); // one GEMM for the whole batch, not the direct kernel
-    const g = convGeometry(c);
-    const n = convLengths(g);
-    const args = () => [
-      null,
-      f32Random(n.weight, 8),
-      null,
-      f32Random(n.out, 6),
-      f32Random(n.inp, 1),
-      f32Random(n.weight, 2),
-      g,
-    ];
-    const onWasm = args();
-    const before = mlas.mlasCalls;
-    wasmKernels()!.conv2dBackward(...onWasm);
-    assert.equal(mlas.mlasCalls, before + 1, "the weight gradient did not go to MLAS as one GEMM");
-    const onRef = args();
-    refKernel("conv2dBackward")(...onRef);
-    expectMatchesRef(onWasm[1] as Buf, onRef[1] as Buf, "dweight");
+    assert.equal(gradientOnMlas(c, "dweight"), 1, "the weight gradient did not go to MLAS as one GEMM");
   });
 
   it("strided convs on MLAS (forward, input and weight gradients) give 1 thread's bits at 2", () => {
@@ -395,24 +405,7 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
 
   for (const c of STRIDED)
     it(`conv input gradient (${c.name}): on MLAS, added onto dinp, as ref's`, () => {
-      const g = convGeometry(c);
-      const n = convLengths(g);
-      const args = () => [
-        f32Random(n.inp, 7),
-        null,
-        null,
-        f32Random(n.out, 6),
-        f32Random(n.inp, 1),
-        f32Random(n.weight, 2),
-        g,
-      ];
-      const onWasm = args();
-      const before = mlas.mlasCalls;
-      wasmKernels()!.conv2dBackward(...onWasm);
-      assert.ok(mlas.mlasCalls > before, "the input gradient did not go to MLAS");
-      const onRef = args();
-      refKernel("conv2dBackward")(...onRef);
-      expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, "dinp");
+      assert.ok(gradientOnMlas(c, "dinp") > 0, "the input gradient did not go to MLAS");
     });
 
   /** Convs on tiny output planes: images side by side (conv-mlas.ts SIDE_BY_SIDE_PIXELS). */
@@ -435,25 +428,9 @@ describe("large GEMMs on ONNX Runtime's MLAS", () => {
   for (const c of TINY)
     it(`conv (${c.name}): forward and input gradient on MLAS, images side by side, as ref's`, () => {
       expectForwardOnMlas(c, 1);
-      const g = convGeometry(c);
-      const n = convLengths(g);
       // The input gradient, added onto what dinp holds (stride 1: a forward conv of dout).
-      const args = () => [
-        f32Random(n.inp, 7),
-        null,
-        null,
-        f32Random(n.out, 6),
-        f32Random(n.inp, 1),
-        f32Random(n.weight, 2),
-        g,
-      ];
-      const onWasm = args();
-      const before = mlas.mlasCalls;
-      wasmKernels()!.conv2dBackward(...onWasm);
-      if (g.strideH === 1) assert.equal(mlas.mlasCalls, before + 1, "the input gradient did not go to MLAS");
-      const onRef = args();
-      refKernel("conv2dBackward")(...onRef);
-      expectMatchesRef(onWasm[0] as Buf, onRef[0] as Buf, "dinp");
+      const gemms = gradientOnMlas(c, "dinp");
+      if (convGeometry(c).strideH === 1) assert.equal(gemms, 1, "the input gradient did not go to MLAS");
     });
 
   it("backendInfo says whether GEMMs run on MLAS", () => {
