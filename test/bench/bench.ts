@@ -36,6 +36,12 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
 const filters = process.argv
   .slice(2)
   .filter((a, i, all) => a !== "--quick" && a !== "--rounds" && all[i - 1] !== "--rounds");
+/**
+ * What the warm-up, latency and ONNX sections get: the case filters alone. NOTE: not `--rounds N`,
+ * whose N they took for a filter (the warm-up section then dropped LeNet-5's rows, the others
+ * skipped themselves and left RESULTS.md without their sections).
+ */
+const sectionArgs = quick ? [...filters, "--quick"] : filters;
 const cases = CASES.filter(
   (c) => (filters.length === 0 || filters.some((f) => c.name.includes(f))) && !(quick && c.heavy),
 );
@@ -346,7 +352,7 @@ const goals = [
 ].join("\n");
 
 // A new model's first steps vs its steady state, from a plain node script (warmup.ts).
-const warmupTable = runWarmupBench(process.argv.slice(2));
+const warmupTable = runWarmupBench(sectionArgs);
 const loadMax = Math.max(loadBefore, loadavg()[0]);
 const shared = loadMax > 0.5 * cpus().length;
 // The runners inherit this environment, so they choose this same blocking (blocking.ts).
@@ -395,6 +401,6 @@ if (filters.length === 0 && !quick) {
   writeFileSync(join(__dirname, "../../../test/bench/RESULTS.md"), doc);
   console.log("\nbench: wrote test/bench/RESULTS.md");
 }
-runLatencyBench(process.argv.slice(2)); // kernel start and cell round trip vs tslab (latency.ts)
+runLatencyBench(sectionArgs); // kernel start and cell round trip vs tslab (latency.ts)
 // ONNX Runtime inference vs our session, compile, wasm and PyTorch; export/import times (onnx.ts)
-void runOnnxBench(process.argv.slice(2), { write: filters.length === 0 && !quick });
+void runOnnxBench(sectionArgs, { write: filters.length === 0 && !quick });
