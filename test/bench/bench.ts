@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { chooseBlocking, describeCaches, KC } from "../../kernel/engine/backends/wasm/blocking";
 import { compileVariant } from "../../kernel/engine/backends/wasm/loader";
 import { ENGINE_NODE_FLAGS } from "../../kernel/server/node-flags";
+import { parseBenchArgs } from "./args";
 import { CASES } from "./cases";
 import { runLatencyBench } from "./latency";
 import { runOnnxBench } from "./onnx";
@@ -26,22 +27,7 @@ import { runWarmupBench } from "./warmup";
 const PYTHON = "/usr/bin/python3";
 const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 const THREADS = [1, 2];
-const quick = process.argv.includes("--quick");
-const roundsAt = process.argv.indexOf("--rounds");
-const ROUNDS = roundsAt < 0 ? 1 : Number(process.argv[roundsAt + 1]);
-if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
-  throw new Error(
-    `bench: --rounds takes a whole number of rounds, 1 or more (got '${process.argv[roundsAt + 1]}')`,
-  );
-const filters = process.argv
-  .slice(2)
-  .filter((a, i, all) => a !== "--quick" && a !== "--rounds" && all[i - 1] !== "--rounds");
-/**
- * What the warm-up, latency and ONNX sections get: the case filters alone. NOTE: not `--rounds N`,
- * whose N they took for a filter (the warm-up section then dropped LeNet-5's rows, the others
- * skipped themselves and left RESULTS.md without their sections).
- */
-const sectionArgs = quick ? [...filters, "--quick"] : filters;
+const { quick, rounds: ROUNDS, filters, sectionArgs } = parseBenchArgs(process.argv.slice(2));
 const cases = CASES.filter(
   (c) => (filters.length === 0 || filters.some((f) => c.name.includes(f))) && !(quick && c.heavy),
 );
