@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { emptyStorage, newStorage, setBackend } from "../../kernel/engine/backends/registry";
 import { fullGc } from "../../kernel/engine/backends/wasm/gc-hooks";
 import { wasmStorage, wasmUnavailableReason } from "../../kernel/engine/backends/wasm/index";
-import { residentStorage } from "../../kernel/engine/backends/wasm/resident-storage";
+import { FAULT_MS_PER_BYTE, residentStorage } from "../../kernel/engine/backends/wasm/resident-storage";
 import { wasmRuntime } from "../../kernel/engine/backends/wasm/runtime";
 import * as R from "../../kernel/engine/index";
 
@@ -204,6 +204,48 @@ describe("tensor storage in wasm memory", () => {
     assert.ok(kept.every((s) => s !== null));
     const more = storage.stats.reclaims - reclaims;
     assert.ok(more <= 6, `${more} reclaims while 240 MiB were taken and kept`);
+  });
+
+  it("a long loop's reclaims earn growth: the free pool doubles once their GCs cost what its page faults would", () => {
+    // LeNet-5 (batch 64) reclaimed every ~8 steps at ~9 ms (18% of its time) for as long as it
+    // trained: the growth rule above held its pool where the first cycles put it. Here the time
+    // rules are out (gcShare: never by time; growthGcShare: any share), so only the earning counts,
+    // and the loop runs until the GCs have earned a doubling, however fast this machine's GC is.
+    const storage = residentStorage(rt, {
+      maxBytes: 2 ** 30,
+      gcShare: 1e-9,
+      growthGcShare: Number.POSITIVE_INFINITY,
+    });
+    const { stats } = storage;
+    const MiB = 2 ** 20;
+    const step = () => {
+      for (let k = 0; k < 4; k++) assert.ok(storage.allocate(1 << 18) !== null); // 4 MiB, dropped
+    };
+    for (let i = 0; i < 8; i++) step(); // 32 MiB: the first cycles (16 MiB, GROWTH_RECLAIM_BYTES)
+    const first = stats.usedBytes;
+    const cycle = 16 * MiB;
+    // A doubling is earned once the GCs since the first cycles took FAULT_MS_PER_BYTE per byte of a cycle.
+    const gcBefore = stats.gcMs;
+    for (let i = 0; i < 4000 && stats.gcMs - gcBefore < FAULT_MS_PER_BYTE * cycle; i++) step();
+    assert.ok(stats.gcMs - gcBefore >= FAULT_MS_PER_BYTE * cycle, "the loop never earned a doubling");
+    const reclaims = stats.reclaims;
+    for (let i = 0; i < 40; i++) step(); // 160 MiB: ten 16 MiB cycles, or fewer longer ones
+    assert.ok(stats.usedBytes >= first + cycle, `the pool stayed at ${stats.usedBytes / MiB} MiB`);
+    assert.ok(
+      stats.reclaims - reclaims <= 7,
+      `${stats.reclaims - reclaims} reclaims for 160 MiB after growing`,
+    );
+    // Ski rental: the bytes grown beyond the first cycles never cost (in faults) more than the GCs
+    // spent (one cycle's earning ahead at most), and `due` caps a cycle at 128 MiB handed out.
+    const grown = stats.usedBytes - first;
+    assert.ok(
+      FAULT_MS_PER_BYTE * grown <= stats.gcMs + FAULT_MS_PER_BYTE * 128 * MiB,
+      `grew ${(grown / MiB).toFixed(0)} MiB for ${stats.gcMs.toFixed(0)} ms of GC`,
+    );
+    assert.ok(
+      stats.usedBytes <= 160 * MiB,
+      `${(stats.usedBytes / MiB).toFixed(0)} MiB of storage for 4 MiB a step`,
+    );
   });
 
   it("between jobs, blocks a full GC of V8's own collected come back at the next request, without a reclaim", async () => {
