@@ -14,6 +14,7 @@ export {
   type GemmInfo,
   getBackend,
   type SimdInfo,
+  type StorageInfo,
   setBackend,
   type TieringInfo,
 } from "./backends/registry";

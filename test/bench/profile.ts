@@ -88,6 +88,8 @@ const { step } = c.setup();
 for (let i = 0; i < 3; i++) step();
 totals.clear();
 const steps = Number(process.env.STEPS ?? 50);
+const storage0 = wasmStorage()?.stats;
+const [reclaims0, gcMs0] = [storage0?.reclaims ?? 0, storage0?.gcMs ?? 0];
 const t0 = performance.now();
 const c0 = cpuMs();
 for (let i = 0; i < steps; i++) step();
@@ -111,3 +113,10 @@ for (const [name, { ms, wallMs, calls }] of [...totals].sort((a, b) => b[1].ms -
 console.log(
   `  ${(total - inKernels).toFixed(2).padStart(7)} ${((100 * (total - inKernels)) / total).toFixed(1).padStart(5)}%  ${(wall - inKernelsWall).toFixed(2).padStart(7)}  outside kernels (ops, autograd, allocation, GC)`,
 );
+const storage = wasmStorage()?.stats;
+if (storage !== undefined) {
+  const gcMs = (storage.gcMs - gcMs0) / steps;
+  console.log(
+    `  of which storage reclaims (full GCs): ${gcMs.toFixed(2)} ms wall per step, ${((100 * gcMs) / wall).toFixed(1)}% (${storage.reclaims - reclaims0} in ${steps} steps; storage ${(storage.usedBytes / 2 ** 20).toFixed(0)} MiB)`,
+  );
+}

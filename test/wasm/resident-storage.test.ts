@@ -346,7 +346,8 @@ describe("tensor storage in wasm memory", () => {
       const { wasmStorage } = require(${JSON.stringify(join(engine, "backends/wasm/index"))});
       R.manualSeed(2);
       const y = R.relu(R.randn([4, 8, 16, 16]));
-      console.log(JSON.stringify({ off: wasmStorage() === null, shared: y.storage.buffer instanceof SharedArrayBuffer, sum: y.sum().item() }));`;
+      const info = R.backendInfo().storage;
+      console.log(JSON.stringify({ off: wasmStorage() === null, shared: y.storage.buffer instanceof SharedArrayBuffer, sum: y.sum().item(), resident: info.resident, why: info.why }));`;
     const run = (env: string) => {
       const r = spawnSync(process.execPath, ["-e", script], {
         encoding: "utf8",
@@ -359,6 +360,36 @@ describe("tensor storage in wasm memory", () => {
     const on = run("1");
     assert.deepEqual([off.off, off.shared, on.off, on.shared], [true, false, false, true]);
     assert.equal(off.sum, on.sum);
+    // backendInfo says so, and how to switch
+    assert.deepEqual([off.resident, on.resident], [false, true]);
+    assert.match(off.why, /^off \(RECEPTIVE_WASM_STORAGE=0\)/);
+    assert.match(on.why, /wasm memory, up to 1024 MiB; dead tensors' blocks come back after a full GC/);
+  });
+
+  it("backendInfo().storage reports a loop's storage and what its reclaims cost", () => {
+    const { step } = trainer();
+    const before = R.backendInfo().storage;
+    assert.ok(before !== undefined, "backendInfo().storage is missing");
+    // ~8 MiB handed out a step: a reclaim within the free pool's worth of steps (earlier tests grew it)
+    for (let i = 0; i < 300 && wasmStorage()!.stats.reclaims === before.reclaims; i++) step();
+    const after = R.backendInfo().storage!;
+    assert.equal(after.resident, true);
+    assert.ok(
+      after.reclaims > before.reclaims,
+      `no reclaim in 300 steps (${after.reclaims} before and after)`,
+    );
+    assert.ok(after.gcMs > before.gcMs, "their GC time is counted");
+    assert.deepEqual(
+      [after.usedBytes, after.freeBytes, after.reclaims, after.gcMs],
+      [
+        wasmStorage()!.stats.usedBytes,
+        wasmStorage()!.stats.freeBytes,
+        wasmStorage()!.stats.reclaims,
+        wasmStorage()!.stats.gcMs,
+      ],
+      "the storage's own numbers",
+    );
+    assert.ok(after.freeBytes <= after.usedBytes);
   });
 
   it("gives zeros even when a block is reused", () => {

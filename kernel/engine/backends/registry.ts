@@ -35,6 +35,8 @@ export interface Backend {
   simd?(): SimdInfo;
   /** Its GEMM's cache blocking and the caches it was derived from (see BackendInfo.gemm). */
   gemm?(): GemmInfo;
+  /** How its tensor storage is kept and reclaimed, so far (see BackendInfo.storage). */
+  storage?(): StorageInfo;
   /** How its kernels' code is compiled and why (see BackendInfo.tiering). */
   tiering?(): TieringInfo;
   /** Internal backends (summary's shape-only pass) are not offered to users. */
@@ -259,6 +261,26 @@ export interface TieringInfo {
   why: string;
 }
 
+/**
+ * Where a backend keeps tensor storage (wasm: backends/wasm/resident-storage.ts) and what taking
+ * dead tensors' storage back has cost so far: each reclaim is a full garbage collection, a share of
+ * a training loop's time (`gcMs` against the loop's time says how much).
+ */
+export interface StorageInfo {
+  /** Whether storage of 256+ floats lives in the backend's memory (false: ordinary arrays). */
+  resident: boolean;
+  /** Bytes of its memory taken by storage blocks, in use or free. */
+  usedBytes: number;
+  /** Of those, bytes in free blocks (reused by the next outputs). */
+  freeBytes: number;
+  /** Full GCs run in the middle of a loop to take dead tensors' blocks back. */
+  reclaims: number;
+  /** Milliseconds those GCs took in all. */
+  gcMs: number;
+  /** How it works here and what turns it off, or why it is off. */
+  why: string;
+}
+
 export interface BackendInfo {
   /** The active backend ("wasm" or "ref"). */
   name: string;
@@ -280,6 +302,8 @@ export interface BackendInfo {
   gemm?: GemmInfo;
   /** How the active backend's kernels are compiled and why; absent for backends compiling nothing (ref). */
   tiering?: TieringInfo;
+  /** The active backend's tensor storage and what reclaiming it has cost; absent for ref (ordinary arrays). */
+  storage?: StorageInfo;
 }
 
 export function backendInfo(): BackendInfo {
@@ -299,6 +323,7 @@ export function backendInfo(): BackendInfo {
     ...(active.simd === undefined ? {} : { simd: active.simd() }),
     ...(active.gemm === undefined ? {} : { gemm: active.gemm() }),
     ...(active.tiering === undefined ? {} : { tiering: active.tiering() }),
+    ...(active.storage === undefined ? {} : { storage: active.storage() }),
   };
 }
 

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from "node:os";
 import { check } from "../../errors";
-import { deferBackend, type KernelFn, registerBackend, setBackend } from "../registry";
+import { deferBackend, type KernelFn, registerBackend, type StorageInfo, setBackend } from "../registry";
 import { avgPoolKernels } from "./avg-pool";
 import { convKernels } from "./conv";
 import { convTransposeKernels } from "./conv-transpose";
@@ -94,6 +94,7 @@ deferBackend(() => {
       mlas: mlasInfo(),
     }),
     tiering: () => ({ ...rt.tiering }),
+    storage: () => storageInfo(storage),
     describe: () => {
       const threads = rt.workers.threads;
       const failure = rt.workers.startupFailure;
@@ -106,6 +107,24 @@ deferBackend(() => {
   setBackend("wasm");
   rt.workers.prestart(); // they boot while the user builds a model (threads/workers.ts)
 });
+
+/** backendInfo().storage: the resident storage's numbers so far, and how it works here. */
+function storageInfo(storage: ReturnType<typeof residentStorage> | null): StorageInfo {
+  if (storage === null)
+    return {
+      ...{ resident: false, usedBytes: 0, freeBytes: 0, reclaims: 0, gcMs: 0 },
+      why: "off (RECEPTIVE_WASM_STORAGE=0): tensors live in ordinary arrays, copied into wasm memory and out around each kernel",
+    };
+  const { usedBytes, freeBytes, reclaims, gcMs } = storage.stats;
+  const budget = `${storage.maxBytes / 2 ** 20} MiB`;
+  const back = storage.reclaimsInLoops
+    ? "dead tensors' blocks come back after a full GC, forced inside a loop once it has handed out enough (reclaims)"
+    : "dead tensors' blocks come back only between jobs here (this runtime offers no synchronous GC): a long loop grows the storage";
+  return {
+    ...{ resident: true, usedBytes, freeBytes, reclaims, gcMs },
+    why: `tensor storage of 256+ floats in wasm memory, up to ${budget}; ${back}; RECEPTIVE_WASM_STORAGE=0 keeps tensors in ordinary arrays`,
+  };
+}
 
 /** Why the wasm backend is unavailable (no WebAssembly SIMD, or kernels not built), else null. */
 export function wasmUnavailableReason(): string | null {

@@ -277,7 +277,10 @@ export function residentStorage(
   /** How many sizes the free list holds (what `split` scans): at most one per free block. */
   const freeSizes = (): number => free.size;
 
-  return { allocate, stats, freeSizes };
+  /** Whether blocks come back within a synchronous loop (a full GC and a release exist here). */
+  const reclaimsInLoops = release !== null;
+
+  return { allocate, stats, freeSizes, reclaimsInLoops, maxBytes };
 }
 
 /** n floats rounded up to whole cache lines (the arena's alignment, which kernels rely on). */
