@@ -22,7 +22,8 @@
 // cells, blocks that V8's own full GCs collected come back at the next miss. A miss is served from the
 // smallest bigger free block, split (merged dead blocks, or a gone model's, serve other sizes);
 // failing that, a new block: memory settles near what is alive plus what the loop hands out
-// between two reclaims. Once the budget (`maxBytes`) is in use, reclaims still keep within
+// between two reclaims, and a long loop's reclaims earn it one more cycle's worth now and then
+// (FAULT_MS_PER_BYTE), so they get rarer the longer it trains. Once the budget (`maxBytes`) is in use, reclaims still keep within
 // GC_SHARE; failing all that, storage falls back to ordinary arrays. Where the runtime offers no
 // synchronous GC or release (collected.ts), there are no reclaims: blocks come back only between
 // jobs, and the storage grows to its budget within a long loop.
@@ -92,7 +93,7 @@ export interface StorageStats {
   freeBytes: number;
   /** Synchronous reclaims so far. */
   reclaims: number;
-  /** Milliseconds their GCs took in all. */
+  /** Milliseconds they took in all (each a full GC, then taking the blocks back). */
   gcMs: number;
 }
 
