@@ -379,14 +379,10 @@ describe("tensor storage in wasm memory", () => {
       `no reclaim in 300 steps (${after.reclaims} before and after)`,
     );
     assert.ok(after.gcMs > before.gcMs, "their GC time is counted");
+    const own = wasmStorage()!.stats;
     assert.deepEqual(
       [after.usedBytes, after.freeBytes, after.reclaims, after.gcMs],
-      [
-        wasmStorage()!.stats.usedBytes,
-        wasmStorage()!.stats.freeBytes,
-        wasmStorage()!.stats.reclaims,
-        wasmStorage()!.stats.gcMs,
-      ],
+      [own.usedBytes, own.freeBytes, own.reclaims, own.gcMs],
       "the storage's own numbers",
     );
     assert.ok(after.freeBytes <= after.usedBytes);
